@@ -1,0 +1,63 @@
+/* Finding and loading driver plugins (the rules are in DESIGN.md, "Loading"). */
+#ifndef DROVER_HOST_LOADER_H
+#define DROVER_HOST_LOADER_H
+
+#include <stddef.h>
+
+#include <drover/driver.h>
+
+#include "schema_check.h"
+
+typedef struct drover_plugin {
+	char *path;                  /* absolute path of the .so */
+	void *module;                /* the lt_dlhandle */
+	const drover_driver *desc;   /* as the plugin returned it */
+	size_t desc_size;            /* min(desc->struct_size, sizeof(drover_driver)) */
+	void *ctx;                   /* from init, NULL before */
+	drover_host services;        /* the table handed to init; lives as long as the plugin */
+} drover_plugin;
+
+/* True when `p` has method `member` within the descriptor size it declared and
+ * the pointer is not NULL: methods beyond an older plugin's size are absent. */
+#define DROVER_PLUGIN_HAS(p, member)                                                        \
+	((p)->desc_size >= offsetof(drover_driver, member) + sizeof((p)->desc->member) &&       \
+	 (p)->desc->member != NULL)
+
+typedef struct drover_plugin_set {
+	drover_plugin **plugins;     /* each allocated alone: init keeps &plugin->services */
+	size_t count;
+} drover_plugin_set;
+
+/* Checks a descriptor against this host's ABI. Returns 0 or -EINVAL /
+ * -EPROTO with err naming `path`, the plugin's ABI and the host's:
+ *   different major, newer minor, struct_size 0 / smaller than the frozen
+ *   prefix plus the 1.0 method set / larger than any size this host can vouch for
+ *   while claiming our minor, missing name or a name outside [a-z0-9_], a required
+ *   method NULL. */
+int drover_loader_check_descriptor(const char *path, const drover_driver *desc, drover_err *err);
+
+/* Opens one plugin file (lt_dlopen by full path, bound immediately), finds
+ * the entry symbol, checks the descriptor. Does not call init. When libltdl
+ * says only "file not found" for a file that exists, the message is the real
+ * dynamic loader error (dlerror), which names a missing library or symbol. */
+int drover_loader_open(const char *path, drover_plugin *out, drover_err *err);
+
+/* Scans `dir` for regular files named *.so (symlinks to regular files are
+ * followed; directories and other names are skipped silently), opens each in
+ * name order, refuses a driver name already loaded (naming both files) and
+ * calls init with `services` (copied into each drover_plugin, with host_data
+ * pointing at that plugin so logs are tagged) and then set_config with the
+ * options returned by `options_for(name)` checked against the plugin schema.
+ * Each refused plugin adds one line to `errors` ("<path>: <reason>") and is
+ * skipped; the others load. Returns 0, or -ENOENT when `dir` cannot be read. */
+typedef const drover_value *(*drover_plugin_options_fn)(void *data, const char *driver_name);
+int drover_loader_load_dir(const char *dir, const drover_host *services,
+                           drover_plugin_options_fn options_for, void *options_data,
+                           drover_plugin_set *set, drover_errlist *errors);
+
+drover_plugin *drover_plugin_set_find(drover_plugin_set *set, const char *name);
+
+/* fini and close every plugin. */
+void drover_plugin_set_clear(drover_plugin_set *set);
+
+#endif

@@ -1,0 +1,398 @@
+/* drover SDK: the task-driver plugin ABI, major 1.
+ *
+ * A driver is a shared object that exports exactly one symbol,
+ * drover_driver_entry_v1, a function with no side effects returning a pointer to
+ * a static const drover_driver descriptor. The host reads the descriptor before
+ * it runs any other code of the plugin, refuses it when the major differs or the
+ * minor is newer than its own, and treats methods beyond the descriptor's
+ * struct_size as absent.
+ *
+ * Versioning
+ *   A minor release only appends: new methods at the end of drover_driver, new
+ *   services at the end of drover_host, new members at the end of the other
+ *   size-prefixed structs. A changed meaning gets a new method, never a changed
+ *   signature. Anything else is a new major, with a new entry symbol name.
+ *
+ * Errors
+ *   Every fallible method returns 0 on success or a negative errno-style code
+ *   (-EINVAL, -ENOENT, ...) and then fills `err->message` with a sentence the
+ *   host shows to the user: what failed, on what, and what to do where there is
+ *   something to do. A plugin never exits, aborts or writes to stdout/stderr: it
+ *   logs through drover_host.log.
+ *
+ * Ownership
+ *   Everything the host passes in (configs, values, strings) is owned by the host
+ *   and valid only for the duration of the call. A drover_handle returned by
+ *   start is allocated by the plugin with malloc() and freed by the host with
+ *   free(). A drover_task belongs to the plugin until destroy succeeds.
+ *
+ * Threading
+ *   init, set_config and fini are called once each, in that order, from one
+ *   thread, with no other call of the same plugin in flight. Every other method
+ *   may be called from any thread and concurrently with any other method, except
+ *   that the host never makes two calls on the same drover_task at once and never
+ *   calls anything on a task after destroy succeeded on it. A plugin that keeps
+ *   state shared between tasks protects it itself.
+ *
+ * Waiting without a thread per task
+ *   wait_fd gives the host a file descriptor that becomes readable (POLLIN) when
+ *   the task may have exited; the host polls all of them from one thread and then
+ *   calls wait with DROVER_WAIT_NOHANG. Several tasks may share one descriptor
+ *   (for example one event stream for every container): the host then calls wait
+ *   on each task that returned it.
+ */
+#ifndef DROVER_DRIVER_H
+#define DROVER_DRIVER_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <drover/schema.h>
+#include <drover/value.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DROVER_ABI_MAJOR 1
+#define DROVER_ABI_MINOR 0
+
+/* The one symbol a plugin exports. The major is part of its name so that a
+ * plugin of another major has no symbol this host looks for. */
+#define DROVER_DRIVER_ENTRY_SYMBOL "drover_driver_entry_v1"
+
+#if defined(__GNUC__)
+#define DROVER_EXPORT __attribute__((visibility("default")))
+#else
+#define DROVER_EXPORT
+#endif
+
+/* ------------------------------------------------------------------ errors */
+
+#define DROVER_ERR_MESSAGE_MAX 512
+
+typedef struct drover_err {
+	char message[DROVER_ERR_MESSAGE_MAX];
+} drover_err;
+
+/* Fill `err` (which may be NULL) and return `code`, so that a method can end with
+ * `return drover_err_set(err, -EINVAL, "...", ...);`. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static inline int drover_err_set(drover_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	if (err) {
+		va_start(ap, fmt);
+		vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+/* ----------------------------------------------------------------- logging */
+
+typedef enum drover_log_level {
+	DROVER_LOG_ERROR = 0,
+	DROVER_LOG_WARN = 1,
+	DROVER_LOG_INFO = 2,
+	DROVER_LOG_DEBUG = 3
+} drover_log_level;
+
+/* ------------------------------------------------------------ capabilities */
+
+typedef enum drover_fs_isolation {
+	DROVER_FS_ISOLATION_NONE = 0,
+	DROVER_FS_ISOLATION_CHROOT = 1,
+	DROVER_FS_ISOLATION_IMAGE = 2
+} drover_fs_isolation;
+
+/* Network isolation modes a driver supports, as a bit set. */
+#define DROVER_NET_MODE_HOST (1u << 0)
+#define DROVER_NET_MODE_GROUP (1u << 1)
+#define DROVER_NET_MODE_TASK (1u << 2)
+#define DROVER_NET_MODE_NONE (1u << 3)
+
+typedef struct drover_capabilities {
+	uint32_t struct_size;          /* set by the host */
+	int send_signals;              /* signal() works */
+	int exec;                      /* exec() works */
+	drover_fs_isolation fs_isolation;
+	uint32_t network_modes;        /* DROVER_NET_MODE_* */
+} drover_capabilities;
+
+/* ------------------------------------------------------------- fingerprint */
+
+typedef enum drover_health {
+	DROVER_HEALTH_UNDETECTED = 0,
+	DROVER_HEALTH_UNHEALTHY = 1,
+	DROVER_HEALTH_HEALTHY = 2
+} drover_health;
+
+#define DROVER_HEALTH_DESCRIPTION_MAX 256
+
+typedef struct drover_fingerprint {
+	uint32_t struct_size; /* set by the host */
+	drover_health health;
+	char description[DROVER_HEALTH_DESCRIPTION_MAX];
+	/* Set by the host: records the client attribute `key` (Nomad's spelling,
+	 * "driver.<name>", "driver.<name>.version", ...). Callable only during the
+	 * fingerprint call. */
+	void *sink;
+	void (*set_attribute)(void *sink, const char *key, const char *value);
+} drover_fingerprint;
+
+/* ------------------------------------------------------------------- tasks */
+
+typedef struct drover_task drover_task; /* the plugin's own, opaque to the host */
+
+/* What the host asks a driver to start, or to recover. */
+typedef struct drover_task_config {
+	uint32_t struct_size;
+	const char *id;           /* "<alloc_id>/<task_name>": unique among live tasks */
+	const char *job_id;
+	const char *job_name;
+	const char *group_name;
+	const char *task_name;
+	const char *alloc_id;
+	const char *alloc_name;   /* "<job>.<group>[<index>]" */
+	int alloc_index;
+	const char *alloc_dir;    /* the allocation directory: holds alloc/ and <task>/ */
+	const char *task_dir;     /* <alloc_dir>/<task_name>: holds local/, secrets/, tmp/ */
+	const char *log_dir;      /* <alloc_dir>/alloc/logs */
+	const char *const *env;   /* the task's whole environment, "KEY=VALUE", NULL-ended */
+	const drover_value *config; /* the task's `config` block: validated, defaults applied */
+	const char *user;         /* the task's `User`, or NULL for the driver's default */
+	long long cpu_mhz;        /* Resources.CPU */
+	long long memory_mb;      /* Resources.MemoryMB */
+	long long memory_max_mb;  /* Resources.MemoryMaxMB, 0 when unset */
+	int kill_signal;          /* signal number, from KillSignal (default SIGINT) */
+	long long kill_timeout_ms;/* from KillTimeout (default 5000) */
+	unsigned log_max_files;   /* LogConfig.MaxFiles */
+	unsigned long long log_max_file_size_mb; /* LogConfig.MaxFileSizeMB */
+	/* Task events raised while start, recover or stop runs ("Downloading image",
+	 * ...): callable only during those calls. */
+	void *event_sink;
+	void (*emit_event)(void *event_sink, const char *type, const char *message);
+} drover_task_config;
+
+/* The opaque, versioned driver state that start returns and recover receives
+ * after a restart of the host. The plugin allocates `data` with malloc(); the
+ * host frees it. Put a version in the first bytes so that a newer plugin can
+ * still read an older handle. */
+typedef struct drover_handle {
+	void *data;
+	size_t len;
+} drover_handle;
+
+typedef struct drover_exit_result {
+	uint32_t struct_size; /* set by the host */
+	int exit_code;
+	int signal;           /* terminating signal, 0 when the task exited */
+	int oom_killed;
+	long long exited_at_ms; /* wall clock, milliseconds since the epoch; 0 unknown */
+	char error[256];      /* why the result is incomplete, if it is ("" otherwise) */
+} drover_exit_result;
+
+/* wait flags */
+#define DROVER_WAIT_NOHANG 1
+
+typedef enum drover_task_state {
+	DROVER_TASK_UNKNOWN = 0,
+	DROVER_TASK_RUNNING = 1,
+	DROVER_TASK_EXITED = 2
+} drover_task_state;
+
+typedef struct drover_task_status {
+	uint32_t struct_size; /* set by the host */
+	drover_task_state state;
+	int pid;              /* the task's main process on the host, 0 when none */
+	long long started_at_ms;
+	long long completed_at_ms;
+	int exit_code;
+	int signal;
+	int oom_killed;
+	char detail[256];     /* a driver-specific line: container id, ... */
+} drover_task_status;
+
+typedef struct drover_task_stats {
+	uint32_t struct_size; /* set by the host */
+	long long timestamp_ms;
+	unsigned long long cpu_user_ns;
+	unsigned long long cpu_system_ns;
+	unsigned long long memory_rss_bytes;
+	unsigned long long memory_usage_bytes;
+	unsigned long long memory_max_usage_bytes;
+	unsigned long long pids;
+} drover_task_stats;
+
+typedef struct drover_event {
+	uint32_t struct_size;
+	const char *type;
+	const char *message;
+	long long time_ms;
+} drover_event;
+
+typedef struct drover_exec_request {
+	uint32_t struct_size;
+	const char *const *argv;  /* NULL-ended; argv[0] is the command */
+	const char *const *env;   /* extra "KEY=VALUE" on top of the task's, or NULL */
+	int stdin_fd;             /* -1: /dev/null */
+	int stdout_fd;
+	int stderr_fd;
+	long long timeout_ms;     /* 0: none */
+	int tty;
+} drover_exec_request;
+
+/* ----------------------------------------------------- supervised processes
+ *
+ * drover-shim is the per-task supervisor the host offers drivers: it runs
+ * detached from the host, holds the task's stdout and stderr and writes the
+ * rotated log files, reaps the task and records its exit status in `state_dir`.
+ * A driver keeps the drover_proc it is given in its handle and hands it back
+ * to the proc_* services after a restart of the host.
+ */
+#define DROVER_PATH_MAX 4096
+
+typedef struct drover_spawn_request {
+	uint32_t struct_size;
+	const char *const *argv;  /* NULL-ended; argv[0] is an absolute path, or a name
+	                             looked up in the PATH of `env` */
+	const char *const *env;   /* NULL-ended "KEY=VALUE" */
+	const char *work_dir;     /* NULL: state_dir */
+	const char *state_dir;    /* where the shim records the exit status */
+	const char *log_dir;
+	const char *log_name;     /* files are <log_dir>/<log_name>.stdout.N / .stderr.N */
+	unsigned log_max_files;
+	unsigned long long log_max_file_size; /* bytes */
+	int uid;                  /* -1: keep */
+	int gid;                  /* -1: keep */
+	const char *cgroup;       /* reserved for cgroup placement; NULL */
+} drover_spawn_request;
+
+typedef struct drover_proc {
+	uint32_t struct_size;
+	int pid;                  /* the task; leader of its own process group */
+	int shim_pid;
+	unsigned long long pid_start_time;  /* /proc/<pid>/stat starttime: tells a reused pid */
+	unsigned long long shim_start_time;
+	long long started_at_ms;
+	char state_dir[DROVER_PATH_MAX];
+} drover_proc;
+
+/* ----------------------------------------------------------- host services */
+
+typedef struct drover_host {
+	uint32_t struct_size;
+	uint16_t abi_major;
+	uint16_t abi_minor;
+	void *host_data; /* pass back as the first argument of every service */
+
+	/* A line in the host's log, tagged with the driver's name. */
+	void (*log)(void *host_data, drover_log_level level, const char *message);
+
+	/* A value of the agent config by dotted path ("client.chroot_env", "data_dir"),
+	 * or NULL when absent. Valid until fini. */
+	const drover_value *(*agent_config)(void *host_data, const char *path);
+
+	/* Start argv under a new drover-shim. On success `out` describes the running
+	 * task; on failure nothing is left running. */
+	int (*proc_spawn)(void *host_data, const drover_spawn_request *req, drover_proc *out,
+	                  drover_err *err);
+	/* A descriptor (the caller closes it) that becomes readable when the
+	 * supervised task has exited and its status is recorded; -ESRCH when that has
+	 * already happened. */
+	int (*proc_wait_fd)(void *host_data, const drover_proc *proc, drover_err *err);
+	/* 0 and `res` filled when the task has exited, -EAGAIN while it runs. */
+	int (*proc_status)(void *host_data, const drover_proc *proc, drover_exit_result *res,
+	                   drover_err *err);
+	/* Send `signo` to the task, or to its whole process group when `group`. */
+	int (*proc_signal)(void *host_data, const drover_proc *proc, int signo, int group,
+	                   drover_err *err);
+	/* Send `signo`, wait up to timeout_ms for the exit, then SIGKILL the whole
+	 * process group; returns when the exit status is recorded. */
+	int (*proc_stop)(void *host_data, const drover_proc *proc, int signo, long long timeout_ms,
+	                 drover_err *err);
+} drover_host;
+
+/* -------------------------------------------------------------- descriptor */
+
+typedef void (*drover_event_fn)(void *sink, const drover_event *event);
+
+typedef struct drover_driver {
+	/* These three never move, in any major. */
+	uint32_t struct_size; /* sizeof(drover_driver) as the plugin was built */
+	uint16_t abi_major;   /* DROVER_ABI_MAJOR as the plugin was built */
+	uint16_t abi_minor;   /* DROVER_ABI_MINOR as the plugin was built */
+
+	const char *name;        /* the `Driver` of job files: [a-z0-9_]+ */
+	const char *version;
+	const char *description;
+
+	/* Schemas as data (see schema.h); NULL: no fields accepted. */
+	const drover_field *plugin_schema;
+	const drover_field *task_schema;
+
+	/* Required. `host` stays valid until fini. */
+	int (*init)(const drover_host *host, void **ctx, drover_err *err);
+	/* Required. Releases everything; tasks keep running. */
+	void (*fini)(void *ctx);
+	/* Optional. The plugin options (agent config `plugin.<name>.config`),
+	 * validated against plugin_schema with defaults applied. Called once after init,
+	 * also when the operator gave no options. */
+	int (*set_config)(void *ctx, const drover_value *config, drover_err *err);
+	/* Optional: NULL means no signals, no exec, no isolation, host network. */
+	int (*capabilities)(void *ctx, drover_capabilities *out);
+	/* Required. Health, description and attributes. */
+	int (*fingerprint)(void *ctx, drover_fingerprint *out, drover_err *err);
+
+	/* Required. On failure nothing is left running and *task is untouched. */
+	int (*start)(void *ctx, const drover_task_config *cfg, drover_task **task,
+	             drover_handle *handle, drover_err *err);
+	/* Required. Re-attaches to a task started by an earlier host process. */
+	int (*recover)(void *ctx, const drover_task_config *cfg, const void *handle, size_t len,
+	               drover_task **task, drover_err *err);
+	/* Required. See "Waiting without a thread per task" above; -ESRCH when the
+	 * task has already exited (call wait). */
+	int (*wait_fd)(void *ctx, drover_task *task, drover_err *err);
+	/* Required. With DROVER_WAIT_NOHANG returns -EAGAIN while the task runs;
+	 * without it, blocks until the task exits. */
+	int (*wait)(void *ctx, drover_task *task, int flags, drover_exit_result *res,
+	            drover_err *err);
+	/* Required. Send `signo`, wait up to timeout_ms, then kill everything of the
+	 * task. Returns when the task has exited. */
+	int (*stop)(void *ctx, drover_task *task, int signo, long long timeout_ms, drover_err *err);
+	/* Required. Frees the task; -EBUSY for a running task unless `force`, which
+	 * kills it first. */
+	int (*destroy)(void *ctx, drover_task *task, int force, drover_err *err);
+
+	/* Optional. */
+	int (*inspect)(void *ctx, drover_task *task, drover_task_status *out, drover_err *err);
+	int (*stats)(void *ctx, drover_task *task, drover_task_stats *out, drover_err *err);
+	/* Hands the task's pending driver events to `emit`, oldest first. */
+	int (*events)(void *ctx, drover_task *task, drover_event_fn emit, void *sink,
+	              drover_err *err);
+	int (*signal)(void *ctx, drover_task *task, int signo, drover_err *err);
+	/* Runs a command inside the task's isolation; *exit_code set on success. */
+	int (*exec)(void *ctx, drover_task *task, const drover_exec_request *req, int *exit_code,
+	            drover_err *err);
+	/* Background work (image GC, reapers) the long-running agent calls every few
+	 * seconds. */
+	int (*periodic)(void *ctx, drover_err *err);
+} drover_driver;
+
+/* The entry point every plugin defines, once:
+ *
+ *   DROVER_EXPORT const drover_driver *drover_driver_entry_v1(void) { return &my_driver; }
+ */
+typedef const drover_driver *(*drover_driver_entry_fn)(void);
+DROVER_EXPORT const drover_driver *drover_driver_entry_v1(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DROVER_DRIVER_H */
