@@ -1,1 +1,30 @@
-# host/local.mk
+# The drover host: CLI, agent config, task environment, allocation directories,
+# the attached task runner. Its modules live in a convenience library so the
+# tests link the same code the binary runs.
+noinst_LTLIBRARIES += host/libdroverhost.la
+host_libdroverhost_la_SOURCES = \
+	host/agent_config.c host/agent_config.h \
+	host/allocdir.c host/allocdir.h \
+	host/cli_options.c host/cli_options.h \
+	host/context.c host/context.h \
+	host/host_services.c host/host_services.h \
+	host/runner.c host/runner.h \
+	host/task_events.c host/task_events.h \
+	host/taskenv.c host/taskenv.h \
+	host/util.c host/util.h
+host_libdroverhost_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) \
+	-DDROVER_PLUGINDIR='"$(plugindir)"' \
+	-DDROVER_DATADIR='"$(drover_data_dir)"'
+host_libdroverhost_la_LIBADD = host/libdroverloader.la host/libdroverproc.la \
+	host/libdroverconf.la $(YAJL_LIBS) -lpthread
+
+bin_PROGRAMS += host/drover
+host_drover_SOURCES = \
+	host/main.c \
+	host/cmd_fingerprint.c \
+	host/cmd_plugins.c \
+	host/cmd_run.c \
+	host/cmd_validate.c \
+	host/commands.h
+host_drover_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) -DDROVER_PLUGINDIR='"$(plugindir)"'
+host_drover_LDADD = host/libdroverhost.la $(YAJL_LIBS)

@@ -1,1 +1,56 @@
-int main(void) { return 0; }
+/* drover: runs Nomad job files through task-driver plugins. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <drover/driver.h>
+
+#include "commands.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{"plugins", drover_cmd_plugins, "list the loaded driver plugins, their ABI and health"},
+	{"fingerprint", drover_cmd_fingerprint, "print the drivers' client attributes (driver.raw_exec = 1, ...)"},
+	{"validate", drover_cmd_validate, "check a job file against the drivers' schemas"},
+	{"run", drover_cmd_run, "run every task of a job and print task events"},
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage: drover <command> [options] [args]\n\nCommands:\n", out);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nEvery command takes -help, -config FILE, -plugin-dir DIR and -data-dir DIR.\n"
+	      "See drover(1).\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return DROVER_EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (strcmp(name, "-help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
+	    strcmp(name, "help") == 0) {
+		usage(stdout);
+		return DROVER_EXIT_OK;
+	}
+	if (strcmp(name, "-version") == 0 || strcmp(name, "--version") == 0 ||
+	    strcmp(name, "version") == 0) {
+		printf("drover %s (plugin ABI %d.%d)\n", PACKAGE_VERSION, DROVER_ABI_MAJOR,
+		       DROVER_ABI_MINOR);
+		return DROVER_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return commands[i].run(argc - 2, argv + 2);
+	fprintf(stderr, "drover: unknown command \"%s\"\n\n", name);
+	usage(stderr);
+	return DROVER_EXIT_USAGE;
+}

@@ -1,1 +1,10 @@
-# tests/integration/cli.mk
+# The drover binary end to end, through the installed-layout plugin directory.
+check_PROGRAMS += tests/integration/test_cli
+TESTS += tests/integration/test_cli
+tests_integration_test_cli_SOURCES = \
+	tests/integration/test_cli.c \
+	tests/integration/cli_harness.c tests/integration/cli_harness.h
+tests_integration_test_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS)
+tests_integration_test_cli_LDADD = $(CRITERION_LIBS)
+EXTRA_tests_integration_test_cli_DEPENDENCIES = host/drover host/shim/drover-shim \
+	tests/plugins.d/.stamp

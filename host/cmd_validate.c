@@ -1,0 +1,62 @@
+/* drover validate: a job file checked against the drivers' schemas. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "commands.h"
+#include "context.h"
+#include "jobspec.h"
+#include "runner.h"
+
+int drover_cmd_validate(int argc, char **argv)
+{
+	drover_common_opts opts = {0};
+	const drover_flag flags[] = {{NULL, NULL, NULL, NULL}};
+	drover_strv args = {0};
+	drover_err err = {{0}};
+	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0) {
+		fprintf(stderr, "drover validate: %s\n", err.message);
+		drover_strv_clear(&args);
+		return DROVER_EXIT_USAGE;
+	}
+	if (opts.help) {
+		drover_flags_print_help(stdout, "drover validate [options] JOB.json",
+		                        "Checks a job file (Nomad's API JSON, wrapped in {\"Job\": ...} or\n"
+		                        "bare) and each task's config against its driver's schema. Exits 0\n"
+		                        "when the job is valid, 1 with one line per problem otherwise.",
+		                        flags);
+		drover_strv_clear(&args);
+		return DROVER_EXIT_OK;
+	}
+	if (args.count != 1) {
+		fprintf(stderr, "drover validate: expected one job file, got %zu arguments (see -help)\n",
+		        args.count);
+		drover_strv_clear(&args);
+		return DROVER_EXIT_USAGE;
+	}
+	drover_context ctx;
+	if (drover_context_open(&opts, &ctx) < 0) {
+		drover_strv_clear(&args);
+		return DROVER_EXIT_USAGE;
+	}
+	drover_context_report_plugin_errors(&ctx);
+
+	drover_jobspec job = {0};
+	drover_errlist errors = {0};
+	int rc = drover_jobspec_load(args.items[0], &job, &errors);
+	if (rc == 0) {
+		for (size_t i = 0; i < job.ignored_count; i++)
+			fprintf(stderr, "drover: %s: \"%s\" is not used by drover, ignoring\n", args.items[0],
+			        job.ignored[i]);
+		rc = drover_job_check(&ctx, &job, 0, NULL, &errors);
+	}
+	for (size_t i = 0; i < errors.count; i++)
+		fprintf(stderr, "%s\n", errors.lines[i]);
+	if (rc == 0)
+		printf("Job validation successful\n");
+	drover_errlist_clear(&errors);
+	drover_jobspec_clear(&job);
+	drover_context_close(&ctx);
+	drover_strv_clear(&args);
+	return rc == 0 ? DROVER_EXIT_OK : DROVER_EXIT_FAILURE;
+}

@@ -1,0 +1,40 @@
+/* The subcommands of `drover`; each takes the arguments after its name. */
+#ifndef DROVER_HOST_COMMANDS_H
+#define DROVER_HOST_COMMANDS_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+
+int drover_cmd_plugins(int argc, char **argv);
+int drover_cmd_fingerprint(int argc, char **argv);
+int drover_cmd_validate(int argc, char **argv);
+int drover_cmd_run(int argc, char **argv);
+
+/* Exit codes shared by every subcommand. */
+enum {
+	DROVER_EXIT_OK = 0,
+	DROVER_EXIT_FAILURE = 1, /* the job or a task failed, validation found errors */
+	DROVER_EXIT_USAGE = 2,   /* bad flags or arguments, unreadable config */
+};
+
+/* yajl_gen helpers for the -json outputs. */
+static inline void drover_gen_string(yajl_gen g, const char *s)
+{
+	if (s)
+		yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+	else
+		yajl_gen_null(g);
+}
+
+static inline void drover_gen_print(yajl_gen g)
+{
+	const unsigned char *buf;
+	size_t len;
+	yajl_gen_get_buf(g, &buf, &len);
+	fwrite(buf, 1, len, stdout);
+	fputc('\n', stdout);
+}
+
+#endif

@@ -1,0 +1,73 @@
+#include "config.h"
+
+#include "context.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "host_services.h"
+
+static const drover_value *options_for(void *data, const char *name)
+{
+	return drover_agent_config_plugin_options(data, name);
+}
+
+int drover_context_open(const drover_common_opts *opts, drover_context *ctx)
+{
+	*ctx = (drover_context){0};
+	if (opts->config_path) {
+		drover_errlist errors = {0};
+		int rc = drover_agent_config_load(opts->config_path, &ctx->config, &errors);
+		for (size_t i = 0; i < errors.count; i++)
+			fprintf(stderr, "drover: %s\n", errors.lines[i]);
+		drover_errlist_clear(&errors);
+		if (rc < 0)
+			return rc;
+		for (size_t i = 0; i < ctx->config.ignored_count; i++)
+			fprintf(stderr, "drover: %s: \"%s\" is a Nomad agent setting drover does not use, ignoring\n",
+			        opts->config_path, ctx->config.ignored[i]);
+	}
+	const char *plugin_dir = opts->plugin_dir ? opts->plugin_dir
+	                         : ctx->config.plugin_dir ? ctx->config.plugin_dir
+	                         : getenv("DROVER_PLUGIN_DIR") ? getenv("DROVER_PLUGIN_DIR")
+	                                                       : DROVER_PLUGINDIR;
+	const char *data_dir = opts->data_dir ? opts->data_dir
+	                       : ctx->config.data_dir ? ctx->config.data_dir
+	                       : getenv("DROVER_DATA_DIR") ? getenv("DROVER_DATA_DIR")
+	                                                   : DROVER_DATADIR;
+	ctx->plugin_dir = strdup(plugin_dir);
+	ctx->data_dir = strdup(data_dir);
+	if (!ctx->plugin_dir || !ctx->data_dir) {
+		drover_context_close(ctx);
+		return -ENOMEM;
+	}
+	ctx->services = drover_host_services(&ctx->config);
+	int rc = drover_loader_load_dir(ctx->plugin_dir, &ctx->services, options_for, &ctx->config,
+	                                &ctx->plugins, &ctx->plugin_errors);
+	if (rc < 0) {
+		for (size_t i = 0; i < ctx->plugin_errors.count; i++)
+			fprintf(stderr, "drover: %s\n", ctx->plugin_errors.lines[i]);
+		fprintf(stderr, "drover: no plugins loaded from \"%s\": set -plugin-dir, or plugin_dir in the agent config\n",
+		        ctx->plugin_dir);
+		drover_context_close(ctx);
+		return rc;
+	}
+	return 0;
+}
+
+void drover_context_report_plugin_errors(const drover_context *ctx)
+{
+	for (size_t i = 0; i < ctx->plugin_errors.count; i++)
+		fprintf(stderr, "drover: plugin skipped: %s\n", ctx->plugin_errors.lines[i]);
+}
+
+void drover_context_close(drover_context *ctx)
+{
+	drover_plugin_set_clear(&ctx->plugins);
+	drover_errlist_clear(&ctx->plugin_errors);
+	drover_agent_config_clear(&ctx->config);
+	free(ctx->plugin_dir);
+	free(ctx->data_dir);
+	*ctx = (drover_context){0};
+}

@@ -1,0 +1,12 @@
+/* Task events as the user reads them: Nomad's event types (Received, Task
+ * Setup, Started, Terminated, Killing, Killed, Driver Failure...), one line
+ * each, with time, short allocation id and task name. */
+#ifndef DROVER_HOST_TASK_EVENTS_H
+#define DROVER_HOST_TASK_EVENTS_H
+
+#include <stdio.h>
+
+void drover_task_event_print(FILE *out, const char *alloc_id, const char *task, const char *type,
+                             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#endif

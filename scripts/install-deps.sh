@@ -1,0 +1,10 @@
+#!/bin/sh
+# Installs what building and testing drover needs on Debian 12 (run as root).
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	build-essential autoconf automake libtool pkg-config \
+	libltdl-dev libcurl4-openssl-dev libyajl-dev libcgroup-dev libsqlite3-dev \
+	libcriterion-dev libseccomp-dev libcap-dev \
+	g++ binutils procps ca-certificates

@@ -1,0 +1,54 @@
+/* Running the real `drover` binary from tests: arguments in, exit status and
+ * the whole stdout/stderr out, with a deadline instead of a hope. */
+#ifndef DROVER_TEST_CLI_HARNESS_H
+#define DROVER_TEST_CLI_HARNESS_H
+
+#include <sys/types.h>
+
+typedef struct cli_result {
+	int exit_code;  /* -1 when killed by a signal or timed out */
+	int signal;
+	int timed_out;
+	char *out;
+	char *err;
+} cli_result;
+
+/* A fresh directory under /tmp with a data dir, an agent config enabling
+ * raw_exec (or not) and room for job files. */
+typedef struct cli_env {
+	char root[256];
+	char data_dir[300];
+	char config_enabled[300];
+	char config_disabled[300];
+} cli_env;
+
+void cli_env_setup(cli_env *env);
+void cli_env_teardown(cli_env *env);
+
+/* Writes `text` to <root>/<name> and returns the path (static buffer per call site is
+ * not needed: the path is malloc'd and freed by the caller). */
+char *cli_write_file(const cli_env *env, const char *name, const char *text);
+
+/* Runs drover with argv (NULL-ended, without the program name); kills it after
+ * timeout_ms. */
+void cli_run(cli_result *res, long long timeout_ms, const char *const *argv);
+void cli_result_clear(cli_result *res);
+
+/* Starts drover in the background with stdout to a pipe; returns the pid and
+ * the read end in *out_fd. */
+pid_t cli_spawn(const char *const *argv, int *out_fd);
+
+/* Reads from fd until `needle` appeared in what was read (returned, malloc'd)
+ * or timeout_ms passed (NULL). */
+char *cli_read_until(int fd, const char *needle, long long timeout_ms);
+
+/* waitpid with a deadline; returns the wait status or -1 on timeout. */
+int cli_wait(pid_t pid, long long timeout_ms);
+
+/* The whole file, malloc'd, or NULL. */
+char *cli_slurp(const char *path);
+
+/* True when a process with this pid exists and is not a zombie. */
+int cli_pid_alive(pid_t pid);
+
+#endif

@@ -1,0 +1,339 @@
+/* The `drover` binary end to end: real plugins from the plugin directory, real
+ * processes under drover-shim, real files in a temporary data dir. */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "cli_harness.h"
+#include "tests/test_support.h"
+
+#define DEADLINE_MS 30000
+
+static cli_env env;
+
+static void setup(void)
+{
+	cli_env_setup(&env);
+}
+
+static void teardown(void)
+{
+	cli_env_teardown(&env);
+}
+
+TestSuite(cli, .init = setup, .fini = teardown, .timeout = 120);
+
+static const char *plugin_dir(void)
+{
+	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
+	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
+	return dir;
+}
+
+/* A one-task raw_exec job running `sh -c SCRIPT`, with extra task keys. */
+static char *write_job(const char *name, const char *script, const char *extra_task_keys,
+                       int count)
+{
+	char *text = NULL;
+	cr_assert(asprintf(&text,
+	                   "{\"Job\": {\"ID\": \"%s\", \"Name\": \"%s\", \"Type\": \"batch\",\n"
+	                   " \"Meta\": {\"owner\": \"team-a\"},\n"
+	                   " \"TaskGroups\": [{\"Name\": \"g\", \"Count\": %d, \"Tasks\": [{\n"
+	                   "   \"Name\": \"t\", \"Driver\": \"raw_exec\",\n"
+	                   "   \"Config\": {\"command\": \"/bin/sh\", \"args\": [\"-c\", \"%s\"]}%s%s\n"
+	                   " }]}]}}\n",
+	                   name, name, count, script, extra_task_keys ? ",\n   " : "",
+	                   extra_task_keys ? extra_task_keys : "") > 0);
+	char file[128];
+	snprintf(file, sizeof(file), "%s.json", name);
+	char *path = cli_write_file(&env, file, text);
+	free(text);
+	return path;
+}
+
+/* Every allocation directory created under the data dir. */
+static size_t list_allocs(char ids[][64], size_t max)
+{
+	char dir[400];
+	snprintf(dir, sizeof(dir), "%s/alloc", env.data_dir);
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) && n < max)
+		if (e->d_name[0] != '.')
+			snprintf(ids[n++], 64, "%s", e->d_name);
+	closedir(d);
+	return n;
+}
+
+static char *task_log(const char *alloc_id, const char *stream)
+{
+	char path[600];
+	snprintf(path, sizeof(path), "%s/alloc/%s/alloc/logs/t.%s.0", env.data_dir, alloc_id, stream);
+	return cli_slurp(path);
+}
+
+Test(cli, plugins_lists_raw_exec_with_abi_and_health)
+{
+	cli_result r;
+	const char *argv[] = {"plugins", "-plugin-dir", plugin_dir(), "-config", env.config_enabled, NULL};
+	cli_run(&r, DEADLINE_MS, argv);
+	cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+	cr_assert(strstr(r.out, "raw_exec"), "stdout: %s", r.out);
+	cr_assert(strstr(r.out, " 1.0 "), "ABI 1.0 not shown: %s", r.out);
+	cr_assert(strstr(r.out, "healthy"), "stdout: %s", r.out);
+	cr_assert(strstr(r.out, "/raw_exec.so"), "path not shown: %s", r.out);
+	cli_result_clear(&r);
+
+	const char *argv2[] = {"--plugins-typo", NULL};
+	cli_run(&r, DEADLINE_MS, argv2);
+	cr_assert_eq(r.exit_code, 2, "an unknown command is a usage error");
+	cli_result_clear(&r);
+}
+
+Test(cli, plugins_json_carries_schemas_and_undetected_when_disabled)
+{
+	cli_result r;
+	const char *argv[] = {"plugins", "--json", "--plugin-dir", plugin_dir(), NULL};
+	cli_run(&r, DEADLINE_MS, argv);
+	cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+	cr_assert(strstr(r.out, "\"name\": \"raw_exec\""), "stdout: %s", r.out);
+	cr_assert(strstr(r.out, "\"health\": \"undetected\""), "raw_exec is disabled by default: %s", r.out);
+	cr_assert(strstr(r.out, "\"enabled\""), "plugin schema missing: %s", r.out);
+	cr_assert(strstr(r.out, "\"command\""), "task schema missing: %s", r.out);
+	cli_result_clear(&r);
+}
+
+Test(cli, fingerprint_reports_driver_attribute_only_when_enabled)
+{
+	cli_result r;
+	const char *on[] = {"fingerprint", "-plugin-dir", plugin_dir(), "-config", env.config_enabled, NULL};
+	cli_run(&r, DEADLINE_MS, on);
+	cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+	cr_assert(strstr(r.out, "driver.raw_exec = 1\n"), "stdout: %s", r.out);
+	cli_result_clear(&r);
+
+	const char *off[] = {"fingerprint", "-plugin-dir", plugin_dir(), NULL};
+	cli_run(&r, DEADLINE_MS, off);
+	cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+	cr_assert_null(strstr(r.out, "driver.raw_exec"), "disabled driver reported: %s", r.out);
+	cr_assert(strstr(r.err, "enabled"), "no hint on how to enable it: %s", r.err);
+	cli_result_clear(&r);
+}
+
+Test(cli, every_subcommand_has_help)
+{
+	const char *commands[] = {"plugins", "fingerprint", "validate", "run"};
+	for (size_t i = 0; i < 4; i++) {
+		cli_result r;
+		const char *argv[] = {commands[i], "-help", NULL};
+		cli_run(&r, DEADLINE_MS, argv);
+		cr_assert_eq(r.exit_code, 0, "%s -help: %s", commands[i], r.err);
+		cr_assert(strstr(r.out, "Usage: drover"), "%s -help printed: %s", commands[i], r.out);
+		cli_result_clear(&r);
+	}
+}
+
+Test(cli, validate_accepts_a_good_job_and_names_bad_fields)
+{
+	char *good = write_job("good", "true", NULL, 1);
+	cli_result r;
+	const char *argv[] = {"validate", "-plugin-dir", plugin_dir(), good, NULL};
+	cli_run(&r, DEADLINE_MS, argv);
+	cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+	cr_assert(strstr(r.out, "Job validation successful"), "stdout: %s", r.out);
+	cli_result_clear(&r);
+	free(good);
+
+	char *bad = cli_write_file(&env, "bad.json",
+	                           "{\"ID\": \"web\", \"TaskGroups\": [{\"Name\": \"g\", \"Tasks\": [\n"
+	                           " {\"Name\": \"t\", \"Driver\": \"raw_exec\",\n"
+	                           "  \"Config\": {\"commnd\": \"/bin/true\", \"args\": \"-x\"}}]}]}\n");
+	const char *argv2[] = {"validate", "-plugin-dir", plugin_dir(), bad, NULL};
+	cli_run(&r, DEADLINE_MS, argv2);
+	cr_assert_eq(r.exit_code, 1, "stdout: %s stderr: %s", r.out, r.err);
+	cr_assert(strstr(r.err, "job \"web\", group \"g\", task \"t\""), "location not named: %s", r.err);
+	cr_assert(strstr(r.err, "\"commnd\""), "unknown key not named: %s", r.err);
+	cr_assert(strstr(r.err, "\"command\""), "missing required field not named: %s", r.err);
+	cr_assert(strstr(r.err, "args"), "wrong type not named: %s", r.err);
+	cli_result_clear(&r);
+	free(bad);
+
+	char *broken = cli_write_file(&env, "broken.json", "{\"ID\": \"web\",\n  \"TaskGroups\": [}\n");
+	const char *argv3[] = {"validate", "-plugin-dir", plugin_dir(), broken, NULL};
+	cli_run(&r, DEADLINE_MS, argv3);
+	cr_assert_eq(r.exit_code, 1);
+	cr_assert(strstr(r.err, "broken.json:2:"), "line of the JSON error not given: %s", r.err);
+	cli_result_clear(&r);
+	free(broken);
+}
+
+Test(cli, run_reports_events_and_writes_logs)
+{
+	char *job = write_job("hello", "echo hello from $NOMAD_TASK_NAME; echo oops >&2", NULL, 1);
+	cli_result r;
+	const char *argv[] = {"run", "-config", env.config_enabled, "-plugin-dir", plugin_dir(),
+	                      "-data-dir", env.data_dir, job, NULL};
+	cli_run(&r, DEADLINE_MS, argv);
+	cr_assert_eq(r.exit_code, 0, "stdout: %s stderr: %s", r.out, r.err);
+	cr_assert(strstr(r.out, "Received"), "stdout: %s", r.out);
+	cr_assert(strstr(r.out, "Started"), "stdout: %s", r.out);
+	cr_assert(strstr(r.out, "Terminated"), "stdout: %s", r.out);
+	cr_assert(strstr(r.out, "Exit Code: 0, Signal: 0"), "stdout: %s", r.out);
+	char ids[4][64];
+	cr_assert_eq(list_allocs(ids, 4), 1);
+	char *out = task_log(ids[0], "stdout");
+	char *err = task_log(ids[0], "stderr");
+	cr_assert(out && strcmp(out, "hello from t\n") == 0, "stdout log: %s", out ? out : "(none)");
+	cr_assert(err && strcmp(err, "oops\n") == 0, "stderr log: %s", err ? err : "(none)");
+	free(out);
+	free(err);
+	cli_result_clear(&r);
+	free(job);
+}
+
+Test(cli, run_propagates_exit_code_and_signal)
+{
+	char *job = write_job("fails", "exit 3", NULL, 1);
+	cli_result r;
+	const char *argv[] = {"run", "-config", env.config_enabled, "-plugin-dir", plugin_dir(),
+	                      "-data-dir", env.data_dir, job, NULL};
+	cli_run(&r, DEADLINE_MS, argv);
+	cr_assert_eq(r.exit_code, 1, "stdout: %s stderr: %s", r.out, r.err);
+	cr_assert(strstr(r.out, "Exit Code: 3, Signal: 0"), "stdout: %s", r.out);
+	cli_result_clear(&r);
+	free(job);
+
+	job = write_job("killed", "kill -USR1 $$", NULL, 1);
+	const char *argv2[] = {"run", "-config", env.config_enabled, "-plugin-dir", plugin_dir(),
+	                       "-data-dir", env.data_dir, job, NULL};
+	cli_run(&r, DEADLINE_MS, argv2);
+	cr_assert_eq(r.exit_code, 1, "stdout: %s stderr: %s", r.out, r.err);
+	char expect[64];
+	snprintf(expect, sizeof(expect), "Signal: %d", SIGUSR1);
+	cr_assert(strstr(r.out, expect), "stdout: %s", r.out);
+	cli_result_clear(&r);
+	free(job);
+}
+
+Test(cli, run_refuses_disabled_raw_exec_and_starts_nothing)
+{
+	char *job = write_job("nope", "true", NULL, 1);
+	cli_result r;
+	const char *argv[] = {"run", "-config", env.config_disabled, "-plugin-dir", plugin_dir(),
+	                      "-data-dir", env.data_dir, job, NULL};
+	cli_run(&r, DEADLINE_MS, argv);
+	cr_assert_eq(r.exit_code, 1, "stdout: %s stderr: %s", r.out, r.err);
+	cr_assert(strstr(r.err, "\"enabled\": true"), "no advice on enabling raw_exec: %s", r.err);
+	cr_assert_null(strstr(r.out, "Started"), "something started: %s", r.out);
+	char ids[4][64];
+	cr_assert_eq(list_allocs(ids, 4), 0, "an allocation directory was created");
+	cli_result_clear(&r);
+	free(job);
+}
+
+Test(cli, run_honours_count_and_sets_the_task_environment)
+{
+	char *job = write_job("envjob", "env | sort",
+	                      "\"Env\": {\"GREETING\": \"hi there\"}, \"Meta\": {\"tier\": \"web\"},\n"
+	                      "   \"Resources\": {\"CPU\": 250, \"MemoryMB\": 64}",
+	                      2);
+	cli_result r;
+	const char *argv[] = {"run", "-config", env.config_enabled, "-plugin-dir", plugin_dir(),
+	                      "-data-dir", env.data_dir, job, NULL};
+	cli_run(&r, DEADLINE_MS, argv);
+	cr_assert_eq(r.exit_code, 0, "stdout: %s stderr: %s", r.out, r.err);
+	char ids[4][64];
+	cr_assert_eq(list_allocs(ids, 4), 2, "Count 2 must give two allocations");
+	int seen_index[2] = {0, 0};
+	for (int i = 0; i < 2; i++) {
+		char *out = task_log(ids[i], "stdout");
+		cr_assert(out, "no stdout log for %s", ids[i]);
+		char line[256];
+		snprintf(line, sizeof(line), "NOMAD_ALLOC_ID=%s\n", ids[i]);
+		cr_assert(strstr(out, line), "%s missing in: %s", line, out);
+		snprintf(line, sizeof(line), "NOMAD_ALLOC_DIR=%s/alloc/%s/alloc\n", env.data_dir, ids[i]);
+		cr_assert(strstr(out, line), "%s missing in: %s", line, out);
+		snprintf(line, sizeof(line), "NOMAD_TASK_DIR=%s/alloc/%s/t/local\n", env.data_dir, ids[i]);
+		cr_assert(strstr(out, line), "%s missing in: %s", line, out);
+		snprintf(line, sizeof(line), "NOMAD_SECRETS_DIR=%s/alloc/%s/t/secrets\n", env.data_dir, ids[i]);
+		cr_assert(strstr(out, line), "%s missing in: %s", line, out);
+		const char *expected[] = {
+			"GREETING=hi there\n", "NOMAD_TASK_NAME=t\n", "NOMAD_GROUP_NAME=g\n",
+			"NOMAD_JOB_ID=envjob\n", "NOMAD_JOB_NAME=envjob\n", "NOMAD_MEMORY_LIMIT=64\n",
+			"NOMAD_CPU_LIMIT=250\n", "NOMAD_META_tier=web\n", "NOMAD_META_TIER=web\n",
+			"NOMAD_META_owner=team-a\n",
+		};
+		for (size_t k = 0; k < sizeof(expected) / sizeof(expected[0]); k++)
+			cr_assert(strstr(out, expected[k]), "%s missing in: %s", expected[k], out);
+		if (strstr(out, "NOMAD_ALLOC_INDEX=0\n"))
+			seen_index[0]++;
+		if (strstr(out, "NOMAD_ALLOC_INDEX=1\n"))
+			seen_index[1]++;
+		cr_assert(strstr(out, "NOMAD_ALLOC_NAME=envjob.g["), "alloc name missing: %s", out);
+		free(out);
+	}
+	cr_assert(seen_index[0] == 1 && seen_index[1] == 1, "alloc indexes 0 and 1 expected");
+	cli_result_clear(&r);
+	free(job);
+}
+
+/* Ctrl-C / SIGTERM: the task ignores SIGINT, so it must be SIGKILLed at its
+ * KillTimeout, and its grandchild must not survive. */
+Test(cli, sigterm_stops_tasks_gracefully_then_kills)
+{
+	char pidfile[400];
+	snprintf(pidfile, sizeof(pidfile), "%s/grandchild.pid", env.root);
+	char script[600];
+	snprintf(script, sizeof(script),
+	         "trap '' INT; sleep 1000 & echo $! > %s; echo ready; while true; do sleep 1; done",
+	         pidfile);
+	char *job = write_job("stubborn", script, "\"KillTimeout\": 500000000", 1);
+	const char *argv[] = {"run", "-config", env.config_enabled, "-plugin-dir", plugin_dir(),
+	                      "-data-dir", env.data_dir, job, NULL};
+	int out_fd;
+	pid_t pid = cli_spawn(argv, &out_fd);
+	char *seen = cli_read_until(out_fd, "Started", DEADLINE_MS);
+	cr_assert(seen, "the task never started");
+	free(seen);
+	char ids[4][64];
+	cr_assert_eq(list_allocs(ids, 4), 1);
+	/* Wait for the real event: the task wrote "ready" after the grandchild's pid. */
+	char logpath[600];
+	snprintf(logpath, sizeof(logpath), "%s/alloc/%s/alloc/logs/t.stdout.0", env.data_dir, ids[0]);
+	char *log = NULL;
+	for (int i = 0; i < 3000 && !(log && strstr(log, "ready")); i++) {
+		free(log);
+		usleep(10000);
+		log = cli_slurp(logpath);
+	}
+	cr_assert(log && strstr(log, "ready"), "task never became ready");
+	free(log);
+	char *gpid_text = cli_slurp(pidfile);
+	cr_assert(gpid_text);
+	pid_t grandchild = (pid_t)atoi(gpid_text);
+	free(gpid_text);
+	cr_assert(cli_pid_alive(grandchild));
+
+	kill(pid, SIGTERM);
+	int status = cli_wait(pid, DEADLINE_MS);
+	cr_assert_neq(status, -1, "drover did not exit after SIGTERM");
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "a killed task is a failure");
+	char *rest = cli_read_until(out_fd, "Signal: 9", 5000);
+	cr_assert(rest, "the task was not SIGKILLed at its kill timeout");
+	free(rest);
+	close(out_fd);
+	for (int i = 0; i < 500 && cli_pid_alive(grandchild); i++)
+		usleep(10000);
+	cr_assert(!cli_pid_alive(grandchild), "the grandchild survived the stop");
+	free(job);
+}

@@ -1,0 +1,23 @@
+# Unit tests of the host's own modules (CLI flags, agent config, task
+# environment, allocation directories, helpers).
+HOST_UNIT_TESTS = \
+	tests/unit/test_cli_options \
+	tests/unit/test_agent_config \
+	tests/unit/test_taskenv \
+	tests/unit/test_allocdir \
+	tests/unit/test_util
+check_PROGRAMS += $(HOST_UNIT_TESTS)
+TESTS += $(HOST_UNIT_TESTS)
+HOST_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -I$(top_srcdir)/host $(CRITERION_CFLAGS)
+HOST_UNIT_LDADD = host/libdroverhost.la $(CRITERION_LIBS)
+
+tests_unit_test_cli_options_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
+tests_unit_test_cli_options_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_agent_config_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
+tests_unit_test_agent_config_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_taskenv_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
+tests_unit_test_taskenv_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_allocdir_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
+tests_unit_test_allocdir_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_util_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
+tests_unit_test_util_LDADD = $(HOST_UNIT_LDADD)

@@ -1,0 +1,102 @@
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent_config.h"
+
+static char *write_tmp(const char *text)
+{
+	char *path = strdup("/tmp/drover-agent-XXXXXX");
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static int load(const char *text, drover_agent_config *cfg, drover_errlist *errors)
+{
+	char *path = write_tmp(text);
+	int rc = drover_agent_config_load(path, cfg, errors);
+	unlink(path);
+	free(path);
+	return rc;
+}
+
+Test(agent_config, reads_dirs_plugin_options_and_lookups)
+{
+	drover_agent_config cfg = {0};
+	drover_errlist errors = {0};
+	int rc = load("{\"data_dir\": \"/var/d\", \"plugin_dir\": \"/p\", \"region\": \"eu\",\n"
+	              " \"plugin\": {\"raw_exec\": {\"config\": {\"enabled\": true}}},\n"
+	              " \"client\": {\"chroot_env\": {\"/bin\": \"/bin\"}}}",
+	              &cfg, &errors);
+	cr_assert_eq(rc, 0, "%s", errors.count ? errors.lines[0] : "");
+	cr_assert_str_eq(cfg.data_dir, "/var/d");
+	cr_assert_str_eq(cfg.plugin_dir, "/p");
+	const drover_value *opts = drover_agent_config_plugin_options(&cfg, "raw_exec");
+	cr_assert_eq(drover_value_get_bool(opts, "enabled", 0), 1);
+	cr_assert_null(drover_agent_config_plugin_options(&cfg, "docker"));
+	const drover_value *bin = drover_agent_config_lookup(&cfg, "client.chroot_env./bin");
+	cr_assert_null(bin, "dotted lookups split on dots; a key containing one is not reachable");
+	const drover_value *chroot = drover_agent_config_lookup(&cfg, "client.chroot_env");
+	cr_assert(chroot && chroot->type == DROVER_VALUE_OBJECT);
+	cr_assert_eq(cfg.ignored_count, 1);
+	cr_assert_str_eq(cfg.ignored[0], "region");
+	drover_agent_config_clear(&cfg);
+}
+
+Test(agent_config, accepts_hcl_list_of_one_form)
+{
+	drover_agent_config cfg = {0};
+	drover_errlist errors = {0};
+	int rc = load("{\"plugin\": [{\"raw_exec\": [{\"config\": [{\"enabled\": true}]}]}]}", &cfg, &errors);
+	cr_assert_eq(rc, 0, "%s", errors.count ? errors.lines[0] : "");
+	const drover_value *opts = drover_agent_config_plugin_options(&cfg, "raw_exec");
+	cr_assert_eq(drover_value_get_bool(opts, "enabled", 0), 1);
+	drover_agent_config_clear(&cfg);
+}
+
+Test(agent_config, unknown_keys_and_wrong_types_are_named)
+{
+	drover_agent_config cfg = {0};
+	drover_errlist errors = {0};
+	int rc = load("{\"plugin_dirr\": \"/p\", \"data_dir\": 3,\n"
+	              " \"plugin\": {\"raw_exec\": {\"confg\": {}}}, \"client\": {\"bogus\": 1}}",
+	              &cfg, &errors);
+	cr_assert_eq(rc, -EINVAL);
+	char all[4096] = "";
+	for (size_t i = 0; i < errors.count; i++) {
+		strncat(all, errors.lines[i], sizeof(all) - strlen(all) - 2);
+		strcat(all, "\n");
+	}
+	cr_assert(strstr(all, "\"plugin_dirr\""), "%s", all);
+	cr_assert(strstr(all, "\"confg\""), "%s", all);
+	cr_assert(strstr(all, "\"bogus\""), "%s", all);
+	cr_assert_null(cfg.doc.u.object.keys, "config left half-filled");
+	drover_errlist_clear(&errors);
+}
+
+Test(agent_config, malformed_json_names_file_and_line)
+{
+	drover_agent_config cfg = {0};
+	drover_errlist errors = {0};
+	int rc = load("{\n\"data_dir\": \"/x\",\n}", &cfg, &errors);
+	cr_assert_lt(rc, 0);
+	cr_assert_eq(errors.count, 1);
+	cr_assert(strstr(errors.lines[0], "/tmp/drover-agent-"), "%s", errors.lines[0]);
+	cr_assert(strstr(errors.lines[0], ":3:"), "%s", errors.lines[0]);
+	drover_errlist_clear(&errors);
+}
+
+Test(agent_config, missing_file_is_an_error)
+{
+	drover_agent_config cfg = {0};
+	drover_errlist errors = {0};
+	cr_assert_lt(drover_agent_config_load("/nonexistent/agent.json", &cfg, &errors), 0);
+	cr_assert_eq(errors.count, 1);
+	cr_assert(strstr(errors.lines[0], "/nonexistent/agent.json"), "%s", errors.lines[0]);
+	drover_errlist_clear(&errors);
+}

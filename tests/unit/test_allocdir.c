@@ -1,0 +1,79 @@
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "allocdir.h"
+
+static char root[64];
+
+static void setup(void)
+{
+	snprintf(root, sizeof(root), "/tmp/drover-allocdir-XXXXXX");
+	cr_assert(mkdtemp(root));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static void assert_dir(const char *path, mode_t mode)
+{
+	struct stat st;
+	cr_assert_eq(lstat(path, &st), 0, "%s missing", path);
+	cr_assert(S_ISDIR(st.st_mode), "%s is not a directory", path);
+	cr_assert_eq(st.st_mode & 07777, mode, "%s has mode %o", path, st.st_mode & 07777);
+}
+
+Test(allocdir, nomad_layout, .init = setup, .fini = teardown)
+{
+	char data[128];
+	snprintf(data, sizeof(data), "%s/data/nested", root);
+	drover_allocdir d = {0};
+	drover_err err = {{0}};
+	cr_assert_eq(drover_allocdir_create(data, "abc", &d, &err), 0, "%s", err.message);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/alloc/abc", data);
+	cr_assert_str_eq(d.alloc_dir, p);
+	snprintf(p, sizeof(p), "%s/alloc/abc/alloc/logs", data);
+	cr_assert_str_eq(d.log_dir, p);
+	assert_dir(d.log_dir, 0755);
+	snprintf(p, sizeof(p), "%s/tmp", d.shared_dir);
+	assert_dir(p, 01777);
+	snprintf(p, sizeof(p), "%s/data", d.shared_dir);
+	assert_dir(p, 0777);
+
+	char *task_dir = NULL;
+	cr_assert_eq(drover_allocdir_create_task(&d, "web", &task_dir, &err), 0, "%s", err.message);
+	snprintf(p, sizeof(p), "%s/web/local", d.alloc_dir);
+	assert_dir(p, 0777);
+	snprintf(p, sizeof(p), "%s/web/secrets", d.alloc_dir);
+	assert_dir(p, 0777);
+	snprintf(p, sizeof(p), "%s/web/tmp", d.alloc_dir);
+	assert_dir(p, 01777);
+	free(task_dir);
+	drover_allocdir_clear(&d);
+}
+
+Test(allocdir, a_file_in_the_way_is_reported, .init = setup, .fini = teardown)
+{
+	char data[128], blocker[160];
+	snprintf(data, sizeof(data), "%s/data", root);
+	snprintf(blocker, sizeof(blocker), "%s/alloc/abc", data);
+	char dir[160];
+	snprintf(dir, sizeof(dir), "%s/alloc", data);
+	cr_assert_eq(mkdir(data, 0755), 0);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	FILE *f = fopen(blocker, "w");
+	cr_assert(f);
+	fclose(f);
+	drover_allocdir d = {0};
+	drover_err err = {{0}};
+	cr_assert_lt(drover_allocdir_create(data, "abc", &d, &err), 0);
+	cr_assert(strstr(err.message, blocker), "%s", err.message);
+	cr_assert_null(d.alloc_dir);
+}
