@@ -5,13 +5,15 @@ EXTRA_DIST += doc/examples/hello.json doc/examples/agent.json
 # `make example`: runs doc/examples/hello.json with the freshly built drover,
 # its drivers and drover-shim, keeping its data in ./example-data.
 example: host/drover host/shim/drover-shim tests/plugins.d/.stamp
+	rm -rf example-data
 	DROVER_SHIM='$(abs_top_builddir)/host/shim/drover-shim' \
 	$(abs_top_builddir)/host/drover run \
 		-config $(abs_top_srcdir)/doc/examples/agent.json \
 		-plugin-dir $(abs_top_builddir)/tests/plugins.d \
 		-data-dir $(abs_top_builddir)/example-data \
 		$(abs_top_srcdir)/doc/examples/hello.json
-	@echo "Logs: $(abs_top_builddir)/example-data/alloc/*/alloc/logs/"
+	@for f in example-data/alloc/*/alloc/logs/*.stdout.0; do \
+		echo "== $$f"; cat "$$f"; done
 .PHONY: example
 
 clean-local: clean-example

@@ -81,7 +81,7 @@ int drover_cmd_fingerprint(int argc, char **argv)
 		                         .set_attribute = collect_attribute};
 		if (p->desc->fingerprint(p->ctx, &fp, &err) < 0) {
 			fp.health = DROVER_HEALTH_UNHEALTHY;
-			snprintf(fp.description, sizeof(fp.description), "fingerprint failed: %s", err.message);
+			snprintf(fp.description, sizeof(fp.description), "fingerprint failed: %.200s", err.message);
 		}
 		if (json) {
 			drover_gen_string(g, p->desc->name);

@@ -56,7 +56,7 @@ static void fingerprint_of(drover_plugin *p, drover_fingerprint *fp)
 	*fp = (drover_fingerprint){.struct_size = sizeof(*fp)};
 	if (p->desc->fingerprint(p->ctx, fp, &err) < 0) {
 		fp->health = DROVER_HEALTH_UNHEALTHY;
-		snprintf(fp->description, sizeof(fp->description), "fingerprint failed: %s", err.message);
+		snprintf(fp->description, sizeof(fp->description), "fingerprint failed: %.200s", err.message);
 	}
 }
 

@@ -29,7 +29,7 @@ static int driver_healthy(drover_plugin *plugin, char *why, size_t len)
 	fp.set_attribute = NULL;
 	int rc = plugin->desc->fingerprint(plugin->ctx, &fp, &err);
 	if (rc < 0) {
-		snprintf(why, len, "fingerprint failed: %s", err.message);
+		snprintf(why, len, "fingerprint failed: %.250s", err.message);
 		return 0;
 	}
 	snprintf(why, len, "%s", fp.description[0] ? fp.description : nothing);
@@ -248,7 +248,7 @@ static int reap_task(run_task *t, int flags)
 		return 0;
 	if (rc < 0) {
 		t->result.exit_code = -1;
-		snprintf(t->result.error, sizeof(t->result.error), "%s",
+		snprintf(t->result.error, sizeof(t->result.error), "%.255s",
 		         err.message[0] ? err.message : strerror(-rc));
 	}
 	if (t->wait_fd >= 0)

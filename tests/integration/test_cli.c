@@ -59,7 +59,7 @@ static char *write_job(const char *name, const char *script, const char *extra_t
 }
 
 /* Every allocation directory created under the data dir. */
-static size_t list_allocs(char ids[][64], size_t max)
+static size_t list_allocs(char ids[][256], size_t max)
 {
 	char dir[400];
 	snprintf(dir, sizeof(dir), "%s/alloc", env.data_dir);
@@ -70,14 +70,14 @@ static size_t list_allocs(char ids[][64], size_t max)
 	struct dirent *e;
 	while ((e = readdir(d)) && n < max)
 		if (e->d_name[0] != '.')
-			snprintf(ids[n++], 64, "%s", e->d_name);
+			snprintf(ids[n++], 256, "%s", e->d_name);
 	closedir(d);
 	return n;
 }
 
 static char *task_log(const char *alloc_id, const char *stream)
 {
-	char path[600];
+	char path[4096];
 	snprintf(path, sizeof(path), "%s/alloc/%s/alloc/logs/t.%s.0", env.data_dir, alloc_id, stream);
 	return cli_slurp(path);
 }
@@ -189,7 +189,7 @@ Test(cli, run_reports_events_and_writes_logs)
 	cr_assert(strstr(r.out, "Started"), "stdout: %s", r.out);
 	cr_assert(strstr(r.out, "Terminated"), "stdout: %s", r.out);
 	cr_assert(strstr(r.out, "Exit Code: 0, Signal: 0"), "stdout: %s", r.out);
-	char ids[4][64];
+	char ids[4][256];
 	cr_assert_eq(list_allocs(ids, 4), 1);
 	char *out = task_log(ids[0], "stdout");
 	char *err = task_log(ids[0], "stderr");
@@ -235,7 +235,7 @@ Test(cli, run_refuses_disabled_raw_exec_and_starts_nothing)
 	cr_assert_eq(r.exit_code, 1, "stdout: %s stderr: %s", r.out, r.err);
 	cr_assert(strstr(r.err, "\"enabled\": true"), "no advice on enabling raw_exec: %s", r.err);
 	cr_assert_null(strstr(r.out, "Started"), "something started: %s", r.out);
-	char ids[4][64];
+	char ids[4][256];
 	cr_assert_eq(list_allocs(ids, 4), 0, "an allocation directory was created");
 	cli_result_clear(&r);
 	free(job);
@@ -252,13 +252,13 @@ Test(cli, run_honours_count_and_sets_the_task_environment)
 	                      "-data-dir", env.data_dir, job, NULL};
 	cli_run(&r, DEADLINE_MS, argv);
 	cr_assert_eq(r.exit_code, 0, "stdout: %s stderr: %s", r.out, r.err);
-	char ids[4][64];
+	char ids[4][256];
 	cr_assert_eq(list_allocs(ids, 4), 2, "Count 2 must give two allocations");
 	int seen_index[2] = {0, 0};
 	for (int i = 0; i < 2; i++) {
 		char *out = task_log(ids[i], "stdout");
 		cr_assert(out, "no stdout log for %s", ids[i]);
-		char line[256];
+		char line[4096];
 		snprintf(line, sizeof(line), "NOMAD_ALLOC_ID=%s\n", ids[i]);
 		cr_assert(strstr(out, line), "%s missing in: %s", line, out);
 		snprintf(line, sizeof(line), "NOMAD_ALLOC_DIR=%s/alloc/%s/alloc\n", env.data_dir, ids[i]);
@@ -305,10 +305,10 @@ Test(cli, sigterm_stops_tasks_gracefully_then_kills)
 	char *seen = cli_read_until(out_fd, "Started", DEADLINE_MS);
 	cr_assert(seen, "the task never started");
 	free(seen);
-	char ids[4][64];
+	char ids[4][256];
 	cr_assert_eq(list_allocs(ids, 4), 1);
 	/* Wait for the real event: the task wrote "ready" after the grandchild's pid. */
-	char logpath[600];
+	char logpath[4096];
 	snprintf(logpath, sizeof(logpath), "%s/alloc/%s/alloc/logs/t.stdout.0", env.data_dir, ids[0]);
 	char *log = NULL;
 	for (int i = 0; i < 3000 && !(log && strstr(log, "ready")); i++) {

@@ -1,3 +1,5 @@
+#include <errno.h>
+
 #include <criterion/criterion.h>
 #include <string.h>
 
