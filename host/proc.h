@@ -1,15 +1,45 @@
 /* The host side of drover-shim: the proc_* host services of drover/driver.h.
  *
  * Protocol between host and shim (the shim side is host/shim/):
- *   drover-shim is started with its parameters on the command line and the
- *   task's argv after "--". It detaches (own session, not the host's child),
- *   forks the task as the leader of a new process group, and writes to fd 3
- *   one line: "ok <task_pid> <task_starttime> <shim_pid> <shim_starttime>\n" or
- *   "error <message>\n" (for example when exec failed), then closes it.
- *   When the task exits the shim drains the pipes, kills what is left of the
- *   task's process group, writes <state_dir>/exit-status atomically (write to a
- *   temporary file, fsync, rename) as "exit_code=N\nsignal=N\noom_killed=N\n
- *   exited_at_ms=N\n" and exits.
+ *   Command line: drover-shim --state-dir DIR --log-dir DIR --log-name NAME
+ *   --log-max-files N --log-max-size BYTES [--work-dir DIR] [--uid N] [--gid N]
+ *   -- ARGV... The shim's own environment is the task's, passed on unchanged;
+ *   argv[0] without a slash is looked up in its PATH.
+ *
+ *   Detaching: the host forks; that child forks again and exits at once (the
+ *   host reaps it), so the shim is never the host's child. The grandchild
+ *   calls setsid() (the shim leads its own session), resets its signal mask,
+ *   puts /dev/null on fds 0-2 and the write end of the report pipe on fd 3,
+ *   closes every other fd and execs the shim. If that exec fails it writes
+ *   "exec-failed <errno>
+" to the report pipe itself.
+ *
+ *   The shim becomes a child subreaper, ignores SIGHUP/SIGINT/SIGPIPE/SIGTERM,
+ *   removes a stale <state_dir>/exit-status, opens the log files, forks the
+ *   task as the leader of a new process group (stdin /dev/null, stdout/stderr
+ *   pipes to the shim, no other fd) and writes to fd 3 one line, then closes it:
+ *     "ok <task_pid> <task_starttime> <shim_pid> <shim_starttime>
+"  (starttime:
+ *       /proc/<pid>/stat field 22), sent once the task's exec succeeded; or
+ *     "error <errno> <message>
+" when the start failed (bad option, log file,
+ *       chdir, credentials, exec: "cannot run \"cmd\": No such file or
+ *       directory"); the shim then exits 127 without an exit status and
+ *       nothing of the task is left.
+ *   The host waits at most 10 s for the line.
+ *
+ *   When the task exits the shim drains the pipes, SIGKILLs what is left of the
+ *   task's process group and every other child of its own (orphans reparented
+ *   to it), reaps them all, writes <state_dir>/exit-status atomically (write to
+ *   a temporary file, fsync, rename, fsync the directory) as
+ *   "exit_code=N\nsignal=N\noom_killed=N\nexited_at_ms=N\n" and exits 0. A task
+ *   killed by signal S has signal=S and exit_code=128+S, as Nomad reports it.
+ *   A shim that is gone (its pid no longer has its start time, or is a zombie)
+ *   without that file died without recording a status.
+ *
+ *   Logs: <log_dir>/<log_name>.stdout.N and .stderr.N, continuing at the
+ *   highest N present; a file never passes --log-max-size, a line that fits
+ *   in one file is never split, and at most --log-max-files files are kept.
  */
 #ifndef DROVER_HOST_PROC_H
 #define DROVER_HOST_PROC_H

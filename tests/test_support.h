@@ -24,7 +24,7 @@ static inline int drover_test_strict(void)
 	do {                                                                                  \
 		if (!(cond)) {                                                                \
 			if (drover_test_strict())                                             \
-				cr_fail("required for this test but missing (DROVER_TEST_STRICT=1): " __VA_ARGS__); \
+				cr_assert_fail("required for this test but missing (DROVER_TEST_STRICT=1): " __VA_ARGS__); \
 			else                                                                  \
 				cr_skip_test(__VA_ARGS__);                                    \
 			return;                                                               \

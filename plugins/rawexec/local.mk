@@ -1,1 +1,9 @@
-# plugins/rawexec/local.mk
+# The raw_exec driver: tasks run as plain processes under drover-shim, with no
+# isolation. It reaches processes only through the host services it is given.
+plugin_LTLIBRARIES += plugins/rawexec/raw_exec.la
+plugins_rawexec_raw_exec_la_SOURCES = \
+	plugins/rawexec/rawexec.c \
+	plugins/rawexec/rawexec_handle.c plugins/rawexec/rawexec_handle.h \
+	plugins/rawexec/rawexec_stats.c plugins/rawexec/rawexec_stats.h
+plugins_rawexec_raw_exec_la_CFLAGS = $(AM_CFLAGS) $(PLUGIN_COMPILE_FLAGS)
+plugins_rawexec_raw_exec_la_LDFLAGS = $(AM_LDFLAGS) $(PLUGIN_LINK_FLAGS)

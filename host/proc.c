@@ -1,0 +1,614 @@
+/* The proc_* host services: starting tasks under drover-shim and following
+ * them through the shim's pid and the exit-status file it leaves in the state
+ * directory. The protocol is described in proc.h. */
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef DROVER_SHIM_PATH
+#error "DROVER_SHIM_PATH must be defined by the build"
+#endif
+
+#define REPORT_DEADLINE_MS 10000
+#define STOP_RECORD_DEADLINE_MS 10000
+#define EXIT_STATUS_FILE "exit-status"
+
+static char shim_path_override[DROVER_PATH_MAX];
+
+void drover_proc_set_shim_path(const char *path)
+{
+	if (!path)
+		shim_path_override[0] = '\0';
+	else
+		snprintf(shim_path_override, sizeof(shim_path_override), "%s", path);
+}
+
+const char *drover_proc_shim_path(void)
+{
+	const char *env = getenv("DROVER_SHIM");
+
+	if (env && env[0])
+		return env;
+	if (shim_path_override[0])
+		return shim_path_override;
+	return DROVER_SHIM_PATH;
+}
+
+/* State (third field) and start time (field 22) of /proc/<pid>/stat. */
+static int proc_stat_read(int pid, char *state, unsigned long long *start_time)
+{
+	char path[64], buf[1024];
+	const char *p;
+	ssize_t n;
+	int fd, field;
+
+	if (pid <= 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ESRCH;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: count from the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return -ESRCH;
+	*state = p[2];
+	p++;
+	for (field = 2; field < 21 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -ESRCH;
+	*start_time = strtoull(p + 1, NULL, 10);
+	return 0;
+}
+
+unsigned long long drover_proc_start_time(int pid)
+{
+	unsigned long long t = 0;
+	char state;
+
+	if (proc_stat_read(pid, &state, &t) < 0)
+		return 0;
+	return t;
+}
+
+/* The process is still the one recorded (not a reused pid) and has not exited. */
+static int proc_alive(int pid, unsigned long long start_time)
+{
+	unsigned long long t;
+	char state;
+
+	if (proc_stat_read(pid, &state, &t) < 0)
+		return 0;
+	return t == start_time && state != 'Z' && state != 'X';
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long long wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+#define _cleanup_fd_ __attribute__((cleanup(close_fd)))
+
+/* poll() one descriptor for POLLIN until `deadline` (monotonic ms, < 0: none).
+ * 1 readable, 0 timed out, negative errno. */
+static int poll_until(int fd, long long deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	for (;;) {
+		int timeout = -1, r;
+		if (deadline >= 0) {
+			long long left = deadline - mono_ms();
+			timeout = left <= 0 ? 0 : (left > INT_MAX ? INT_MAX : (int)left);
+		}
+		r = poll(&pfd, 1, timeout);
+		if (r > 0)
+			return 1;
+		if (r == 0)
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static int check_dir(const char *field, const char *path, drover_err *err)
+{
+	struct stat st;
+
+	if (!path || !path[0])
+		return drover_err_set(err, -EINVAL, "spawn request: %s is missing", field);
+	if (path[0] != '/')
+		return drover_err_set(err, -EINVAL, "spawn request: %s \"%s\" is not an absolute path",
+		                      field, path);
+	if (strlen(path) >= DROVER_PATH_MAX - 64)
+		return drover_err_set(err, -ENAMETOOLONG, "spawn request: %s \"%s\" is too long", field,
+		                      path);
+	if (stat(path, &st) < 0)
+		return drover_err_set(err, -errno, "spawn request: %s \"%s\": %s", field, path,
+		                      strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return drover_err_set(err, -ENOTDIR, "spawn request: %s \"%s\" is not a directory",
+		                      field, path);
+	return 0;
+}
+
+static int spawn_validate(const drover_spawn_request *req, drover_err *err)
+{
+	int r;
+
+	if (!req || req->struct_size < offsetof(drover_spawn_request, cgroup))
+		return drover_err_set(err, -EINVAL,
+		                      "spawn request: struct_size %u is smaller than ABI 1.0's",
+		                      req ? req->struct_size : 0);
+	if (!req->argv || !req->argv[0] || !req->argv[0][0])
+		return drover_err_set(err, -EINVAL, "spawn request: argv is empty: give the command");
+	if ((r = check_dir("state_dir", req->state_dir, err)) < 0)
+		return r;
+	if ((r = check_dir("log_dir", req->log_dir, err)) < 0)
+		return r;
+	if (req->work_dir && (r = check_dir("work_dir", req->work_dir, err)) < 0)
+		return r;
+	if (!req->log_name || !req->log_name[0] || strchr(req->log_name, '/') ||
+	    strlen(req->log_name) > 200)
+		return drover_err_set(err, -EINVAL,
+		                      "spawn request: log_name \"%s\" must be a file name of 1 to 200 "
+		                      "characters without \"/\"",
+		                      req->log_name ? req->log_name : "");
+	if (req->log_max_files < 1 || req->log_max_files > 100000)
+		return drover_err_set(err, -EINVAL,
+		                      "spawn request: log_max_files %u is out of range (1 to 100000)",
+		                      req->log_max_files);
+	if (req->log_max_file_size < 1 || req->log_max_file_size > (1ULL << 50))
+		return drover_err_set(err, -EINVAL,
+		                      "spawn request: log_max_file_size %llu is out of range (1 byte "
+		                      "to 1 PiB)",
+		                      req->log_max_file_size);
+	if (req->uid < -1 || req->gid < -1)
+		return drover_err_set(err, -EINVAL, "spawn request: uid %d / gid %d must be -1 or an id",
+		                      req->uid, req->gid);
+	if (req->struct_size >= offsetof(drover_spawn_request, cgroup) + sizeof(req->cgroup) &&
+	    req->cgroup)
+		return drover_err_set(err, -EINVAL,
+		                      "spawn request: cgroup \"%s\" is given but cgroup placement is "
+		                      "reserved for a later version: leave it NULL",
+		                      req->cgroup);
+	return 0;
+}
+
+/* Everything the exec of the shim needs, prepared before fork: between fork and
+ * exec only async-signal-safe calls are allowed in a threaded host. */
+typedef struct shim_cmd {
+	char **argv;
+	char numbers[4][32];
+} shim_cmd;
+
+static void shim_cmd_free(shim_cmd *c)
+{
+	free(c->argv);
+	c->argv = NULL;
+}
+
+static int shim_cmd_build(shim_cmd *c, const char *shim, const drover_spawn_request *req)
+{
+	size_t nargs = 0, i = 0, k;
+
+	while (req->argv[nargs])
+		nargs++;
+	c->argv = calloc(nargs + 24, sizeof(char *));
+	if (!c->argv)
+		return -ENOMEM;
+	snprintf(c->numbers[0], sizeof(c->numbers[0]), "%u", req->log_max_files);
+	snprintf(c->numbers[1], sizeof(c->numbers[1]), "%llu", req->log_max_file_size);
+	snprintf(c->numbers[2], sizeof(c->numbers[2]), "%d", req->uid);
+	snprintf(c->numbers[3], sizeof(c->numbers[3]), "%d", req->gid);
+	c->argv[i++] = (char *)shim;
+	c->argv[i++] = (char *)"--state-dir";
+	c->argv[i++] = (char *)req->state_dir;
+	c->argv[i++] = (char *)"--log-dir";
+	c->argv[i++] = (char *)req->log_dir;
+	c->argv[i++] = (char *)"--log-name";
+	c->argv[i++] = (char *)req->log_name;
+	c->argv[i++] = (char *)"--log-max-files";
+	c->argv[i++] = c->numbers[0];
+	c->argv[i++] = (char *)"--log-max-size";
+	c->argv[i++] = c->numbers[1];
+	if (req->work_dir) {
+		c->argv[i++] = (char *)"--work-dir";
+		c->argv[i++] = (char *)req->work_dir;
+	}
+	if (req->uid >= 0) {
+		c->argv[i++] = (char *)"--uid";
+		c->argv[i++] = c->numbers[2];
+	}
+	if (req->gid >= 0) {
+		c->argv[i++] = (char *)"--gid";
+		c->argv[i++] = c->numbers[3];
+	}
+	c->argv[i++] = (char *)"--";
+	for (k = 0; k < nargs; k++)
+		c->argv[i++] = (char *)req->argv[k];
+	c->argv[i] = NULL;
+	return 0;
+}
+
+/* Async-signal-safe: "exec-failed <errno>\n" on fd. */
+static void write_exec_failed(int fd, int e)
+{
+	char buf[48] = "exec-failed ";
+	char digits[16];
+	size_t len = strlen(buf);
+	int n = 0;
+
+	do {
+		digits[n++] = (char)('0' + e % 10);
+		e /= 10;
+	} while (e > 0 && n < (int)sizeof(digits));
+	while (n > 0)
+		buf[len++] = digits[--n];
+	buf[len++] = '\n';
+	if (write(fd, buf, len) < 0) {
+		/* The host then reports that the shim said nothing. */
+	}
+}
+
+/* Runs in the forked child of the host: forks the shim away and exits, so
+ * that the shim is reparented to init (or the nearest subreaper) and never is
+ * the host's child. */
+static void __attribute__((noreturn))
+spawn_child(const char *shim, char **argv, char **envp, int devnull, int report_w)
+{
+	sigset_t none;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		_exit(1);
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0 ||
+	    dup2(report_w, 3) < 0 || close_range(4, ~0U, 0) < 0) {
+		write_exec_failed(report_w, errno);
+		_exit(127);
+	}
+	execve(shim, argv, envp);
+	write_exec_failed(3, errno);
+	_exit(127);
+}
+
+/* Reads the shim's one report line, within the deadline. */
+static int read_report(int fd, char *line, size_t len, const char *shim, drover_err *err)
+{
+	long long deadline = mono_ms() + REPORT_DEADLINE_MS;
+	size_t used = 0;
+
+	for (;;) {
+		ssize_t n;
+		int r = poll_until(fd, deadline);
+		if (r == 0)
+			return drover_err_set(err, -ETIMEDOUT,
+			                      "drover-shim \"%s\" did not report within %d s", shim,
+			                      REPORT_DEADLINE_MS / 1000);
+		if (r < 0)
+			return drover_err_set(err, r, "waiting for drover-shim \"%s\": %s", shim,
+			                      strerror(-r));
+		n = read(fd, line + used, len - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return drover_err_set(err, -errno, "reading the report of drover-shim \"%s\": %s",
+			                      shim, strerror(errno));
+		used += (size_t)n;
+		line[used] = '\0';
+		if (n == 0 || memchr(line, '\n', used) || used == len - 1)
+			break;
+	}
+	if (!memchr(line, '\n', used))
+		return drover_err_set(err, -EPROTO,
+		                      "drover-shim \"%s\" exited without reporting on the task: run it "
+		                      "by hand to see why",
+		                      shim);
+	*strchr(line, '\n') = '\0';
+	return 0;
+}
+
+static int parse_report(const char *line, const char *shim, const drover_spawn_request *req,
+                        drover_proc *out, drover_err *err)
+{
+	drover_proc p;
+	int e = 0, off = 0;
+
+	memset(&p, 0, sizeof(p));
+	if (sscanf(line, "ok %d %llu %d %llu", &p.pid, &p.pid_start_time, &p.shim_pid,
+	           &p.shim_start_time) == 4 &&
+	    p.pid > 0 && p.shim_pid > 0) {
+		p.struct_size = sizeof(p);
+		p.started_at_ms = wall_ms();
+		snprintf(p.state_dir, sizeof(p.state_dir), "%s", req->state_dir);
+		*out = p;
+		return 0;
+	}
+	if (sscanf(line, "error %d %n", &e, &off) == 1 && off > 0)
+		return drover_err_set(err, e > 0 ? -e : -EIO, "%s", line + off);
+	if (sscanf(line, "exec-failed %d", &e) == 1)
+		return drover_err_set(err, e > 0 ? -e : -EIO,
+		                      "cannot execute drover-shim \"%s\": %s: set DROVER_SHIM or check "
+		                      "the installation",
+		                      shim, strerror(e));
+	return drover_err_set(err, -EPROTO, "drover-shim \"%s\" sent an unexpected report \"%s\"",
+	                      shim, line);
+}
+
+int drover_proc_spawn(void *host_data, const drover_spawn_request *req, drover_proc *out,
+                      drover_err *err)
+{
+	static const char *const empty_env[] = { NULL };
+	const char *shim = drover_proc_shim_path();
+	_cleanup_fd_ int devnull = -1, report_r = -1, report_w = -1;
+	shim_cmd cmd = { 0 };
+	char line[1024];
+	int p[2], st, r;
+	pid_t child;
+
+	(void)host_data;
+	if ((r = spawn_validate(req, err)) < 0)
+		return r;
+	if (access(shim, X_OK) < 0)
+		return drover_err_set(err, -errno,
+		                      "drover-shim \"%s\" cannot be executed: %s: set DROVER_SHIM to its "
+		                      "path or reinstall drover",
+		                      shim, strerror(errno));
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return drover_err_set(err, -errno, "cannot create a pipe for drover-shim: %s",
+		                      strerror(errno));
+	report_r = p[0];
+	report_w = p[1];
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull < 0)
+		return drover_err_set(err, -errno, "cannot open /dev/null: %s", strerror(errno));
+	/* Above 3 so that the dup2s onto 0..3 in the child cannot clobber them. */
+	if (report_w <= 3) {
+		int fd = fcntl(report_w, F_DUPFD_CLOEXEC, 4);
+		if (fd < 0)
+			return drover_err_set(err, -errno, "cannot move a pipe: %s", strerror(errno));
+		close(report_w);
+		report_w = fd;
+	}
+	if (devnull <= 3) {
+		int fd = fcntl(devnull, F_DUPFD_CLOEXEC, 4);
+		if (fd < 0)
+			return drover_err_set(err, -errno, "cannot move /dev/null: %s", strerror(errno));
+		close(devnull);
+		devnull = fd;
+	}
+	if (shim_cmd_build(&cmd, shim, req) < 0)
+		return drover_err_set(err, -ENOMEM, "out of memory starting \"%s\"", req->argv[0]);
+
+	child = fork();
+	if (child < 0) {
+		r = -errno;
+		shim_cmd_free(&cmd);
+		return drover_err_set(err, r, "cannot fork to start \"%s\": %s", req->argv[0],
+		                      strerror(-r));
+	}
+	if (child == 0)
+		spawn_child(shim, cmd.argv, (char **)(req->env ? req->env : empty_env), devnull,
+		            report_w);
+	shim_cmd_free(&cmd);
+	close_fd(&report_w);
+	/* With SIGCHLD ignored by the host, waitpid fails with ECHILD: the report
+	 * pipe then tells whether the shim started. */
+	st = 0;
+	while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return drover_err_set(err, -EAGAIN,
+		                      "cannot fork drover-shim to start \"%s\": the system is out of "
+		                      "processes or memory",
+		                      req->argv[0]);
+	if ((r = read_report(report_r, line, sizeof(line), shim, err)) < 0)
+		return r;
+	return parse_report(line, shim, req, out, err);
+}
+
+static int pidfd_open_checked(int pid, unsigned long long start_time)
+{
+	int fd;
+
+	if (pid <= 0)
+		return -ESRCH;
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return -errno;
+	/* The pid may have been reused since; once the pidfd is open, the check
+	 * stays true for the process it refers to. */
+	if (drover_proc_start_time(pid) != start_time) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
+int drover_proc_wait_fd(void *host_data, const drover_proc *proc, drover_err *err)
+{
+	int fd;
+
+	(void)host_data;
+	fd = pidfd_open_checked(proc->shim_pid, proc->shim_start_time);
+	/* A zombie shim (exited, not yet reaped by init) has already recorded its status. */
+	if (fd >= 0 && !proc_alive(proc->shim_pid, proc->shim_start_time)) {
+		close(fd);
+		fd = -ESRCH;
+	}
+	if (fd == -ESRCH)
+		return drover_err_set(err, -ESRCH, "the supervisor of task pid %d (drover-shim pid %d) "
+		                      "has already exited",
+		                      proc->pid, proc->shim_pid);
+	if (fd < 0)
+		return drover_err_set(err, fd, "cannot watch drover-shim pid %d: %s", proc->shim_pid,
+		                      strerror(-fd));
+	return fd;
+}
+
+/* 0 and `res` filled, -ENOENT when the file is not there, other errors filled. */
+static int read_exit_status(const drover_proc *proc, drover_exit_result *res, drover_err *err)
+{
+	char path[DROVER_PATH_MAX + 32], buf[512];
+	drover_exit_result r;
+	_cleanup_fd_ int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", proc->state_dir, EXIT_STATUS_FILE);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;
+	if (fd < 0)
+		return drover_err_set(err, -errno, "cannot read the exit status \"%s\": %s", path,
+		                      strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return drover_err_set(err, -errno, "cannot read the exit status \"%s\": %s", path,
+		                      strerror(errno));
+	buf[n] = '\0';
+	memset(&r, 0, sizeof(r));
+	if (sscanf(buf, "exit_code=%d\nsignal=%d\noom_killed=%d\nexited_at_ms=%lld\n", &r.exit_code,
+	           &r.signal, &r.oom_killed, &r.exited_at_ms) != 4)
+		return drover_err_set(err, -EBADMSG,
+		                      "the exit status \"%s\" is not in drover-shim's format: remove it "
+		                      "if it was edited by hand",
+		                      path);
+	res->exit_code = r.exit_code;
+	res->signal = r.signal;
+	res->oom_killed = r.oom_killed;
+	res->exited_at_ms = r.exited_at_ms;
+	res->error[0] = '\0';
+	return 0;
+}
+
+int drover_proc_status(void *host_data, const drover_proc *proc, drover_exit_result *res,
+                       drover_err *err)
+{
+	drover_exit_result r;
+	int rc;
+
+	(void)host_data;
+	memset(&r, 0, sizeof(r));
+	rc = read_exit_status(proc, &r, err);
+	if (rc == -ENOENT) {
+		if (proc_alive(proc->shim_pid, proc->shim_start_time))
+			return drover_err_set(err, -EAGAIN, "task pid %d is still running", proc->pid);
+		/* It may have written the file just before it exited. */
+		rc = read_exit_status(proc, &r, err);
+		if (rc == -ENOENT) {
+			r.exit_code = -1;
+			/* The state dir is cut to what fits in the 256 bytes of `error`. */
+			snprintf(r.error, sizeof(r.error),
+			         "the supervisor of the task (drover-shim pid %d) died without recording "
+			         "an exit status in \"%.140s\"",
+			         proc->shim_pid, proc->state_dir);
+			rc = 0;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	res->exit_code = r.exit_code;
+	res->signal = r.signal;
+	res->oom_killed = r.oom_killed;
+	res->exited_at_ms = r.exited_at_ms;
+	memcpy(res->error, r.error, sizeof(res->error));
+	return 0;
+}
+
+int drover_proc_signal(void *host_data, const drover_proc *proc, int signo, int group,
+                       drover_err *err)
+{
+	(void)host_data;
+	if (signo < 0 || signo >= NSIG)
+		return drover_err_set(err, -EINVAL, "signal %d is not a valid signal number", signo);
+	if (group) {
+		if (!proc_alive(proc->pid, proc->pid_start_time))
+			return drover_err_set(err, -ESRCH, "task pid %d has already exited", proc->pid);
+		if (kill(-proc->pid, signo) < 0)
+			return drover_err_set(err, -errno, "cannot signal the process group of task pid "
+			                      "%d: %s",
+			                      proc->pid, strerror(errno));
+		return 0;
+	} else {
+		/* Through a pidfd: no window in which the pid could be reused. */
+		_cleanup_fd_ int fd = pidfd_open_checked(proc->pid, proc->pid_start_time);
+		if (fd < 0)
+			return drover_err_set(err, -ESRCH, "task pid %d has already exited", proc->pid);
+		if (syscall(SYS_pidfd_send_signal, fd, signo, NULL, 0) < 0)
+			return drover_err_set(err, -errno, "cannot signal task pid %d: %s", proc->pid,
+			                      strerror(errno));
+		return 0;
+	}
+}
+
+int drover_proc_stop(void *host_data, const drover_proc *proc, int signo, long long timeout_ms,
+                     drover_err *err)
+{
+	_cleanup_fd_ int shim_fd = -1;
+	long long deadline;
+	int r;
+
+	if (signo < 0 || signo >= NSIG)
+		return drover_err_set(err, -EINVAL, "signal %d is not a valid signal number", signo);
+	shim_fd = pidfd_open_checked(proc->shim_pid, proc->shim_start_time);
+	if (shim_fd < 0)
+		return 0; /* the supervisor is gone: whatever was recorded is final */
+
+	if (signo > 0)
+		drover_proc_signal(host_data, proc, signo, 0, NULL);
+	r = poll_until(shim_fd, mono_ms() + (timeout_ms > 0 ? timeout_ms : 0));
+	if (r == 0) {
+		/* Out of patience: the whole process group, as Nomad does after the kill
+		 * timeout. The shim then kills and reaps what is left. */
+		drover_proc_signal(host_data, proc, SIGKILL, 1, NULL);
+		deadline = mono_ms() + STOP_RECORD_DEADLINE_MS;
+		r = poll_until(shim_fd, deadline);
+	}
+	if (r < 0)
+		return drover_err_set(err, r, "waiting for task pid %d to stop: %s", proc->pid,
+		                      strerror(-r));
+	if (r == 0)
+		return drover_err_set(err, -ETIMEDOUT,
+		                      "task pid %d did not exit within %d s of SIGKILL (a process stuck "
+		                      "in the kernel?); drover-shim pid %d still waits for it",
+		                      proc->pid, STOP_RECORD_DEADLINE_MS / 1000, proc->shim_pid);
+	return 0;
+}

@@ -1,0 +1,518 @@
+/* drover-shim: the per-task supervisor (see DESIGN.md "Tasks outlive the host"
+ * and the protocol in host/proc.h).
+ *
+ * It runs detached from the host, forks the task as the leader of its own
+ * process group, copies the task's stdout/stderr into rotated log files, reaps
+ * the task and every orphan of it (it is a child subreaper), and records the
+ * exit status atomically in the state directory. It sleeps in poll() on the
+ * pipes and a signalfd for SIGCHLD: no timeouts, no polling. libc only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shim_log.h"
+
+#define REPORT_FD 3
+#define EXIT_STATUS_FILE "exit-status"
+
+/* The one large buffer: every read of the task's output goes through it. */
+static char io_buf[64 * 1024];
+
+static int report_fd = -1;
+
+typedef struct shim_opts {
+	const char *state_dir;
+	const char *log_dir;
+	const char *log_name;
+	const char *work_dir;
+	unsigned max_files;
+	unsigned long long max_size;
+	int uid;
+	int gid;
+	char **argv;
+} shim_opts;
+
+/* What the task child sends back over its CLOEXEC pipe when it cannot exec. */
+enum task_stage { STAGE_STDIO = 1, STAGE_CREDENTIALS, STAGE_CHDIR, STAGE_EXEC };
+struct task_failure {
+	int stage;
+	int err;
+};
+
+/* The report line is one line: a message never carries a newline. */
+static void report_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void report_line(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	size_t i, len;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	len = strlen(line);
+	for (i = 0; i < len; i++)
+		if (line[i] == '\n' || line[i] == '\r')
+			line[i] = ' ';
+	line[len++] = '\n';
+	if (report_fd >= 0) {
+		if (write(report_fd, line, len) < 0) {
+			/* The host gave up waiting; it will find out from the status. */
+		}
+		close(report_fd);
+		report_fd = -1;
+	} else {
+		if (write(2, line, len) < 0) {
+			/* Nowhere left to say it. */
+		}
+	}
+}
+
+static void __attribute__((noreturn, format(printf, 2, 3))) fail(int err, const char *fmt, ...)
+{
+	char msg[900];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report_line("error %d %s", err, msg);
+	exit(127);
+}
+
+static void __attribute__((noreturn)) usage(const char *what)
+{
+	fail(EINVAL,
+	     "drover-shim: %s; usage: drover-shim --state-dir DIR --log-dir DIR --log-name NAME "
+	     "--log-max-files N --log-max-size BYTES [--work-dir DIR] [--uid N --gid N] -- ARGV...",
+	     what);
+}
+
+static unsigned long long parse_number(const char *opt, const char *s, unsigned long long max)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		fail(EINVAL, "drover-shim: %s \"%s\" is not a number", opt, s);
+	v = strtoull(s, &end, 10);
+	if (*end != '\0' || errno != 0 || v > max)
+		fail(EINVAL, "drover-shim: %s \"%s\" is not a number up to %llu", opt, s, max);
+	return v;
+}
+
+static void parse_args(int argc, char **argv, shim_opts *o)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->uid = -1;
+	o->gid = -1;
+	for (i = 1; i < argc; i++) {
+		const char *opt = argv[i];
+		const char *val;
+
+		if (strcmp(opt, "--") == 0) {
+			o->argv = &argv[i + 1];
+			break;
+		}
+		if (i + 1 >= argc)
+			usage("an option is missing its value");
+		val = argv[++i];
+		if (strcmp(opt, "--state-dir") == 0)
+			o->state_dir = val;
+		else if (strcmp(opt, "--log-dir") == 0)
+			o->log_dir = val;
+		else if (strcmp(opt, "--log-name") == 0)
+			o->log_name = val;
+		else if (strcmp(opt, "--work-dir") == 0)
+			o->work_dir = val;
+		else if (strcmp(opt, "--log-max-files") == 0)
+			o->max_files = (unsigned)parse_number(opt, val, 100000);
+		else if (strcmp(opt, "--log-max-size") == 0)
+			o->max_size = parse_number(opt, val, 1ULL << 50);
+		else if (strcmp(opt, "--uid") == 0)
+			o->uid = (int)parse_number(opt, val, INT_MAX);
+		else if (strcmp(opt, "--gid") == 0)
+			o->gid = (int)parse_number(opt, val, INT_MAX);
+		else
+			fail(EINVAL, "drover-shim: unknown option \"%s\"", opt);
+	}
+	if (!o->argv || !o->argv[0] || !o->argv[0][0])
+		usage("no task command after \"--\"");
+	if (!o->state_dir || o->state_dir[0] != '/')
+		usage("--state-dir must be an absolute path");
+	if (!o->log_dir || o->log_dir[0] != '/')
+		usage("--log-dir must be an absolute path");
+	if (!o->log_name || !o->log_name[0] || strchr(o->log_name, '/'))
+		usage("--log-name must be a non-empty file name without \"/\"");
+	if (o->max_files < 1)
+		usage("--log-max-files must be at least 1");
+	if (o->max_size < 1)
+		usage("--log-max-size must be at least 1");
+}
+
+/* /proc/<pid>/stat field 22, 0 when unreadable. */
+static unsigned long long start_time_of(pid_t pid)
+{
+	char path[64], buf[1024];
+	unsigned long long v = 0;
+	const char *p;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: count from the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	p++;
+	for (field = 2; field < 21 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		v = strtoull(p + 1, NULL, 10);
+	return v;
+}
+
+static void __attribute__((noreturn))
+run_task(const shim_opts *o, int devnull, int out_w, int err_w, int fail_w)
+{
+	struct task_failure f = { 0, 0 };
+	const char *dir = o->work_dir ? o->work_dir : o->state_dir;
+	sigset_t none;
+	int sig;
+
+	setpgid(0, 0);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	/* fail_w goes to 3 (the report fd's number, not inherited by the task) and
+	 * closes itself on exec; every other descriptor is closed. */
+	if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0 ||
+	    dup3(fail_w, 3, O_CLOEXEC) < 0 || close_range(4, ~0U, 0) < 0) {
+		f.stage = STAGE_STDIO;
+		goto failed;
+	}
+	fail_w = 3;
+	if (o->gid >= 0) {
+		gid_t g = (gid_t)o->gid;
+		if (setgroups(1, &g) < 0 || setgid(g) < 0) {
+			f.stage = STAGE_CREDENTIALS;
+			goto failed;
+		}
+	}
+	if (o->uid >= 0 && setuid((uid_t)o->uid) < 0) {
+		f.stage = STAGE_CREDENTIALS;
+		goto failed;
+	}
+	if (chdir(dir) < 0) {
+		f.stage = STAGE_CHDIR;
+		goto failed;
+	}
+	execvpe(o->argv[0], o->argv, environ);
+	f.stage = STAGE_EXEC;
+failed:
+	f.err = errno;
+	if (write(fail_w, &f, sizeof(f)) < 0) {
+		/* The shim sees a plain exit 127 instead. */
+	}
+	_exit(127);
+}
+
+static void __attribute__((noreturn)) report_task_failure(const shim_opts *o, const struct task_failure *f)
+{
+	switch (f->stage) {
+	case STAGE_EXEC:
+		fail(f->err, "cannot run \"%s\": %s", o->argv[0], strerror(f->err));
+	case STAGE_CHDIR:
+		fail(f->err, "cannot change to the work directory \"%s\": %s",
+		     o->work_dir ? o->work_dir : o->state_dir, strerror(f->err));
+	case STAGE_CREDENTIALS:
+		fail(f->err, "cannot switch to uid %d, gid %d to run \"%s\": %s", o->uid, o->gid,
+		     o->argv[0], strerror(f->err));
+	default:
+		fail(f->err, "cannot set up the standard streams of \"%s\": %s", o->argv[0],
+		     strerror(f->err));
+	}
+}
+
+/* One read of a stream into its log: 1 while open, 0 at end of file. */
+static int pump_once(int fd, shim_log *log)
+{
+	for (;;) {
+		ssize_t n = read(fd, io_buf, sizeof(io_buf));
+		if (n > 0) {
+			shim_log_write(log, io_buf, (size_t)n);
+			return 1;
+		}
+		if (n == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		return errno == EAGAIN ? 1 : 0;
+	}
+}
+
+/* Everything the pipe holds right now; closes it at end of file. */
+static void drain(int *fd, shim_log *log)
+{
+	while (*fd >= 0) {
+		ssize_t n = read(*fd, io_buf, sizeof(io_buf));
+		if (n > 0) {
+			shim_log_write(log, io_buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+static void kill_children(void)
+{
+	char path[64];
+	FILE *f;
+	int pid;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fscanf(f, "%d", &pid) == 1)
+		if (pid > 0)
+			kill(pid, SIGKILL);
+	fclose(f);
+}
+
+/* Kills the task's process group and every other child (orphans reparented to
+ * us, daemons that left the group) and reaps them all. A killed process's
+ * children are reparented to us before it can be reaped, so listing again
+ * after each reap finds them. */
+static void kill_everything(pid_t task_pid)
+{
+	for (;;) {
+		kill(-task_pid, SIGKILL);
+		kill_children();
+		if (waitpid(-1, NULL, 0) < 0 && errno != EINTR)
+			return; /* ECHILD: nothing left */
+	}
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int write_exit_status(const char *state_dir, int status, long long exited_at_ms)
+{
+	char tmp[PATH_MAX], final[PATH_MAX];
+	int code = 0, sig = 0, fd, dfd, r = 0;
+
+	if (WIFSIGNALED(status)) {
+		sig = WTERMSIG(status);
+		code = 128 + sig; /* as Nomad reports a signalled task */
+	} else {
+		code = WEXITSTATUS(status);
+	}
+	snprintf(tmp, sizeof(tmp), "%s/.%s.%d.tmp", state_dir, EXIT_STATUS_FILE, (int)getpid());
+	snprintf(final, sizeof(final), "%s/%s", state_dir, EXIT_STATUS_FILE);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (dprintf(fd, "exit_code=%d\nsignal=%d\noom_killed=%d\nexited_at_ms=%lld\n", code, sig, 0,
+	            exited_at_ms) < 0 ||
+	    fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, final) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	/* The rename itself must survive a crash of the machine. */
+	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+static void ensure_std_fds(void)
+{
+	int fd;
+
+	/* Started by hand with a closed stdin/stdout/stderr, pipes would land on
+	 * 0..2 and be mixed up with them. */
+	do {
+		fd = open("/dev/null", O_RDWR);
+	} while (fd >= 0 && fd <= 2);
+	if (fd > 2)
+		close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	struct task_failure f;
+	struct pollfd pfd[3];
+	shim_opts o;
+	shim_log out_log, err_log;
+	sigset_t chld;
+	char msg[512], path[PATH_MAX];
+	int out_p[2], err_p[2], fail_p[2], devnull, sfd, status = 0, done = 0, r;
+	long long exited_at = 0;
+	pid_t pid;
+	ssize_t n;
+
+	if (fcntl(REPORT_FD, F_GETFD) >= 0) {
+		report_fd = REPORT_FD;
+		fcntl(report_fd, F_SETFD, FD_CLOEXEC);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	ensure_std_fds();
+	parse_args(argc, argv, &o);
+
+	/* The task's fate is decided by signals to its process group, not to us. */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	setsid(); /* fails harmlessly when the host already made us a session leader */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		fail(errno, "drover-shim: cannot become a child subreaper: %s", strerror(errno));
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		fail(errno, "drover-shim: signalfd: %s", strerror(errno));
+
+	/* A status left by an earlier run of the task must not be mistaken for this one's. */
+	snprintf(path, sizeof(path), "%s/%s", o.state_dir, EXIT_STATUS_FILE);
+	if (unlink(path) < 0 && errno != ENOENT)
+		fail(errno, "cannot remove the old exit status \"%s\": %s", path, strerror(errno));
+
+	r = shim_log_open(&out_log, o.log_dir, o.log_name, "stdout", o.max_files, o.max_size, msg,
+	                  sizeof(msg));
+	if (r < 0)
+		fail(-r, "%s", msg);
+	r = shim_log_open(&err_log, o.log_dir, o.log_name, "stderr", o.max_files, o.max_size, msg,
+	                  sizeof(msg));
+	if (r < 0)
+		fail(-r, "%s", msg);
+
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull < 0)
+		fail(errno, "cannot open /dev/null: %s", strerror(errno));
+	if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0 || pipe2(fail_p, O_CLOEXEC) < 0)
+		fail(errno, "cannot create the task's pipes: %s", strerror(errno));
+
+	pid = fork();
+	if (pid < 0)
+		fail(errno, "cannot fork the task \"%s\": %s", o.argv[0], strerror(errno));
+	if (pid == 0)
+		run_task(&o, devnull, out_p[1], err_p[1], fail_p[1]);
+
+	close(out_p[1]);
+	close(err_p[1]);
+	close(fail_p[1]);
+	close(devnull);
+	do
+		n = read(fail_p[0], &f, sizeof(f));
+	while (n < 0 && errno == EINTR);
+	close(fail_p[0]);
+	if (n == (ssize_t)sizeof(f)) {
+		waitpid(pid, NULL, 0);
+		report_task_failure(&o, &f);
+	}
+
+	/* The task is not reaped before this line, so its /proc entry is there. */
+	report_line("ok %d %llu %d %llu", (int)pid, start_time_of(pid), (int)getpid(),
+	            start_time_of(getpid()));
+
+	fcntl(out_p[0], F_SETFL, O_NONBLOCK);
+	fcntl(err_p[0], F_SETFL, O_NONBLOCK);
+	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = out_p[0], .events = POLLIN };
+	pfd[2] = (struct pollfd){ .fd = err_p[0], .events = POLLIN };
+	while (!done) {
+		struct signalfd_siginfo si;
+		pid_t p;
+		int st;
+
+		if (poll(pfd, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fail(errno, "drover-shim: poll: %s", strerror(errno));
+		}
+		if (pfd[1].revents && !pump_once(pfd[1].fd, &out_log)) {
+			close(pfd[1].fd);
+			pfd[1].fd = -1;
+		}
+		if (pfd[2].revents && !pump_once(pfd[2].fd, &err_log)) {
+			close(pfd[2].fd);
+			pfd[2].fd = -1;
+		}
+		if (!pfd[0].revents)
+			continue;
+		while (read(sfd, &si, sizeof(si)) > 0)
+			;
+		/* Signals coalesce: reap everything that is there, the task or orphans. */
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+			if (p == pid) {
+				status = st;
+				exited_at = now_ms();
+				done = 1;
+			}
+		}
+	}
+
+	drain(&pfd[1].fd, &out_log);
+	drain(&pfd[2].fd, &err_log);
+	kill_everything(pid);
+	/* What the killed processes wrote last; every writer is gone now. */
+	drain(&pfd[1].fd, &out_log);
+	drain(&pfd[2].fd, &err_log);
+	shim_log_close(&out_log);
+	shim_log_close(&err_log);
+
+	r = write_exit_status(o.state_dir, status, exited_at);
+	if (r < 0) {
+		dprintf(2, "drover-shim: cannot record the exit status in \"%s\": %s\n", path,
+		        strerror(-r));
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,735 @@
+/* The raw_exec plugin through its descriptor: the built .so loaded with dlopen,
+ * given a host services table made of host/proc.c, running real processes. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <drover/driver.h>
+
+#include "proc.h"
+#include "test_support.h"
+
+#define ENABLE_ADVICE \
+	"set \"plugin\": {\"raw_exec\": {\"config\": {\"enabled\": true}}} in the agent config"
+
+static struct {
+	char root[256];
+	char alloc_dir[300];
+	char task_dir[320];
+	char log_dir[320];
+	void *so;
+	const drover_driver *drv;
+	drover_host host;
+	char last_log[1024];
+} fx;
+
+static void test_log(void *host_data, drover_log_level level, const char *message)
+{
+	(void)host_data;
+	(void)level;
+	snprintf(fx.last_log, sizeof(fx.last_log), "%s", message);
+}
+
+static const drover_value *test_agent_config(void *host_data, const char *path)
+{
+	(void)host_data;
+	(void)path;
+	return NULL;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void setup(void)
+{
+	drover_driver_entry_fn entry;
+
+	snprintf(fx.root, sizeof(fx.root), "/tmp/drover-test-rawexec.XXXXXX");
+	cr_assert_not_null(mkdtemp(fx.root));
+	snprintf(fx.alloc_dir, sizeof(fx.alloc_dir), "%s/alloc1", fx.root);
+	snprintf(fx.task_dir, sizeof(fx.task_dir), "%s/web", fx.alloc_dir);
+	snprintf(fx.log_dir, sizeof(fx.log_dir), "%s/alloc", fx.alloc_dir);
+	cr_assert_eq(mkdir(fx.alloc_dir, 0755), 0);
+	cr_assert_eq(mkdir(fx.task_dir, 0755), 0);
+	cr_assert_eq(mkdir(fx.log_dir, 0755), 0);
+	strcat(fx.log_dir, "/logs");
+	cr_assert_eq(mkdir(fx.log_dir, 0755), 0);
+
+	drover_proc_set_shim_path(DROVER_TEST_SHIM);
+	unsetenv("DROVER_SHIM");
+	fx.so = dlopen(RAWEXEC_SO, RTLD_NOW | RTLD_LOCAL);
+	cr_assert_not_null(fx.so, "dlopen %s: %s", RAWEXEC_SO, dlerror());
+	entry = (drover_driver_entry_fn)dlsym(fx.so, DROVER_DRIVER_ENTRY_SYMBOL);
+	cr_assert_not_null(entry, "no %s in %s", DROVER_DRIVER_ENTRY_SYMBOL, RAWEXEC_SO);
+	fx.drv = entry();
+
+	memset(&fx.host, 0, sizeof(fx.host));
+	fx.host.struct_size = sizeof(fx.host);
+	fx.host.abi_major = DROVER_ABI_MAJOR;
+	fx.host.abi_minor = DROVER_ABI_MINOR;
+	fx.host.log = test_log;
+	fx.host.agent_config = test_agent_config;
+	fx.host.proc_spawn = drover_proc_spawn;
+	fx.host.proc_wait_fd = drover_proc_wait_fd;
+	fx.host.proc_status = drover_proc_status;
+	fx.host.proc_signal = drover_proc_signal;
+	fx.host.proc_stop = drover_proc_stop;
+}
+
+static void teardown(void)
+{
+	if (fx.so)
+		dlclose(fx.so);
+	nftw(fx.root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(raw_exec, .init = setup, .fini = teardown, .timeout = 60);
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static drover_value str_value(const char *s)
+{
+	drover_value v;
+	memset(&v, 0, sizeof(v));
+	v.type = DROVER_VALUE_STRING;
+	v.u.string.ptr = s;
+	v.u.string.len = strlen(s);
+	return v;
+}
+
+/* A plugin instance: init + set_config({"enabled": enabled}). */
+static void *instance(int enabled)
+{
+	static const char *const keys[] = { "enabled" };
+	drover_value values[1], config;
+	drover_err err = { "" };
+	void *ctx = NULL;
+
+	memset(values, 0, sizeof(values));
+	values[0].type = DROVER_VALUE_BOOL;
+	values[0].u.boolean = enabled;
+	memset(&config, 0, sizeof(config));
+	config.type = DROVER_VALUE_OBJECT;
+	config.u.object.count = 1;
+	config.u.object.keys = keys;
+	config.u.object.values = values;
+	cr_assert_eq(fx.drv->init(&fx.host, &ctx, &err), 0, "init: %s", err.message);
+	cr_assert_eq(fx.drv->set_config(ctx, &config, &err), 0, "set_config: %s", err.message);
+	return ctx;
+}
+
+/* A task `config` block: command, args, work_dir (NULL: absent). */
+typedef struct task_block {
+	const char *keys[3];
+	drover_value values[3];
+	drover_value args[8];
+	drover_value obj;
+} task_block;
+
+static void task_block_init(task_block *b, const char *command, const char *const *args,
+                            const char *work_dir)
+{
+	size_t n = 0, nargs = 0;
+
+	memset(b, 0, sizeof(*b));
+	b->keys[n] = "command";
+	b->values[n++] = str_value(command);
+	if (args) {
+		while (args[nargs]) {
+			b->args[nargs] = str_value(args[nargs]);
+			nargs++;
+		}
+		b->keys[n] = "args";
+		b->values[n].type = DROVER_VALUE_ARRAY;
+		b->values[n].u.array.count = nargs;
+		b->values[n++].u.array.items = b->args;
+	}
+	if (work_dir) {
+		b->keys[n] = "work_dir";
+		b->values[n++] = str_value(work_dir);
+	}
+	b->obj.type = DROVER_VALUE_OBJECT;
+	b->obj.u.object.count = n;
+	b->obj.u.object.keys = b->keys;
+	b->obj.u.object.values = b->values;
+}
+
+static const char *const default_env[] = { "PATH=/usr/bin:/bin", NULL };
+
+static drover_task_config task_config(const task_block *b)
+{
+	drover_task_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.struct_size = sizeof(cfg);
+	cfg.id = "alloc1/web";
+	cfg.job_id = "job";
+	cfg.job_name = "job";
+	cfg.group_name = "group";
+	cfg.task_name = "web";
+	cfg.alloc_id = "alloc1";
+	cfg.alloc_name = "job.group[0]";
+	cfg.alloc_dir = fx.alloc_dir;
+	cfg.task_dir = fx.task_dir;
+	cfg.log_dir = fx.log_dir;
+	cfg.env = default_env;
+	cfg.config = &b->obj;
+	cfg.kill_signal = SIGINT;
+	cfg.kill_timeout_ms = 5000;
+	cfg.log_max_files = 2;
+	cfg.log_max_file_size_mb = 1;
+	return cfg;
+}
+
+static drover_task *start_ok(void *ctx, const drover_task_config *cfg, drover_handle *handle)
+{
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	int r = fx.drv->start(ctx, cfg, &task, &h, &err);
+
+	cr_assert_eq(r, 0, "start: %d %s", r, err.message);
+	cr_assert_not_null(task);
+	cr_assert_not_null(h.data);
+	if (handle)
+		*handle = h;
+	else
+		free(h.data);
+	return task;
+}
+
+static drover_exit_result wait_blocking(void *ctx, drover_task *task)
+{
+	drover_exit_result res;
+	drover_err err = { "" };
+
+	memset(&res, 0, sizeof(res));
+	res.struct_size = sizeof(res);
+	cr_assert_eq(fx.drv->wait(ctx, task, 0, &res, &err), 0, "wait: %s", err.message);
+	return res;
+}
+
+static void destroy_ok(void *ctx, drover_task *task)
+{
+	drover_err err = { "" };
+	cr_assert_eq(fx.drv->destroy(ctx, task, 0, &err), 0, "destroy: %s", err.message);
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	buf = calloc(1, 65536);
+	cr_assert_not_null(buf);
+	n = fread(buf, 1, 65535, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static char *stdout_log(void)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/web.stdout.0", fx.log_dir);
+	return read_file(path);
+}
+
+/* Waits for the task's stdout to hold a full line: the task is past its setup. */
+static void wait_for_output(long long timeout_ms)
+{
+	long long deadline = mono_ms() + timeout_ms;
+	for (;;) {
+		char *s = stdout_log();
+		int ready = s && strchr(s, '\n');
+		struct timespec ts = { 0, 10 * 1000000L };
+		free(s);
+		if (ready)
+			return;
+		cr_assert_lt(mono_ms(), deadline, "the task wrote nothing within %lld ms", timeout_ms);
+		nanosleep(&ts, NULL);
+	}
+}
+
+typedef struct attrs {
+	char key[64];
+	char value[64];
+	int count;
+} attrs;
+
+static void record_attr(void *sink, const char *key, const char *value)
+{
+	attrs *a = sink;
+	snprintf(a->key, sizeof(a->key), "%s", key);
+	snprintf(a->value, sizeof(a->value), "%s", value);
+	a->count++;
+}
+
+Test(raw_exec, descriptor_describes_the_driver)
+{
+	const drover_field *f;
+	int command_required = 0, fields = 0;
+
+	cr_assert_str_eq(fx.drv->name, "raw_exec");
+	cr_assert_eq(fx.drv->abi_major, DROVER_ABI_MAJOR);
+	cr_assert_eq(fx.drv->struct_size, sizeof(drover_driver));
+	cr_assert_str_eq(fx.drv->plugin_schema[0].name, "enabled");
+	cr_assert_eq(fx.drv->plugin_schema[0].type, DROVER_FIELD_BOOL);
+	cr_assert_str_eq(fx.drv->plugin_schema[0].default_json, "false");
+	for (f = fx.drv->task_schema; f->name; f++) {
+		fields++;
+		if (strcmp(f->name, "command") == 0)
+			command_required = f->required && f->type == DROVER_FIELD_STRING;
+	}
+	cr_assert_eq(fields, 3);
+	cr_assert(command_required);
+}
+
+Test(raw_exec, fingerprint_follows_the_enabled_option)
+{
+	void *off = instance(0), *on = instance(1);
+	drover_fingerprint fp;
+	drover_capabilities caps;
+	drover_err err = { "" };
+	attrs a = { "", "", 0 };
+
+	memset(&fp, 0, sizeof(fp));
+	fp.struct_size = sizeof(fp);
+	fp.sink = &a;
+	fp.set_attribute = record_attr;
+	cr_assert_eq(fx.drv->fingerprint(off, &fp, &err), 0);
+	cr_assert_eq(fp.health, DROVER_HEALTH_UNDETECTED);
+	cr_assert(strstr(fp.description, ENABLE_ADVICE), "%s", fp.description);
+	cr_assert_eq(a.count, 0);
+
+	memset(&fp, 0, sizeof(fp));
+	fp.struct_size = sizeof(fp);
+	fp.sink = &a;
+	fp.set_attribute = record_attr;
+	cr_assert_eq(fx.drv->fingerprint(on, &fp, &err), 0);
+	cr_assert_eq(fp.health, DROVER_HEALTH_HEALTHY);
+	cr_assert_str_eq(fp.description, "healthy");
+	cr_assert_eq(a.count, 1);
+	cr_assert_str_eq(a.key, "driver.raw_exec");
+	cr_assert_str_eq(a.value, "1");
+
+	memset(&caps, 0, sizeof(caps));
+	caps.struct_size = sizeof(caps);
+	cr_assert_eq(fx.drv->capabilities(on, &caps), 0);
+	cr_assert_eq(caps.send_signals, 1);
+	cr_assert_eq(caps.exec, 0);
+	cr_assert_eq(caps.fs_isolation, DROVER_FS_ISOLATION_NONE);
+	cr_assert_eq(caps.network_modes, DROVER_NET_MODE_HOST);
+	fx.drv->fini(off);
+	fx.drv->fini(on);
+}
+
+Test(raw_exec, start_is_refused_when_disabled)
+{
+	void *ctx = instance(0);
+	const char *args[] = { "-c", "exit 0", NULL };
+	drover_task *task = (drover_task *)0x1;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	task_block b;
+	drover_task_config cfg;
+
+	task_block_init(&b, "sh", args, NULL);
+	cfg = task_config(&b);
+	cr_assert_eq(fx.drv->start(ctx, &cfg, &task, &h, &err), -EPERM);
+	cr_assert(strstr(err.message, ENABLE_ADVICE), "%s", err.message);
+	cr_assert(strstr(err.message, "\"web\""), "%s", err.message);
+	cr_assert_eq(task, (drover_task *)0x1, "the task was touched on failure");
+	cr_assert_null(h.data);
+	fx.drv->fini(ctx);
+}
+
+Test(raw_exec, exit_code_and_inspect)
+{
+	void *ctx = instance(1);
+	const char *args[] = { "-c", "echo hi; exit 7", NULL };
+	drover_task_status st;
+	drover_exit_result res;
+	drover_err err = { "" };
+	drover_task *task;
+	task_block b;
+	drover_task_config cfg;
+	char *out;
+
+	task_block_init(&b, "sh", args, NULL);
+	cfg = task_config(&b);
+	task = start_ok(ctx, &cfg, NULL);
+	res = wait_blocking(ctx, task);
+	cr_assert_eq(res.exit_code, 7);
+	cr_assert_eq(res.signal, 0);
+
+	memset(&st, 0, sizeof(st));
+	st.struct_size = sizeof(st);
+	cr_assert_eq(fx.drv->inspect(ctx, task, &st, &err), 0, "%s", err.message);
+	cr_assert_eq(st.state, DROVER_TASK_EXITED);
+	cr_assert_eq(st.exit_code, 7);
+	cr_assert_gt(st.pid, 0);
+	cr_assert_gt(st.started_at_ms, 0);
+	cr_assert_geq(st.completed_at_ms, st.started_at_ms - 1000);
+	cr_assert_eq(fx.drv->wait_fd(ctx, task, &err), -ESRCH);
+
+	out = stdout_log(); /* <log_dir>/<task>.stdout.0 */
+	cr_assert_not_null(out);
+	cr_assert_str_eq(out, "hi\n");
+	free(out);
+	destroy_ok(ctx, task);
+	fx.drv->fini(ctx);
+}
+
+Test(raw_exec, signal_and_event_driven_wait)
+{
+	void *ctx = instance(1);
+	const char *args[] = { "1000", NULL };
+	drover_exit_result res;
+	drover_task_status st;
+	drover_err err = { "" };
+	drover_task *task;
+	task_block b;
+	drover_task_config cfg;
+	struct pollfd pfd;
+
+	task_block_init(&b, "sleep", args, NULL);
+	cfg = task_config(&b);
+	task = start_ok(ctx, &cfg, NULL);
+	memset(&res, 0, sizeof(res));
+	res.struct_size = sizeof(res);
+	cr_assert_eq(fx.drv->wait(ctx, task, DROVER_WAIT_NOHANG, &res, &err), -EAGAIN);
+	memset(&st, 0, sizeof(st));
+	st.struct_size = sizeof(st);
+	cr_assert_eq(fx.drv->inspect(ctx, task, &st, &err), 0);
+	cr_assert_eq(st.state, DROVER_TASK_RUNNING);
+
+	pfd.fd = fx.drv->wait_fd(ctx, task, &err);
+	cr_assert_geq(pfd.fd, 0, "wait_fd: %s", err.message);
+	pfd.events = POLLIN;
+	cr_assert_eq(poll(&pfd, 1, 0), 0, "the wait fd is readable while the task runs");
+	cr_assert_eq(fx.drv->signal(ctx, task, SIGTERM, &err), 0, "%s", err.message);
+	cr_assert_eq(poll(&pfd, 1, 10000), 1, "no exit within 10 s of SIGTERM");
+	close(pfd.fd);
+	cr_assert_eq(fx.drv->wait(ctx, task, DROVER_WAIT_NOHANG, &res, &err), 0, "%s", err.message);
+	cr_assert_eq(res.signal, SIGTERM);
+	cr_assert_eq(fx.drv->signal(ctx, task, SIGTERM, &err), -ESRCH);
+	destroy_ok(ctx, task);
+	fx.drv->fini(ctx);
+}
+
+Test(raw_exec, stop_kills_after_the_kill_timeout)
+{
+	void *ctx = instance(1);
+	const char *args[] = { "-c", "trap '' INT; echo ready; sleep 1000", NULL };
+	drover_exit_result res;
+	drover_err err = { "" };
+	drover_task *task;
+	task_block b;
+	drover_task_config cfg;
+	long long t0, elapsed;
+
+	task_block_init(&b, "sh", args, NULL);
+	cfg = task_config(&b);
+	task = start_ok(ctx, &cfg, NULL);
+	wait_for_output(10000);
+	t0 = mono_ms();
+	cr_assert_eq(fx.drv->stop(ctx, task, SIGINT, 300, &err), 0, "%s", err.message);
+	elapsed = mono_ms() - t0;
+	cr_assert_geq(elapsed, 290);
+	res = wait_blocking(ctx, task);
+	cr_assert_eq(res.signal, SIGKILL);
+	destroy_ok(ctx, task);
+	fx.drv->fini(ctx);
+}
+
+Test(raw_exec, env_reaches_the_task)
+{
+	static const char *const env[] = { "PATH=/usr/bin:/bin", "GREETING=hello raw_exec", NULL };
+	void *ctx = instance(1);
+	const char *args[] = { "-c", "echo \"$GREETING\"", NULL };
+	drover_task *task;
+	task_block b;
+	drover_task_config cfg;
+	char *out;
+
+	task_block_init(&b, "sh", args, NULL);
+	cfg = task_config(&b);
+	cfg.env = env;
+	task = start_ok(ctx, &cfg, NULL);
+	cr_assert_eq(wait_blocking(ctx, task).exit_code, 0);
+	out = stdout_log();
+	cr_assert_str_eq(out, "hello raw_exec\n");
+	free(out);
+	destroy_ok(ctx, task);
+	fx.drv->fini(ctx);
+}
+
+Test(raw_exec, work_dir_is_relative_to_the_task_dir)
+{
+	void *ctx = instance(1);
+	const char *args[] = { "-c", "pwd", NULL };
+	char local[PATH_MAX], expect[PATH_MAX + 2];
+	drover_task *task;
+	task_block b;
+	drover_task_config cfg;
+	char *out;
+
+	snprintf(local, sizeof(local), "%s/local", fx.task_dir);
+	cr_assert_eq(mkdir(local, 0755), 0);
+	task_block_init(&b, "sh", args, "local");
+	cfg = task_config(&b);
+	task = start_ok(ctx, &cfg, NULL);
+	cr_assert_eq(wait_blocking(ctx, task).exit_code, 0);
+	out = stdout_log();
+	snprintf(expect, sizeof(expect), "%s\n", local);
+	cr_assert_str_eq(out, expect);
+	free(out);
+	destroy_ok(ctx, task);
+	fx.drv->fini(ctx);
+}
+
+Test(raw_exec, handle_round_trip_recovers_in_a_new_instance)
+{
+	void *first = instance(1), *second;
+	char fifo[PATH_MAX], script[PATH_MAX + 64];
+	const char *args[] = { "-c", script, NULL };
+	drover_handle h;
+	drover_task_status st;
+	drover_err err = { "" };
+	drover_task *task, *again = NULL;
+	task_block b;
+	drover_task_config cfg;
+	int fd, pid;
+
+	snprintf(fifo, sizeof(fifo), "%s/go", fx.root);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	snprintf(script, sizeof(script), "read x < %s; exit 4", fifo);
+	task_block_init(&b, "sh", args, NULL);
+	cfg = task_config(&b);
+	task = start_ok(first, &cfg, &h);
+	memset(&st, 0, sizeof(st));
+	st.struct_size = sizeof(st);
+	cr_assert_eq(fx.drv->inspect(first, task, &st, &err), 0);
+	pid = st.pid;
+	/* The "host" goes away: the plugin instance ends, the task runs on. */
+	fx.drv->fini(first);
+
+	second = instance(1);
+	cr_assert_eq(fx.drv->recover(second, &cfg, h.data, h.len, &again, &err), 0, "recover: %s",
+	             err.message);
+	free(h.data);
+	memset(&st, 0, sizeof(st));
+	st.struct_size = sizeof(st);
+	cr_assert_eq(fx.drv->inspect(second, again, &st, &err), 0);
+	cr_assert_eq(st.state, DROVER_TASK_RUNNING);
+	cr_assert_eq(st.pid, pid);
+
+	fd = open(fifo, O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "go\n", 3), 3);
+	close(fd);
+	cr_assert_eq(wait_blocking(second, again).exit_code, 4);
+	destroy_ok(second, again);
+	fx.drv->fini(second);
+}
+
+static void expect_refused(void *ctx, const drover_task_config *cfg, const void *data, size_t len,
+                           const char *what, const char *needle)
+{
+	drover_task *task = (drover_task *)0x1;
+	drover_err err = { "" };
+
+	cr_assert_eq(fx.drv->recover(ctx, cfg, data, len, &task, &err), -EINVAL,
+	             "%s handle was accepted", what);
+	cr_assert(strstr(err.message, needle), "%s: \"%s\" lacks \"%s\"", what, err.message, needle);
+	cr_assert(strstr(err.message, "\"web\""), "%s: \"%s\" does not name the task", what,
+	          err.message);
+	cr_assert_eq(task, (drover_task *)0x1);
+}
+
+Test(raw_exec, damaged_handles_are_refused)
+{
+	void *ctx = instance(1);
+	const char *args[] = { "0", NULL };
+	unsigned char *copy, garbage[300];
+	drover_handle h;
+	drover_task *task;
+	task_block b;
+	drover_task_config cfg;
+	size_t i;
+
+	task_block_init(&b, "true", args, NULL);
+	cfg = task_config(&b);
+	task = start_ok(ctx, &cfg, &h);
+	wait_blocking(ctx, task);
+	destroy_ok(ctx, task);
+
+	copy = malloc(h.len);
+	cr_assert_not_null(copy);
+	expect_refused(ctx, &cfg, NULL, 0, "an empty", "truncated");
+	expect_refused(ctx, &cfg, h.data, h.len - 1, "a truncated", "truncated");
+	expect_refused(ctx, &cfg, h.data, 10, "a 10-byte", "truncated");
+	memcpy(copy, h.data, h.len);
+	copy[h.len / 2] ^= 0x40;
+	expect_refused(ctx, &cfg, copy, h.len, "a bit-flipped", "checksum");
+	memcpy(copy, h.data, h.len);
+	copy[8] = 2; /* version */
+	expect_refused(ctx, &cfg, copy, h.len, "a version 2", "version 2");
+	for (i = 0; i < sizeof(garbage); i++)
+		garbage[i] = (unsigned char)(i * 37 + 11);
+	expect_refused(ctx, &cfg, garbage, sizeof(garbage), "a garbage", "not a raw_exec handle");
+	/* Every truncation of a valid handle is refused, never read past. */
+	for (i = 0; i < h.len; i++) {
+		drover_task *t = NULL;
+		drover_err err = { "" };
+		unsigned char *cut = malloc(i ? i : 1);
+		memcpy(cut, h.data, i);
+		cr_assert_eq(fx.drv->recover(ctx, &cfg, cut, i, &t, &err), -EINVAL, "length %zu", i);
+		free(cut);
+	}
+	free(copy);
+	free(h.data);
+	fx.drv->fini(ctx);
+}
+
+Test(raw_exec, destroy_refuses_a_running_task_unless_forced)
+{
+	void *ctx = instance(1);
+	const char *args[] = { "1000", NULL };
+	drover_task_status st;
+	drover_err err = { "" };
+	drover_task *task;
+	task_block b;
+	drover_task_config cfg;
+	unsigned long long start;
+
+	task_block_init(&b, "sleep", args, NULL);
+	cfg = task_config(&b);
+	task = start_ok(ctx, &cfg, NULL);
+	memset(&st, 0, sizeof(st));
+	st.struct_size = sizeof(st);
+	cr_assert_eq(fx.drv->inspect(ctx, task, &st, &err), 0);
+	start = drover_proc_start_time(st.pid);
+	cr_assert_neq(start, 0ULL);
+
+	cr_assert_eq(fx.drv->destroy(ctx, task, 0, &err), -EBUSY);
+	cr_assert(strstr(err.message, "still running") && strstr(err.message, "force"), "%s",
+	          err.message);
+	cr_assert_eq(drover_proc_start_time(st.pid), start, "a refused destroy killed the task");
+	cr_assert_eq(fx.drv->destroy(ctx, task, 1, &err), 0, "%s", err.message);
+	cr_assert_neq(drover_proc_start_time(st.pid), start, "a forced destroy left the task running");
+	fx.drv->fini(ctx);
+}
+
+Test(raw_exec, stats_of_a_running_task)
+{
+	void *ctx = instance(1);
+	const char *args[] = { "-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo busy; "
+		                     "sleep 1000",
+		               NULL };
+	drover_task_stats s;
+	drover_err err = { "" };
+	drover_task *task;
+	task_block b;
+	drover_task_config cfg;
+
+	task_block_init(&b, "sh", args, NULL);
+	cfg = task_config(&b);
+	task = start_ok(ctx, &cfg, NULL);
+	wait_for_output(30000);
+	memset(&s, 0, sizeof(s));
+	s.struct_size = sizeof(s);
+	cr_assert_eq(fx.drv->stats(ctx, task, &s, &err), 0, "%s", err.message);
+	cr_assert_eq(s.pids, 2, "sh and sleep, found %llu", s.pids);
+	cr_assert_gt(s.cpu_user_ns + s.cpu_system_ns, 0, "the counting loop used no CPU time");
+	cr_assert_gt(s.memory_rss_bytes, 0);
+	cr_assert_gt(s.timestamp_ms, 0);
+	cr_assert_eq(fx.drv->destroy(ctx, task, 1, &err), 0, "%s", err.message);
+	fx.drv->fini(ctx);
+}
+
+Test(raw_exec, start_errors_name_the_task_and_the_cause)
+{
+	void *ctx = instance(1);
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	task_block b;
+	drover_task_config cfg;
+
+	task_block_init(&b, "/nonexistent/program", NULL, NULL);
+	cfg = task_config(&b);
+	cr_assert_eq(fx.drv->start(ctx, &cfg, &task, &h, &err), -ENOENT);
+	cr_assert(strstr(err.message, "task \"web\"") &&
+	          strstr(err.message, "cannot run \"/nonexistent/program\""), "%s", err.message);
+
+	task_block_init(&b, "true", NULL, NULL);
+	cfg = task_config(&b);
+	cfg.user = "no-such-user-drover";
+	cr_assert_eq(fx.drv->start(ctx, &cfg, &task, &h, &err), -ENOENT);
+	cr_assert(strstr(err.message, "\"no-such-user-drover\""), "%s", err.message);
+
+	task_block_init(&b, "", NULL, NULL);
+	cfg = task_config(&b);
+	cr_assert_eq(fx.drv->start(ctx, &cfg, &task, &h, &err), -EINVAL);
+	cr_assert(strstr(err.message, "\"command\""), "%s", err.message);
+	cr_assert_null(task);
+	cr_assert_null(h.data);
+	fx.drv->fini(ctx);
+}
+
+Test(raw_exec, runs_as_the_task_user)
+{
+	void *ctx = instance(1);
+	const char *args[] = { "-c", "id -u", NULL };
+	drover_task *task;
+	task_block b;
+	drover_task_config cfg;
+	char *out;
+
+	/* drover_test_require() does not compile against Criterion 2.4's cr_fail
+	 * (reported to the lead); the same logic, spelled out. */
+	if (geteuid() != 0) {
+		cr_assert_not(drover_test_strict(), "required for this test but missing "
+		              "(DROVER_TEST_STRICT=1): root, to switch to the user \"nobody\"");
+		cr_skip_test("needs root, to switch to the user \"nobody\"");
+	}
+	cr_assert_eq(chmod(fx.root, 0755), 0);
+	/* The shim writes the logs as root; the task only needs to run in its dir. */
+	task_block_init(&b, "sh", args, NULL);
+	cfg = task_config(&b);
+	cfg.user = "nobody";
+	task = start_ok(ctx, &cfg, NULL);
+	cr_assert_eq(wait_blocking(ctx, task).exit_code, 0);
+	out = stdout_log();
+	cr_assert_str_eq(out, "65534\n");
+	free(out);
+	destroy_ok(ctx, task);
+	fx.drv->fini(ctx);
+}

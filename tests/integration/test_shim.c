@@ -1,0 +1,749 @@
+/* drover-shim and the proc_* host services (host/proc.c), with real processes. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "proc.h"
+#include "test_support.h"
+
+typedef struct fixture {
+	char root[256]; /* short, so that paths built from it always fit PATH_MAX */
+	char state[300];
+	char logs[300];
+} fixture;
+
+static fixture fx;
+static const char *const test_env[] = { "PATH=/usr/bin:/bin", "DROVER_TEST_VAR=from-env", NULL };
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void setup(void)
+{
+	snprintf(fx.root, sizeof(fx.root), "/tmp/drover-test-shim.XXXXXX");
+	cr_assert_not_null(mkdtemp(fx.root), "mkdtemp: %s", strerror(errno));
+	snprintf(fx.state, sizeof(fx.state), "%s/state", fx.root);
+	snprintf(fx.logs, sizeof(fx.logs), "%s/logs", fx.root);
+	cr_assert_eq(mkdir(fx.state, 0755), 0);
+	cr_assert_eq(mkdir(fx.logs, 0755), 0);
+	drover_proc_set_shim_path(DROVER_TEST_SHIM);
+	unsetenv("DROVER_SHIM");
+}
+
+static void teardown(void)
+{
+	nftw(fx.root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(shim, .init = setup, .fini = teardown, .timeout = 60);
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static drover_spawn_request request(const char *const *argv)
+{
+	drover_spawn_request req;
+
+	memset(&req, 0, sizeof(req));
+	req.struct_size = sizeof(req);
+	req.argv = argv;
+	req.env = test_env;
+	req.state_dir = fx.state;
+	req.log_dir = fx.logs;
+	req.log_name = "t";
+	req.log_max_files = 3;
+	req.log_max_file_size = 1024 * 1024;
+	req.uid = -1;
+	req.gid = -1;
+	return req;
+}
+
+static void spawn_ok(const char *const *argv, drover_proc *p)
+{
+	drover_spawn_request req = request(argv);
+	drover_err err = { "" };
+	int r = drover_proc_spawn(NULL, &req, p, &err);
+	cr_assert_eq(r, 0, "spawn of \"%s\" failed: %d %s", argv[0], r, err.message);
+	cr_assert_gt(p->pid, 0);
+	cr_assert_gt(p->shim_pid, 0);
+	cr_assert_neq(p->pid_start_time, 0ULL);
+}
+
+/* Waits (up to timeout_ms) for the exit to be recorded and returns it. */
+static drover_exit_result wait_exit(const drover_proc *p, long long timeout_ms)
+{
+	drover_exit_result res;
+	drover_err err = { "" };
+	int fd = drover_proc_wait_fd(NULL, p, &err), r;
+
+	if (fd >= 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		r = poll(&pfd, 1, (int)timeout_ms);
+		close(fd);
+		cr_assert_eq(r, 1, "task pid %d did not exit within %lld ms", p->pid, timeout_ms);
+	} else {
+		cr_assert_eq(fd, -ESRCH, "wait_fd: %s", err.message);
+	}
+	memset(&res, 0, sizeof(res));
+	res.struct_size = sizeof(res);
+	r = drover_proc_status(NULL, p, &res, &err);
+	cr_assert_eq(r, 0, "status after the exit: %d %s", r, err.message);
+	return res;
+}
+
+static char *read_file(const char *path, size_t *len_out)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t cap = 0, len = 0, n;
+
+	if (!f)
+		return NULL;
+	do {
+		if (len + 65536 + 1 > cap) {
+			cap = (len + 65536 + 1) * 2;
+			buf = realloc(buf, cap);
+			cr_assert_not_null(buf);
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0);
+	fclose(f);
+	buf[len] = '\0';
+	if (len_out)
+		*len_out = len;
+	return buf;
+}
+
+static char *log_file(const char *stream, int index)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/t.%s.%d", fx.logs, stream, index);
+	return read_file(path, NULL);
+}
+
+/* Polls for a condition on real files with a deadline: the event we wait for
+ * (a shell writing a pid file) has no descriptor to wait on. */
+static char *wait_for_file_content(const char *path, long long timeout_ms)
+{
+	long long deadline = mono_ms() + timeout_ms;
+	for (;;) {
+		char *s = read_file(path, NULL);
+		if (s && strchr(s, '\n'))
+			return s;
+		free(s);
+		cr_assert_lt(mono_ms(), deadline, "\"%s\" was not written within %lld ms", path,
+		             timeout_ms);
+		nap_ms(10);
+	}
+}
+
+/* /proc/<pid>/stat field `n` (1-based, n >= 3), -1 when unreadable. */
+static long long stat_field(int pid, int n)
+{
+	char path[64], buf[1024];
+	const char *p;
+	int i;
+	FILE *f;
+	size_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	p += 2;
+	for (i = 3; i < n; i++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -1;
+		p++;
+	}
+	return strtoll(p, NULL, 10);
+}
+
+static int process_alive(int pid, unsigned long long start_time)
+{
+	return drover_proc_start_time(pid) == start_time && start_time != 0;
+}
+
+Test(shim, exit_code_is_propagated)
+{
+	const char *argv[] = { "sh", "-c", "exit 7", NULL };
+	drover_proc p;
+	drover_exit_result res;
+
+	spawn_ok(argv, &p);
+	res = wait_exit(&p, 10000);
+	cr_assert_eq(res.exit_code, 7);
+	cr_assert_eq(res.signal, 0);
+	cr_assert_str_empty(res.error);
+	cr_assert_geq(res.exited_at_ms, p.started_at_ms - 1000);
+	cr_assert_str_eq(p.state_dir, fx.state);
+}
+
+Test(shim, terminating_signal_is_reported)
+{
+	const char *argv[] = { "sh", "-c", "kill -TERM $$", NULL };
+	drover_proc p;
+	drover_exit_result res;
+
+	spawn_ok(argv, &p);
+	res = wait_exit(&p, 10000);
+	cr_assert_eq(res.signal, SIGTERM);
+	cr_assert_eq(res.exit_code, 128 + SIGTERM);
+}
+
+Test(shim, shim_is_detached_and_task_leads_its_group)
+{
+	const char *argv[] = { "sleep", "1000", NULL };
+	drover_exit_result res;
+	drover_err err = { "" };
+	drover_proc p;
+
+	spawn_ok(argv, &p);
+	cr_assert_neq(stat_field(p.shim_pid, 4), (long long)getpid(), "the shim is our child");
+	cr_assert_eq(stat_field(p.shim_pid, 6), (long long)p.shim_pid, "the shim has no own session");
+	cr_assert_eq(stat_field(p.pid, 4), (long long)p.shim_pid, "the task is not the shim's child");
+	cr_assert_eq(stat_field(p.pid, 5), (long long)p.pid, "the task does not lead its group");
+	cr_assert_eq(drover_proc_status(NULL, &p, &res, &err), -EAGAIN, "status of a running task");
+
+	cr_assert_eq(drover_proc_stop(NULL, &p, SIGTERM, 10000, &err), 0, "%s", err.message);
+	res = wait_exit(&p, 1000);
+	cr_assert_eq(res.signal, SIGTERM);
+	cr_assert_eq(drover_proc_wait_fd(NULL, &p, &err), -ESRCH);
+	cr_assert_eq(drover_proc_signal(NULL, &p, SIGTERM, 0, &err), -ESRCH);
+}
+
+Test(shim, output_lands_in_nomad_named_files)
+{
+	const char *argv[] = { "sh", "-c", "echo out; echo err >&2; echo $DROVER_TEST_VAR; pwd", NULL };
+	drover_proc p;
+	char expect[PATH_MAX + 64];
+	char *out, *errs;
+
+	spawn_ok(argv, &p);
+	wait_exit(&p, 10000);
+	out = log_file("stdout", 0);
+	errs = log_file("stderr", 0);
+	cr_assert_not_null(out);
+	cr_assert_not_null(errs);
+	/* The environment is the task's, the work dir defaults to the state dir. */
+	snprintf(expect, sizeof(expect), "out\nfrom-env\n%s\n", fx.state);
+	cr_assert_str_eq(out, expect);
+	cr_assert_str_eq(errs, "err\n");
+	free(out);
+	free(errs);
+}
+
+Test(shim, stdin_is_dev_null_and_no_other_fd_reaches_the_task)
+{
+	const char *argv[] = { "sh", "-c", "ls /proc/$$/fd; readlink /proc/$$/fd/0", NULL };
+	drover_proc p;
+	char *out;
+	int leak = open("/dev/null", O_RDONLY); /* deliberately without O_CLOEXEC */
+
+	cr_assert_geq(leak, 0);
+	spawn_ok(argv, &p);
+	wait_exit(&p, 10000);
+	close(leak);
+	out = log_file("stdout", 0);
+	cr_assert_not_null(out);
+	cr_assert_str_eq(out, "0\n1\n2\n/dev/null\n");
+	free(out);
+}
+
+/* The numbered lines of the surviving files, in order, must be consecutive,
+ * whole and end with the last one written. */
+static void check_rotation(const char *stream, unsigned max_files, unsigned long long max_size,
+                           long last)
+{
+	DIR *d = opendir(fx.logs);
+	struct dirent *de;
+	char prefix[64];
+	long lo = LONG_MAX, hi = -1, expect = -1, idx;
+	int count = 0;
+
+	snprintf(prefix, sizeof(prefix), "t.%s.", stream);
+	cr_assert_not_null(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		idx = strtol(de->d_name + strlen(prefix), NULL, 10);
+		count++;
+		if (idx < lo)
+			lo = idx;
+		if (idx > hi)
+			hi = idx;
+	}
+	closedir(d);
+	cr_assert_leq(count, (int)max_files, "%d %s files, at most %u allowed", count, stream,
+	              max_files);
+	cr_assert_eq(hi - lo + 1, count, "the kept files are not consecutive");
+	cr_assert_geq(hi, (long)max_files, "no rotation happened");
+	for (idx = lo; idx <= hi; idx++) {
+		size_t len;
+		char path[PATH_MAX];
+		char *s, *line, *save = NULL;
+
+		snprintf(path, sizeof(path), "%s/t.%s.%ld", fx.logs, stream, idx);
+		s = read_file(path, &len);
+		cr_assert_not_null(s);
+		cr_assert_leq(len, max_size, "%s has %zu bytes, more than %llu", path, len, max_size);
+		cr_assert_gt(len, 0);
+		cr_assert_eq(s[len - 1], '\n', "%s ends in the middle of a line", path);
+		for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			long v = strtol(line, NULL, 10);
+			if (expect < 0)
+				expect = v;
+			cr_assert_eq(v, expect, "%s: line \"%s\" where %ld was expected (a split line?)",
+			             path, line, expect);
+			expect++;
+		}
+		free(s);
+	}
+	cr_assert_eq(expect - 1, last, "the newest line is missing");
+}
+
+Test(shim, logs_rotate_by_size_without_splitting_lines)
+{
+	/* ~3 MiB through stdio's 4 KiB blocks: reads end in the middle of lines. */
+	const char *argv[] = { "sh", "-c", "seq 1 450000; seq 1 200000 >&2", NULL };
+	drover_spawn_request req = request(argv);
+	drover_err err = { "" };
+	drover_proc p;
+
+	req.log_max_files = 3;
+	req.log_max_file_size = 64 * 1024;
+	cr_assert_eq(drover_proc_spawn(NULL, &req, &p, &err), 0, "%s", err.message);
+	wait_exit(&p, 30000);
+	check_rotation("stdout", 3, 64 * 1024, 450000);
+	check_rotation("stderr", 3, 64 * 1024, 200000);
+}
+
+Test(shim, a_line_started_near_the_end_of_a_file_moves_whole_to_the_next)
+{
+	/* The task writes a line and the start of a second one, waits until the
+	 * shim has logged that, then finishes the second line, which no longer fits
+	 * in the 100-byte file: the shim must move its start to the next file. */
+	char script[1024];
+	const char *argv[] = { "sh", "-c", script, NULL };
+	drover_spawn_request req = request(argv);
+	drover_err err = { "" };
+	drover_proc p;
+	char *f0, *f1;
+
+	snprintf(script, sizeof(script),
+	         "printf '%%029d\\n%%040d' 1 2; "
+	         "while [ \"$(stat -c %%s %s/t.stdout.0)\" -lt 70 ]; do sleep 0.01; done; "
+	         "printf '%%040d\\n' 3",
+	         fx.logs);
+	req.log_max_files = 5;
+	req.log_max_file_size = 100;
+	cr_assert_eq(drover_proc_spawn(NULL, &req, &p, &err), 0, "%s", err.message);
+	wait_exit(&p, 10000);
+	f0 = log_file("stdout", 0);
+	f1 = log_file("stdout", 1);
+	cr_assert_not_null(f0);
+	cr_assert_not_null(f1);
+	cr_assert_str_eq(f0, "00000000000000000000000000001\n");
+	cr_assert_str_eq(f1, "0000000000000000000000000000000000000002"
+	                     "0000000000000000000000000000000000000003\n");
+	free(f0);
+	free(f1);
+}
+
+Test(shim, a_line_longer_than_a_file_is_split)
+{
+	const char *argv[] = { "sh", "-c", "head -c 200000 /dev/zero | tr '\\0' x; echo", NULL };
+	drover_spawn_request req = request(argv);
+	drover_err err = { "" };
+	drover_proc p;
+	size_t total = 0, len;
+	int i;
+
+	req.log_max_files = 10;
+	req.log_max_file_size = 64 * 1024;
+	cr_assert_eq(drover_proc_spawn(NULL, &req, &p, &err), 0, "%s", err.message);
+	wait_exit(&p, 30000);
+	for (i = 0; i < 10; i++) {
+		char path[PATH_MAX];
+		char *s;
+		snprintf(path, sizeof(path), "%s/t.stdout.%d", fx.logs, i);
+		s = read_file(path, &len);
+		if (!s)
+			break;
+		cr_assert_leq(len, 64 * 1024);
+		total += len;
+		free(s);
+	}
+	cr_assert_eq(i, 4, "200001 bytes in 64 KiB files make 4 files, found %d", i);
+	cr_assert_eq(total, 200001);
+}
+
+Test(shim, a_restarted_task_continues_the_log_series)
+{
+	const char *argv[] = { "echo", "new", NULL };
+	char path[PATH_MAX];
+	drover_proc p;
+	FILE *f;
+	char *s;
+
+	snprintf(path, sizeof(path), "%s/t.stdout.4", fx.logs);
+	f = fopen(path, "we");
+	cr_assert_not_null(f);
+	fputs("old\n", f);
+	fclose(f);
+	spawn_ok(argv, &p);
+	wait_exit(&p, 10000);
+	s = log_file("stdout", 4);
+	cr_assert_str_eq(s, "old\nnew\n");
+	free(s);
+	s = log_file("stdout", 0);
+	cr_assert_null(s, "a new series was started at index 0");
+}
+
+/* No process anywhere still has our state dir on its command line. */
+static void assert_nothing_left_running(long long timeout_ms)
+{
+	long long deadline = mono_ms() + timeout_ms;
+
+	for (;;) {
+		int found = 0;
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+
+		cr_assert_not_null(d);
+		while ((de = readdir(d)) != NULL) {
+			char path[300], *cmd;
+			size_t len, i;
+			if (de->d_name[0] < '0' || de->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+			cmd = read_file(path, &len);
+			if (!cmd)
+				continue;
+			for (i = 0; i + 1 < len; i++)
+				if (cmd[i] == '\0')
+					cmd[i] = ' ';
+			if (strstr(cmd, fx.state) && stat_field(atoi(de->d_name), 3) != 'Z')
+				found = 1;
+			free(cmd);
+		}
+		closedir(d);
+		if (!found)
+			return;
+		cr_assert_lt(mono_ms(), deadline, "a process of the failed start is still running");
+		nap_ms(10);
+	}
+}
+
+Test(shim, exec_failure_is_reported_and_leaves_nothing)
+{
+	const char *argv[] = { "/nonexistent/cmd", "arg", NULL };
+	const char *argv2[] = { "no-such-command-drover", NULL };
+	drover_spawn_request req = request(argv);
+	drover_err err = { "" };
+	char path[PATH_MAX];
+	drover_proc p;
+	int r;
+
+	memset(&p, 0x5a, sizeof(p));
+	r = drover_proc_spawn(NULL, &req, &p, &err);
+	cr_assert_eq(r, -ENOENT, "spawn returned %d: %s", r, err.message);
+	cr_assert(strstr(err.message, "cannot run \"/nonexistent/cmd\": No such file or directory"),
+	          "message: %s", err.message);
+	cr_assert_eq(p.pid, 0x5a5a5a5a, "the output was touched on failure");
+
+	req = request(argv2);
+	r = drover_proc_spawn(NULL, &req, &p, &err);
+	cr_assert_eq(r, -ENOENT, "spawn returned %d: %s", r, err.message);
+	cr_assert(strstr(err.message, "\"no-such-command-drover\""), "message: %s", err.message);
+
+	snprintf(path, sizeof(path), "%s/exit-status", fx.state);
+	cr_assert_neq(access(path, F_OK), 0, "an exit status was written for a task never run");
+	assert_nothing_left_running(5000);
+}
+
+Test(shim, spawn_validates_the_request)
+{
+	const char *argv[] = { "true", NULL };
+	const char *none[] = { NULL };
+	drover_spawn_request req;
+	drover_err err = { "" };
+	drover_proc p;
+
+	req = request(argv);
+	req.state_dir = "relative/dir";
+	cr_assert_eq(drover_proc_spawn(NULL, &req, &p, &err), -EINVAL);
+	cr_assert(strstr(err.message, "state_dir \"relative/dir\""), "%s", err.message);
+
+	req = request(argv);
+	req.log_dir = "/nonexistent/logs";
+	cr_assert_eq(drover_proc_spawn(NULL, &req, &p, &err), -ENOENT);
+	cr_assert(strstr(err.message, "log_dir \"/nonexistent/logs\""), "%s", err.message);
+
+	req = request(argv);
+	req.log_max_files = 0;
+	cr_assert_eq(drover_proc_spawn(NULL, &req, &p, &err), -EINVAL);
+	cr_assert(strstr(err.message, "log_max_files"), "%s", err.message);
+
+	req = request(none);
+	cr_assert_eq(drover_proc_spawn(NULL, &req, &p, &err), -EINVAL);
+	cr_assert(strstr(err.message, "argv"), "%s", err.message);
+
+	req = request(argv);
+	req.log_name = "a/b";
+	cr_assert_eq(drover_proc_spawn(NULL, &req, &p, &err), -EINVAL);
+	cr_assert(strstr(err.message, "log_name \"a/b\""), "%s", err.message);
+
+	drover_proc_set_shim_path("/nonexistent/drover-shim");
+	req = request(argv);
+	cr_assert_eq(drover_proc_spawn(NULL, &req, &p, &err), -ENOENT);
+	cr_assert(strstr(err.message, "\"/nonexistent/drover-shim\"") &&
+	          strstr(err.message, "DROVER_SHIM"), "%s", err.message);
+}
+
+Test(shim, stop_kills_a_task_ignoring_the_signal_at_the_timeout)
+{
+	const char *argv[] = { "sh", "-c", "trap '' INT; echo ready; sleep 1000", NULL };
+	drover_err err = { "" };
+	drover_exit_result res;
+	drover_proc p;
+	char path[PATH_MAX];
+	long long t0, elapsed;
+
+	spawn_ok(argv, &p);
+	snprintf(path, sizeof(path), "%s/t.stdout.0", fx.logs);
+	free(wait_for_file_content(path, 10000)); /* the trap is set */
+	t0 = mono_ms();
+	cr_assert_eq(drover_proc_stop(NULL, &p, SIGINT, 500, &err), 0, "%s", err.message);
+	elapsed = mono_ms() - t0;
+	res = wait_exit(&p, 1000);
+	cr_assert_eq(res.signal, SIGKILL, "signal %d", res.signal);
+	cr_assert_geq(elapsed, 490, "killed after %lld ms, before the 500 ms timeout", elapsed);
+	cr_assert_lt(elapsed, 5000);
+}
+
+Test(shim, stop_returns_as_soon_as_the_task_obeys)
+{
+	const char *argv[] = { "sleep", "1000", NULL };
+	drover_err err = { "" };
+	drover_exit_result res;
+	drover_proc p;
+	long long t0;
+
+	spawn_ok(argv, &p);
+	t0 = mono_ms();
+	cr_assert_eq(drover_proc_stop(NULL, &p, SIGTERM, 20000, &err), 0, "%s", err.message);
+	cr_assert_lt(mono_ms() - t0, 5000);
+	res = wait_exit(&p, 1000);
+	cr_assert_eq(res.signal, SIGTERM);
+}
+
+static void grandchildren_die(const char *finish, int stop)
+{
+	char script[4096], f1[400], f2[400];
+	const char *argv[] = { "sh", "-c", script, NULL };
+	drover_err err = { "" };
+	drover_proc p;
+	char *s1, *s2;
+	int g1, g2;
+	unsigned long long t1, t2;
+
+	snprintf(f1, sizeof(f1), "%s/g1", fx.root);
+	snprintf(f2, sizeof(f2), "%s/g2", fx.root);
+	/* g1 stays in the task's process group; g2 leaves it (its own session) and
+	 * is reparented to the shim when sh exits. */
+	snprintf(script, sizeof(script),
+	         "sleep 1000 & echo $! > %s.tmp; mv %s.tmp %s; "
+	         "setsid sleep 1000 & echo $! > %s.tmp; mv %s.tmp %s; %s",
+	         f1, f1, f1, f2, f2, f2, finish);
+	spawn_ok(argv, &p);
+	s1 = wait_for_file_content(f1, 10000);
+	s2 = wait_for_file_content(f2, 10000);
+	g1 = atoi(s1);
+	g2 = atoi(s2);
+	free(s1);
+	free(s2);
+	t1 = drover_proc_start_time(g1);
+	t2 = drover_proc_start_time(g2);
+	if (stop)
+		cr_assert_eq(drover_proc_stop(NULL, &p, SIGTERM, 10000, &err), 0, "%s", err.message);
+	wait_exit(&p, 10000);
+	/* The shim reaps everything before it records the status. */
+	cr_assert_not(process_alive(g1, t1), "the grandchild in the group (pid %d) survived", g1);
+	cr_assert_not(process_alive(g2, t2), "the grandchild in its own session (pid %d) survived",
+	              g2);
+}
+
+Test(shim, grandchildren_die_when_the_task_is_stopped)
+{
+	grandchildren_die("wait", 1);
+}
+
+Test(shim, grandchildren_die_when_the_task_exits)
+{
+	/* Exits only once both pid files exist, so they are not killed before that. */
+	grandchildren_die("exit 3", 0);
+}
+
+Test(shim, exit_status_survives_the_host_that_spawned_it)
+{
+	char fifo[PATH_MAX], script[PATH_MAX + 64];
+	const char *argv[] = { "sh", "-c", script, NULL };
+	drover_exit_result res;
+	drover_proc p;
+	int pipefd[2], st, fd;
+	pid_t host;
+
+	snprintf(fifo, sizeof(fifo), "%s/go", fx.root);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	snprintf(script, sizeof(script), "read x < %s; exit 5", fifo);
+	cr_assert_eq(pipe(pipefd), 0);
+	host = fork();
+	cr_assert_geq(host, 0);
+	if (host == 0) {
+		/* The short-lived "host": spawns, hands over the proc, exits. */
+		drover_spawn_request req = request(argv);
+		drover_err err = { "" };
+		drover_proc q;
+		int r = drover_proc_spawn(NULL, &req, &q, &err);
+		if (r == 0 && write(pipefd[1], &q, sizeof(q)) == (ssize_t)sizeof(q))
+			_exit(0);
+		_exit(1);
+	}
+	close(pipefd[1]);
+	cr_assert_eq(read(pipefd[0], &p, sizeof(p)), (ssize_t)sizeof(p), "the spawning host failed");
+	close(pipefd[0]);
+	cr_assert_eq(waitpid(host, &st, 0), host);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	cr_assert(process_alive(p.shim_pid, p.shim_start_time), "the shim died with its host");
+	cr_assert(process_alive(p.pid, p.pid_start_time), "the task died with its host");
+	cr_assert_neq(stat_field(p.shim_pid, 4), (long long)getpid());
+	cr_assert_neq(stat_field(p.shim_pid, 4), (long long)host);
+
+	fd = open(fifo, O_WRONLY | O_CLOEXEC); /* returns once the task opened it */
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "go\n", 3), 3);
+	close(fd);
+	res = wait_exit(&p, 10000);
+	cr_assert_eq(res.exit_code, 5);
+}
+
+Test(shim, exit_status_is_never_seen_half_written)
+{
+	const char *argv[] = { "true", NULL };
+	char path[PATH_MAX];
+	int round, reads = 0;
+
+	snprintf(path, sizeof(path), "%s/exit-status", fx.state);
+	for (round = 0; round < 20; round++) {
+		drover_exit_result res;
+		drover_err err = { "" };
+		drover_proc p;
+		struct pollfd pfd;
+		int fd;
+
+		spawn_ok(argv, &p);
+		fd = drover_proc_wait_fd(NULL, &p, &err);
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		/* Read the file as fast as possible while the shim may be writing it. */
+		while (fd >= 0 && poll(&pfd, 1, 0) == 0) {
+			size_t len;
+			char *s = read_file(path, &len);
+			if (s) {
+				int a, b, c;
+				long long d;
+				reads++;
+				cr_assert_eq(sscanf(s, "exit_code=%d\nsignal=%d\noom_killed=%d\nexited_at_ms=%lld\n",
+				                    &a, &b, &c, &d),
+				             4, "partial exit status: \"%s\"", s);
+				cr_assert_eq(s[len - 1], '\n');
+				free(s);
+			}
+		}
+		if (fd >= 0)
+			close(fd);
+		res = wait_exit(&p, 10000);
+		cr_assert_eq(res.exit_code, 0);
+	}
+	{
+		DIR *d = opendir(fx.state);
+		struct dirent *de;
+		cr_assert_not_null(d);
+		while ((de = readdir(d)) != NULL)
+			cr_assert(strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+			          strcmp(de->d_name, "exit-status") == 0,
+			          "stray file \"%s\" in the state dir", de->d_name);
+		closedir(d);
+	}
+	cr_log_info("%d reads of the exit status while shims were running", reads);
+}
+
+Test(shim, a_dead_shim_gives_a_final_status_not_a_hang)
+{
+	const char *argv[] = { "sleep", "1000", NULL };
+	drover_exit_result res;
+	drover_proc p;
+
+	spawn_ok(argv, &p);
+	cr_assert_eq(kill(p.shim_pid, SIGKILL), 0);
+	res = wait_exit(&p, 10000);
+	cr_assert_eq(res.exit_code, -1);
+	cr_assert(strstr(res.error, "died without recording an exit status"), "%s", res.error);
+	kill(-p.pid, SIGKILL); /* the orphaned task */
+}
+
+Test(shim, signal_reaches_the_task_or_its_group)
+{
+	const char *argv[] = { "sh", "-c", "trap 'exit 42' USR1; echo ready; while :; do sleep 1; done",
+		               NULL };
+	char path[PATH_MAX];
+	drover_err err = { "" };
+	drover_exit_result res;
+	drover_proc p;
+
+	spawn_ok(argv, &p);
+	snprintf(path, sizeof(path), "%s/t.stdout.0", fx.logs);
+	free(wait_for_file_content(path, 10000));
+	cr_assert_eq(drover_proc_signal(NULL, &p, SIGUSR1, 1, &err), 0, "%s", err.message);
+	res = wait_exit(&p, 10000);
+	cr_assert_eq(res.exit_code, 42);
+	cr_assert_eq(drover_proc_signal(NULL, &p, SIGUSR1, 0, &err), -ESRCH);
+	cr_assert(strstr(err.message, "exited"), "%s", err.message);
+}
