@@ -46,8 +46,9 @@
 
 #include <drover/driver.h>
 
-/* Where drover-shim is: set once at start-up (DROVER_SHIM env var, else the
- * configured libexecdir path, else next to the running binary for the build tree). */
+/* Where drover-shim is: the DROVER_SHIM environment variable, else the path
+ * given to drover_proc_set_shim_path, else the installed
+ * $(pkglibexecdir)/drover-shim. */
 void drover_proc_set_shim_path(const char *path);
 const char *drover_proc_shim_path(void);
 
