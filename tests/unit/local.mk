@@ -1,1 +1,27 @@
-# tests/unit/local.mk
+# tests/unit/local.mk: JSON, schema checks and job files (host/libdroverconf.la).
+CONF_UNIT_TESTS = \
+	tests/unit/test_json \
+	tests/unit/test_schema_check \
+	tests/unit/test_jobspec
+check_PROGRAMS += $(CONF_UNIT_TESTS)
+TESTS += $(CONF_UNIT_TESTS)
+CONF_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -I$(top_srcdir)/host $(CRITERION_CFLAGS) \
+	-DFIXTURES_DIR=\"$(abs_top_srcdir)/tests/fixtures\"
+CONF_UNIT_LDADD = host/libdroverconf.la $(CRITERION_LIBS)
+
+tests_unit_test_json_SOURCES = tests/unit/test_json.c
+tests_unit_test_json_CPPFLAGS = $(CONF_UNIT_CPPFLAGS)
+tests_unit_test_json_LDADD = $(CONF_UNIT_LDADD)
+tests_unit_test_schema_check_SOURCES = tests/unit/test_schema_check.c
+tests_unit_test_schema_check_CPPFLAGS = $(CONF_UNIT_CPPFLAGS)
+tests_unit_test_schema_check_LDADD = $(CONF_UNIT_LDADD)
+tests_unit_test_jobspec_SOURCES = tests/unit/test_jobspec.c
+tests_unit_test_jobspec_CPPFLAGS = $(CONF_UNIT_CPPFLAGS)
+tests_unit_test_jobspec_LDADD = $(CONF_UNIT_LDADD)
+
+EXTRA_DIST += \
+	tests/fixtures/jobs/nomad-output.json \
+	tests/fixtures/jobs/bare-batch.json \
+	tests/fixtures/jobs/bad-syntax.json \
+	tests/fixtures/jobs/bad-structure.json \
+	tests/fixtures/jobs/hostile-names.json
