@@ -138,6 +138,10 @@ void cli_run(cli_result *res, long long timeout_ms, const char *const *argv)
 	res->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	res->out = bo.data ? bo.data : strdup("");
 	res->err = be.data ? be.data : strdup("");
+	/* In the sanitizer build the drover binary reports into its own stderr,
+	 * which only this harness sees: a report there fails the test. */
+	cr_assert_null(strstr(res->err, "Sanitizer"), "sanitizer report from drover:\n%s", res->err);
+	cr_assert_null(strstr(res->err, "runtime error:"), "UBSan report from drover:\n%s", res->err);
 }
 
 void cli_result_clear(cli_result *res)
