@@ -1,0 +1,1 @@
+# tests/abi/freeze.mk
