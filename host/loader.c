@@ -122,7 +122,9 @@ static int find_entry(const char *path, lt_dlhandle module, drover_driver_entry_
 	                      path, DROVER_DRIVER_ENTRY_SYMBOL, DROVER_ABI_MAJOR, DROVER_ABI_MINOR);
 }
 
-int drover_loader_open(const char *path, drover_plugin *out, drover_err *err)
+/* drover_loader_open, telling `probe` (NULL in-process) each step that runs
+ * plugin code or reads what the plugin returned. */
+static int open_plugin(const char *path, drover_plugin *out, drover_err *err, drover_probe *probe)
 {
 	pthread_once(&ltdl_once, ltdl_init);
 	if (ltdl_init_failures)
@@ -141,6 +143,7 @@ int drover_loader_open(const char *path, drover_plugin *out, drover_err *err)
 	}
 
 	void *bound = NULL;
+	drover_probe_enter(probe, DROVER_PROBE_PHASE_DLOPEN);
 	int rc = preload_now(abs, &bound, err);
 	if (rc < 0) {
 		free(abs);
@@ -156,9 +159,13 @@ int drover_loader_open(const char *path, drover_plugin *out, drover_err *err)
 
 	drover_driver_entry_fn entry = NULL;
 	rc = find_entry(abs, module, &entry, err);
-	const drover_driver *desc = rc < 0 ? NULL : entry();
-	if (rc == 0)
+	const drover_driver *desc = NULL;
+	if (rc == 0) {
+		drover_probe_enter(probe, DROVER_PROBE_PHASE_ENTRY);
+		desc = entry();
+		drover_probe_enter(probe, DROVER_PROBE_PHASE_DESCRIPTOR);
 		rc = drover_loader_check_descriptor(abs, desc, err);
+	}
 	if (rc < 0) {
 		lt_dlclose(module);
 		free(abs);
@@ -173,6 +180,11 @@ int drover_loader_open(const char *path, drover_plugin *out, drover_err *err)
 		                                                       : sizeof(drover_driver),
 	};
 	return 0;
+}
+
+int drover_loader_open(const char *path, drover_plugin *out, drover_err *err)
+{
+	return open_plugin(path, out, err, NULL);
 }
 
 /* Undoes drover_loader_open, for a plugin whose init never succeeded. */
@@ -214,7 +226,7 @@ static void add_joined(drover_errlist *errors, const char *path, const drover_er
 /* Plugin options: checked against the plugin's schema (defaults applied) and
  * handed to set_config, even when the operator gave none. */
 static int configure(drover_plugin *p, drover_plugin_options_fn options_for, void *options_data,
-                     drover_errlist *errors)
+                     drover_errlist *errors, drover_probe *probe)
 {
 	const drover_driver *desc = p->desc;
 	const drover_value *raw = options_for ? options_for(options_data, desc->name) : NULL;
@@ -235,6 +247,7 @@ static int configure(drover_plugin *p, drover_plugin_options_fn options_for, voi
 	if (DROVER_PLUGIN_HAS(p, set_config)) {
 		static const drover_value empty = {.type = DROVER_VALUE_OBJECT};
 		drover_err err = {{0}};
+		drover_probe_enter(probe, DROVER_PROBE_PHASE_SET_CONFIG);
 		rc = desc->set_config(p->ctx, checked.type == DROVER_VALUE_OBJECT ? &checked : &empty,
 		                      &err);
 		if (rc < 0)
@@ -245,12 +258,14 @@ static int configure(drover_plugin *p, drover_plugin_options_fn options_for, voi
 	return rc < 0 ? rc : 0;
 }
 
-static int start_plugin(drover_plugin *p, const drover_host *services, drover_errlist *errors)
+static int start_plugin(drover_plugin *p, const drover_host *services, drover_errlist *errors,
+                        drover_probe *probe)
 {
 	p->services = *services;
 	p->services.host_data = p;
 	drover_err err = {{0}};
 	void *ctx = NULL;
+	drover_probe_enter(probe, DROVER_PROBE_PHASE_INIT);
 	int rc = p->desc->init(&p->services, &ctx, &err);
 	if (rc < 0) {
 		drover_errlist_add(errors, "%s: init failed: %s", p->path,
@@ -287,12 +302,72 @@ static int is_candidate(const char *dir, const char *name, drover_errlist *error
 	return 0;
 }
 
+/* ---------------------------------------------------------------- probe */
+
+typedef struct probe_args {
+	const char *path;
+	const drover_host *services;
+	drover_plugin_options_fn options_for;
+	void *options_data;
+	const drover_plugin_set *set;
+} probe_args;
+
+/* The probe's plugin logs nothing: the in-process load that follows logs the
+ * same lines, once. */
+static void quiet_log(void *host_data, drover_log_level level, const char *message)
+{
+	(void)host_data;
+	(void)level;
+	(void)message;
+}
+
+static void discard_attribute(void *sink, const char *key, const char *value)
+{
+	(void)sink;
+	(void)key;
+	(void)value;
+}
+
+/* In the forked child: the in-process steps (open, init, set_config), then
+ * fingerprint, which `drover plugins` and every command run next. A clean
+ * refusal just ends the body: the in-process load reports it with its usual
+ * message. Nothing is cleaned up: the child _exits. */
+static void probe_body(drover_probe *probe, void *data)
+{
+	const probe_args *a = data;
+	drover_plugin *p = calloc(1, sizeof(*p));
+	drover_err err = {{0}};
+	drover_errlist ignored = {0};
+	if (!p || open_plugin(a->path, p, &err, probe) < 0)
+		return;
+	/* A duplicate is refused before init in-process: do not run it here either. */
+	for (size_t i = 0; i < a->set->count; i++)
+		if (strcmp(a->set->plugins[i]->desc->name, p->desc->name) == 0)
+			return;
+	drover_host quiet = *a->services;
+	quiet.log = quiet_log;
+	if (start_plugin(p, &quiet, &ignored, probe) < 0 ||
+	    configure(p, a->options_for, a->options_data, &ignored, probe) < 0)
+		return;
+	drover_fingerprint fp = {
+		.struct_size = sizeof(fp),
+		.set_attribute = discard_attribute,
+	};
+	drover_probe_enter(probe, DROVER_PROBE_PHASE_FINGERPRINT);
+	(void)p->desc->fingerprint(p->ctx, &fp, &err);
+}
+
 static void load_one(const char *path, const drover_host *services,
                      drover_plugin_options_fn options_for, void *options_data,
                      drover_plugin_set *set, drover_errlist *errors)
 {
 	drover_plugin opened;
 	drover_err err = {{0}};
+	probe_args args = {path, services, options_for, options_data, set};
+	if (drover_probe_run(path, probe_body, &args, &err) < 0) {
+		drover_errlist_add(errors, "%s", err.message);
+		return;
+	}
 	if (drover_loader_open(path, &opened, &err) < 0) {
 		drover_errlist_add(errors, "%s", err.message);
 		return;
@@ -317,12 +392,12 @@ static void load_one(const char *path, const drover_host *services,
 		return;
 	}
 	*p = opened;
-	if (start_plugin(p, services, errors) < 0) {
+	if (start_plugin(p, services, errors, NULL) < 0) {
 		plugin_close(p);
 		free(p);
 		return;
 	}
-	if (configure(p, options_for, options_data, errors) < 0) {
+	if (configure(p, options_for, options_data, errors, NULL) < 0) {
 		p->desc->fini(p->ctx);
 		plugin_close(p);
 		free(p);

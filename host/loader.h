@@ -42,12 +42,48 @@ int drover_loader_check_descriptor(const char *path, const drover_driver *desc, 
  * dynamic loader error (dlerror), which names a missing library or symbol. */
 int drover_loader_open(const char *path, drover_plugin *out, drover_err *err);
 
+/* ------------------------------------------------------------ probing */
+
+/* Before a plugin is loaded into the host it is loaded once in a forked child
+ * (host/loader_probe.c): a plugin that crashes or hangs while loading must
+ * not take the host down or block it. The child enters each phase below in
+ * turn, telling the parent first, so that a refusal names the step. */
+#define DROVER_PROBE_PHASE_DLOPEN "dlopen"         /* constructors run here */
+#define DROVER_PROBE_PHASE_ENTRY "entry"           /* drover_driver_entry_v1() */
+#define DROVER_PROBE_PHASE_DESCRIPTOR "descriptor" /* the host reads the descriptor */
+#define DROVER_PROBE_PHASE_INIT "init"
+#define DROVER_PROBE_PHASE_SET_CONFIG "set_config"
+#define DROVER_PROBE_PHASE_FINGERPRINT "fingerprint"
+
+/* How long a probe may take, unless DROVER_PLUGIN_PROBE_TIMEOUT_MS (a positive
+ * number of milliseconds) says otherwise. */
+#define DROVER_PROBE_DEFAULT_TIMEOUT_MS 5000
+long drover_probe_timeout_ms(void);
+
+typedef struct drover_probe drover_probe;
+
+/* In the child: tells the parent the step about to run. No-op when `probe`
+ * is NULL (the in-process load shares the same code). */
+void drover_probe_enter(drover_probe *probe, const char *phase);
+
+/* Runs body(probe, data) in a forked child (which then _exits) and waits for
+ * it until the deadline. Returns 0 when the child ran the body to its end
+ * (whether or not the plugin turned out usable: the in-process load says why
+ * not), else an error with err "<path>: crashed with SIGSEGV while loading
+ * (in init): ...", "<path>: did not finish loading within 5 s (hung in
+ * fingerprint): ..." or "<path>: exited with status N while loading (...)".
+ * A child that does not finish in time is killed; every child is reaped. */
+typedef void (*drover_probe_body)(drover_probe *probe, void *data);
+int drover_probe_run(const char *path, drover_probe_body body, void *data, drover_err *err);
+
 /* Scans `dir` for regular files named *.so (symlinks to regular files are
  * followed; directories and other names are skipped silently), opens each in
  * name order, refuses a driver name already loaded (naming both files) and
  * calls init with `services` (copied into each drover_plugin, with host_data
  * pointing at that plugin so logs are tagged) and then set_config with the
  * options returned by `options_for(name)` checked against the plugin schema.
+ * Each plugin is first probed in a forked child (drover_probe_run: the same
+ * steps, then fingerprint) and loaded in-process only when that child finished.
  * Each refused plugin adds one line to `errors` ("<path>: <reason>") and is
  * skipped; the others load. Returns 0, or -ENOENT when `dir` cannot be read. */
 typedef const drover_value *(*drover_plugin_options_fn)(void *data, const char *driver_name);

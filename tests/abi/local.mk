@@ -24,7 +24,12 @@ ABI_FIXTURES = \
 	tests/abi/fixtures/init_fails.la \
 	tests/abi/fixtures/bad_config.la \
 	tests/abi/fixtures/needs_missing_lib.la \
-	tests/abi/fixtures/unresolved_symbol.la
+	tests/abi/fixtures/unresolved_symbol.la \
+	tests/abi/fixtures/crash_in_constructor.la \
+	tests/abi/fixtures/crash_in_init.la \
+	tests/abi/fixtures/crash_in_fingerprint.la \
+	tests/abi/fixtures/hang_in_init.la \
+	tests/abi/fixtures/hang_in_fingerprint.la
 
 check_LTLIBRARIES += $(ABI_FIXTURES) tests/abi/fixtures/libdroverabsent.la
 EXTRA_DIST += tests/abi/fixtures/fixture_common.h
@@ -113,6 +118,27 @@ tests_abi_fixtures_unresolved_symbol_la_SOURCES = tests/abi/fixtures/unresolved_
 tests_abi_fixtures_unresolved_symbol_la_CFLAGS = $(ABI_FIXTURE_CFLAGS)
 # Left undefined on purpose: the loader must refuse it at load time.
 tests_abi_fixtures_unresolved_symbol_la_LDFLAGS = $(ABI_FIXTURE_LDFLAGS)
+
+# Plugins that crash or hang while loading: probed in a child, refused by name.
+tests_abi_fixtures_crash_in_constructor_la_SOURCES = tests/abi/fixtures/crash_in_constructor.c
+tests_abi_fixtures_crash_in_constructor_la_CFLAGS = $(ABI_FIXTURE_CFLAGS)
+tests_abi_fixtures_crash_in_constructor_la_LDFLAGS = $(ABI_FIXTURE_LDFLAGS) -no-undefined
+
+tests_abi_fixtures_crash_in_init_la_SOURCES = tests/abi/fixtures/crash_in_init.c
+tests_abi_fixtures_crash_in_init_la_CFLAGS = $(ABI_FIXTURE_CFLAGS)
+tests_abi_fixtures_crash_in_init_la_LDFLAGS = $(ABI_FIXTURE_LDFLAGS) -no-undefined
+
+tests_abi_fixtures_crash_in_fingerprint_la_SOURCES = tests/abi/fixtures/crash_in_fingerprint.c
+tests_abi_fixtures_crash_in_fingerprint_la_CFLAGS = $(ABI_FIXTURE_CFLAGS)
+tests_abi_fixtures_crash_in_fingerprint_la_LDFLAGS = $(ABI_FIXTURE_LDFLAGS) -no-undefined
+
+tests_abi_fixtures_hang_in_init_la_SOURCES = tests/abi/fixtures/hang_in_init.c
+tests_abi_fixtures_hang_in_init_la_CFLAGS = $(ABI_FIXTURE_CFLAGS)
+tests_abi_fixtures_hang_in_init_la_LDFLAGS = $(ABI_FIXTURE_LDFLAGS) -no-undefined
+
+tests_abi_fixtures_hang_in_fingerprint_la_SOURCES = tests/abi/fixtures/hang_in_fingerprint.c
+tests_abi_fixtures_hang_in_fingerprint_la_CFLAGS = $(ABI_FIXTURE_CFLAGS)
+tests_abi_fixtures_hang_in_fingerprint_la_LDFLAGS = $(ABI_FIXTURE_LDFLAGS) -no-undefined
 
 check_PROGRAMS += tests/abi/test_loader
 TESTS += tests/abi/test_loader tests/abi/test_headers.sh

@@ -2,6 +2,7 @@
  * fresh plugin directories, opened with the real dynamic loader. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
@@ -10,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "loader.h"
@@ -40,6 +43,7 @@ static void remove_plugin_dir(void)
 }
 
 TestSuite(loader, .init = make_plugin_dir, .fini = remove_plugin_dir);
+TestSuite(probe, .init = make_plugin_dir, .fini = remove_plugin_dir);
 
 static char *path_in(const char *dir, const char *name)
 {
@@ -577,6 +581,181 @@ Test(loader, open_failure_leaves_the_output_untouched)
 	cr_assert_eq(p.desc_size, 42);
 	cr_assert_eq(strncmp(err.message, path, strlen(path)), 0, "%s", err.message);
 	free(path);
+}
+
+/* ------------------------------------ plugins that crash or hang (probing) */
+
+static long long elapsed_ms_since(const struct timespec *start)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)(now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* Every probe child was reaped: waitpid has no child left to wait for, and
+ * no process in /proc has this one as its parent (a child killed but not
+ * reaped would be a zombie that waitpid still reports). */
+static void assert_no_child_left(void)
+{
+	errno = 0;
+	cr_assert_eq(waitpid(-1, NULL, WNOHANG), -1, "a probe child is still there");
+	cr_assert_eq(errno, ECHILD, "waitpid: %s", strerror(errno));
+
+	DIR *proc = opendir("/proc");
+	cr_assert_not_null(proc);
+	struct dirent *e;
+	while ((e = readdir(proc)) != NULL) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		char path[300];
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue; /* gone meanwhile */
+		char line[1024];
+		int ppid = 0;
+		if (fgets(line, sizeof(line), f)) {
+			/* "pid (comm) state ppid ...": comm may hold spaces and ')'. */
+			char *close = strrchr(line, ')');
+			if (close)
+				sscanf(close + 1, " %*c %d", &ppid);
+		}
+		fclose(f);
+		cr_assert_neq(ppid, getpid(), "process %s is still a child of the test", e->d_name);
+	}
+	closedir(proc);
+}
+
+/* A short deadline so that the hang tests take a fraction of a second. */
+static void short_probe_timeout(void)
+{
+	cr_assert_eq(setenv("DROVER_PLUGIN_PROBE_TIMEOUT_MS", "300", 1), 0);
+}
+
+Test(probe, crash_in_constructor_is_refused_naming_dlopen)
+{
+	REFUSED("crash_in_constructor", "crashed with SIGSEGV while loading (in dlopen",
+	        "constructors", "not loaded");
+	assert_no_child_left();
+}
+
+Test(probe, crash_in_init_is_refused_naming_init)
+{
+	REFUSED("crash_in_init", "crashed with SIGSEGV while loading (in init)");
+	assert_no_child_left();
+}
+
+Test(probe, crash_in_fingerprint_is_refused_with_the_real_signal)
+{
+	REFUSED("crash_in_fingerprint", "crashed with SIGBUS while loading (in fingerprint)");
+	assert_no_child_left();
+}
+
+Test(probe, hang_in_init_is_killed_at_the_deadline_and_refused)
+{
+	short_probe_timeout();
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	REFUSED("hang_in_init", "did not finish loading within 300 ms (hung in init)", "killed");
+	long long ms = elapsed_ms_since(&start);
+	cr_assert_geq(ms, 300, "refused after %lld ms, before the deadline", ms);
+	cr_assert_lt(ms, 3000, "took %lld ms for a 300 ms deadline", ms);
+	assert_no_child_left();
+}
+
+Test(probe, hang_in_fingerprint_is_killed_and_refused)
+{
+	short_probe_timeout();
+	REFUSED("hang_in_fingerprint", "did not finish loading within 300 ms (hung in fingerprint)");
+	assert_no_child_left();
+}
+
+Test(probe, whole_seconds_are_said_in_seconds)
+{
+	cr_assert_eq(setenv("DROVER_PLUGIN_PROBE_TIMEOUT_MS", "1000", 1), 0);
+	REFUSED("hang_in_init", "did not finish loading within 1 s (hung in init)");
+}
+
+Test(probe, timeout_defaults_to_five_seconds_and_ignores_nonsense)
+{
+	cr_assert_eq(unsetenv("DROVER_PLUGIN_PROBE_TIMEOUT_MS"), 0);
+	cr_assert_eq(drover_probe_timeout_ms(), 5000);
+	static const char *const nonsense[] = {"", "0", "-5", "12abc", "99999999999999999999"};
+	for (size_t i = 0; i < sizeof(nonsense) / sizeof(nonsense[0]); i++) {
+		setenv("DROVER_PLUGIN_PROBE_TIMEOUT_MS", nonsense[i], 1);
+		cr_assert_eq(drover_probe_timeout_ms(), 5000, "\"%s\" was taken", nonsense[i]);
+	}
+	setenv("DROVER_PLUGIN_PROBE_TIMEOUT_MS", "250", 1);
+	cr_assert_eq(drover_probe_timeout_ms(), 250);
+}
+
+/* A plugin that ends the process (exit() in init) would end the host too. */
+static void exits_in_init(drover_probe *probe, void *data)
+{
+	(void)data;
+	drover_probe_enter(probe, DROVER_PROBE_PHASE_INIT);
+	_exit(3);
+}
+
+static void finishes(drover_probe *probe, void *data)
+{
+	drover_probe_enter(probe, DROVER_PROBE_PHASE_INIT);
+	*(int *)data = 1; /* in the child's copy only */
+}
+
+Test(probe, exit_in_a_step_is_refused_with_its_status)
+{
+	drover_err err = {{0}};
+	cr_assert_eq(drover_probe_run("/some/plugin.so", exits_in_init, NULL, &err), -ECHILD);
+	cr_assert_str_eq(err.message, "/some/plugin.so: exited with status 3 while loading (in init): "
+	                              "a plugin must not end the host process; fix or remove it");
+	int touched = 0;
+	cr_assert_eq(drover_probe_run("/some/plugin.so", finishes, &touched, &err), 0);
+	cr_assert_eq(touched, 0, "the body ran in the host process");
+	assert_no_child_left();
+}
+
+Test(probe, directory_of_crashing_and_hanging_plugins_loads_the_good_ones_in_time)
+{
+	short_probe_timeout();
+	static const char *const bad[] = {"crash_in_constructor", "crash_in_init",
+	                                  "crash_in_fingerprint", "hang_in_init",
+	                                  "hang_in_fingerprint"};
+	static const char *const phase[] = {"(in dlopen", "(in init)", "(in fingerprint)",
+	                                    "(hung in init)", "(hung in fingerprint)"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		copy_fixture(bad[i]);
+	copy_fixture("good");
+	copy_fixture("old_minor");
+
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	loaded l = load_with(plugin_dir, 1);
+	long long ms = elapsed_ms_since(&start);
+	/* Two hangs of 300 ms each, the rest immediate. */
+	cr_assert_lt(ms, 3000, "loading took %lld ms", ms);
+
+	cr_assert_eq(l.rc, 0);
+	cr_assert_eq(l.set.count, 2);
+	cr_assert_not_null(drover_plugin_set_find(&l.set, "good"));
+	cr_assert_not_null(drover_plugin_set_find(&l.set, "old_minor"));
+	cr_assert_eq(l.errors.count, sizeof(bad) / sizeof(bad[0]));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char file[128];
+		snprintf(file, sizeof(file), "%s.so", bad[i]);
+		const char *line = error_for(&l, file);
+		cr_assert_not_null(line, "no error line for %s", file);
+		cr_assert_not_null(strstr(line, phase[i]), "%s: \"%s\" not in: %s", file, phase[i], line);
+		char *path = path_in(plugin_dir, file);
+		cr_assert_not(is_mapped(path), "%s is mapped in the host", file);
+		free(path);
+	}
+	/* The good plugin works in-process after its probe. */
+	attrs a = fingerprint(drover_plugin_set_find(&l.set, "good"));
+	cr_assert_str_eq(attribute(&a, "driver.good.greeting"), "hi");
+	cr_assert_str_eq(attribute(&a, "driver.good.set_config_calls"), "1");
+	unload(&l);
+	assert_no_child_left();
 }
 
 /* -------------------------------------------- drover_loader_check_descriptor */
