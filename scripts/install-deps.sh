@@ -7,4 +7,4 @@ apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	libltdl-dev libcurl4-openssl-dev libyajl-dev libcgroup-dev libsqlite3-dev \
 	libcriterion-dev libseccomp-dev libcap-dev \
-	g++ binutils procps ca-certificates
+	g++ binutils procps ca-certificates abigail-tools
