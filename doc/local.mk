@@ -20,3 +20,7 @@ clean-local: clean-example
 clean-example:
 	rm -rf example-data
 .PHONY: clean-example
+
+# The SDK guide, the agent config reference and the per-driver references.
+dist_man_MANS += doc/drover-sdk.7 doc/drover-agent-config.5
+EXTRA_DIST += doc/drivers/raw_exec.md
