@@ -23,4 +23,5 @@ clean-example:
 
 # The SDK guide, the agent config reference and the per-driver references.
 dist_man_MANS += doc/drover-sdk.7 doc/drover-agent-config.5
-EXTRA_DIST += doc/drivers/raw_exec.md
+driverdocdir = $(docdir)/drivers
+dist_driverdoc_DATA = doc/drivers/raw_exec.md
