@@ -13,7 +13,7 @@
 /* Top-level keys of Nomad's agent config that a drover host has no use for:
  * accepted so that an existing Nomad client config can be pointed at drover. */
 static const char *const nomad_agent_keys_ignored[] = {
-	"region", "datacenter", "name", "log_level", "log_json", "log_file", "log_rotate_bytes",
+	"log_level", "log_json", "log_file", "log_rotate_bytes",
 	"log_rotate_duration", "log_rotate_max_files", "bind_addr", "enable_debug", "ports",
 	"addresses", "advertise", "server", "consul", "vault", "telemetry", "acl", "ui", "tls",
 	"leave_on_interrupt", "leave_on_terminate", "disable_update_check", "limits", "autopilot",
@@ -21,8 +21,9 @@ static const char *const nomad_agent_keys_ignored[] = {
 	"disable_anonymous_signature", "reporting", "keyring", NULL,
 };
 
-/* Keys of Nomad's `client` block; drover reads chroot_env (exec driver) and
- * passes the block on to drivers through drover_host.agent_config. */
+/* Keys of Nomad's `client` block; drover reads chroot_env (exec driver),
+ * node_class, meta, network_interface, min_dynamic_port and max_dynamic_port,
+ * and passes the block on to drivers through drover_host.agent_config. */
 static const char *const nomad_client_keys[] = {
 	"enabled", "state_dir", "alloc_dir", "servers", "node_class", "node_pool", "meta", "options",
 	"network_interface", "network_speed", "cpu_total_compute", "memory_total_mb", "reserved",
@@ -147,6 +148,25 @@ static int normalise_plugins(const char *path, const drover_value *plugins, drov
 	return 0;
 }
 
+/* Keys drover reads as strings: the node's identity for ${node.*}. */
+static const char *const top_string_keys[] = {"region", "datacenter", "name", NULL};
+static const char *const client_string_keys[] = {"node_class", "network_interface", NULL};
+
+static int check_strings(const char *path, const drover_value *obj, const char *const *keys,
+                         const char *prefix, drover_errlist *errors)
+{
+	int rc = 0;
+	for (size_t i = 0; keys[i]; i++) {
+		const drover_value *v = drover_value_get(obj, keys[i]);
+		if (v && v->type != DROVER_VALUE_NULL && v->type != DROVER_VALUE_STRING) {
+			drover_errlist_add(errors, "%s: %s%s must be a string, not %s", path, prefix, keys[i],
+			                   drover_value_type_name(v->type));
+			rc = -EINVAL;
+		}
+	}
+	return rc;
+}
+
 static int check_client(const char *path, const drover_value *client, drover_errlist *errors)
 {
 	client = unwrap_block(client);
@@ -160,6 +180,38 @@ static int check_client(const char *path, const drover_value *client, drover_err
 		if (!in_list(nomad_client_keys, client->u.object.keys[i])) {
 			drover_errlist_add(errors, "%s: client: unknown key \"%s\"", path,
 			                   client->u.object.keys[i]);
+			rc = -EINVAL;
+		}
+	}
+	if (check_strings(path, client, client_string_keys, "client.", errors) < 0)
+		rc = -EINVAL;
+	long long ports[2] = {20000, 32000};
+	static const char *const port_keys[] = {"min_dynamic_port", "max_dynamic_port"};
+	for (int i = 0; i < 2; i++) {
+		const drover_value *v = drover_value_get(client, port_keys[i]);
+		if (!v || v->type == DROVER_VALUE_NULL)
+			continue;
+		if (v->type != DROVER_VALUE_INT || v->u.integer < 1 || v->u.integer > 65535) {
+			drover_errlist_add(errors, "%s: client.%s must be a port number between 1 and 65535",
+			                   path, port_keys[i]);
+			rc = -EINVAL;
+			ports[i] = -1;
+		} else {
+			ports[i] = v->u.integer;
+		}
+	}
+	if (ports[0] > 0 && ports[1] > 0 && ports[0] > ports[1]) {
+		drover_errlist_add(errors, "%s: client.min_dynamic_port (%lld) is above client.max_dynamic_port (%lld)",
+		                   path, ports[0], ports[1]);
+		rc = -EINVAL;
+	}
+	const drover_value *meta = drover_value_get(client, "meta");
+	if (meta && meta->type != DROVER_VALUE_NULL) {
+		int ok = meta->type == DROVER_VALUE_OBJECT;
+		for (size_t i = 0; ok && i < meta->u.object.count; i++)
+			ok = meta->u.object.values[i].type == DROVER_VALUE_STRING;
+		if (!ok) {
+			drover_errlist_add(errors, "%s: client.meta must map keys to strings", path);
 			rc = -EINVAL;
 		}
 	}
@@ -196,7 +248,8 @@ int drover_agent_config_load(const char *path, drover_agent_config *cfg, drover_
 	for (size_t i = 0; i < c.doc.u.object.count; i++) {
 		const char *key = c.doc.u.object.keys[i];
 		const drover_value *val = &c.doc.u.object.values[i];
-		if (strcmp(key, "plugin_dir") == 0 || strcmp(key, "data_dir") == 0)
+		if (strcmp(key, "plugin_dir") == 0 || strcmp(key, "data_dir") == 0 ||
+		    in_list(top_string_keys, key))
 			continue;
 		if (strcmp(key, "plugin") == 0) {
 			if (val->type != DROVER_VALUE_NULL &&
@@ -216,11 +269,13 @@ int drover_agent_config_load(const char *path, drover_agent_config *cfg, drover_
 			c.ignored = grown;
 			c.ignored_count++;
 		} else {
-			drover_errlist_add(errors, "%s: unknown key \"%s\" (drover reads data_dir, plugin_dir, plugin, client)",
+			drover_errlist_add(errors, "%s: unknown key \"%s\" (drover reads data_dir, plugin_dir, name, region, datacenter, plugin, client)",
 			                   path, key);
 			rc = -EINVAL;
 		}
 	}
+	if (check_strings(path, &c.doc, top_string_keys, "", errors) < 0)
+		rc = -EINVAL;
 	if (rc == 0)
 		rc = take_string(path, &c.doc, "plugin_dir", &c.plugin_dir, errors);
 	if (rc == 0)

@@ -8,6 +8,9 @@ host_libdroverhost_la_SOURCES = \
 	host/cli_options.c host/cli_options.h \
 	host/context.c host/context.h \
 	host/host_services.c host/host_services.h \
+	host/interpolate.c host/interpolate.h \
+	host/nodeinfo.c host/nodeinfo.h \
+	host/ports.c host/ports.h \
 	host/runner.c host/runner.h \
 	host/task_events.c host/task_events.h \
 	host/taskenv.c host/taskenv.h \

@@ -11,6 +11,9 @@
 #include <unistd.h>
 
 #include "allocdir.h"
+#include "interpolate.h"
+#include "nodeinfo.h"
+#include "ports.h"
 #include "task_events.h"
 #include "taskenv.h"
 #include "util.h"
@@ -111,6 +114,7 @@ typedef struct run_alloc {
 	int index;
 	const drover_jobspec_group *group;
 	drover_allocdir dirs;
+	drover_alloc_ports ports;
 } run_alloc;
 
 typedef struct run_task {
@@ -118,6 +122,8 @@ typedef struct run_task {
 	const drover_jobspec_task *spec;
 	drover_plugin *plugin;
 	const drover_value *config;
+	drover_value interpolated; /* config after ${...}: what the driver gets */
+	drover_alloc_ports ports;  /* legacy task-level Resources.Networks */
 	char *task_dir;
 	char *id;
 	char *alloc_name;
@@ -140,6 +146,9 @@ typedef struct run {
 	size_t alloc_count;
 	run_task *tasks;
 	size_t task_count;
+	drover_node_info node;
+	drover_ports_config ports_cfg;
+	drover_port_set ports_in_use; /* the state store's live allocations go here */
 } run;
 
 static void emit_driver_event(void *sink, const char *type, const char *message)
@@ -173,8 +182,18 @@ static int prepare_task(run *r, run_task *t)
 		.dirs = &t->alloc->dirs,
 		.task_dir = t->task_dir,
 		.host_env = environ,
+		.group_ports = &t->alloc->ports,
+		.task_ports = &t->ports,
+		.node = &r->node,
 	};
-	if ((rc = drover_taskenv_build(&in, &t->env, &err)) < 0)
+	drover_interp_scope scope;
+	if ((rc = drover_ports_assign(&r->ports_cfg, spec->ports, spec->port_count, &r->ports_in_use,
+	                              "Resources.Networks", &t->ports, &err)) < 0 ||
+	    (rc = drover_taskenv_build(&in, &t->env, &err)) < 0)
+		goto fail;
+	drover_interp_scope_for_task(&scope, r->job, t->alloc->group, spec, &t->env, &r->node);
+	if ((rc = drover_interpolate_task_config(&scope, r->job, t->alloc->group, spec, t->config,
+	                                         &t->interpolated, &err)) < 0)
 		goto fail;
 	t->id = drover_strdup_printf("%s/%s", t->alloc->id, spec->name);
 	t->alloc_name = drover_taskenv_alloc_name(r->job, t->alloc->group, t->alloc->index);
@@ -196,7 +215,7 @@ static int prepare_task(run *r, run_task *t)
 		.task_dir = t->task_dir,
 		.log_dir = t->alloc->dirs.log_dir,
 		.env = (const char *const *)t->env.items,
-		.config = t->config,
+		.config = &t->interpolated,
 		.user = spec->user,
 		.cpu_mhz = spec->cpu_mhz,
 		.memory_mb = spec->memory_mb,
@@ -380,9 +399,14 @@ static void destroy_all(run *r)
 		free(t->id);
 		free(t->alloc_name);
 		drover_strv_clear(&t->env);
+		drover_value_clear(&t->interpolated);
+		drover_alloc_ports_clear(&t->ports);
 	}
-	for (size_t i = 0; i < r->alloc_count; i++)
+	for (size_t i = 0; i < r->alloc_count; i++) {
 		drover_allocdir_clear(&r->allocs[i].dirs);
+		drover_alloc_ports_clear(&r->allocs[i].ports);
+	}
+	drover_node_info_clear(&r->node);
 	free(r->tasks);
 	free(r->allocs);
 }
@@ -409,6 +433,9 @@ static int plan(run *r, const drover_job_configs *configs)
 			int rc = drover_uuid_v4(a->id, sizeof(a->id));
 			if (rc == 0)
 				rc = drover_allocdir_create(r->ctx->data_dir, a->id, &a->dirs, &err);
+			if (rc == 0)
+				rc = drover_ports_assign(&r->ports_cfg, group->ports, group->port_count,
+				                         &r->ports_in_use, "Networks", &a->ports, &err);
 			if (rc < 0) {
 				fprintf(stderr, "drover: group \"%s\": cannot create the allocation: %s\n",
 				        group->name, err.message[0] ? err.message : strerror(-rc));
@@ -445,7 +472,15 @@ int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return -errno;
 	}
-	int rc = plan(&r, configs);
+	drover_err err = {{0}};
+	int rc = drover_node_info_load(&ctx->config, ctx->data_dir, &r.node, &err);
+	if (rc == 0)
+		rc = drover_ports_config_load(&ctx->config, &r.ports_cfg, &err);
+	if (rc < 0)
+		fprintf(stderr, "drover: %s\n", err.message);
+	drover_node_info_fingerprint(&r.node, &ctx->plugins);
+	if (rc == 0)
+		rc = plan(&r, configs);
 	for (size_t i = 0; rc == 0 && i < r.task_count; i++)
 		start_task(&r, &r.tasks[i]);
 	if (rc == 0)

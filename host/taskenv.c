@@ -4,7 +4,10 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "interpolate.h"
 
 /* Host variables that carry credentials: Nomad's default env.denylist. */
 static const char *const host_env_denied[] = {
@@ -59,6 +62,36 @@ static int set_meta(drover_strv *env, const drover_kv *meta, size_t count)
 	return 0;
 }
 
+/* Nomad interpolates Env against the environment built so far and the node,
+ * so every value is resolved before any of them is set: one Env entry never
+ * sees another. */
+static int interpolated_env(const drover_taskenv_input *in, drover_strv *env, drover_err *err)
+{
+	const drover_jobspec_task *t = in->task;
+	drover_interp_scope scope;
+	drover_interp_scope_for_task(&scope, in->job, in->group, t, env, in->node);
+	char **values = calloc(t->env_count ? t->env_count : 1, sizeof(*values));
+	if (!values)
+		return drover_err_set(err, -ENOMEM, "cannot build the environment of task \"%s\": out of memory",
+		                      t->name);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < t->env_count; i++) {
+		char field[300];
+		snprintf(field, sizeof(field), "job \"%.64s\", group \"%.64s\", task \"%.64s\": Env.%.64s",
+		         in->job->name, in->group->name, t->name, t->env[i].key);
+		rc = drover_interpolate_string(&scope, t->env[i].value, field, &values[i], err);
+	}
+	for (size_t i = 0; rc == 0 && i < t->env_count; i++)
+		rc = set(env, t->env[i].key, values[i]);
+	if (rc < 0 && !err->message[0])
+		drover_err_set(err, rc, "cannot build the environment of task \"%s\": %s", t->name,
+		               strerror(-rc));
+	for (size_t i = 0; i < t->env_count; i++)
+		free(values[i]);
+	free(values);
+	return rc;
+}
+
 int drover_taskenv_build(const drover_taskenv_input *in, drover_strv *out, drover_err *err)
 {
 	drover_strv env = {0};
@@ -99,8 +132,12 @@ int drover_taskenv_build(const drover_taskenv_input *in, drover_strv *out, drove
 	if (rc == 0) rc = set_meta(&env, in->job->meta, in->job->meta_count);
 	if (rc == 0) rc = set_meta(&env, in->group->meta, in->group->meta_count);
 	if (rc == 0) rc = set_meta(&env, t->meta, t->meta_count);
-	for (size_t i = 0; rc == 0 && i < t->env_count; i++)
-		rc = set(&env, t->env[i].key, t->env[i].value);
+	if (rc == 0) rc = drover_ports_env(in->group_ports, &env);
+	if (rc == 0) rc = drover_ports_env(in->task_ports, &env);
+	if (rc == 0 && (rc = interpolated_env(in, &env, err)) < 0) {
+		drover_strv_clear(&env);
+		return rc;
+	}
 
 	if (rc < 0) {
 		drover_strv_clear(&env);

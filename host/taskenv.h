@@ -1,6 +1,7 @@
 /* A task's environment, as Nomad builds it: the host's environment less the
- * secrets it must not leak, the NOMAD_* variables, NOMAD_META_*, then the
- * task's Env (which wins). */
+ * secrets it must not leak, the NOMAD_* variables, NOMAD_META_*, the port
+ * variables (NOMAD_PORT_<label>, ... see ports.h), then the task's Env (which
+ * wins), its values interpolated (interpolate.h) against everything before. */
 #ifndef DROVER_HOST_TASKENV_H
 #define DROVER_HOST_TASKENV_H
 
@@ -8,6 +9,8 @@
 
 #include "allocdir.h"
 #include "jobspec.h"
+#include "nodeinfo.h"
+#include "ports.h"
 #include "util.h"
 
 typedef struct drover_taskenv_input {
@@ -19,8 +22,13 @@ typedef struct drover_taskenv_input {
 	const drover_allocdir *dirs;
 	const char *task_dir;
 	char *const *host_env; /* usually environ */
+	const drover_alloc_ports *group_ports; /* the allocation's ports, or NULL */
+	const drover_alloc_ports *task_ports;  /* legacy task-level ports, or NULL */
+	const drover_node_info *node;          /* for ${node.*}/${attr.*} in Env, or NULL */
 } drover_taskenv_input;
 
+/* An Env value that cannot be interpolated is an error naming job, group,
+ * task and "Env.<KEY>". */
 int drover_taskenv_build(const drover_taskenv_input *in, drover_strv *env, drover_err *err);
 
 /* "<job>.<group>[<index>]", Nomad's allocation name. */

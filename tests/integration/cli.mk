@@ -8,3 +8,14 @@ tests_integration_test_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION
 tests_integration_test_cli_LDADD = $(CRITERION_LIBS)
 EXTRA_tests_integration_test_cli_DEPENDENCIES = host/drover host/shim/drover-shim \
 	tests/plugins.d/.stamp
+
+# Ports and ${...} interpolation through `drover run`.
+check_PROGRAMS += tests/integration/test_cli_ports
+TESTS += tests/integration/test_cli_ports
+tests_integration_test_cli_ports_SOURCES = \
+	tests/integration/test_cli_ports.c \
+	tests/integration/cli_harness.c tests/integration/cli_harness.h
+tests_integration_test_cli_ports_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS)
+tests_integration_test_cli_ports_LDADD = $(CRITERION_LIBS)
+EXTRA_tests_integration_test_cli_ports_DEPENDENCIES = host/drover host/shim/drover-shim \
+	tests/plugins.d/.stamp

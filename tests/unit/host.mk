@@ -5,7 +5,9 @@ HOST_UNIT_TESTS = \
 	tests/unit/test_agent_config \
 	tests/unit/test_taskenv \
 	tests/unit/test_allocdir \
-	tests/unit/test_util
+	tests/unit/test_util \
+	tests/unit/test_interpolate \
+	tests/unit/test_ports
 check_PROGRAMS += $(HOST_UNIT_TESTS)
 TESTS += $(HOST_UNIT_TESTS)
 HOST_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -I$(top_srcdir)/host $(CRITERION_CFLAGS)
@@ -21,3 +23,7 @@ tests_unit_test_allocdir_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_allocdir_LDADD = $(HOST_UNIT_LDADD)
 tests_unit_test_util_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_util_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_interpolate_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
+tests_unit_test_interpolate_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_ports_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
+tests_unit_test_ports_LDADD = $(HOST_UNIT_LDADD)

@@ -31,7 +31,7 @@ Test(agent_config, reads_dirs_plugin_options_and_lookups)
 {
 	drover_agent_config cfg = {0};
 	drover_errlist errors = {0};
-	int rc = load("{\"data_dir\": \"/var/d\", \"plugin_dir\": \"/p\", \"region\": \"eu\",\n"
+	int rc = load("{\"data_dir\": \"/var/d\", \"plugin_dir\": \"/p\", \"log_level\": \"INFO\",\n"
 	              " \"plugin\": {\"raw_exec\": {\"config\": {\"enabled\": true}}},\n"
 	              " \"client\": {\"chroot_env\": {\"/bin\": \"/bin\"}}}",
 	              &cfg, &errors);
@@ -47,7 +47,7 @@ Test(agent_config, reads_dirs_plugin_options_and_lookups)
 	const drover_value *chroot = drover_agent_config_lookup(&cfg, "client.chroot_env");
 	cr_assert(chroot && chroot->type == DROVER_VALUE_OBJECT);
 	cr_assert_eq(cfg.ignored_count, 1);
-	cr_assert_str_eq(cfg.ignored[0], "region");
+	cr_assert_str_eq(cfg.ignored[0], "log_level");
 	drover_agent_config_clear(&cfg);
 }
 
@@ -102,4 +102,46 @@ Test(agent_config, missing_file_is_an_error)
 	cr_assert_eq(errors.count, 1);
 	cr_assert(strstr(errors.lines[0], "/nonexistent/agent.json"), "%s", errors.lines[0]);
 	drover_errlist_clear(&errors);
+}
+
+/* The node's identity and the dynamic port range are read, not ignored. */
+Test(agent_config, reads_node_identity_and_port_range)
+{
+	drover_agent_config cfg = {0};
+	drover_errlist errors = {0};
+	int rc = load("{\"region\": \"eu\", \"datacenter\": \"dc7\", \"name\": \"n1\",\n"
+	              " \"client\": {\"node_class\": \"gpu\", \"min_dynamic_port\": 21000,\n"
+	              "  \"max_dynamic_port\": 21010, \"meta\": {\"rack\": \"r9\"}}}",
+	              &cfg, &errors);
+	cr_assert_eq(rc, 0, "%s", errors.count ? errors.lines[0] : "");
+	cr_assert_eq(cfg.ignored_count, 0);
+	cr_assert_str_eq(drover_agent_config_lookup(&cfg, "region")->u.string.ptr, "eu");
+	cr_assert_str_eq(drover_agent_config_lookup(&cfg, "client.node_class")->u.string.ptr, "gpu");
+	cr_assert_eq(drover_agent_config_lookup(&cfg, "client.max_dynamic_port")->u.integer, 21010);
+	drover_agent_config_clear(&cfg);
+}
+
+Test(agent_config, refuses_bad_port_range_and_wrong_types_naming_the_key)
+{
+	const struct {
+		const char *text, *needle;
+	} cases[] = {
+		{"{\"client\": {\"min_dynamic_port\": 0}}", "client.min_dynamic_port must be a port number"},
+		{"{\"client\": {\"max_dynamic_port\": 70000}}", "client.max_dynamic_port must be a port number"},
+		{"{\"client\": {\"max_dynamic_port\": \"32000\"}}", "client.max_dynamic_port must be a port number"},
+		{"{\"client\": {\"min_dynamic_port\": 30000, \"max_dynamic_port\": 29000}}",
+		 "client.min_dynamic_port (30000) is above client.max_dynamic_port (29000)"},
+		{"{\"region\": 5}", "region must be a string, not integer"},
+		{"{\"client\": {\"node_class\": [\"a\"]}}", "client.node_class must be a string, not array"},
+		{"{\"client\": {\"meta\": {\"a\": 1}}}", "client.meta must map keys to strings"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		drover_agent_config cfg = {0};
+		drover_errlist errors = {0};
+		cr_assert_eq(load(cases[i].text, &cfg, &errors), -EINVAL, "accepted: %s", cases[i].text);
+		cr_assert_geq(errors.count, 1);
+		cr_assert(strstr(errors.lines[0], cases[i].needle), "%s: got \"%s\"", cases[i].text,
+		          errors.lines[0]);
+		drover_errlist_clear(&errors);
+	}
 }
