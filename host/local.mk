@@ -8,6 +8,8 @@ host_libdroverhost_la_SOURCES = \
 	host/cli_options.c host/cli_options.h \
 	host/context.c host/context.h \
 	host/host_services.c host/host_services.h \
+	host/lifecycle.c host/lifecycle.h \
+	host/restart_policy.c host/restart_policy.h \
 	host/runner.c host/runner.h \
 	host/task_events.c host/task_events.h \
 	host/taskenv.c host/taskenv.h \
