@@ -5,7 +5,9 @@ HOST_UNIT_TESTS = \
 	tests/unit/test_agent_config \
 	tests/unit/test_taskenv \
 	tests/unit/test_allocdir \
-	tests/unit/test_util
+	tests/unit/test_util \
+	tests/unit/test_restart_policy \
+	tests/unit/test_lifecycle
 check_PROGRAMS += $(HOST_UNIT_TESTS)
 TESTS += $(HOST_UNIT_TESTS)
 HOST_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -I$(top_srcdir)/host $(CRITERION_CFLAGS)
@@ -21,3 +23,7 @@ tests_unit_test_allocdir_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_allocdir_LDADD = $(HOST_UNIT_LDADD)
 tests_unit_test_util_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_util_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_restart_policy_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
+tests_unit_test_restart_policy_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_lifecycle_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
+tests_unit_test_lifecycle_LDADD = $(HOST_UNIT_LDADD)
