@@ -24,6 +24,13 @@ typedef struct drover_port {
 	char *host_network;
 } drover_port;
 
+typedef struct drover_restart_policy {
+	int attempts;
+	long long interval_ms;
+	long long delay_ms;
+	char *mode;                /* "fail" or "delay" */
+} drover_restart_policy;
+
 typedef struct drover_jobspec_task {
 	char *name;
 	char *driver;
@@ -45,14 +52,8 @@ typedef struct drover_jobspec_task {
 	char *lifecycle_hook;      /* Lifecycle.Hook: "prestart", "poststart", "poststop" or NULL */
 	int lifecycle_sidecar;
 	int leader;
+	drover_restart_policy restart; /* the group's, overridden by the task's RestartPolicy */
 } drover_jobspec_task;
-
-typedef struct drover_restart_policy {
-	int attempts;
-	long long interval_ms;
-	long long delay_ms;
-	char *mode;                /* "fail" or "delay" */
-} drover_restart_policy;
 
 typedef struct drover_jobspec_group {
 	char *name;

@@ -26,6 +26,7 @@ void js_task_clear(drover_jobspec_task *t)
 	js_kv_free(t->meta, t->meta_count);
 	js_ports_free(t->ports, t->port_count);
 	free(t->lifecycle_hook);
+	free(t->restart.mode);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -247,15 +248,11 @@ int js_parse_task(js_ctx *c, const drover_value *v, size_t gi, size_t ti, const 
 		parse_lifecycle(c, v, where, t);
 		js_get_bool(c, v, "Leader", where, NULL, &t->leader);
 
-		/* A task's RestartPolicy overrides its group's. drover_jobspec_task has no
-		 * field for it yet, so it is checked here and reported as not acted on. */
-		drover_restart_policy rp = *group_restart;
-		rp.mode = js_strdup(c, group_restart->mode);
-		js_get_restart(c, v, where, ip, &rp);
-		free(rp.mode);
-		const drover_value *trp = drover_value_get(v, "RestartPolicy");
-		if (trp && trp->type == DROVER_VALUE_OBJECT && trp->u.object.count)
-			js_add_ignored(c, ip, "RestartPolicy");
+		/* A task's RestartPolicy overrides its group's, key by key (Nomad merges
+		 * the two the same way). */
+		t->restart = *group_restart;
+		t->restart.mode = js_strdup(c, group_restart->mode);
+		js_get_restart(c, v, where, ip, &t->restart);
 	}
 	free(where);
 	free(ip);

@@ -11,6 +11,8 @@ host_libdroverhost_la_SOURCES = \
 	host/interpolate.c host/interpolate.h \
 	host/nodeinfo.c host/nodeinfo.h \
 	host/ports.c host/ports.h \
+	host/lifecycle.c host/lifecycle.h \
+	host/restart_policy.c host/restart_policy.h \
 	host/runner.c host/runner.h \
 	host/task_events.c host/task_events.h \
 	host/taskenv.c host/taskenv.h \

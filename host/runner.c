@@ -7,13 +7,17 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "allocdir.h"
 #include "interpolate.h"
 #include "nodeinfo.h"
 #include "ports.h"
+#include "lifecycle.h"
+#include "restart_policy.h"
 #include "task_events.h"
 #include "taskenv.h"
 #include "util.h"
@@ -105,16 +109,23 @@ void drover_job_configs_clear(drover_job_configs *c)
 typedef enum run_task_state {
 	RUN_TASK_PENDING,
 	RUN_TASK_RUNNING,
+	RUN_TASK_RESTARTING, /* exited; starts again at restart_at_ms */
 	RUN_TASK_EXITED,
-	RUN_TASK_FAILED, /* never started */
+	RUN_TASK_FAILED,     /* could not start */
+	RUN_TASK_SKIPPED,    /* never started: its allocation was killed first */
 } run_task_state;
 
 typedef struct run_alloc {
 	char id[37];
 	int index;
+	const drover_jobspec *job;
 	const drover_jobspec_group *group;
 	drover_allocdir dirs;
 	drover_alloc_ports ports;
+	size_t first_task; /* its tasks are tasks[first_task .. first_task + task_count) */
+	size_t task_count;
+	drover_lifecycle_alloc lc;
+	drover_lifecycle_task *lc_tasks;
 } run_alloc;
 
 typedef struct run_task {
@@ -134,7 +145,10 @@ typedef struct run_task {
 	int wait_fd;
 	run_task_state state;
 	int killed; /* stopped by us: a non-zero exit is expected */
+	int failed; /* Nomad's TaskState.Failed: could not start, or not restarted */
 	drover_exit_result result;
+	drover_restart_tracker restart;
+	long long restart_at_ms; /* monotonic, while RUN_TASK_RESTARTING */
 	FILE *events;
 } run_task;
 
@@ -149,6 +163,7 @@ typedef struct run {
 	drover_node_info node;
 	drover_ports_config ports_cfg;
 	drover_port_set ports_in_use; /* the state store's live allocations go here */
+	int interrupted; /* SIGINT/SIGTERM seen: the run is not a success */
 } run;
 
 static void emit_driver_event(void *sink, const char *type, const char *message)
@@ -231,29 +246,93 @@ static int prepare_task(run *r, run_task *t)
 fail:
 	drover_task_event_print(r->events, t->alloc->id, spec->name, "Setup Failure", "%s", err.message);
 	t->state = RUN_TASK_FAILED;
+	t->failed = 1;
 	return rc;
 }
 
-static void start_task(run *r, run_task *t)
+/* Starts (or starts again) a prepared task through its driver. */
+static void launch_task(run *r, run_task *t)
 {
 	drover_err err = {{0}};
-	drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Received",
-	                        "Task received by client");
-	if (prepare_task(r, t) < 0)
-		return;
-	drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Task Setup",
-	                        "Building Task Directory");
 	int rc = t->plugin->desc->start(t->plugin->ctx, &t->cfg, &t->task, &t->handle, &err);
 	if (rc < 0) {
 		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Driver Failure", "%s",
 		                        err.message[0] ? err.message : strerror(-rc));
 		t->state = RUN_TASK_FAILED;
+		t->failed = 1;
 		return;
 	}
 	t->state = RUN_TASK_RUNNING;
 	t->wait_fd = -1;
 	drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Started",
 	                        "Task started by client");
+}
+
+static void start_task(run *r, run_task *t)
+{
+	if (prepare_task(r, t) < 0)
+		return;
+	drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Task Setup",
+	                        "Building Task Directory");
+	drover_restart_tracker_init(&t->restart, r->job->type, t->spec->lifecycle_hook,
+	                            t->spec->lifecycle_sidecar, drover_monotonic_ms());
+	launch_task(r, t);
+}
+
+/* The driver's previous run of the task is finished with before the next. */
+static void restart_task(run *r, run_task *t)
+{
+	drover_err err = {{0}};
+	if (t->task && t->plugin->desc->destroy(t->plugin->ctx, t->task, 1, &err) < 0)
+		fprintf(stderr, "drover: task \"%s\": destroy before restart failed: %s\n", t->id,
+		        err.message);
+	t->task = NULL;
+	free(t->handle.data);
+	t->handle = (drover_handle){0};
+	t->restart_at_ms = 0;
+	launch_task(r, t);
+}
+
+static uint64_t jitter_random(void)
+{
+	uint64_t v;
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
+		return v;
+	return (uint64_t)drover_monotonic_ms() * 2654435761u;
+}
+
+/* What follows an exit the task made on its own: the restart policy decides
+ * between done, failed and another run after a delay. */
+static void after_exit(run_task *t)
+{
+	if (t->killed) {
+		t->state = RUN_TASK_EXITED;
+		return;
+	}
+	const drover_exit_result *res = &t->result;
+	int success = res->exit_code == 0 && res->signal == 0 && !res->error[0];
+	long long now = drover_monotonic_ms();
+	drover_restart_decision d;
+	drover_restart_decide(&t->restart, &t->spec->restart, success, now, jitter_random(), &d);
+	char message[256];
+	drover_restart_event_message(&d, message, sizeof(message));
+	switch (d.action) {
+	case DROVER_RESTART_TERMINATED:
+		t->state = RUN_TASK_EXITED;
+		break;
+	case DROVER_RESTART_RESTART:
+		drover_task_event_print(t->events, t->alloc->id, t->spec->name, "Restarting", "%s",
+		                        message);
+		t->state = RUN_TASK_RESTARTING;
+		t->restart_at_ms = now + d.delay_ms;
+		break;
+	case DROVER_RESTART_NOT_RESTARTING:
+		drover_task_event_print(t->events, t->alloc->id, t->spec->name, "Not Restarting", "%s",
+		                        message);
+		t->state = RUN_TASK_EXITED;
+		t->failed = 1;
+		break;
+	}
 }
 
 /* Collects the result of a task whose wait descriptor fired (or that has none).
@@ -273,26 +352,26 @@ static int reap_task(run_task *t, int flags)
 	if (t->wait_fd >= 0)
 		close(t->wait_fd);
 	t->wait_fd = -1;
-	t->state = RUN_TASK_EXITED;
 	print_exit(t);
+	after_exit(t);
 	return 1;
 }
 
 /* Makes sure a running task has a wait descriptor; a task that has already
- * exited is reaped instead. */
-static void arm_task(run_task *t)
+ * exited is reaped instead (returns 1 then). */
+static int arm_task(run_task *t)
 {
 	drover_err err = {{0}};
 	if (t->state != RUN_TASK_RUNNING || t->wait_fd >= 0)
-		return;
+		return 0;
 	int fd = t->plugin->desc->wait_fd(t->plugin->ctx, t->task, &err);
 	if (fd >= 0) {
 		t->wait_fd = fd;
-		return;
+		return 0;
 	}
 	/* -ESRCH: already gone. Anything else: fall back to a blocking wait, which
 	 * every driver must support. Either way the exit is collected. */
-	reap_task(t, 0);
+	return reap_task(t, 0);
 }
 
 static void *stop_task_thread(void *arg)
@@ -307,29 +386,35 @@ static void *stop_task_thread(void *arg)
 	return NULL;
 }
 
-static void stop_all(run *r)
+/* Stops the listed tasks in parallel (each may wait up to its own KillTimeout)
+ * and collects their exits. A task waiting for a restart just stays down. */
+static void kill_tasks(run *r, run_task **list, size_t n)
 {
-	pthread_t *threads = calloc(r->task_count ? r->task_count : 1, sizeof(*threads));
-	int *started = calloc(r->task_count ? r->task_count : 1, sizeof(*started));
-	for (size_t i = 0; i < r->task_count; i++) {
-		run_task *t = &r->tasks[i];
+	pthread_t *threads = calloc(n ? n : 1, sizeof(*threads));
+	int *started = calloc(n ? n : 1, sizeof(*started));
+	for (size_t i = 0; i < n; i++) {
+		run_task *t = list[i];
+		t->killed = 1;
+		if (t->state == RUN_TASK_RESTARTING) {
+			t->state = RUN_TASK_EXITED;
+			t->restart_at_ms = 0;
+			continue;
+		}
 		if (t->state != RUN_TASK_RUNNING)
 			continue;
-		t->killed = 1;
 		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Killing",
 		                        "Sent interrupt. Waiting %lldms before force killing",
 		                        t->spec->kill_timeout_ms);
-		/* Stops run in parallel: each may wait up to its own KillTimeout. */
 		if (threads && started && pthread_create(&threads[i], NULL, stop_task_thread, t) == 0)
 			started[i] = 1;
 		else
 			stop_task_thread(t);
 	}
-	for (size_t i = 0; i < r->task_count; i++) {
-		run_task *t = &r->tasks[i];
+	for (size_t i = 0; i < n; i++) {
+		run_task *t = list[i];
 		if (started && started[i])
 			pthread_join(threads[i], NULL);
-		if (t->state == RUN_TASK_RUNNING && t->killed) {
+		if (t->state == RUN_TASK_RUNNING) {
 			drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Killed",
 			                        "Task successfully killed");
 			reap_task(t, 0);
@@ -339,50 +424,210 @@ static void stop_all(run *r)
 	free(started);
 }
 
-static int watch(run *r, int sigfd)
+static drover_lifecycle_state lifecycle_state(const run_task *t)
 {
-	struct pollfd *fds = calloc(r->task_count + 1, sizeof(*fds));
-	size_t *owner = calloc(r->task_count + 1, sizeof(*owner));
+	switch (t->state) {
+	case RUN_TASK_PENDING:
+		return DROVER_LC_PENDING;
+	case RUN_TASK_RUNNING:
+	case RUN_TASK_RESTARTING:
+		return DROVER_LC_RUNNING;
+	default:
+		return DROVER_LC_DEAD;
+	}
+}
+
+/* Asks the lifecycle of one allocation what to do now: starts and skips are
+ * done at once, kills are queued in `kills` so that every allocation's stops
+ * run in parallel. Returns the number of actions. */
+static size_t advance_alloc(run *r, run_alloc *a, run_task **kills, size_t *nkills,
+                            drover_lifecycle_action *actions)
+{
+	for (size_t i = 0; i < a->task_count; i++) {
+		const run_task *t = &r->tasks[a->first_task + i];
+		drover_lifecycle_task *lt = &a->lc_tasks[i];
+		lt->state = lifecycle_state(t);
+		lt->failed = t->failed;
+		if (t->state == RUN_TASK_RUNNING)
+			lt->started = 1;
+	}
+	size_t n = drover_lifecycle_next(&a->lc, a->lc_tasks, a->task_count, actions);
+	char message[300];
+	const char *kill_type = drover_lifecycle_kill_event(&a->lc, a->lc_tasks, message,
+	                                                    sizeof(message));
+	for (size_t k = 0; k < n; k++) {
+		run_task *t = &r->tasks[a->first_task + actions[k].task];
+		switch (actions[k].verb) {
+		case DROVER_LC_START:
+			start_task(r, t);
+			break;
+		case DROVER_LC_SKIP:
+			if (kill_type)
+				drover_task_event_print(r->events, a->id, t->spec->name, kill_type, "%s",
+				                        message);
+			t->state = RUN_TASK_SKIPPED;
+			break;
+		case DROVER_LC_KILL:
+			if (kill_type)
+				drover_task_event_print(r->events, a->id, t->spec->name, kill_type, "%s",
+				                        message);
+			kills[(*nkills)++] = t;
+			break;
+		}
+	}
+	return n;
+}
+
+/* Runs every allocation's lifecycle until nothing more can happen without an
+ * exit, a timer or a signal. */
+static int advance(run *r)
+{
+	run_task **kills = calloc(r->task_count ? r->task_count : 1, sizeof(*kills));
+	drover_lifecycle_action *actions =
+		calloc(r->task_count ? r->task_count : 1, sizeof(*actions));
+	if (!kills || !actions) {
+		free(kills);
+		free(actions);
+		return -ENOMEM;
+	}
+	size_t total;
+	do {
+		size_t nkills = 0;
+		total = 0;
+		for (size_t i = 0; i < r->alloc_count; i++)
+			total += advance_alloc(r, &r->allocs[i], kills, &nkills, actions);
+		kill_tasks(r, kills, nkills);
+	} while (total > 0);
+	free(kills);
+	free(actions);
+	return 0;
+}
+
+static void request_stop(run *r, int signo)
+{
+	/* Nomad runs poststop tasks after a stop too (they "run no matter the final
+	 * status of the main tasks, whether completed, failed or killed"), so a
+	 * first Ctrl-C stops everything else and lets poststop tasks run; a second
+	 * one stops them as well. */
+	int again = r->interrupted;
+	r->interrupted = 1;
+	fprintf(stderr, again ? "drover: %s received again, stopping poststop tasks too\n"
+	                      : "drover: %s received, stopping tasks\n",
+	        drover_signal_name(signo));
+	for (size_t i = 0; i < r->alloc_count; i++) {
+		drover_lifecycle_alloc *lc = &r->allocs[i].lc;
+		if (again)
+			lc->kill = DROVER_KILL_REQUESTED_ALL;
+		else if (lc->kill == DROVER_KILL_NONE)
+			lc->kill = DROVER_KILL_REQUESTED;
+	}
+}
+
+/* Arms the timer for the earliest pending restart; returns whether there is one. */
+static int arm_restart_timer(run *r, int timerfd)
+{
+	long long earliest = 0;
+	for (size_t i = 0; i < r->task_count; i++) {
+		const run_task *t = &r->tasks[i];
+		if (t->state == RUN_TASK_RESTARTING && (!earliest || t->restart_at_ms < earliest))
+			earliest = t->restart_at_ms;
+	}
+	struct itimerspec its = {{0, 0}, {0, 0}};
+	if (earliest) {
+		long long in = earliest - drover_monotonic_ms();
+		if (in < 1)
+			in = 1; /* a zero it_value would disarm the timer */
+		its.it_value.tv_sec = in / 1000;
+		its.it_value.tv_nsec = (in % 1000) * 1000000;
+	}
+	timerfd_settime(timerfd, 0, &its, NULL);
+	return earliest != 0;
+}
+
+static void restart_due(run *r)
+{
+	long long now = drover_monotonic_ms();
+	for (size_t i = 0; i < r->task_count; i++) {
+		run_task *t = &r->tasks[i];
+		if (t->state == RUN_TASK_RESTARTING && t->restart_at_ms <= now)
+			restart_task(r, t);
+	}
+}
+
+/* A task that can no longer start (its lifecycle cannot be satisfied) must not
+ * keep the run waiting forever. */
+static void skip_stuck(run *r)
+{
+	for (size_t i = 0; i < r->task_count; i++) {
+		run_task *t = &r->tasks[i];
+		if (t->state != RUN_TASK_PENDING)
+			continue;
+		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Setup Failure",
+		                        "the task's lifecycle can never let it start");
+		t->state = RUN_TASK_SKIPPED;
+		t->failed = 1;
+	}
+}
+
+/* The one watch thread: the drivers' wait descriptors, the signalfd and one
+ * timerfd for every pending restart. */
+static int watch(run *r, int sigfd, int timerfd)
+{
+	struct pollfd *fds = calloc(r->task_count + 2, sizeof(*fds));
+	size_t *owner = calloc(r->task_count + 2, sizeof(*owner));
 	if (!fds || !owner) {
 		free(fds);
 		free(owner);
 		return -ENOMEM;
 	}
-	int stopping = 0;
+	int rc = 0;
 	for (;;) {
+		if ((rc = advance(r)) < 0)
+			break;
 		size_t n = 0;
+		int reaped = 0;
 		fds[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = timerfd, .events = POLLIN};
 		for (size_t i = 0; i < r->task_count; i++) {
-			arm_task(&r->tasks[i]);
+			reaped |= arm_task(&r->tasks[i]);
 			if (r->tasks[i].state == RUN_TASK_RUNNING && r->tasks[i].wait_fd >= 0) {
 				owner[n] = i;
 				fds[n++] = (struct pollfd){.fd = r->tasks[i].wait_fd, .events = POLLIN};
 			}
 		}
-		if (n == 1)
+		if (reaped)
+			continue; /* an exit changes what the lifecycle allows */
+		int restarts = arm_restart_timer(r, timerfd);
+		if (n == 2 && !restarts) {
+			skip_stuck(r);
 			break;
+		}
 		if (poll(fds, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
+			rc = -errno;
 			break;
 		}
 		if (fds[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
-			if (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si) && !stopping) {
-				stopping = 1;
-				fprintf(stderr, "drover: %s received, stopping tasks\n",
-				        drover_signal_name((int)si.ssi_signo));
-				stop_all(r);
-				continue;
-			}
+			if (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				request_stop(r, (int)si.ssi_signo);
 		}
-		for (size_t k = 1; k < n; k++)
+		if (fds[1].revents & POLLIN) {
+			uint64_t expirations;
+			if (read(timerfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+				rc = -errno;
+			restart_due(r);
+		}
+		for (size_t k = 2; k < n; k++)
 			if (fds[k].revents)
 				reap_task(&r->tasks[owner[k]], DROVER_WAIT_NOHANG);
+		if (rc < 0)
+			break;
 	}
 	free(fds);
 	free(owner);
-	return 0;
+	return rc;
 }
 
 static void destroy_all(run *r)
@@ -405,6 +650,7 @@ static void destroy_all(run *r)
 	for (size_t i = 0; i < r->alloc_count; i++) {
 		drover_allocdir_clear(&r->allocs[i].dirs);
 		drover_alloc_ports_clear(&r->allocs[i].ports);
+		free(r->allocs[i].lc_tasks);
 	}
 	drover_node_info_clear(&r->node);
 	free(r->tasks);
@@ -429,7 +675,12 @@ static int plan(run *r, const drover_job_configs *configs)
 			run_alloc *a = &r->allocs[r->alloc_count++];
 			drover_err err = {{0}};
 			a->index = index;
+			a->job = r->job;
 			a->group = group;
+			a->first_task = r->task_count;
+			a->lc_tasks = calloc(group->task_count ? group->task_count : 1, sizeof(*a->lc_tasks));
+			if (!a->lc_tasks)
+				return -ENOMEM;
 			int rc = drover_uuid_v4(a->id, sizeof(a->id));
 			if (rc == 0)
 				rc = drover_allocdir_create(r->ctx->data_dir, a->id, &a->dirs, &err);
@@ -449,6 +700,12 @@ static int plan(run *r, const drover_job_configs *configs)
 				rt->config = &configs->configs[config_base + t];
 				rt->wait_fd = -1;
 				rt->events = r->events;
+				a->task_count++;
+				a->lc_tasks[t] = (drover_lifecycle_task){
+					.name = rt->spec->name,
+					.role = drover_lifecycle_role_of(rt->spec),
+					.leader = rt->spec->leader,
+				};
 			}
 		}
 		config_base += group->task_count;
@@ -472,6 +729,13 @@ int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return -errno;
 	}
+	int timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (timerfd < 0) {
+		int e = errno;
+		close(sigfd);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return -e;
+	}
 	drover_err err = {{0}};
 	int rc = drover_node_info_load(&ctx->config, ctx->data_dir, &r.node, &err);
 	if (rc == 0)
@@ -481,21 +745,28 @@ int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
 	drover_node_info_fingerprint(&r.node, &ctx->plugins);
 	if (rc == 0)
 		rc = plan(&r, configs);
+	/* Nomad gives every task of an allocation "Received" at once; the lifecycle
+	 * then decides when each one is set up and started. */
 	for (size_t i = 0; rc == 0 && i < r.task_count; i++)
-		start_task(&r, &r.tasks[i]);
+		drover_task_event_print(r.events, r.tasks[i].alloc->id, r.tasks[i].spec->name,
+		                        "Received", "Task received by client");
 	if (rc == 0)
-		rc = watch(&r, sigfd);
-	else
-		stop_all(&r);
+		rc = watch(&r, sigfd, timerfd);
+	if (rc < 0) {
+		/* A host error: whatever runs is stopped, poststop tasks included. */
+		for (size_t i = 0; i < r.alloc_count; i++)
+			r.allocs[i].lc.kill = DROVER_KILL_REQUESTED_ALL;
+		advance(&r);
+	}
 
-	int failed = 0;
+	int failed = r.interrupted;
 	for (size_t i = 0; i < r.task_count; i++) {
-		run_task *t = &r.tasks[i];
-		if (t->state != RUN_TASK_EXITED || t->result.exit_code != 0 || t->result.signal != 0 ||
-		    t->result.error[0])
+		const run_task *t = &r.tasks[i];
+		if (t->failed || t->state == RUN_TASK_PENDING)
 			failed = 1;
 	}
 	destroy_all(&r);
+	close(timerfd);
 	close(sigfd);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc < 0)

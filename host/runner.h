@@ -1,8 +1,11 @@
 /* Running a job attached to the terminal: `drover run JOB`.
  *
- * Every task of every group (Count times) is started through its driver, all
- * of them are watched from one thread (poll on the drivers' wait descriptors),
- * and SIGINT/SIGTERM stop them gracefully (KillSignal, KillTimeout, SIGKILL).
+ * Every task of every group (Count times) is started through its driver in
+ * the order its Lifecycle asks for (lifecycle.h), restarted as its
+ * RestartPolicy says (restart_policy.h), and all of them are watched from one
+ * thread (poll on the drivers' wait descriptors, a signalfd and one timerfd for
+ * every pending restart delay). SIGINT/SIGTERM stop them gracefully
+ * (KillSignal, KillTimeout, SIGKILL); poststop tasks still run afterwards.
  */
 #ifndef DROVER_HOST_RUNNER_H
 #define DROVER_HOST_RUNNER_H
@@ -28,9 +31,10 @@ int drover_job_check(drover_context *ctx, const drover_jobspec *job, int require
                      drover_job_configs *out, drover_errlist *errors);
 void drover_job_configs_clear(drover_job_configs *configs);
 
-/* Runs `job` until every task has exited or a stop was requested. Events go to
- * `events`. Returns 0 when every task exited with code 0, 1 when any failed,
- * was killed or could not start, negative on a host error. */
+/* Runs `job` until every task has ended for good. Events go to `events`.
+ * Returns 0 when no task failed (in Nomad's sense: could not start, or exited
+ * and was not restarted) and no stop was requested, 1 otherwise, negative on a
+ * host error. */
 int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
                       const drover_job_configs *configs, FILE *events);
 

@@ -153,7 +153,7 @@ echo "== drover run, through the echo driver"
 # The message holds what a shell would expand: the driver must print it as is.
 cat >"$tmp/job.json" <<'EOF'
 {"Job": {"ID": "install-check", "Name": "install-check", "Type": "batch",
-  "TaskGroups": [{"Name": "g", "Count": 1, "Tasks": [{
+  "TaskGroups": [{"Name": "g", "Count": 1, "RestartPolicy": {"Attempts": 0}, "Tasks": [{
     "Name": "say", "Driver": "echo",
     "Config": {"message": "it's $(not run) \"quoted\"", "exit_code": 3, "file": "local/said.txt"}}]}]}}
 EOF

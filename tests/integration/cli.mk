@@ -19,3 +19,14 @@ tests_integration_test_cli_ports_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRI
 tests_integration_test_cli_ports_LDADD = $(CRITERION_LIBS)
 EXTRA_tests_integration_test_cli_ports_DEPENDENCIES = host/drover host/shim/drover-shim \
 	tests/plugins.d/.stamp
+
+# Restart policy and task lifecycle through `drover run`.
+check_PROGRAMS += tests/integration/test_lifecycle
+TESTS += tests/integration/test_lifecycle
+tests_integration_test_lifecycle_SOURCES = \
+	tests/integration/test_lifecycle.c \
+	tests/integration/cli_harness.c tests/integration/cli_harness.h
+tests_integration_test_lifecycle_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS)
+tests_integration_test_lifecycle_LDADD = $(CRITERION_LIBS)
+EXTRA_tests_integration_test_lifecycle_DEPENDENCIES = host/drover host/shim/drover-shim \
+	tests/plugins.d/.stamp

@@ -15,6 +15,7 @@
 #include "tests/test_support.h"
 
 #define DEADLINE_MS 30000
+#define NO_RESTART "\"RestartPolicy\": {\"Attempts\": 0}"
 
 static cli_env env;
 
@@ -203,17 +204,19 @@ Test(cli, run_reports_events_and_writes_logs)
 
 Test(cli, run_propagates_exit_code_and_signal)
 {
-	char *job = write_job("fails", "exit 3", NULL, 1);
+	/* No restarts: the batch default would retry three times, 15 s apart. */
+	char *job = write_job("fails", "exit 3", NO_RESTART, 1);
 	cli_result r;
 	const char *argv[] = {"run", "-config", env.config_enabled, "-plugin-dir", plugin_dir(),
 	                      "-data-dir", env.data_dir, job, NULL};
 	cli_run(&r, DEADLINE_MS, argv);
 	cr_assert_eq(r.exit_code, 1, "stdout: %s stderr: %s", r.out, r.err);
 	cr_assert(strstr(r.out, "Exit Code: 3, Signal: 0"), "stdout: %s", r.out);
+	cr_assert(strstr(r.out, "Not Restarting  Policy allows no restarts"), "stdout: %s", r.out);
 	cli_result_clear(&r);
 	free(job);
 
-	job = write_job("killed", "kill -USR1 $$", NULL, 1);
+	job = write_job("killed", "kill -USR1 $$", NO_RESTART, 1);
 	const char *argv2[] = {"run", "-config", env.config_enabled, "-plugin-dir", plugin_dir(),
 	                       "-data-dir", env.data_dir, job, NULL};
 	cli_run(&r, DEADLINE_MS, argv2);

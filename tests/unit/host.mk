@@ -7,7 +7,9 @@ HOST_UNIT_TESTS = \
 	tests/unit/test_allocdir \
 	tests/unit/test_util \
 	tests/unit/test_interpolate \
-	tests/unit/test_ports
+	tests/unit/test_ports \
+	tests/unit/test_restart_policy \
+	tests/unit/test_lifecycle
 check_PROGRAMS += $(HOST_UNIT_TESTS)
 TESTS += $(HOST_UNIT_TESTS)
 HOST_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -I$(top_srcdir)/host $(CRITERION_CFLAGS)
@@ -27,3 +29,7 @@ tests_unit_test_interpolate_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_interpolate_LDADD = $(HOST_UNIT_LDADD)
 tests_unit_test_ports_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_ports_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_restart_policy_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
+tests_unit_test_restart_policy_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_lifecycle_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
+tests_unit_test_lifecycle_LDADD = $(HOST_UNIT_LDADD)

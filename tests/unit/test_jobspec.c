@@ -398,12 +398,16 @@ Test(jobspec, ignored_keys_reported_only_when_not_empty)
 	done(&p);
 }
 
-Test(jobspec, task_restart_policy_is_checked_and_reported)
+Test(jobspec, task_restart_policy_overrides_the_group_key_by_key)
 {
 	parsed p;
-	/* drover_jobspec_task has no restart policy of its own yet */
 	expect_ok(&p, "", "", ", \"RestartPolicy\": {\"Attempts\": 1}");
-	cr_assert(ignored(&p.job, "TaskGroups[0].Tasks[0].RestartPolicy"));
+	cr_assert_not(ignored(&p.job, "TaskGroups[0].Tasks[0].RestartPolicy"));
+	const drover_jobspec_task *t = &p.job.groups[0].tasks[0];
+	cr_assert_eq(t->restart.attempts, 1);
+	cr_assert_eq(t->restart.interval_ms, p.job.groups[0].restart.interval_ms);
+	cr_assert_eq(t->restart.delay_ms, 15000);
+	cr_assert_str_eq(t->restart.mode, "fail");
 	done(&p);
 	expect_error("", "", ", \"RestartPolicy\": {\"Mode\": \"never\"}",
 	             "task \"t\": \"RestartPolicy.Mode\" must be \"fail\" or \"delay\"");
