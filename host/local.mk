@@ -9,14 +9,15 @@ host_libdroverhost_la_SOURCES = \
 	host/context.c host/context.h \
 	host/host_services.c host/host_services.h \
 	host/runner.c host/runner.h \
+	host/state_store.c host/state_store.h \
 	host/task_events.c host/task_events.h \
 	host/taskenv.c host/taskenv.h \
 	host/util.c host/util.h
-host_libdroverhost_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) \
+host_libdroverhost_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) $(SQLITE_CFLAGS) \
 	-DDROVER_PLUGINDIR='"$(plugindir)"' \
 	-DDROVER_DATADIR='"$(drover_data_dir)"'
 host_libdroverhost_la_LIBADD = host/libdroverloader.la host/libdroverproc.la \
-	host/libdroverconf.la $(YAJL_LIBS) -lpthread
+	host/libdroverconf.la $(YAJL_LIBS) $(SQLITE_LIBS) -lpthread
 
 bin_PROGRAMS += host/drover
 host_drover_SOURCES = \

@@ -5,7 +5,8 @@ HOST_UNIT_TESTS = \
 	tests/unit/test_agent_config \
 	tests/unit/test_taskenv \
 	tests/unit/test_allocdir \
-	tests/unit/test_util
+	tests/unit/test_util \
+	tests/unit/test_state_store
 check_PROGRAMS += $(HOST_UNIT_TESTS)
 TESTS += $(HOST_UNIT_TESTS)
 HOST_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -I$(top_srcdir)/host $(CRITERION_CFLAGS)
@@ -21,3 +22,5 @@ tests_unit_test_allocdir_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_allocdir_LDADD = $(HOST_UNIT_LDADD)
 tests_unit_test_util_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_util_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_state_store_CPPFLAGS = $(HOST_UNIT_CPPFLAGS) $(SQLITE_CFLAGS)
+tests_unit_test_state_store_LDADD = $(HOST_UNIT_LDADD) $(SQLITE_LIBS)
