@@ -9,6 +9,7 @@ host_libdroverhost_la_SOURCES = \
 	host/context.c host/context.h \
 	host/host_services.c host/host_services.h \
 	host/runner.c host/runner.h \
+	host/runner_store.c host/runner_store.h \
 	host/state_store.c host/state_store.h \
 	host/task_events.c host/task_events.h \
 	host/taskenv.c host/taskenv.h \
@@ -27,5 +28,5 @@ host_drover_SOURCES = \
 	host/cmd_run.c \
 	host/cmd_validate.c \
 	host/commands.h
-host_drover_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) -DDROVER_PLUGINDIR='"$(plugindir)"'
+host_drover_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) $(SQLITE_CFLAGS) -DDROVER_PLUGINDIR='"$(plugindir)"'
 host_drover_LDADD = host/libdroverhost.la $(YAJL_LIBS)

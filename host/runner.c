@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "allocdir.h"
+#include "runner_store.h"
 #include "task_events.h"
 #include "taskenv.h"
 #include "util.h"
@@ -233,6 +234,7 @@ static void start_task(run *r, run_task *t)
 	}
 	t->state = RUN_TASK_RUNNING;
 	t->wait_fd = -1;
+	drover_runner_store_started(t->alloc->id, t->spec->name, t->plugin, t->task, &t->handle);
 	drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Started",
 	                        "Task started by client");
 }
@@ -255,6 +257,7 @@ static int reap_task(run_task *t, int flags)
 		close(t->wait_fd);
 	t->wait_fd = -1;
 	t->state = RUN_TASK_EXITED;
+	drover_runner_store_exited(t->alloc->id, t->spec->name, &t->result);
 	print_exit(t);
 	return 1;
 }
@@ -414,6 +417,7 @@ static int plan(run *r, const drover_job_configs *configs)
 				        group->name, err.message[0] ? err.message : strerror(-rc));
 				return rc;
 			}
+			drover_runner_store_alloc(r->job, group, index, a->id, a->dirs.alloc_dir);
 			for (size_t t = 0; t < group->task_count; t++) {
 				run_task *rt = &r->tasks[r->task_count++];
 				rt->alloc = a;
@@ -448,6 +452,7 @@ int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
 	int rc = plan(&r, configs);
 	for (size_t i = 0; rc == 0 && i < r.task_count; i++)
 		start_task(&r, &r.tasks[i]);
+	drover_runner_store_start_done();
 	if (rc == 0)
 		rc = watch(&r, sigfd);
 	else

@@ -415,6 +415,25 @@ int drover_state_alloc_list(drover_state *st, drover_state_alloc **out, size_t *
 	return 0;
 }
 
+int drover_state_alloc_refresh_status(drover_state *st, const char *id, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = prepare(st, &s,
+	                 "UPDATE allocations SET modified_ms = ?2, client_status = ("
+	                 " SELECT CASE WHEN count(*) = 0 THEN client_status"
+	                 "  WHEN sum(state = 'running') > 0 THEN 'running'"
+	                 "  WHEN sum(state = 'pending') = count(*) THEN 'pending'"
+	                 "  WHEN sum(state = 'pending') > 0 THEN 'running'"
+	                 "  WHEN sum(failed) > 0 THEN 'failed' ELSE 'complete' END"
+	                 " FROM tasks WHERE alloc_id = ?1) WHERE id = ?1",
+	                 err);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, id);
+	sqlite3_bind_int64(s, 2, drover_now_ms());
+	return step_done(st, s, "updating an allocation's status", err);
+}
+
 int drover_state_alloc_delete(drover_state *st, const char *id, drover_err *err)
 {
 	sqlite3_stmt *s;

@@ -85,6 +85,9 @@ int drover_state_alloc_resolve(drover_state *st, const char *prefix, char **id, 
 /* Every allocation, oldest first. */
 int drover_state_alloc_list(drover_state *st, drover_state_alloc **out, size_t *count,
                             drover_err *err);
+/* Recomputes the client status from the tasks: pending before any started,
+ * running while one runs, then complete, or failed when any task failed. */
+int drover_state_alloc_refresh_status(drover_state *st, const char *id, drover_err *err);
 /* Removes the allocation with its tasks and events. */
 int drover_state_alloc_delete(drover_state *st, const char *id, drover_err *err);
 void drover_state_alloc_clear(drover_state_alloc *a);
