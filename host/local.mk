@@ -10,6 +10,7 @@ host_libdroverhost_la_SOURCES = \
 	host/host_services.c host/host_services.h \
 	host/runner.c host/runner.h \
 	host/runner_store.c host/runner_store.h \
+	host/state_recover.c host/state_recover.h \
 	host/state_store.c host/state_store.h \
 	host/task_events.c host/task_events.h \
 	host/taskenv.c host/taskenv.h \
@@ -26,6 +27,13 @@ host_drover_SOURCES = \
 	host/cmd_fingerprint.c \
 	host/cmd_plugins.c \
 	host/cmd_run.c \
+	host/cmd_status.c \
+	host/cmd_wait.c \
+	host/cmd_stop.c \
+	host/cmd_signal.c \
+	host/cmd_logs.c \
+	host/cmd_exec.c \
+	host/cmd_gc.c \
 	host/cmd_validate.c \
 	host/commands.h
 host_drover_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) $(SQLITE_CFLAGS) -DDROVER_PLUGINDIR='"$(plugindir)"'
