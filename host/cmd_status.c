@@ -35,6 +35,18 @@ static int task_stats(drover_rtask *t, drover_task_stats *out)
 	return t->plugin->desc->stats(t->plugin->ctx, t->task, out, &err);
 }
 
+/* The driver's own line about a live task (container id, supervisor pid). */
+static int task_detail(drover_rtask *t, char *buf, size_t len)
+{
+	drover_err err = {{0}};
+	drover_task_status s = {.struct_size = sizeof(s)};
+	if (!t->task || strcmp(t->row.state, "running") != 0 || !t->plugin->desc->inspect ||
+	    t->plugin->desc->inspect(t->plugin->ctx, t->task, &s, &err) < 0 || !s.detail[0])
+		return 0;
+	snprintf(buf, len, "%s", s.detail);
+	return 1;
+}
+
 static void print_text(drover_state *st, drover_ralloc *a, const status_opts *o)
 {
 	char when[32];
@@ -54,6 +66,9 @@ static void print_text(drover_state *st, drover_ralloc *a, const status_opts *o)
 		printf(", restarts %d\n", t->row.restarts);
 		if (t->error[0])
 			printf("    Problem: %s\n", t->error);
+		char detail[256];
+		if (task_detail(t, detail, sizeof(detail)))
+			printf("    Driver: %s\n", detail);
 		drover_task_stats s;
 		if (o->stats && task_stats(t, &s) == 0)
 			printf("    CPU: user %llu ms, system %llu ms; memory: RSS %llu KiB, pids %llu\n",
@@ -108,6 +123,8 @@ static void gen_json(yajl_gen g, drover_state *st, drover_ralloc *a, const statu
 		gen_key(g, "StartedAt"), yajl_gen_integer(g, t->row.started_ms);
 		gen_key(g, "FinishedAt"), yajl_gen_integer(g, t->row.finished_ms);
 		gen_key(g, "Problem"), drover_gen_string(g, t->error[0] ? t->error : NULL);
+		char detail[256];
+		gen_key(g, "Detail"), drover_gen_string(g, task_detail(t, detail, sizeof(detail)) ? detail : NULL);
 		drover_task_stats s;
 		if (o->stats && task_stats(t, &s) == 0) {
 			gen_key(g, "Stats");
