@@ -11,6 +11,13 @@ int drover_cmd_plugins(int argc, char **argv);
 int drover_cmd_fingerprint(int argc, char **argv);
 int drover_cmd_validate(int argc, char **argv);
 int drover_cmd_run(int argc, char **argv);
+int drover_cmd_status(int argc, char **argv);
+int drover_cmd_wait(int argc, char **argv);
+int drover_cmd_stop(int argc, char **argv);
+int drover_cmd_signal(int argc, char **argv);
+int drover_cmd_logs(int argc, char **argv);
+int drover_cmd_exec(int argc, char **argv);
+int drover_cmd_gc(int argc, char **argv);
 
 /* Exit codes shared by every subcommand. */
 enum {

@@ -14,14 +14,17 @@ host_libdroverhost_la_SOURCES = \
 	host/lifecycle.c host/lifecycle.h \
 	host/restart_policy.c host/restart_policy.h \
 	host/runner.c host/runner.h \
+	host/runner_store.c host/runner_store.h \
+	host/state_recover.c host/state_recover.h \
+	host/state_store.c host/state_store.h \
 	host/task_events.c host/task_events.h \
 	host/taskenv.c host/taskenv.h \
 	host/util.c host/util.h
-host_libdroverhost_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) \
+host_libdroverhost_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) $(SQLITE_CFLAGS) \
 	-DDROVER_PLUGINDIR='"$(plugindir)"' \
 	-DDROVER_DATADIR='"$(drover_data_dir)"'
 host_libdroverhost_la_LIBADD = host/libdroverloader.la host/libdroverproc.la \
-	host/libdroverconf.la $(YAJL_LIBS) -lpthread
+	host/libdroverconf.la $(YAJL_LIBS) $(SQLITE_LIBS) -lpthread
 
 bin_PROGRAMS += host/drover
 host_drover_SOURCES = \
@@ -29,7 +32,14 @@ host_drover_SOURCES = \
 	host/cmd_fingerprint.c \
 	host/cmd_plugins.c \
 	host/cmd_run.c \
+	host/cmd_status.c \
+	host/cmd_wait.c \
+	host/cmd_stop.c \
+	host/cmd_signal.c \
+	host/cmd_logs.c \
+	host/cmd_exec.c \
+	host/cmd_gc.c \
 	host/cmd_validate.c \
 	host/commands.h
-host_drover_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) -DDROVER_PLUGINDIR='"$(plugindir)"'
+host_drover_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) $(SQLITE_CFLAGS) -DDROVER_PLUGINDIR='"$(plugindir)"'
 host_drover_LDADD = host/libdroverhost.la $(YAJL_LIBS)

@@ -16,7 +16,14 @@ static const struct {
 	{"plugins", drover_cmd_plugins, "list the loaded driver plugins, their ABI and health"},
 	{"fingerprint", drover_cmd_fingerprint, "print the drivers' client attributes (driver.raw_exec = 1, ...)"},
 	{"validate", drover_cmd_validate, "check a job file against the drivers' schemas"},
-	{"run", drover_cmd_run, "run every task of a job and print task events"},
+	{"run", drover_cmd_run, "run every task of a job (attached, or -detach)"},
+	{"status", drover_cmd_status, "show recorded allocations and their tasks"},
+	{"logs", drover_cmd_logs, "print (or follow) a task's stdout or stderr"},
+	{"wait", drover_cmd_wait, "block until every task of an allocation is dead"},
+	{"stop", drover_cmd_stop, "stop the tasks of an allocation"},
+	{"signal", drover_cmd_signal, "send a signal to a task"},
+	{"exec", drover_cmd_exec, "run a command inside a task"},
+	{"gc", drover_cmd_gc, "remove dead allocations' directories and records"},
 };
 
 static void usage(FILE *out)

@@ -18,6 +18,7 @@
 #include "ports.h"
 #include "lifecycle.h"
 #include "restart_policy.h"
+#include "runner_store.h"
 #include "task_events.h"
 #include "taskenv.h"
 #include "util.h"
@@ -264,6 +265,7 @@ static void launch_task(run *r, run_task *t)
 	}
 	t->state = RUN_TASK_RUNNING;
 	t->wait_fd = -1;
+	drover_runner_store_started(t->alloc->id, t->spec->name, t->plugin, t->task, &t->handle);
 	drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Started",
 	                        "Task started by client");
 }
@@ -352,6 +354,7 @@ static int reap_task(run_task *t, int flags)
 	if (t->wait_fd >= 0)
 		close(t->wait_fd);
 	t->wait_fd = -1;
+	drover_runner_store_exited(t->alloc->id, t->spec->name, &t->result);
 	print_exit(t);
 	after_exit(t);
 	return 1;
@@ -584,6 +587,9 @@ static int watch(run *r, int sigfd, int timerfd)
 	for (;;) {
 		if ((rc = advance(r)) < 0)
 			break;
+		/* The first wave is started: `run -detach` may return (later calls
+		 * do nothing). */
+		drover_runner_store_start_done();
 		size_t n = 0;
 		int reaped = 0;
 		fds[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
@@ -692,6 +698,7 @@ static int plan(run *r, const drover_job_configs *configs)
 				        group->name, err.message[0] ? err.message : strerror(-rc));
 				return rc;
 			}
+			drover_runner_store_alloc(r->job, group, index, a->id, a->dirs.alloc_dir);
 			for (size_t t = 0; t < group->task_count; t++) {
 				run_task *rt = &r->tasks[r->task_count++];
 				rt->alloc = a;
@@ -765,6 +772,7 @@ int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
 		if (t->failed || t->state == RUN_TASK_PENDING)
 			failed = 1;
 	}
+	drover_runner_store_start_done(); /* when nothing could start at all */
 	destroy_all(&r);
 	close(timerfd);
 	close(sigfd);

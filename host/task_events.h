@@ -9,4 +9,10 @@
 void drover_task_event_print(FILE *out, const char *alloc_id, const char *task, const char *type,
                              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* Every printed event is also handed to `fn` (NULL: none), for the state
+ * store. `fn` may be called from several threads at once. */
+typedef void (*drover_task_event_recorder)(void *data, const char *alloc_id, const char *task,
+                                           const char *type, const char *message);
+void drover_task_events_set_recorder(drover_task_event_recorder fn, void *data);
+
 #endif

@@ -30,3 +30,14 @@ tests_integration_test_lifecycle_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRI
 tests_integration_test_lifecycle_LDADD = $(CRITERION_LIBS)
 EXTRA_tests_integration_test_lifecycle_DEPENDENCIES = host/drover host/shim/drover-shim \
 	tests/plugins.d/.stamp
+
+# The state store and the daemonless commands, end to end.
+check_PROGRAMS += tests/integration/test_cli_state
+TESTS += tests/integration/test_cli_state
+tests_integration_test_cli_state_SOURCES = \
+	tests/integration/test_cli_state.c \
+	tests/integration/cli_harness.c tests/integration/cli_harness.h
+tests_integration_test_cli_state_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS)
+tests_integration_test_cli_state_LDADD = $(CRITERION_LIBS)
+EXTRA_tests_integration_test_cli_state_DEPENDENCIES = host/drover host/shim/drover-shim \
+	tests/plugins.d/.stamp

@@ -9,7 +9,8 @@ HOST_UNIT_TESTS = \
 	tests/unit/test_interpolate \
 	tests/unit/test_ports \
 	tests/unit/test_restart_policy \
-	tests/unit/test_lifecycle
+	tests/unit/test_lifecycle \
+	tests/unit/test_state_store
 check_PROGRAMS += $(HOST_UNIT_TESTS)
 TESTS += $(HOST_UNIT_TESTS)
 HOST_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -I$(top_srcdir)/host $(CRITERION_CFLAGS)
@@ -33,3 +34,5 @@ tests_unit_test_restart_policy_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_restart_policy_LDADD = $(HOST_UNIT_LDADD)
 tests_unit_test_lifecycle_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_lifecycle_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_state_store_CPPFLAGS = $(HOST_UNIT_CPPFLAGS) $(SQLITE_CFLAGS)
+tests_unit_test_state_store_LDADD = $(HOST_UNIT_LDADD) $(SQLITE_LIBS)

@@ -1,0 +1,197 @@
+#include "config.h"
+
+#include "runner_store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "task_events.h"
+#include "taskenv.h"
+#include "util.h"
+
+/* One run per process (the runner is not re-entrant either), so the hooks need
+ * no handle threaded through runner.c. */
+static struct {
+	drover_state *st;
+	char *job_json;
+	int notify_fd;
+	drover_strv notes; /* lines for notify_fd */
+	pthread_mutex_t lock; /* notes: events come from the stop threads too */
+} rs = {.notify_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void warn(const char *what, const drover_err *err)
+{
+	fprintf(stderr, "drover: state store: %s: %s, ignoring\n", what, err->message);
+}
+
+/* Takes `line`. */
+static void note(char *line)
+{
+	if (!line)
+		return;
+	/* One line per note: newlines in a driver's message would split it. */
+	for (char *p = line; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	pthread_mutex_lock(&rs.lock);
+	drover_strv_push_take(&rs.notes, line);
+	pthread_mutex_unlock(&rs.lock);
+}
+
+static void record_event(void *data, const char *alloc_id, const char *task, const char *type,
+                         const char *message)
+{
+	drover_err err = {{0}};
+	(void)data;
+	if (!rs.st)
+		return;
+	if (drover_state_event_add(rs.st, alloc_id, task, drover_now_ms(), type, message, &err) < 0)
+		warn("recording an event", &err);
+	/* The runner reports a task that never ran only as an event. */
+	if (strcmp(type, "Setup Failure") == 0 || strcmp(type, "Driver Failure") == 0) {
+		if (drover_state_task_set_failed(rs.st, alloc_id, task, &err) < 0 ||
+		    drover_state_alloc_refresh_status(rs.st, alloc_id, &err) < 0)
+			warn("recording a failed task", &err);
+		note(drover_strdup_printf("failed %s %s %s", alloc_id, task, message));
+	}
+}
+
+int drover_runner_store_attach(drover_state *st, const char *job_json, int notify_fd,
+                               drover_err *err)
+{
+	rs.job_json = strdup(job_json);
+	if (!rs.job_json)
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	rs.st = st;
+	rs.notify_fd = notify_fd;
+	drover_task_events_set_recorder(record_event, NULL);
+	return 0;
+}
+
+void drover_runner_store_detach(void)
+{
+	drover_task_events_set_recorder(NULL, NULL);
+	if (rs.notify_fd >= 0)
+		close(rs.notify_fd);
+	rs.notify_fd = -1;
+	free(rs.job_json);
+	rs.job_json = NULL;
+	rs.st = NULL;
+	drover_strv_clear(&rs.notes);
+}
+
+void drover_runner_store_alloc(const drover_jobspec *job, const drover_jobspec_group *group,
+                               int index, const char *alloc_id, const char *alloc_dir)
+{
+	if (!rs.st)
+		return;
+	drover_err err = {{0}};
+	_cleanup_(drover_freep) char *name = drover_taskenv_alloc_name(job, group, index);
+	drover_state_alloc a = {
+		.id = (char *)alloc_id,
+		.job_id = job->id,
+		.job_name = job->name,
+		.job_json = rs.job_json,
+		.group_name = group->name,
+		.alloc_index = index,
+		.alloc_name = name,
+		.alloc_dir = (char *)alloc_dir,
+		.desired_status = "run",
+		.client_status = "pending",
+	};
+	if (drover_state_alloc_put(rs.st, &a, &err) < 0) {
+		warn("recording an allocation", &err);
+		return;
+	}
+	note(drover_strdup_printf("alloc %s", alloc_id));
+	for (size_t i = 0; i < group->task_count; i++) {
+		drover_state_task t = {
+			.alloc_id = (char *)alloc_id,
+			.name = group->tasks[i].name,
+			.driver = group->tasks[i].driver,
+			.state = "pending",
+		};
+		if (drover_state_task_put(rs.st, &t, &err) < 0)
+			warn("recording a task", &err);
+	}
+}
+
+void drover_runner_store_started(const char *alloc_id, const char *task_name,
+                                 drover_plugin *plugin, drover_task *task,
+                                 const drover_handle *handle)
+{
+	if (!rs.st)
+		return;
+	drover_err err = {{0}};
+	drover_task_status status = {.struct_size = sizeof(status)};
+	int pid = 0;
+	long long started = drover_now_ms();
+	if (plugin->desc->inspect && plugin->desc->inspect(plugin->ctx, task, &status, &err) == 0) {
+		pid = status.pid;
+		if (status.started_at_ms)
+			started = status.started_at_ms;
+	}
+	if (drover_state_task_set_running(rs.st, alloc_id, task_name, pid, handle->data, handle->len,
+	                                  started, &err) < 0 ||
+	    drover_state_alloc_refresh_status(rs.st, alloc_id, &err) < 0)
+		warn("recording a started task", &err);
+}
+
+void drover_runner_store_exited(const char *alloc_id, const char *task_name,
+                                const drover_exit_result *res)
+{
+	if (!rs.st)
+		return;
+	drover_err err = {{0}};
+	if (drover_state_task_set_exited(rs.st, alloc_id, task_name, res, &err) < 0 ||
+	    drover_state_alloc_refresh_status(rs.st, alloc_id, &err) < 0)
+		warn("recording a task's exit", &err);
+}
+
+void drover_runner_store_start_done(void)
+{
+	if (rs.notify_fd < 0)
+		return;
+	pthread_mutex_lock(&rs.lock);
+	for (size_t i = 0; i < rs.notes.count; i++) {
+		const char *line = rs.notes.items[i];
+		size_t len = strlen(line);
+		/* The reader waits for EOF, so a short write is only retried. */
+		while (len > 0) {
+			ssize_t n = write(rs.notify_fd, line, len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			line += n;
+			len -= (size_t)n;
+		}
+		if (write(rs.notify_fd, "\n", 1) < 0)
+			break;
+	}
+	pthread_mutex_unlock(&rs.lock);
+	close(rs.notify_fd);
+	rs.notify_fd = -1;
+}
+
+int drover_runner_store_job_text(const drover_value *doc, char **out, drover_err *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	int rc = drover_json_write(f, doc, 0);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(text);
+		return drover_err_set(err, rc, "cannot serialize the job document: %s", strerror(-rc));
+	}
+	*out = text;
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* Recording a run (`drover run`, attached or detached) into the state store.
+ *
+ * The runner calls the drover_runner_store_* hooks at the few points where a
+ * run changes state; they do nothing until drover_runner_store_attach gave
+ * them a store. Events reach the store through the task_events recorder, so
+ * every line the runner prints is also kept. Failing to record is reported on
+ * stderr ("..., ignoring"): a task that runs is never stopped because its
+ * bookkeeping failed. One run per process. */
+#ifndef DROVER_HOST_RUNNER_STORE_H
+#define DROVER_HOST_RUNNER_STORE_H
+
+#include <drover/driver.h>
+
+#include "jobspec.h"
+#include "loader.h"
+#include "state_store.h"
+
+/* `job_json` is the job document as validated (copied). `notify_fd` (-1: none)
+ * receives, once every task has been started or has failed to, one line
+ * "alloc <id>" per allocation and "failed <alloc-id> <task> <message>" per task
+ * that could not start; it is then closed. */
+int drover_runner_store_attach(drover_state *st, const char *job_json, int notify_fd,
+                               drover_err *err);
+void drover_runner_store_detach(void);
+
+/* The hooks runner.c calls. */
+void drover_runner_store_alloc(const drover_jobspec *job, const drover_jobspec_group *group,
+                               int index, const char *alloc_id, const char *alloc_dir);
+void drover_runner_store_started(const char *alloc_id, const char *task_name,
+                                 drover_plugin *plugin, drover_task *task,
+                                 const drover_handle *handle);
+void drover_runner_store_exited(const char *alloc_id, const char *task_name,
+                                const drover_exit_result *res);
+void drover_runner_store_start_done(void);
+
+/* The job document as compact JSON text (malloc'd), for drover_runner_store_attach. */
+int drover_runner_store_job_text(const drover_value *doc, char **out, drover_err *err);
+
+#endif

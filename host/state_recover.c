@@ -1,0 +1,264 @@
+#include "config.h"
+
+#include "state_recover.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "value_tree.h"
+
+extern char **environ;
+
+static const drover_jobspec_group *find_group(const drover_jobspec *job, const char *name)
+{
+	for (size_t i = 0; i < job->group_count; i++)
+		if (strcmp(job->groups[i].name, name) == 0)
+			return &job->groups[i];
+	return NULL;
+}
+
+static const drover_jobspec_task *find_spec(const drover_jobspec_group *g, const char *name)
+{
+	for (size_t i = 0; i < g->task_count; i++)
+		if (strcmp(g->tasks[i].name, name) == 0)
+			return &g->tasks[i];
+	return NULL;
+}
+
+/* Rebuilds what start was given, so that recover (and exec) see the same task. */
+static int build_task(drover_context *ctx, drover_ralloc *a, drover_rtask *t, drover_err *err)
+{
+	if (t->row.problem)
+		return drover_err_set(err, -EUCLEAN, "task \"%s\": damaged state row: %s", t->row.name,
+		                      t->row.problem);
+	t->spec = find_spec(a->group, t->row.name);
+	if (!t->spec)
+		return drover_err_set(err, -EUCLEAN, "task \"%s\" is not in the stored job document",
+		                      t->row.name);
+	t->plugin = drover_plugin_set_find(&ctx->plugins, t->row.driver);
+	if (!t->plugin)
+		return drover_err_set(err, -ENOENT,
+		                      "task \"%s\": driver \"%s\" is not loaded (plugin dir \"%s\")",
+		                      t->row.name, t->row.driver, ctx->plugin_dir);
+	drover_errlist errors = {0};
+	int rc = drover_schema_check(t->plugin->desc->task_schema, &t->spec->config, "stored config",
+	                             &t->config, &errors);
+	if (rc < 0) {
+		drover_err_set(err, rc, "task \"%s\": %s", t->row.name,
+		               errors.count ? errors.lines[0] : "stored config is invalid");
+		drover_errlist_clear(&errors);
+		return rc;
+	}
+	t->task_dir = drover_strdup_printf("%s/%s", a->dirs.alloc_dir, t->spec->name);
+	t->id = drover_strdup_printf("%s/%s", a->alloc.id, t->spec->name);
+	t->alloc_name = strdup(a->alloc.alloc_name);
+	if (!t->task_dir || !t->id || !t->alloc_name)
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	drover_taskenv_input in = {
+		.job = &a->job,
+		.group = a->group,
+		.task = t->spec,
+		.alloc_id = a->alloc.id,
+		.alloc_index = a->alloc.alloc_index,
+		.dirs = &a->dirs,
+		.task_dir = t->task_dir,
+		.host_env = environ,
+	};
+	if ((rc = drover_taskenv_build(&in, &t->env, err)) < 0)
+		return rc;
+	t->cfg = (drover_task_config){
+		.struct_size = sizeof(drover_task_config),
+		.id = t->id,
+		.job_id = a->job.id,
+		.job_name = a->job.name,
+		.group_name = a->group->name,
+		.task_name = t->spec->name,
+		.alloc_id = a->alloc.id,
+		.alloc_name = t->alloc_name,
+		.alloc_index = a->alloc.alloc_index,
+		.alloc_dir = a->dirs.alloc_dir,
+		.task_dir = t->task_dir,
+		.log_dir = a->dirs.log_dir,
+		.env = (const char *const *)t->env.items,
+		.config = &t->config,
+		.user = t->spec->user,
+		.cpu_mhz = t->spec->cpu_mhz,
+		.memory_mb = t->spec->memory_mb,
+		.memory_max_mb = t->spec->memory_max_mb,
+		.kill_signal = t->spec->kill_signal,
+		.kill_timeout_ms = t->spec->kill_timeout_ms,
+		.log_max_files = t->spec->log_max_files,
+		.log_max_file_size_mb = t->spec->log_max_file_size_mb,
+	};
+	if (strcmp(t->row.state, "running") != 0)
+		return 0;
+	return t->plugin->desc->recover(t->plugin->ctx, &t->cfg, t->row.handle, t->row.handle_len,
+	                                &t->task, err);
+}
+
+int drover_ralloc_load(drover_context *ctx, drover_state *st, const char *id, drover_ralloc *a,
+                       drover_err *err)
+{
+	*a = (drover_ralloc){0};
+	int rc = drover_state_alloc_get(st, id, &a->alloc, err);
+	if (rc < 0)
+		return rc;
+	if (a->alloc.problem) {
+		rc = drover_err_set(err, -EUCLEAN, "allocation \"%s\": damaged state row: %s", id,
+		                    a->alloc.problem);
+		goto fail;
+	}
+	drover_value doc = {.type = DROVER_VALUE_NULL};
+	if ((rc = drover_json_parse(drover_state_path(st), a->alloc.job_json,
+	                            strlen(a->alloc.job_json), &doc, err)) < 0)
+		goto fail;
+	drover_errlist errors = {0};
+	rc = drover_jobspec_from_value(&doc, &a->job, &errors);
+	drover_value_clear(&doc);
+	if (rc < 0) {
+		drover_err_set(err, rc, "allocation \"%s\": stored job document: %s", id,
+		               errors.count ? errors.lines[0] : "invalid");
+		drover_errlist_clear(&errors);
+		goto fail;
+	}
+	drover_errlist_clear(&errors);
+	a->group = find_group(&a->job, a->alloc.group_name);
+	if (!a->group) {
+		rc = drover_err_set(err, -EUCLEAN, "allocation \"%s\": group \"%s\" is not in the stored job",
+		                    id, a->alloc.group_name);
+		goto fail;
+	}
+	a->dirs.alloc_dir = strdup(a->alloc.alloc_dir);
+	a->dirs.shared_dir = drover_strdup_printf("%s/alloc", a->alloc.alloc_dir);
+	a->dirs.log_dir = drover_strdup_printf("%s/alloc/logs", a->alloc.alloc_dir);
+	if (!a->dirs.alloc_dir || !a->dirs.shared_dir || !a->dirs.log_dir) {
+		rc = drover_err_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	drover_state_task *rows;
+	if ((rc = drover_state_task_list(st, id, &rows, &a->count, err)) < 0)
+		goto fail;
+	a->tasks = calloc(a->count ? a->count : 1, sizeof(*a->tasks));
+	if (!a->tasks) {
+		drover_state_tasks_free(rows, a->count);
+		a->count = 0;
+		rc = drover_err_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < a->count; i++) {
+		a->tasks[i].row = rows[i];
+		a->tasks[i].config.type = DROVER_VALUE_NULL;
+	}
+	free(rows);
+	for (size_t i = 0; i < a->count; i++) {
+		drover_err terr = {{0}};
+		if (build_task(ctx, a, &a->tasks[i], &terr) < 0) {
+			a->tasks[i].task = NULL;
+			snprintf(a->tasks[i].error, sizeof(a->tasks[i].error), "%s", terr.message);
+		}
+	}
+	return 0;
+fail:
+	drover_ralloc_clear(a);
+	return rc;
+}
+
+void drover_rtask_record_exit(drover_state *st, drover_ralloc *a, drover_rtask *t,
+                              const drover_exit_result *res)
+{
+	drover_err err = {{0}};
+	char msg[512];
+	snprintf(msg, sizeof(msg), "Exit Code: %d, Signal: %d%s%s%s", res->exit_code, res->signal,
+	         res->oom_killed ? ", OOM Killed" : "", res->error[0] ? ", " : "", res->error);
+	if (drover_state_task_set_exited(st, a->alloc.id, t->row.name, res, &err) < 0 ||
+	    drover_state_event_add(st, a->alloc.id, t->row.name, drover_now_ms(), "Terminated", msg,
+	                           &err) < 0 ||
+	    drover_state_alloc_refresh_status(st, a->alloc.id, &err) < 0)
+		fprintf(stderr, "drover: state store: %s, ignoring\n", err.message);
+	free(t->row.state);
+	t->row.state = strdup("dead");
+	t->row.exit_code = res->exit_code;
+	t->row.signal = res->signal;
+	t->row.oom_killed = res->oom_killed;
+	t->row.failed = res->exit_code != 0 || res->signal != 0 || res->oom_killed || res->error[0];
+	t->row.finished_ms = res->exited_at_ms ? res->exited_at_ms : drover_now_ms();
+}
+
+int drover_rtask_refresh(drover_state *st, drover_ralloc *a, drover_rtask *t, drover_err *err)
+{
+	if (!t->task)
+		return t->row.state && strcmp(t->row.state, "dead") == 0;
+	drover_exit_result res = {.struct_size = sizeof(res)};
+	int rc = t->plugin->desc->wait(t->plugin->ctx, t->task, DROVER_WAIT_NOHANG, &res, err);
+	if (rc == -EAGAIN)
+		return 0;
+	if (rc < 0)
+		return rc;
+	/* Twice is harmless: the runner may record the same exit. */
+	if (strcmp(t->row.state, "dead") != 0)
+		drover_rtask_record_exit(st, a, t, &res);
+	return 1;
+}
+
+void drover_ralloc_clear(drover_ralloc *a)
+{
+	for (size_t i = 0; a->tasks && i < a->count; i++) {
+		drover_rtask *t = &a->tasks[i];
+		if (t->task) {
+			drover_err err = {{0}};
+			/* Not forced: a running task must survive this command; the
+			 * plugin's fini frees what destroy refused to. */
+			t->plugin->desc->destroy(t->plugin->ctx, t->task, 0, &err);
+		}
+		drover_state_task_clear(&t->row);
+		drover_value_clear(&t->config);
+		free(t->task_dir);
+		free(t->id);
+		free(t->alloc_name);
+		drover_strv_clear(&t->env);
+	}
+	free(a->tasks);
+	drover_allocdir_clear(&a->dirs);
+	drover_jobspec_clear(&a->job);
+	drover_state_alloc_clear(&a->alloc);
+	*a = (drover_ralloc){0};
+}
+
+drover_rtask *drover_ralloc_find_task(drover_ralloc *a, const char *name)
+{
+	for (size_t i = 0; i < a->count; i++)
+		if (strcmp(a->tasks[i].row.name, name) == 0)
+			return &a->tasks[i];
+	return NULL;
+}
+
+int drover_cmd_open(const char *cmd, const drover_common_opts *opts, drover_context *ctx,
+                    drover_state **st)
+{
+	drover_err err = {{0}};
+	int rc = drover_context_open(opts, ctx);
+	if (rc < 0)
+		return rc;
+	drover_context_report_plugin_errors(ctx);
+	if ((rc = drover_state_open(ctx->data_dir, st, &err)) < 0) {
+		fprintf(stderr, "%s: %s\n", cmd, err.message);
+		drover_context_close(ctx);
+	}
+	return rc;
+}
+
+int drover_cmd_load_alloc(const char *cmd, drover_context *ctx, drover_state *st,
+                          const char *prefix, drover_ralloc *out)
+{
+	drover_err err = {{0}};
+	char *id = NULL;
+	int rc = drover_state_alloc_resolve(st, prefix, &id, &err);
+	if (rc == 0)
+		rc = drover_ralloc_load(ctx, st, id, out, &err);
+	if (rc < 0)
+		fprintf(stderr, "%s: %s\n", cmd, err.message);
+	free(id);
+	return rc;
+}

@@ -1,0 +1,767 @@
+#include "config.h"
+
+#include "state_store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "util.h"
+
+struct drover_state {
+	sqlite3 *db;
+	char *path;
+};
+
+/* Each entry brings a database from version i to i + 1; never edit a shipped
+ * one, append a new step instead. */
+static const char *const migrations[] = {
+	/* 0 -> 1: allocations and tasks */
+	"CREATE TABLE allocations ("
+	" id TEXT PRIMARY KEY, job_id TEXT, job_name TEXT, job_json TEXT, group_name TEXT,"
+	" alloc_index INTEGER, alloc_name TEXT, alloc_dir TEXT, desired_status TEXT,"
+	" client_status TEXT, created_ms INTEGER, modified_ms INTEGER);"
+	"CREATE TABLE tasks ("
+	" alloc_id TEXT NOT NULL REFERENCES allocations(id) ON DELETE CASCADE, name TEXT NOT NULL,"
+	" driver TEXT, state TEXT, pid INTEGER, handle BLOB, exit_code INTEGER, signal INTEGER,"
+	" oom_killed INTEGER, failed INTEGER, restarts INTEGER, started_ms INTEGER,"
+	" finished_ms INTEGER, PRIMARY KEY (alloc_id, name));",
+	/* 1 -> 2: task events */
+	"CREATE TABLE events ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" alloc_id TEXT NOT NULL REFERENCES allocations(id) ON DELETE CASCADE, task TEXT NOT NULL,"
+	" time_ms INTEGER, type TEXT, message TEXT);"
+	"CREATE INDEX events_by_task ON events(alloc_id, task, seq);",
+};
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DROVER_STATE_SCHEMA_VERSION,
+               "one migration per schema version");
+
+static int db_error(drover_state *st, drover_err *err, const char *what)
+{
+	int code = sqlite3_extended_errcode(st->db);
+	int rc = (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED ? -EBUSY
+	         : (code & 0xff) == SQLITE_NOMEM                               ? -ENOMEM
+	         : (code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB ? -EUCLEAN
+	         : (code & 0xff) == SQLITE_READONLY || (code & 0xff) == SQLITE_PERM ? -EACCES
+	                                                                     : -EIO;
+	return drover_err_set(err, rc, "state database \"%s\": %s: %s", st->path, what,
+	                      sqlite3_errmsg(st->db));
+}
+
+static int exec_sql(drover_state *st, const char *sql, const char *what, drover_err *err)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(st, err, what);
+	return 0;
+}
+
+static int prepare(drover_state *st, sqlite3_stmt **stmt, const char *sql, drover_err *err)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
+		return db_error(st, err, "preparing a statement");
+	return 0;
+}
+
+/* Runs a statement that returns no rows and finalizes it. */
+static int step_done(drover_state *st, sqlite3_stmt *stmt, const char *what, drover_err *err)
+{
+	int rc = sqlite3_step(stmt) == SQLITE_DONE ? 0 : db_error(st, err, what);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static int user_version(drover_state *st, int *out, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = prepare(st, &s, "PRAGMA user_version", err);
+	if (rc < 0)
+		return rc;
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		rc = db_error(st, err, "reading the schema version");
+		sqlite3_finalize(s);
+		return rc;
+	}
+	*out = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int migrate(drover_state *st, drover_err *err)
+{
+	int version, rc;
+	if ((rc = user_version(st, &version, err)) < 0)
+		return rc;
+	if (version > DROVER_STATE_SCHEMA_VERSION)
+		goto newer;
+	if (version == DROVER_STATE_SCHEMA_VERSION)
+		return 0;
+	/* IMMEDIATE: two processes opening an old database at once must not both
+	 * migrate it; the second one re-reads the version inside the lock. */
+	if ((rc = exec_sql(st, "BEGIN IMMEDIATE", "locking for the schema migration", err)) < 0)
+		return rc;
+	if ((rc = user_version(st, &version, err)) < 0)
+		goto rollback;
+	if (version > DROVER_STATE_SCHEMA_VERSION) {
+		exec_sql(st, "ROLLBACK", "rollback", NULL);
+		goto newer;
+	}
+	for (int v = version; v < DROVER_STATE_SCHEMA_VERSION; v++) {
+		char what[64];
+		snprintf(what, sizeof(what), "migrating the schema from version %d to %d", v, v + 1);
+		if ((rc = exec_sql(st, migrations[v], what, err)) < 0)
+			goto rollback;
+	}
+	char pragma[64];
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", DROVER_STATE_SCHEMA_VERSION);
+	if ((rc = exec_sql(st, pragma, "setting the schema version", err)) < 0)
+		goto rollback;
+	return exec_sql(st, "COMMIT", "committing the schema migration", err);
+rollback:
+	exec_sql(st, "ROLLBACK", "rollback", NULL);
+	return rc;
+newer:
+	return drover_err_set(err, -EPROTO,
+	                      "state database \"%s\" has schema version %d, newer than this drover's "
+	                      "%d: it was written by a newer drover; use that version, or move the "
+	                      "file away",
+	                      st->path, version, DROVER_STATE_SCHEMA_VERSION);
+}
+
+static int setup_lock(drover_state *st, int *fd_out, drover_err *err)
+{
+	_cleanup_(drover_freep) char *path = drover_strdup_printf("%s.lock", st->path);
+	if (!path)
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return drover_err_set(err, -errno, "cannot open the lock file \"%s\": %s", path,
+		                      strerror(errno));
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int rc = -errno;
+			close(fd);
+			return drover_err_set(err, rc, "cannot lock \"%s\": %s", path, strerror(-rc));
+		}
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+int drover_state_open_file(const char *path, drover_state **out, drover_err *err)
+{
+	drover_state *st = calloc(1, sizeof(*st));
+	if (!st || !(st->path = strdup(path))) {
+		free(st);
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	}
+	int rc = sqlite3_open_v2(path, &st->db,
+	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+	                         NULL);
+	if (rc != SQLITE_OK) {
+		rc = st->db ? db_error(st, err, "opening")
+		            : drover_err_set(err, -ENOMEM, "state database \"%s\": out of memory", path);
+		drover_state_close(st);
+		return rc;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	/* Switching a new database to WAL does not wait on the busy handler: two
+	 * processes creating it at once would see "database is locked". A lock on a
+	 * side file serializes the set-up (blocking in the kernel, no retry loop). */
+	int lock_fd = -1;
+	if ((rc = setup_lock(st, &lock_fd, err)) < 0) {
+		drover_state_close(st);
+		return rc;
+	}
+	if ((rc = exec_sql(st, "PRAGMA journal_mode = WAL", "switching to WAL", err)) < 0 ||
+	    (rc = exec_sql(st, "PRAGMA foreign_keys = ON", "enabling foreign keys", err)) < 0 ||
+	    (rc = exec_sql(st, "PRAGMA synchronous = NORMAL", "setting synchronous", err)) < 0 ||
+	    (rc = migrate(st, err)) < 0) {
+		close(lock_fd);
+		drover_state_close(st);
+		return rc;
+	}
+	close(lock_fd);
+	*out = st;
+	return 0;
+}
+
+int drover_state_open(const char *data_dir, drover_state **out, drover_err *err)
+{
+	int rc = drover_mkdir_p(data_dir, 0711);
+	if (rc < 0)
+		return drover_err_set(err, rc, "cannot create the data dir \"%s\": %s", data_dir,
+		                      strerror(-rc));
+	_cleanup_(drover_freep) char *path = drover_strdup_printf("%s/%s", data_dir, DROVER_STATE_FILE);
+	if (!path)
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	return drover_state_open_file(path, out, err);
+}
+
+void drover_state_close(drover_state *st)
+{
+	if (!st)
+		return;
+	sqlite3_close_v2(st->db);
+	free(st->path);
+	free(st);
+}
+
+const char *drover_state_path(const drover_state *st)
+{
+	return st->path;
+}
+
+/* ------------------------------------------------------------ allocations */
+
+int drover_state_alloc_put(drover_state *st, const drover_state_alloc *a, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = prepare(st, &s,
+	                 "INSERT OR REPLACE INTO allocations (id, job_id, job_name, job_json,"
+	                 " group_name, alloc_index, alloc_name, alloc_dir, desired_status,"
+	                 " client_status, created_ms, modified_ms)"
+	                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	                 err);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, a->id);
+	bind_text(s, 2, a->job_id);
+	bind_text(s, 3, a->job_name);
+	bind_text(s, 4, a->job_json);
+	bind_text(s, 5, a->group_name);
+	sqlite3_bind_int(s, 6, a->alloc_index);
+	bind_text(s, 7, a->alloc_name);
+	bind_text(s, 8, a->alloc_dir);
+	bind_text(s, 9, a->desired_status ? a->desired_status : "run");
+	bind_text(s, 10, a->client_status ? a->client_status : "pending");
+	sqlite3_bind_int64(s, 11, a->created_ms ? a->created_ms : drover_now_ms());
+	sqlite3_bind_int64(s, 12, a->modified_ms ? a->modified_ms : drover_now_ms());
+	return step_done(st, s, "recording an allocation", err);
+}
+
+int drover_state_alloc_set_status(drover_state *st, const char *id, const char *desired,
+                                  const char *client, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = prepare(st, &s,
+	                 "UPDATE allocations SET desired_status = coalesce(?2, desired_status),"
+	                 " client_status = coalesce(?3, client_status), modified_ms = ?4"
+	                 " WHERE id = ?1",
+	                 err);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, id);
+	bind_text(s, 2, desired);
+	bind_text(s, 3, client);
+	sqlite3_bind_int64(s, 4, drover_now_ms());
+	if ((rc = step_done(st, s, "updating an allocation", err)) < 0)
+		return rc;
+	if (sqlite3_changes(st->db) == 0)
+		return drover_err_set(err, -ENOENT, "no allocation \"%s\" in \"%s\"", id, st->path);
+	return 0;
+}
+
+static char *column_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? strdup((const char *)t) : NULL;
+}
+
+#define ALLOC_COLUMNS                                                                   \
+	"id, job_id, job_name, job_json, group_name, alloc_index, alloc_name, alloc_dir," \
+	" desired_status, client_status, created_ms, modified_ms"
+
+/* A row with a missing value the commands cannot do without is kept, with
+ * `problem` saying what is wrong, so one damaged row never hides the others. */
+static void read_alloc(sqlite3_stmt *s, drover_state_alloc *a)
+{
+	static const char *const names[] = {"id", "job_id", "job_name", "job_json", "group_name",
+	                                    "alloc_index", "alloc_name", "alloc_dir"};
+	*a = (drover_state_alloc){0};
+	a->id = column_text(s, 0);
+	a->job_id = column_text(s, 1);
+	a->job_name = column_text(s, 2);
+	a->job_json = column_text(s, 3);
+	a->group_name = column_text(s, 4);
+	a->alloc_index = sqlite3_column_int(s, 5);
+	a->alloc_name = column_text(s, 6);
+	a->alloc_dir = column_text(s, 7);
+	a->desired_status = column_text(s, 8);
+	a->client_status = column_text(s, 9);
+	a->created_ms = sqlite3_column_int64(s, 10);
+	a->modified_ms = sqlite3_column_int64(s, 11);
+	for (int i = 0; i < 8 && !a->problem; i++)
+		if (sqlite3_column_type(s, i) == SQLITE_NULL)
+			a->problem = drover_strdup_printf("column \"%s\" has no value", names[i]);
+	if (!a->problem && sqlite3_column_type(s, 5) != SQLITE_INTEGER)
+		a->problem = drover_strdup_printf("column \"alloc_index\" is not an integer");
+	if (!a->id)
+		a->id = strdup("?");
+	if (!a->desired_status)
+		a->desired_status = strdup("run");
+	if (!a->client_status)
+		a->client_status = strdup("unknown");
+}
+
+int drover_state_alloc_get(drover_state *st, const char *id, drover_state_alloc *out,
+                           drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = prepare(st, &s, "SELECT " ALLOC_COLUMNS " FROM allocations WHERE id = ?1", err);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, id);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		read_alloc(s, out);
+		rc = 0;
+	} else if (step == SQLITE_DONE) {
+		rc = drover_err_set(err, -ENOENT, "no allocation \"%s\" in \"%s\"", id, st->path);
+	} else {
+		rc = db_error(st, err, "reading an allocation");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int drover_state_alloc_resolve(drover_state *st, const char *prefix, char **id, drover_err *err)
+{
+	if (!prefix || !*prefix || strlen(prefix) > 36 || strspn(prefix, "0123456789abcdef-") != strlen(prefix))
+		return drover_err_set(err, -EINVAL,
+		                      "\"%.64s\" is not an allocation id or id prefix (hexadecimal "
+		                      "digits and dashes)",
+		                      prefix ? prefix : "");
+	sqlite3_stmt *s;
+	/* substr instead of LIKE: no wildcard in the prefix can widen the match. */
+	int rc = prepare(st, &s,
+	                 "SELECT id FROM allocations WHERE substr(id, 1, length(?1)) = ?1"
+	                 " ORDER BY created_ms LIMIT 6",
+	                 err);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, prefix);
+	char *found[6];
+	size_t n = 0;
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW && n < 6)
+		found[n++] = column_text(s, 0);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = db_error(st, err, "looking up an allocation");
+	sqlite3_finalize(s);
+	if (rc == 0 && n == 0)
+		rc = drover_err_set(err, -ENOENT, "no allocation with id or prefix \"%s\" (see `drover status`)",
+		                    prefix);
+	if (rc == 0 && n > 1)
+		rc = drover_err_set(err, -EEXIST,
+		                    "allocation prefix \"%s\" is ambiguous: it matches %s, %s%s; give "
+		                    "more characters",
+		                    prefix, found[0] ? found[0] : "?", found[1] ? found[1] : "?",
+		                    n > 2 ? " and more" : "");
+	if (rc == 0) {
+		*id = found[0];
+		if (!*id)
+			rc = drover_err_set(err, -ENOMEM, "out of memory");
+		found[0] = NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(found[i]);
+	return rc;
+}
+
+int drover_state_alloc_list(drover_state *st, drover_state_alloc **out, size_t *count,
+                            drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = prepare(st, &s, "SELECT " ALLOC_COLUMNS " FROM allocations ORDER BY created_ms, id",
+	                 err);
+	if (rc < 0)
+		return rc;
+	drover_state_alloc *list = NULL;
+	size_t n = 0;
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		drover_state_alloc *grown = realloc(list, (n + 1) * sizeof(*list));
+		if (!grown) {
+			rc = drover_err_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		list = grown;
+		read_alloc(s, &list[n++]);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_error(st, err, "listing allocations");
+	sqlite3_finalize(s);
+	if (rc < 0) {
+		drover_state_allocs_free(list, n);
+		return rc;
+	}
+	*out = list;
+	*count = n;
+	return 0;
+}
+
+int drover_state_alloc_refresh_status(drover_state *st, const char *id, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = prepare(st, &s,
+	                 "UPDATE allocations SET modified_ms = ?2, client_status = ("
+	                 " SELECT CASE WHEN count(*) = 0 THEN client_status"
+	                 "  WHEN sum(state = 'running') > 0 THEN 'running'"
+	                 "  WHEN sum(state = 'pending') = count(*) THEN 'pending'"
+	                 "  WHEN sum(state = 'pending') > 0 THEN 'running'"
+	                 "  WHEN sum(failed) > 0 THEN 'failed' ELSE 'complete' END"
+	                 " FROM tasks WHERE alloc_id = ?1) WHERE id = ?1",
+	                 err);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, id);
+	sqlite3_bind_int64(s, 2, drover_now_ms());
+	return step_done(st, s, "updating an allocation's status", err);
+}
+
+int drover_state_alloc_delete(drover_state *st, const char *id, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = prepare(st, &s, "DELETE FROM allocations WHERE id = ?1", err);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, id);
+	return step_done(st, s, "removing an allocation", err);
+}
+
+void drover_state_alloc_clear(drover_state_alloc *a)
+{
+	free(a->id);
+	free(a->job_id);
+	free(a->job_name);
+	free(a->job_json);
+	free(a->group_name);
+	free(a->alloc_name);
+	free(a->alloc_dir);
+	free(a->desired_status);
+	free(a->client_status);
+	free(a->problem);
+	*a = (drover_state_alloc){0};
+}
+
+void drover_state_allocs_free(drover_state_alloc *a, size_t count)
+{
+	for (size_t i = 0; a && i < count; i++)
+		drover_state_alloc_clear(&a[i]);
+	free(a);
+}
+
+/* ------------------------------------------------------------------ tasks */
+
+int drover_state_task_put(drover_state *st, const drover_state_task *t, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = prepare(st, &s,
+	                 "INSERT OR REPLACE INTO tasks (alloc_id, name, driver, state, pid, handle,"
+	                 " exit_code, signal, oom_killed, failed, restarts, started_ms, finished_ms)"
+	                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	                 err);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, t->alloc_id);
+	bind_text(s, 2, t->name);
+	bind_text(s, 3, t->driver);
+	bind_text(s, 4, t->state ? t->state : "pending");
+	sqlite3_bind_int(s, 5, t->pid);
+	if (t->handle)
+		sqlite3_bind_blob(s, 6, t->handle, (int)t->handle_len, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 6);
+	sqlite3_bind_int(s, 7, t->exit_code);
+	sqlite3_bind_int(s, 8, t->signal);
+	sqlite3_bind_int(s, 9, t->oom_killed);
+	sqlite3_bind_int(s, 10, t->failed);
+	sqlite3_bind_int(s, 11, t->restarts);
+	sqlite3_bind_int64(s, 12, t->started_ms);
+	sqlite3_bind_int64(s, 13, t->finished_ms);
+	return step_done(st, s, "recording a task", err);
+}
+
+static int task_update_done(drover_state *st, sqlite3_stmt *s, const char *alloc_id,
+                            const char *task, drover_err *err)
+{
+	int rc = step_done(st, s, "updating a task", err);
+	if (rc == 0 && sqlite3_changes(st->db) == 0)
+		rc = drover_err_set(err, -ENOENT, "no task \"%s\" in allocation \"%s\" in \"%s\"", task,
+		                    alloc_id, st->path);
+	return rc;
+}
+
+int drover_state_task_set_running(drover_state *st, const char *alloc_id, const char *task,
+                                  int pid, const void *handle, size_t handle_len,
+                                  long long started_ms, drover_err *err)
+{
+	if (handle_len > 1024 * 1024)
+		return drover_err_set(err, -E2BIG, "task \"%s\": driver handle of %zu bytes is too large",
+		                      task, handle_len);
+	sqlite3_stmt *s;
+	int rc = prepare(st, &s,
+	                 "UPDATE tasks SET state = 'running', pid = ?3, handle = ?4, started_ms = ?5,"
+	                 " finished_ms = 0, exit_code = 0, signal = 0, oom_killed = 0, failed = 0"
+	                 " WHERE alloc_id = ?1 AND name = ?2",
+	                 err);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, alloc_id);
+	bind_text(s, 2, task);
+	sqlite3_bind_int(s, 3, pid);
+	if (handle)
+		sqlite3_bind_blob(s, 4, handle, (int)handle_len, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, 4);
+	sqlite3_bind_int64(s, 5, started_ms);
+	return task_update_done(st, s, alloc_id, task, err);
+}
+
+int drover_state_task_set_exited(drover_state *st, const char *alloc_id, const char *task,
+                                 const drover_exit_result *res, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = prepare(st, &s,
+	                 "UPDATE tasks SET state = 'dead', exit_code = ?3, signal = ?4,"
+	                 " oom_killed = ?5, failed = ?6, finished_ms = ?7"
+	                 " WHERE alloc_id = ?1 AND name = ?2",
+	                 err);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, alloc_id);
+	bind_text(s, 2, task);
+	sqlite3_bind_int(s, 3, res->exit_code);
+	sqlite3_bind_int(s, 4, res->signal);
+	sqlite3_bind_int(s, 5, res->oom_killed);
+	sqlite3_bind_int(s, 6, res->exit_code != 0 || res->signal != 0 || res->oom_killed ||
+	                               res->error[0]);
+	sqlite3_bind_int64(s, 7, res->exited_at_ms ? res->exited_at_ms : drover_now_ms());
+	return task_update_done(st, s, alloc_id, task, err);
+}
+
+int drover_state_task_set_failed(drover_state *st, const char *alloc_id, const char *task,
+                                 drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = prepare(st, &s,
+	                 "UPDATE tasks SET state = 'dead', failed = 1, finished_ms = ?3"
+	                 " WHERE alloc_id = ?1 AND name = ?2",
+	                 err);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, alloc_id);
+	bind_text(s, 2, task);
+	sqlite3_bind_int64(s, 3, drover_now_ms());
+	return task_update_done(st, s, alloc_id, task, err);
+}
+
+static void read_task(sqlite3_stmt *s, drover_state_task *t)
+{
+	*t = (drover_state_task){0};
+	t->alloc_id = column_text(s, 0);
+	t->name = column_text(s, 1);
+	t->driver = column_text(s, 2);
+	t->state = column_text(s, 3);
+	t->pid = sqlite3_column_int(s, 4);
+	int handle_type = sqlite3_column_type(s, 5);
+	if (handle_type == SQLITE_BLOB) {
+		int len = sqlite3_column_bytes(s, 5);
+		const void *blob = sqlite3_column_blob(s, 5);
+		t->handle = malloc(len > 0 ? (size_t)len : 1);
+		if (t->handle && blob)
+			memcpy(t->handle, blob, (size_t)len);
+		t->handle_len = (size_t)len;
+	}
+	t->exit_code = sqlite3_column_int(s, 6);
+	t->signal = sqlite3_column_int(s, 7);
+	t->oom_killed = sqlite3_column_int(s, 8);
+	t->failed = sqlite3_column_int(s, 9);
+	t->restarts = sqlite3_column_int(s, 10);
+	t->started_ms = sqlite3_column_int64(s, 11);
+	t->finished_ms = sqlite3_column_int64(s, 12);
+	if (!t->name)
+		t->name = strdup("?");
+	if (!t->driver)
+		t->problem = drover_strdup_printf("column \"driver\" has no value");
+	else if (!t->state || (strcmp(t->state, "pending") != 0 && strcmp(t->state, "running") != 0 &&
+	                       strcmp(t->state, "dead") != 0))
+		t->problem = drover_strdup_printf("column \"state\" is \"%.32s\", not pending, running "
+		                                  "or dead",
+		                                  t->state ? t->state : "(null)");
+	else if (handle_type != SQLITE_BLOB && handle_type != SQLITE_NULL)
+		t->problem = drover_strdup_printf("column \"handle\" is not a blob: the driver handle "
+		                                  "is unreadable");
+	else if (strcmp(t->state, "running") == 0 && handle_type == SQLITE_NULL)
+		t->problem = drover_strdup_printf("the task is running but has no driver handle");
+	if (!t->state)
+		t->state = strdup("unknown");
+	if (t->problem && t->handle) {
+		free(t->handle);
+		t->handle = NULL;
+		t->handle_len = 0;
+	}
+}
+
+int drover_state_task_list(drover_state *st, const char *alloc_id, drover_state_task **out,
+                           size_t *count, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = prepare(st, &s,
+	                 "SELECT alloc_id, name, driver, state, pid, handle, exit_code, signal,"
+	                 " oom_killed, failed, restarts, started_ms, finished_ms"
+	                 " FROM tasks WHERE alloc_id = ?1 ORDER BY rowid",
+	                 err);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, alloc_id);
+	drover_state_task *list = NULL;
+	size_t n = 0;
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		drover_state_task *grown = realloc(list, (n + 1) * sizeof(*list));
+		if (!grown) {
+			rc = drover_err_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		list = grown;
+		read_task(s, &list[n++]);
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_error(st, err, "listing tasks");
+	sqlite3_finalize(s);
+	if (rc < 0) {
+		drover_state_tasks_free(list, n);
+		return rc;
+	}
+	*out = list;
+	*count = n;
+	return 0;
+}
+
+void drover_state_task_clear(drover_state_task *t)
+{
+	free(t->alloc_id);
+	free(t->name);
+	free(t->driver);
+	free(t->state);
+	free(t->handle);
+	free(t->problem);
+	*t = (drover_state_task){0};
+}
+
+void drover_state_tasks_free(drover_state_task *t, size_t count)
+{
+	for (size_t i = 0; t && i < count; i++)
+		drover_state_task_clear(&t[i]);
+	free(t);
+}
+
+/* ----------------------------------------------------------------- events */
+
+int drover_state_event_add(drover_state *st, const char *alloc_id, const char *task,
+                           long long time_ms, const char *type, const char *message,
+                           drover_err *err)
+{
+	int rc = exec_sql(st, "BEGIN IMMEDIATE", "locking to record an event", err);
+	if (rc < 0)
+		return rc;
+	sqlite3_stmt *s;
+	if ((rc = prepare(st, &s,
+	                  "INSERT INTO events (alloc_id, task, time_ms, type, message)"
+	                  " VALUES (?1, ?2, ?3, ?4, ?5)",
+	                  err)) < 0)
+		goto rollback;
+	bind_text(s, 1, alloc_id);
+	bind_text(s, 2, task);
+	sqlite3_bind_int64(s, 3, time_ms);
+	bind_text(s, 4, type);
+	bind_text(s, 5, message);
+	if ((rc = step_done(st, s, "recording an event", err)) < 0)
+		goto rollback;
+	if ((rc = prepare(st, &s,
+	                  "DELETE FROM events WHERE alloc_id = ?1 AND task = ?2 AND seq <="
+	                  " (SELECT seq FROM events WHERE alloc_id = ?1 AND task = ?2"
+	                  "  ORDER BY seq DESC LIMIT 1 OFFSET ?3)",
+	                  err)) < 0)
+		goto rollback;
+	bind_text(s, 1, alloc_id);
+	bind_text(s, 2, task);
+	sqlite3_bind_int(s, 3, DROVER_STATE_EVENTS_KEPT);
+	if ((rc = step_done(st, s, "dropping old events", err)) < 0)
+		goto rollback;
+	return exec_sql(st, "COMMIT", "committing an event", err);
+rollback:
+	exec_sql(st, "ROLLBACK", "rollback", NULL);
+	return rc;
+}
+
+int drover_state_event_list(drover_state *st, const char *alloc_id, const char *task,
+                            size_t limit, drover_state_event **out, size_t *count,
+                            drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = prepare(st, &s,
+	                 "SELECT task, time_ms, type, message FROM (SELECT seq, task, time_ms, type,"
+	                 " message FROM events WHERE alloc_id = ?1 AND (?2 IS NULL OR task = ?2)"
+	                 " ORDER BY seq DESC LIMIT ?3) ORDER BY seq",
+	                 err);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, alloc_id);
+	bind_text(s, 2, task);
+	sqlite3_bind_int64(s, 3, limit > 1000000 ? 1000000 : (long long)limit);
+	drover_state_event *list = NULL;
+	size_t n = 0;
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		drover_state_event *grown = realloc(list, (n + 1) * sizeof(*list));
+		if (!grown) {
+			rc = drover_err_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		list = grown;
+		list[n] = (drover_state_event){
+			.task = column_text(s, 0),
+			.time_ms = sqlite3_column_int64(s, 1),
+			.type = column_text(s, 2),
+			.message = column_text(s, 3),
+		};
+		n++;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_error(st, err, "listing events");
+	sqlite3_finalize(s);
+	if (rc < 0) {
+		drover_state_events_free(list, n);
+		return rc;
+	}
+	*out = list;
+	*count = n;
+	return 0;
+}
+
+void drover_state_events_free(drover_state_event *e, size_t count)
+{
+	for (size_t i = 0; e && i < count; i++) {
+		free(e[i].task);
+		free(e[i].type);
+		free(e[i].message);
+	}
+	free(e);
+}

@@ -1,0 +1,125 @@
+/* The state store: one SQLite database, <data_dir>/state.db, holding the
+ * allocations, their tasks (with the drivers' handles) and recent task events.
+ * It is what lets any later drover process find and recover running tasks.
+ *
+ * Several drover processes may use one database at once: it runs in WAL mode
+ * with a busy timeout, and every write that reads first runs in an IMMEDIATE
+ * transaction, so concurrent writers queue instead of failing with SQLITE_BUSY.
+ * The schema version is PRAGMA user_version: an older database is migrated on
+ * open, a newer one is refused. A connection may be shared between threads.
+ *
+ * Strings handed out are malloc'd and belong to the caller (free with the
+ * matching _clear function). Every function returns 0 or a negative errno and
+ * fills `err` with a message naming the database file. */
+#ifndef DROVER_HOST_STATE_STORE_H
+#define DROVER_HOST_STATE_STORE_H
+
+#include <stddef.h>
+
+#include <drover/driver.h>
+
+#define DROVER_STATE_SCHEMA_VERSION 2
+#define DROVER_STATE_EVENTS_KEPT 50 /* per task: older events are dropped */
+#define DROVER_STATE_FILE "state.db"
+
+typedef struct drover_state drover_state;
+
+typedef struct drover_state_alloc {
+	char *id;
+	char *job_id;
+	char *job_name;
+	char *job_json;       /* the job document, so any process can rebuild task configs */
+	char *group_name;
+	int alloc_index;
+	char *alloc_name;
+	char *alloc_dir;
+	char *desired_status; /* "run" | "stop" */
+	char *client_status;  /* "pending" | "running" | "complete" | "failed" */
+	long long created_ms;
+	long long modified_ms;
+	char *problem;        /* set when the row is unusable: says why */
+} drover_state_alloc;
+
+typedef struct drover_state_task {
+	char *alloc_id;
+	char *name;
+	char *driver;
+	char *state;          /* "pending" | "running" | "dead" */
+	int pid;
+	void *handle;         /* the driver's opaque handle, NULL when none */
+	size_t handle_len;
+	int exit_code;
+	int signal;
+	int oom_killed;
+	int failed;
+	int restarts;
+	long long started_ms;
+	long long finished_ms;
+	char *problem;        /* set when the row is unusable: says why */
+} drover_state_task;
+
+typedef struct drover_state_event {
+	char *task;
+	long long time_ms;
+	char *type;
+	char *message;
+} drover_state_event;
+
+/* Opens (creating the data dir and the database when missing) and migrates. */
+int drover_state_open(const char *data_dir, drover_state **out, drover_err *err);
+/* Opens an exact database file (tests, tools). */
+int drover_state_open_file(const char *path, drover_state **out, drover_err *err);
+void drover_state_close(drover_state *st);
+const char *drover_state_path(const drover_state *st);
+
+/* Allocations. put inserts or replaces the whole row. */
+int drover_state_alloc_put(drover_state *st, const drover_state_alloc *a, drover_err *err);
+/* Either status may be NULL to leave it as it is. -ENOENT for an unknown id. */
+int drover_state_alloc_set_status(drover_state *st, const char *id, const char *desired,
+                                  const char *client, drover_err *err);
+int drover_state_alloc_get(drover_state *st, const char *id, drover_state_alloc *out,
+                           drover_err *err);
+/* The full id of the one allocation whose id starts with `prefix` (malloc'd):
+ * -ENOENT when none, -EEXIST when several (the message lists them). */
+int drover_state_alloc_resolve(drover_state *st, const char *prefix, char **id, drover_err *err);
+/* Every allocation, oldest first. */
+int drover_state_alloc_list(drover_state *st, drover_state_alloc **out, size_t *count,
+                            drover_err *err);
+/* Recomputes the client status from the tasks: pending before any started,
+ * running while one runs, then complete, or failed when any task failed. */
+int drover_state_alloc_refresh_status(drover_state *st, const char *id, drover_err *err);
+/* Removes the allocation with its tasks and events. */
+int drover_state_alloc_delete(drover_state *st, const char *id, drover_err *err);
+void drover_state_alloc_clear(drover_state_alloc *a);
+void drover_state_allocs_free(drover_state_alloc *a, size_t count);
+
+/* Tasks. put inserts or replaces the whole row. */
+int drover_state_task_put(drover_state *st, const drover_state_task *t, drover_err *err);
+int drover_state_task_set_running(drover_state *st, const char *alloc_id, const char *task,
+                                  int pid, const void *handle, size_t handle_len,
+                                  long long started_ms, drover_err *err);
+/* Records the end of a task: state dead, its exit, failed when non-zero,
+ * signalled, OOM killed, or `res->error` is set. */
+int drover_state_task_set_exited(drover_state *st, const char *alloc_id, const char *task,
+                                 const drover_exit_result *res, drover_err *err);
+/* A task that never ran (setup or driver failure). */
+int drover_state_task_set_failed(drover_state *st, const char *alloc_id, const char *task,
+                                 drover_err *err);
+/* The tasks of one allocation in insertion order; unusable rows come back with
+ * `problem` set instead of failing the whole list. */
+int drover_state_task_list(drover_state *st, const char *alloc_id, drover_state_task **out,
+                           size_t *count, drover_err *err);
+void drover_state_task_clear(drover_state_task *t);
+void drover_state_tasks_free(drover_state_task *t, size_t count);
+
+/* Events: adding one drops the task's events beyond DROVER_STATE_EVENTS_KEPT. */
+int drover_state_event_add(drover_state *st, const char *alloc_id, const char *task,
+                           long long time_ms, const char *type, const char *message,
+                           drover_err *err);
+/* The last `limit` events of a task (task NULL: of the allocation), oldest first. */
+int drover_state_event_list(drover_state *st, const char *alloc_id, const char *task,
+                            size_t limit, drover_state_event **out, size_t *count,
+                            drover_err *err);
+void drover_state_events_free(drover_state_event *e, size_t count);
+
+#endif

@@ -1,0 +1,329 @@
+/* The state store against a real SQLite database in a temporary directory. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <sqlite3.h>
+
+#include "state_store.h"
+
+static char root[64];
+static char db_path[128];
+
+static void setup(void)
+{
+	snprintf(root, sizeof(root), "/tmp/drover-state-XXXXXX");
+	cr_assert(mkdtemp(root));
+	snprintf(db_path, sizeof(db_path), "%s/state.db", root);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(state_store, .init = setup, .fini = teardown, .timeout = 60);
+
+static drover_state *open_store(void)
+{
+	drover_state *st = NULL;
+	drover_err err = {{0}};
+	int rc = drover_state_open(root, &st, &err);
+	cr_assert_eq(rc, 0, "open: %s", err.message);
+	return st;
+}
+
+/* Raw SQL on the file, as another program (or a damaged disk) would write it. */
+static void raw_sql(const char *sql)
+{
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	cr_assert_eq(rc, SQLITE_OK, "%s: %s", sql, msg ? msg : "");
+	sqlite3_close(db);
+}
+
+static void put_alloc(drover_state *st, const char *id)
+{
+	drover_state_alloc a = {
+		.id = (char *)id, .job_id = "web", .job_name = "web", .job_json = "{\"ID\": \"web\"}",
+		.group_name = "g", .alloc_index = 0, .alloc_name = "web.g[0]", .alloc_dir = "/nowhere",
+	};
+	drover_err err = {{0}};
+	cr_assert_eq(drover_state_alloc_put(st, &a, &err), 0, "%s", err.message);
+}
+
+static void put_task(drover_state *st, const char *alloc, const char *name)
+{
+	drover_state_task t = {.alloc_id = (char *)alloc, .name = (char *)name, .driver = "raw_exec"};
+	drover_err err = {{0}};
+	cr_assert_eq(drover_state_task_put(st, &t, &err), 0, "%s", err.message);
+}
+
+Test(state_store, records_allocations_tasks_handles_and_exits)
+{
+	drover_state *st = open_store();
+	drover_err err = {{0}};
+	put_alloc(st, "0a1b2c3d-0000-4000-8000-000000000001");
+	put_task(st, "0a1b2c3d-0000-4000-8000-000000000001", "t");
+	const unsigned char handle[] = {1, 0, 2, 0xff, 0};
+	cr_assert_eq(drover_state_task_set_running(st, "0a1b2c3d-0000-4000-8000-000000000001", "t",
+	                                           4242, handle, sizeof(handle), 1000, &err),
+	             0, "%s", err.message);
+	drover_state_task *tasks;
+	size_t n;
+	cr_assert_eq(drover_state_task_list(st, "0a1b2c3d-0000-4000-8000-000000000001", &tasks, &n, &err), 0);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(tasks[0].state, "running");
+	cr_assert_eq(tasks[0].pid, 4242);
+	cr_assert_eq(tasks[0].handle_len, sizeof(handle));
+	cr_assert_eq(memcmp(tasks[0].handle, handle, sizeof(handle)), 0, "the handle is bytes, NULs included");
+	cr_assert_null(tasks[0].problem);
+	drover_state_tasks_free(tasks, n);
+
+	drover_exit_result res = {.struct_size = sizeof(res), .exit_code = 7, .exited_at_ms = 2000};
+	cr_assert_eq(drover_state_task_set_exited(st, "0a1b2c3d-0000-4000-8000-000000000001", "t", &res, &err), 0);
+	cr_assert_eq(drover_state_task_list(st, "0a1b2c3d-0000-4000-8000-000000000001", &tasks, &n, &err), 0);
+	cr_assert_str_eq(tasks[0].state, "dead");
+	cr_assert_eq(tasks[0].exit_code, 7);
+	cr_assert_eq(tasks[0].failed, 1);
+	cr_assert_eq(tasks[0].finished_ms, 2000);
+	drover_state_tasks_free(tasks, n);
+
+	cr_assert_eq(drover_state_task_set_exited(st, "0a1b2c3d-0000-4000-8000-000000000001", "nope", &res, &err),
+	             -ENOENT);
+	cr_assert(strstr(err.message, "\"nope\""), "%s", err.message);
+
+	cr_assert_eq(drover_state_alloc_set_status(st, "0a1b2c3d-0000-4000-8000-000000000001", "stop", NULL, &err), 0);
+	drover_state_alloc a;
+	cr_assert_eq(drover_state_alloc_get(st, "0a1b2c3d-0000-4000-8000-000000000001", &a, &err), 0);
+	cr_assert_str_eq(a.desired_status, "stop");
+	cr_assert_str_eq(a.client_status, "pending");
+	cr_assert_str_eq(a.job_json, "{\"ID\": \"web\"}");
+	cr_assert_null(a.problem);
+	drover_state_alloc_clear(&a);
+
+	cr_assert_eq(drover_state_alloc_delete(st, "0a1b2c3d-0000-4000-8000-000000000001", &err), 0);
+	cr_assert_eq(drover_state_task_list(st, "0a1b2c3d-0000-4000-8000-000000000001", &tasks, &n, &err), 0);
+	cr_assert_eq(n, 0, "deleting an allocation deletes its tasks");
+	free(tasks);
+	drover_state_close(st);
+}
+
+Test(state_store, resolves_unique_prefixes_only)
+{
+	drover_state *st = open_store();
+	drover_err err = {{0}};
+	put_alloc(st, "abc00000-0000-4000-8000-000000000001");
+	put_alloc(st, "abd00000-0000-4000-8000-000000000002");
+	char *id = NULL;
+	cr_assert_eq(drover_state_alloc_resolve(st, "abc", &id, &err), 0, "%s", err.message);
+	cr_assert_str_eq(id, "abc00000-0000-4000-8000-000000000001");
+	free(id);
+	cr_assert_eq(drover_state_alloc_resolve(st, "ab", &id, &err), -EEXIST);
+	cr_assert(strstr(err.message, "ambiguous"), "%s", err.message);
+	cr_assert_eq(drover_state_alloc_resolve(st, "ff", &id, &err), -ENOENT);
+	cr_assert_eq(drover_state_alloc_resolve(st, "%", &id, &err), -EINVAL, "a LIKE wildcard is not a prefix");
+	cr_assert_eq(drover_state_alloc_resolve(st, "", &id, &err), -EINVAL);
+	drover_state_close(st);
+}
+
+Test(state_store, keeps_only_the_last_events_per_task)
+{
+	drover_state *st = open_store();
+	drover_err err = {{0}};
+	put_alloc(st, "e0000000-0000-4000-8000-000000000001");
+	for (int i = 0; i < DROVER_STATE_EVENTS_KEPT + 20; i++) {
+		char msg[32];
+		snprintf(msg, sizeof(msg), "event %d", i);
+		cr_assert_eq(drover_state_event_add(st, "e0000000-0000-4000-8000-000000000001", "t", i,
+		                                    "Driver", msg, &err),
+		             0, "%s", err.message);
+	}
+	cr_assert_eq(drover_state_event_add(st, "e0000000-0000-4000-8000-000000000001", "other", 1,
+	                                    "Started", "x", &err), 0);
+	drover_state_event *ev;
+	size_t n;
+	cr_assert_eq(drover_state_event_list(st, "e0000000-0000-4000-8000-000000000001", "t", 1000, &ev, &n, &err), 0);
+	cr_assert_eq(n, DROVER_STATE_EVENTS_KEPT);
+	cr_assert_str_eq(ev[0].message, "event 20", "oldest kept first");
+	cr_assert_str_eq(ev[n - 1].message, "event 69");
+	drover_state_events_free(ev, n);
+	cr_assert_eq(drover_state_event_list(st, "e0000000-0000-4000-8000-000000000001", NULL, 3, &ev, &n, &err), 0);
+	cr_assert_eq(n, 3);
+	cr_assert_str_eq(ev[2].task, "other");
+	drover_state_events_free(ev, n);
+	drover_state_close(st);
+}
+
+Test(state_store, refuses_a_newer_schema_naming_file_and_versions)
+{
+	drover_state_close(open_store());
+	raw_sql("PRAGMA user_version = 99");
+	drover_state *st = NULL;
+	drover_err err = {{0}};
+	cr_assert_eq(drover_state_open(root, &st, &err), -EPROTO);
+	cr_assert_null(st);
+	cr_assert(strstr(err.message, db_path), "file not named: %s", err.message);
+	cr_assert(strstr(err.message, "99"), "its version not named: %s", err.message);
+	char ours[16];
+	snprintf(ours, sizeof(ours), "%d", DROVER_STATE_SCHEMA_VERSION);
+	cr_assert(strstr(err.message, ours), "our version not named: %s", err.message);
+}
+
+Test(state_store, migrates_a_version_1_database_keeping_its_rows)
+{
+	/* The schema as drover wrote it at version 1: no events table. */
+	raw_sql("CREATE TABLE allocations ("
+	        " id TEXT PRIMARY KEY, job_id TEXT, job_name TEXT, job_json TEXT, group_name TEXT,"
+	        " alloc_index INTEGER, alloc_name TEXT, alloc_dir TEXT, desired_status TEXT,"
+	        " client_status TEXT, created_ms INTEGER, modified_ms INTEGER);"
+	        "CREATE TABLE tasks ("
+	        " alloc_id TEXT NOT NULL REFERENCES allocations(id) ON DELETE CASCADE, name TEXT NOT NULL,"
+	        " driver TEXT, state TEXT, pid INTEGER, handle BLOB, exit_code INTEGER, signal INTEGER,"
+	        " oom_killed INTEGER, failed INTEGER, restarts INTEGER, started_ms INTEGER,"
+	        " finished_ms INTEGER, PRIMARY KEY (alloc_id, name));"
+	        "INSERT INTO allocations VALUES ('a1000000-0000-4000-8000-000000000001', 'j', 'j', '{}',"
+	        " 'g', 0, 'j.g[0]', '/x', 'run', 'running', 1, 1);"
+	        "PRAGMA user_version = 1;");
+	drover_state *st = open_store();
+	drover_err err = {{0}};
+	drover_state_alloc a;
+	cr_assert_eq(drover_state_alloc_get(st, "a1000000-0000-4000-8000-000000000001", &a, &err), 0,
+	             "%s", err.message);
+	cr_assert_str_eq(a.client_status, "running");
+	drover_state_alloc_clear(&a);
+	cr_assert_eq(drover_state_event_add(st, "a1000000-0000-4000-8000-000000000001", "t", 1,
+	                                    "Started", "x", &err), 0, "events table missing: %s", err.message);
+	drover_state_close(st);
+
+	sqlite3 *db;
+	cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	sqlite3_stmt *s;
+	cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
+	cr_assert_eq(sqlite3_column_int(s, 0), DROVER_STATE_SCHEMA_VERSION);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
+Test(state_store, reports_corrupt_rows_without_hiding_the_others)
+{
+	drover_state *st = open_store();
+	drover_err err = {{0}};
+	put_alloc(st, "c0000000-0000-4000-8000-000000000001");
+	put_task(st, "c0000000-0000-4000-8000-000000000001", "good");
+	put_task(st, "c0000000-0000-4000-8000-000000000001", "texthandle");
+	put_task(st, "c0000000-0000-4000-8000-000000000001", "badstate");
+	put_task(st, "c0000000-0000-4000-8000-000000000001", "nodriver");
+	drover_state_close(st);
+	raw_sql("UPDATE tasks SET state = 'running', handle = 'not a blob' WHERE name = 'texthandle';"
+	        "UPDATE tasks SET state = 'exploded' WHERE name = 'badstate';"
+	        "UPDATE tasks SET driver = NULL WHERE name = 'nodriver';"
+	        "INSERT INTO allocations (id, created_ms) VALUES ('c0000000-0000-4000-8000-000000000002', 2);");
+	st = open_store();
+	drover_state_task *tasks;
+	size_t n;
+	cr_assert_eq(drover_state_task_list(st, "c0000000-0000-4000-8000-000000000001", &tasks, &n, &err), 0);
+	cr_assert_eq(n, 4);
+	cr_assert_null(tasks[0].problem);
+	cr_assert(tasks[1].problem && strstr(tasks[1].problem, "handle"), "%s", tasks[1].problem);
+	cr_assert_null(tasks[1].handle);
+	cr_assert(tasks[2].problem && strstr(tasks[2].problem, "exploded"), "%s", tasks[2].problem);
+	cr_assert(tasks[3].problem && strstr(tasks[3].problem, "driver"), "%s", tasks[3].problem);
+	drover_state_tasks_free(tasks, n);
+
+	drover_state_alloc *allocs;
+	cr_assert_eq(drover_state_alloc_list(st, &allocs, &n, &err), 0);
+	cr_assert_eq(n, 2);
+	/* created_ms 2: the damaged row sorts first. */
+	cr_assert_str_eq(allocs[0].id, "c0000000-0000-4000-8000-000000000002");
+	cr_assert(allocs[0].problem && strstr(allocs[0].problem, "job_id"), "%s", allocs[0].problem);
+	cr_assert_null(allocs[1].problem);
+	drover_state_allocs_free(allocs, n);
+	drover_state_close(st);
+}
+
+Test(state_store, a_file_that_is_not_a_database_is_an_error_naming_it)
+{
+	FILE *f = fopen(db_path, "w");
+	cr_assert(f);
+	for (int i = 0; i < 200; i++)
+		fputs("this is not an SQLite database at all\n", f);
+	fclose(f);
+	drover_state *st = NULL;
+	drover_err err = {{0}};
+	cr_assert_lt(drover_state_open(root, &st, &err), 0);
+	cr_assert(strstr(err.message, db_path), "%s", err.message);
+}
+
+/* Two processes writing at full speed into one database: every write must
+ * succeed (the busy timeout queues them), none may see SQLITE_BUSY. */
+static int writer(const char *prefix)
+{
+	drover_state *st = NULL;
+	drover_err err = {{0}};
+	if (drover_state_open(root, &st, &err) < 0) {
+		fprintf(stderr, "open: %s\n", err.message);
+		return 1;
+	}
+	for (int i = 0; i < 150; i++) {
+		char id[64];
+		snprintf(id, sizeof(id), "%s%07d-0000-4000-8000-000000000000", prefix, i);
+		drover_state_alloc a = {.id = id, .job_id = "j", .job_name = "j", .job_json = "{}",
+		                        .group_name = "g", .alloc_name = "j.g[0]", .alloc_dir = "/x"};
+		drover_state_task t = {.alloc_id = id, .name = "t", .driver = "raw_exec"};
+		if (drover_state_alloc_put(st, &a, &err) < 0 || drover_state_task_put(st, &t, &err) < 0 ||
+		    drover_state_event_add(st, id, "t", i, "Received", "x", &err) < 0 ||
+		    drover_state_task_set_running(st, id, "t", i + 1, "h", 1, i, &err) < 0) {
+			fprintf(stderr, "write %d: %s\n", i, err.message);
+			drover_state_close(st);
+			return 1;
+		}
+	}
+	drover_state_close(st);
+	return 0;
+}
+
+Test(state_store, two_processes_write_concurrently_without_busy_errors)
+{
+	int go[2];
+	cr_assert_eq(pipe(go), 0);
+	pid_t pids[2];
+	const char *prefixes[2] = {"a", "b"};
+	for (int k = 0; k < 2; k++) {
+		pids[k] = fork();
+		cr_assert_geq(pids[k], 0);
+		if (pids[k] == 0) {
+			char c;
+			close(go[1]);
+			/* Both start together, when the parent closes the pipe. */
+			if (read(go[0], &c, 1) < 0)
+				_exit(2);
+			_exit(writer(prefixes[k]));
+		}
+	}
+	close(go[0]);
+	close(go[1]);
+	for (int k = 0; k < 2; k++) {
+		int status;
+		cr_assert_eq(waitpid(pids[k], &status, 0), pids[k]);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer %d failed", k);
+	}
+	drover_state *st = open_store();
+	drover_state_alloc *allocs;
+	size_t n;
+	drover_err err = {{0}};
+	cr_assert_eq(drover_state_alloc_list(st, &allocs, &n, &err), 0);
+	cr_assert_eq(n, 300, "every write of both processes landed");
+	drover_state_allocs_free(allocs, n);
+	drover_state_close(st);
+}
