@@ -26,6 +26,9 @@
 
 static struct {
 	char root[256];
+	char alloc_id[64];        /* unique per test: tests run in parallel and a
+	                             task's cgroup is named after it */
+	char task_id[80];
 	char alloc_dir[300];
 	char task_dir[320];
 	char log_dir[320];
@@ -63,6 +66,8 @@ static void setup(void)
 
 	snprintf(fx.root, sizeof(fx.root), "/tmp/drover-test-rawexec.XXXXXX");
 	cr_assert_not_null(mkdtemp(fx.root));
+	snprintf(fx.alloc_id, sizeof(fx.alloc_id), "alloc-%s", strrchr(fx.root, '.') + 1);
+	snprintf(fx.task_id, sizeof(fx.task_id), "%s/web", fx.alloc_id);
 	snprintf(fx.alloc_dir, sizeof(fx.alloc_dir), "%s/alloc1", fx.root);
 	snprintf(fx.task_dir, sizeof(fx.task_dir), "%s/web", fx.alloc_dir);
 	snprintf(fx.log_dir, sizeof(fx.log_dir), "%s/alloc", fx.alloc_dir);
@@ -184,12 +189,12 @@ static drover_task_config task_config(const task_block *b)
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.struct_size = sizeof(cfg);
-	cfg.id = "alloc1/web";
+	cfg.id = fx.task_id;
 	cfg.job_id = "job";
 	cfg.job_name = "job";
 	cfg.group_name = "group";
 	cfg.task_name = "web";
-	cfg.alloc_id = "alloc1";
+	cfg.alloc_id = fx.alloc_id;
 	cfg.alloc_name = "job.group[0]";
 	cfg.alloc_dir = fx.alloc_dir;
 	cfg.task_dir = fx.task_dir;
@@ -306,7 +311,7 @@ Test(raw_exec, descriptor_describes_the_driver)
 		if (strcmp(f->name, "command") == 0)
 			command_required = f->required && f->type == DROVER_FIELD_STRING;
 	}
-	cr_assert_eq(fields, 3);
+	cr_assert_eq(fields, 7);
 	cr_assert(command_required);
 }
 
@@ -342,7 +347,7 @@ Test(raw_exec, fingerprint_follows_the_enabled_option)
 	caps.struct_size = sizeof(caps);
 	cr_assert_eq(fx.drv->capabilities(on, &caps), 0);
 	cr_assert_eq(caps.send_signals, 1);
-	cr_assert_eq(caps.exec, 0);
+	cr_assert_eq(caps.exec, 1);
 	cr_assert_eq(caps.fs_isolation, DROVER_FS_ISOLATION_NONE);
 	cr_assert_eq(caps.network_modes, DROVER_NET_MODE_HOST);
 	fx.drv->fini(off);
