@@ -165,6 +165,51 @@ static int check_dir(const char *field, const char *path, drover_err *err)
 	return 0;
 }
 
+/* Members beyond the caller's struct_size are absent: a plugin of ABI 1.0
+ * never set them. */
+static const char *spawn_cgroup(const drover_spawn_request *req)
+{
+	if (req->struct_size < offsetof(drover_spawn_request, cgroup) + sizeof(req->cgroup))
+		return NULL;
+	return req->cgroup;
+}
+
+static int spawn_oom_score_adj(const drover_spawn_request *req)
+{
+	if (req->struct_size <
+	    offsetof(drover_spawn_request, oom_score_adj) + sizeof(req->oom_score_adj))
+		return 0;
+	return req->oom_score_adj;
+}
+
+/* Every element of the ":"-list is an existing absolute directory. */
+static int check_cgroups(const char *list, drover_err *err)
+{
+	char dir[DROVER_PATH_MAX];
+	const char *p = list;
+	int r;
+
+	if (!list)
+		return 0;
+	if (!list[0])
+		return drover_err_set(err, -EINVAL, "spawn request: cgroup is empty: give NULL for none");
+	while (p) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == 0 || len >= sizeof(dir))
+			return drover_err_set(err, -EINVAL,
+			                      "spawn request: cgroup \"%.200s\" holds an empty or too long "
+			                      "directory",
+			                      list);
+		memcpy(dir, p, len);
+		dir[len] = '\0';
+		if ((r = check_dir("cgroup", dir, err)) < 0)
+			return r;
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
 static int spawn_validate(const drover_spawn_request *req, drover_err *err)
 {
 	int r;
@@ -199,12 +244,12 @@ static int spawn_validate(const drover_spawn_request *req, drover_err *err)
 	if (req->uid < -1 || req->gid < -1)
 		return drover_err_set(err, -EINVAL, "spawn request: uid %d / gid %d must be -1 or an id",
 		                      req->uid, req->gid);
-	if (req->struct_size >= offsetof(drover_spawn_request, cgroup) + sizeof(req->cgroup) &&
-	    req->cgroup)
+	if ((r = check_cgroups(spawn_cgroup(req), err)) < 0)
+		return r;
+	if (spawn_oom_score_adj(req) < 0 || spawn_oom_score_adj(req) > 1000)
 		return drover_err_set(err, -EINVAL,
-		                      "spawn request: cgroup \"%s\" is given but cgroup placement is "
-		                      "reserved for a later version: leave it NULL",
-		                      req->cgroup);
+		                      "spawn request: oom_score_adj %d is out of range (0 to 1000)",
+		                      spawn_oom_score_adj(req));
 	return 0;
 }
 
@@ -212,7 +257,7 @@ static int spawn_validate(const drover_spawn_request *req, drover_err *err)
  * exec only async-signal-safe calls are allowed in a threaded host. */
 typedef struct shim_cmd {
 	char **argv;
-	char numbers[4][32];
+	char numbers[5][32];
 } shim_cmd;
 
 static void shim_cmd_free(shim_cmd *c)
@@ -234,6 +279,7 @@ static int shim_cmd_build(shim_cmd *c, const char *shim, const drover_spawn_requ
 	snprintf(c->numbers[1], sizeof(c->numbers[1]), "%llu", req->log_max_file_size);
 	snprintf(c->numbers[2], sizeof(c->numbers[2]), "%d", req->uid);
 	snprintf(c->numbers[3], sizeof(c->numbers[3]), "%d", req->gid);
+	snprintf(c->numbers[4], sizeof(c->numbers[4]), "%d", spawn_oom_score_adj(req));
 	c->argv[i++] = (char *)shim;
 	c->argv[i++] = (char *)"--state-dir";
 	c->argv[i++] = (char *)req->state_dir;
@@ -256,6 +302,14 @@ static int shim_cmd_build(shim_cmd *c, const char *shim, const drover_spawn_requ
 	if (req->gid >= 0) {
 		c->argv[i++] = (char *)"--gid";
 		c->argv[i++] = c->numbers[3];
+	}
+	if (spawn_cgroup(req)) {
+		c->argv[i++] = (char *)"--cgroup";
+		c->argv[i++] = (char *)spawn_cgroup(req);
+	}
+	if (spawn_oom_score_adj(req) != 0) {
+		c->argv[i++] = (char *)"--oom-score-adj";
+		c->argv[i++] = c->numbers[4];
 	}
 	c->argv[i++] = (char *)"--";
 	for (k = 0; k < nargs; k++)

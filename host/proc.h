@@ -3,8 +3,9 @@
  * Protocol between host and shim (the shim side is host/shim/):
  *   Command line: drover-shim --state-dir DIR --log-dir DIR --log-name NAME
  *   --log-max-files N --log-max-size BYTES [--work-dir DIR] [--uid N] [--gid N]
- *   -- ARGV... The shim's own environment is the task's, passed on unchanged;
- *   argv[0] without a slash is looked up in its PATH.
+ *   [--cgroup DIR[:DIR...]] [--oom-score-adj N] -- ARGV... The shim's own
+ *   environment is the task's, passed on unchanged; argv[0] without a slash
+ *   is looked up in its PATH.
  *
  *   Detaching: the host forks; that child forks again and exits at once (the
  *   host reaps it), so the shim is never the host's child. The grandchild
@@ -17,7 +18,10 @@
  *   The shim becomes a child subreaper, ignores SIGHUP/SIGINT/SIGPIPE/SIGTERM,
  *   removes a stale <state_dir>/exit-status, opens the log files, forks the
  *   task as the leader of a new process group (stdin /dev/null, stdout/stderr
- *   pipes to the shim, no other fd) and writes to fd 3 one line, then closes it:
+ *   pipes to the shim, no other fd). Before it execs, the task child writes
+ *   --oom-score-adj to /proc/self/oom_score_adj and its pid into the
+ *   cgroup.procs of every --cgroup directory, then drops to --gid/--uid.
+ *   The shim writes to fd 3 one line, then closes it:
  *     "ok <task_pid> <task_starttime> <shim_pid> <shim_starttime>
 "  (starttime:
  *       /proc/<pid>/stat field 22), sent once the task's exec succeeded; or
@@ -29,8 +33,10 @@
  *   The host waits at most 10 s for the line.
  *
  *   When the task exits the shim drains the pipes, SIGKILLs what is left of the
- *   task's process group and every other child of its own (orphans reparented
- *   to it), reaps them all, writes <state_dir>/exit-status atomically (write to
+ *   task's process group, every other child of its own (orphans reparented
+ *   to it) and every member of the --cgroup directories, reaps them all, sets
+ *   oom_killed=1 when the oom_kill count of their memory.events (v2) or
+ *   memory.oom_control (v1) grew while the task ran, writes <state_dir>/exit-status atomically (write to
  *   a temporary file, fsync, rename, fsync the directory) as
  *   "exit_code=N\nsignal=N\noom_killed=N\nexited_at_ms=N\n" and exits 0. A task
  *   killed by signal S has signal=S and exit_code=128+S, as Nomad reports it.

@@ -20,6 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,11 +44,14 @@ typedef struct shim_opts {
 	unsigned long long max_size;
 	int uid;
 	int gid;
+	const char *cgroups;      /* "dir:dir:...", joined by the task before exec */
+	int oom_score_adj;        /* written before exec unless 0 */
 	char **argv;
 } shim_opts;
 
 /* What the task child sends back over its CLOEXEC pipe when it cannot exec. */
-enum task_stage { STAGE_STDIO = 1, STAGE_CREDENTIALS, STAGE_CHDIR, STAGE_EXEC };
+enum task_stage { STAGE_STDIO = 1, STAGE_CREDENTIALS, STAGE_CHDIR, STAGE_EXEC, STAGE_CGROUP,
+                  STAGE_OOM_SCORE };
 struct task_failure {
 	int stage;
 	int err;
@@ -98,7 +102,8 @@ static void __attribute__((noreturn)) usage(const char *what)
 {
 	fail(EINVAL,
 	     "drover-shim: %s; usage: drover-shim --state-dir DIR --log-dir DIR --log-name NAME "
-	     "--log-max-files N --log-max-size BYTES [--work-dir DIR] [--uid N --gid N] -- ARGV...",
+	     "--log-max-files N --log-max-size BYTES [--work-dir DIR] [--uid N --gid N] "
+	     "[--cgroup DIR[:DIR...]] [--oom-score-adj N] -- ARGV...",
 	     what);
 }
 
@@ -115,6 +120,8 @@ static unsigned long long parse_number(const char *opt, const char *s, unsigned 
 		fail(EINVAL, "drover-shim: %s \"%s\" is not a number up to %llu", opt, s, max);
 	return v;
 }
+
+static int valid_cgroup_list(const char *list);
 
 static void parse_args(int argc, char **argv, shim_opts *o)
 {
@@ -150,6 +157,10 @@ static void parse_args(int argc, char **argv, shim_opts *o)
 			o->uid = (int)parse_number(opt, val, INT_MAX);
 		else if (strcmp(opt, "--gid") == 0)
 			o->gid = (int)parse_number(opt, val, INT_MAX);
+		else if (strcmp(opt, "--cgroup") == 0)
+			o->cgroups = val;
+		else if (strcmp(opt, "--oom-score-adj") == 0)
+			o->oom_score_adj = (int)parse_number(opt, val, 1000);
 		else
 			fail(EINVAL, "drover-shim: unknown option \"%s\"", opt);
 	}
@@ -165,6 +176,42 @@ static void parse_args(int argc, char **argv, shim_opts *o)
 		usage("--log-max-files must be at least 1");
 	if (o->max_size < 1)
 		usage("--log-max-size must be at least 1");
+	if (o->cgroups && !valid_cgroup_list(o->cgroups))
+		usage("--cgroup must be absolute directories separated by \":\"");
+}
+
+static int valid_cgroup_list(const char *list)
+{
+	const char *p;
+
+	if (list[0] != '/')
+		return 0;
+	for (p = list; (p = strchr(p, ':')) != NULL; p++)
+		if (p[1] != '/')
+			return 0;
+	return 1;
+}
+
+/* Each directory of a --cgroup list in turn: the number of directories, with
+ * `fn` called on each (a copy, NUL-ended). */
+static int for_each_cgroup(const char *list, void (*fn)(const char *dir, void *arg), void *arg)
+{
+	char dir[PATH_MAX];
+	const char *p = list;
+	int n = 0;
+
+	while (p && *p) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len > 0 && len < sizeof(dir)) {
+			memcpy(dir, p, len);
+			dir[len] = '\0';
+			fn(dir, arg);
+			n++;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return n;
 }
 
 /* /proc/<pid>/stat field 22, 0 when unreadable. */
@@ -197,6 +244,59 @@ static unsigned long long start_time_of(pid_t pid)
 	return v;
 }
 
+/* Async-signal-safe (the task child of a shim that never starts threads is
+ * safe anyway): writes `value` in decimal to `path`. */
+static int write_number(const char *path, long value)
+{
+	char num[24];
+	int n = 0, neg = value < 0, fd, i;
+	unsigned long v = neg ? (unsigned long)-value : (unsigned long)value;
+	char tmp[24];
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	i = 0;
+	if (neg)
+		num[i++] = '-';
+	while (n > 0)
+		num[i++] = tmp[--n];
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (write(fd, num, (size_t)i) != (ssize_t)i) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return close(fd);
+}
+
+/* Writes our pid into <dir>/cgroup.procs for every dir of the list; errno of
+ * the first failure. */
+static int join_cgroups(const char *list)
+{
+	char path[PATH_MAX + 16];
+	const char *p = list;
+
+	while (p && *p) {
+		const char *end = strchr(p, ':');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len + sizeof("/cgroup.procs") > sizeof(path)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(path, p, len);
+		memcpy(path + len, "/cgroup.procs", sizeof("/cgroup.procs"));
+		if (write_number(path, (long)getpid()) < 0)
+			return -1;
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
 static void __attribute__((noreturn))
 run_task(const shim_opts *o, int devnull, int out_w, int err_w, int fail_w)
 {
@@ -219,6 +319,16 @@ run_task(const shim_opts *o, int devnull, int out_w, int err_w, int fail_w)
 		goto failed;
 	}
 	fail_w = 3;
+	/* Before the first instruction of the task, and while we still have the
+	 * privileges to (a lower-privileged user cannot move itself). */
+	if (o->oom_score_adj != 0 && write_number("/proc/self/oom_score_adj", o->oom_score_adj) < 0) {
+		f.stage = STAGE_OOM_SCORE;
+		goto failed;
+	}
+	if (o->cgroups && join_cgroups(o->cgroups) < 0) {
+		f.stage = STAGE_CGROUP;
+		goto failed;
+	}
 	if (o->gid >= 0) {
 		gid_t g = (gid_t)o->gid;
 		if (setgroups(1, &g) < 0 || setgid(g) < 0) {
@@ -255,6 +365,12 @@ static void __attribute__((noreturn)) report_task_failure(const shim_opts *o, co
 	case STAGE_CREDENTIALS:
 		fail(f->err, "cannot switch to uid %d, gid %d to run \"%s\": %s", o->uid, o->gid,
 		     o->argv[0], strerror(f->err));
+	case STAGE_CGROUP:
+		fail(f->err, "cannot place \"%s\" in its cgroups \"%s\": %s", o->argv[0], o->cgroups,
+		     strerror(f->err));
+	case STAGE_OOM_SCORE:
+		fail(f->err, "cannot set the oom_score_adj of \"%s\" to %d: %s", o->argv[0],
+		     o->oom_score_adj, strerror(f->err));
 	default:
 		fail(f->err, "cannot set up the standard streams of \"%s\": %s", o->argv[0],
 		     strerror(f->err));
@@ -296,6 +412,69 @@ static void drain(int *fd, shim_log *log)
 	}
 }
 
+static int is_cgroupfs(const char *dir)
+{
+	struct statfs sf;
+	return statfs(dir, &sf) == 0 && ((unsigned long)sf.f_type == 0x27e0ebUL /* v1 */ ||
+	                                 (unsigned long)sf.f_type == 0x63677270UL /* v2 */);
+}
+
+/* "key N" of a flat keyed cgroup file, 0 when absent. */
+static unsigned long long read_keyed(const char *dir, const char *file, const char *key)
+{
+	char path[PATH_MAX + 32], name[64];
+	unsigned long long v, found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fscanf(f, "%63s %llu", name, &v) == 2)
+		if (strcmp(name, key) == 0)
+			found = v;
+	fclose(f);
+	return found;
+}
+
+/* The kernel's count of OOM kills in a memory cgroup: memory.events (v2) or
+ * memory.oom_control (v1, kernel 4.13 and later). */
+static void add_oom_kills(const char *dir, void *arg)
+{
+	unsigned long long *sum = arg;
+	*sum += read_keyed(dir, "memory.events", "oom_kill") +
+	        read_keyed(dir, "memory.oom_control", "oom_kill");
+}
+
+static unsigned long long oom_kills(const char *list)
+{
+	unsigned long long sum = 0;
+	for_each_cgroup(list, add_oom_kills, &sum);
+	return sum;
+}
+
+/* Processes that left the task's process group and were never our children
+ * (or a task of an earlier run) are still in its cgroups. A directory that is
+ * not cgroupfs holds no membership: its pids are not to be trusted. */
+static void kill_cgroup_members(const char *dir, void *arg)
+{
+	char path[PATH_MAX + 32];
+	FILE *f;
+	int pid;
+
+	(void)arg;
+	if (!is_cgroupfs(dir))
+		return;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fscanf(f, "%d", &pid) == 1)
+		if (pid > 0 && pid != (int)getpid())
+			kill(pid, SIGKILL);
+	fclose(f);
+}
+
 static void kill_children(void)
 {
 	char path[64];
@@ -316,14 +495,17 @@ static void kill_children(void)
  * us, daemons that left the group) and reaps them all. A killed process's
  * children are reparented to us before it can be reaped, so listing again
  * after each reap finds them. */
-static void kill_everything(pid_t task_pid)
+static void kill_everything(pid_t task_pid, const char *cgroups)
 {
 	for (;;) {
 		kill(-task_pid, SIGKILL);
 		kill_children();
+		for_each_cgroup(cgroups, kill_cgroup_members, NULL);
 		if (waitpid(-1, NULL, 0) < 0 && errno != EINTR)
-			return; /* ECHILD: nothing left */
+			break; /* ECHILD: nothing left */
 	}
+	/* Members that were never our children are not reaped by us. */
+	for_each_cgroup(cgroups, kill_cgroup_members, NULL);
 }
 
 static long long now_ms(void)
@@ -333,7 +515,8 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int write_exit_status(const char *state_dir, int status, long long exited_at_ms)
+static int write_exit_status(const char *state_dir, int status, int oom_killed,
+                             long long exited_at_ms)
 {
 	char tmp[PATH_MAX], final[PATH_MAX];
 	int code = 0, sig = 0, fd, dfd, r = 0;
@@ -349,8 +532,8 @@ static int write_exit_status(const char *state_dir, int status, long long exited
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	if (dprintf(fd, "exit_code=%d\nsignal=%d\noom_killed=%d\nexited_at_ms=%lld\n", code, sig, 0,
-	            exited_at_ms) < 0 ||
+	if (dprintf(fd, "exit_code=%d\nsignal=%d\noom_killed=%d\nexited_at_ms=%lld\n", code, sig,
+	            oom_killed, exited_at_ms) < 0 ||
 	    fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
@@ -392,6 +575,7 @@ int main(int argc, char **argv)
 	sigset_t chld;
 	char msg[512], path[PATH_MAX];
 	int out_p[2], err_p[2], fail_p[2], devnull, sfd, status = 0, done = 0, r;
+	unsigned long long oom_before = 0;
 	long long exited_at = 0;
 	pid_t pid;
 	ssize_t n;
@@ -439,6 +623,8 @@ int main(int argc, char **argv)
 	if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0 || pipe2(fail_p, O_CLOEXEC) < 0)
 		fail(errno, "cannot create the task's pipes: %s", strerror(errno));
 
+	/* A reused cgroup may have counted OOM kills of an earlier run. */
+	oom_before = oom_kills(o.cgroups);
 	pid = fork();
 	if (pid < 0)
 		fail(errno, "cannot fork the task \"%s\": %s", o.argv[0], strerror(errno));
@@ -501,14 +687,14 @@ int main(int argc, char **argv)
 
 	drain(&pfd[1].fd, &out_log);
 	drain(&pfd[2].fd, &err_log);
-	kill_everything(pid);
+	kill_everything(pid, o.cgroups);
 	/* What the killed processes wrote last; every writer is gone now. */
 	drain(&pfd[1].fd, &out_log);
 	drain(&pfd[2].fd, &err_log);
 	shim_log_close(&out_log);
 	shim_log_close(&err_log);
 
-	r = write_exit_status(o.state_dir, status, exited_at);
+	r = write_exit_status(o.state_dir, status, oom_kills(o.cgroups) > oom_before, exited_at);
 	if (r < 0) {
 		dprintf(2, "drover-shim: cannot record the exit status in \"%s\": %s\n", path,
 		        strerror(-r));

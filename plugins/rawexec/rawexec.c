@@ -6,6 +6,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -13,21 +14,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <drover/driver.h>
 
+#include "rawexec_cgroup.h"
+#include "rawexec_env.h"
+#include "rawexec_exec.h"
 #include "rawexec_handle.h"
+#include "rawexec_ids.h"
 #include "rawexec_stats.h"
 
 #define RAWEXEC_ENABLE_ADVICE \
 	"set \"plugin\": {\"raw_exec\": {\"config\": {\"enabled\": true}}} in the agent config"
 #define DEFAULT_LOG_MAX_FILES 10u
 #define DEFAULT_LOG_MAX_FILE_SIZE_MB 10ull
+/* How long stop and destroy wait for a killed cgroup to empty. */
+#define CGROUP_KILL_TIMEOUT_MS 10000
 
 static const drover_field rawexec_plugin_schema[] = {
 	{ "enabled", DROVER_FIELD_BOOL, 0, "false",
 	  "run raw_exec tasks; off by default because they run unisolated on the host", NULL },
+	{ "no_cgroups", DROVER_FIELD_BOOL, 0, "false",
+	  "do not put tasks in cgroups even when running as root (no limits, no tree kill)",
+	  NULL },
+	{ "denied_host_uids", DROVER_FIELD_STRING, 0, "\"\"",
+	  "host uids tasks may not run as: ids and ranges, \"0,10-20\"", NULL },
+	{ "denied_host_gids", DROVER_FIELD_STRING, 0, "\"\"",
+	  "host gids tasks may not run with (primary or supplementary): \"0,10-20\"", NULL },
+	{ "denied_envvars", DROVER_FIELD_STRING_LIST, 0, "[]",
+	  "environment variables removed from every task's environment; \"*\" globs", NULL },
 	DROVER_FIELD_END
 };
 
@@ -38,12 +55,26 @@ static const drover_field rawexec_task_schema[] = {
 	{ "work_dir", DROVER_FIELD_STRING, 0, NULL,
 	  "directory the command runs in; a relative path is relative to the task directory",
 	  NULL },
+	{ "denied_envvars", DROVER_FIELD_STRING_LIST, 0, "[]",
+	  "environment variables removed from the task's environment; \"*\" globs", NULL },
+	{ "oom_score_adj", DROVER_FIELD_INT, 0, "0",
+	  "the task's /proc/<pid>/oom_score_adj, 0 to 1000: higher is killed first on OOM", NULL },
+	{ "cgroup_v1_override", DROVER_FIELD_STRING_MAP, 0, NULL,
+	  "cgroup v1: controller -> existing cgroup path the task joins instead of its own", NULL },
+	{ "cgroup_v2_override", DROVER_FIELD_STRING, 0, NULL,
+	  "cgroup v2: existing cgroup path the task joins instead of its own", NULL },
 	DROVER_FIELD_END
 };
 
 struct drover_task {
 	drover_proc proc;
 	char *name;
+	/* For exec, also after recover: what the task runs with. */
+	char **env;
+	char *dir;
+	int uid, gid;
+	rawexec_cgroup cg;
+	char *cgroups;            /* cg as the ":"-list the task joined */
 	int exited;               /* `result` is final */
 	drover_exit_result result;
 	struct drover_task *prev, *next; /* in ctx->tasks, freed by fini */
@@ -52,6 +83,10 @@ struct drover_task {
 typedef struct rawexec_ctx {
 	const drover_host *host;
 	int enabled;
+	int no_cgroups;
+	rawexec_ids denied_uids, denied_gids;
+	char *denied_uids_text, *denied_gids_text;
+	char **denied_env;        /* NULL-ended patterns */
 	pthread_mutex_t lock; /* protects `tasks` */
 	struct drover_task *tasks;
 } rawexec_ctx;
@@ -93,7 +128,22 @@ static int rawexec_init(const drover_host *host, void **ctx, drover_err *err)
 static void task_free(struct drover_task *t)
 {
 	free(t->name);
+	rawexec_env_free(t->env);
+	free(t->dir);
+	rawexec_cgroup_free(&t->cg);
+	free(t->cgroups);
 	free(t);
+}
+
+static void config_free(rawexec_ctx *c)
+{
+	rawexec_ids_free(&c->denied_uids);
+	rawexec_ids_free(&c->denied_gids);
+	free(c->denied_uids_text);
+	free(c->denied_gids_text);
+	rawexec_env_free(c->denied_env);
+	c->denied_uids_text = c->denied_gids_text = NULL;
+	c->denied_env = NULL;
 }
 
 static void rawexec_fini(void *ctx)
@@ -106,17 +156,68 @@ static void rawexec_fini(void *ctx)
 		c->tasks = t->next;
 		task_free(t);
 	}
+	config_free(c);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
+}
+
+/* A NULL-ended strdup()ed copy of a string list `field` of `obj` (absent:
+ * an empty list); `what` says where it is for messages. */
+static int string_list(const drover_value *obj, const char *field, const char *what,
+                       char ***out, drover_err *err)
+{
+	const drover_value *v = drover_value_get(obj, field);
+	size_t n = 0, i;
+	char **list;
+
+	if (v && v->type != DROVER_VALUE_ARRAY && v->type != DROVER_VALUE_NULL)
+		return drover_err_set(err, -EINVAL, "%s \"%s\" must be a list of strings", what,
+		                      field);
+	if (v && v->type == DROVER_VALUE_ARRAY)
+		n = v->u.array.count;
+	list = calloc(n + 1, sizeof(*list));
+	if (!list)
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		const drover_value *e = &v->u.array.items[i];
+		if (e->type != DROVER_VALUE_STRING || !e->u.string.ptr[0]) {
+			rawexec_env_free(list);
+			return drover_err_set(err, -EINVAL, "%s \"%s\"[%zu] must be a non-empty string",
+			                      what, field, i);
+		}
+		if (!(list[i] = strdup(e->u.string.ptr))) {
+			rawexec_env_free(list);
+			return drover_err_set(err, -ENOMEM, "out of memory");
+		}
+	}
+	*out = list;
+	return 0;
 }
 
 static int rawexec_set_config(void *ctx, const drover_value *config, drover_err *err)
 {
 	rawexec_ctx *c = ctx;
+	const char *uids = drover_value_get_string(config, "denied_host_uids", "");
+	const char *gids = drover_value_get_string(config, "denied_host_gids", "");
+	int r;
 
-	(void)err;
+	config_free(c);
 	c->enabled = drover_value_get_bool(config, "enabled", 0);
+	c->no_cgroups = drover_value_get_bool(config, "no_cgroups", 0);
+	if ((r = rawexec_ids_parse("denied_host_uids", uids, &c->denied_uids, err)) < 0 ||
+	    (r = rawexec_ids_parse("denied_host_gids", gids, &c->denied_gids, err)) < 0 ||
+	    (r = string_list(config, "denied_envvars", "plugin option", &c->denied_env, err)) < 0)
+		goto fail;
+	c->denied_uids_text = strdup(uids);
+	c->denied_gids_text = strdup(gids);
+	if (!c->denied_uids_text || !c->denied_gids_text) {
+		r = drover_err_set(err, -ENOMEM, "raw_exec: out of memory");
+		goto fail;
+	}
 	return 0;
+fail:
+	config_free(c);
+	return r;
 }
 
 static int rawexec_capabilities(void *ctx, drover_capabilities *out)
@@ -125,7 +226,7 @@ static int rawexec_capabilities(void *ctx, drover_capabilities *out)
 	if (out->struct_size < sizeof(*out))
 		return -EINVAL;
 	out->send_signals = 1;
-	out->exec = 0;
+	out->exec = 1;
 	out->fs_isolation = DROVER_FS_ISOLATION_NONE;
 	out->network_modes = DROVER_NET_MODE_HOST;
 	return 0;
@@ -171,7 +272,7 @@ static void task_untrack(rawexec_ctx *c, struct drover_task *t)
 	pthread_mutex_unlock(&c->lock);
 }
 
-static struct drover_task *task_new(const drover_task_config *cfg, const drover_proc *proc)
+static struct drover_task *task_new(const drover_task_config *cfg)
 {
 	struct drover_task *t = calloc(1, sizeof(*t));
 
@@ -182,7 +283,7 @@ static struct drover_task *task_new(const drover_task_config *cfg, const drover_
 		free(t);
 		return NULL;
 	}
-	t->proc = *proc;
+	t->uid = t->gid = -1;
 	return t;
 }
 
@@ -191,27 +292,145 @@ static const char *task_label(const drover_task_config *cfg)
 	return cfg->task_name ? cfg->task_name : (cfg->id ? cfg->id : "?");
 }
 
-static int resolve_user(const drover_task_config *cfg, int *uid, int *gid, drover_err *err)
+/* The task's uid and gid (-1 when User is unset: the agent's own), and
+ * refuses them when denied_host_uids / denied_host_gids name them. As in
+ * Nomad, an unset User means the task runs as the agent's user, and that is
+ * what is checked then. */
+static int resolve_user(rawexec_ctx *c, const drover_task_config *cfg, int *uid, int *gid,
+                        drover_err *err)
 {
 	struct passwd pw, *found = NULL;
 	char buf[4096];
-	int r;
+	gid_t groups[256];
+	int ngroups = (int)(sizeof(groups) / sizeof(groups[0]));
+	const char *who = cfg->user && cfg->user[0] ? cfg->user : NULL;
+	char agent[64];
+	unsigned long check_uid;
+	int r, i;
 
 	*uid = -1;
 	*gid = -1;
-	if (!cfg->user || !cfg->user[0])
+	if (who) {
+		r = getpwnam_r(who, &pw, buf, sizeof(buf), &found);
+		if (r != 0)
+			return drover_err_set(err, -r, "task \"%s\": cannot look up user \"%s\": %s",
+			                      task_label(cfg), who, strerror(r));
+		if (!found)
+			return drover_err_set(err, -ENOENT,
+			                      "task \"%s\": user \"%s\" does not exist on this host: "
+			                      "create it or change the task's User",
+			                      task_label(cfg), who);
+		*uid = (int)pw.pw_uid;
+		*gid = (int)pw.pw_gid;
+		check_uid = pw.pw_uid;
+		if (c->denied_gids.n && getgrouplist(who, pw.pw_gid, groups, &ngroups) < 0) {
+			groups[0] = pw.pw_gid; /* more than 256 groups: check the primary one */
+			ngroups = 1;
+		}
+	} else {
+		snprintf(agent, sizeof(agent), "uid %lu (the agent's user, User is unset)",
+		         (unsigned long)geteuid());
+		who = agent;
+		check_uid = geteuid();
+		groups[0] = getegid();
+		r = getgroups(ngroups - 1, groups + 1);
+		ngroups = r < 0 ? 1 : r + 1;
+	}
+	if (rawexec_ids_contains(&c->denied_uids, check_uid))
+		return drover_err_set(err, -EPERM,
+		                      "task \"%s\": running as user \"%s\" (uid %lu) is denied by the "
+		                      "raw_exec plugin option \"denied_host_uids\" (\"%s\")",
+		                      task_label(cfg), who, check_uid,
+		                      c->denied_uids_text ? c->denied_uids_text : "");
+	for (i = 0; c->denied_gids.n && i < ngroups; i++)
+		if (rawexec_ids_contains(&c->denied_gids, (unsigned long)groups[i]))
+			return drover_err_set(err, -EPERM,
+			                      "task \"%s\": running as user \"%s\" with gid %lu is denied "
+			                      "by the raw_exec plugin option \"denied_host_gids\" (\"%s\")",
+			                      task_label(cfg), who, (unsigned long)groups[i],
+			                      c->denied_gids_text ? c->denied_gids_text : "");
+	return 0;
+}
+
+/* The task's working directory: work_dir (relative to the task directory) or
+ * NULL for the task directory itself. */
+static int resolve_work_dir(const drover_task_config *cfg, char *out, size_t len,
+                            const char **dir, drover_err *err)
+{
+	const char *work_dir = drover_value_get_string(cfg->config, "work_dir", NULL);
+
+	*dir = NULL;
+	if (!work_dir || !work_dir[0])
 		return 0;
-	r = getpwnam_r(cfg->user, &pw, buf, sizeof(buf), &found);
-	if (r != 0)
-		return drover_err_set(err, -r, "task \"%s\": cannot look up user \"%s\": %s",
-		                      task_label(cfg), cfg->user, strerror(r));
-	if (!found)
-		return drover_err_set(err, -ENOENT,
-		                      "task \"%s\": user \"%s\" does not exist on this host: create it "
-		                      "or change the task's User",
-		                      task_label(cfg), cfg->user);
-	*uid = (int)pw.pw_uid;
-	*gid = (int)pw.pw_gid;
+	if (work_dir[0] == '/') {
+		*dir = work_dir;
+		return 0;
+	}
+	if ((size_t)snprintf(out, len, "%s/%s", cfg->task_dir, work_dir) >= len)
+		return drover_err_set(err, -ENAMETOOLONG,
+		                      "task \"%s\": config \"work_dir\" \"%s\" is too long",
+		                      task_label(cfg), work_dir);
+	*dir = out;
+	return 0;
+}
+
+/* Whether tasks get a cgroup: as Nomad, when running as root, unless
+ * no_cgroups; an imitation cgroupfs (tests) works for anyone. */
+static int cgroups_wanted(const rawexec_ctx *c)
+{
+	const char *root = getenv(RAWEXEC_CGROUP_ROOT_ENV);
+	return !c->no_cgroups && (geteuid() == 0 || (root && root[0]));
+}
+
+/* Everything about the task that start needs and that recover must know again
+ * for exec, stats, stop and destroy: user, environment, directory, cgroup. */
+static int task_prepare(rawexec_ctx *c, const drover_task_config *cfg, struct drover_task *t,
+                        drover_err *err)
+{
+	char **task_deny = NULL;
+	char work_path[DROVER_PATH_MAX];
+	const char *dir;
+	int r;
+
+	if ((r = resolve_user(c, cfg, &t->uid, &t->gid, err)) < 0)
+		return r;
+	if ((r = resolve_work_dir(cfg, work_path, sizeof(work_path), &dir, err)) < 0)
+		return r;
+	t->dir = strdup(dir ? dir : cfg->task_dir);
+	if (!t->dir)
+		return drover_err_set(err, -ENOMEM, "task \"%s\": out of memory", task_label(cfg));
+	if ((r = string_list(cfg->config, "denied_envvars", "config", &task_deny, err)) < 0) {
+		char inner[DROVER_ERR_MESSAGE_MAX];
+		memcpy(inner, err ? err->message : "", err ? sizeof(inner) : 1);
+		inner[sizeof(inner) - 1] = '\0';
+		return drover_err_set(err, r, "task \"%s\": %s", task_label(cfg), inner);
+	}
+	t->env = rawexec_env_filter(cfg->env, (const char *const *)c->denied_env,
+	                            (const char *const *)task_deny);
+	rawexec_env_free(task_deny);
+	if (!t->env)
+		return drover_err_set(err, -ENOMEM, "task \"%s\": out of memory", task_label(cfg));
+	if (cgroups_wanted(c)) {
+		const drover_value *v1 = drover_value_get(cfg->config, "cgroup_v1_override");
+		const char *v2 = drover_value_get_string(cfg->config, "cgroup_v2_override", NULL);
+		char inner[DROVER_ERR_MESSAGE_MAX];
+
+		if (v1 && v1->type != DROVER_VALUE_OBJECT && v1->type != DROVER_VALUE_NULL)
+			return drover_err_set(err, -EINVAL,
+			                      "task \"%s\": config \"cgroup_v1_override\" must be a map "
+			                      "of controller names to paths",
+			                      task_label(cfg));
+		r = rawexec_cgroup_plan(&t->cg, cfg->alloc_id, cfg->task_name, v1, v2, err);
+		if (r == 0)
+			t->cgroups = rawexec_cgroup_join_list(&t->cg, &r);
+		if (r == -ENOMEM)
+			return drover_err_set(err, r, "task \"%s\": out of memory", task_label(cfg));
+		if (r < 0) {
+			memcpy(inner, err ? err->message : "", err ? sizeof(inner) : 1);
+			inner[sizeof(inner) - 1] = '\0';
+			return drover_err_set(err, r, "task \"%s\": %s", task_label(cfg), inner);
+		}
+	}
 	return 0;
 }
 
@@ -250,20 +469,30 @@ static int build_argv(const drover_task_config *cfg, const char ***argv_out, dro
 	return 0;
 }
 
+/* Prefixes err's message (set by a callee) with the task's name. */
+static int err_in_task(drover_err *err, int r, const drover_task_config *cfg)
+{
+	char inner[DROVER_ERR_MESSAGE_MAX];
+
+	if (!err)
+		return r;
+	memcpy(inner, err->message, sizeof(inner));
+	inner[sizeof(inner) - 1] = '\0';
+	return drover_err_set(err, r, "task \"%s\": %s", cfg ? task_label(cfg) : "?", inner);
+}
+
 static int rawexec_start(void *ctx, const drover_task_config *cfg, drover_task **task,
                          drover_handle *handle, drover_err *err)
 {
 	rawexec_ctx *c = ctx;
-	static const char *const no_env[] = { NULL };
 	drover_spawn_request req;
 	drover_proc proc;
 	struct drover_task *t;
 	const char **argv = NULL;
-	const char *work_dir;
-	char work_path[DROVER_PATH_MAX];
+	long long oom;
 	void *blob = NULL;
 	size_t blob_len = 0;
-	int uid, gid, r;
+	int r;
 
 	if (!c->enabled)
 		return drover_err_set(err, -EPERM, "task \"%s\": the raw_exec driver is disabled: %s",
@@ -276,28 +505,32 @@ static int rawexec_start(void *ctx, const drover_task_config *cfg, drover_task *
 		return drover_err_set(err, -EINVAL, "task \"%s\": the task and log directories are not "
 		                      "set",
 		                      task_label(cfg));
-	if ((r = resolve_user(cfg, &uid, &gid, err)) < 0)
-		return r;
-
-	work_dir = drover_value_get_string(cfg->config, "work_dir", NULL);
-	if (work_dir && work_dir[0] && work_dir[0] != '/') {
-		if ((size_t)snprintf(work_path, sizeof(work_path), "%s/%s", cfg->task_dir, work_dir) >=
-		    sizeof(work_path))
-			return drover_err_set(err, -ENAMETOOLONG,
-			                      "task \"%s\": config \"work_dir\" \"%s\" is too long",
-			                      task_label(cfg), work_dir);
-		work_dir = work_path;
-	} else if (work_dir && !work_dir[0]) {
-		work_dir = NULL;
-	}
+	oom = drover_value_get_int(cfg->config, "oom_score_adj", 0);
+	if (oom < 0 || oom > 1000)
+		return drover_err_set(err, -EINVAL,
+		                      "task \"%s\": config \"oom_score_adj\" %lld is out of range: give "
+		                      "0 to 1000 (negative values are refused, as in Nomad)",
+		                      task_label(cfg), oom);
 	if ((r = build_argv(cfg, &argv, err)) < 0)
 		return r;
+	t = task_new(cfg);
+	if (!t) {
+		free(argv);
+		return drover_err_set(err, -ENOMEM, "task \"%s\": out of memory", task_label(cfg));
+	}
+	if ((r = task_prepare(c, cfg, t, err)) < 0)
+		goto fail;
+	r = rawexec_cgroup_create(&t->cg, cfg->cpu_mhz, cfg->memory_mb, cfg->memory_max_mb, err);
+	if (r < 0) {
+		r = err_in_task(err, r, cfg);
+		goto fail;
+	}
 
 	memset(&req, 0, sizeof(req));
 	req.struct_size = sizeof(req);
 	req.argv = argv;
-	req.env = cfg->env ? cfg->env : no_env;
-	req.work_dir = work_dir;
+	req.env = (const char *const *)t->env;
+	req.work_dir = t->dir;
 	req.state_dir = cfg->task_dir;
 	req.log_dir = cfg->log_dir;
 	req.log_name = cfg->task_name;
@@ -305,37 +538,42 @@ static int rawexec_start(void *ctx, const drover_task_config *cfg, drover_task *
 	req.log_max_file_size = (cfg->log_max_file_size_mb ? cfg->log_max_file_size_mb
 	                                                    : DEFAULT_LOG_MAX_FILE_SIZE_MB) *
 	                        1024ull * 1024ull;
-	req.uid = uid;
-	req.gid = gid;
-	req.cgroup = NULL;
+	req.uid = t->uid;
+	req.gid = t->gid;
+	req.cgroup = t->cgroups;
+	req.oom_score_adj = (int)oom;
 
 	memset(&proc, 0, sizeof(proc));
 	proc.struct_size = sizeof(proc);
 	r = c->host->proc_spawn(c->host->host_data, &req, &proc, err);
-	free(argv);
 	if (r < 0) {
 		/* Add the task to the host's message; it named the field or command. */
-		char inner[DROVER_ERR_MESSAGE_MAX];
-		memcpy(inner, err ? err->message : "", err ? sizeof(inner) : 1);
-		inner[sizeof(inner) - 1] = '\0';
-		return drover_err_set(err, r, "task \"%s\": %s", task_label(cfg), inner);
+		r = err_in_task(err, r, cfg);
+		goto fail_cgroup;
 	}
-
-	t = task_new(cfg, &proc);
-	if (!t || rawexec_handle_encode(&proc, &blob, &blob_len) < 0) {
+	t->proc = proc;
+	if (rawexec_handle_encode(&proc, &blob, &blob_len) < 0) {
 		/* Nothing may be left running when start fails. */
 		c->host->proc_stop(c->host->host_data, &proc, SIGKILL, 0, NULL);
-		if (t)
-			task_free(t);
-		return drover_err_set(err, -ENOMEM, "task \"%s\": out of memory", task_label(cfg));
+		rawexec_cgroup_kill(&t->cg, CGROUP_KILL_TIMEOUT_MS, NULL);
+		r = drover_err_set(err, -ENOMEM, "task \"%s\": out of memory", task_label(cfg));
+		goto fail_cgroup;
 	}
+	free(argv);
 	task_track(c, t);
 	handle->data = blob;
 	handle->len = blob_len;
 	*task = t;
-	rawexec_log(c, DROVER_LOG_DEBUG, "task \"%s\" started: pid %d, drover-shim pid %d",
-	            t->name, proc.pid, proc.shim_pid);
+	rawexec_log(c, DROVER_LOG_DEBUG, "task \"%s\" started: pid %d, drover-shim pid %d%s%s",
+	            t->name, proc.pid, proc.shim_pid, t->cgroups ? ", cgroups " : "",
+	            t->cgroups ? t->cgroups : "");
 	return 0;
+fail_cgroup:
+	rawexec_cgroup_remove(&t->cg, NULL);
+fail:
+	free(argv);
+	task_free(t);
+	return r;
 }
 
 static int rawexec_recover(void *ctx, const drover_task_config *cfg, const void *handle,
@@ -344,18 +582,22 @@ static int rawexec_recover(void *ctx, const drover_task_config *cfg, const void 
 	rawexec_ctx *c = ctx;
 	drover_proc proc;
 	struct drover_task *t;
+	drover_err prep_err = { "" };
 	int r;
 
-	if ((r = rawexec_handle_decode(handle, len, &proc, err)) < 0) {
-		char inner[DROVER_ERR_MESSAGE_MAX];
-		if (!err)
-			return r;
-		memcpy(inner, err->message, sizeof(inner));
-		return drover_err_set(err, r, "task \"%s\": %s", cfg ? task_label(cfg) : "?", inner);
-	}
-	t = task_new(cfg, &proc);
+	if ((r = rawexec_handle_decode(handle, len, &proc, err)) < 0)
+		return err_in_task(err, r, cfg);
+	t = task_new(cfg);
 	if (!t)
 		return drover_err_set(err, -ENOMEM, "raw_exec: out of memory");
+	t->proc = proc;
+	/* A task that runs must stay recoverable even if its user, environment or
+	 * cgroup can no longer be worked out (user deleted, option changed): it
+	 * then loses exec and cgroup statistics, not its supervision. */
+	if (cfg && cfg->task_dir && task_prepare(c, cfg, t, &prep_err) < 0)
+		rawexec_log(c, DROVER_LOG_WARN, "task \"%s\" recovered without exec and cgroup "
+		            "support: %s",
+		            t->name, prep_err.message);
 	task_track(c, t);
 	*task = t;
 	return 0;
@@ -432,9 +674,13 @@ static int rawexec_stop(void *ctx, drover_task *task, int signo, long long timeo
 	int r;
 
 	if (task->exited)
-		return 0;
+		return rawexec_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, err);
 	r = c->host->proc_stop(c->host->host_data, &task->proc, signo, timeout_ms, err);
 	if (r < 0)
+		return r;
+	/* The shim killed its process group and children; whatever escaped both
+	 * (double fork and setsid, or a shim that died) is still in the cgroup. */
+	if ((r = rawexec_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, err)) < 0)
 		return r;
 	r = task_poll(c, task, err);
 	if (r == -EAGAIN)
@@ -460,6 +706,13 @@ static int rawexec_destroy(void *ctx, drover_task *task, int force, drover_err *
 			return r;
 	}
 	/* Any other error of the status (unreadable file) must not keep the task alive forever. */
+	if (task->cg.version) {
+		drover_err cg_err = { "" };
+		if (rawexec_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, &cg_err) < 0 ||
+		    rawexec_cgroup_remove(&task->cg, &cg_err) < 0)
+			rawexec_log(c, DROVER_LOG_WARN, "task \"%s\": %s, ignoring", task->name,
+			            cg_err.message);
+	}
 	task_untrack(c, task);
 	task_free(task);
 	return 0;
@@ -498,10 +751,50 @@ static int rawexec_inspect(void *ctx, drover_task *task, drover_task_status *out
 
 static int rawexec_stats(void *ctx, drover_task *task, drover_task_stats *out, drover_err *err)
 {
+	drover_task_stats s;
+	struct timespec ts;
+	int r;
+
 	(void)ctx;
 	if (task->exited)
 		return drover_err_set(err, -ESRCH, "task \"%s\" has exited: no statistics", task->name);
-	return rawexec_stats_read(task->proc.pid, task->proc.pid_start_time, out, err);
+	/* The cgroup counts every process of the task, however it detached. */
+	memset(&s, 0, sizeof(s));
+	if (task->cg.version && rawexec_cgroup_stats(&task->cg, &s, NULL) == 0) {
+		if (!rawexec_stats_alive(task->proc.pid, task->proc.pid_start_time))
+			return drover_err_set(err, -ESRCH, "task \"%s\" has exited: no statistics",
+			                      task->name);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s.timestamp_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		s.struct_size = out->struct_size;
+		memcpy(out, &s, out->struct_size < sizeof(s) ? out->struct_size : sizeof(s));
+		return 0;
+	}
+	r = rawexec_stats_read(task->proc.pid, task->proc.pid_start_time, out, err);
+	return r;
+}
+
+static int rawexec_exec(void *ctx, drover_task *task, const drover_exec_request *req,
+                        int *exit_code, drover_err *err)
+{
+	rawexec_exec_ctx x;
+
+	(void)ctx;
+	if (task->exited)
+		return drover_err_set(err, -ESRCH, "task \"%s\" has exited: nothing to exec in",
+		                      task->name);
+	if (!task->env || !task->dir)
+		return drover_err_set(err, -ENOTSUP,
+		                      "task \"%s\": its environment could not be rebuilt when it was "
+		                      "recovered (see the agent's log): exec is not possible",
+		                      task->name);
+	x.task = task->name;
+	x.env = (const char *const *)task->env;
+	x.dir = task->dir;
+	x.uid = task->uid;
+	x.gid = task->gid;
+	x.cgroups = task->cgroups;
+	return rawexec_exec_run(&x, req, exit_code, err);
 }
 
 static int rawexec_signal(void *ctx, drover_task *task, int signo, drover_err *err)
@@ -537,7 +830,7 @@ static const drover_driver rawexec_driver = {
 	.stats = rawexec_stats,
 	.events = NULL,
 	.signal = rawexec_signal,
-	.exec = NULL,
+	.exec = rawexec_exec,
 	.periodic = NULL,
 };
 

@@ -108,3 +108,12 @@ int rawexec_stats_read(int pid, unsigned long long start_time, drover_task_stats
 	memcpy(out, &s, out->struct_size < sizeof(s) ? out->struct_size : sizeof(s));
 	return 0;
 }
+
+int rawexec_stats_alive(int pid, unsigned long long start_time)
+{
+	char name[32];
+	pstat ps;
+
+	snprintf(name, sizeof(name), "%d", pid);
+	return pstat_read(name, &ps) == 0 && ps.start_time == start_time;
+}

@@ -1,5 +1,5 @@
-/* Resource use of a raw_exec task, read from /proc: the task has no cgroup of
- * its own, so its usage is the sum over its process group. */
+/* Resource use of a raw_exec task that has no cgroup (not root, no_cgroups),
+ * read from /proc: the sum over its process group. */
 #ifndef RAWEXEC_STATS_H
 #define RAWEXEC_STATS_H
 
@@ -9,5 +9,8 @@
  * start time) is gone. */
 int rawexec_stats_read(int pid, unsigned long long start_time, drover_task_stats *out,
                        drover_err *err);
+
+/* 1 while the process pid with this start time exists. */
+int rawexec_stats_alive(int pid, unsigned long long start_time);
 
 #endif

@@ -135,6 +135,7 @@
 	FIELD(drover_spawn_request, uid, 72, 4) \
 	FIELD(drover_spawn_request, gid, 76, 4) \
 	FIELD(drover_spawn_request, cgroup, 80, 8) \
+	FIELD(drover_spawn_request, oom_score_adj, 88, 4) /* 1.1 */ \
 	SIZE_AT_LEAST(drover_proc, 4136, 8) \
 	FIELD(drover_proc, struct_size, 0, 4) \
 	FIELD(drover_proc, pid, 4, 4) \

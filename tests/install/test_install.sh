@@ -140,8 +140,8 @@ echo "== drover plugins"
 	{ cat "$tmp/plugins.out" >&2; fail "the installed drover plugins failed"; }
 cat "$tmp/plugins.out"
 for d in echo raw_exec; do
-	grep -Eq "^$d +[^ ]+ +1\\.0 +healthy +$plugins/$d\\.so\$" "$tmp/plugins.out" ||
-		fail "drover plugins does not list $d with ABI 1.0, healthy, from $plugins/$d.so"
+	grep -Eq "^$d +[^ ]+ +$hdr_major\\.$hdr_minor +healthy +$plugins/$d\\.so\$" "$tmp/plugins.out" ||
+		fail "drover plugins does not list $d with ABI $hdr_major.$hdr_minor, healthy, from $plugins/$d.so"
 done
 "$drover_bin" fingerprint -config "$tmp/agent.json" -plugin-dir "$plugins" >"$tmp/fp.out" 2>&1 ||
 	{ cat "$tmp/fp.out" >&2; fail "the installed drover fingerprint failed"; }

@@ -11,6 +11,8 @@
 
 #include <criterion/criterion.h>
 
+#include <drover/driver.h>
+
 #include "cli_harness.h"
 #include "tests/test_support.h"
 
@@ -90,7 +92,9 @@ Test(cli, plugins_lists_raw_exec_with_abi_and_health)
 	cli_run(&r, DEADLINE_MS, argv);
 	cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
 	cr_assert(strstr(r.out, "raw_exec"), "stdout: %s", r.out);
-	cr_assert(strstr(r.out, " 1.0 "), "ABI 1.0 not shown: %s", r.out);
+	char abi[32];
+	snprintf(abi, sizeof(abi), " %d.%d ", DROVER_ABI_MAJOR, DROVER_ABI_MINOR);
+	cr_assert(strstr(r.out, abi), "ABI%snot shown: %s", abi, r.out);
 	cr_assert(strstr(r.out, "healthy"), "stdout: %s", r.out);
 	cr_assert(strstr(r.out, "/raw_exec.so"), "path not shown: %s", r.out);
 	cli_result_clear(&r);

@@ -26,6 +26,9 @@
 
 static struct {
 	char root[256];
+	char alloc_id[64];        /* unique per test: tests run in parallel and a
+	                             task's cgroup is named after it */
+	char task_id[80];
 	char alloc_dir[300];
 	char task_dir[320];
 	char log_dir[320];
@@ -63,6 +66,8 @@ static void setup(void)
 
 	snprintf(fx.root, sizeof(fx.root), "/tmp/drover-test-rawexec.XXXXXX");
 	cr_assert_not_null(mkdtemp(fx.root));
+	snprintf(fx.alloc_id, sizeof(fx.alloc_id), "alloc-%s", strrchr(fx.root, '.') + 1);
+	snprintf(fx.task_id, sizeof(fx.task_id), "%s/web", fx.alloc_id);
 	snprintf(fx.alloc_dir, sizeof(fx.alloc_dir), "%s/alloc1", fx.root);
 	snprintf(fx.task_dir, sizeof(fx.task_dir), "%s/web", fx.alloc_dir);
 	snprintf(fx.log_dir, sizeof(fx.log_dir), "%s/alloc", fx.alloc_dir);
@@ -142,8 +147,8 @@ static void *instance(int enabled)
 
 /* A task `config` block: command, args, work_dir (NULL: absent). */
 typedef struct task_block {
-	const char *keys[3];
-	drover_value values[3];
+	const char *keys[8];
+	drover_value values[8];
 	drover_value args[8];
 	drover_value obj;
 } task_block;
@@ -176,6 +181,79 @@ static void task_block_init(task_block *b, const char *command, const char *cons
 	b->obj.u.object.values = b->values;
 }
 
+/* Adds (or replaces) one more key of the block. */
+static void task_block_set(task_block *b, const char *key, drover_value v)
+{
+	size_t i;
+
+	for (i = 0; i < b->obj.u.object.count; i++)
+		if (strcmp(b->keys[i], key) == 0)
+			break;
+	cr_assert_lt(i, 8);
+	b->keys[i] = key;
+	b->values[i] = v;
+	if (i == b->obj.u.object.count)
+		b->obj.u.object.count++;
+}
+
+static drover_value int_value(long long n)
+{
+	drover_value v;
+	memset(&v, 0, sizeof(v));
+	v.type = DROVER_VALUE_INT;
+	v.u.integer = n;
+	return v;
+}
+
+/* A list of strings; `items` must outlive the value. */
+static drover_value list_value(drover_value *items, const char *const *strs)
+{
+	drover_value v;
+	size_t n = 0;
+
+	while (strs[n]) {
+		items[n] = str_value(strs[n]);
+		n++;
+	}
+	memset(&v, 0, sizeof(v));
+	v.type = DROVER_VALUE_ARRAY;
+	v.u.array.count = n;
+	v.u.array.items = items;
+	return v;
+}
+
+/* A plugin instance with these options besides "enabled": true. set_config's
+ * result and message are returned for tests of refused options. */
+static int instance_opts(const char *const *keys_in, const drover_value *values_in, size_t n,
+                         void **ctx_out, drover_err *err)
+{
+	const char *keys[8];
+	drover_value values[8], config;
+	void *ctx = NULL;
+	int r;
+
+	cr_assert_lt(n, 8);
+	keys[0] = "enabled";
+	memset(values, 0, sizeof(values));
+	values[0].type = DROVER_VALUE_BOOL;
+	values[0].u.boolean = 1;
+	memcpy(keys + 1, keys_in, n * sizeof(*keys));
+	memcpy(values + 1, values_in, n * sizeof(*values));
+	memset(&config, 0, sizeof(config));
+	config.type = DROVER_VALUE_OBJECT;
+	config.u.object.count = n + 1;
+	config.u.object.keys = keys;
+	config.u.object.values = values;
+	cr_assert_eq(fx.drv->init(&fx.host, &ctx, err), 0, "init: %s", err->message);
+	r = fx.drv->set_config(ctx, &config, err);
+	if (r < 0) {
+		fx.drv->fini(ctx);
+		ctx = NULL;
+	}
+	*ctx_out = ctx;
+	return r;
+}
+
 static const char *const default_env[] = { "PATH=/usr/bin:/bin", NULL };
 
 static drover_task_config task_config(const task_block *b)
@@ -184,12 +262,12 @@ static drover_task_config task_config(const task_block *b)
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.struct_size = sizeof(cfg);
-	cfg.id = "alloc1/web";
+	cfg.id = fx.task_id;
 	cfg.job_id = "job";
 	cfg.job_name = "job";
 	cfg.group_name = "group";
 	cfg.task_name = "web";
-	cfg.alloc_id = "alloc1";
+	cfg.alloc_id = fx.alloc_id;
 	cfg.alloc_name = "job.group[0]";
 	cfg.alloc_dir = fx.alloc_dir;
 	cfg.task_dir = fx.task_dir;
@@ -306,7 +384,7 @@ Test(raw_exec, descriptor_describes_the_driver)
 		if (strcmp(f->name, "command") == 0)
 			command_required = f->required && f->type == DROVER_FIELD_STRING;
 	}
-	cr_assert_eq(fields, 3);
+	cr_assert_eq(fields, 7);
 	cr_assert(command_required);
 }
 
@@ -342,7 +420,7 @@ Test(raw_exec, fingerprint_follows_the_enabled_option)
 	caps.struct_size = sizeof(caps);
 	cr_assert_eq(fx.drv->capabilities(on, &caps), 0);
 	cr_assert_eq(caps.send_signals, 1);
-	cr_assert_eq(caps.exec, 0);
+	cr_assert_eq(caps.exec, 1);
 	cr_assert_eq(caps.fs_isolation, DROVER_FS_ISOLATION_NONE);
 	cr_assert_eq(caps.network_modes, DROVER_NET_MODE_HOST);
 	fx.drv->fini(off);
@@ -732,4 +810,532 @@ Test(raw_exec, runs_as_the_task_user)
 	free(out);
 	destroy_ok(ctx, task);
 	fx.drv->fini(ctx);
+}
+
+/* ---------------------------------------------------- the task runtime (part 9) */
+
+Test(raw_exec, denied_host_uids_and_gids_refuse_the_task)
+{
+	const char *keys[2];
+	drover_value vals[2];
+	char uids[64], gids[64];
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	task_block b;
+	drover_task_config cfg;
+	void *ctx;
+
+	/* User unset: the task would run as the agent's (our) uid, which is denied. */
+	snprintf(uids, sizeof(uids), "1-2, %u-%u", (unsigned)geteuid(), (unsigned)geteuid());
+	keys[0] = "denied_host_uids";
+	vals[0] = str_value(uids);
+	cr_assert_eq(instance_opts(keys, vals, 1, &ctx, &err), 0, "%s", err.message);
+	task_block_init(&b, "true", NULL, NULL);
+	cfg = task_config(&b);
+	cr_assert_eq(fx.drv->start(ctx, &cfg, &task, &h, &err), -EPERM);
+	cr_assert(strstr(err.message, "denied_host_uids") && strstr(err.message, "task \"web\""),
+	          "%s", err.message);
+	cr_assert_null(task);
+	fx.drv->fini(ctx);
+
+	snprintf(gids, sizeof(gids), "%u", (unsigned)getegid());
+	keys[0] = "denied_host_gids";
+	vals[0] = str_value(gids);
+	cr_assert_eq(instance_opts(keys, vals, 1, &ctx, &err), 0, "%s", err.message);
+	cr_assert_eq(fx.drv->start(ctx, &cfg, &task, &h, &err), -EPERM);
+	cr_assert(strstr(err.message, "denied_host_gids"), "%s", err.message);
+	fx.drv->fini(ctx);
+
+	if (geteuid() == 0) {
+		/* A named user: its uid is checked, and the message names it. */
+		keys[0] = "denied_host_uids";
+		vals[0] = str_value("65534");
+		cr_assert_eq(instance_opts(keys, vals, 1, &ctx, &err), 0, "%s", err.message);
+		cfg.user = "nobody";
+		cr_assert_eq(fx.drv->start(ctx, &cfg, &task, &h, &err), -EPERM);
+		cr_assert(strstr(err.message, "\"nobody\"") && strstr(err.message, "65534"), "%s",
+		          err.message);
+		fx.drv->fini(ctx);
+	}
+
+	/* Malformed ranges are refused at set_config, naming the option. */
+	vals[0] = str_value("10-2");
+	cr_assert_eq(instance_opts(keys, vals, 1, &ctx, &err), -EINVAL);
+	cr_assert(strstr(err.message, "\"denied_host_uids\"") && strstr(err.message, "10-2"), "%s",
+	          err.message);
+	vals[0] = str_value("1,x");
+	cr_assert_eq(instance_opts(keys, vals, 1, &ctx, &err), -EINVAL);
+	cr_assert(strstr(err.message, "\"x\""), "%s", err.message);
+	vals[0] = str_value("99999999999999999999");
+	cr_assert_eq(instance_opts(keys, vals, 1, &ctx, &err), -EINVAL);
+	vals[0] = str_value("1,");
+	cr_assert_eq(instance_opts(keys, vals, 1, &ctx, &err), -EINVAL);
+}
+
+Test(raw_exec, denied_envvars_remove_matching_variables)
+{
+	static const char *const plugin_deny[] = { "SECRET_*", NULL };
+	static const char *const task_deny[] = { "*_TOKEN", "EXACT", NULL };
+	static const char *const env[] = { "PATH=/usr/bin:/bin", "SECRET_A=1", "MY_TOKEN=2",
+		                           "EXACT=3",           "EXACTLY=4",  "KEEP=5",
+		                           NULL };
+	const char *args[] = { "-c", "env | sort", NULL };
+	const char *keys[1] = { "denied_envvars" };
+	drover_value vals[1], pitems[4], titems[4];
+	drover_err err = { "" };
+	drover_task *task;
+	task_block b;
+	drover_task_config cfg;
+	void *ctx;
+	char *out;
+
+	vals[0] = list_value(pitems, plugin_deny);
+	cr_assert_eq(instance_opts(keys, vals, 1, &ctx, &err), 0, "%s", err.message);
+	task_block_init(&b, "sh", args, NULL);
+	task_block_set(&b, "denied_envvars", list_value(titems, task_deny));
+	cfg = task_config(&b);
+	cfg.env = env;
+	task = start_ok(ctx, &cfg, NULL);
+	cr_assert_eq(wait_blocking(ctx, task).exit_code, 0);
+	out = stdout_log();
+	cr_assert_not_null(out);
+	cr_assert(strstr(out, "KEEP=5\n") && strstr(out, "EXACTLY=4\n"), "%s", out);
+	cr_assert(!strstr(out, "SECRET_A") && !strstr(out, "MY_TOKEN") && !strstr(out, "EXACT=3"),
+	          "a denied variable reached the task:\n%s", out);
+	free(out);
+	destroy_ok(ctx, task);
+	fx.drv->fini(ctx);
+}
+
+static int read_int_file(const char *path, long long *v)
+{
+	char *s = read_file(path);
+	int ok = s && sscanf(s, "%lld", v) == 1;
+	free(s);
+	return ok ? 0 : -1;
+}
+
+static int task_pid(void *ctx, drover_task *task)
+{
+	drover_task_status st;
+	drover_err err = { "" };
+
+	memset(&st, 0, sizeof(st));
+	st.struct_size = sizeof(st);
+	cr_assert_eq(fx.drv->inspect(ctx, task, &st, &err), 0, "%s", err.message);
+	return st.pid;
+}
+
+Test(raw_exec, oom_score_adj_is_set_before_exec)
+{
+	void *ctx = instance(1);
+	const char *args[] = { "-c", "cat /proc/self/oom_score_adj; exec sleep 1000", NULL };
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	task_block b;
+	drover_task_config cfg;
+	char path[64];
+	long long v = -1;
+	char *out;
+
+	task_block_init(&b, "sh", args, NULL);
+	task_block_set(&b, "oom_score_adj", int_value(500));
+	cfg = task_config(&b);
+	task = start_ok(ctx, &cfg, NULL);
+	wait_for_output(10000);
+	out = stdout_log();
+	/* The task's very first process already had it: no window after exec. */
+	cr_assert_str_eq(out, "500\n");
+	free(out);
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", task_pid(ctx, task));
+	cr_assert_eq(read_int_file(path, &v), 0);
+	cr_assert_eq(v, 500);
+	cr_assert_eq(fx.drv->destroy(ctx, task, 1, &err), 0, "%s", err.message);
+
+	task = NULL;
+	task_block_set(&b, "oom_score_adj", int_value(-5));
+	cfg = task_config(&b);
+	cr_assert_eq(fx.drv->start(ctx, &cfg, &task, &h, &err), -EINVAL);
+	cr_assert(strstr(err.message, "\"oom_score_adj\"") && strstr(err.message, "-5"), "%s",
+	          err.message);
+	task_block_set(&b, "oom_score_adj", int_value(1001));
+	cfg = task_config(&b);
+	cr_assert_eq(fx.drv->start(ctx, &cfg, &task, &h, &err), -EINVAL);
+	cr_assert_null(task);
+	fx.drv->fini(ctx);
+}
+
+/* Root and a memory cgroup controller (v1 here; v2 where the unified
+ * hierarchy holds it). */
+static int cgroups_available(void)
+{
+	return geteuid() == 0 && (access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) == 0 ||
+	                          access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0);
+}
+
+#define REQUIRE_CGROUPS()                                                                    \
+	do {                                                                                 \
+		if (!cgroups_available()) {                                                  \
+			cr_assert_not(drover_test_strict(),                                  \
+			              "required for this test but missing "                  \
+			              "(DROVER_TEST_STRICT=1): root and a memory cgroup");  \
+			cr_skip_test("needs root and a mounted memory cgroup controller");  \
+		}                                                                            \
+	} while (0)
+
+/* The memory cgroup directory of a live process, from /proc/<pid>/cgroup. */
+static void memory_cgroup_of(int pid, char *out, size_t len)
+{
+	char path[64], line[1024];
+	int v1 = access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) == 0;
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	f = fopen(path, "re");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':'), *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (!p)
+			continue;
+		if (v1 && strncmp(p, ":memory:", 8) == 0)
+			snprintf(out, len, "/sys/fs/cgroup/memory%s", p + 8);
+		else if (!v1 && strncmp(line, "0::", 3) == 0)
+			snprintf(out, len, "/sys/fs/cgroup%s", line + 3);
+	}
+	fclose(f);
+	cr_assert(out[0], "no memory cgroup for pid %d", pid);
+}
+
+Test(raw_exec, memory_limits_are_in_the_tasks_cgroup)
+{
+	void *ctx;
+	const char *args[] = { "1000", NULL };
+	int v1 = access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) == 0;
+	drover_task_stats s;
+	drover_err err = { "" };
+	drover_task *task;
+	task_block b;
+	drover_task_config cfg;
+	char dir[PATH_MAX], file[PATH_MAX + 64];
+	long long v = 0;
+
+	REQUIRE_CGROUPS();
+	ctx = instance(1);
+	task_block_init(&b, "sleep", args, NULL);
+	cfg = task_config(&b);
+	cfg.cpu_mhz = 500;
+	cfg.memory_mb = 32;
+	cfg.memory_max_mb = 64;
+	task = start_ok(ctx, &cfg, NULL);
+	memory_cgroup_of(task_pid(ctx, task), dir, sizeof(dir));
+	cr_assert(strstr(dir, fx.alloc_id) && strstr(dir, "web"), "task in \"%s\"", dir);
+	/* MemoryMaxMB is the hard limit, MemoryMB the soft one (Nomad's semantics). */
+	snprintf(file, sizeof(file), "%s/%s", dir, v1 ? "memory.limit_in_bytes" : "memory.max");
+	cr_assert_eq(read_int_file(file, &v), 0, "%s", file);
+	cr_assert_eq(v, 64LL << 20, "%s: %lld", file, v);
+	snprintf(file, sizeof(file), "%s/%s", dir, v1 ? "memory.soft_limit_in_bytes" : "memory.low");
+	cr_assert_eq(read_int_file(file, &v), 0, "%s", file);
+	cr_assert_eq(v, 32LL << 20, "%s: %lld", file, v);
+
+	memset(&s, 0, sizeof(s));
+	s.struct_size = sizeof(s);
+	cr_assert_eq(fx.drv->stats(ctx, task, &s, &err), 0, "%s", err.message);
+	cr_assert_gt(s.memory_usage_bytes, 0, "the cgroup reports no memory use");
+	cr_assert_eq(s.pids, 1);
+
+	cr_assert_eq(fx.drv->stop(ctx, task, SIGTERM, 5000, &err), 0, "%s", err.message);
+	destroy_ok(ctx, task);
+	cr_assert_neq(access(dir, F_OK), 0, "the cgroup \"%s\" is left after destroy", dir);
+	fx.drv->fini(ctx);
+}
+
+Test(raw_exec, allocation_past_the_limit_is_reported_oom_killed)
+{
+	void *ctx;
+	const char *args[] = { "/dev/zero", NULL };
+	drover_exit_result res;
+	drover_task *task;
+	task_block b;
+	drover_task_config cfg;
+
+	REQUIRE_CGROUPS();
+	ctx = instance(1);
+	/* tail keeps the whole "last line" of /dev/zero in memory: it never ends. */
+	task_block_init(&b, "tail", args, NULL);
+	cfg = task_config(&b);
+	cfg.memory_mb = 16;
+	task = start_ok(ctx, &cfg, NULL);
+	res = wait_blocking(ctx, task);
+	cr_assert_eq(res.oom_killed, 1, "exit code %d, signal %d", res.exit_code, res.signal);
+	cr_assert_eq(res.signal, SIGKILL);
+	destroy_ok(ctx, task);
+	fx.drv->fini(ctx);
+}
+
+/* Polls until `pid` (with `start`) is gone; the process is not our child, so
+ * there is no event to wait on. */
+static int gone_within(int pid, unsigned long long start, long long timeout_ms)
+{
+	long long deadline = mono_ms() + timeout_ms;
+	struct timespec ts = { 0, 5 * 1000000L };
+
+	while (drover_proc_start_time(pid) == start) {
+		char path[64], *st;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		st = read_file(path);
+		/* A zombie is dead, only not reaped yet. */
+		if (st && strrchr(st, ')') && strrchr(st, ')')[2] == 'Z') {
+			free(st);
+			return 1;
+		}
+		free(st);
+		if (mono_ms() > deadline)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return 1;
+}
+
+Test(raw_exec, stop_kills_a_grandchild_that_left_the_process_group)
+{
+	void *ctx;
+	char pidfile[300], script[1200], dir[PATH_MAX], esc_dir[PATH_MAX];
+	const char *args[] = { "-c", script, NULL };
+	drover_err err = { "" };
+	drover_task *task;
+	task_block b;
+	drover_task_config cfg;
+	long long esc = 0, deadline;
+	unsigned long long start;
+	char procs[PATH_MAX + 32], *members;
+
+	REQUIRE_CGROUPS();
+	ctx = instance(1);
+	snprintf(pidfile, sizeof(pidfile), "%s/escaped.pid", fx.root);
+	/* A subshell starts a new session (setsid) whose sleep writes its pid, then
+	 * the subshell exits: the sleep is in no process group of the task. */
+	snprintf(script, sizeof(script),
+	         "(setsid sh -c 'echo $$ > %s.tmp; mv %s.tmp %s; exec sleep 1000' &); "
+	         "echo ready; exec sleep 1000",
+	         pidfile, pidfile, pidfile);
+	task_block_init(&b, "sh", args, NULL);
+	cfg = task_config(&b);
+	task = start_ok(ctx, &cfg, NULL);
+	memory_cgroup_of(task_pid(ctx, task), dir, sizeof(dir));
+	deadline = mono_ms() + 10000;
+	while (read_int_file(pidfile, &esc) < 0) {
+		struct timespec ts = { 0, 5 * 1000000L };
+		cr_assert_lt(mono_ms(), deadline, "the grandchild never wrote its pid");
+		nanosleep(&ts, NULL);
+	}
+	start = drover_proc_start_time((int)esc);
+	cr_assert_neq(start, 0);
+	cr_assert_neq(getpgid((pid_t)esc), task_pid(ctx, task), "the grandchild did not escape");
+	memory_cgroup_of((int)esc, esc_dir, sizeof(esc_dir));
+	cr_assert_str_eq(esc_dir, dir, "the escaped grandchild is not in the task's cgroup");
+
+	cr_assert_eq(fx.drv->stop(ctx, task, SIGTERM, 2000, &err), 0, "%s", err.message);
+	cr_assert(gone_within((int)esc, start, 5000), "the escaped grandchild survived stop");
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	members = read_file(procs);
+	cr_assert(members && !members[0], "the cgroup still holds: %s", members ? members : "?");
+	free(members);
+	destroy_ok(ctx, task);
+	fx.drv->fini(ctx);
+}
+
+/* exec's stdout into a file of the fixture; returns what it wrote. */
+static char *exec_capture(void *ctx, drover_task *task, const char *const *argv,
+                          long long timeout_ms, int *rc, int *exit_code, drover_err *err)
+{
+	char path[PATH_MAX];
+	drover_exec_request req;
+	int fd;
+	char *out;
+
+	snprintf(path, sizeof(path), "%s/exec.out", fx.root);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0);
+	memset(&req, 0, sizeof(req));
+	req.struct_size = sizeof(req);
+	req.argv = argv;
+	req.stdin_fd = -1;
+	req.stdout_fd = fd;
+	req.stderr_fd = fd;
+	req.timeout_ms = timeout_ms;
+	*exit_code = -1;
+	*rc = fx.drv->exec(ctx, task, &req, exit_code, err);
+	close(fd);
+	out = read_file(path);
+	cr_assert_not_null(out);
+	return out;
+}
+
+Test(raw_exec, exec_runs_in_the_tasks_environment_and_directory)
+{
+	static const char *const env[] = { "PATH=/usr/bin:/bin", "NOMAD_TASK_NAME=web", NULL };
+	const char *const show[] = { "sh", "-c", "echo $NOMAD_TASK_NAME; pwd", NULL };
+	const char *const fail3[] = { "sh", "-c", "exit 3", NULL };
+	const char *const slow[] = { "sleep", "30", NULL };
+	const char *const missing[] = { "no-such-command-drover", NULL };
+	const char *args[] = { "1000", NULL };
+	void *first = instance(1), *second;
+	drover_err err = { "" };
+	drover_handle h;
+	drover_task *task, *again = NULL;
+	task_block b;
+	drover_task_config cfg;
+	char expect[PATH_MAX + 16], *out;
+	int rc, code;
+	long long t0;
+
+	task_block_init(&b, "sleep", args, NULL);
+	cfg = task_config(&b);
+	cfg.env = env;
+	task = start_ok(first, &cfg, &h);
+	out = exec_capture(first, task, show, 10000, &rc, &code, &err);
+	cr_assert_eq(rc, 0, "%s", err.message);
+	cr_assert_eq(code, 0);
+	snprintf(expect, sizeof(expect), "web\n%s\n", fx.task_dir);
+	cr_assert_str_eq(out, expect);
+	free(out);
+
+	out = exec_capture(first, task, fail3, 10000, &rc, &code, &err);
+	cr_assert_eq(rc, 0, "%s", err.message);
+	cr_assert_eq(code, 3);
+	free(out);
+
+	t0 = mono_ms();
+	out = exec_capture(first, task, slow, 300, &rc, &code, &err);
+	cr_assert_eq(rc, -ETIMEDOUT, "%d %s", rc, err.message);
+	cr_assert_lt(mono_ms() - t0, 10000, "the timeout was not honoured");
+	cr_assert(strstr(err.message, "300 ms"), "%s", err.message);
+	free(out);
+
+	out = exec_capture(first, task, missing, 10000, &rc, &code, &err);
+	cr_assert_eq(rc, -ENOENT, "%d %s", rc, err.message);
+	cr_assert(strstr(err.message, "no-such-command-drover"), "%s", err.message);
+	free(out);
+
+	/* A restarted host: the recovered task still knows its env and directory. */
+	fx.drv->fini(first);
+	second = instance(1);
+	cr_assert_eq(fx.drv->recover(second, &cfg, h.data, h.len, &again, &err), 0, "%s",
+	             err.message);
+	free(h.data);
+	out = exec_capture(second, again, show, 10000, &rc, &code, &err);
+	cr_assert_eq(rc, 0, "%s", err.message);
+	cr_assert_str_eq(out, expect);
+	free(out);
+	cr_assert_eq(fx.drv->destroy(second, again, 1, &err), 0, "%s", err.message);
+	fx.drv->fini(second);
+}
+
+static void make_file(const char *dir, const char *name, const char *content)
+{
+	char path[PATH_MAX + 64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "we");
+	cr_assert_not_null(f, "%s", path);
+	fputs(content, f);
+	fclose(f);
+}
+
+/* A directory tree imitating a cgroup v2 hierarchy: it proves which
+ * directories and files the v2 code writes (paths, limits, the task's pid
+ * into cgroup.procs before exec), not that a kernel would act on them. */
+Test(raw_exec, cgroup_v2_layout_against_an_imitation_cgroupfs)
+{
+	const char *args[] = { "1000", NULL };
+	static const char *const files[] = { "cgroup.procs", "memory.max", "memory.low",
+		                             "memory.swap.max", "cpu.weight", "cgroup.kill",
+		                             "cgroup.freeze", NULL };
+	char root[512], slice[600], scope[800], file[1024];
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	task_block b;
+	drover_task_config cfg;
+	void *ctx;
+	long long v = 0;
+	char *procs, pidline[32];
+	int i;
+
+	cr_assert_lt(strlen(fx.root), 256);
+	snprintf(root, sizeof(root), "%s/cgroupfs", fx.root);
+	snprintf(slice, sizeof(slice), "%s/drover.slice", root);
+	snprintf(scope, sizeof(scope), "%s/%s.web.scope", slice, fx.alloc_id);
+	cr_assert_eq(mkdir(root, 0755), 0);
+	make_file(root, "cgroup.controllers", "cpuset cpu io memory pids\n");
+	make_file(root, "cgroup.subtree_control", "");
+	cr_assert_eq(mkdir(slice, 0755), 0);
+	make_file(slice, "cgroup.subtree_control", "");
+	/* cgroupfs creates a cgroup's files with its directory: so does the test. */
+	cr_assert_eq(mkdir(scope, 0755), 0);
+	for (i = 0; files[i]; i++)
+		make_file(scope, files[i], "");
+	setenv("DROVER_CGROUP_ROOT", root, 1);
+
+	ctx = instance(1);
+	task_block_init(&b, "sleep", args, NULL);
+	cfg = task_config(&b);
+	cfg.cpu_mhz = 500;
+	cfg.memory_mb = 32;
+	cfg.memory_max_mb = 64;
+	task = start_ok(ctx, &cfg, NULL);
+	snprintf(file, sizeof(file), "%s/memory.max", scope);
+	cr_assert_eq(read_int_file(file, &v), 0);
+	cr_assert_eq(v, 64LL << 20);
+	snprintf(file, sizeof(file), "%s/memory.low", scope);
+	cr_assert_eq(read_int_file(file, &v), 0);
+	cr_assert_eq(v, 32LL << 20);
+	snprintf(file, sizeof(file), "%s/cpu.weight", scope);
+	cr_assert_eq(read_int_file(file, &v), 0);
+	cr_assert_eq(v, 19, "cpu.weight %lld for 500 shares (runc: 1 + (500-2)*9999/262142)", v);
+	/* Controllers are enabled from the root down (each write replaces the
+	 * plain file here; cgroupfs would accumulate them). */
+	snprintf(file, sizeof(file), "%s/cgroup.subtree_control", slice);
+	procs = read_file(file);
+	cr_assert(procs && procs[0] == '+', "nothing enabled in \"%s\"", file);
+	free(procs);
+	snprintf(file, sizeof(file), "%s/cgroup.procs", scope);
+	procs = read_file(file);
+	snprintf(pidline, sizeof(pidline), "%d", task_pid(ctx, task));
+	cr_assert(procs && strcmp(procs, pidline) == 0,
+	          "the task child did not write its pid %s into cgroup.procs: \"%s\"", pidline,
+	          procs ? procs : "(unreadable)");
+	free(procs);
+	cr_assert_eq(fx.drv->destroy(ctx, task, 1, &err), 0, "%s", err.message);
+
+	/* cgroup_v2_override: an existing cgroup relative to the root is joined
+	 * as it is; a missing one is refused naming the option. */
+	task = NULL;
+	task_block_set(&b, "cgroup_v2_override", str_value("custom.slice/mine"));
+	cfg = task_config(&b);
+	cr_assert_eq(fx.drv->start(ctx, &cfg, &task, &h, &err), -ENOENT);
+	cr_assert(strstr(err.message, "cgroup_v2_override") && strstr(err.message, "custom.slice"),
+	          "%s", err.message);
+	snprintf(file, sizeof(file), "%s/custom.slice", root);
+	cr_assert_eq(mkdir(file, 0755), 0);
+	strcat(file, "/mine");
+	cr_assert_eq(mkdir(file, 0755), 0);
+	make_file(file, "cgroup.procs", "");
+	task = start_ok(ctx, &cfg, NULL);
+	strcat(file, "/cgroup.procs");
+	procs = read_file(file);
+	snprintf(pidline, sizeof(pidline), "%d", task_pid(ctx, task));
+	cr_assert(procs && strcmp(procs, pidline) == 0, "override cgroup.procs: \"%s\"",
+	          procs ? procs : "");
+	free(procs);
+	cr_assert_eq(fx.drv->destroy(ctx, task, 1, &err), 0, "%s", err.message);
+	cr_assert_eq(access(file, F_OK), 0, "destroy removed an override cgroup");
+	fx.drv->fini(ctx);
+	unsetenv("DROVER_CGROUP_ROOT");
 }

@@ -57,7 +57,7 @@ extern "C" {
 #endif
 
 #define DROVER_ABI_MAJOR 1
-#define DROVER_ABI_MINOR 0
+#define DROVER_ABI_MINOR 1
 
 /* The one symbol a plugin exports. The major is part of its name so that a
  * plugin of another major has no symbol this host looks for. */
@@ -270,7 +270,19 @@ typedef struct drover_spawn_request {
 	unsigned long long log_max_file_size; /* bytes */
 	int uid;                  /* -1: keep */
 	int gid;                  /* -1: keep */
-	const char *cgroup;       /* reserved for cgroup placement; NULL */
+	/* NULL: the task stays in the shim's cgroups. Else a ":"-separated list of
+	 * absolute cgroup directories ("/sys/fs/cgroup/memory/x:/sys/fs/cgroup/cpu/x",
+	 * or one directory of a v2 hierarchy) that must exist: the task writes its
+	 * pid into each one's cgroup.procs before it drops privileges and execs, so
+	 * it runs its first instruction inside them and every child it forks is
+	 * counted and limited there. The shim's own process stays outside; when the
+	 * task exits the shim SIGKILLs what is left in them and records oom_killed=1
+	 * when their memory.events / memory.oom_control oom_kill count grew. The
+	 * driver creates, limits and removes the cgroups. */
+	const char *cgroup;
+	/* Since ABI 1.1. 0: inherited from the shim; 1..1000: written to the task's
+	 * /proc/self/oom_score_adj before exec (Nomad's oom_score_adj). */
+	int oom_score_adj;
 } drover_spawn_request;
 
 typedef struct drover_proc {
