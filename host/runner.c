@@ -292,6 +292,12 @@ static void restart_task(run *r, run_task *t)
 	free(t->handle.data);
 	t->handle = (drover_handle){0};
 	t->restart_at_ms = 0;
+	/* `drover stop` from another process while the task waited for its delay. */
+	if (drover_runner_store_stop_requested(t->alloc->id)) {
+		t->killed = 1;
+		t->state = RUN_TASK_EXITED;
+		return;
+	}
 	launch_task(r, t);
 }
 
@@ -307,7 +313,9 @@ static uint64_t jitter_random(void)
  * between done, failed and another run after a delay. */
 static void after_exit(run_task *t)
 {
-	if (t->killed) {
+	/* Killed by this runner, or by `drover stop` from another process: never
+	 * restarted. */
+	if (t->killed || drover_runner_store_stop_requested(t->alloc->id)) {
 		t->state = RUN_TASK_EXITED;
 		return;
 	}
@@ -327,6 +335,7 @@ static void after_exit(run_task *t)
 		                        message);
 		t->state = RUN_TASK_RESTARTING;
 		t->restart_at_ms = now + d.delay_ms;
+		drover_runner_store_restarting(t->alloc->id, t->spec->name, t->restart.restarts);
 		break;
 	case DROVER_RESTART_NOT_RESTARTING:
 		drover_task_event_print(t->events, t->alloc->id, t->spec->name, "Not Restarting", "%s",

@@ -141,6 +141,30 @@ void drover_runner_store_started(const char *alloc_id, const char *task_name,
 		warn("recording a started task", &err);
 }
 
+void drover_runner_store_restarting(const char *alloc_id, const char *task_name, unsigned restarts)
+{
+	if (!rs.st)
+		return;
+	drover_err err = {{0}};
+	if (drover_state_task_set_restarts(rs.st, alloc_id, task_name, (int)restarts, &err) < 0)
+		warn("recording a restart", &err);
+}
+
+int drover_runner_store_stop_requested(const char *alloc_id)
+{
+	if (!rs.st)
+		return 0;
+	drover_err err = {{0}};
+	drover_state_alloc a = {0};
+	if (drover_state_alloc_get(rs.st, alloc_id, &a, &err) < 0) {
+		warn("reading the allocation's desired status", &err);
+		return 0;
+	}
+	int stop = a.desired_status && strcmp(a.desired_status, "stop") == 0;
+	drover_state_alloc_clear(&a);
+	return stop;
+}
+
 void drover_runner_store_exited(const char *alloc_id, const char *task_name,
                                 const drover_exit_result *res)
 {

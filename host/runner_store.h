@@ -31,6 +31,10 @@ void drover_runner_store_started(const char *alloc_id, const char *task_name,
                                  const drover_handle *handle);
 void drover_runner_store_exited(const char *alloc_id, const char *task_name,
                                 const drover_exit_result *res);
+/* The restart policy decided to start the task again: its count goes up. */
+void drover_runner_store_restarting(const char *alloc_id, const char *task_name, unsigned restarts);
+/* 1 when `drover stop` set the allocation's desired status to stop. */
+int drover_runner_store_stop_requested(const char *alloc_id);
 void drover_runner_store_start_done(void);
 
 /* The job document as compact JSON text (malloc'd), for drover_runner_store_attach. */

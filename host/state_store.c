@@ -533,6 +533,20 @@ int drover_state_task_set_running(drover_state *st, const char *alloc_id, const 
 	return task_update_done(st, s, alloc_id, task, err);
 }
 
+int drover_state_task_set_restarts(drover_state *st, const char *alloc_id, const char *task,
+                                   int restarts, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = prepare(st, &s, "UPDATE tasks SET restarts = ?3 WHERE alloc_id = ?1 AND name = ?2",
+	                 err);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, alloc_id);
+	bind_text(s, 2, task);
+	sqlite3_bind_int(s, 3, restarts);
+	return task_update_done(st, s, alloc_id, task, err);
+}
+
 int drover_state_task_set_exited(drover_state *st, const char *alloc_id, const char *task,
                                  const drover_exit_result *res, drover_err *err)
 {

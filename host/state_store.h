@@ -102,6 +102,10 @@ int drover_state_task_set_running(drover_state *st, const char *alloc_id, const 
  * signalled, OOM killed, or `res->error` is set. */
 int drover_state_task_set_exited(drover_state *st, const char *alloc_id, const char *task,
                                  const drover_exit_result *res, drover_err *err);
+/* The task's restart count (Nomad's TaskState.Restarts), as the restart
+ * policy raises it. */
+int drover_state_task_set_restarts(drover_state *st, const char *alloc_id, const char *task,
+                                   int restarts, drover_err *err);
 /* A task that never ran (setup or driver failure). */
 int drover_state_task_set_failed(drover_state *st, const char *alloc_id, const char *task,
                                  drover_err *err);

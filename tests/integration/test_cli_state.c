@@ -47,13 +47,17 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A one-task raw_exec job running `sh -c SCRIPT`; the script may use $ROOT. */
+/* A batch job of one raw_exec task running `sh -c SCRIPT` (which may use
+ * $ROOT); no restarts, so an exit is final and the detached runner ends with
+ * its task. */
 static char *write_job(const char *name, const char *script, const char *extra)
 {
 	char *text = NULL;
 	cr_assert(asprintf(&text,
 	                   "{\"Job\": {\"ID\": \"%s\", \"Type\": \"batch\",\n"
-	                   " \"TaskGroups\": [{\"Name\": \"g\", \"Tasks\": [{\n"
+	                   " \"TaskGroups\": [{\"Name\": \"g\",\n"
+	                   "   \"RestartPolicy\": {\"Attempts\": 0, \"Mode\": \"fail\"},\n"
+	                   "   \"Tasks\": [{\n"
 	                   "   \"Name\": \"t\", \"Driver\": \"raw_exec\", \"Env\": {\"ROOT\": \"%s\"},\n"
 	                   "   \"Config\": {\"command\": \"/bin/sh\", \"args\": [\"-c\", \"%s\"]}%s%s\n"
 	                   " }]}]}}\n",
@@ -191,6 +195,53 @@ Test(cli_state, task_survives_kill_9_of_the_runner_and_status_learns_its_exit)
 	cli_result_clear(&r);
 	drover(&r, "status", prefix, NULL, NULL, NULL);
 	cr_assert(strstr(r.out, "exit code 7"), "%s", r.out);
+	cli_result_clear(&r);
+	free(job);
+}
+
+/* The detached runner applies the task's restart policy and records each
+ * restart; its count is what status shows. */
+Test(cli_state, detached_runner_restarts_by_policy_and_status_counts_them)
+{
+	char *job = write_job("flaky", "echo run >> $ROOT/runs; exit 3",
+	                      "\"RestartPolicy\": {\"Attempts\": 2, \"Delay\": 100000000,"
+	                      " \"Interval\": 600000000000, \"Mode\": \"fail\"}");
+	const char *id = detach(job);
+	pid_t runner = runner_pid();
+	cr_assert(wait_gone(runner, DEADLINE_MS), "the runner did not give up after 2 restarts");
+	cli_result r;
+	drover(&r, "status", id, NULL, NULL, NULL);
+	cr_assert_eq(r.exit_code, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "restarts 2"), "two restarts recorded: %s", r.out);
+	cr_assert(strstr(r.out, "exit code 3"), "%s", r.out);
+	cr_assert(strstr(r.out, "Not Restarting"), "the final event: %s", r.out);
+	cli_result_clear(&r);
+	char path[400];
+	snprintf(path, sizeof(path), "%s/runs", env.root);
+	char *runs = cli_slurp(path);
+	cr_assert(runs && strcmp(runs, "run\nrun\nrun\n") == 0, "three runs: \"%s\"", runs);
+	free(runs);
+	free(job);
+}
+
+/* `drover stop` from another process wins over the restart policy of the
+ * runner that watches the task. */
+Test(cli_state, stop_is_not_undone_by_the_runners_restart_policy)
+{
+	char *job = write_job("stubborn", "exec sleep 600",
+	                      "\"RestartPolicy\": {\"Attempts\": 5, \"Delay\": 50000000,"
+	                      " \"Interval\": 600000000000, \"Mode\": \"fail\"}");
+	const char *id = detach(job);
+	pid_t runner = runner_pid();
+	cli_result r;
+	drover(&r, "stop", id, NULL, NULL, NULL);
+	cr_assert_eq(r.exit_code, 0, "%s %s", r.out, r.err);
+	cli_result_clear(&r);
+	cr_assert(wait_gone(runner, DEADLINE_MS), "the runner restarted a stopped task");
+	drover(&r, "status", id, NULL, NULL, NULL);
+	cr_assert(strstr(r.out, "dead"), "%s", r.out);
+	cr_assert(strstr(r.out, "restarts 0"), "%s", r.out);
+	cr_assert_null(strstr(r.out, "Restarting"), "%s", r.out);
 	cli_result_clear(&r);
 	free(job);
 }
