@@ -122,7 +122,11 @@ int drover_taskenv_build(const drover_taskenv_input *in, drover_strv *out, drove
 	if (rc == 0) rc = set(&env, "NOMAD_JOB_NAME", in->job->name);
 	if (rc == 0) rc = set(&env, "NOMAD_NAMESPACE", in->job->namespace_);
 	if (rc == 0) rc = set(&env, "NOMAD_REGION", in->job->region);
-	if (rc == 0 && in->job->datacenter_count > 0)
+	/* Nomad takes the datacenter from the node the task runs on; the job's
+	 * first datacenter stands in when no node info was loaded. */
+	if (rc == 0 && in->node && in->node->datacenter)
+		rc = set(&env, "NOMAD_DC", in->node->datacenter);
+	else if (rc == 0 && in->job->datacenter_count > 0)
 		rc = set(&env, "NOMAD_DC", in->job->datacenters[0]);
 	if (rc == 0) rc = set_int(&env, "NOMAD_MEMORY_LIMIT", t->memory_mb);
 	if (rc == 0 && t->memory_max_mb > 0)

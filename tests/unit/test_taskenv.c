@@ -60,3 +60,26 @@ Test(taskenv, nomad_variables_meta_precedence_and_host_filtering)
 	cr_assert_null(drover_env_get(&env, "VAULT_TOKEN"), "a credential leaked into the task");
 	drover_strv_clear(&env);
 }
+
+/* Nomad's NOMAD_DC is the datacenter of the node running the task. */
+Test(taskenv, nomad_dc_is_the_nodes_datacenter)
+{
+	char *dcs[] = {"dc-of-job"};
+	drover_jobspec_task task = {.name = "web", .cpu_mhz = 100, .memory_mb = 300};
+	drover_jobspec_group group = {.name = "g", .count = 1};
+	drover_jobspec job = {.id = "j", .name = "j", .namespace_ = "default", .region = "global",
+	                      .datacenters = dcs, .datacenter_count = 1};
+	drover_allocdir dirs = {.alloc_dir = "/d/a", .shared_dir = "/d/a/alloc",
+	                        .log_dir = "/d/a/alloc/logs"};
+	char *host_env[] = {NULL};
+	drover_node_info node = {.datacenter = "dc-of-node"};
+	drover_taskenv_input in = {.job = &job, .group = &group, .task = &task,
+	                           .alloc_id = "12345678-aaaa-4bbb-8ccc-dddddddddddd",
+	                           .dirs = &dirs, .task_dir = "/d/a/web", .host_env = host_env,
+	                           .node = &node};
+	drover_strv env = {0};
+	drover_err err = {{0}};
+	cr_assert_eq(drover_taskenv_build(&in, &env, &err), 0, "%s", err.message);
+	cr_assert_str_eq(drover_env_get(&env, "NOMAD_DC"), "dc-of-node");
+	drover_strv_clear(&env);
+}
