@@ -1,7 +1,10 @@
 /* The docker fingerprint (see docker_fingerprint.h). */
 #include <config.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,25 @@ static int get_json(docker_client *c, const char *path, yajl_val *v, drover_err 
 	if (r == 0)
 		r = docker_json_parse(resp.body, resp.len, path, v, err);
 	docker_response_free(&resp);
+	return r;
+}
+
+/* The IPv4 address of interface `name` into buf; 0 or -ENOENT. */
+static int iface_ipv4(const char *name, char *buf, size_t len)
+{
+	struct ifaddrs *all, *a;
+	int r = -ENOENT;
+
+	if (!name || getifaddrs(&all) < 0)
+		return -ENOENT;
+	for (a = all; a; a = a->ifa_next)
+		if (a->ifa_addr && a->ifa_addr->sa_family == AF_INET && strcmp(a->ifa_name, name) == 0 &&
+		    inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)a->ifa_addr)->sin_addr, buf,
+		              (socklen_t)len)) {
+			r = 0;
+			break;
+		}
+	freeifaddrs(all);
 	return r;
 }
 
@@ -101,10 +123,16 @@ int docker_fingerprint_run(docker_client *c, const docker_settings *s, drover_fi
 	}
 	/* No bridge (dockerd --bridge=none) is not an error: the attribute is absent. */
 	if (get_json(c, "/networks/bridge", &net, &probe) == 0) {
+		const char *gw = NULL;
+		char addr[64];
 		cfgs = docker_json_at(net, "IPAM", "Config", NULL);
 		if (YAJL_IS_ARRAY(cfgs) && cfgs->u.array.len)
-			set_attr(out, "driver.docker.bridge_ip",
-			         docker_json_str(cfgs->u.array.values[0], "Gateway", NULL));
+			gw = docker_json_str(cfgs->u.array.values[0], "Gateway", NULL);
+		/* The default bridge often records no gateway: its interface has it. */
+		if (!gw && iface_ipv4(docker_json_str(net, "Options", "com.docker.network.bridge.name",
+		                                      NULL), addr, sizeof(addr)) == 0)
+			gw = addr;
+		set_attr(out, "driver.docker.bridge_ip", gw);
 		yajl_tree_free(net);
 	}
 	yajl_tree_free(info);
