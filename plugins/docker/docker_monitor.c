@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +102,14 @@ int docker_monitor_start(docker_monitor *m, docker_client *c,
 	m->since_s = (long long)time(NULL) - 1;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->cond, NULL);
+	/* The host's signals (SIGTERM, SIGCHLD...) are its own business: a thread
+	 * of ours that left them unblocked would take them, and a default action
+	 * would end the whole process. The thread inherits this mask. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = pthread_create(&m->thread, NULL, monitor_main, m);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r != 0) {
 		pthread_cond_destroy(&m->cond);
 		pthread_mutex_destroy(&m->lock);
