@@ -20,3 +20,17 @@ tests_integration_test_rawexec_driver_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_integration_test_rawexec_driver_LDADD = host/libdroverproc.la $(CRITERION_LIBS) $(DL_LIBS)
 EXTRA_tests_integration_test_rawexec_driver_DEPENDENCIES = host/shim/drover-shim \
 	plugins/rawexec/raw_exec.la
+
+# The docker driver against a real dockerd and registry (scripts/test-services.sh);
+# it links the plugin's own Engine API client to inspect what the plugin created.
+check_PROGRAMS += tests/integration/test_docker
+TESTS += tests/integration/test_docker
+tests_integration_test_docker_SOURCES = tests/integration/test_docker.c tests/test_support.h \
+	plugins/docker/docker_http.c plugins/docker/docker_json.c
+tests_integration_test_docker_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host \
+	-I$(top_srcdir)/tests -I$(top_srcdir)/plugins/docker $(CURL_CFLAGS) $(YAJL_CFLAGS) \
+	-DDOCKER_SO='"$(abs_top_builddir)/plugins/docker/.libs/docker.so"'
+tests_integration_test_docker_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_integration_test_docker_LDADD = host/libdroverconf.la $(CURL_LIBS) $(YAJL_LIBS) \
+	$(CRITERION_LIBS) $(DL_LIBS) -lpthread
+EXTRA_tests_integration_test_docker_DEPENDENCIES = plugins/docker/docker.la

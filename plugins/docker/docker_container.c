@@ -1,0 +1,993 @@
+/* Building the create-container body (see docker_container.h). */
+#include <config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker_container.h"
+#include "docker_json.h"
+
+/* Docker's default capability set, lower case without "cap_". */
+static const char *const docker_default_caps[] = {
+	"audit_write", "chown", "dac_override", "fowner", "fsetid", "kill", "mknod",
+	"net_bind_service", "net_raw", "setfcap", "setgid", "setpcap", "setuid", "sys_chroot",
+	NULL
+};
+
+typedef struct build {
+	const docker_settings *s;
+	const drover_task_config *cfg;
+	const drover_value *c; /* the config block */
+	yajl_gen g;
+	drover_err *err;
+	const char *task;
+} build;
+
+#define GEN(expr)                                                                    \
+	do {                                                                         \
+		if ((expr) != yajl_gen_status_ok)                                     \
+			return drover_err_set(b->err, -ENOMEM, "task \"%s\": out of memory " \
+			                      "building the container",                   \
+			                      b->task);                                    \
+	} while (0)
+
+static int field_error(build *b, int code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int field_error(build *b, int code, const char *field, const char *fmt, ...)
+{
+	char what[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return drover_err_set(b->err, code, "task \"%s\": docker config \"%s\": %s", b->task,
+	                      field, what);
+}
+
+static const char *get_str(build *b, const char *key)
+{
+	const char *v = drover_value_get_string(b->c, key, NULL);
+	return v && v[0] ? v : NULL;
+}
+
+/* A list of strings from the config as a JSON array under `json_key`. */
+static int gen_list(build *b, const char *key, const char *json_key)
+{
+	const drover_value *v = drover_value_get(b->c, key);
+	size_t i;
+
+	if (!v || v->type == DROVER_VALUE_NULL)
+		return 0;
+	if (v->type != DROVER_VALUE_ARRAY)
+		return field_error(b, -EINVAL, key, "must be a list of strings");
+	GEN(docker_gen_key(b->g, json_key));
+	GEN(yajl_gen_array_open(b->g));
+	for (i = 0; i < v->u.array.count; i++) {
+		const drover_value *it = &v->u.array.items[i];
+		if (it->type != DROVER_VALUE_STRING)
+			return field_error(b, -EINVAL, key, "item %zu is not a string", i);
+		GEN(docker_gen_str(b->g, it->u.string.ptr));
+	}
+	GEN(yajl_gen_array_close(b->g));
+	return 0;
+}
+
+/* A map of strings from the config as a JSON object under `json_key`. */
+static int gen_map(build *b, const drover_value *v, const char *field, const char *json_key)
+{
+	size_t i;
+
+	if (!v || v->type == DROVER_VALUE_NULL)
+		return 0;
+	if (v->type != DROVER_VALUE_OBJECT)
+		return field_error(b, -EINVAL, field, "must be a map of strings");
+	GEN(docker_gen_key(b->g, json_key));
+	GEN(yajl_gen_map_open(b->g));
+	for (i = 0; i < v->u.object.count; i++) {
+		const drover_value *it = &v->u.object.values[i];
+		if (it->type != DROVER_VALUE_STRING)
+			return field_error(b, -EINVAL, field, "the value of \"%.64s\" is not a string",
+			                   v->u.object.keys[i]);
+		GEN(docker_gen_key_str(b->g, v->u.object.keys[i], it->u.string.ptr));
+	}
+	GEN(yajl_gen_map_close(b->g));
+	return 0;
+}
+
+char *docker_container_name(const drover_task_config *cfg)
+{
+	const char *task = cfg->task_name ? cfg->task_name : "task";
+	const char *alloc = cfg->alloc_id ? cfg->alloc_id : "alloc";
+	size_t n = strlen(task) + strlen(alloc) + 2;
+	char *name = malloc(n);
+
+	if (!name)
+		return NULL;
+	snprintf(name, n, "%s-%s", task, alloc);
+	for (char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '.' && *p != '-')
+			*p = '_';
+	if (!isalnum((unsigned char)name[0]))
+		name[0] = 'x';
+	return name;
+}
+
+static const char *env_lookup(const drover_task_config *cfg, const char *key)
+{
+	size_t kl = strlen(key);
+	for (size_t i = 0; cfg->env && cfg->env[i]; i++)
+		if (strncmp(cfg->env[i], key, kl) == 0 && cfg->env[i][kl] == '=')
+			return cfg->env[i] + kl + 1;
+	return NULL;
+}
+
+static int gen_env(build *b)
+{
+	/* Inside the container the task's directories are at Nomad's fixed places. */
+	static const char *const overrides[] = { "NOMAD_ALLOC_DIR=/alloc", "NOMAD_TASK_DIR=/local",
+		                                 "NOMAD_SECRETS_DIR=/secrets", NULL };
+
+	GEN(docker_gen_key(b->g, "Env"));
+	GEN(yajl_gen_array_open(b->g));
+	for (size_t i = 0; b->cfg->env && b->cfg->env[i]; i++) {
+		const char *e = b->cfg->env[i];
+		int skip = 0;
+		for (size_t o = 0; overrides[o]; o++) {
+			size_t kl = strchr(overrides[o], '=') - overrides[o] + 1;
+			if (strncmp(e, overrides[o], kl) == 0)
+				skip = 1;
+		}
+		if (!skip)
+			GEN(docker_gen_str(b->g, e));
+	}
+	for (size_t o = 0; overrides[o]; o++)
+		GEN(docker_gen_str(b->g, overrides[o]));
+	GEN(yajl_gen_array_close(b->g));
+	return 0;
+}
+
+static int gen_labels(build *b)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} extra[] = {
+		{ "job_name", offsetof(drover_task_config, job_name) },
+		{ "job_id", offsetof(drover_task_config, job_id) },
+		{ "task_group_name", offsetof(drover_task_config, group_name) },
+		{ "task_name", offsetof(drover_task_config, task_name) },
+	};
+	const drover_value *labels = drover_value_get(b->c, "labels");
+
+	GEN(docker_gen_key(b->g, "Labels"));
+	GEN(yajl_gen_map_open(b->g));
+	GEN(docker_gen_key_str(b->g, DOCKER_LABEL_ALLOC_ID, b->cfg->alloc_id ? b->cfg->alloc_id : ""));
+	GEN(docker_gen_key_str(b->g, DOCKER_LABEL_TASK_NAME, b->task));
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		const char *value = *(const char *const *)((const char *)b->cfg + extra[i].offset);
+		char key[64];
+		int want = 0;
+		if (!value || strcmp(extra[i].name, "task_name") == 0)
+			continue;
+		for (size_t g = 0; b->s->extra_labels && b->s->extra_labels[g]; g++)
+			if (fnmatch(b->s->extra_labels[g], extra[i].name, 0) == 0)
+				want = 1;
+		if (!want)
+			continue;
+		snprintf(key, sizeof(key), "com.hashicorp.nomad.%s", extra[i].name);
+		GEN(docker_gen_key_str(b->g, key, value));
+	}
+	if (labels && labels->type == DROVER_VALUE_OBJECT) {
+		for (size_t i = 0; i < labels->u.object.count; i++) {
+			const drover_value *v = &labels->u.object.values[i];
+			const char *k = labels->u.object.keys[i];
+			if (strncmp(k, "com.hashicorp.nomad.", 20) == 0)
+				return field_error(b, -EINVAL, "labels",
+				                   "\"%.64s\": the com.hashicorp.nomad. prefix is "
+				                   "reserved for the labels drover sets",
+				                   k);
+			if (v->type != DROVER_VALUE_STRING)
+				return field_error(b, -EINVAL, "labels",
+				                   "the value of \"%.64s\" is not a string", k);
+			GEN(docker_gen_key_str(b->g, k, v->u.string.ptr));
+		}
+	} else if (labels && labels->type != DROVER_VALUE_NULL) {
+		return field_error(b, -EINVAL, "labels", "must be a map of strings");
+	}
+	GEN(yajl_gen_map_close(b->g));
+	return 0;
+}
+
+/* The labels of ports to publish: `ports` plus the keys of `port_map`. */
+static int port_of(build *b, const char *label, long long *host_port, const char **host_ip,
+                   long long *container_port)
+{
+	const drover_value *port_map = drover_value_get(b->c, "port_map");
+	const drover_value *mapped = drover_value_get(port_map, label);
+	char key[160];
+	const char *v;
+	char *end;
+
+	snprintf(key, sizeof(key), "NOMAD_HOST_PORT_%s", label);
+	v = env_lookup(b->cfg, key);
+	if (!v) {
+		snprintf(key, sizeof(key), "NOMAD_PORT_%s", label);
+		v = env_lookup(b->cfg, key);
+	}
+	if (!v)
+		return field_error(b, -EINVAL, "ports",
+		                   "port \"%.64s\" is not one of the group's network ports (no "
+		                   "NOMAD_HOST_PORT_%.64s in the task environment)",
+		                   label, label);
+	*host_port = strtoll(v, &end, 10);
+	if (*end || *host_port <= 0 || *host_port > 65535)
+		return field_error(b, -EINVAL, "ports", "port \"%.64s\" has no valid number (\"%.16s\")",
+		                   label, v);
+	snprintf(key, sizeof(key), "NOMAD_IP_%s", label);
+	*host_ip = env_lookup(b->cfg, key);
+	/* Publishing on every interface would be a surprise: only where asked. */
+	if (!*host_ip || !(*host_ip)[0])
+		*host_ip = "127.0.0.1";
+	*container_port = *host_port;
+	if (mapped) {
+		if (mapped->type == DROVER_VALUE_INT)
+			*container_port = mapped->u.integer;
+		else if (mapped->type == DROVER_VALUE_STRING)
+			*container_port = strtoll(mapped->u.string.ptr, &end, 10);
+		else
+			*container_port = -1;
+		if ((mapped->type == DROVER_VALUE_STRING && (*end || end == mapped->u.string.ptr)) ||
+		    *container_port <= 0 || *container_port > 65535)
+			return field_error(b, -EINVAL, "port_map",
+			                   "\"%.64s\" must map to a port number between 1 and 65535",
+			                   label);
+	}
+	return 0;
+}
+
+static int collect_port_labels(build *b, const char ***labels, size_t *n)
+{
+	const drover_value *ports = drover_value_get(b->c, "ports");
+	const drover_value *port_map = drover_value_get(b->c, "port_map");
+	size_t cap = 0, count = 0;
+	const char **list;
+
+	if (ports && ports->type == DROVER_VALUE_ARRAY)
+		cap += ports->u.array.count;
+	if (port_map && port_map->type == DROVER_VALUE_OBJECT)
+		cap += port_map->u.object.count;
+	else if (port_map && port_map->type != DROVER_VALUE_NULL)
+		return field_error(b, -EINVAL, "port_map", "must be a map of port label to number");
+	list = calloc(cap + 1, sizeof(*list));
+	if (!list)
+		return drover_err_set(b->err, -ENOMEM, "out of memory");
+	for (size_t i = 0; ports && ports->type == DROVER_VALUE_ARRAY && i < ports->u.array.count; i++) {
+		if (ports->u.array.items[i].type != DROVER_VALUE_STRING) {
+			free(list);
+			return field_error(b, -EINVAL, "ports", "item %zu is not a port label", i);
+		}
+		list[count++] = ports->u.array.items[i].u.string.ptr;
+	}
+	for (size_t i = 0; port_map && port_map->type == DROVER_VALUE_OBJECT &&
+	                   i < port_map->u.object.count; i++) {
+		int dup = 0;
+		for (size_t j = 0; j < count; j++)
+			if (strcmp(list[j], port_map->u.object.keys[i]) == 0)
+				dup = 1;
+		if (!dup)
+			list[count++] = port_map->u.object.keys[i];
+	}
+	*labels = list;
+	*n = count;
+	return 0;
+}
+
+static int gen_exposed_ports(build *b, const char **labels, size_t n)
+{
+	GEN(docker_gen_key(b->g, "ExposedPorts"));
+	GEN(yajl_gen_map_open(b->g));
+	for (size_t i = 0; i < n; i++) {
+		long long hp, cp;
+		const char *ip;
+		char key[32];
+		int r = port_of(b, labels[i], &hp, &ip, &cp);
+		if (r < 0)
+			return r;
+		for (int proto = 0; proto < 2; proto++) {
+			snprintf(key, sizeof(key), "%lld/%s", cp, proto ? "udp" : "tcp");
+			GEN(docker_gen_key(b->g, key));
+			GEN(yajl_gen_map_open(b->g));
+			GEN(yajl_gen_map_close(b->g));
+		}
+	}
+	GEN(yajl_gen_map_close(b->g));
+	return 0;
+}
+
+static int gen_port_bindings(build *b, const char **labels, size_t n)
+{
+	GEN(docker_gen_key(b->g, "PortBindings"));
+	GEN(yajl_gen_map_open(b->g));
+	for (size_t i = 0; i < n; i++) {
+		long long hp, cp;
+		const char *ip;
+		char key[32], hps[16];
+		int r = port_of(b, labels[i], &hp, &ip, &cp);
+		if (r < 0)
+			return r;
+		snprintf(hps, sizeof(hps), "%lld", hp);
+		for (int proto = 0; proto < 2; proto++) {
+			snprintf(key, sizeof(key), "%lld/%s", cp, proto ? "udp" : "tcp");
+			GEN(docker_gen_key(b->g, key));
+			GEN(yajl_gen_array_open(b->g));
+			GEN(yajl_gen_map_open(b->g));
+			GEN(docker_gen_key_str(b->g, "HostIp", ip));
+			GEN(docker_gen_key_str(b->g, "HostPort", hps));
+			GEN(yajl_gen_map_close(b->g));
+			GEN(yajl_gen_array_close(b->g));
+		}
+	}
+	GEN(yajl_gen_map_close(b->g));
+	return 0;
+}
+
+/* Lexically normalizes an absolute path ("/a/./b/../c" -> "/a/c") in place. */
+static void path_clean(char *p)
+{
+	char *out = p, *in = p;
+
+	while (*in) {
+		while (*in == '/')
+			in++;
+		if (!*in)
+			break;
+		char *seg = in;
+		while (*in && *in != '/')
+			in++;
+		size_t len = (size_t)(in - seg);
+		if (len == 1 && seg[0] == '.')
+			continue;
+		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
+			while (out > p && *--out != '/')
+				;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, seg, len);
+		out += len;
+	}
+	if (out == p)
+		*out++ = '/';
+	*out = '\0';
+}
+
+static int path_within(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* The host side of a bind: relative paths are under the task directory; a path
+ * outside the allocation directory needs volumes.enabled. malloc'd in *out. */
+static int bind_source(build *b, const char *field, const char *src, char **out)
+{
+	size_t n = strlen(src) + strlen(b->cfg->task_dir) + 2;
+	char *path, *alloc;
+
+	if (!src[0])
+		return field_error(b, -EINVAL, field, "the host path is empty");
+	if (strlen(src) > 4000)
+		return field_error(b, -ENAMETOOLONG, field, "the host path is too long");
+	path = malloc(n);
+	if (!path)
+		return drover_err_set(b->err, -ENOMEM, "out of memory");
+	if (src[0] == '/')
+		snprintf(path, n, "%s", src);
+	else
+		snprintf(path, n, "%s/%s", b->cfg->task_dir, src);
+	path_clean(path);
+	alloc = strdup(b->cfg->alloc_dir);
+	if (!alloc) {
+		free(path);
+		return drover_err_set(b->err, -ENOMEM, "out of memory");
+	}
+	path_clean(alloc);
+	if (!b->s->volumes_enabled && !path_within(path, alloc)) {
+		int r = field_error(b, -EPERM, field,
+		                    "host path \"%.200s\" is outside the allocation directory and "
+		                    "the docker plugin's volumes are disabled: set "
+		                    "volumes.enabled in the plugin options to allow it",
+		                    src);
+		free(path);
+		free(alloc);
+		return r;
+	}
+	free(alloc);
+	*out = path;
+	return 0;
+}
+
+static int gen_binds(build *b)
+{
+	const drover_value *vols = drover_value_get(b->c, "volumes");
+	char line[DROVER_PATH_MAX * 2 + 32];
+
+	GEN(docker_gen_key(b->g, "Binds"));
+	GEN(yajl_gen_array_open(b->g));
+	snprintf(line, sizeof(line), "%s/alloc:/alloc", b->cfg->alloc_dir);
+	GEN(docker_gen_str(b->g, line));
+	snprintf(line, sizeof(line), "%s/local:/local", b->cfg->task_dir);
+	GEN(docker_gen_str(b->g, line));
+	snprintf(line, sizeof(line), "%s/secrets:/secrets", b->cfg->task_dir);
+	GEN(docker_gen_str(b->g, line));
+	for (size_t i = 0; vols && vols->type == DROVER_VALUE_ARRAY && i < vols->u.array.count; i++) {
+		const drover_value *it = &vols->u.array.items[i];
+		char field[32], *src = NULL, *copy, *target, *mode;
+		int r;
+
+		snprintf(field, sizeof(field), "volumes[%zu]", i);
+		if (it->type != DROVER_VALUE_STRING)
+			return field_error(b, -EINVAL, field, "must be \"host_path:container_path\"");
+		copy = strdup(it->u.string.ptr);
+		if (!copy)
+			return drover_err_set(b->err, -ENOMEM, "out of memory");
+		target = strchr(copy, ':');
+		if (!target || target == copy || target[1] != '/') {
+			free(copy);
+			return field_error(b, -EINVAL, field,
+			                   "\"%.200s\" is not \"host_path:/container/path[:ro|rw]\"",
+			                   it->u.string.ptr);
+		}
+		*target++ = '\0';
+		mode = strchr(target, ':');
+		if (mode) {
+			*mode++ = '\0';
+			if (strcmp(mode, "ro") && strcmp(mode, "rw")) {
+				r = field_error(b, -EINVAL, field, "mode \"%.16s\" is not ro or rw",
+				                mode);
+				free(copy);
+				return r;
+			}
+		}
+		r = bind_source(b, field, copy, &src);
+		if (r < 0) {
+			free(copy);
+			return r;
+		}
+		snprintf(line, sizeof(line), "%s:%s%s%s", src, target, mode ? ":" : "",
+		         mode ? mode : "");
+		free(src);
+		free(copy);
+		GEN(docker_gen_str(b->g, line));
+	}
+	GEN(yajl_gen_array_close(b->g));
+	return 0;
+}
+
+static int gen_mounts(build *b)
+{
+	const drover_value *mounts = drover_value_get(b->c, "mount");
+
+	if (!mounts || mounts->type != DROVER_VALUE_ARRAY || mounts->u.array.count == 0)
+		return 0;
+	GEN(docker_gen_key(b->g, "Mounts"));
+	GEN(yajl_gen_array_open(b->g));
+	for (size_t i = 0; i < mounts->u.array.count; i++) {
+		const drover_value *m = &mounts->u.array.items[i];
+		const char *type = drover_value_get_string(m, "type", "volume");
+		const char *target = drover_value_get_string(m, "target", NULL);
+		const char *source = drover_value_get_string(m, "source", NULL);
+		char field[48];
+
+		snprintf(field, sizeof(field), "mount[%zu]", i);
+		if (!target || target[0] != '/')
+			return field_error(b, -EINVAL, field, "\"target\" must be an absolute path in "
+			                   "the container");
+		GEN(yajl_gen_map_open(b->g));
+		GEN(docker_gen_key_str(b->g, "Target", target));
+		GEN(docker_gen_key_bool(b->g, "ReadOnly", drover_value_get_bool(m, "readonly", 0)));
+		if (strcmp(type, "bind") == 0) {
+			char *src = NULL;
+			int r;
+			if (!source)
+				return field_error(b, -EINVAL, field, "a bind mount needs \"source\"");
+			if ((r = bind_source(b, field, source, &src)) < 0)
+				return r;
+			GEN(docker_gen_key_str(b->g, "Type", "bind"));
+			r = docker_gen_key_str(b->g, "Source", src);
+			free(src);
+			GEN(r);
+			const char *prop = drover_value_get_string(
+				drover_value_get(m, "bind_options"), "propagation", NULL);
+			if (prop) {
+				static const char *const ok[] = { "private", "rprivate", "shared",
+					                          "rshared", "slave", "rslave", NULL };
+				int valid = 0;
+				for (size_t k = 0; ok[k]; k++)
+					valid |= strcmp(ok[k], prop) == 0;
+				if (!valid)
+					return field_error(b, -EINVAL, field,
+					                   "bind_options.propagation \"%.32s\" is not one of "
+					                   "private, rprivate, shared, rshared, slave, rslave",
+					                   prop);
+				GEN(docker_gen_key(b->g, "BindOptions"));
+				GEN(yajl_gen_map_open(b->g));
+				GEN(docker_gen_key_str(b->g, "Propagation", prop));
+				GEN(yajl_gen_map_close(b->g));
+			}
+		} else if (strcmp(type, "volume") == 0) {
+			if (!b->s->volumes_enabled)
+				return field_error(b, -EPERM, field,
+				                   "volume mounts need volumes.enabled in the docker "
+				                   "plugin options");
+			GEN(docker_gen_key_str(b->g, "Type", "volume"));
+			if (source)
+				GEN(docker_gen_key_str(b->g, "Source", source));
+		} else if (strcmp(type, "tmpfs") == 0) {
+			const drover_value *t = drover_value_get(m, "tmpfs_options");
+			long long size = drover_value_get_int(t, "size", 0);
+			long long mode = drover_value_get_int(t, "mode", 0);
+			if (source)
+				return field_error(b, -EINVAL, field, "a tmpfs mount takes no \"source\"");
+			if (size < 0 || mode < 0 || mode > 07777)
+				return field_error(b, -EINVAL, field,
+				                   "tmpfs_options: size must be >= 0 and mode a file mode");
+			GEN(docker_gen_key_str(b->g, "Type", "tmpfs"));
+			if (size || mode) {
+				GEN(docker_gen_key(b->g, "TmpfsOptions"));
+				GEN(yajl_gen_map_open(b->g));
+				if (size)
+					GEN(docker_gen_key_int(b->g, "SizeBytes", size));
+				if (mode)
+					GEN(docker_gen_key_int(b->g, "Mode", mode));
+				GEN(yajl_gen_map_close(b->g));
+			}
+		} else {
+			return field_error(b, -EINVAL, field,
+			                   "type \"%.32s\" is not one of bind, volume, tmpfs", type);
+		}
+		GEN(yajl_gen_map_close(b->g));
+	}
+	GEN(yajl_gen_array_close(b->g));
+	return 0;
+}
+
+static int gen_devices(build *b)
+{
+	const drover_value *devs = drover_value_get(b->c, "devices");
+
+	if (!devs || devs->type != DROVER_VALUE_ARRAY || devs->u.array.count == 0)
+		return 0;
+	GEN(docker_gen_key(b->g, "Devices"));
+	GEN(yajl_gen_array_open(b->g));
+	for (size_t i = 0; i < devs->u.array.count; i++) {
+		const drover_value *d = &devs->u.array.items[i];
+		const char *host = drover_value_get_string(d, "host_path", NULL);
+		const char *cont = drover_value_get_string(d, "container_path", host);
+		const char *perms = drover_value_get_string(d, "cgroup_permissions", "rwm");
+		char field[48];
+
+		snprintf(field, sizeof(field), "devices[%zu]", i);
+		if (!host || host[0] != '/')
+			return field_error(b, -EINVAL, field, "\"host_path\" must be an absolute path");
+		if (!cont || cont[0] != '/')
+			return field_error(b, -EINVAL, field,
+			                   "\"container_path\" must be an absolute path");
+		if (!perms[0] || strspn(perms, "rwm") != strlen(perms) || strlen(perms) > 3)
+			return field_error(b, -EINVAL, field,
+			                   "\"cgroup_permissions\" \"%.16s\" must be made of r, w and m",
+			                   perms);
+		GEN(yajl_gen_map_open(b->g));
+		GEN(docker_gen_key_str(b->g, "PathOnHost", host));
+		GEN(docker_gen_key_str(b->g, "PathInContainer", cont));
+		GEN(docker_gen_key_str(b->g, "CgroupPermissions", perms));
+		GEN(yajl_gen_map_close(b->g));
+	}
+	GEN(yajl_gen_array_close(b->g));
+	return 0;
+}
+
+static int gen_ulimits(build *b)
+{
+	const drover_value *u = drover_value_get(b->c, "ulimit");
+
+	if (!u || u->type != DROVER_VALUE_OBJECT || u->u.object.count == 0)
+		return 0;
+	GEN(docker_gen_key(b->g, "Ulimits"));
+	GEN(yajl_gen_array_open(b->g));
+	for (size_t i = 0; i < u->u.object.count; i++) {
+		const char *name = u->u.object.keys[i];
+		const drover_value *v = &u->u.object.values[i];
+		char *end;
+		long long soft, hard;
+
+		if (v->type != DROVER_VALUE_STRING)
+			return field_error(b, -EINVAL, "ulimit", "the value of \"%.32s\" is not a string",
+			                   name);
+		errno = 0;
+		soft = strtoll(v->u.string.ptr, &end, 10);
+		hard = soft;
+		if (*end == ':')
+			hard = strtoll(end + 1, &end, 10);
+		if (errno || *end || end == v->u.string.ptr || soft < 0 || hard < soft)
+			return field_error(b, -EINVAL, "ulimit",
+			                   "\"%.32s\" = \"%.32s\" is not \"limit\" or \"soft:hard\" "
+			                   "with soft <= hard",
+			                   name, v->u.string.ptr);
+		GEN(yajl_gen_map_open(b->g));
+		GEN(docker_gen_key_str(b->g, "Name", name));
+		GEN(docker_gen_key_int(b->g, "Soft", soft));
+		GEN(docker_gen_key_int(b->g, "Hard", hard));
+		GEN(yajl_gen_map_close(b->g));
+	}
+	GEN(yajl_gen_array_close(b->g));
+	return 0;
+}
+
+static int strv_has(char *const *v, const char *s)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* "CAP_NET_ADMIN", "net_admin" -> "net_admin" in buf. */
+static void cap_norm(const char *in, char *buf, size_t len)
+{
+	size_t o = 0;
+	if (strncasecmp(in, "cap_", 4) == 0)
+		in += 4;
+	for (; *in && o + 1 < len; in++)
+		buf[o++] = (char)tolower((unsigned char)*in);
+	buf[o] = '\0';
+}
+
+static int cap_listed(const drover_value *list, const char *cap)
+{
+	char buf[64];
+	for (size_t i = 0; list && list->type == DROVER_VALUE_ARRAY && i < list->u.array.count; i++) {
+		if (list->u.array.items[i].type != DROVER_VALUE_STRING)
+			continue;
+		cap_norm(list->u.array.items[i].u.string.ptr, buf, sizeof(buf));
+		if (strcmp(buf, cap) == 0 || strcmp(buf, "all") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* cap_add must stay within allow_caps; defaults outside allow_caps are dropped,
+ * as Nomad does for NET_RAW. */
+static int gen_caps(build *b)
+{
+	const drover_value *add = drover_value_get(b->c, "cap_add");
+	const drover_value *drop = drover_value_get(b->c, "cap_drop");
+	int allow_all = strv_has(b->s->allow_caps, "all");
+	char buf[64], up[72];
+	int r;
+
+	for (size_t i = 0; add && add->type == DROVER_VALUE_ARRAY && i < add->u.array.count; i++) {
+		const drover_value *it = &add->u.array.items[i];
+		if (it->type != DROVER_VALUE_STRING)
+			return field_error(b, -EINVAL, "cap_add", "item %zu is not a string", i);
+		cap_norm(it->u.string.ptr, buf, sizeof(buf));
+		if (!allow_all && !strv_has(b->s->allow_caps, buf))
+			return field_error(b, -EPERM, "cap_add",
+			                   "capability \"%.32s\" is not in the docker plugin's "
+			                   "allow_caps",
+			                   it->u.string.ptr);
+	}
+	if ((r = gen_list(b, "cap_add", "CapAdd")) < 0)
+		return r;
+	GEN(docker_gen_key(b->g, "CapDrop"));
+	GEN(yajl_gen_array_open(b->g));
+	for (size_t i = 0; drop && drop->type == DROVER_VALUE_ARRAY && i < drop->u.array.count; i++) {
+		const drover_value *it = &drop->u.array.items[i];
+		if (it->type != DROVER_VALUE_STRING)
+			return field_error(b, -EINVAL, "cap_drop", "item %zu is not a string", i);
+		GEN(docker_gen_str(b->g, it->u.string.ptr));
+	}
+	if (!allow_all && !cap_listed(drop, "all")) {
+		for (size_t i = 0; docker_default_caps[i]; i++) {
+			const char *cap = docker_default_caps[i];
+			if (strv_has(b->s->allow_caps, cap) || cap_listed(drop, cap) ||
+			    cap_listed(add, cap))
+				continue;
+			snprintf(up, sizeof(up), "%s", cap);
+			for (char *p = up; *p; p++)
+				*p = (char)toupper((unsigned char)*p);
+			GEN(docker_gen_str(b->g, up));
+		}
+	}
+	GEN(yajl_gen_array_close(b->g));
+	return 0;
+}
+
+static int check_mode(build *b, const char *field, const char *mode, int allow_container)
+{
+	if (!mode)
+		return 0;
+	if (strcmp(mode, "host") == 0) {
+		if (!b->s->allow_privileged)
+			return field_error(b, -EPERM, field,
+			                   "\"host\" needs allow_privileged = true in the docker "
+			                   "plugin options");
+		return 0;
+	}
+	if (strcmp(mode, "private") == 0 || strcmp(mode, "shareable") == 0 ||
+	    strcmp(mode, "none") == 0)
+		return 0;
+	if (allow_container && strncmp(mode, "container:", 10) == 0 && mode[10])
+		return 0;
+	return field_error(b, -EINVAL, field, "\"%.64s\" is not a mode drover supports (host%s)",
+	                   mode, allow_container ? ", private, shareable, none, container:<id>" : "");
+}
+
+static int gen_host_config(build *b)
+{
+	const drover_task_config *cfg = b->cfg;
+	const char *s;
+	long long soft_mb = cfg->memory_mb, hard_mb = cfg->memory_max_mb;
+	long long task_hard = drover_value_get_int(b->c, "memory_hard_limit", 0);
+	long long pids = drover_value_get_int(b->c, "pids_limit", 0);
+	long long shm = drover_value_get_int(b->c, "shm_size", 0);
+	long long oom = drover_value_get_int(b->c, "oom_score_adj", 0);
+	const drover_value *logging = drover_value_get(b->c, "logging");
+	const drover_value *hc = drover_value_get(b->c, "healthchecks");
+	const char **labels = NULL;
+	size_t nlabels = 0;
+	int r;
+
+	(void)hc;
+	if (task_hard < 0 || task_hard > 1024LL * 1024 * 1024)
+		return field_error(b, -EINVAL, "memory_hard_limit", "must be a number of MiB >= 0");
+	if (task_hard)
+		hard_mb = task_hard;
+	if (hard_mb && hard_mb < soft_mb)
+		return field_error(b, -EINVAL, "memory_hard_limit",
+		                   "%lld MiB is below the task's memory of %lld MiB", hard_mb, soft_mb);
+	if (pids < 0)
+		return field_error(b, -EINVAL, "pids_limit", "must be >= 0");
+	if (b->s->pids_limit > 0 && pids > b->s->pids_limit)
+		return field_error(b, -EPERM, "pids_limit",
+		                   "%lld is above the docker plugin's pids_limit of %lld", pids,
+		                   b->s->pids_limit);
+	if (!pids)
+		pids = b->s->pids_limit;
+	if (shm < 0)
+		return field_error(b, -EINVAL, "shm_size", "must be a number of bytes >= 0");
+	if (oom < -1000 || oom > 1000)
+		return field_error(b, -EINVAL, "oom_score_adj", "must be between -1000 and 1000");
+	if (drover_value_get_bool(b->c, "privileged", 0) && !b->s->allow_privileged)
+		return field_error(b, -EPERM, "privileged",
+		                   "needs allow_privileged = true in the docker plugin options");
+	if ((r = check_mode(b, "ipc_mode", get_str(b, "ipc_mode"), 1)) < 0 ||
+	    (r = check_mode(b, "pid_mode", get_str(b, "pid_mode"), 1)) < 0 ||
+	    (r = check_mode(b, "uts_mode", get_str(b, "uts_mode"), 0)) < 0 ||
+	    (r = check_mode(b, "userns_mode", get_str(b, "userns_mode"), 0)) < 0)
+		return r;
+	if ((s = get_str(b, "runtime")) != NULL) {
+		if (!strv_has(b->s->allow_runtimes, s))
+			return field_error(b, -EPERM, "runtime",
+			                   "\"%.64s\" is not in the docker plugin's allow_runtimes", s);
+	}
+
+	GEN(docker_gen_key(b->g, "HostConfig"));
+	GEN(yajl_gen_map_open(b->g));
+	if ((r = gen_binds(b)) < 0 || (r = gen_mounts(b)) < 0 || (r = gen_devices(b)) < 0 ||
+	    (r = gen_ulimits(b)) < 0 || (r = gen_caps(b)) < 0)
+		return r;
+	if (hard_mb) {
+		GEN(docker_gen_key_int(b->g, "Memory", hard_mb * 1024 * 1024));
+		GEN(docker_gen_key_int(b->g, "MemoryReservation", soft_mb * 1024 * 1024));
+		GEN(docker_gen_key_int(b->g, "MemorySwap", hard_mb * 1024 * 1024));
+	} else if (soft_mb > 0) {
+		GEN(docker_gen_key_int(b->g, "Memory", soft_mb * 1024 * 1024));
+		/* As Nomad: no swap beyond the memory limit. */
+		GEN(docker_gen_key_int(b->g, "MemorySwap", soft_mb * 1024 * 1024));
+	}
+	if (cfg->cpu_mhz > 0)
+		GEN(docker_gen_key_int(b->g, "CpuShares", cfg->cpu_mhz < 2 ? 2 : cfg->cpu_mhz));
+	if (pids)
+		GEN(docker_gen_key_int(b->g, "PidsLimit", pids));
+	if (shm)
+		GEN(docker_gen_key_int(b->g, "ShmSize", shm));
+	if (oom)
+		GEN(docker_gen_key_int(b->g, "OomScoreAdj", oom));
+	GEN(docker_gen_key_bool(b->g, "Privileged", drover_value_get_bool(b->c, "privileged", 0)));
+	GEN(docker_gen_key_bool(b->g, "ReadonlyRootfs",
+	                        drover_value_get_bool(b->c, "readonly_rootfs", 0)));
+	if (drover_value_get_bool(b->c, "init", 0))
+		GEN(docker_gen_key_bool(b->g, "Init", 1));
+	if ((s = get_str(b, "ipc_mode")))
+		GEN(docker_gen_key_str(b->g, "IpcMode", s));
+	if ((s = get_str(b, "pid_mode")))
+		GEN(docker_gen_key_str(b->g, "PidMode", s));
+	if ((s = get_str(b, "uts_mode")))
+		GEN(docker_gen_key_str(b->g, "UTSMode", s));
+	if ((s = get_str(b, "userns_mode")))
+		GEN(docker_gen_key_str(b->g, "UsernsMode", s));
+	if ((s = get_str(b, "runtime")))
+		GEN(docker_gen_key_str(b->g, "Runtime", s));
+	GEN(docker_gen_key_str(b->g, "NetworkMode",
+	                       (s = get_str(b, "network_mode")) ? s : "bridge"));
+	if ((r = gen_list(b, "dns_servers", "Dns")) < 0 ||
+	    (r = gen_list(b, "dns_search_domains", "DnsSearch")) < 0 ||
+	    (r = gen_list(b, "dns_options", "DnsOptions")) < 0 ||
+	    (r = gen_list(b, "security_opt", "SecurityOpt")) < 0 ||
+	    (r = gen_list(b, "group_add", "GroupAdd")) < 0)
+		return r;
+	{
+		const drover_value *hosts = drover_value_get(b->c, "extra_hosts");
+		for (size_t i = 0; hosts && hosts->type == DROVER_VALUE_ARRAY &&
+		                   i < hosts->u.array.count; i++) {
+			const drover_value *it = &hosts->u.array.items[i];
+			if (it->type != DROVER_VALUE_STRING || !strchr(it->u.string.ptr, ':') ||
+			    it->u.string.ptr[0] == ':')
+				return field_error(b, -EINVAL, "extra_hosts",
+				                   "item %zu is not \"hostname:IP\"", i);
+		}
+		if ((r = gen_list(b, "extra_hosts", "ExtraHosts")) < 0)
+			return r;
+	}
+	if ((r = gen_map(b, drover_value_get(b->c, "sysctl"), "sysctl", "Sysctls")) < 0 ||
+	    (r = gen_map(b, drover_value_get(b->c, "storage_opt"), "storage_opt", "StorageOpt")) < 0)
+		return r;
+	{
+		const char *type = drover_value_get_string(logging, "type", NULL);
+		const char *driver = drover_value_get_string(logging, "driver", NULL);
+		const drover_value *lconf = drover_value_get(logging, "config");
+		if (type && driver && strcmp(type, driver) != 0)
+			return field_error(b, -EINVAL, "logging",
+			                   "\"type\" and \"driver\" name different drivers (\"%.32s\", "
+			                   "\"%.32s\"): give one",
+			                   type, driver);
+		if (!type)
+			type = driver;
+		GEN(docker_gen_key(b->g, "LogConfig"));
+		GEN(yajl_gen_map_open(b->g));
+		GEN(docker_gen_key_str(b->g, "Type", type ? type : "json-file"));
+		if (type) {
+			if ((r = gen_map(b, lconf, "logging.config", "Config")) < 0)
+				return r;
+		} else {
+			/* Nomad's default: small files, since drover keeps its own copies. */
+			GEN(docker_gen_key(b->g, "Config"));
+			GEN(yajl_gen_map_open(b->g));
+			GEN(docker_gen_key_str(b->g, "max-file", "2"));
+			GEN(docker_gen_key_str(b->g, "max-size", "2m"));
+			GEN(yajl_gen_map_close(b->g));
+		}
+		GEN(yajl_gen_map_close(b->g));
+	}
+	if ((r = collect_port_labels(b, &labels, &nlabels)) < 0)
+		return r;
+	if (nlabels) {
+		r = gen_port_bindings(b, labels, nlabels);
+		if (r < 0) {
+			free(labels);
+			return r;
+		}
+	}
+	free(labels);
+	GEN(yajl_gen_map_close(b->g));
+	return 0;
+}
+
+static int gen_body(build *b)
+{
+	const char *s;
+	const drover_value *hc = drover_value_get(b->c, "healthchecks");
+	const char **labels = NULL;
+	size_t nlabels = 0;
+	int r;
+
+	GEN(yajl_gen_map_open(b->g));
+	GEN(docker_gen_key_str(b->g, "Image", drover_value_get_string(b->c, "image", "")));
+	if ((s = get_str(b, "command"))) {
+		const drover_value *args = drover_value_get(b->c, "args");
+		GEN(docker_gen_key(b->g, "Cmd"));
+		GEN(yajl_gen_array_open(b->g));
+		GEN(docker_gen_str(b->g, s));
+		for (size_t i = 0; args && args->type == DROVER_VALUE_ARRAY && i < args->u.array.count;
+		     i++) {
+			if (args->u.array.items[i].type != DROVER_VALUE_STRING)
+				return field_error(b, -EINVAL, "args", "item %zu is not a string", i);
+			GEN(docker_gen_str(b->g, args->u.array.items[i].u.string.ptr));
+		}
+		GEN(yajl_gen_array_close(b->g));
+	} else if ((r = gen_list(b, "args", "Cmd")) < 0) {
+		/* Without a command, args go to the image's entrypoint, as in Nomad. */
+		return r;
+	}
+	if ((r = gen_list(b, "entrypoint", "Entrypoint")) < 0)
+		return r;
+	if ((s = get_str(b, "work_dir"))) {
+		if (s[0] != '/')
+			return field_error(b, -EINVAL, "work_dir",
+			                   "\"%.64s\" must be an absolute path in the container", s);
+		GEN(docker_gen_key_str(b->g, "WorkingDir", s));
+	}
+	if (b->cfg->user && b->cfg->user[0])
+		GEN(docker_gen_key_str(b->g, "User", b->cfg->user));
+	if ((s = get_str(b, "hostname")))
+		GEN(docker_gen_key_str(b->g, "Hostname", s));
+	if ((s = get_str(b, "mac_address")))
+		GEN(docker_gen_key_str(b->g, "MacAddress", s));
+	GEN(docker_gen_key_bool(b->g, "Tty", drover_value_get_bool(b->c, "tty", 0)));
+	if (drover_value_get_bool(b->c, "interactive", 0)) {
+		GEN(docker_gen_key_bool(b->g, "OpenStdin", 1));
+		GEN(docker_gen_key_bool(b->g, "AttachStdin", 1));
+	}
+	if (drover_value_get_bool(hc, "disable", 0)) {
+		GEN(docker_gen_key(b->g, "Healthcheck"));
+		GEN(yajl_gen_map_open(b->g));
+		GEN(docker_gen_key(b->g, "Test"));
+		GEN(yajl_gen_array_open(b->g));
+		GEN(docker_gen_str(b->g, "NONE"));
+		GEN(yajl_gen_array_close(b->g));
+		GEN(yajl_gen_map_close(b->g));
+	}
+	if ((r = gen_env(b)) < 0 || (r = gen_labels(b)) < 0)
+		return r;
+	if ((r = collect_port_labels(b, &labels, &nlabels)) < 0)
+		return r;
+	if (nlabels)
+		r = gen_exposed_ports(b, labels, nlabels);
+	free(labels);
+	if (r < 0 || (r = gen_host_config(b)) < 0)
+		return r;
+	GEN(yajl_gen_map_close(b->g));
+	return 0;
+}
+
+int docker_container_build(const docker_settings *s, const drover_task_config *cfg,
+                           docker_create_spec *out, drover_err *err)
+{
+	build b;
+	int r;
+	const char *image;
+
+	memset(&b, 0, sizeof(b));
+	b.s = s;
+	b.cfg = cfg;
+	b.c = cfg->config;
+	b.err = err;
+	b.task = cfg->task_name ? cfg->task_name : "?";
+	image = drover_value_get_string(b.c, "image", NULL);
+	if (!image || !image[0])
+		return field_error(&b, -EINVAL, "image", "is required");
+	if (!cfg->alloc_dir || !cfg->task_dir)
+		return drover_err_set(err, -EINVAL, "task \"%s\": the allocation and task directories "
+		                      "are not set",
+		                      b.task);
+	b.g = yajl_gen_alloc(NULL);
+	if (!b.g)
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	r = gen_body(&b);
+	if (r == 0) {
+		memset(out, 0, sizeof(*out));
+		out->body = docker_gen_take(b.g, &out->body_len);
+		out->name = docker_container_name(cfg);
+		if (!out->body || !out->name) {
+			docker_create_spec_free(out);
+			r = drover_err_set(err, -ENOMEM, "out of memory");
+		}
+	}
+	yajl_gen_free(b.g);
+	return r;
+}
+
+void docker_create_spec_free(docker_create_spec *spec)
+{
+	free(spec->name);
+	free(spec->body);
+	memset(spec, 0, sizeof(*spec));
+}

@@ -1,0 +1,347 @@
+/* Image load and pull (see docker_image.h). */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "docker_image.h"
+#include "docker_json.h"
+
+char *docker_base64url(const char *data, size_t len)
+{
+	static const char tbl[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t o = 0, i;
+	char *out = malloc(4 * ((len + 2) / 3) + 1);
+
+	if (!out)
+		return NULL;
+	for (i = 0; i + 2 < len; i += 3) {
+		unsigned v = ((unsigned char)data[i] << 16) | ((unsigned char)data[i + 1] << 8) |
+		             (unsigned char)data[i + 2];
+		out[o++] = tbl[(v >> 18) & 63];
+		out[o++] = tbl[(v >> 12) & 63];
+		out[o++] = tbl[(v >> 6) & 63];
+		out[o++] = tbl[v & 63];
+	}
+	if (i < len) {
+		unsigned v = (unsigned char)data[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned char)data[i + 1] << 8;
+		out[o++] = tbl[(v >> 18) & 63];
+		out[o++] = tbl[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? tbl[(v >> 6) & 63] : '=';
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int docker_image_parse_ref(const char *ref, char **repo, char **tag)
+{
+	const char *at = strchr(ref, '@');
+	const char *slash = strrchr(ref, '/');
+	const char *colon = strrchr(ref, ':');
+
+	*repo = *tag = NULL;
+	if (at) {
+		*repo = strdup(ref);
+		*tag = strdup("");
+	} else if (colon && (!slash || colon > slash)) {
+		*repo = strndup(ref, (size_t)(colon - ref));
+		*tag = strdup(colon + 1);
+	} else {
+		*repo = strdup(ref);
+		*tag = strdup("latest");
+	}
+	if (!*repo || !*tag) {
+		free(*repo);
+		free(*tag);
+		*repo = *tag = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int inspect_id(docker_client *c, const char *image, char **id, drover_err *err)
+{
+	docker_request req;
+	docker_response resp;
+	yajl_val v = NULL;
+	char *esc = docker_url_escape(image), path[1200];
+	const char *s;
+	int r;
+
+	if (!esc)
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	snprintf(path, sizeof(path), "/images/%s/json", esc);
+	free(esc);
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.path = path;
+	req.upload_fd = -1;
+	r = docker_http_do(c, &req, &resp, err);
+	if (r == 0)
+		r = docker_json_parse(resp.body, resp.len, "the image inspection", &v, err);
+	docker_response_free(&resp);
+	if (r < 0)
+		return r;
+	s = docker_json_str(v, "Id", NULL);
+	*id = s ? strdup(s) : NULL;
+	yajl_tree_free(v);
+	if (!*id)
+		return drover_err_set(err, -EPROTO, "docker: the inspection of image \"%s\" has no Id",
+		                      image);
+	return 0;
+}
+
+/* Reads pull/load progress: remembers the first {"error": ...} line. */
+typedef struct progress {
+	char error[300];
+} progress;
+
+static int on_progress_line(void *ud, const char *line, size_t len)
+{
+	progress *p = ud;
+	yajl_val v = NULL;
+	const char *e;
+
+	if (docker_json_parse(line, len, "a progress line", &v, NULL) < 0)
+		return 0; /* not JSON: plain progress text, nothing to learn from it */
+	e = docker_json_str(v, "error", NULL);
+	if (!e)
+		e = docker_json_str(v, "errorDetail", "message", NULL);
+	if (e && !p->error[0])
+		snprintf(p->error, sizeof(p->error), "%s", e);
+	yajl_tree_free(v);
+	return 0;
+}
+
+static void emit(const drover_task_config *cfg, const char *type, const char *msg)
+{
+	if (cfg->struct_size >= offsetof(drover_task_config, emit_event) + sizeof(cfg->emit_event) &&
+	    cfg->emit_event)
+		cfg->emit_event(cfg->event_sink, type, msg);
+}
+
+/* The X-Registry-Auth header for the task's auth block, or NULL without one. */
+static int auth_header(const drover_value *auth, char **out)
+{
+	yajl_gen g;
+	char *json, *b64;
+	size_t len;
+	static const struct {
+		const char *field, *json;
+	} keys[] = { { "username", "username" }, { "password", "password" },
+		     { "email", "email" }, { "server_address", "serveraddress" } };
+
+	*out = NULL;
+	if (!auth || auth->type != DROVER_VALUE_OBJECT)
+		return 0;
+	g = yajl_gen_alloc(NULL);
+	if (!g)
+		return -ENOMEM;
+	yajl_gen_map_open(g);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = drover_value_get_string(auth, keys[i].field, NULL);
+		if (v)
+			docker_gen_key_str(g, keys[i].json, v);
+	}
+	yajl_gen_map_close(g);
+	json = docker_gen_take(g, &len);
+	yajl_gen_free(g);
+	if (!json)
+		return -ENOMEM;
+	b64 = docker_base64url(json, len);
+	free(json);
+	if (!b64)
+		return -ENOMEM;
+	*out = malloc(strlen(b64) + 32);
+	if (*out)
+		sprintf(*out, "X-Registry-Auth: %s", b64);
+	free(b64);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int pull(docker_client *c, const docker_settings *s, const drover_task_config *cfg,
+                const char *image, long long timeout_ms, drover_err *err)
+{
+	const drover_value *auth = drover_value_get(cfg->config, "auth");
+	int soft_fail = drover_value_get_bool(cfg->config, "auth_soft_fail", 0);
+	const char *task = cfg->task_name ? cfg->task_name : "?";
+	char *repo = NULL, *tag = NULL, *erepo = NULL, *etag = NULL, *hdr = NULL, *path = NULL;
+	const char *headers[2] = { NULL, NULL };
+	docker_lines lines;
+	docker_request req;
+	progress prog;
+	char msg[600];
+	int r;
+
+	if (docker_image_parse_ref(image, &repo, &tag) < 0 || auth_header(auth, &hdr) < 0 ||
+	    !(erepo = docker_url_escape(repo)) || !(etag = docker_url_escape(tag)) ||
+	    !(path = malloc(strlen(erepo) + strlen(etag) + 48))) {
+		r = drover_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	sprintf(path, "/images/create?fromImage=%s%s%s", erepo, etag[0] ? "&tag=" : "", etag);
+	snprintf(msg, sizeof(msg), "Downloading image %s", image);
+	emit(cfg, "Driver", msg);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		memset(&prog, 0, sizeof(prog));
+		memset(&lines, 0, sizeof(lines));
+		lines.on_line = on_progress_line;
+		lines.ud = &prog;
+		memset(&req, 0, sizeof(req));
+		req.method = "POST";
+		req.path = path;
+		req.upload_fd = -1;
+		headers[0] = hdr;
+		req.headers = hdr ? headers : NULL;
+		req.timeout_ms = timeout_ms;
+		req.idle_timeout_ms = s->pull_activity_timeout_ms;
+		req.on_chunk = docker_lines_feed;
+		req.ud = &lines;
+		if (err)
+			err->message[0] = '\0';
+		r = docker_http_do(c, &req, NULL, err);
+		if (docker_lines_finish(&lines) < 0 && r == 0)
+			r = -EPROTO;
+		if (r == -ETIMEDOUT)
+			r = drover_err_set(err, r,
+			                   "task \"%s\": pulling image \"%s\" timed out (image_pull_timeout "
+			                   "%llds, pull_activity_timeout %llds)",
+			                   task, image, timeout_ms / 1000, s->pull_activity_timeout_ms / 1000);
+		else if (r < 0) {
+			char inner[DROVER_ERR_MESSAGE_MAX];
+			snprintf(inner, sizeof(inner), "%s", err ? err->message : "");
+			r = drover_err_set(err, r, "task \"%s\": pulling image \"%s\": %s", task, image,
+			                   inner);
+		} else if (prog.error[0])
+			r = drover_err_set(err, -EIO, "task \"%s\": pulling image \"%s\": %s", task, image,
+			                   prog.error);
+		/* auth_soft_fail: a refused login is retried once without credentials. */
+		if (r < 0 && hdr && soft_fail && attempt == 0) {
+			free(hdr);
+			hdr = NULL;
+			continue;
+		}
+		break;
+	}
+out:
+	free(repo);
+	free(tag);
+	free(erepo);
+	free(etag);
+	free(hdr);
+	free(path);
+	return r;
+}
+
+static int load(docker_client *c, const drover_task_config *cfg, const char *rel,
+                long long timeout_ms, drover_err *err)
+{
+	const char *task = cfg->task_name ? cfg->task_name : "?";
+	char path[DROVER_PATH_MAX];
+	docker_request req;
+	docker_lines lines;
+	progress prog;
+	struct stat st;
+	int fd, r;
+
+	/* The archive comes from the task's own local/ directory, never elsewhere. */
+	if (rel[0] == '/' || strcmp(rel, "..") == 0 || strncmp(rel, "../", 3) == 0 ||
+	    strstr(rel, "/../") || (strlen(rel) >= 3 && strcmp(rel + strlen(rel) - 3, "/..") == 0))
+		return drover_err_set(err, -EINVAL,
+		                      "task \"%s\": docker config \"load\": \"%.200s\" must be a path "
+		                      "relative to the task's local/ directory, without \"..\"",
+		                      task, rel);
+	if ((size_t)snprintf(path, sizeof(path), "%s/local/%s", cfg->task_dir, rel) >= sizeof(path))
+		return drover_err_set(err, -ENAMETOOLONG,
+		                      "task \"%s\": docker config \"load\": the path is too long", task);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return drover_err_set(err, -errno, "task \"%s\": docker config \"load\": cannot open "
+		                      "\"%s\": %s",
+		                      task, path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return drover_err_set(err, -EINVAL,
+		                      "task \"%s\": docker config \"load\": \"%s\" is not a regular "
+		                      "file",
+		                      task, path);
+	}
+	memset(&prog, 0, sizeof(prog));
+	memset(&lines, 0, sizeof(lines));
+	lines.on_line = on_progress_line;
+	lines.ud = &prog;
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.path = "/images/load?quiet=1";
+	req.content_type = "application/x-tar";
+	req.upload_fd = fd;
+	req.timeout_ms = timeout_ms;
+	req.on_chunk = docker_lines_feed;
+	req.ud = &lines;
+	emit(cfg, "Driver", "Loading image");
+	r = docker_http_do(c, &req, NULL, err);
+	close(fd);
+	if (docker_lines_finish(&lines) < 0 && r == 0)
+		r = -EPROTO;
+	if (r < 0) {
+		char inner[DROVER_ERR_MESSAGE_MAX];
+		snprintf(inner, sizeof(inner), "%s", err ? err->message : "");
+		return drover_err_set(err, r, "task \"%s\": loading image from \"%s\": %s", task, path,
+		                      inner);
+	}
+	if (prog.error[0])
+		return drover_err_set(err, -EIO, "task \"%s\": loading image from \"%s\": %s", task,
+		                      path, prog.error);
+	return 0;
+}
+
+int docker_image_ensure(docker_client *c, const docker_settings *s,
+                        const drover_task_config *cfg, char **image_id, drover_err *err)
+{
+	const char *image = drover_value_get_string(cfg->config, "image", NULL);
+	const char *rel = drover_value_get_string(cfg->config, "load", NULL);
+	const char *tos = drover_value_get_string(cfg->config, "image_pull_timeout", NULL);
+	const char *task = cfg->task_name ? cfg->task_name : "?";
+	long long timeout = s->image_pull_timeout_ms;
+	drover_err probe;
+	char *repo = NULL, *tag = NULL;
+	int r, need_pull;
+
+	if (!image || !image[0])
+		return drover_err_set(err, -EINVAL, "task \"%s\": docker config \"image\" is required",
+		                      task);
+	if (tos && (docker_parse_duration_ms(tos, &timeout) < 0 || timeout <= 0))
+		return drover_err_set(err, -EINVAL,
+		                      "task \"%s\": docker config \"image_pull_timeout\": \"%.64s\" is "
+		                      "not a positive duration (\"90s\", \"5m\")",
+		                      task, tos);
+	if (rel && rel[0]) {
+		if ((r = load(c, cfg, rel, timeout, err)) < 0)
+			return r;
+		return inspect_id(c, image, image_id, err);
+	}
+	if (docker_image_parse_ref(image, &repo, &tag) < 0)
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	need_pull = drover_value_get_bool(cfg->config, "force_pull", 0) || strcmp(tag, "latest") == 0;
+	free(repo);
+	free(tag);
+	if (!need_pull) {
+		r = inspect_id(c, image, image_id, &probe);
+		if (r == 0)
+			return 0;
+		if (r != -ENOENT)
+			return drover_err_set(err, r, "task \"%s\": %s", task, probe.message);
+	}
+	if ((r = pull(c, s, cfg, image, timeout, err)) < 0)
+		return r;
+	return inspect_id(c, image, image_id, err);
+}

@@ -1,0 +1,223 @@
+/* Reading the docker plugin options (see docker_settings.h). */
+#include <config.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker_settings.h"
+
+int docker_parse_duration_ms(const char *text, long long *ms)
+{
+	static const struct {
+		const char *unit;
+		double ms;
+	} units[] = { { "ms", 1 }, { "us", 0.001 }, { "µs", 0.001 }, { "ns", 0.000001 },
+		      { "s", 1000 }, { "m", 60000 }, { "h", 3600000 } };
+	const char *p = text;
+	double total = 0;
+
+	if (!p || !*p)
+		return -EINVAL;
+	if (strcmp(p, "0") == 0) {
+		*ms = 0;
+		return 0;
+	}
+	while (*p) {
+		char *end;
+		double n;
+		size_t i, best = 0, best_len = 0;
+
+		if (!isdigit((unsigned char)*p) && *p != '.')
+			return -EINVAL;
+		n = strtod(p, &end);
+		if (end == p)
+			return -EINVAL;
+		p = end;
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			size_t l = strlen(units[i].unit);
+			if (strncmp(p, units[i].unit, l) == 0 && l > best_len) {
+				best = i;
+				best_len = l;
+			}
+		}
+		if (!best_len)
+			return -EINVAL;
+		total += n * units[best].ms;
+		p += best_len;
+		if (total > 366.0 * 24 * 3600 * 1000)
+			return -EINVAL;
+	}
+	*ms = (long long)total;
+	return 0;
+}
+
+void docker_strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+int docker_strv_from_value(const drover_value *v, char ***out)
+{
+	char **list;
+	size_t i, n;
+
+	*out = NULL;
+	if (!v || v->type == DROVER_VALUE_NULL)
+		return 0;
+	if (v->type != DROVER_VALUE_ARRAY)
+		return -EINVAL;
+	n = v->u.array.count;
+	list = calloc(n + 1, sizeof(*list));
+	if (!list)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		const drover_value *it = &v->u.array.items[i];
+		if (it->type != DROVER_VALUE_STRING) {
+			docker_strv_free(list);
+			return -EINVAL;
+		}
+		if (!(list[i] = strdup(it->u.string.ptr))) {
+			docker_strv_free(list);
+			return -ENOMEM;
+		}
+	}
+	*out = list;
+	return 0;
+}
+
+static int load_list(const drover_value *config, const char *key, char ***out, drover_err *err)
+{
+	int r = docker_strv_from_value(drover_value_get(config, key), out);
+	if (r == -EINVAL)
+		return drover_err_set(err, r, "docker plugin option \"%s\" must be a list of strings",
+		                      key);
+	if (r < 0)
+		return drover_err_set(err, r, "docker: out of memory");
+	return 0;
+}
+
+static int load_duration(const drover_value *config, const char *key, long long min_ms,
+                         long long *out, drover_err *err)
+{
+	const char *text = drover_value_get_string(config, key, NULL);
+	long long ms;
+
+	if (!text)
+		return drover_err_set(err, -EINVAL, "docker plugin option \"%s\" is missing", key);
+	if (docker_parse_duration_ms(text, &ms) < 0)
+		return drover_err_set(err, -EINVAL,
+		                      "docker plugin option \"%s\": \"%.64s\" is not a duration "
+		                      "(write it as \"90s\", \"2m\", \"1h\")",
+		                      key, text);
+	if (ms < min_ms)
+		return drover_err_set(err, -EINVAL,
+		                      "docker plugin option \"%s\": \"%.64s\" is below the minimum of "
+		                      "%llds",
+		                      key, text, min_ms / 1000);
+	*out = ms;
+	return 0;
+}
+
+static const char *const extra_label_names[] = { "job_name", "job_id", "task_group_name",
+	                                          "task_name", "namespace", "node_name",
+	                                          "node_id", NULL };
+
+static int valid_label_glob(const char *glob)
+{
+	/* A glob must be able to match one of Nomad's names, or it is a typo. */
+	for (size_t i = 0; extra_label_names[i]; i++) {
+		const char *star = strchr(glob, '*');
+		size_t pre = star ? (size_t)(star - glob) : strlen(glob);
+		if (star ? strncmp(glob, extra_label_names[i], pre) == 0
+		         : strcmp(glob, extra_label_names[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int docker_settings_load(docker_settings *out, const drover_value *config, drover_err *err)
+{
+	docker_settings s;
+	const drover_value *tls = drover_value_get(config, "tls");
+	const drover_value *gc = drover_value_get(config, "gc");
+	const drover_value *volumes = drover_value_get(config, "volumes");
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	s.gc_container = drover_value_get_bool(gc, "container", 1);
+	s.volumes_enabled = drover_value_get_bool(volumes, "enabled", 0);
+	s.allow_privileged = drover_value_get_bool(config, "allow_privileged", 0);
+	s.pids_limit = drover_value_get_int(config, "pids_limit", 0);
+	if (s.pids_limit < 0)
+		return drover_err_set(err, -EINVAL,
+		                      "docker plugin option \"pids_limit\" must be 0 (no limit) or "
+		                      "positive, not %lld",
+		                      s.pids_limit);
+	if ((r = load_duration(config, "pull_activity_timeout", 60000, &s.pull_activity_timeout_ms,
+	                       err)) < 0 ||
+	    (r = load_duration(config, "image_pull_timeout", 1, &s.image_pull_timeout_ms, err)) < 0)
+		return r;
+
+#define DUP(field, src)                                                                   \
+	do {                                                                              \
+		const char *v_ = (src);                                                   \
+		if (v_ && v_[0] && !(s.field = strdup(v_))) {                             \
+			r = drover_err_set(err, -ENOMEM, "docker: out of memory");        \
+			goto fail;                                                        \
+		}                                                                         \
+	} while (0)
+	DUP(endpoint, drover_value_get_string(config, "endpoint", NULL));
+	DUP(tls_ca, drover_value_get_string(tls, "ca", NULL));
+	DUP(tls_cert, drover_value_get_string(tls, "cert", NULL));
+	DUP(tls_key, drover_value_get_string(tls, "key", NULL));
+#undef DUP
+	if ((s.tls_ca || s.tls_cert || s.tls_key) && !(s.tls_ca && s.tls_cert && s.tls_key)) {
+		r = drover_err_set(err, -EINVAL,
+		                   "docker plugin option \"tls\" needs all of \"ca\", \"cert\" and "
+		                   "\"key\"");
+		goto fail;
+	}
+	if ((r = load_list(config, "extra_labels", &s.extra_labels, err)) < 0 ||
+	    (r = load_list(config, "allow_caps", &s.allow_caps, err)) < 0 ||
+	    (r = load_list(config, "allow_runtimes", &s.allow_runtimes, err)) < 0)
+		goto fail;
+	for (size_t i = 0; s.extra_labels && s.extra_labels[i]; i++)
+		if (!valid_label_glob(s.extra_labels[i])) {
+			r = drover_err_set(err, -EINVAL,
+			                   "docker plugin option \"extra_labels\": \"%.64s\" matches "
+			                   "none of job_name, job_id, task_group_name, task_name, "
+			                   "namespace, node_name, node_id",
+			                   s.extra_labels[i]);
+			goto fail;
+		}
+	for (size_t i = 0; s.allow_caps && s.allow_caps[i]; i++) {
+		char *c = s.allow_caps[i];
+		if (strncasecmp(c, "cap_", 4) == 0)
+			memmove(c, c + 4, strlen(c + 4) + 1);
+		for (; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+	}
+	*out = s;
+	return 0;
+fail:
+	docker_settings_free(&s);
+	return r;
+}
+
+void docker_settings_free(docker_settings *s)
+{
+	free(s->endpoint);
+	free(s->tls_ca);
+	free(s->tls_cert);
+	free(s->tls_key);
+	docker_strv_free(s->extra_labels);
+	docker_strv_free(s->allow_caps);
+	docker_strv_free(s->allow_runtimes);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,36 @@
+/* The docker plugin options (agent config plugin.docker.config), read once in
+ * set_config from the validated tree into plain C. */
+#ifndef DROVER_DOCKER_SETTINGS_H
+#define DROVER_DOCKER_SETTINGS_H
+
+#include <drover/driver.h>
+
+typedef struct docker_settings {
+	char *endpoint;
+	char *tls_ca, *tls_cert, *tls_key;
+	char **extra_labels;        /* NULL-ended globs over job_name, task_name, ... */
+	int gc_container;           /* remove the container when the task is destroyed */
+	int volumes_enabled;        /* host paths outside the alloc dir may be bound */
+	int allow_privileged;       /* privileged and host pid/ipc/uts/userns modes */
+	char **allow_caps;          /* lower case, without "cap_"; {"all"} allows any */
+	char **allow_runtimes;
+	long long pull_activity_timeout_ms;
+	long long image_pull_timeout_ms;
+	long long pids_limit;       /* 0: no ceiling */
+} docker_settings;
+
+/* Fills `s` from `config` (validated, defaults applied); every bad value is an
+ * error naming the option. `s` is untouched on failure. */
+int docker_settings_load(docker_settings *s, const drover_value *config, drover_err *err);
+void docker_settings_free(docker_settings *s);
+
+/* A Go duration ("90s", "2m", "1h30m", "250ms") in milliseconds; -EINVAL when
+ * malformed, negative or over a year. */
+int docker_parse_duration_ms(const char *text, long long *ms);
+
+/* A copy of a list of strings (NULL when `v` is absent); -EINVAL when an
+ * item is not a string. */
+int docker_strv_from_value(const drover_value *v, char ***out);
+void docker_strv_free(char **v);
+
+#endif

@@ -1,0 +1,21 @@
+# The docker driver: tasks are containers of a Docker daemon, reached through the
+# Engine API (libcurl over its unix socket, JSON through yajl). No drover-shim:
+# the daemon owns the containers.
+plugin_LTLIBRARIES += plugins/docker/docker.la
+plugins_docker_docker_la_SOURCES = \
+	plugins/docker/docker.c \
+	plugins/docker/docker_schema.c plugins/docker/docker_schema.h \
+	plugins/docker/docker_settings.c plugins/docker/docker_settings.h \
+	plugins/docker/docker_http.c plugins/docker/docker_http.h \
+	plugins/docker/docker_json.c plugins/docker/docker_json.h \
+	plugins/docker/docker_container.c plugins/docker/docker_container.h \
+	plugins/docker/docker_image.c plugins/docker/docker_image.h \
+	plugins/docker/docker_state.c plugins/docker/docker_state.h \
+	plugins/docker/docker_monitor.c plugins/docker/docker_monitor.h \
+	plugins/docker/docker_fingerprint.c plugins/docker/docker_fingerprint.h \
+	plugins/docker/docker_handle.c plugins/docker/docker_handle.h
+plugins_docker_docker_la_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(YAJL_CFLAGS)
+plugins_docker_docker_la_CFLAGS = $(AM_CFLAGS) $(PLUGIN_COMPILE_FLAGS)
+plugins_docker_docker_la_LDFLAGS = $(AM_LDFLAGS) $(PLUGIN_LINK_FLAGS)
+plugins_docker_docker_la_LIBADD = $(CURL_LIBS) $(YAJL_LIBS) -lpthread
+EXTRA_DIST += scripts/test-services.sh

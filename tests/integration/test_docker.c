@@ -1,0 +1,779 @@
+/* The docker plugin through its descriptor against a real dockerd (and, for
+ * pulls, a real registry on 127.0.0.1:5000; see scripts/test-services.sh).
+ * Configs are JSON text checked against the plugin's own schemas by the host's
+ * schema checker, so defaults apply as they do in `drover run`. Containers are
+ * inspected through the Engine API to prove each field was applied.
+ *
+ * The test image is built locally once per run: `docker import` of a root
+ * filesystem holding busybox-static. Nothing comes from the internet. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+
+#include <drover/driver.h>
+
+#include "docker_http.h"
+#include "docker_json.h"
+#include "json.h"
+#include "schema_check.h"
+#include "test_support.h"
+#include "value_tree.h"
+
+#define IMAGE "drover-test/busybox:1"
+#define REGISTRY_IMAGE "127.0.0.1:5000/drover-test/busybox:1"
+#define SOCK "unix:///var/run/docker.sock"
+
+static struct {
+	char root[256];
+	char alloc_dir[300];
+	char task_dir[320];
+	char log_dir[320];
+	void *so;
+	const drover_driver *drv;
+	drover_host host;
+	drover_value plugin_cfg;
+	drover_value task_cfg;
+	void *ctx;
+	docker_client client;
+	char alloc_id[64];
+} fx;
+
+static void test_log(void *host_data, drover_log_level level, const char *message)
+{
+	(void)host_data;
+	(void)level;
+	(void)message;
+}
+
+static const drover_value *test_agent_config(void *host_data, const char *path)
+{
+	(void)host_data;
+	(void)path;
+	return NULL;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int daemon_up(void)
+{
+	docker_response r = { 0, NULL, 0 };
+	docker_client c;
+	int ok;
+
+	if (docker_client_init(&c, SOCK, NULL, NULL, NULL, NULL) < 0)
+		return 0;
+	ok = docker_client_negotiate(&c, &r, NULL) == 0;
+	docker_response_free(&r);
+	docker_client_free(&c);
+	return ok;
+}
+
+/* Builds the busybox image once per run, in the runner process before any
+ * test: tests run in parallel processes, and two imports racing for one tag
+ * would leave an untagged image behind. */
+static int build_image(void)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+	         "docker image inspect %s >/dev/null 2>&1 && exit 0; "
+	         "set -e; d=$(mktemp -d); mkdir -p $d/bin; cp /bin/busybox $d/bin/busybox; "
+	         "for a in sh sleep echo cat true false touch id ls; do ln -s busybox $d/bin/$a; done; "
+	         "tar -C $d -cf $d.tar . ; docker import $d.tar %s >/dev/null; rm -rf $d $d.tar",
+	         IMAGE, IMAGE);
+	return system(cmd) == 0;
+}
+
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
+{
+	(void)set;
+	if (daemon_up() && !build_image()) {
+		/* The tests that need it fail, naming the image. */
+	}
+}
+
+static int ensure_image(void)
+{
+	return system("docker image inspect " IMAGE " >/dev/null 2>&1") == 0;
+}
+
+static void setup(void)
+{
+	drover_driver_entry_fn entry;
+
+	memset(&fx, 0, sizeof(fx));
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	snprintf(fx.root, sizeof(fx.root), "/tmp/drover-test-docker.XXXXXX");
+	cr_assert_not_null(mkdtemp(fx.root));
+	snprintf(fx.alloc_dir, sizeof(fx.alloc_dir), "%s/alloc1", fx.root);
+	snprintf(fx.task_dir, sizeof(fx.task_dir), "%s/web", fx.alloc_dir);
+	snprintf(fx.log_dir, sizeof(fx.log_dir), "%s/alloc/logs", fx.alloc_dir);
+	cr_assert_eq(mkdir(fx.alloc_dir, 0755), 0);
+	cr_assert_eq(mkdir(fx.task_dir, 0755), 0);
+	{
+		char p[400];
+		snprintf(p, sizeof(p), "%s/local", fx.task_dir);
+		cr_assert_eq(mkdir(p, 0755), 0);
+		snprintf(p, sizeof(p), "%s/alloc", fx.alloc_dir);
+		cr_assert_eq(mkdir(p, 0777), 0);
+	}
+	/* A fresh allocation id per test: container names never collide. */
+	snprintf(fx.alloc_id, sizeof(fx.alloc_id), "t%d-%lld", (int)getpid(), mono_ms());
+
+	fx.so = dlopen(DOCKER_SO, RTLD_NOW | RTLD_LOCAL);
+	cr_assert_not_null(fx.so, "dlopen %s: %s", DOCKER_SO, dlerror());
+	entry = (drover_driver_entry_fn)dlsym(fx.so, DROVER_DRIVER_ENTRY_SYMBOL);
+	cr_assert_not_null(entry);
+	fx.drv = entry();
+	memset(&fx.host, 0, sizeof(fx.host));
+	fx.host.struct_size = sizeof(fx.host);
+	fx.host.abi_major = DROVER_ABI_MAJOR;
+	fx.host.abi_minor = DROVER_ABI_MINOR;
+	fx.host.log = test_log;
+	fx.host.agent_config = test_agent_config;
+	cr_assert_eq(docker_client_init(&fx.client, SOCK, NULL, NULL, NULL, NULL), 0);
+}
+
+static void teardown(void)
+{
+	if (fx.ctx)
+		fx.drv->fini(fx.ctx);
+	drover_value_clear(&fx.plugin_cfg);
+	drover_value_clear(&fx.task_cfg);
+	docker_client_free(&fx.client);
+	if (fx.so)
+		dlclose(fx.so);
+	nftw(fx.root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	curl_global_cleanup();
+}
+
+/* Every test runs in its own process; the image they share goes once all ran. */
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+	(void)stats;
+	if (system("docker rmi -f " IMAGE " >/dev/null 2>&1") != 0) {
+		/* No daemon, or no image: nothing to clean. */
+	}
+}
+
+TestSuite(docker, .init = setup, .fini = teardown, .timeout = 120);
+
+/* Checks `json` against `schema` as the host does; 0 or -EINVAL with the
+ * first error line in `first`. */
+static int checked(const drover_field *schema, const char *json, drover_value *out, char *first,
+                   size_t len)
+{
+	drover_value in;
+	drover_err err = { "" };
+	drover_errlist errors = { NULL, 0 };
+	int r;
+
+	cr_assert_eq(drover_json_parse("test", json, strlen(json), &in, &err), 0, "%s", err.message);
+	r = drover_schema_check(schema, &in, "driver \"docker\" config", out, &errors);
+	if (first)
+		snprintf(first, len, "%s", errors.count ? errors.lines[0] : "");
+	drover_errlist_clear(&errors);
+	drover_value_clear(&in);
+	return r;
+}
+
+/* A configured plugin instance; skips (fails when strict) without a daemon. */
+static void instance(const char *plugin_json)
+{
+	drover_err err = { "" };
+	char first[512];
+
+	drover_test_require(daemon_up(), "no dockerd answers on /var/run/docker.sock "
+	                    "(run scripts/test-services.sh start)");
+	cr_assert(ensure_image(), "building the test image %s failed", IMAGE);
+	drover_value_clear(&fx.plugin_cfg);
+	cr_assert_eq(checked(fx.drv->plugin_schema, plugin_json, &fx.plugin_cfg, first,
+	                     sizeof(first)), 0, "%s", first);
+	cr_assert_eq(fx.drv->init(&fx.host, &fx.ctx, &err), 0, "init: %s", err.message);
+	cr_assert_eq(fx.drv->set_config(fx.ctx, &fx.plugin_cfg, &err), 0, "set_config: %s",
+	             err.message);
+}
+
+static const char *const test_env[] = { "PATH=/bin", "NOMAD_TASK_DIR=/host/path",
+	                                "NOMAD_HOST_PORT_http=18080", "NOMAD_IP_http=127.0.0.1",
+	                                "GREETING=hello", NULL };
+
+static drover_task_config task_config(const char *task_json)
+{
+	drover_task_config cfg;
+	char first[512];
+
+	drover_value_clear(&fx.task_cfg);
+	cr_assert_eq(checked(fx.drv->task_schema, task_json, &fx.task_cfg, first, sizeof(first)), 0,
+	             "%s", first);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.struct_size = sizeof(cfg);
+	cfg.id = "alloc1/web";
+	cfg.job_id = "job";
+	cfg.job_name = "job";
+	cfg.group_name = "group";
+	cfg.task_name = "web";
+	cfg.alloc_id = fx.alloc_id;
+	cfg.alloc_name = "job.group[0]";
+	cfg.alloc_dir = fx.alloc_dir;
+	cfg.task_dir = fx.task_dir;
+	cfg.log_dir = fx.log_dir;
+	cfg.env = test_env;
+	cfg.config = &fx.task_cfg;
+	cfg.memory_mb = 64;
+	cfg.cpu_mhz = 100;
+	cfg.kill_signal = SIGTERM;
+	cfg.kill_timeout_ms = 5000;
+	return cfg;
+}
+
+static drover_task *start(const char *task_json, drover_handle *handle)
+{
+	drover_task_config cfg = task_config(task_json);
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	int r = fx.drv->start(fx.ctx, &cfg, &task, &h, &err);
+
+	cr_assert_eq(r, 0, "start: %d %s", r, err.message);
+	cr_assert_not_null(task);
+	if (handle)
+		*handle = h;
+	else
+		free(h.data);
+	return task;
+}
+
+static int start_fails(const char *task_json, const char *plugin_json, char *msg, size_t len)
+{
+	drover_task_config cfg;
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	int r;
+
+	if (!fx.ctx)
+		instance(plugin_json);
+	cfg = task_config(task_json);
+	r = fx.drv->start(fx.ctx, &cfg, &task, &h, &err);
+	cr_assert_lt(r, 0, "start of %s should have failed", task_json);
+	cr_assert_null(task);
+	snprintf(msg, len, "%s", err.message);
+	return r;
+}
+
+/* Waits for the exit through wait_fd + poll, as the host does, with a deadline. */
+static drover_exit_result wait_exit(drover_task *task, long long deadline_ms)
+{
+	drover_exit_result res;
+	drover_err err = { "" };
+	long long end = mono_ms() + deadline_ms;
+
+	memset(&res, 0, sizeof(res));
+	res.struct_size = sizeof(res);
+	for (;;) {
+		int r = fx.drv->wait(fx.ctx, task, DROVER_WAIT_NOHANG, &res, &err);
+		if (r == 0)
+			return res;
+		cr_assert_eq(r, -EAGAIN, "wait: %d %s", r, err.message);
+		int fd = fx.drv->wait_fd(fx.ctx, task, &err);
+		if (fd == -ESRCH)
+			continue;
+		cr_assert_geq(fd, 0, "wait_fd: %s", err.message);
+		struct pollfd pfd = { .fd = fd, .events = POLLIN, .revents = 0 };
+		long long left = end - mono_ms();
+		cr_assert_gt(left, 0, "the task did not exit within %lld ms", deadline_ms);
+		poll(&pfd, 1, (int)left);
+		close(fd);
+	}
+}
+
+static void destroy(drover_task *task)
+{
+	drover_err err = { "" };
+	cr_assert_eq(fx.drv->destroy(fx.ctx, task, 1, &err), 0, "destroy: %s", err.message);
+}
+
+/* The container's inspection (GET /containers/<name>/json). */
+static yajl_val inspect_container(const char *name_or_id, long *status)
+{
+	docker_request req;
+	docker_response resp;
+	char path[300];
+	yajl_val v = NULL;
+	drover_err err = { "" };
+
+	snprintf(path, sizeof(path), "/containers/%s/json", name_or_id);
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.path = path;
+	req.upload_fd = -1;
+	docker_http_do(&fx.client, &req, &resp, &err);
+	*status = resp.status;
+	if (resp.status == 200)
+		cr_assert_eq(docker_json_parse(resp.body, resp.len, "inspect", &v, &err), 0);
+	docker_response_free(&resp);
+	return v;
+}
+
+static const char *container_name(char *buf, size_t len)
+{
+	snprintf(buf, len, "web-%s", fx.alloc_id);
+	return buf;
+}
+
+static int array_has(yajl_val arr, const char *s)
+{
+	if (!YAJL_IS_ARRAY(arr))
+		return 0;
+	for (size_t i = 0; i < arr->u.array.len; i++)
+		if (YAJL_IS_STRING(arr->u.array.values[i]) &&
+		    strcmp(arr->u.array.values[i]->u.string, s) == 0)
+			return 1;
+	return 0;
+}
+
+static long long int_at(yajl_val v, const char *a, const char *b)
+{
+	long long n = -999;
+	docker_json_int(&n, v, a, b, NULL);
+	return n;
+}
+
+static void docker_test_record(void *sink, const char *k, const char *v)
+{
+	char(*attrs)[2][128] = sink;
+	for (int i = 0; i < 16; i++)
+		if (!attrs[i][0][0]) {
+			snprintf(attrs[i][0], 128, "%s", k);
+			snprintf(attrs[i][1], 128, "%s", v);
+			return;
+		}
+}
+
+Test(docker, fingerprint_attributes)
+{
+	static char attrs[16][2][128];
+	drover_fingerprint fp;
+	drover_err err = { "" };
+	int found_version = 0, found_runtimes = 0, found_os = 0, found_bridge = 0, found_priv = 0;
+
+	instance("{\"allow_privileged\": true}");
+	memset(&fp, 0, sizeof(fp));
+	fp.struct_size = sizeof(fp);
+	fp.set_attribute = docker_test_record;
+	fp.sink = attrs;
+	cr_assert_eq(fx.drv->fingerprint(fx.ctx, &fp, &err), 0, "%s", err.message);
+	cr_assert_eq(fp.health, DROVER_HEALTH_HEALTHY, "%s", fp.description);
+	for (int i = 0; i < 16 && attrs[i][0][0]; i++) {
+		if (strcmp(attrs[i][0], "driver.docker") == 0)
+			cr_assert_str_eq(attrs[i][1], "1");
+		if (strcmp(attrs[i][0], "driver.docker.version") == 0)
+			found_version = attrs[i][1][0] >= '0' && attrs[i][1][0] <= '9';
+		if (strcmp(attrs[i][0], "driver.docker.runtimes") == 0)
+			found_runtimes = strstr(attrs[i][1], "runc") != NULL;
+		if (strcmp(attrs[i][0], "driver.docker.os_type") == 0)
+			found_os = strcmp(attrs[i][1], "linux") == 0;
+		if (strcmp(attrs[i][0], "driver.docker.bridge_ip") == 0)
+			found_bridge = strchr(attrs[i][1], '.') != NULL;
+		if (strcmp(attrs[i][0], "driver.docker.privileged.enabled") == 0)
+			found_priv = 1;
+		cr_assert_str_neq(attrs[i][0], "driver.docker.volumes.enabled",
+		                  "volumes are disabled by default");
+	}
+	cr_assert(found_version, "driver.docker.version missing or not a version");
+	cr_assert(found_runtimes, "driver.docker.runtimes missing or without runc");
+	cr_assert(found_os, "driver.docker.os_type is not linux");
+	cr_assert(found_bridge, "driver.docker.bridge_ip missing");
+	cr_assert(found_priv, "driver.docker.privileged.enabled missing with allow_privileged");
+}
+
+
+Test(docker, unhealthy_when_no_daemon_answers)
+{
+	drover_fingerprint fp;
+	drover_err err = { "" };
+	drover_value cfg;
+	char first[256];
+
+	cr_assert_eq(checked(fx.drv->plugin_schema,
+	                     "{\"endpoint\": \"unix:///nonexistent/docker.sock\"}", &cfg, first,
+	                     sizeof(first)), 0, "%s", first);
+	cr_assert_eq(fx.drv->init(&fx.host, &fx.ctx, &err), 0);
+	cr_assert_eq(fx.drv->set_config(fx.ctx, &cfg, &err), 0, "%s", err.message);
+	drover_value_clear(&cfg);
+	memset(&fp, 0, sizeof(fp));
+	fp.struct_size = sizeof(fp);
+	cr_assert_eq(fx.drv->fingerprint(fx.ctx, &fp, &err), 0);
+	cr_assert_eq(fp.health, DROVER_HEALTH_UNHEALTHY);
+	cr_assert(strstr(fp.description, "/nonexistent/docker.sock"), "%s", fp.description);
+}
+
+Test(docker, exit_code_propagates)
+{
+	drover_task *task;
+	drover_exit_result res;
+
+	instance("{}");
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sh\", \"args\": [\"-c\", \"exit 7\"]}",
+	             NULL);
+	res = wait_exit(task, 30000);
+	cr_assert_eq(res.exit_code, 7);
+	cr_assert_eq(res.oom_killed, 0);
+	cr_assert_gt(res.exited_at_ms, 0);
+	destroy(task);
+}
+
+Test(docker, stop_kills_after_timeout)
+{
+	drover_task *task;
+	drover_exit_result res;
+	drover_err err = { "" };
+	long long t0;
+	char name[128];
+	long status;
+	yajl_val v;
+
+	instance("{}");
+	/* As PID 1 without a handler, sleep ignores SIGTERM: only the kill ends it. */
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sleep\", \"args\": [\"1000\"]}", NULL);
+	t0 = mono_ms();
+	cr_assert_eq(fx.drv->stop(fx.ctx, task, SIGTERM, 1000, &err), 0, "stop: %s", err.message);
+	cr_assert_geq(mono_ms() - t0, 900, "stop returned before the kill timeout");
+	cr_assert_lt(mono_ms() - t0, 20000);
+	res = wait_exit(task, 5000);
+	cr_assert_eq(res.exit_code, 137, "exit code %d", res.exit_code);
+	destroy(task);
+	v = inspect_container(container_name(name, sizeof(name)), &status);
+	cr_assert_eq(status, 404, "the container was not removed (gc.container defaults to true)");
+	yajl_tree_free(v);
+}
+
+static int wait_file(const char *path, long long deadline_ms)
+{
+	long long end = mono_ms() + deadline_ms;
+	while (access(path, F_OK) != 0) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		if (mono_ms() > end)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return 1;
+}
+
+Test(docker, signal_reaches_the_task)
+{
+	drover_task *task;
+	drover_exit_result res;
+	drover_err err = { "" };
+	char ready[400];
+
+	instance("{}");
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sh\", \"args\": [\"-c\", "
+	             "\"trap 'exit 42' USR1; touch /alloc/ready; while :; do sleep 0.05; done\"]}",
+	             NULL);
+	snprintf(ready, sizeof(ready), "%s/alloc/ready", fx.alloc_dir);
+	cr_assert(wait_file(ready, 20000), "the task never installed its trap");
+	cr_assert_eq(fx.drv->signal(fx.ctx, task, SIGUSR1, &err), 0, "signal: %s", err.message);
+	res = wait_exit(task, 20000);
+	cr_assert_eq(res.exit_code, 42);
+	destroy(task);
+}
+
+Test(docker, container_has_the_configured_fields)
+{
+	drover_task *task;
+	drover_err err = { "" };
+	char name[128];
+	long status;
+	yajl_val v, hc;
+	drover_task_status st;
+
+	instance("{\"extra_labels\": [\"job_*\"], \"pids_limit\": 200}");
+	task = start("{\"image\": \"" IMAGE "\", \"entrypoint\": [\"/bin/sh\", \"-c\"], "
+	             "\"args\": [\"sleep 1000\"], \"work_dir\": \"/tmp\", "
+	             "\"labels\": {\"team\": \"blue\"}, \"hostname\": \"drover-host\", "
+	             "\"dns_servers\": [\"127.0.0.53\"], \"dns_search_domains\": [\"example.test\"], "
+	             "\"dns_options\": [\"ndots:2\"], \"extra_hosts\": [\"db:10.0.0.9\"], "
+	             "\"init\": true, \"tty\": true, \"interactive\": true, "
+	             "\"sysctl\": {\"net.core.somaxconn\": \"512\"}, "
+	             "\"ulimit\": {\"nofile\": \"1024:2048\"}, \"readonly_rootfs\": true, "
+	             "\"pids_limit\": 100, \"shm_size\": 1048576, \"cap_add\": [\"chown\"], "
+	             "\"cap_drop\": [\"mknod\"], \"security_opt\": [\"no-new-privileges\"], "
+	             "\"memory_hard_limit\": 128, \"oom_score_adj\": 100, "
+	             "\"group_add\": [\"100\"], \"ports\": [\"http\"], \"port_map\": {\"http\": 8080}, "
+	             "\"logging\": {\"type\": \"json-file\", \"config\": {\"max-size\": \"1m\"}}, "
+	             "\"healthchecks\": {\"disable\": true}, "
+	             "\"mount\": [{\"type\": \"tmpfs\", \"target\": \"/scratch\", "
+	             "\"tmpfs_options\": {\"size\": 1048576}}], "
+	             "\"volumes\": [\"local:/data:ro\"]}",
+	             NULL);
+	v = inspect_container(container_name(name, sizeof(name)), &status);
+	cr_assert_eq(status, 200);
+	cr_assert_str_eq(docker_json_str(v, "Config", "Labels", "team", NULL), "blue");
+	cr_assert_str_eq(docker_json_str(v, "Config", "Labels", "com.hashicorp.nomad.alloc_id", NULL),
+	                 fx.alloc_id);
+	cr_assert_str_eq(docker_json_str(v, "Config", "Labels", "com.hashicorp.nomad.job_name", NULL),
+	                 "job");
+	cr_assert_null(docker_json_str(v, "Config", "Labels", "com.hashicorp.nomad.task_group_name",
+	                               NULL), "extra_labels job_* matched task_group_name");
+	cr_assert_str_eq(docker_json_str(v, "Config", "Hostname", NULL), "drover-host");
+	cr_assert_str_eq(docker_json_str(v, "Config", "WorkingDir", NULL), "/tmp");
+	cr_assert(array_has(docker_json_at(v, "Config", "Entrypoint", NULL), "/bin/sh"));
+	cr_assert(array_has(docker_json_at(v, "Config", "Cmd", NULL), "sleep 1000"));
+	cr_assert(array_has(docker_json_at(v, "Config", "Env", NULL), "GREETING=hello"));
+	cr_assert(array_has(docker_json_at(v, "Config", "Env", NULL), "NOMAD_TASK_DIR=/local"));
+	cr_assert(!array_has(docker_json_at(v, "Config", "Env", NULL), "NOMAD_TASK_DIR=/host/path"));
+	cr_assert(docker_json_bool(v, "Config", "Tty", NULL));
+	cr_assert(docker_json_bool(v, "Config", "OpenStdin", NULL));
+	cr_assert(array_has(docker_json_at(v, "Config", "Healthcheck", "Test", NULL), "NONE"));
+	cr_assert(docker_json_at(v, "Config", "ExposedPorts", "8080/tcp", NULL) != NULL);
+	cr_assert(docker_json_at(v, "Config", "ExposedPorts", "8080/udp", NULL) != NULL);
+
+	hc = docker_json_at(v, "HostConfig", NULL);
+	cr_assert(array_has(docker_json_at(hc, "Dns", NULL), "127.0.0.53"));
+	cr_assert(array_has(docker_json_at(hc, "DnsSearch", NULL), "example.test"));
+	cr_assert(array_has(docker_json_at(hc, "DnsOptions", NULL), "ndots:2"));
+	cr_assert(array_has(docker_json_at(hc, "ExtraHosts", NULL), "db:10.0.0.9"));
+	cr_assert(docker_json_bool(hc, "Init", NULL));
+	cr_assert(docker_json_bool(hc, "ReadonlyRootfs", NULL));
+	cr_assert(!docker_json_bool(hc, "Privileged", NULL));
+	cr_assert_str_eq(docker_json_str(hc, "Sysctls", "net.core.somaxconn", NULL), "512");
+	{
+		yajl_val ul = docker_json_at(hc, "Ulimits", NULL);
+		cr_assert(YAJL_IS_ARRAY(ul) && ul->u.array.len == 1);
+		cr_assert_str_eq(docker_json_str(ul->u.array.values[0], "Name", NULL), "nofile");
+		cr_assert_eq(int_at(ul->u.array.values[0], "Soft", NULL), 1024);
+		cr_assert_eq(int_at(ul->u.array.values[0], "Hard", NULL), 2048);
+	}
+	cr_assert_eq(int_at(hc, "PidsLimit", NULL), 100);
+	cr_assert_eq(int_at(hc, "ShmSize", NULL), 1048576);
+	cr_assert_eq(int_at(hc, "Memory", NULL), 128LL * 1024 * 1024);
+	cr_assert_eq(int_at(hc, "MemoryReservation", NULL), 64LL * 1024 * 1024);
+	cr_assert_eq(int_at(hc, "CpuShares", NULL), 100);
+	cr_assert_eq(int_at(hc, "OomScoreAdj", NULL), 100);
+	cr_assert(array_has(docker_json_at(hc, "CapAdd", NULL), "chown"));
+	cr_assert(array_has(docker_json_at(hc, "CapDrop", NULL), "mknod"));
+	cr_assert(array_has(docker_json_at(hc, "CapDrop", NULL), "NET_RAW"),
+	          "NET_RAW, outside the default allow_caps, is not dropped");
+	cr_assert(array_has(docker_json_at(hc, "SecurityOpt", NULL), "no-new-privileges"));
+	cr_assert(array_has(docker_json_at(hc, "GroupAdd", NULL), "100"));
+	cr_assert_str_eq(docker_json_str(hc, "LogConfig", "Type", NULL), "json-file");
+	cr_assert_str_eq(docker_json_str(hc, "LogConfig", "Config", "max-size", NULL), "1m");
+	{
+		yajl_val pb = docker_json_at(hc, "PortBindings", "8080/tcp", NULL);
+		cr_assert(YAJL_IS_ARRAY(pb) && pb->u.array.len == 1);
+		cr_assert_str_eq(docker_json_str(pb->u.array.values[0], "HostIp", NULL), "127.0.0.1");
+		cr_assert_str_eq(docker_json_str(pb->u.array.values[0], "HostPort", NULL), "18080");
+	}
+	{
+		char bind[400];
+		snprintf(bind, sizeof(bind), "%s/alloc:/alloc", fx.alloc_dir);
+		cr_assert(array_has(docker_json_at(hc, "Binds", NULL), bind), "no %s bind", bind);
+		snprintf(bind, sizeof(bind), "%s/local:/data:ro", fx.task_dir);
+		cr_assert(array_has(docker_json_at(hc, "Binds", NULL), bind), "no %s bind", bind);
+	}
+	{
+		yajl_val m = docker_json_at(hc, "Mounts", NULL);
+		cr_assert(YAJL_IS_ARRAY(m) && m->u.array.len == 1);
+		cr_assert_str_eq(docker_json_str(m->u.array.values[0], "Type", NULL), "tmpfs");
+		cr_assert_str_eq(docker_json_str(m->u.array.values[0], "Target", NULL), "/scratch");
+	}
+	memset(&st, 0, sizeof(st));
+	st.struct_size = sizeof(st);
+	cr_assert_eq(fx.drv->inspect(fx.ctx, task, &st, &err), 0, "%s", err.message);
+	cr_assert_eq(st.state, DROVER_TASK_RUNNING);
+	cr_assert_gt(st.pid, 0);
+	cr_assert(strstr(st.detail, docker_json_str(v, "Id", NULL)));
+	yajl_tree_free(v);
+	cr_assert_eq(fx.drv->destroy(fx.ctx, task, 0, &err), -EBUSY, "destroy of a running task");
+	destroy(task);
+}
+
+Test(docker, unimplemented_fields_are_refused_by_the_schema)
+{
+	static const char *const fields[] = { "cpu_hard_limit", "volume_driver", "network_aliases",
+		                              "ipv4_address", "mounts", "cpu_cfs_period", NULL };
+	drover_value out;
+	char first[512], json[256];
+
+	for (size_t i = 0; fields[i]; i++) {
+		snprintf(json, sizeof(json), "{\"image\": \"x\", \"%s\": true}", fields[i]);
+		cr_assert_eq(checked(fx.drv->task_schema, json, &out, first, sizeof(first)), -EINVAL,
+		             "%s was accepted", fields[i]);
+		cr_assert(strstr(first, fields[i]), "the error does not name %s: %s", fields[i], first);
+	}
+	cr_assert_eq(checked(fx.drv->plugin_schema, "{\"infra_image\": \"x\"}", &out, first,
+	                     sizeof(first)), -EINVAL);
+	cr_assert(strstr(first, "infra_image"), "%s", first);
+}
+
+Test(docker, gated_and_bad_values_are_refused_naming_the_field)
+{
+	static const struct {
+		const char *json, *needle;
+	} cases[] = {
+		{ "{\"image\": \"" IMAGE "\", \"privileged\": true}", "\"privileged\"" },
+		{ "{\"image\": \"" IMAGE "\", \"pid_mode\": \"host\"}", "\"pid_mode\"" },
+		{ "{\"image\": \"" IMAGE "\", \"volumes\": [\"/etc:/host-etc\"]}", "\"volumes[0]\"" },
+		{ "{\"image\": \"" IMAGE "\", \"volumes\": [\"../../../etc:/x\"]}", "\"volumes[0]\"" },
+		{ "{\"image\": \"" IMAGE "\", \"volumes\": [\"nocolon\"]}", "\"volumes[0]\"" },
+		{ "{\"image\": \"" IMAGE "\", \"cap_add\": [\"SYS_ADMIN\"]}", "\"cap_add\"" },
+		{ "{\"image\": \"" IMAGE "\", \"runtime\": \"kata\"}", "\"runtime\"" },
+		{ "{\"image\": \"" IMAGE "\", \"ulimit\": {\"nofile\": \"lots\"}}", "\"ulimit\"" },
+		{ "{\"image\": \"" IMAGE "\", \"pids_limit\": 5000}", "\"pids_limit\"" },
+		{ "{\"image\": \"" IMAGE "\", \"ports\": [\"nope\"]}", "\"ports\"" },
+		{ "{\"image\": \"" IMAGE "\", \"port_map\": {\"http\": 700000}}", "\"port_map\"" },
+		{ "{\"image\": \"" IMAGE "\", \"mount\": [{\"type\": \"bind\", \"target\": \"/x\", "
+		  "\"source\": \"/etc\"}]}", "\"mount[0]\"" },
+		{ "{\"image\": \"" IMAGE "\", \"mount\": [{\"type\": \"nfs\", \"target\": \"/x\"}]}",
+		  "\"mount[0]\"" },
+		{ "{\"image\": \"" IMAGE "\", \"devices\": [{\"host_path\": \"/dev/null\", "
+		  "\"cgroup_permissions\": \"rwx\"}]}", "\"devices[0]\"" },
+		{ "{\"image\": \"" IMAGE "\", \"labels\": {\"com.hashicorp.nomad.alloc_id\": \"x\"}}",
+		  "\"labels\"" },
+		{ "{\"image\": \"" IMAGE "\", \"load\": \"../../etc/passwd\"}", "\"load\"" },
+		{ "{\"image\": \"" IMAGE "\", \"image_pull_timeout\": \"soon\"}",
+		  "\"image_pull_timeout\"" },
+		{ "{\"image\": \"" IMAGE "\", \"oom_score_adj\": 5000}", "\"oom_score_adj\"" },
+		{ "{\"image\": \"" IMAGE "\", \"work_dir\": \"relative\"}", "\"work_dir\"" },
+	};
+	char msg[DROVER_ERR_MESSAGE_MAX], name[128];
+	long status;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		start_fails(cases[i].json, "{\"pids_limit\": 1000}", msg, sizeof(msg));
+		cr_assert(strstr(msg, cases[i].needle), "case %zu: the error does not name %s: %s", i,
+		          cases[i].needle, msg);
+	}
+	yajl_tree_free(inspect_container(container_name(name, sizeof(name)), &status));
+	cr_assert_eq(status, 404, "a refused task left a container behind");
+}
+
+Test(docker, bad_plugin_options_are_refused_naming_the_option)
+{
+	static const struct {
+		const char *json, *needle;
+	} cases[] = {
+		{ "{\"pull_activity_timeout\": \"10s\"}", "pull_activity_timeout" },
+		{ "{\"image_pull_timeout\": \"5 minutes\"}", "image_pull_timeout" },
+		{ "{\"endpoint\": \"npipe:////./pipe/docker_engine\"}", "npipe" },
+		{ "{\"tls\": {\"ca\": \"/x\"}}", "tls" },
+		{ "{\"extra_labels\": [\"hostname\"]}", "extra_labels" },
+		{ "{\"pids_limit\": -1}", "pids_limit" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		drover_value cfg;
+		drover_err err = { "" };
+		void *ctx = NULL;
+		char first[256];
+		cr_assert_eq(checked(fx.drv->plugin_schema, cases[i].json, &cfg, first, sizeof(first)),
+		             0, "%s", first);
+		cr_assert_eq(fx.drv->init(&fx.host, &ctx, &err), 0);
+		cr_assert_lt(fx.drv->set_config(ctx, &cfg, &err), 0, "case %zu accepted", i);
+		cr_assert(strstr(err.message, cases[i].needle), "case %zu: %s", i, err.message);
+		fx.drv->fini(ctx);
+		drover_value_clear(&cfg);
+	}
+}
+
+Test(docker, recover_by_handle_after_reload)
+{
+	drover_task *task, *again = NULL;
+	drover_handle h;
+	drover_err err = { "" };
+	drover_exit_result res;
+	drover_task_config cfg;
+	unsigned char junk[] = "drover-docker 1\nnot-an-id\n5\n";
+
+	instance("{}");
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sleep\", \"args\": [\"1000\"]}", &h);
+	(void)task;
+	/* The host goes away: the container keeps running, the handle is all there is. */
+	fx.drv->fini(fx.ctx);
+	fx.ctx = NULL;
+	dlclose(fx.so);
+	fx.so = dlopen(DOCKER_SO, RTLD_NOW | RTLD_LOCAL);
+	cr_assert_not_null(fx.so);
+	fx.drv = ((drover_driver_entry_fn)dlsym(fx.so, DROVER_DRIVER_ENTRY_SYMBOL))();
+	cr_assert_eq(fx.drv->init(&fx.host, &fx.ctx, &err), 0);
+	cr_assert_eq(fx.drv->set_config(fx.ctx, &fx.plugin_cfg, &err), 0);
+	cfg = task_config("{\"image\": \"" IMAGE "\"}");
+	cr_assert_eq(fx.drv->recover(fx.ctx, &cfg, junk, sizeof(junk) - 1, &again, &err), -EINVAL);
+	cr_assert_eq(fx.drv->recover(fx.ctx, &cfg, h.data, h.len, &again, &err), 0, "recover: %s",
+	             err.message);
+	free(h.data);
+	memset(&res, 0, sizeof(res));
+	res.struct_size = sizeof(res);
+	cr_assert_eq(fx.drv->wait(fx.ctx, again, DROVER_WAIT_NOHANG, &res, &err), -EAGAIN,
+	             "the recovered container is not running");
+	cr_assert_eq(fx.drv->stop(fx.ctx, again, SIGKILL, 0, &err), 0, "%s", err.message);
+	res = wait_exit(again, 10000);
+	cr_assert_eq(res.exit_code, 137);
+	destroy(again);
+}
+
+Test(docker, force_pull_from_the_local_registry)
+{
+	drover_task *task;
+	drover_exit_result res;
+	char msg[DROVER_ERR_MESSAGE_MAX];
+
+	instance("{}");
+	drover_test_require(system("curl -sf --max-time 2 http://127.0.0.1:5000/v2/ >/dev/null") == 0,
+	                    "no registry on 127.0.0.1:5000 (run scripts/test-services.sh start)");
+	cr_assert_eq(system("docker tag " IMAGE " " REGISTRY_IMAGE " && docker push -q "
+	                    REGISTRY_IMAGE " >/dev/null && docker rmi " REGISTRY_IMAGE
+	                    " >/dev/null"), 0);
+	task = start("{\"image\": \"" REGISTRY_IMAGE "\", \"force_pull\": true, \"command\": \"sh\", "
+	             "\"args\": [\"-c\", \"exit 3\"]}", NULL);
+	res = wait_exit(task, 30000);
+	cr_assert_eq(res.exit_code, 3);
+	destroy(task);
+	cr_assert_eq(system("docker rmi " REGISTRY_IMAGE " >/dev/null"), 0);
+	/* A missing image is an error carrying the registry's word. */
+	start_fails("{\"image\": \"127.0.0.1:5000/drover-test/absent:1\"}", "{}", msg, sizeof(msg));
+	cr_assert(strstr(msg, "127.0.0.1:5000/drover-test/absent:1"), "%s", msg);
+}
+
+Test(docker, load_from_a_tarball_in_local)
+{
+	drover_task *task;
+	drover_exit_result res;
+	char cmd[600];
+
+	instance("{}");
+	snprintf(cmd, sizeof(cmd), "docker tag %s drover-test/loaded:1 && docker save -o %s/local/img.tar "
+	         "drover-test/loaded:1 && docker rmi drover-test/loaded:1 >/dev/null", IMAGE, fx.task_dir);
+	cr_assert_eq(system(cmd), 0);
+	task = start("{\"image\": \"drover-test/loaded:1\", \"load\": \"img.tar\", \"command\": \"true\"}",
+	             NULL);
+	res = wait_exit(task, 30000);
+	cr_assert_eq(res.exit_code, 0);
+	destroy(task);
+	cr_assert_eq(system("docker rmi drover-test/loaded:1 >/dev/null"), 0);
+}
