@@ -32,7 +32,9 @@ static const char *const nomad_client_keys[] = {
 	"bridge_network_subnet", "gc_interval", "gc_disk_usage_threshold", "gc_inode_usage_threshold",
 	"gc_max_allocs", "gc_parallel_destroys", "no_host_uuid", "cgroup_parent", "artifact",
 	"template", "drain_on_shutdown", "server_join", "disable_remote_exec", "cpu_disable_dmidecode",
-	"preferred_address_family", NULL,
+	"preferred_address_family",
+	/* drover's own: how often `drover agent` fingerprints the drivers again */
+	"fingerprint_interval", NULL,
 };
 
 static int in_list(const char *const *list, const char *key)
@@ -203,6 +205,16 @@ static int check_client(const char *path, const drover_value *client, drover_err
 	if (ports[0] > 0 && ports[1] > 0 && ports[0] > ports[1]) {
 		drover_errlist_add(errors, "%s: client.min_dynamic_port (%lld) is above client.max_dynamic_port (%lld)",
 		                   path, ports[0], ports[1]);
+		rc = -EINVAL;
+	}
+	const drover_value *fpi = drover_value_get(client, "fingerprint_interval");
+	long long fpi_ms;
+	if (fpi && fpi->type != DROVER_VALUE_NULL &&
+	    (fpi->type != DROVER_VALUE_STRING ||
+	     drover_parse_duration_ms(fpi->u.string.ptr, &fpi_ms) < 0 || fpi_ms < 100)) {
+		drover_errlist_add(errors, "%s: client.fingerprint_interval must be a duration of at "
+		                   "least 100ms such as \"30s\" (a number and one of ms, s, m, h)",
+		                   path);
 		rc = -EINVAL;
 	}
 	const drover_value *meta = drover_value_get(client, "meta");

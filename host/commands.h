@@ -18,6 +18,7 @@ int drover_cmd_signal(int argc, char **argv);
 int drover_cmd_logs(int argc, char **argv);
 int drover_cmd_exec(int argc, char **argv);
 int drover_cmd_gc(int argc, char **argv);
+int drover_cmd_agent(int argc, char **argv);
 
 /* Exit codes shared by every subcommand. */
 enum {

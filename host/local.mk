@@ -3,7 +3,9 @@
 # tests link the same code the binary runs.
 noinst_LTLIBRARIES += host/libdroverhost.la
 host_libdroverhost_la_SOURCES = \
+	host/agent.c host/agent.h \
 	host/agent_config.c host/agent_config.h \
+	host/agent_lock.c host/agent_lock.h \
 	host/allocdir.c host/allocdir.h \
 	host/cli_options.c host/cli_options.h \
 	host/context.c host/context.h \
@@ -39,6 +41,7 @@ host_drover_SOURCES = \
 	host/cmd_logs.c \
 	host/cmd_exec.c \
 	host/cmd_gc.c \
+	host/cmd_agent.c \
 	host/cmd_validate.c \
 	host/commands.h
 host_drover_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) $(SQLITE_CFLAGS) -DDROVER_PLUGINDIR='"$(plugindir)"'

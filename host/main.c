@@ -24,6 +24,7 @@ static const struct {
 	{"signal", drover_cmd_signal, "send a signal to a task"},
 	{"exec", drover_cmd_exec, "run a command inside a task"},
 	{"gc", drover_cmd_gc, "remove dead allocations' directories and records"},
+	{"agent", drover_cmd_agent, "run as the long-lived host of the data dir: adopt and supervise"},
 };
 
 static void usage(FILE *out)

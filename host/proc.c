@@ -79,6 +79,8 @@ static int proc_stat_read(int pid, char *state, unsigned long long *start_time)
 	return 0;
 }
 
+static int proc_alive(int pid, unsigned long long start_time);
+
 unsigned long long drover_proc_start_time(int pid)
 {
 	unsigned long long t = 0;
@@ -87,6 +89,11 @@ unsigned long long drover_proc_start_time(int pid)
 	if (proc_stat_read(pid, &state, &t) < 0)
 		return 0;
 	return t;
+}
+
+int drover_proc_alive(int pid, unsigned long long start_time)
+{
+	return proc_alive(pid, start_time);
 }
 
 /* The process is still the one recorded (not a reused pid) and has not exited. */

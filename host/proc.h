@@ -21,6 +21,11 @@
  *   pipes to the shim, no other fd). Before it execs, the task child writes
  *   --oom-score-adj to /proc/self/oom_score_adj and its pid into the
  *   cgroup.procs of every --cgroup directory, then drops to --gid/--uid.
+ *   Once the task's exec succeeded, the shim writes <state_dir>/pids
+ *   atomically (temporary file, rename) as one line
+ *   "<task_pid> <task_starttime> <shim_pid> <shim_starttime>\n", so that a
+ *   host whose handle for the task is lost or damaged can still find, check
+ *   (start times) and kill what is left of it; the file stays after the exit.
  *   The shim writes to fd 3 one line, then closes it:
  *     "ok <task_pid> <task_starttime> <shim_pid> <shim_starttime>
 "  (starttime:
@@ -70,5 +75,7 @@ int drover_proc_stop(void *host_data, const drover_proc *proc, int signo, long l
 
 /* /proc/<pid>/stat field 22 (starttime), 0 when the process does not exist. */
 unsigned long long drover_proc_start_time(int pid);
+/* `pid` still has `start_time` (not a reused pid) and is not a zombie. */
+int drover_proc_alive(int pid, unsigned long long start_time);
 
 #endif

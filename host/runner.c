@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -151,6 +152,8 @@ typedef struct run_task {
 	drover_restart_tracker restart;
 	long long restart_at_ms; /* monotonic, while RUN_TASK_RESTARTING */
 	FILE *events;
+	drover_value owned_config; /* resumed tasks: `config` points here */
+	int unprepared; /* adopted, but its config cannot be rebuilt: never restarted */
 } run_task;
 
 typedef struct run {
@@ -165,6 +168,8 @@ typedef struct run {
 	drover_ports_config ports_cfg;
 	drover_port_set ports_in_use; /* the state store's live allocations go here */
 	int interrupted; /* SIGINT/SIGTERM seen: the run is not a success */
+	int resumed;     /* drover_runner_resume: fds[0] is the detach descriptor */
+	int detached;    /* left the tasks running for another process to adopt */
 } run;
 
 static void emit_driver_event(void *sink, const char *type, const char *message)
@@ -189,8 +194,9 @@ static int prepare_task(run *r, run_task *t)
 	int rc = drover_allocdir_create_task(&t->alloc->dirs, spec->name, &t->task_dir, &err);
 	if (rc < 0)
 		goto fail;
+	const drover_jobspec *job = t->alloc->job;
 	drover_taskenv_input in = {
-		.job = r->job,
+		.job = job,
 		.group = t->alloc->group,
 		.task = spec,
 		.alloc_id = t->alloc->id,
@@ -207,12 +213,12 @@ static int prepare_task(run *r, run_task *t)
 	                              "Resources.Networks", &t->ports, &err)) < 0 ||
 	    (rc = drover_taskenv_build(&in, &t->env, &err)) < 0)
 		goto fail;
-	drover_interp_scope_for_task(&scope, r->job, t->alloc->group, spec, &t->env, &r->node);
-	if ((rc = drover_interpolate_task_config(&scope, r->job, t->alloc->group, spec, t->config,
+	drover_interp_scope_for_task(&scope, job, t->alloc->group, spec, &t->env, &r->node);
+	if ((rc = drover_interpolate_task_config(&scope, job, t->alloc->group, spec, t->config,
 	                                         &t->interpolated, &err)) < 0)
 		goto fail;
 	t->id = drover_strdup_printf("%s/%s", t->alloc->id, spec->name);
-	t->alloc_name = drover_taskenv_alloc_name(r->job, t->alloc->group, t->alloc->index);
+	t->alloc_name = drover_taskenv_alloc_name(job, t->alloc->group, t->alloc->index);
 	if (!t->id || !t->alloc_name) {
 		rc = drover_err_set(&err, -ENOMEM, "out of memory");
 		goto fail;
@@ -220,8 +226,8 @@ static int prepare_task(run *r, run_task *t)
 	t->cfg = (drover_task_config){
 		.struct_size = sizeof(drover_task_config),
 		.id = t->id,
-		.job_id = r->job->id,
-		.job_name = r->job->name,
+		.job_id = job->id,
+		.job_name = job->name,
 		.group_name = t->alloc->group->name,
 		.task_name = spec->name,
 		.alloc_id = t->alloc->id,
@@ -276,7 +282,7 @@ static void start_task(run *r, run_task *t)
 		return;
 	drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Task Setup",
 	                        "Building Task Directory");
-	drover_restart_tracker_init(&t->restart, r->job->type, t->spec->lifecycle_hook,
+	drover_restart_tracker_init(&t->restart, t->alloc->job->type, t->spec->lifecycle_hook,
 	                            t->spec->lifecycle_sidecar, drover_monotonic_ms());
 	launch_task(r, t);
 }
@@ -317,6 +323,13 @@ static void after_exit(run_task *t)
 	 * restarted. */
 	if (t->killed || drover_runner_store_stop_requested(t->alloc->id)) {
 		t->state = RUN_TASK_EXITED;
+		return;
+	}
+	if (t->unprepared) {
+		drover_task_event_print(t->events, t->alloc->id, t->spec->name, "Not Restarting",
+		                        "the task's config could not be rebuilt after it was adopted");
+		t->state = RUN_TASK_EXITED;
+		t->failed = 1;
 		return;
 	}
 	const drover_exit_result *res = &t->result;
@@ -623,6 +636,11 @@ static int watch(run *r, int sigfd, int timerfd)
 			rc = -errno;
 			break;
 		}
+		if ((fds[0].revents & POLLIN) && r->resumed) {
+			/* Level-triggered and never read: every resumed runner sees it. */
+			r->detached = 1;
+			break;
+		}
 		if (fds[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			if (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
@@ -650,7 +668,11 @@ static void destroy_all(run *r)
 	for (size_t i = 0; i < r->task_count; i++) {
 		run_task *t = &r->tasks[i];
 		drover_err err = {{0}};
-		if (t->task && t->plugin->desc->destroy(t->plugin->ctx, t->task, 1, &err) < 0)
+		/* Detached: running tasks stay up for the next owner (the plugin frees
+		 * what a refused destroy keeps at fini). */
+		int force = !(r->detached && t->state == RUN_TASK_RUNNING);
+		if (t->task && t->plugin->desc->destroy(t->plugin->ctx, t->task, force, &err) < 0 &&
+		    force)
 			fprintf(stderr, "drover: task \"%s\": destroy failed: %s\n", t->id, err.message);
 		if (t->wait_fd >= 0)
 			close(t->wait_fd);
@@ -660,6 +682,7 @@ static void destroy_all(run *r)
 		free(t->alloc_name);
 		drover_strv_clear(&t->env);
 		drover_value_clear(&t->interpolated);
+		drover_value_clear(&t->owned_config);
 		drover_alloc_ports_clear(&t->ports);
 	}
 	for (size_t i = 0; i < r->alloc_count; i++) {
@@ -729,6 +752,18 @@ static int plan(run *r, const drover_job_configs *configs)
 	return 0;
 }
 
+static int load_node(run *r)
+{
+	drover_err err = {{0}};
+	int rc = drover_node_info_load(&r->ctx->config, r->ctx->data_dir, &r->node, &err);
+	if (rc == 0)
+		rc = drover_ports_config_load(&r->ctx->config, &r->ports_cfg, &err);
+	if (rc < 0)
+		fprintf(stderr, "drover: %s\n", err.message);
+	drover_node_info_fingerprint(&r->node, &r->ctx->plugins);
+	return rc;
+}
+
 int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
                       const drover_job_configs *configs, FILE *events)
 {
@@ -752,13 +787,7 @@ int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return -e;
 	}
-	drover_err err = {{0}};
-	int rc = drover_node_info_load(&ctx->config, ctx->data_dir, &r.node, &err);
-	if (rc == 0)
-		rc = drover_ports_config_load(&ctx->config, &r.ports_cfg, &err);
-	if (rc < 0)
-		fprintf(stderr, "drover: %s\n", err.message);
-	drover_node_info_fingerprint(&r.node, &ctx->plugins);
+	int rc = load_node(&r);
 	if (rc == 0)
 		rc = plan(&r, configs);
 	/* Nomad gives every task of an allocation "Received" at once; the lifecycle
@@ -789,4 +818,177 @@ int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
 	if (rc < 0)
 		return rc;
 	return failed ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------ resume */
+
+/* Ends a task found dead or unrecoverable at adoption: `message` becomes its
+ * exit error; with `final` the restart policy is not consulted. */
+static void adopt_exit(run *r, run_task *t, const char *message, int final)
+{
+	t->result = (drover_exit_result){.struct_size = sizeof(t->result), .exit_code = -1};
+	snprintf(t->result.error, sizeof(t->result.error), "%.255s", message);
+	t->state = RUN_TASK_RUNNING; /* reap-like bookkeeping below */
+	drover_runner_store_exited(t->alloc->id, t->spec->name, &t->result);
+	print_exit(t);
+	if (final) {
+		t->state = RUN_TASK_EXITED;
+		t->failed = 1;
+		return;
+	}
+	(void)r;
+	after_exit(t);
+}
+
+/* Takes over one stored task: its recovered driver task, its restart count,
+ * its config (rebuilt as start got it, for later restarts). */
+static void adopt_task(run *r, run_task *t, drover_rtask *rt)
+{
+	const char *state = rt ? rt->row.state : "pending";
+	drover_restart_tracker_init(&t->restart, t->alloc->job->type, t->spec->lifecycle_hook,
+	                            t->spec->lifecycle_sidecar, drover_monotonic_ms());
+	if (rt && rt->row.restarts > 0)
+		t->restart.restarts = (unsigned)rt->row.restarts;
+	if (rt && rt->plugin && rt->config.type != DROVER_VALUE_NULL) {
+		t->owned_config = rt->config;
+		rt->config = (drover_value){.type = DROVER_VALUE_NULL};
+		t->config = &t->owned_config;
+	}
+	if (strcmp(state, "pending") == 0) {
+		t->state = RUN_TASK_PENDING;
+		if (!t->config) {
+			drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Setup Failure",
+			                        "%s", rt && rt->error[0] ? rt->error : "no usable config");
+			t->state = RUN_TASK_FAILED;
+			t->failed = 1;
+		}
+		return;
+	}
+	if (strcmp(state, "dead") == 0) {
+		t->state = RUN_TASK_EXITED;
+		t->failed = rt->row.failed;
+		return;
+	}
+	/* Running, or a damaged row: either way it has run. */
+	t->alloc->lc_tasks[t - &r->tasks[t->alloc->first_task]].started = 1;
+	char dir[DROVER_PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/%s", t->alloc->dirs.alloc_dir, t->spec->name);
+	struct stat sb;
+	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		/* Its logs, secrets and exit status are gone: the task cannot be
+		 * trusted to run on, nor restarted in place. */
+		if (rt && rt->task) {
+			drover_err err = {{0}};
+			rt->plugin->desc->destroy(rt->plugin->ctx, rt->task, 1, &err);
+			rt->task = NULL;
+		}
+		char msg[DROVER_PATH_MAX + 64];
+		snprintf(msg, sizeof(msg), "task directory \"%s\" is missing", dir);
+		adopt_exit(r, t, msg, 1);
+		return;
+	}
+	if (t->config && prepare_task(r, t) < 0) {
+		t->state = RUN_TASK_RUNNING;
+		t->failed = 0;
+		t->unprepared = 1;
+	} else if (!t->config) {
+		t->unprepared = 1;
+	}
+	if (!rt || !rt->task) {
+		/* recover failed: the driver killed what was left (driver.h), so a
+		 * restart cannot make two copies. */
+		adopt_exit(r, t, rt && rt->error[0] ? rt->error : "the task could not be recovered", 0);
+		return;
+	}
+	t->task = rt->task;
+	rt->task = NULL;
+	if (rt->row.handle && rt->row.handle_len) {
+		t->handle.data = malloc(rt->row.handle_len);
+		if (t->handle.data) {
+			memcpy(t->handle.data, rt->row.handle, rt->row.handle_len);
+			t->handle.len = rt->row.handle_len;
+		}
+	}
+	t->state = RUN_TASK_RUNNING;
+	t->wait_fd = -1;
+	drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Adopted",
+	                        "Task re-attached by pid %d (pid %d, restarts %u)", (int)getpid(),
+	                        rt->row.pid, t->restart.restarts);
+}
+
+static int plan_resume(run *r, drover_ralloc *rallocs, size_t count)
+{
+	size_t tasks = 0;
+	for (size_t i = 0; i < count; i++)
+		tasks += rallocs[i].group->task_count;
+	r->allocs = calloc(count ? count : 1, sizeof(*r->allocs));
+	r->tasks = calloc(tasks ? tasks : 1, sizeof(*r->tasks));
+	if (!r->allocs || !r->tasks)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++) {
+		drover_ralloc *ra = &rallocs[i];
+		const drover_jobspec_group *group = ra->group;
+		run_alloc *a = &r->allocs[r->alloc_count++];
+		snprintf(a->id, sizeof(a->id), "%s", ra->alloc.id);
+		a->index = ra->alloc.alloc_index;
+		a->job = &ra->job;
+		a->group = group;
+		a->dirs = ra->dirs;
+		ra->dirs = (drover_allocdir){0};
+		a->first_task = r->task_count;
+		a->lc_tasks = calloc(group->task_count ? group->task_count : 1, sizeof(*a->lc_tasks));
+		if (!a->lc_tasks)
+			return -ENOMEM;
+		/* The ports are not stored: a resumed allocation's later restarts get
+		 * them anew from the range. */
+		drover_err err = {{0}};
+		if (drover_ports_assign(&r->ports_cfg, group->ports, group->port_count, &r->ports_in_use,
+		                        "Networks", &a->ports, &err) < 0)
+			fprintf(stderr, "drover: allocation \"%s\": %s, ignoring\n", a->id, err.message);
+		for (size_t k = 0; k < group->task_count; k++) {
+			run_task *rt = &r->tasks[r->task_count++];
+			rt->alloc = a;
+			rt->spec = &group->tasks[k];
+			rt->plugin = drover_plugin_set_find(&r->ctx->plugins, rt->spec->driver);
+			rt->wait_fd = -1;
+			rt->events = r->events;
+			rt->owned_config = (drover_value){.type = DROVER_VALUE_NULL};
+			rt->interpolated = (drover_value){.type = DROVER_VALUE_NULL};
+			a->task_count++;
+			a->lc_tasks[k] = (drover_lifecycle_task){
+				.name = rt->spec->name,
+				.role = drover_lifecycle_role_of(rt->spec),
+				.leader = rt->spec->leader,
+			};
+		}
+		for (size_t k = 0; k < group->task_count; k++) {
+			run_task *rt = &r->tasks[a->first_task + k];
+			adopt_task(r, rt, drover_ralloc_find_task(ra, rt->spec->name));
+		}
+	}
+	return 0;
+}
+
+int drover_runner_resume(drover_context *ctx, drover_ralloc *allocs, size_t count, int detach_fd,
+                         FILE *events)
+{
+	run r = {.ctx = ctx, .events = events, .resumed = 1};
+	int timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (timerfd < 0)
+		return -errno;
+	int rc = load_node(&r);
+	if (rc == 0)
+		rc = plan_resume(&r, allocs, count);
+	if (rc == 0)
+		rc = watch(&r, detach_fd, timerfd);
+	if (rc < 0) {
+		/* A host error: leave the tasks to the next owner rather than kill
+		 * them. */
+		r.detached = 1;
+	}
+	destroy_all(&r);
+	close(timerfd);
+	if (rc < 0)
+		return rc;
+	return r.detached ? 2 : 0;
 }

@@ -14,6 +14,7 @@
 
 #include "context.h"
 #include "jobspec.h"
+#include "state_recover.h"
 
 /* The checked `config` of each task, in job order (group by group, task by task). */
 typedef struct drover_job_configs {
@@ -37,5 +38,22 @@ void drover_job_configs_clear(drover_job_configs *configs);
  * host error. */
 int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
                       const drover_job_configs *configs, FILE *events);
+
+/* Runs stored allocations on from where they are (`drover agent`): tasks the
+ * store says run and whose driver recovered them are adopted (same process,
+ * no restart, restart count kept); a task that exited meanwhile gets its
+ * true exit recorded, then the restart policy and lifecycle apply as usual;
+ * pending tasks start as the lifecycle allows. A task whose recover failed
+ * (the driver killed what was left of it) is treated as an exit with the
+ * driver's message; a task whose directory is gone is failed and killed,
+ * never restarted. Recovered tasks are taken out of `allocs`, whose job
+ * documents must outlive the call; the caller still clears them after.
+ * When `detach_fd` becomes readable the call returns 2 and leaves every task
+ * running; 0 when every task ended for good; negative on a host error (tasks
+ * are left running then too). The caller owns the allocations (state store
+ * claim) and the SIGINT/SIGTERM handling. Several calls may run at once in
+ * different threads. */
+int drover_runner_resume(drover_context *ctx, drover_ralloc *allocs, size_t count, int detach_fd,
+                         FILE *events);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "proc.h"
 #include "task_events.h"
 #include "taskenv.h"
 #include "util.h"
@@ -102,6 +103,9 @@ void drover_runner_store_alloc(const drover_jobspec *job, const drover_jobspec_g
 		.alloc_dir = (char *)alloc_dir,
 		.desired_status = "run",
 		.client_status = "pending",
+		/* This runner watches it; `drover agent` adopts it once we are gone. */
+		.owner_pid = (int)getpid(),
+		.owner_start = drover_proc_start_time((int)getpid()),
 	};
 	if (drover_state_alloc_put(rs.st, &a, &err) < 0) {
 		warn("recording an allocation", &err);

@@ -30,18 +30,17 @@ static const drover_jobspec_task *find_spec(const drover_jobspec_group *g, const
 /* Rebuilds what start was given, so that recover (and exec) see the same task. */
 static int build_task(drover_context *ctx, drover_ralloc *a, drover_rtask *t, drover_err *err)
 {
-	if (t->row.problem)
-		return drover_err_set(err, -EUCLEAN, "task \"%s\": damaged state row: %s", t->row.name,
-		                      t->row.problem);
 	t->spec = find_spec(a->group, t->row.name);
 	if (!t->spec)
 		return drover_err_set(err, -EUCLEAN, "task \"%s\" is not in the stored job document",
 		                      t->row.name);
-	t->plugin = drover_plugin_set_find(&ctx->plugins, t->row.driver);
+	/* A damaged row may have lost its driver column: the job names it too. */
+	const char *driver = t->row.driver ? t->row.driver : t->spec->driver;
+	t->plugin = drover_plugin_set_find(&ctx->plugins, driver);
 	if (!t->plugin)
 		return drover_err_set(err, -ENOENT,
 		                      "task \"%s\": driver \"%s\" is not loaded (plugin dir \"%s\")",
-		                      t->row.name, t->row.driver, ctx->plugin_dir);
+		                      t->row.name, driver, ctx->plugin_dir);
 	drover_errlist errors = {0};
 	int rc = drover_schema_check(t->plugin->desc->task_schema, &t->spec->config, "stored config",
 	                             &t->config, &errors);
@@ -92,6 +91,23 @@ static int build_task(drover_context *ctx, drover_ralloc *a, drover_rtask *t, dr
 		.log_max_files = t->spec->log_max_files,
 		.log_max_file_size_mb = t->spec->log_max_file_size_mb,
 	};
+	if (t->row.problem) {
+		/* The task may still run (only its row is damaged): recover without a
+		 * handle makes the driver kill what is left of it (driver.h), so that
+		 * nothing runs unsupervised or twice. */
+		drover_err rerr = {{0}};
+		drover_task *task = NULL;
+		if (strcmp(t->row.state, "dead") != 0 && strcmp(t->row.state, "pending") != 0) {
+			if (t->plugin->desc->recover(t->plugin->ctx, &t->cfg, NULL, 0, &task, &rerr) == 0 &&
+			    task) {
+				/* A driver that needs no handle got it back: keep it. */
+				t->task = task;
+				return 0;
+			}
+		}
+		return drover_err_set(err, -EUCLEAN, "task \"%s\": damaged state row: %s%s%.600s", t->row.name,
+		                      t->row.problem, rerr.message[0] ? "; " : "", rerr.message);
+	}
 	if (strcmp(t->row.state, "running") != 0)
 		return 0;
 	return t->plugin->desc->recover(t->plugin->ctx, &t->cfg, t->row.handle, t->row.handle_len,

@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "proc.h"
 #include "util.h"
 
 struct drover_state {
@@ -38,6 +39,9 @@ static const char *const migrations[] = {
 	" alloc_id TEXT NOT NULL REFERENCES allocations(id) ON DELETE CASCADE, task TEXT NOT NULL,"
 	" time_ms INTEGER, type TEXT, message TEXT);"
 	"CREATE INDEX events_by_task ON events(alloc_id, task, seq);",
+	/* 2 -> 3: the process watching each allocation (0: none) */
+	"ALTER TABLE allocations ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE allocations ADD COLUMN owner_start INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DROVER_STATE_SCHEMA_VERSION,
@@ -234,8 +238,8 @@ int drover_state_alloc_put(drover_state *st, const drover_state_alloc *a, drover
 	int rc = prepare(st, &s,
 	                 "INSERT OR REPLACE INTO allocations (id, job_id, job_name, job_json,"
 	                 " group_name, alloc_index, alloc_name, alloc_dir, desired_status,"
-	                 " client_status, created_ms, modified_ms)"
-	                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	                 " client_status, created_ms, modified_ms, owner_pid, owner_start)"
+	                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
 	                 err);
 	if (rc < 0)
 		return rc;
@@ -251,6 +255,8 @@ int drover_state_alloc_put(drover_state *st, const drover_state_alloc *a, drover
 	bind_text(s, 10, a->client_status ? a->client_status : "pending");
 	sqlite3_bind_int64(s, 11, a->created_ms ? a->created_ms : drover_now_ms());
 	sqlite3_bind_int64(s, 12, a->modified_ms ? a->modified_ms : drover_now_ms());
+	sqlite3_bind_int(s, 13, a->owner_pid);
+	sqlite3_bind_int64(s, 14, (sqlite3_int64)a->owner_start);
 	return step_done(st, s, "recording an allocation", err);
 }
 
@@ -284,7 +290,7 @@ static char *column_text(sqlite3_stmt *s, int i)
 
 #define ALLOC_COLUMNS                                                                   \
 	"id, job_id, job_name, job_json, group_name, alloc_index, alloc_name, alloc_dir," \
-	" desired_status, client_status, created_ms, modified_ms"
+	" desired_status, client_status, created_ms, modified_ms, owner_pid, owner_start"
 
 /* A row with a missing value the commands cannot do without is kept, with
  * `problem` saying what is wrong, so one damaged row never hides the others. */
@@ -305,6 +311,8 @@ static void read_alloc(sqlite3_stmt *s, drover_state_alloc *a)
 	a->client_status = column_text(s, 9);
 	a->created_ms = sqlite3_column_int64(s, 10);
 	a->modified_ms = sqlite3_column_int64(s, 11);
+	a->owner_pid = sqlite3_column_int(s, 12);
+	a->owner_start = (unsigned long long)sqlite3_column_int64(s, 13);
 	for (int i = 0; i < 8 && !a->problem; i++)
 		if (sqlite3_column_type(s, i) == SQLITE_NULL)
 			a->problem = drover_strdup_printf("column \"%s\" has no value", names[i]);
@@ -442,6 +450,73 @@ int drover_state_alloc_delete(drover_state *st, const char *id, drover_err *err)
 		return rc;
 	bind_text(s, 1, id);
 	return step_done(st, s, "removing an allocation", err);
+}
+
+int drover_state_owner_alive(int pid, unsigned long long start)
+{
+	return pid > 0 && start != 0 && drover_proc_alive(pid, start);
+}
+
+int drover_state_alloc_claim(drover_state *st, const char *id, int pid, unsigned long long start,
+                             int *owner_pid, drover_err *err)
+{
+	/* IMMEDIATE: two processes claiming one allocation queue here, and the
+	 * second one sees the first one's claim. */
+	int rc = exec_sql(st, "BEGIN IMMEDIATE", "locking to claim an allocation", err);
+	if (rc < 0)
+		return rc;
+	sqlite3_stmt *s;
+	if ((rc = prepare(st, &s, "SELECT owner_pid, owner_start FROM allocations WHERE id = ?1",
+	                  err)) < 0)
+		goto rollback;
+	bind_text(s, 1, id);
+	int step = sqlite3_step(s);
+	int cur_pid = step == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	unsigned long long cur_start =
+		step == SQLITE_ROW ? (unsigned long long)sqlite3_column_int64(s, 1) : 0;
+	sqlite3_finalize(s);
+	if (step == SQLITE_DONE) {
+		rc = drover_err_set(err, -ENOENT, "no allocation \"%s\" in \"%s\"", id, st->path);
+		goto rollback;
+	}
+	if (step != SQLITE_ROW) {
+		rc = db_error(st, err, "reading an allocation's owner");
+		goto rollback;
+	}
+	if ((cur_pid != pid || cur_start != start) && drover_state_owner_alive(cur_pid, cur_start)) {
+		if (owner_pid)
+			*owner_pid = cur_pid;
+		exec_sql(st, "ROLLBACK", "rollback", NULL);
+		return drover_err_set(err, -EBUSY, "allocation \"%s\" is watched by pid %d", id,
+		                      cur_pid);
+	}
+	if ((rc = prepare(st, &s,
+	                  "UPDATE allocations SET owner_pid = ?2, owner_start = ?3 WHERE id = ?1",
+	                  err)) < 0)
+		goto rollback;
+	bind_text(s, 1, id);
+	sqlite3_bind_int(s, 2, pid);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)start);
+	if ((rc = step_done(st, s, "claiming an allocation", err)) < 0)
+		goto rollback;
+	return exec_sql(st, "COMMIT", "committing an allocation's owner", err);
+rollback:
+	exec_sql(st, "ROLLBACK", "rollback", NULL);
+	return rc;
+}
+
+int drover_state_alloc_release(drover_state *st, const char *id, int pid, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = prepare(st, &s,
+	                 "UPDATE allocations SET owner_pid = 0, owner_start = 0"
+	                 " WHERE id = ?1 AND owner_pid = ?2",
+	                 err);
+	if (rc < 0)
+		return rc;
+	bind_text(s, 1, id);
+	sqlite3_bind_int(s, 2, pid);
+	return step_done(st, s, "releasing an allocation", err);
 }
 
 void drover_state_alloc_clear(drover_state_alloc *a)

@@ -18,7 +18,7 @@
 
 #include <drover/driver.h>
 
-#define DROVER_STATE_SCHEMA_VERSION 2
+#define DROVER_STATE_SCHEMA_VERSION 3
 #define DROVER_STATE_EVENTS_KEPT 50 /* per task: older events are dropped */
 #define DROVER_STATE_FILE "state.db"
 
@@ -38,6 +38,10 @@ typedef struct drover_state_alloc {
 	long long created_ms;
 	long long modified_ms;
 	char *problem;        /* set when the row is unusable: says why */
+	/* The one process watching the allocation (its runner, or the agent):
+	 * pid and /proc start time, 0 when none. */
+	int owner_pid;
+	unsigned long long owner_start;
 } drover_state_alloc;
 
 typedef struct drover_state_task {
@@ -88,6 +92,15 @@ int drover_state_alloc_list(drover_state *st, drover_state_alloc **out, size_t *
 /* Recomputes the client status from the tasks: pending before any started,
  * running while one runs, then complete, or failed when any task failed. */
 int drover_state_alloc_refresh_status(drover_state *st, const char *id, drover_err *err);
+/* Ownership: an allocation is watched by exactly one process at a time.
+ * claim makes (pid, start) its owner unless another owner is still alive
+ * (-EBUSY, *owner_pid set when not NULL); a dead owner's claim is taken over.
+ * release clears the owner when it is still `pid`. */
+int drover_state_alloc_claim(drover_state *st, const char *id, int pid, unsigned long long start,
+                             int *owner_pid, drover_err *err);
+int drover_state_alloc_release(drover_state *st, const char *id, int pid, drover_err *err);
+/* The process (pid, /proc start time) exists, is not a zombie... is that one. */
+int drover_state_owner_alive(int pid, unsigned long long start);
 /* Removes the allocation with its tasks and events. */
 int drover_state_alloc_delete(drover_state *st, const char *id, drover_err *err);
 void drover_state_alloc_clear(drover_state_alloc *a);

@@ -177,3 +177,25 @@ const char *drover_signal_name(int signo)
 			return signal_names[i].name;
 	return "SIG?";
 }
+
+int drover_parse_duration_ms(const char *text, long long *ms)
+{
+	static const struct {
+		const char *unit;
+		long long ms;
+	} units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+	if (!text || *text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	char *end;
+	unsigned long long n = strtoull(text, &end, 10);
+	if (errno || n > 1000000000ull)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit) == 0) {
+			*ms = (long long)n * units[i].ms;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}

@@ -22,6 +22,10 @@ void drover_format_time(long long ms, char *buf, size_t len);
 /* malloc'd printf; NULL on ENOMEM. */
 char *drover_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A Go-style duration of whole units: "500ms", "30s", "2m", "1h" (one number,
+ * one unit). 0 and *ms set, or -EINVAL. */
+int drover_parse_duration_ms(const char *text, long long *ms);
+
 /* mkdir -p with `mode` for each created level; 0 or -errno. */
 int drover_mkdir_p(const char *path, unsigned mode);
 

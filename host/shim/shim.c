@@ -29,6 +29,7 @@
 
 #define REPORT_FD 3
 #define EXIT_STATUS_FILE "exit-status"
+#define PIDS_FILE "pids"
 
 /* The one large buffer: every read of the task's output goes through it. */
 static char io_buf[64 * 1024];
@@ -515,27 +516,22 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int write_exit_status(const char *state_dir, int status, int oom_killed,
-                             long long exited_at_ms)
+/* Writes <dir>/<name> atomically: a reader sees the old file or the whole new
+ * one. With `durable`, the content and the rename survive a machine crash. */
+static int write_atomic(const char *dir, const char *name, const char *text, int durable)
 {
 	char tmp[PATH_MAX], final[PATH_MAX];
-	int code = 0, sig = 0, fd, dfd, r = 0;
+	size_t len = strlen(text);
+	int fd, dfd, r = 0;
 
-	if (WIFSIGNALED(status)) {
-		sig = WTERMSIG(status);
-		code = 128 + sig; /* as Nomad reports a signalled task */
-	} else {
-		code = WEXITSTATUS(status);
-	}
-	snprintf(tmp, sizeof(tmp), "%s/.%s.%d.tmp", state_dir, EXIT_STATUS_FILE, (int)getpid());
-	snprintf(final, sizeof(final), "%s/%s", state_dir, EXIT_STATUS_FILE);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.%d.tmp", dir, name, (int)getpid());
+	snprintf(final, sizeof(final), "%s/%s", dir, name);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	if (dprintf(fd, "exit_code=%d\nsignal=%d\noom_killed=%d\nexited_at_ms=%lld\n", code, sig,
-	            oom_killed, exited_at_ms) < 0 ||
-	    fsync(fd) < 0)
-		r = -errno;
+	errno = 0;
+	if (write(fd, text, len) != (ssize_t)len || (durable && fsync(fd) < 0))
+		r = errno ? -errno : -EIO;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r == 0 && rename(tmp, final) < 0)
@@ -544,13 +540,31 @@ static int write_exit_status(const char *state_dir, int status, int oom_killed,
 		unlink(tmp);
 		return r;
 	}
-	/* The rename itself must survive a crash of the machine. */
-	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
+	if (durable) {
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
 	}
 	return 0;
+}
+
+static int write_exit_status(const char *state_dir, int status, int oom_killed,
+                             long long exited_at_ms)
+{
+	char text[256];
+	int code = 0, sig = 0;
+
+	if (WIFSIGNALED(status)) {
+		sig = WTERMSIG(status);
+		code = 128 + sig; /* as Nomad reports a signalled task */
+	} else {
+		code = WEXITSTATUS(status);
+	}
+	snprintf(text, sizeof(text), "exit_code=%d\nsignal=%d\noom_killed=%d\nexited_at_ms=%lld\n",
+	         code, sig, oom_killed, exited_at_ms);
+	return write_atomic(state_dir, EXIT_STATUS_FILE, text, 1);
 }
 
 static void ensure_std_fds(void)
@@ -644,7 +658,18 @@ int main(int argc, char **argv)
 		report_task_failure(&o, &f);
 	}
 
-	/* The task is not reaped before this line, so its /proc entry is there. */
+	/* The task is not reaped before this line, so its /proc entry is there.
+	 * The pids file lets a host whose handle for the task is lost still find
+	 * (and kill) what is left of it. */
+	snprintf(msg, sizeof(msg), "%d %llu %d %llu\n", (int)pid, start_time_of(pid), (int)getpid(),
+	         start_time_of(getpid()));
+	r = write_atomic(o.state_dir, PIDS_FILE, msg, 0);
+	if (r < 0) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		fail(-r, "cannot write \"%s/%s\": %s", o.state_dir, PIDS_FILE, strerror(-r));
+	}
 	report_line("ok %d %llu %d %llu", (int)pid, start_time_of(pid), (int)getpid(),
 	            start_time_of(getpid()));
 

@@ -23,6 +23,7 @@
 #include "rawexec_env.h"
 #include "rawexec_exec.h"
 #include "rawexec_handle.h"
+#include "rawexec_leftovers.h"
 #include "rawexec_ids.h"
 #include "rawexec_stats.h"
 
@@ -576,6 +577,48 @@ fail:
 	return r;
 }
 
+/* A task that cannot be recovered must not keep running unsupervised, or a
+ * restart would make it two: what the shim's pids file and the task's cgroup
+ * still hold is killed. Keeps err's message and says what was done. */
+static int kill_unrecoverable(rawexec_ctx *c, const drover_task_config *cfg, int r,
+                              drover_err *err)
+{
+	char why[DROVER_ERR_MESSAGE_MAX];
+	drover_proc p;
+	struct drover_task *t;
+	drover_err ignored = { "" };
+	int killed = 0, pids;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(why, sizeof(why), "%s", err ? err->message : "");
+	if (!cfg || !cfg->task_dir)
+		return drover_err_set(err, r, "%.900s; no task directory was given to look for "
+		                      "what is left of it", why);
+	pids = rawexec_leftovers_read(cfg->task_dir, &p);
+	if (pids == 0) {
+		killed |= rawexec_stats_alive(p.shim_pid, p.shim_start_time);
+		killed |= rawexec_leftovers_kill_task(&p);
+		/* Returns once the shim has recorded the exit and killed the rest. */
+		c->host->proc_stop(c->host->host_data, &p, SIGKILL, 0, &ignored);
+	}
+	if (cgroups_wanted(c) && (t = task_new(cfg)) != NULL) {
+		if (task_prepare(c, cfg, t, &ignored) == 0 && t->cgroups) {
+			rawexec_cgroup_kill(&t->cg, CGROUP_KILL_TIMEOUT_MS, NULL);
+			rawexec_cgroup_remove(&t->cg, NULL);
+		}
+		task_free(t);
+	}
+	if (killed)
+		rawexec_log(c, DROVER_LOG_WARN, "task \"%s\": %s; killed what was left of it (pid %d, "
+		            "drover-shim pid %d)",
+		            task_label(cfg), why, p.pid, p.shim_pid);
+	if (killed)
+		return drover_err_set(err, r, "%.800s; what was left of it was killed (pid %d, "
+		                      "drover-shim pid %d)",
+		                      why, p.pid, p.shim_pid);
+	return drover_err_set(err, r, "%.900s; nothing of it was left running", why);
+}
+
 static int rawexec_recover(void *ctx, const drover_task_config *cfg, const void *handle,
                            size_t len, drover_task **task, drover_err *err)
 {
@@ -586,7 +629,7 @@ static int rawexec_recover(void *ctx, const drover_task_config *cfg, const void 
 	int r;
 
 	if ((r = rawexec_handle_decode(handle, len, &proc, err)) < 0)
-		return err_in_task(err, r, cfg);
+		return kill_unrecoverable(c, cfg, err_in_task(err, r, cfg), err);
 	t = task_new(cfg);
 	if (!t)
 		return drover_err_set(err, -ENOMEM, "raw_exec: out of memory");

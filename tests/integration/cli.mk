@@ -41,3 +41,11 @@ tests_integration_test_cli_state_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRI
 tests_integration_test_cli_state_LDADD = $(CRITERION_LIBS)
 EXTRA_tests_integration_test_cli_state_DEPENDENCIES = host/drover host/shim/drover-shim \
 	tests/plugins.d/.stamp
+
+check_PROGRAMS += tests/integration/test_agent
+TESTS += tests/integration/test_agent
+tests_integration_test_agent_SOURCES = \
+	tests/integration/test_agent.c \
+	tests/integration/cli_harness.c tests/integration/cli_harness.h
+tests_integration_test_agent_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS) $(SQLITE_CFLAGS)
+tests_integration_test_agent_LDADD = $(CRITERION_LIBS) $(SQLITE_LIBS)

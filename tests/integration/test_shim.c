@@ -708,9 +708,20 @@ Test(shim, exit_status_is_never_seen_half_written)
 		cr_assert_not_null(d);
 		while ((de = readdir(d)) != NULL)
 			cr_assert(strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-			          strcmp(de->d_name, "exit-status") == 0,
+			          strcmp(de->d_name, "exit-status") == 0 || strcmp(de->d_name, "pids") == 0,
 			          "stray file \"%s\" in the state dir", de->d_name);
 		closedir(d);
+		/* The pids file (proc.h) is whole: task and shim with start times. */
+		char pids[400];
+		snprintf(pids, sizeof(pids), "%s/pids", fx.state);
+		FILE *f = fopen(pids, "r");
+		cr_assert_not_null(f, "no pids file in the state dir");
+		int tp = 0, sp = 0;
+		unsigned long long ts = 0, ss = 0;
+		char nl = 0;
+		cr_assert_eq(fscanf(f, "%d %llu %d %llu%c", &tp, &ts, &sp, &ss, &nl), 5);
+		fclose(f);
+		cr_assert(tp > 0 && sp > 0 && ts > 0 && ss > 0 && nl == '\n');
 	}
 	cr_log_info("%d reads of the exit status while shims were running", reads);
 }

@@ -364,7 +364,14 @@ typedef struct drover_driver {
 	/* Required. On failure nothing is left running and *task is untouched. */
 	int (*start)(void *ctx, const drover_task_config *cfg, drover_task **task,
 	             drover_handle *handle, drover_err *err);
-	/* Required. Re-attaches to a task started by an earlier host process. */
+	/* Required. Re-attaches to a task started by an earlier host process.
+	 * `handle` may be damaged, truncated or NULL (a corrupt state row); `cfg`
+	 * is always the task's full config (task_dir, alloc_id, task_name...), so
+	 * the driver can find the task's remains without the handle. A failing
+	 * recover leaves nothing of the task running: whatever is left of it
+	 * (found through its cgroup, pid files, container labels...) is killed
+	 * first, and the message says so, so that the host may start the task again
+	 * without ever making two copies. */
 	int (*recover)(void *ctx, const drover_task_config *cfg, const void *handle, size_t len,
 	               drover_task **task, drover_err *err);
 	/* Required. See "Waiting without a thread per task" above; -ESRCH when the

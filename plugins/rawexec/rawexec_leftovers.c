@@ -1,0 +1,51 @@
+#include "rawexec_leftovers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rawexec_stats.h"
+
+int rawexec_leftovers_read(const char *state_dir, drover_proc *proc)
+{
+	char path[DROVER_PATH_MAX + 16], buf[128], tail;
+	drover_proc out;
+	ssize_t n;
+	int fd;
+
+	if (!state_dir || state_dir[0] != '/' || strlen(state_dir) >= sizeof(out.state_dir))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/%s", state_dir, RAWEXEC_PIDS_FILE);
+	/* O_NOFOLLOW: the task owns its directory and could plant a link. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -EINVAL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EINVAL;
+	buf[n] = '\0';
+	memset(&out, 0, sizeof(out));
+	out.struct_size = sizeof(out);
+	if (sscanf(buf, "%d %llu %d %llu%c", &out.pid, &out.pid_start_time, &out.shim_pid,
+	           &out.shim_start_time, &tail) != 5 ||
+	    tail != '\n' || out.pid <= 0 || out.shim_pid <= 0 || out.pid_start_time == 0 ||
+	    out.shim_start_time == 0)
+		return -EINVAL;
+	snprintf(out.state_dir, sizeof(out.state_dir), "%s", state_dir);
+	*proc = out;
+	return 0;
+}
+
+int rawexec_leftovers_kill_task(const drover_proc *proc)
+{
+	if (!rawexec_stats_alive(proc->pid, proc->pid_start_time))
+		return 0;
+	/* The task leads its process group (the shim made it so). */
+	if (kill(-proc->pid, SIGKILL) < 0)
+		kill(proc->pid, SIGKILL);
+	return 1;
+}
