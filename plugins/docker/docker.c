@@ -50,6 +50,7 @@ typedef struct docker_ctx {
 	int configured;
 	docker_client client;
 	docker_monitor monitor;
+	pthread_mutex_t monitor_lock; /* starting the monitor: start and recover may race */
 	pthread_mutex_t lock; /* protects `tasks` */
 	struct drover_task *tasks;
 } docker_ctx;
@@ -131,6 +132,7 @@ static int docker_init(const drover_host *host, void **ctx, drover_err *err)
 	}
 	c->host = host;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->monitor_lock, NULL);
 	*ctx = c;
 	return 0;
 }
@@ -159,6 +161,7 @@ static void docker_fini(void *ctx)
 		docker_settings_free(&c->s);
 	}
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->monitor_lock);
 	free(c);
 	curl_global_cleanup();
 }
@@ -177,13 +180,21 @@ static int docker_set_config(void *ctx, const drover_value *config, drover_err *
 		docker_settings_free(&c->s);
 		return r;
 	}
-	if ((r = docker_monitor_start(&c->monitor, &c->client, on_die, on_reconnect, c, err)) < 0) {
-		docker_client_free(&c->client);
-		docker_settings_free(&c->s);
-		return r;
-	}
 	c->configured = 1;
 	return 0;
+}
+
+/* The event thread starts with the first task: `drover plugins`, `validate`
+ * and runs without a docker task never open an event stream, nor carry an
+ * idle thread. */
+static int need_monitor(docker_ctx *c, drover_err *err)
+{
+	int r = 0;
+	pthread_mutex_lock(&c->monitor_lock);
+	if (!c->monitor.running)
+		r = docker_monitor_start(&c->monitor, &c->client, on_die, on_reconnect, c, err);
+	pthread_mutex_unlock(&c->monitor_lock);
+	return r;
 }
 
 static int need_config(docker_ctx *c, drover_err *err)
@@ -358,7 +369,7 @@ static int docker_start(void *ctx, const drover_task_config *cfg, drover_task **
 	char *image_id = NULL, path[128];
 	int r;
 
-	if ((r = need_config(c, err)) < 0)
+	if ((r = need_config(c, err)) < 0 || (r = need_monitor(c, err)) < 0)
 		return r;
 	if (cfg->struct_size < offsetof(drover_task_config, log_max_file_size_mb) +
 	                           sizeof(cfg->log_max_file_size_mb))
@@ -405,7 +416,7 @@ static int docker_recover(void *ctx, const drover_task_config *cfg, const void *
 	struct drover_task *t;
 	int r;
 
-	if ((r = need_config(c, err)) < 0)
+	if ((r = need_config(c, err)) < 0 || (r = need_monitor(c, err)) < 0)
 		return r;
 	if ((r = docker_handle_decode(handle, len, &h, err)) < 0)
 		return task_error(err, r, cfg ? task_label(cfg) : "?");
