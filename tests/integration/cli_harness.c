@@ -203,6 +203,17 @@ int cli_wait(pid_t pid, long long timeout_ms)
 	return status;
 }
 
+int cli_wait_gone(pid_t pid, long long timeout_ms)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return errno == ESRCH;
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+	int ready = poll(&pfd, 1, (int)timeout_ms);
+	close(pidfd);
+	return ready == 1;
+}
+
 char *cli_slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");

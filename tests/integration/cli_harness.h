@@ -45,6 +45,10 @@ char *cli_read_until(int fd, const char *needle, long long timeout_ms);
 /* waitpid with a deadline; returns the wait status or -1 on timeout. */
 int cli_wait(pid_t pid, long long timeout_ms);
 
+/* Waits for any process (not only a child) to end, through a pidfd: 1 when it
+ * is gone, 0 when it still runs at the deadline. */
+int cli_wait_gone(pid_t pid, long long timeout_ms);
+
 /* The whole file, malloc'd, or NULL. */
 char *cli_slurp(const char *path);
 

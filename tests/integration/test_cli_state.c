@@ -119,18 +119,6 @@ static pid_t runner_pid(void)
 	return pid;
 }
 
-/* Waits for a process that is not our child to be gone (pidfd, no polling loop). */
-static int wait_gone(pid_t pid, long long timeout_ms)
-{
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (fd < 0)
-		return errno == ESRCH;
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
-	int ready = poll(&pfd, 1, (int)timeout_ms);
-	close(fd);
-	return ready == 1;
-}
-
 static int status_pid(const char *out)
 {
 	const char *p = strstr(out, ", pid ");
@@ -149,7 +137,7 @@ Test(cli_state, detached_run_then_status_reports_exit_code_after_everything_is_g
 	cli_result_clear(&r);
 
 	touch("go");
-	cr_assert(wait_gone(runner, DEADLINE_MS), "the detached runner did not end with its task");
+	cr_assert(cli_wait_gone(runner, DEADLINE_MS), "the detached runner did not end with its task");
 	drover(&r, "status", id, NULL, NULL, NULL);
 	cr_assert_eq(r.exit_code, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "dead"), "%s", r.out);
@@ -177,7 +165,7 @@ Test(cli_state, task_survives_kill_9_of_the_runner_and_status_learns_its_exit)
 	cli_result_clear(&r);
 
 	kill(runner, SIGKILL);
-	cr_assert(wait_gone(runner, DEADLINE_MS));
+	cr_assert(cli_wait_gone(runner, DEADLINE_MS));
 	cr_assert(cli_pid_alive(pid), "the task died with its runner");
 	char prefix[9];
 	snprintf(prefix, sizeof(prefix), "%.8s", id);
@@ -208,7 +196,7 @@ Test(cli_state, detached_runner_restarts_by_policy_and_status_counts_them)
 	                      " \"Interval\": 600000000000, \"Mode\": \"fail\"}");
 	const char *id = detach(job);
 	pid_t runner = runner_pid();
-	cr_assert(wait_gone(runner, DEADLINE_MS), "the runner did not give up after 2 restarts");
+	cr_assert(cli_wait_gone(runner, DEADLINE_MS), "the runner did not give up after 2 restarts");
 	cli_result r;
 	drover(&r, "status", id, NULL, NULL, NULL);
 	cr_assert_eq(r.exit_code, 0, "%s", r.err);
@@ -237,7 +225,7 @@ Test(cli_state, stop_is_not_undone_by_the_runners_restart_policy)
 	drover(&r, "stop", id, NULL, NULL, NULL);
 	cr_assert_eq(r.exit_code, 0, "%s %s", r.out, r.err);
 	cli_result_clear(&r);
-	cr_assert(wait_gone(runner, DEADLINE_MS), "the runner restarted a stopped task");
+	cr_assert(cli_wait_gone(runner, DEADLINE_MS), "the runner restarted a stopped task");
 	drover(&r, "status", id, NULL, NULL, NULL);
 	cr_assert(strstr(r.out, "dead"), "%s", r.out);
 	cr_assert(strstr(r.out, "restarts 0"), "%s", r.out);
@@ -252,7 +240,7 @@ Test(cli_state, status_of_a_running_task_after_runner_kill_records_the_exit_itse
 	const char *id = detach(job);
 	pid_t runner = runner_pid();
 	kill(runner, SIGKILL);
-	cr_assert(wait_gone(runner, DEADLINE_MS));
+	cr_assert(cli_wait_gone(runner, DEADLINE_MS));
 	cli_result r;
 	drover(&r, "status", id, NULL, NULL, NULL);
 	const char *shim = strstr(r.out, "drover-shim pid ");
@@ -261,7 +249,7 @@ Test(cli_state, status_of_a_running_task_after_runner_kill_records_the_exit_itse
 	cli_result_clear(&r);
 	touch("go");
 	/* The shim exits once it has recorded the task's exit status. */
-	cr_assert(wait_gone(shim_pid, DEADLINE_MS), "the task and its shim did not exit");
+	cr_assert(cli_wait_gone(shim_pid, DEADLINE_MS), "the task and its shim did not exit");
 	/* The task has exited but the store still says running: status asks. */
 	drover(&r, "status", id, NULL, NULL, NULL);
 	cr_assert(strstr(r.out, "dead") && strstr(r.out, "exit code 5"), "%s", r.out);
