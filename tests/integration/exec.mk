@@ -20,3 +20,14 @@ EXTRA_tests_integration_test_exec_driver_DEPENDENCIES = host/shim/drover-shim \
 AM_TESTS_ENVIRONMENT += \
 	DROVER_EXEC_INIT='$(abs_top_builddir)/plugins/exec/drover-exec-init'; \
 	export DROVER_EXEC_INIT;
+
+# An exec task through the real `drover run`.
+check_PROGRAMS += tests/integration/test_cli_exec
+TESTS += tests/integration/test_cli_exec
+tests_integration_test_cli_exec_SOURCES = \
+	tests/integration/test_cli_exec.c \
+	tests/integration/cli_harness.c tests/integration/cli_harness.h
+tests_integration_test_cli_exec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS)
+tests_integration_test_cli_exec_LDADD = $(CRITERION_LIBS)
+EXTRA_tests_integration_test_cli_exec_DEPENDENCIES = host/drover host/shim/drover-shim \
+	plugins/exec/drover-exec-init tests/plugins.d/.stamp
