@@ -24,4 +24,4 @@ clean-example:
 # The SDK guide, the agent config reference and the per-driver references.
 dist_man_MANS += doc/drover-sdk.7 doc/drover-agent-config.5
 driverdocdir = $(docdir)/drivers
-dist_driverdoc_DATA = doc/drivers/raw_exec.md doc/drivers/docker.md
+dist_driverdoc_DATA = doc/drivers/raw_exec.md doc/drivers/exec.md doc/drivers/docker.md

@@ -6,6 +6,6 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config \
 	libltdl-dev libcurl4-openssl-dev libyajl-dev libcgroup-dev libsqlite3-dev \
-	libcriterion-dev libseccomp-dev libcap-dev \
+	libcriterion-dev libseccomp-dev libcap-dev crun \
 	g++ binutils procps ca-certificates abigail-tools \
 	docker.io docker-registry busybox-static curl

@@ -19,16 +19,17 @@
 
 #include <drover/driver.h>
 
-#include "rawexec_cgroup.h"
-#include "rawexec_env.h"
-#include "rawexec_exec.h"
-#include "rawexec_handle.h"
-#include "rawexec_leftovers.h"
-#include "rawexec_ids.h"
-#include "rawexec_stats.h"
+#include "plugin_cgroup.h"
+#include "plugin_env.h"
+#include "plugin_exec.h"
+#include "plugin_handle.h"
+#include "plugin_ids.h"
+#include "plugin_stats.h"
+#include "plugin_leftovers.h"
 
 #define RAWEXEC_ENABLE_ADVICE \
 	"set \"plugin\": {\"raw_exec\": {\"config\": {\"enabled\": true}}} in the agent config"
+#define RAWEXEC_HANDLE_MAGIC "drvrawex"
 #define DEFAULT_LOG_MAX_FILES 10u
 #define DEFAULT_LOG_MAX_FILE_SIZE_MB 10ull
 /* How long stop and destroy wait for a killed cgroup to empty. */
@@ -74,7 +75,7 @@ struct drover_task {
 	char **env;
 	char *dir;
 	int uid, gid;
-	rawexec_cgroup cg;
+	plugin_cgroup cg;
 	char *cgroups;            /* cg as the ":"-list the task joined */
 	int exited;               /* `result` is final */
 	drover_exit_result result;
@@ -85,7 +86,7 @@ typedef struct rawexec_ctx {
 	const drover_host *host;
 	int enabled;
 	int no_cgroups;
-	rawexec_ids denied_uids, denied_gids;
+	plugin_ids denied_uids, denied_gids;
 	char *denied_uids_text, *denied_gids_text;
 	char **denied_env;        /* NULL-ended patterns */
 	pthread_mutex_t lock; /* protects `tasks` */
@@ -129,20 +130,20 @@ static int rawexec_init(const drover_host *host, void **ctx, drover_err *err)
 static void task_free(struct drover_task *t)
 {
 	free(t->name);
-	rawexec_env_free(t->env);
+	plugin_env_free(t->env);
 	free(t->dir);
-	rawexec_cgroup_free(&t->cg);
+	plugin_cgroup_free(&t->cg);
 	free(t->cgroups);
 	free(t);
 }
 
 static void config_free(rawexec_ctx *c)
 {
-	rawexec_ids_free(&c->denied_uids);
-	rawexec_ids_free(&c->denied_gids);
+	plugin_ids_free(&c->denied_uids);
+	plugin_ids_free(&c->denied_gids);
 	free(c->denied_uids_text);
 	free(c->denied_gids_text);
-	rawexec_env_free(c->denied_env);
+	plugin_env_free(c->denied_env);
 	c->denied_uids_text = c->denied_gids_text = NULL;
 	c->denied_env = NULL;
 }
@@ -182,12 +183,12 @@ static int string_list(const drover_value *obj, const char *field, const char *w
 	for (i = 0; i < n; i++) {
 		const drover_value *e = &v->u.array.items[i];
 		if (e->type != DROVER_VALUE_STRING || !e->u.string.ptr[0]) {
-			rawexec_env_free(list);
+			plugin_env_free(list);
 			return drover_err_set(err, -EINVAL, "%s \"%s\"[%zu] must be a non-empty string",
 			                      what, field, i);
 		}
 		if (!(list[i] = strdup(e->u.string.ptr))) {
-			rawexec_env_free(list);
+			plugin_env_free(list);
 			return drover_err_set(err, -ENOMEM, "out of memory");
 		}
 	}
@@ -205,8 +206,8 @@ static int rawexec_set_config(void *ctx, const drover_value *config, drover_err 
 	config_free(c);
 	c->enabled = drover_value_get_bool(config, "enabled", 0);
 	c->no_cgroups = drover_value_get_bool(config, "no_cgroups", 0);
-	if ((r = rawexec_ids_parse("denied_host_uids", uids, &c->denied_uids, err)) < 0 ||
-	    (r = rawexec_ids_parse("denied_host_gids", gids, &c->denied_gids, err)) < 0 ||
+	if ((r = plugin_ids_parse("denied_host_uids", uids, &c->denied_uids, err)) < 0 ||
+	    (r = plugin_ids_parse("denied_host_gids", gids, &c->denied_gids, err)) < 0 ||
 	    (r = string_list(config, "denied_envvars", "plugin option", &c->denied_env, err)) < 0)
 		goto fail;
 	c->denied_uids_text = strdup(uids);
@@ -337,14 +338,14 @@ static int resolve_user(rawexec_ctx *c, const drover_task_config *cfg, int *uid,
 		r = getgroups(ngroups - 1, groups + 1);
 		ngroups = r < 0 ? 1 : r + 1;
 	}
-	if (rawexec_ids_contains(&c->denied_uids, check_uid))
+	if (plugin_ids_contains(&c->denied_uids, check_uid))
 		return drover_err_set(err, -EPERM,
 		                      "task \"%s\": running as user \"%s\" (uid %lu) is denied by the "
 		                      "raw_exec plugin option \"denied_host_uids\" (\"%s\")",
 		                      task_label(cfg), who, check_uid,
 		                      c->denied_uids_text ? c->denied_uids_text : "");
 	for (i = 0; c->denied_gids.n && i < ngroups; i++)
-		if (rawexec_ids_contains(&c->denied_gids, (unsigned long)groups[i]))
+		if (plugin_ids_contains(&c->denied_gids, (unsigned long)groups[i]))
 			return drover_err_set(err, -EPERM,
 			                      "task \"%s\": running as user \"%s\" with gid %lu is denied "
 			                      "by the raw_exec plugin option \"denied_host_gids\" (\"%s\")",
@@ -379,7 +380,7 @@ static int resolve_work_dir(const drover_task_config *cfg, char *out, size_t len
  * no_cgroups; an imitation cgroupfs (tests) works for anyone. */
 static int cgroups_wanted(const rawexec_ctx *c)
 {
-	const char *root = getenv(RAWEXEC_CGROUP_ROOT_ENV);
+	const char *root = getenv(PLUGIN_CGROUP_ROOT_ENV);
 	return !c->no_cgroups && (geteuid() == 0 || (root && root[0]));
 }
 
@@ -406,9 +407,9 @@ static int task_prepare(rawexec_ctx *c, const drover_task_config *cfg, struct dr
 		inner[sizeof(inner) - 1] = '\0';
 		return drover_err_set(err, r, "task \"%s\": %s", task_label(cfg), inner);
 	}
-	t->env = rawexec_env_filter(cfg->env, (const char *const *)c->denied_env,
+	t->env = plugin_env_filter(cfg->env, (const char *const *)c->denied_env,
 	                            (const char *const *)task_deny);
-	rawexec_env_free(task_deny);
+	plugin_env_free(task_deny);
 	if (!t->env)
 		return drover_err_set(err, -ENOMEM, "task \"%s\": out of memory", task_label(cfg));
 	if (cgroups_wanted(c)) {
@@ -421,9 +422,9 @@ static int task_prepare(rawexec_ctx *c, const drover_task_config *cfg, struct dr
 			                      "task \"%s\": config \"cgroup_v1_override\" must be a map "
 			                      "of controller names to paths",
 			                      task_label(cfg));
-		r = rawexec_cgroup_plan(&t->cg, cfg->alloc_id, cfg->task_name, v1, v2, err);
+		r = plugin_cgroup_plan(&t->cg, cfg->alloc_id, cfg->task_name, v1, v2, err);
 		if (r == 0)
-			t->cgroups = rawexec_cgroup_join_list(&t->cg, &r);
+			t->cgroups = plugin_cgroup_join_list(&t->cg, &r);
 		if (r == -ENOMEM)
 			return drover_err_set(err, r, "task \"%s\": out of memory", task_label(cfg));
 		if (r < 0) {
@@ -521,7 +522,7 @@ static int rawexec_start(void *ctx, const drover_task_config *cfg, drover_task *
 	}
 	if ((r = task_prepare(c, cfg, t, err)) < 0)
 		goto fail;
-	r = rawexec_cgroup_create(&t->cg, cfg->cpu_mhz, cfg->memory_mb, cfg->memory_max_mb, err);
+	r = plugin_cgroup_create(&t->cg, cfg->cpu_mhz, cfg->memory_mb, cfg->memory_max_mb, 0, err);
 	if (r < 0) {
 		r = err_in_task(err, r, cfg);
 		goto fail;
@@ -553,10 +554,10 @@ static int rawexec_start(void *ctx, const drover_task_config *cfg, drover_task *
 		goto fail_cgroup;
 	}
 	t->proc = proc;
-	if (rawexec_handle_encode(&proc, &blob, &blob_len) < 0) {
+	if (plugin_handle_encode(RAWEXEC_HANDLE_MAGIC, &proc, &blob, &blob_len) < 0) {
 		/* Nothing may be left running when start fails. */
 		c->host->proc_stop(c->host->host_data, &proc, SIGKILL, 0, NULL);
-		rawexec_cgroup_kill(&t->cg, CGROUP_KILL_TIMEOUT_MS, NULL);
+		plugin_cgroup_kill(&t->cg, CGROUP_KILL_TIMEOUT_MS, NULL);
 		r = drover_err_set(err, -ENOMEM, "task \"%s\": out of memory", task_label(cfg));
 		goto fail_cgroup;
 	}
@@ -570,7 +571,7 @@ static int rawexec_start(void *ctx, const drover_task_config *cfg, drover_task *
 	            t->cgroups ? t->cgroups : "");
 	return 0;
 fail_cgroup:
-	rawexec_cgroup_remove(&t->cg, NULL);
+	plugin_cgroup_remove(&t->cg, NULL);
 fail:
 	free(argv);
 	task_free(t);
@@ -594,17 +595,17 @@ static int kill_unrecoverable(rawexec_ctx *c, const drover_task_config *cfg, int
 	if (!cfg || !cfg->task_dir)
 		return drover_err_set(err, r, "%.900s; no task directory was given to look for "
 		                      "what is left of it", why);
-	pids = rawexec_leftovers_read(cfg->task_dir, &p);
+	pids = plugin_leftovers_read(cfg->task_dir, &p);
 	if (pids == 0) {
-		killed |= rawexec_stats_alive(p.shim_pid, p.shim_start_time);
-		killed |= rawexec_leftovers_kill_task(&p);
+		killed |= plugin_stats_alive(p.shim_pid, p.shim_start_time);
+		killed |= plugin_leftovers_kill_task(&p);
 		/* Returns once the shim has recorded the exit and killed the rest. */
 		c->host->proc_stop(c->host->host_data, &p, SIGKILL, 0, &ignored);
 	}
 	if (cgroups_wanted(c) && (t = task_new(cfg)) != NULL) {
 		if (task_prepare(c, cfg, t, &ignored) == 0 && t->cgroups) {
-			rawexec_cgroup_kill(&t->cg, CGROUP_KILL_TIMEOUT_MS, NULL);
-			rawexec_cgroup_remove(&t->cg, NULL);
+			plugin_cgroup_kill(&t->cg, CGROUP_KILL_TIMEOUT_MS, NULL);
+			plugin_cgroup_remove(&t->cg, NULL);
 		}
 		task_free(t);
 	}
@@ -628,7 +629,7 @@ static int rawexec_recover(void *ctx, const drover_task_config *cfg, const void 
 	drover_err prep_err = { "" };
 	int r;
 
-	if ((r = rawexec_handle_decode(handle, len, &proc, err)) < 0)
+	if ((r = plugin_handle_decode("raw_exec", RAWEXEC_HANDLE_MAGIC, handle, len, &proc, err)) < 0)
 		return kill_unrecoverable(c, cfg, err_in_task(err, r, cfg), err);
 	t = task_new(cfg);
 	if (!t)
@@ -717,13 +718,13 @@ static int rawexec_stop(void *ctx, drover_task *task, int signo, long long timeo
 	int r;
 
 	if (task->exited)
-		return rawexec_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, err);
+		return plugin_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, err);
 	r = c->host->proc_stop(c->host->host_data, &task->proc, signo, timeout_ms, err);
 	if (r < 0)
 		return r;
 	/* The shim killed its process group and children; whatever escaped both
 	 * (double fork and setsid, or a shim that died) is still in the cgroup. */
-	if ((r = rawexec_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, err)) < 0)
+	if ((r = plugin_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, err)) < 0)
 		return r;
 	r = task_poll(c, task, err);
 	if (r == -EAGAIN)
@@ -751,8 +752,8 @@ static int rawexec_destroy(void *ctx, drover_task *task, int force, drover_err *
 	/* Any other error of the status (unreadable file) must not keep the task alive forever. */
 	if (task->cg.version) {
 		drover_err cg_err = { "" };
-		if (rawexec_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, &cg_err) < 0 ||
-		    rawexec_cgroup_remove(&task->cg, &cg_err) < 0)
+		if (plugin_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, &cg_err) < 0 ||
+		    plugin_cgroup_remove(&task->cg, &cg_err) < 0)
 			rawexec_log(c, DROVER_LOG_WARN, "task \"%s\": %s, ignoring", task->name,
 			            cg_err.message);
 	}
@@ -803,8 +804,8 @@ static int rawexec_stats(void *ctx, drover_task *task, drover_task_stats *out, d
 		return drover_err_set(err, -ESRCH, "task \"%s\" has exited: no statistics", task->name);
 	/* The cgroup counts every process of the task, however it detached. */
 	memset(&s, 0, sizeof(s));
-	if (task->cg.version && rawexec_cgroup_stats(&task->cg, &s, NULL) == 0) {
-		if (!rawexec_stats_alive(task->proc.pid, task->proc.pid_start_time))
+	if (task->cg.version && plugin_cgroup_stats(&task->cg, &s, NULL) == 0) {
+		if (!plugin_stats_alive(task->proc.pid, task->proc.pid_start_time))
 			return drover_err_set(err, -ESRCH, "task \"%s\" has exited: no statistics",
 			                      task->name);
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -813,14 +814,14 @@ static int rawexec_stats(void *ctx, drover_task *task, drover_task_stats *out, d
 		memcpy(out, &s, out->struct_size < sizeof(s) ? out->struct_size : sizeof(s));
 		return 0;
 	}
-	r = rawexec_stats_read(task->proc.pid, task->proc.pid_start_time, out, err);
+	r = plugin_stats_read(task->proc.pid, task->proc.pid_start_time, out, err);
 	return r;
 }
 
 static int rawexec_exec(void *ctx, drover_task *task, const drover_exec_request *req,
                         int *exit_code, drover_err *err)
 {
-	rawexec_exec_ctx x;
+	plugin_exec_ctx x;
 
 	(void)ctx;
 	if (task->exited)
@@ -831,13 +832,15 @@ static int rawexec_exec(void *ctx, drover_task *task, const drover_exec_request 
 		                      "task \"%s\": its environment could not be rebuilt when it was "
 		                      "recovered (see the agent's log): exec is not possible",
 		                      task->name);
+	x.driver = "raw_exec";
+	x.prefix = NULL;
 	x.task = task->name;
 	x.env = (const char *const *)task->env;
 	x.dir = task->dir;
 	x.uid = task->uid;
 	x.gid = task->gid;
 	x.cgroups = task->cgroups;
-	return rawexec_exec_run(&x, req, exit_code, err);
+	return plugin_exec_run(&x, req, exit_code, err);
 }
 
 static int rawexec_signal(void *ctx, drover_task *task, int signo, drover_err *err)

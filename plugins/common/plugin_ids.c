@@ -1,5 +1,5 @@
-/* Id sets of denied_host_uids / denied_host_gids; see rawexec_ids.h. */
-#include "rawexec_ids.h"
+/* Id sets of denied_host_uids / denied_host_gids; see plugin_ids.h. */
+#include "plugin_ids.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -34,9 +34,9 @@ static const char *skip_spaces(const char *s)
 	return s;
 }
 
-int rawexec_ids_parse(const char *field, const char *text, rawexec_ids *out, drover_err *err)
+int plugin_ids_parse(const char *field, const char *text, plugin_ids *out, drover_err *err)
 {
-	rawexec_ids ids = { 0, NULL };
+	plugin_ids ids = { 0, NULL };
 	const char *p = text ? text : "";
 	size_t cap = 0;
 
@@ -96,7 +96,7 @@ int rawexec_ids_parse(const char *field, const char *text, rawexec_ids *out, dro
 	return 0;
 }
 
-int rawexec_ids_contains(const rawexec_ids *ids, unsigned long id)
+int plugin_ids_contains(const plugin_ids *ids, unsigned long id)
 {
 	size_t i;
 
@@ -106,7 +106,7 @@ int rawexec_ids_contains(const rawexec_ids *ids, unsigned long id)
 	return 0;
 }
 
-void rawexec_ids_free(rawexec_ids *ids)
+void plugin_ids_free(plugin_ids *ids)
 {
 	free(ids->ranges);
 	ids->ranges = NULL;

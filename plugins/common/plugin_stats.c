@@ -1,5 +1,5 @@
 /* Task statistics from /proc/<pid>/stat of every process in the task's group. */
-#include "rawexec_stats.h"
+#include "plugin_stats.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -62,7 +62,7 @@ static int pstat_read(const char *pid, pstat *out)
 	return 0;
 }
 
-int rawexec_stats_read(int pid, unsigned long long start_time, drover_task_stats *out,
+int plugin_stats_read(int pid, unsigned long long start_time, drover_task_stats *out,
                        drover_err *err)
 {
 	drover_task_stats s;
@@ -109,7 +109,7 @@ int rawexec_stats_read(int pid, unsigned long long start_time, drover_task_stats
 	return 0;
 }
 
-int rawexec_stats_alive(int pid, unsigned long long start_time)
+int plugin_stats_alive(int pid, unsigned long long start_time)
 {
 	char name[32];
 	pstat ps;

@@ -1,5 +1,5 @@
-/* The cgroup of a raw_exec task; see rawexec_cgroup.h. */
-#include "rawexec_cgroup.h"
+/* The cgroup of a raw_exec or exec task; see plugin_cgroup.h. */
+#include "plugin_cgroup.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -160,12 +160,12 @@ static int read_keyed(const char *dir, const char *name, const char *key,
 	return -ENOENT;
 }
 
-static int dir_add(rawexec_cgroup *cg, const char *controller, const char *path,
+static int dir_add(plugin_cgroup *cg, const char *controller, const char *path,
                    drover_err *err)
 {
-	if (cg->n >= RAWEXEC_CGROUP_MAX_DIRS)
+	if (cg->n >= PLUGIN_CGROUP_MAX_DIRS)
 		return drover_err_set(err, -E2BIG, "more than %d cgroup controllers to join",
-		                      RAWEXEC_CGROUP_MAX_DIRS);
+		                      PLUGIN_CGROUP_MAX_DIRS);
 	if (strchr(path, ':') || strlen(path) >= DROVER_PATH_MAX - 64)
 		return drover_err_set(err, -EINVAL,
 		                      "cgroup path \"%s\" is too long or holds a \":\"", path);
@@ -226,7 +226,7 @@ static int join_path(char *out, size_t len, const char *base, const char *path)
 	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
 }
 
-static int plan_v1_override(rawexec_cgroup *cg, const char *root, const drover_value *v1,
+static int plan_v1_override(plugin_cgroup *cg, const char *root, const drover_value *v1,
                             drover_err *err)
 {
 	size_t i;
@@ -265,11 +265,11 @@ static int plan_v1_override(rawexec_cgroup *cg, const char *root, const drover_v
 	return 0;
 }
 
-int rawexec_cgroup_plan(rawexec_cgroup *cg, const char *alloc_id, const char *task_name,
+int plugin_cgroup_plan(plugin_cgroup *cg, const char *alloc_id, const char *task_name,
                         const drover_value *v1_override, const char *v2_override,
                         drover_err *err)
 {
-	const char *root = getenv(RAWEXEC_CGROUP_ROOT_ENV);
+	const char *root = getenv(PLUGIN_CGROUP_ROOT_ENV);
 	char mp[DROVER_PATH_MAX], path[DROVER_PATH_MAX];
 	int r = 0, i;
 
@@ -304,7 +304,7 @@ int rawexec_cgroup_plan(rawexec_cgroup *cg, const char *alloc_id, const char *ta
 	cg->managed = 1;
 	if (cg->version == 2) {
 		if (mount_of(root, 2, NULL, mp, sizeof(mp)) < 0) {
-			rawexec_cgroup_free(cg);
+			plugin_cgroup_free(cg);
 			return drover_err_set(err, -ENOENT, "the cgroup v2 hierarchy is not mounted");
 		}
 		if ((size_t)snprintf(path, sizeof(path), "%s/" V2_PARENT "/%s.%s.scope", mp, alloc_id,
@@ -332,7 +332,7 @@ int rawexec_cgroup_plan(rawexec_cgroup *cg, const char *alloc_id, const char *ta
 		cg->version = 0; /* v1 without any controller we use */
 out:
 	if (r < 0)
-		rawexec_cgroup_free(cg);
+		plugin_cgroup_free(cg);
 	return r;
 }
 
@@ -369,8 +369,8 @@ static int set_limit(const char *dir, const char *file, const char *value, drove
 	return 0;
 }
 
-static int limits_v1(const rawexec_cgroup *cg, long long cpu, long long soft, long long hard,
-                     drover_err *err)
+static int limits_v1(const plugin_cgroup *cg, long long cpu, long long soft, long long hard,
+                     long long pids, drover_err *err)
 {
 	char num[32];
 	size_t i;
@@ -389,6 +389,11 @@ static int limits_v1(const rawexec_cgroup *cg, long long cpu, long long soft, lo
 			if ((r = set_limit(d, "memory.soft_limit_in_bytes", num, err)) < 0)
 				return r;
 		}
+		if (strcmp(cg->dirs[i].controller, "pids") == 0 && pids > 0) {
+			snprintf(num, sizeof(num), "%lld", pids);
+			if ((r = set_limit(d, "pids.max", num, err)) < 0)
+				return r;
+		}
 		if (strcmp(cg->dirs[i].controller, "cpu") == 0 && cpu > 0) {
 			snprintf(num, sizeof(num), "%lld", cpu < 2 ? 2 : cpu);
 			if ((r = set_limit(d, "cpu.shares", num, err)) < 0)
@@ -398,8 +403,8 @@ static int limits_v1(const rawexec_cgroup *cg, long long cpu, long long soft, lo
 	return 0;
 }
 
-static int limits_v2(const rawexec_cgroup *cg, long long cpu, long long soft, long long hard,
-                     drover_err *err)
+static int limits_v2(const plugin_cgroup *cg, long long cpu, long long soft, long long hard,
+                     long long pids, drover_err *err)
 {
 	const char *d = cg->dirs[0].path;
 	char num[32];
@@ -414,6 +419,11 @@ static int limits_v2(const rawexec_cgroup *cg, long long cpu, long long soft, lo
 		if ((r = set_limit(d, "memory.low", num, err)) < 0)
 			return r;
 	}
+	if (pids > 0) {
+		snprintf(num, sizeof(num), "%lld", pids);
+		if ((r = set_limit(d, "pids.max", num, err)) < 0)
+			return r;
+	}
 	if (cpu > 0) {
 		/* cpu.shares (2..262144) to cpu.weight (1..10000), runc's formula. */
 		long long shares = cpu < 2 ? 2 : (cpu > 262144 ? 262144 : cpu);
@@ -424,8 +434,8 @@ static int limits_v2(const rawexec_cgroup *cg, long long cpu, long long soft, lo
 	return 0;
 }
 
-int rawexec_cgroup_create(rawexec_cgroup *cg, long long cpu_mhz, long long memory_mb,
-                          long long memory_max_mb, drover_err *err)
+int plugin_cgroup_create(plugin_cgroup *cg, long long cpu_mhz, long long memory_mb,
+                         long long memory_max_mb, long long pids_max, drover_err *err)
 {
 	long long mb = memory_max_mb > 0 ? memory_max_mb : memory_mb;
 	long long hard, soft;
@@ -483,16 +493,16 @@ int rawexec_cgroup_create(rawexec_cgroup *cg, long long cpu_mhz, long long memor
 	for (i = 0; i < cg->n; i++)
 		if ((r = mkdir_parent_and(cg->dirs[i].path, err)) < 0)
 			goto fail;
-	r = cg->version == 2 ? limits_v2(cg, cpu_mhz, soft, hard, err)
-	                     : limits_v1(cg, cpu_mhz, soft, hard, err);
+	r = cg->version == 2 ? limits_v2(cg, cpu_mhz, soft, hard, pids_max, err)
+	                     : limits_v1(cg, cpu_mhz, soft, hard, pids_max, err);
 	if (r == 0)
 		return 0;
 fail:
-	rawexec_cgroup_remove(cg, NULL);
+	plugin_cgroup_remove(cg, NULL);
 	return r;
 }
 
-char *rawexec_cgroup_join_list(const rawexec_cgroup *cg, int *rc)
+char *plugin_cgroup_join_list(const plugin_cgroup *cg, int *rc)
 {
 	size_t len = 1, i;
 	char *s;
@@ -537,7 +547,7 @@ static int kill_members(const char *dir)
 	return n;
 }
 
-static int populated(const rawexec_cgroup *cg)
+static int populated(const plugin_cgroup *cg)
 {
 	char buf[64];
 	size_t i;
@@ -548,7 +558,7 @@ static int populated(const rawexec_cgroup *cg)
 	return 0;
 }
 
-static const char *freezer_dir(const rawexec_cgroup *cg)
+static const char *freezer_dir(const plugin_cgroup *cg)
 {
 	size_t i;
 
@@ -560,7 +570,7 @@ static const char *freezer_dir(const rawexec_cgroup *cg)
 
 /* Freezes (v1 freezer.state, v2 cgroup.freeze) so that nothing forks while it
  * is killed; 1 when frozen. */
-static int freeze(const rawexec_cgroup *cg, int on)
+static int freeze(const plugin_cgroup *cg, int on)
 {
 	const char *fz = freezer_dir(cg);
 	long long deadline = mono_ms() + FREEZE_DEADLINE_MS;
@@ -590,7 +600,7 @@ static int freeze(const rawexec_cgroup *cg, int on)
 	return on;
 }
 
-int rawexec_cgroup_kill(const rawexec_cgroup *cg, long long timeout_ms, drover_err *err)
+int plugin_cgroup_kill(const plugin_cgroup *cg, long long timeout_ms, drover_err *err)
 {
 	long long deadline = mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	size_t i;
@@ -635,7 +645,7 @@ static unsigned long long count_procs(const char *dir)
 	return n;
 }
 
-static const char *dir_of(const rawexec_cgroup *cg, const char *controller)
+static const char *dir_of(const plugin_cgroup *cg, const char *controller)
 {
 	size_t i;
 
@@ -647,7 +657,7 @@ static const char *dir_of(const rawexec_cgroup *cg, const char *controller)
 	return NULL;
 }
 
-int rawexec_cgroup_stats(const rawexec_cgroup *cg, drover_task_stats *s, drover_err *err)
+int plugin_cgroup_stats(const plugin_cgroup *cg, drover_task_stats *s, drover_err *err)
 {
 	const char *mem = dir_of(cg, "memory"), *acct = dir_of(cg, "cpuacct");
 	unsigned long long v = 0;
@@ -684,7 +694,7 @@ int rawexec_cgroup_stats(const rawexec_cgroup *cg, drover_task_stats *s, drover_
 	return 0;
 }
 
-int rawexec_cgroup_remove(rawexec_cgroup *cg, drover_err *err)
+int plugin_cgroup_remove(plugin_cgroup *cg, drover_err *err)
 {
 	size_t i;
 	int r = 0;
@@ -699,7 +709,7 @@ int rawexec_cgroup_remove(rawexec_cgroup *cg, drover_err *err)
 	return r;
 }
 
-void rawexec_cgroup_free(rawexec_cgroup *cg)
+void plugin_cgroup_free(plugin_cgroup *cg)
 {
 	size_t i;
 

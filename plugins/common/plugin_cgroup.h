@@ -1,5 +1,5 @@
-/* The cgroup of a raw_exec task, as Nomad's raw_exec keeps one when it runs as
- * root: to enforce MemoryMB / MemoryMaxMB and CPU shares, to kill the whole
+/* The cgroup of a raw_exec or exec task, as Nomad's drivers keep one when they
+ * run as root: to enforce MemoryMB / MemoryMaxMB and CPU shares, to kill the whole
  * process tree on stop however it detached itself, and to report statistics.
  *
  * Where the hierarchies are mounted is asked of libcgroup (cgroup_init,
@@ -14,27 +14,27 @@
  * The task joins them before its first instruction: drover-shim's task child
  * writes its pid into each directory's cgroup.procs (drover_spawn_request.cgroup).
  */
-#ifndef RAWEXEC_CGROUP_H
-#define RAWEXEC_CGROUP_H
+#ifndef PLUGIN_CGROUP_H
+#define PLUGIN_CGROUP_H
 
 #include <drover/driver.h>
 
-#define RAWEXEC_CGROUP_MAX_DIRS 8
+#define PLUGIN_CGROUP_MAX_DIRS 8
 
-typedef struct rawexec_cgroup {
+typedef struct plugin_cgroup {
 	int version;          /* 1 or 2; 0: the task has no cgroup */
 	int managed;          /* created by us: limits written, removed on destroy */
 	size_t n;
 	struct {
 		char controller[32]; /* v1: "memory", ...; v2: "" */
 		char *path;
-	} dirs[RAWEXEC_CGROUP_MAX_DIRS];
-} rawexec_cgroup;
+	} dirs[PLUGIN_CGROUP_MAX_DIRS];
+} plugin_cgroup;
 
 /* The override of the cgroupfs root (tests): a directory holding
  * cgroup.controllers is taken as a v2 hierarchy, any other as a v1 one with a
  * directory per controller. NULL: ask libcgroup. */
-#define RAWEXEC_CGROUP_ROOT_ENV "DROVER_CGROUP_ROOT"
+#define PLUGIN_CGROUP_ROOT_ENV "DROVER_CGROUP_ROOT"
 
 /* Decides the task's cgroup directories. v1_override (string map
  * controller -> path) and v2_override (path) are the task's or the plugin's
@@ -42,33 +42,34 @@ typedef struct rawexec_cgroup {
  * cgroups and drover neither creates, limits nor removes them. Relative
  * override paths are relative to the hierarchy's root. With no hierarchy
  * found, cg->version stays 0 and 0 is returned. */
-int rawexec_cgroup_plan(rawexec_cgroup *cg, const char *alloc_id, const char *task_name,
+int plugin_cgroup_plan(plugin_cgroup *cg, const char *alloc_id, const char *task_name,
                         const drover_value *v1_override, const char *v2_override,
                         drover_err *err);
 
 /* Creates the managed directories and writes the limits: memory hard limit
  * MemoryMaxMB when set (else MemoryMB), soft limit MemoryMB (v1
  * memory.soft_limit_in_bytes, v2 memory.low), CPU shares (v1 cpu.shares, v2
- * cpu.weight converted as runc does). Checks that override directories exist. */
-int rawexec_cgroup_create(rawexec_cgroup *cg, long long cpu_mhz, long long memory_mb,
-                          long long memory_max_mb, drover_err *err);
+ * cpu.weight converted as runc does), pids.max when pids_max > 0. Checks that
+ * override directories exist. */
+int plugin_cgroup_create(plugin_cgroup *cg, long long cpu_mhz, long long memory_mb,
+                         long long memory_max_mb, long long pids_max, drover_err *err);
 
 /* "dir1:dir2:..." for drover_spawn_request.cgroup; malloc()ed, NULL when none
  * (or out of memory, with -ENOMEM in *rc). */
-char *rawexec_cgroup_join_list(const rawexec_cgroup *cg, int *rc);
+char *plugin_cgroup_join_list(const plugin_cgroup *cg, int *rc);
 
 /* Kills every process in the task's cgroups (v2 cgroup.kill when there is one,
  * else freeze, SIGKILL each member, thaw) and waits up to timeout_ms for them to
  * be gone. */
-int rawexec_cgroup_kill(const rawexec_cgroup *cg, long long timeout_ms, drover_err *err);
+int plugin_cgroup_kill(const plugin_cgroup *cg, long long timeout_ms, drover_err *err);
 
 /* CPU, memory and process count of the cgroup; -ENOENT when the files are not
  * there (the caller falls back to /proc). */
-int rawexec_cgroup_stats(const rawexec_cgroup *cg, drover_task_stats *s, drover_err *err);
+int plugin_cgroup_stats(const plugin_cgroup *cg, drover_task_stats *s, drover_err *err);
 
 /* Removes the managed directories (an override is left alone). */
-int rawexec_cgroup_remove(rawexec_cgroup *cg, drover_err *err);
+int plugin_cgroup_remove(plugin_cgroup *cg, drover_err *err);
 
-void rawexec_cgroup_free(rawexec_cgroup *cg);
+void plugin_cgroup_free(plugin_cgroup *cg);
 
 #endif

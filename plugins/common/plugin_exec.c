@@ -1,10 +1,10 @@
-/* See rawexec_exec.h.
+/* See plugin_exec.h.
  *
  * The host may ignore SIGCHLD, and then its children are reaped by the
  * kernel and their exit status is lost. So the command runs under an
  * intermediate child that restores SIGCHLD, waits for it and sends its status
  * over a pipe; a timeout kills the intermediate's whole process group. */
-#include "rawexec_exec.h"
+#include "plugin_exec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rawexec_env.h"
+#include "plugin_env.h"
 
 extern char **environ;
 
@@ -77,7 +77,7 @@ static int join_cgroups(const char *list)
 }
 
 static void __attribute__((noreturn))
-run_command(const rawexec_exec_ctx *x, const drover_exec_request *req, char **envp,
+run_command(const plugin_exec_ctx *x, const char *const *argv, char **envp,
             const int fds[3], int report_w)
 {
 	struct exec_report rep = { 0, 0, 0 };
@@ -123,7 +123,7 @@ run_command(const rawexec_exec_ctx *x, const drover_exec_request *req, char **en
 	}
 	/* execvp looks the command up in the PATH of `environ`: the task's. */
 	environ = envp;
-	execvp(req->argv[0], (char *const *)req->argv);
+	execvp(argv[0], (char *const *)argv);
 	rep.stage = STAGE_EXEC;
 	goto failed;
 stdio_failed:
@@ -139,7 +139,7 @@ report:
 
 /* The intermediate: own process group, SIGCHLD restored, one child. */
 static void __attribute__((noreturn))
-intermediate(const rawexec_exec_ctx *x, const drover_exec_request *req, char **envp,
+intermediate(const plugin_exec_ctx *x, const char *const *argv, char **envp,
              const int fds[3], int report_w, int exec_w, int exec_r)
 {
 	struct exec_report rep = { 0, 0, 0 };
@@ -162,7 +162,7 @@ intermediate(const rawexec_exec_ctx *x, const drover_exec_request *req, char **e
 	if (pid == 0) {
 		close(exec_r);
 		close(report_w);
-		run_command(x, req, envp, fds, exec_w);
+		run_command(x, argv, envp, fds, exec_w);
 	}
 	close(exec_w);
 	/* The command's setup report, if it failed before exec. */
@@ -193,11 +193,30 @@ static const char *stage_what(int stage)
 	}
 }
 
-int rawexec_exec_run(const rawexec_exec_ctx *x, const drover_exec_request *req, int *exit_code,
+/* prefix + argv as one NULL-ended array of borrowed pointers. */
+static const char **argv_join(const char *const *prefix, const char *const *argv)
+{
+	size_t np = 0, na = 0;
+	const char **out;
+
+	while (prefix && prefix[np])
+		np++;
+	while (argv[na])
+		na++;
+	out = calloc(np + na + 1, sizeof(*out));
+	if (!out)
+		return NULL;
+	if (np)
+		memcpy(out, prefix, np * sizeof(*out));
+	memcpy(out + np, argv, na * sizeof(*out));
+	return out;
+}
+
+int plugin_exec_run(const plugin_exec_ctx *x, const drover_exec_request *req, int *exit_code,
                      drover_err *err)
 {
 	struct exec_report rep;
-	const char **envp;
+	const char **envp, **argv;
 	int rp[2] = { -1, -1 }, ep[2] = { -1, -1 }, fds[3], devnull = -1, r = 0;
 	long long deadline;
 	size_t got = 0;
@@ -208,15 +227,19 @@ int rawexec_exec_run(const rawexec_exec_ctx *x, const drover_exec_request *req, 
 		return drover_err_set(err, -EINVAL, "task \"%s\": exec needs a command", x->task);
 	if (req->tty)
 		return drover_err_set(err, -ENOTSUP,
-		                      "task \"%s\": raw_exec cannot give an exec command a terminal: "
+		                      "task \"%s\": %s cannot give an exec command a terminal: "
 		                      "run it without a tty",
-		                      x->task);
+		                      x->task, x->driver ? x->driver : "this driver");
 	if (req->timeout_ms < 0)
 		return drover_err_set(err, -EINVAL, "task \"%s\": exec timeout %lld ms is negative",
 		                      x->task, req->timeout_ms);
-	envp = rawexec_env_overlay(x->env, req->env);
-	if (!envp)
+	envp = plugin_env_overlay(x->env, req->env);
+	argv = argv_join(x->prefix, req->argv);
+	if (!envp || !argv) {
+		free(envp);
+		free(argv);
 		return drover_err_set(err, -ENOMEM, "task \"%s\": out of memory", x->task);
+	}
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull < 0 || pipe2(rp, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
 		r = drover_err_set(err, -errno, "task \"%s\": cannot prepare exec: %s", x->task,
@@ -235,7 +258,7 @@ int rawexec_exec_run(const rawexec_exec_ctx *x, const drover_exec_request *req, 
 	}
 	if (pid == 0) {
 		close(rp[0]);
-		intermediate(x, req, (char **)envp, fds, rp[1], ep[1], ep[0]);
+		intermediate(x, argv, (char **)envp, fds, rp[1], ep[1], ep[0]);
 	}
 	setpgid(pid, pid); /* also in the child: whoever runs first */
 	close(rp[1]);
@@ -299,5 +322,6 @@ out:
 	if (ep[1] >= 0)
 		close(ep[1]);
 	free(envp);
+	free(argv);
 	return r;
 }

@@ -1,4 +1,4 @@
-#include "rawexec_leftovers.h"
+#include "plugin_leftovers.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rawexec_stats.h"
+#include "plugin_stats.h"
 
-int rawexec_leftovers_read(const char *state_dir, drover_proc *proc)
+int plugin_leftovers_read(const char *state_dir, drover_proc *proc)
 {
 	char path[DROVER_PATH_MAX + 16], buf[128], tail;
 	drover_proc out;
@@ -18,7 +18,7 @@ int rawexec_leftovers_read(const char *state_dir, drover_proc *proc)
 
 	if (!state_dir || state_dir[0] != '/' || strlen(state_dir) >= sizeof(out.state_dir))
 		return -EINVAL;
-	snprintf(path, sizeof(path), "%s/%s", state_dir, RAWEXEC_PIDS_FILE);
+	snprintf(path, sizeof(path), "%s/%s", state_dir, PLUGIN_PIDS_FILE);
 	/* O_NOFOLLOW: the task owns its directory and could plant a link. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -40,9 +40,9 @@ int rawexec_leftovers_read(const char *state_dir, drover_proc *proc)
 	return 0;
 }
 
-int rawexec_leftovers_kill_task(const drover_proc *proc)
+int plugin_leftovers_kill_task(const drover_proc *proc)
 {
-	if (!rawexec_stats_alive(proc->pid, proc->pid_start_time))
+	if (!plugin_stats_alive(proc->pid, proc->pid_start_time))
 		return 0;
 	/* The task leads its process group (the shim made it so). */
 	if (kill(-proc->pid, SIGKILL) < 0)

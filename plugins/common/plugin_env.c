@@ -1,10 +1,10 @@
-/* denied_envvars filtering; see rawexec_env.h. */
-#include "rawexec_env.h"
+/* denied_envvars filtering; see plugin_env.h. */
+#include "plugin_env.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-int rawexec_env_glob_match(const char *pattern, const char *name)
+int plugin_env_glob_match(const char *pattern, const char *name)
 {
 	const char *star_p = NULL, *star_n = NULL;
 
@@ -45,19 +45,19 @@ static int key_denied(const char *entry, const char *const *deny)
 		if (!k)
 			return 0;
 		for (i = 0; deny[i] && !hit; i++)
-			hit = rawexec_env_glob_match(deny[i], k);
+			hit = plugin_env_glob_match(deny[i], k);
 		free(k);
 		return hit;
 	}
 	memcpy(key, entry, klen);
 	key[klen] = '\0';
 	for (i = 0; deny[i]; i++)
-		if (rawexec_env_glob_match(deny[i], key))
+		if (plugin_env_glob_match(deny[i], key))
 			return 1;
 	return 0;
 }
 
-char **rawexec_env_filter(const char *const *env, const char *const *deny_a,
+char **plugin_env_filter(const char *const *env, const char *const *deny_a,
                           const char *const *deny_b)
 {
 	size_t n = 0, i, k = 0;
@@ -73,7 +73,7 @@ char **rawexec_env_filter(const char *const *env, const char *const *deny_a,
 			continue;
 		out[k] = strdup(env[i]);
 		if (!out[k]) {
-			rawexec_env_free(out);
+			plugin_env_free(out);
 			return NULL;
 		}
 		k++;
@@ -87,7 +87,7 @@ static int same_key(const char *a, const char *b)
 	return la == lb && memcmp(a, b, la) == 0;
 }
 
-const char **rawexec_env_overlay(const char *const *base, const char *const *extra)
+const char **plugin_env_overlay(const char *const *base, const char *const *extra)
 {
 	size_t nb = 0, ne = 0, i, j, k = 0;
 	const char **out;
@@ -112,7 +112,7 @@ const char **rawexec_env_overlay(const char *const *base, const char *const *ext
 	return out;
 }
 
-void rawexec_env_free(char **env)
+void plugin_env_free(char **env)
 {
 	size_t i;
 

@@ -1,7 +1,7 @@
-/* Encoding of the raw_exec handle; the layout is in rawexec_handle.h. Decoding
+/* Encoding of the raw_exec and exec handles; the layout is in plugin_handle.h. Decoding
  * reads only within `len` and checks every length before using it: the blob
  * comes from a database on disk and may be anything. */
-#include "rawexec_handle.h"
+#include "plugin_handle.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -58,7 +58,7 @@ static uint64_t get_u64(const unsigned char *p)
 	return v;
 }
 
-int rawexec_handle_encode(const drover_proc *proc, void **data, size_t *len)
+int plugin_handle_encode(const char *magic, const drover_proc *proc, void **data, size_t *len)
 {
 	size_t dir_len = strnlen(proc->state_dir, sizeof(proc->state_dir));
 	size_t body = FIXED_BODY_LEN + dir_len;
@@ -68,9 +68,9 @@ int rawexec_handle_encode(const drover_proc *proc, void **data, size_t *len)
 	if (!buf)
 		return -ENOMEM;
 	p = buf;
-	memcpy(p, RAWEXEC_HANDLE_MAGIC, MAGIC_LEN);
+	memcpy(p, magic, MAGIC_LEN);
 	p += MAGIC_LEN;
-	p = put_u32(p, RAWEXEC_HANDLE_VERSION);
+	p = put_u32(p, PLUGIN_HANDLE_VERSION);
 	p = put_u32(p, (uint32_t)body);
 	p = put_u32(p, (uint32_t)proc->pid);
 	p = put_u32(p, (uint32_t)proc->shim_pid);
@@ -86,7 +86,8 @@ int rawexec_handle_encode(const drover_proc *proc, void **data, size_t *len)
 	return 0;
 }
 
-int rawexec_handle_decode(const void *data, size_t len, drover_proc *proc, drover_err *err)
+int plugin_handle_decode(const char *driver, const char *magic, const void *data, size_t len,
+                         drover_proc *proc, drover_err *err)
 {
 	const unsigned char *b = data, *p;
 	uint32_t version, body, dir_len;
@@ -94,30 +95,30 @@ int rawexec_handle_decode(const void *data, size_t len, drover_proc *proc, drove
 
 	if (!data || len < HEADER_LEN)
 		return drover_err_set(err, -EINVAL,
-		                      "raw_exec handle is truncated (%zu bytes): the task cannot be "
+		                      "%s handle is truncated (%zu bytes): the task cannot be "
 		                      "recovered",
-		                      len);
-	if (memcmp(b, RAWEXEC_HANDLE_MAGIC, MAGIC_LEN) != 0)
+		                      driver, len);
+	if (memcmp(b, magic, MAGIC_LEN) != 0)
 		return drover_err_set(err, -EINVAL,
-		                      "not a raw_exec handle (bad magic): it was written by another "
-		                      "driver or damaged");
+		                      "not a %s handle (bad magic): it was written by another "
+		                      "driver or damaged", driver);
 	version = get_u32(b + MAGIC_LEN);
-	if (version != RAWEXEC_HANDLE_VERSION)
+	if (version != PLUGIN_HANDLE_VERSION)
 		return drover_err_set(err, -EINVAL,
-		                      "raw_exec handle version %u is not supported by this raw_exec "
+		                      "%s handle version %u is not supported by this %s "
 		                      "(it reads version %u): recover it with the drover that started it",
-		                      version, RAWEXEC_HANDLE_VERSION);
+		                      driver, version, driver, PLUGIN_HANDLE_VERSION);
 	body = get_u32(b + MAGIC_LEN + 4);
 	if (body < FIXED_BODY_LEN || body > FIXED_BODY_LEN + DROVER_PATH_MAX - 1 ||
 	    len != HEADER_LEN + (size_t)body + 4)
 		return drover_err_set(err, -EINVAL,
-		                      "raw_exec handle is truncated or damaged (%zu bytes, body length "
+		                      "%s handle is truncated or damaged (%zu bytes, body length "
 		                      "%u): the task cannot be recovered",
-		                      len, body);
+		                      driver, len, body);
 	if (get_u32(b + HEADER_LEN + body) != fnv1a(b, HEADER_LEN + body))
 		return drover_err_set(err, -EINVAL,
-		                      "raw_exec handle is damaged (checksum mismatch): the task cannot "
-		                      "be recovered");
+		                      "%s handle is damaged (checksum mismatch): the task cannot "
+		                      "be recovered", driver);
 	p = b + HEADER_LEN;
 	memset(&out, 0, sizeof(out));
 	out.struct_size = sizeof(out);
@@ -130,9 +131,9 @@ int rawexec_handle_decode(const void *data, size_t len, drover_proc *proc, drove
 	if (dir_len != body - FIXED_BODY_LEN || dir_len == 0 || p[FIXED_BODY_LEN] != '/' ||
 	    memchr(p + FIXED_BODY_LEN, '\0', dir_len) || out.pid <= 0 || out.shim_pid <= 0)
 		return drover_err_set(err, -EINVAL,
-		                      "raw_exec handle holds impossible values (pid %d, shim pid %d, "
+		                      "%s handle holds impossible values (pid %d, shim pid %d, "
 		                      "state dir length %u): the task cannot be recovered",
-		                      out.pid, out.shim_pid, dir_len);
+		                      driver, out.pid, out.shim_pid, dir_len);
 	memcpy(out.state_dir, p + FIXED_BODY_LEN, dir_len);
 	out.state_dir[dir_len] = '\0';
 	*proc = out;

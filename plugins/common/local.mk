@@ -1,0 +1,15 @@
+# Helpers the shim-supervised in-tree drivers (raw_exec, exec) share: cgroups,
+# the environment filter, the exec method, /proc statistics, the handle, id
+# sets and finding what is left of a task whose handle is lost. A noinst convenience library linked statically into each plugin, so
+# the plugins still import nothing from the host and export only their entry.
+noinst_LTLIBRARIES += plugins/common/libplugincommon.la
+plugins_common_libplugincommon_la_SOURCES = \
+	plugins/common/plugin_handle.c plugins/common/plugin_handle.h \
+	plugins/common/plugin_stats.c plugins/common/plugin_stats.h \
+	plugins/common/plugin_cgroup.c plugins/common/plugin_cgroup.h \
+	plugins/common/plugin_env.c plugins/common/plugin_env.h \
+	plugins/common/plugin_exec.c plugins/common/plugin_exec.h \
+	plugins/common/plugin_ids.c plugins/common/plugin_ids.h \
+	plugins/common/plugin_leftovers.c plugins/common/plugin_leftovers.h
+plugins_common_libplugincommon_la_CFLAGS = $(AM_CFLAGS) $(PLUGIN_COMPILE_FLAGS) $(CGROUP_CFLAGS)
+plugins_common_libplugincommon_la_LIBADD = $(CGROUP_LIBS)

@@ -1,0 +1,718 @@
+/* exec: runs a task isolated as Nomad's exec driver does, and stricter by
+ * default: new mount, PID and IPC namespaces (host network), the task
+ * directory as its root with the host directories of client.chroot_env
+ * bind-mounted read-only (nothing copied), cgroups, an unprivileged user,
+ * reduced capabilities, no_new_privs and a seccomp filter.
+ *
+ * The task runs under drover-shim (host proc_* services) as drover-exec-init,
+ * which builds the isolation and execs the command; see exec_init.h. The
+ * shim puts drover-exec-init in the task's cgroups before its first
+ * instruction. */
+#include <config.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <drover/driver.h>
+
+#include "exec_caps.h"
+#include "exec_plan.h"
+#include "plugin_cgroup.h"
+#include "plugin_exec.h"
+#include "plugin_handle.h"
+#include "plugin_stats.h"
+
+#ifndef DROVER_EXEC_INIT_PATH
+#error "DROVER_EXEC_INIT_PATH must be defined by the build"
+#endif
+
+#define EXEC_HANDLE_MAGIC "drvexec1"
+#define EXEC_INIT_ENV "DROVER_EXEC_INIT"
+#define DEFAULT_LOG_MAX_FILES 10u
+#define DEFAULT_LOG_MAX_FILE_SIZE_MB 10ull
+#define DEFAULT_PIDS_LIMIT 4096
+#define CGROUP_KILL_TIMEOUT_MS 10000
+
+static const drover_field exec_plugin_schema[] = {
+	{ "no_pivot_root", DROVER_FIELD_BOOL, 0, "false",
+	  "enter the task's root with chroot instead of pivot_root (roots on a ramdisk)", NULL },
+	{ "default_pid_mode", DROVER_FIELD_STRING, 0, "\"private\"",
+	  "pid_mode of tasks that set none: \"private\" or \"host\"", NULL },
+	{ "default_ipc_mode", DROVER_FIELD_STRING, 0, "\"private\"",
+	  "ipc_mode of tasks that set none: \"private\" or \"host\"", NULL },
+	{ "allow_caps", DROVER_FIELD_STRING_LIST, 0, EXEC_CAPS_DEFAULT_JSON,
+	  "capabilities tasks get and may cap_add (Nomad's default list, without net_raw)", NULL },
+	{ "allow_root_user", DROVER_FIELD_BOOL, 0, "false",
+	  "let tasks run as root (User \"root\"); refused by default", NULL },
+	{ "pids_limit", DROVER_FIELD_INT, 0, "4096",
+	  "most processes and threads a task may have at once (cgroup pids.max); 0: no limit",
+	  NULL },
+	DROVER_FIELD_END
+};
+
+static const drover_field exec_task_schema[] = {
+	{ "command", DROVER_FIELD_STRING, 1, NULL,
+	  "the program to run, inside the task's root: an absolute path or a name looked up "
+	  "in the task's PATH", NULL },
+	{ "args", DROVER_FIELD_STRING_LIST, 0, NULL, "arguments passed to the command", NULL },
+	{ "work_dir", DROVER_FIELD_STRING, 0, NULL,
+	  "directory inside the task's root the command runs in (default \"/\")", NULL },
+	{ "pid_mode", DROVER_FIELD_STRING, 0, NULL,
+	  "\"private\": own PID namespace; \"host\": the host's (default: default_pid_mode)",
+	  NULL },
+	{ "ipc_mode", DROVER_FIELD_STRING, 0, NULL,
+	  "\"private\": own IPC namespace; \"host\": the host's (default: default_ipc_mode)",
+	  NULL },
+	{ "cap_add", DROVER_FIELD_STRING_LIST, 0, NULL,
+	  "capabilities added to the task's set; each must be in allow_caps", NULL },
+	{ "cap_drop", DROVER_FIELD_STRING_LIST, 0, NULL,
+	  "capabilities removed from the task's set; \"all\" removes every one", NULL },
+	DROVER_FIELD_END
+};
+
+struct drover_task {
+	drover_proc proc;
+	char *name;
+	exec_plan plan;           /* for exec, also after recover; empty when unknown */
+	plugin_cgroup cg;
+	char *cgroups;
+	int exited;
+	drover_exit_result result;
+	struct drover_task *prev, *next;
+};
+
+typedef struct exec_ctx {
+	const drover_host *host;
+	exec_plan_opts opts;
+	long long pids_limit;
+	pthread_mutex_t lock;
+	struct drover_task *tasks;
+} exec_ctx;
+
+static void exec_log(exec_ctx *c, drover_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void exec_log(exec_ctx *c, drover_log_level level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!c->host->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->host->log(c->host->host_data, level, msg);
+}
+
+static const char *init_path(void)
+{
+	const char *env = getenv(EXEC_INIT_ENV);
+	return env && env[0] ? env : DROVER_EXEC_INIT_PATH;
+}
+
+static int exec_init(const drover_host *host, void **ctx, drover_err *err)
+{
+	exec_ctx *c;
+
+	if (!host || host->struct_size < offsetof(drover_host, proc_stop) + sizeof(host->proc_stop) ||
+	    !host->proc_spawn || !host->proc_wait_fd || !host->proc_status || !host->proc_signal ||
+	    !host->proc_stop)
+		return drover_err_set(err, -ENOTSUP,
+		                      "exec needs the host's process services (proc_spawn ... "
+		                      "proc_stop), which this host does not offer");
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return drover_err_set(err, -ENOMEM, "exec: out of memory");
+	c->host = host;
+	c->pids_limit = DEFAULT_PIDS_LIMIT;
+	c->opts.allow_caps = 0;
+	pthread_mutex_init(&c->lock, NULL);
+	*ctx = c;
+	return 0;
+}
+
+static void task_free(struct drover_task *t)
+{
+	free(t->name);
+	exec_plan_free(&t->plan);
+	plugin_cgroup_free(&t->cg);
+	free(t->cgroups);
+	free(t);
+}
+
+static void exec_fini(void *ctx)
+{
+	exec_ctx *c = ctx;
+
+	while (c->tasks) {
+		struct drover_task *t = c->tasks;
+		c->tasks = t->next;
+		task_free(t);
+	}
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* Prefixes err's message with `prefix`. */
+static int err_prefix(drover_err *err, int r, const char *what, const char *name)
+{
+	char inner[DROVER_ERR_MESSAGE_MAX];
+
+	if (!err)
+		return r;
+	memcpy(inner, err->message, sizeof(inner));
+	inner[sizeof(inner) - 1] = '\0';
+	return drover_err_set(err, r, "%s \"%s\": %s", what, name, inner);
+}
+
+static int exec_set_config(void *ctx, const drover_value *config, drover_err *err)
+{
+	exec_ctx *c = ctx;
+	exec_plan_opts o = c->opts;
+	const drover_value *allow = drover_value_get(config, "allow_caps");
+	long long pids = drover_value_get_int(config, "pids_limit", DEFAULT_PIDS_LIMIT);
+	int r;
+
+	o.no_pivot_root = drover_value_get_bool(config, "no_pivot_root", 0);
+	o.allow_root_user = drover_value_get_bool(config, "allow_root_user", 0);
+	if ((r = exec_plan_ns_mode(drover_value_get_string(config, "default_pid_mode", "private"),
+	                           "default_pid_mode", &o.default_pid_mode, err)) < 0 ||
+	    (r = exec_plan_ns_mode(drover_value_get_string(config, "default_ipc_mode", "private"),
+	                           "default_ipc_mode", &o.default_ipc_mode, err)) < 0)
+		return err_prefix(err, r, "exec plugin option", "");
+	if (allow) {
+		if ((r = exec_caps_parse(allow, "allow_caps", 1, &o.allow_caps, err)) < 0)
+			return err_prefix(err, r, "exec plugin option", "allow_caps");
+	} else {
+		o.allow_caps = 0;
+		{
+			static const char *const def[] = { "audit_write", "chown", "dac_override",
+				                           "fowner", "fsetid", "kill", "mknod",
+				                           "net_bind_service", "setfcap", "setgid",
+				                           "setpcap", "setuid", "sys_chroot", NULL };
+			size_t i;
+			for (i = 0; def[i]; i++)
+				o.allow_caps |= (uint64_t)1 << exec_caps_number(def[i]);
+		}
+	}
+	if (pids < 0 || pids > 4194304)
+		return drover_err_set(err, -EINVAL,
+		                      "exec plugin option \"pids_limit\" %lld is out of range: give 0 "
+		                      "(no limit) to 4194304",
+		                      pids);
+	c->opts = o;
+	c->pids_limit = pids;
+	return 0;
+}
+
+static int exec_capabilities(void *ctx, drover_capabilities *out)
+{
+	(void)ctx;
+	if (out->struct_size < sizeof(*out))
+		return -EINVAL;
+	out->send_signals = 1;
+	out->exec = 1;
+	out->fs_isolation = DROVER_FS_ISOLATION_CHROOT;
+	out->network_modes = DROVER_NET_MODE_HOST;
+	return 0;
+}
+
+static int exec_fingerprint(void *ctx, drover_fingerprint *out, drover_err *err)
+{
+	plugin_cgroup cg;
+	drover_err cg_err = { "" };
+	const char *init = init_path();
+	int r;
+
+	(void)ctx;
+	(void)err;
+	if (geteuid() != 0) {
+		out->health = DROVER_HEALTH_UNDETECTED;
+		snprintf(out->description, sizeof(out->description),
+		         "the exec driver needs root (namespaces, mounts, cgroups): run the agent "
+		         "as root");
+		return 0;
+	}
+	memset(&cg, 0, sizeof(cg));
+	r = plugin_cgroup_plan(&cg, "fingerprint", "probe", NULL, NULL, &cg_err);
+	if (r < 0 || cg.version == 0) {
+		out->health = DROVER_HEALTH_UNHEALTHY;
+		snprintf(out->description, sizeof(out->description), "no usable cgroups: %.200s",
+		         r < 0 ? cg_err.message : "no cgroup hierarchy is mounted");
+		plugin_cgroup_free(&cg);
+		return 0;
+	}
+	plugin_cgroup_free(&cg);
+	if (access(init, X_OK) < 0) {
+		out->health = DROVER_HEALTH_UNHEALTHY;
+		snprintf(out->description, sizeof(out->description),
+		         "drover-exec-init \"%.150s\" cannot be executed: %s", init, strerror(errno));
+		return 0;
+	}
+	out->health = DROVER_HEALTH_HEALTHY;
+	snprintf(out->description, sizeof(out->description), "healthy");
+	if (out->set_attribute)
+		out->set_attribute(out->sink, "driver.exec", "1");
+	return 0;
+}
+
+static void task_track(exec_ctx *c, struct drover_task *t)
+{
+	pthread_mutex_lock(&c->lock);
+	t->next = c->tasks;
+	if (c->tasks)
+		c->tasks->prev = t;
+	c->tasks = t;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void task_untrack(exec_ctx *c, struct drover_task *t)
+{
+	pthread_mutex_lock(&c->lock);
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		c->tasks = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static const char *task_label(const drover_task_config *cfg)
+{
+	return cfg->task_name ? cfg->task_name : (cfg->id ? cfg->id : "?");
+}
+
+static struct drover_task *task_new(const drover_task_config *cfg)
+{
+	struct drover_task *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->name = strdup(cfg && cfg->id ? cfg->id : (cfg && cfg->task_name ? cfg->task_name : "?"));
+	if (!t->name) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* Plan and cgroup of the task: everything start needs and recover must know
+ * again for exec, stats, stop and destroy. */
+static int task_prepare(exec_ctx *c, const drover_task_config *cfg, struct drover_task *t,
+                        drover_err *err)
+{
+	exec_plan_opts o = c->opts;
+	int r;
+
+	o.init_path = init_path();
+	o.chroot_env = c->host->agent_config
+	                       ? c->host->agent_config(c->host->host_data, "client.chroot_env")
+	                       : NULL;
+	if ((r = exec_plan_build(&o, cfg, &t->plan, err)) < 0)
+		return err_prefix(err, r, "task", task_label(cfg));
+	r = plugin_cgroup_plan(&t->cg, cfg->alloc_id, cfg->task_name, NULL, NULL, err);
+	if (r == 0 && t->cg.version == 0)
+		r = drover_err_set(err, -ENOTSUP, "no cgroup hierarchy is mounted");
+	if (r == 0)
+		t->cgroups = plugin_cgroup_join_list(&t->cg, &r);
+	if (r < 0)
+		return err_prefix(err, r, "task", task_label(cfg));
+	return 0;
+}
+
+static int exec_start(void *ctx, const drover_task_config *cfg, drover_task **task,
+                      drover_handle *handle, drover_err *err)
+{
+	exec_ctx *c = ctx;
+	drover_spawn_request req;
+	drover_proc proc;
+	struct drover_task *t;
+	void *blob = NULL;
+	size_t blob_len = 0;
+	int r;
+
+	if (cfg->struct_size < offsetof(drover_task_config, log_max_file_size_mb) +
+	                           sizeof(cfg->log_max_file_size_mb))
+		return drover_err_set(err, -EINVAL, "exec: task config struct_size %u is too small",
+		                      cfg->struct_size);
+	if (!cfg->task_dir || !cfg->log_dir || !cfg->alloc_dir || cfg->task_dir[0] != '/' ||
+	    cfg->alloc_dir[0] != '/')
+		return drover_err_set(err, -EINVAL,
+		                      "task \"%s\": the task, allocation and log directories are not "
+		                      "set",
+		                      task_label(cfg));
+	if (geteuid() != 0)
+		return drover_err_set(err, -EPERM,
+		                      "task \"%s\": the exec driver needs root: run the agent as root",
+		                      task_label(cfg));
+	t = task_new(cfg);
+	if (!t)
+		return drover_err_set(err, -ENOMEM, "task \"%s\": out of memory", task_label(cfg));
+	if ((r = task_prepare(c, cfg, t, err)) < 0)
+		goto fail;
+	r = plugin_cgroup_create(&t->cg, cfg->cpu_mhz, cfg->memory_mb, cfg->memory_max_mb,
+	                         c->pids_limit, err);
+	if (r < 0) {
+		r = err_prefix(err, r, "task", task_label(cfg));
+		goto fail;
+	}
+
+	memset(&req, 0, sizeof(req));
+	req.struct_size = sizeof(req);
+	req.argv = (const char *const *)t->plan.run_argv;
+	req.env = (const char *const *)t->plan.env;
+	req.work_dir = cfg->task_dir;
+	req.state_dir = cfg->task_dir;
+	req.log_dir = cfg->log_dir;
+	req.log_name = cfg->task_name;
+	req.log_max_files = cfg->log_max_files ? cfg->log_max_files : DEFAULT_LOG_MAX_FILES;
+	req.log_max_file_size = (cfg->log_max_file_size_mb ? cfg->log_max_file_size_mb
+	                                                    : DEFAULT_LOG_MAX_FILE_SIZE_MB) *
+	                        1024ull * 1024ull;
+	/* drover-exec-init needs root to build the isolation; it drops to the
+	 * task's user itself. */
+	req.uid = -1;
+	req.gid = -1;
+	req.cgroup = t->cgroups;
+
+	memset(&proc, 0, sizeof(proc));
+	proc.struct_size = sizeof(proc);
+	r = c->host->proc_spawn(c->host->host_data, &req, &proc, err);
+	if (r < 0) {
+		r = err_prefix(err, r, "task", task_label(cfg));
+		goto fail_cgroup;
+	}
+	t->proc = proc;
+	if (plugin_handle_encode(EXEC_HANDLE_MAGIC, &proc, &blob, &blob_len) < 0) {
+		c->host->proc_stop(c->host->host_data, &proc, SIGKILL, 0, NULL);
+		plugin_cgroup_kill(&t->cg, CGROUP_KILL_TIMEOUT_MS, NULL);
+		r = drover_err_set(err, -ENOMEM, "task \"%s\": out of memory", task_label(cfg));
+		goto fail_cgroup;
+	}
+	task_track(c, t);
+	handle->data = blob;
+	handle->len = blob_len;
+	*task = t;
+	exec_log(c, DROVER_LOG_DEBUG, "task \"%s\" started: drover-exec-init pid %d, drover-shim "
+	         "pid %d, cgroups %s",
+	         t->name, proc.pid, proc.shim_pid, t->cgroups ? t->cgroups : "-");
+	return 0;
+fail_cgroup:
+	plugin_cgroup_remove(&t->cg, NULL);
+fail:
+	task_free(t);
+	return r;
+}
+
+static int exec_recover(void *ctx, const drover_task_config *cfg, const void *handle,
+                        size_t len, drover_task **task, drover_err *err)
+{
+	exec_ctx *c = ctx;
+	drover_proc proc;
+	struct drover_task *t;
+	drover_err prep_err = { "" };
+	int r;
+
+	if ((r = plugin_handle_decode("exec", EXEC_HANDLE_MAGIC, handle, len, &proc, err)) < 0)
+		return cfg ? err_prefix(err, r, "task", task_label(cfg)) : r;
+	t = task_new(cfg);
+	if (!t)
+		return drover_err_set(err, -ENOMEM, "exec: out of memory");
+	t->proc = proc;
+	/* Supervision must survive a config that can no longer be planned (user
+	 * deleted, option changed): the task then only loses exec and stats. */
+	if (cfg && cfg->task_dir && task_prepare(c, cfg, t, &prep_err) < 0) {
+		exec_log(c, DROVER_LOG_WARN, "task \"%s\" recovered without exec and cgroup "
+		         "support: %s",
+		         t->name, prep_err.message);
+		exec_plan_free(&t->plan);
+	}
+	task_track(c, t);
+	*task = t;
+	return 0;
+}
+
+static void copy_result(drover_exit_result *dst, const drover_exit_result *src)
+{
+	uint32_t size = dst->struct_size;
+	memcpy(dst, src, size < sizeof(*src) ? size : sizeof(*src));
+	dst->struct_size = size;
+}
+
+static int task_poll(exec_ctx *c, struct drover_task *t, drover_err *err)
+{
+	drover_exit_result res;
+	int r;
+
+	if (t->exited)
+		return 0;
+	memset(&res, 0, sizeof(res));
+	res.struct_size = sizeof(res);
+	r = c->host->proc_status(c->host->host_data, &t->proc, &res, err);
+	if (r < 0)
+		return r;
+	t->result = res;
+	t->exited = 1;
+	return 0;
+}
+
+static int exec_wait_fd(void *ctx, drover_task *task, drover_err *err)
+{
+	exec_ctx *c = ctx;
+
+	if (task->exited)
+		return drover_err_set(err, -ESRCH, "task \"%s\" has already exited", task->name);
+	return c->host->proc_wait_fd(c->host->host_data, &task->proc, err);
+}
+
+static int exec_wait(void *ctx, drover_task *task, int flags, drover_exit_result *res,
+                     drover_err *err)
+{
+	exec_ctx *c = ctx;
+	int r;
+
+	for (;;) {
+		struct pollfd pfd;
+		int fd;
+
+		r = task_poll(c, task, err);
+		if (r != -EAGAIN || (flags & DROVER_WAIT_NOHANG))
+			break;
+		fd = c->host->proc_wait_fd(c->host->host_data, &task->proc, err);
+		if (fd == -ESRCH)
+			continue;
+		if (fd < 0)
+			return fd;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+			;
+		close(fd);
+	}
+	if (r < 0)
+		return r;
+	copy_result(res, &task->result);
+	return 0;
+}
+
+static int exec_stop(void *ctx, drover_task *task, int signo, long long timeout_ms,
+                     drover_err *err)
+{
+	exec_ctx *c = ctx;
+	int r;
+
+	if (task->exited)
+		return plugin_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, err);
+	/* drover-exec-init passes signo on to the command; at the timeout the
+	 * shim's SIGKILL of it takes the PID namespace down with it. */
+	r = c->host->proc_stop(c->host->host_data, &task->proc, signo, timeout_ms, err);
+	if (r < 0)
+		return r;
+	/* What left the PID namespace's reach (pid_mode host, a shim that died)
+	 * is still in the cgroup. */
+	if ((r = plugin_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, err)) < 0)
+		return r;
+	r = task_poll(c, task, err);
+	if (r == -EAGAIN)
+		return drover_err_set(err, -EIO, "task \"%s\" was stopped but its exit status is not "
+		                      "recorded yet",
+		                      task->name);
+	return r;
+}
+
+static int exec_destroy(void *ctx, drover_task *task, int force, drover_err *err)
+{
+	exec_ctx *c = ctx;
+	int r = task_poll(c, task, err);
+
+	if (r == -EAGAIN) {
+		if (!force)
+			return drover_err_set(err, -EBUSY,
+			                      "task \"%s\" (pid %d) is still running: stop it first, or "
+			                      "destroy it with force",
+			                      task->name, task->proc.pid);
+		if ((r = exec_stop(ctx, task, SIGKILL, 0, err)) < 0)
+			return r;
+	}
+	if (task->cg.version) {
+		drover_err cg_err = { "" };
+		if (plugin_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, &cg_err) < 0 ||
+		    plugin_cgroup_remove(&task->cg, &cg_err) < 0)
+			exec_log(c, DROVER_LOG_WARN, "task \"%s\": %s, ignoring", task->name,
+			         cg_err.message);
+	}
+	task_untrack(c, task);
+	task_free(task);
+	return 0;
+}
+
+static int exec_inspect(void *ctx, drover_task *task, drover_task_status *out, drover_err *err)
+{
+	exec_ctx *c = ctx;
+	drover_task_status s;
+	int r = task_poll(c, task, err);
+
+	if (r < 0 && r != -EAGAIN)
+		return r;
+	memset(&s, 0, sizeof(s));
+	s.struct_size = out->struct_size;
+	s.pid = task->proc.pid;
+	s.started_at_ms = task->proc.started_at_ms;
+	s.state = task->exited ? DROVER_TASK_EXITED : DROVER_TASK_RUNNING;
+	if (task->exited) {
+		s.completed_at_ms = task->result.exited_at_ms;
+		s.exit_code = task->result.exit_code;
+		s.signal = task->result.signal;
+		s.oom_killed = task->result.oom_killed;
+	}
+	if (task->exited && task->result.error[0])
+		snprintf(s.detail, sizeof(s.detail), "%s", task->result.error);
+	else
+		snprintf(s.detail, sizeof(s.detail), "drover-shim pid %d", task->proc.shim_pid);
+	memcpy(out, &s, out->struct_size < sizeof(s) ? out->struct_size : sizeof(s));
+	return 0;
+}
+
+static int exec_stats(void *ctx, drover_task *task, drover_task_stats *out, drover_err *err)
+{
+	drover_task_stats s;
+	struct timespec ts;
+
+	(void)ctx;
+	if (task->exited || !plugin_stats_alive(task->proc.pid, task->proc.pid_start_time))
+		return drover_err_set(err, -ESRCH, "task \"%s\" has exited: no statistics", task->name);
+	memset(&s, 0, sizeof(s));
+	if (!task->cg.version || plugin_cgroup_stats(&task->cg, &s, NULL) < 0)
+		return plugin_stats_read(task->proc.pid, task->proc.pid_start_time, out, err);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s.timestamp_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	s.struct_size = out->struct_size;
+	memcpy(out, &s, out->struct_size < sizeof(s) ? out->struct_size : sizeof(s));
+	return 0;
+}
+
+static int exec_signal(void *ctx, drover_task *task, int signo, drover_err *err)
+{
+	exec_ctx *c = ctx;
+
+	if (task->exited)
+		return drover_err_set(err, -ESRCH, "task \"%s\" has already exited", task->name);
+	return c->host->proc_signal(c->host->host_data, &task->proc, signo, 0, err);
+}
+
+/* The task's pid 1: drover-exec-init's only child. */
+static int ns_leader(int init_pid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = -1;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)) != NULL && found < 0) {
+		char path[64], buf[512], *rp;
+		FILE *f;
+		int ppid;
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/stat", e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f) && (rp = strrchr(buf, ')')) != NULL &&
+		    sscanf(rp + 1, " %*c %d", &ppid) == 1 && ppid == init_pid)
+			found = atoi(e->d_name);
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+static int exec_exec(void *ctx, drover_task *task, const drover_exec_request *req,
+                     int *exit_code, drover_err *err)
+{
+	const char *prefix[48];
+	char pid_arg[32];
+	plugin_exec_ctx x;
+	size_t n = 0, i;
+	int leader;
+
+	(void)ctx;
+	if (task->exited)
+		return drover_err_set(err, -ESRCH, "task \"%s\" has exited: nothing to exec in",
+		                      task->name);
+	if (!task->plan.priv_args || !task->plan.env)
+		return drover_err_set(err, -ENOTSUP,
+		                      "task \"%s\": its configuration could not be rebuilt when it was "
+		                      "recovered (see the agent's log): exec is not possible",
+		                      task->name);
+	leader = ns_leader(task->proc.pid);
+	if (leader <= 0)
+		return drover_err_set(err, -ESRCH,
+		                      "task \"%s\": drover-exec-init (pid %d) has no task process "
+		                      "to exec beside: has the task exited?",
+		                      task->name, task->proc.pid);
+	snprintf(pid_arg, sizeof(pid_arg), "--pid=%d", leader);
+	prefix[n++] = init_path();
+	prefix[n++] = "join";
+	prefix[n++] = pid_arg;
+	for (i = 0; task->plan.priv_args[i] && n < 45; i++)
+		prefix[n++] = task->plan.priv_args[i];
+	prefix[n++] = "--";
+	prefix[n] = NULL;
+	memset(&x, 0, sizeof(x));
+	x.driver = "exec";
+	x.prefix = prefix;
+	x.task = task->name;
+	x.env = (const char *const *)task->plan.env;
+	x.dir = NULL;
+	x.uid = -1; /* drover-exec-init needs root to enter; it drops to the task's user */
+	x.gid = -1;
+	x.cgroups = task->cgroups;
+	return plugin_exec_run(&x, req, exit_code, err);
+}
+
+static const drover_driver exec_driver = {
+	.struct_size = sizeof(drover_driver),
+	.abi_major = DROVER_ABI_MAJOR,
+	.abi_minor = DROVER_ABI_MINOR,
+	.name = "exec",
+	.version = PACKAGE_VERSION,
+	.description = "runs tasks in namespaces, with a read-only root bound from host "
+	               "directories, cgroups and an unprivileged user",
+	.plugin_schema = exec_plugin_schema,
+	.task_schema = exec_task_schema,
+	.init = exec_init,
+	.fini = exec_fini,
+	.set_config = exec_set_config,
+	.capabilities = exec_capabilities,
+	.fingerprint = exec_fingerprint,
+	.start = exec_start,
+	.recover = exec_recover,
+	.wait_fd = exec_wait_fd,
+	.wait = exec_wait,
+	.stop = exec_stop,
+	.destroy = exec_destroy,
+	.inspect = exec_inspect,
+	.stats = exec_stats,
+	.events = NULL,
+	.signal = exec_signal,
+	.exec = exec_exec,
+	.periodic = NULL,
+};
+
+DROVER_EXPORT const drover_driver *drover_driver_entry_v1(void)
+{
+	return &exec_driver;
+}

@@ -1,0 +1,60 @@
+/* drover-exec-init: the helper the exec driver runs as each task's argv under
+ * drover-shim (which has already put it in the task's cgroups). It is not
+ * setuid: it runs as root because the shim does, builds the task's isolation
+ * and execs the task's command with what is left of its privileges.
+ *
+ *   drover-exec-init run  --root TASK_DIR --alloc ALLOC_DIR [--bind SRC=DST]...
+ *                         [--pid-ns] [--ipc-ns] [--no-pivot-root] COMMON -- CMD ARGS...
+ *   drover-exec-init join --pid PID COMMON -- CMD ARGS...
+ *   COMMON: --uid N --gid N [--groups G,G...] [--caps N,N...] [--work-dir DIR]
+ *
+ * run: new mount namespace (and PID / IPC namespaces when asked), fork; the
+ * child (pid 1 of the new PID namespace) builds the root in TASK_DIR and, with
+ * a PID namespace, forks the command and reaps orphans while it runs. The
+ * helper stays the shim's child, forwards signals and exits as the command did.
+ * join: enters the namespaces and root of the process PID (the task's pid 1),
+ * for the driver's exec method.
+ *
+ * Failures are written to stderr (the task's stderr log) and end the helper
+ * with status 127. */
+#ifndef EXEC_INIT_H
+#define EXEC_INIT_H
+
+#include <sys/types.h>
+
+#define EXEC_INIT_MAX_BINDS 64
+#define EXEC_INIT_MAX_GROUPS 64
+#define EXEC_INIT_MAX_CAPS 64
+
+typedef struct exec_init_opts {
+	int join;                 /* mode */
+	pid_t join_pid;
+	const char *root;         /* the task directory */
+	const char *alloc;        /* the allocation directory: holds alloc/ */
+	size_t nbinds;
+	struct {
+		const char *src, *dst;
+	} binds[EXEC_INIT_MAX_BINDS];
+	int pid_ns, ipc_ns, no_pivot_root;
+	uid_t uid;
+	gid_t gid;
+	size_t ngroups;
+	gid_t groups[EXEC_INIT_MAX_GROUPS];
+	size_t ncaps;
+	int caps[EXEC_INIT_MAX_CAPS];
+	const char *work_dir;     /* inside the root; NULL: "/" */
+	char **argv;
+} exec_init_opts;
+
+/* Prints "drover-exec-init: <what>: <strerror(e)>" and exits 127. */
+void exec_init_die(int e, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+
+/* Builds the task's root under o->root and makes it the process's root
+ * (pivot_root, or chroot with no_pivot_root). In the new mount namespace. */
+void exec_init_fs_build(const exec_init_opts *o);
+
+/* Drops to the task's user, groups and capabilities, sets no_new_privs, loads
+ * the seccomp filter, closes every descriptor above 2 and execs o->argv. */
+void exec_init_become_task(const exec_init_opts *o) __attribute__((noreturn));
+
+#endif
