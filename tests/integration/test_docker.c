@@ -8,6 +8,7 @@
  * filesystem holding busybox-static. Nothing comes from the internet. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
@@ -26,6 +27,7 @@
 #include "docker_http.h"
 #include "docker_json.h"
 #include "json.h"
+#include "proc.h"
 #include "schema_check.h"
 #include "test_support.h"
 #include "value_tree.h"
@@ -140,6 +142,7 @@ static void setup(void)
 		cr_assert_eq(mkdir(p, 0755), 0);
 		snprintf(p, sizeof(p), "%s/alloc", fx.alloc_dir);
 		cr_assert_eq(mkdir(p, 0777), 0);
+		cr_assert_eq(mkdir(fx.log_dir, 0755), 0);
 	}
 	/* A fresh allocation id per test: container names never collide. */
 	snprintf(fx.alloc_id, sizeof(fx.alloc_id), "t%d-%lld", (int)getpid(), mono_ms());
@@ -155,6 +158,14 @@ static void setup(void)
 	fx.host.abi_minor = DROVER_ABI_MINOR;
 	fx.host.log = test_log;
 	fx.host.agent_config = test_agent_config;
+	/* The host's supervised-process services, as drover gives them: the log
+	 * follower runs under a real drover-shim. */
+	fx.host.proc_spawn = drover_proc_spawn;
+	fx.host.proc_wait_fd = drover_proc_wait_fd;
+	fx.host.proc_status = drover_proc_status;
+	fx.host.proc_signal = drover_proc_signal;
+	fx.host.proc_stop = drover_proc_stop;
+	setenv("DROVER_DOCKER_LOGGER", DOCKER_LOGGER, 1);
 	cr_assert_eq(docker_client_init(&fx.client, SOCK, NULL, NULL, NULL, NULL), 0);
 }
 
@@ -776,4 +787,192 @@ Test(docker, load_from_a_tarball_in_local)
 	cr_assert_eq(res.exit_code, 0);
 	destroy(task);
 	cr_assert_eq(system("docker rmi drover-test/loaded:1 >/dev/null"), 0);
+}
+
+/* ------------------------------------------------------------------ logs */
+
+/* The whole of a file, NUL-terminated (NULL when absent). */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0, cap = 0, got;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n + 65536 + 1 > cap) {
+			cap = (n + 65536 + 1) * 2;
+			buf = realloc(buf, cap);
+			cr_assert_not_null(buf);
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+	} while (got > 0);
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+static char *log_file(const char *stream, int n)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/web.%s.%d", fx.log_dir, stream, n);
+	return slurp(path, NULL);
+}
+
+/* Each of `prefix`0 .. `prefix`<count-1> once, in order, each on its own line. */
+static void assert_lines(const char *text, const char *prefix, int count)
+{
+	const char *p = text;
+	char want[64];
+
+	cr_assert_not_null(text);
+	for (int i = 0; i < count; i++) {
+		snprintf(want, sizeof(want), "%s%d\n", prefix, i);
+		cr_assert(strncmp(p, want, strlen(want)) == 0, "expected \"%s%d\" at offset %zu: "
+		          "\"%.40s\"", prefix, i, (size_t)(p - text), p);
+		p += strlen(want);
+	}
+	cr_assert_eq(*p, '\0', "unexpected text after the last line: \"%.40s\"", p);
+}
+
+Test(docker, logs_land_in_the_task_log_files)
+{
+	drover_task *task;
+	drover_exit_result res;
+	char *out, *err_text;
+
+	instance("{}");
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sh\", \"args\": [\"-c\", "
+	             "\"i=0; while [ $i -lt 200 ]; do echo out$i; echo err$i >&2; i=$((i+1)); "
+	             "done\"]}", NULL);
+	res = wait_exit(task, 30000);
+	cr_assert_eq(res.exit_code, 0);
+	/* wait reports the exit once the follower has copied the last line. */
+	out = log_file("stdout", 0);
+	err_text = log_file("stderr", 0);
+	assert_lines(out, "out", 200);
+	assert_lines(err_text, "err", 200);
+	free(out);
+	free(err_text);
+	destroy(task);
+}
+
+Test(docker, tty_logs_land_in_stdout)
+{
+	drover_task *task;
+	drover_exit_result res;
+	char *out;
+
+	instance("{}");
+	task = start("{\"image\": \"" IMAGE "\", \"tty\": true, \"command\": \"sh\", \"args\": "
+	             "[\"-c\", \"echo one; echo two >&2\"]}", NULL);
+	res = wait_exit(task, 30000);
+	cr_assert_eq(res.exit_code, 0);
+	out = log_file("stdout", 0);
+	cr_assert_not_null(out);
+	/* A terminal has one stream, and turns \n into \r\n. */
+	cr_assert(strstr(out, "one") && strstr(out, "two"), "%s", out);
+	free(out);
+	destroy(task);
+}
+
+Test(docker, log_rotation_keeps_the_bound)
+{
+	drover_task_config cfg;
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	drover_exit_result res;
+	char path[512];
+	struct stat st;
+	int files = 0, highest = -1;
+
+	instance("{}");
+	/* 3 MiB of 100-byte lines into 1 MiB files, at most 2 kept. */
+	cfg = task_config("{\"image\": \"" IMAGE "\", \"command\": \"sh\", \"args\": [\"-c\", "
+	                  "\"l=0123456789012345678901234567890123456789012345678901234567890123"
+	                  "4567890123456789012345678; i=0; while [ $i -lt 32000 ]; do echo $l; "
+	                  "i=$((i+1)); done; echo last-line\"]}");
+	cfg.log_max_files = 2;
+	cfg.log_max_file_size_mb = 1;
+	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0, "%s", err.message);
+	free(h.data);
+	res = wait_exit(task, 90000);
+	cr_assert_eq(res.exit_code, 0);
+	for (int n = 0; n < 10; n++) {
+		snprintf(path, sizeof(path), "%s/web.stdout.%d", fx.log_dir, n);
+		if (stat(path, &st) < 0)
+			continue;
+		files++;
+		highest = n;
+		cr_assert_leq(st.st_size, 1024 * 1024, "%s has %lld bytes", path,
+		              (long long)st.st_size);
+	}
+	cr_assert_eq(files, 2, "%d stdout files kept, want 2", files);
+	cr_assert_geq(highest, 2, "3 MiB never rotated past the second file");
+	{
+		char *last = log_file("stdout", highest);
+		cr_assert(last && strstr(last, "last-line\n"), "the newest file lacks the last line");
+		free(last);
+	}
+	destroy(task);
+}
+
+Test(docker, logs_continue_across_a_host_restart)
+{
+	drover_task *task, *again = NULL;
+	drover_handle h;
+	drover_err err = { "" };
+	drover_exit_result res;
+	drover_task_config cfg;
+	char go[400], *out;
+
+	instance("{}");
+	snprintf(go, sizeof(go), "%s/local/go", fx.task_dir);
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sh\", \"args\": [\"-c\", "
+	             "\"i=0; while [ $i -lt 20 ]; do echo line$i; i=$((i+1)); done; "
+	             "touch /local/half; while [ ! -e /local/go ]; do sleep 0.05; done; "
+	             "while [ $i -lt 40 ]; do echo line$i; i=$((i+1)); done\"]}", &h);
+	(void)task;
+	{
+		char half[400];
+		snprintf(half, sizeof(half), "%s/local/half", fx.task_dir);
+		cr_assert(wait_file(half, 20000), "the task never wrote its first half");
+	}
+	/* The host goes away while the container writes; the follower stays. */
+	fx.drv->fini(fx.ctx);
+	fx.ctx = NULL;
+	cr_assert_eq(fx.drv->init(&fx.host, &fx.ctx, &err), 0);
+	cr_assert_eq(fx.drv->set_config(fx.ctx, &fx.plugin_cfg, &err), 0);
+	cfg = task_config("{\"image\": \"" IMAGE "\"}");
+	cr_assert_eq(fx.drv->recover(fx.ctx, &cfg, h.data, h.len, &again, &err), 0, "recover: %s",
+	             err.message);
+	free(h.data);
+	cr_assert_eq(close(open(go, O_CREAT | O_WRONLY, 0644)), 0);
+	res = wait_exit(again, 30000);
+	cr_assert_eq(res.exit_code, 0);
+	out = log_file("stdout", 0);
+	assert_lines(out, "line", 40);
+	free(out);
+	destroy(again);
+}
+
+Test(docker, disable_log_collection_writes_no_files)
+{
+	drover_task *task;
+	drover_exit_result res;
+	char path[512];
+
+	instance("{\"disable_log_collection\": true}");
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sh\", \"args\": [\"-c\", "
+	             "\"echo hidden\"]}", NULL);
+	res = wait_exit(task, 30000);
+	cr_assert_eq(res.exit_code, 0);
+	snprintf(path, sizeof(path), "%s/web.stdout.0", fx.log_dir);
+	cr_assert_neq(access(path, F_OK), 0, "%s exists with disable_log_collection", path);
+	destroy(task);
 }
