@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -975,4 +976,112 @@ Test(docker, disable_log_collection_writes_no_files)
 	snprintf(path, sizeof(path), "%s/web.stdout.0", fx.log_dir);
 	cr_assert_neq(access(path, F_OK), 0, "%s exists with disable_log_collection", path);
 	destroy(task);
+}
+
+/* ---------------------------------------------------- health of the daemon */
+
+/* A second dockerd of the test's own (own socket, data-root and exec-root; no
+ * bridge, no iptables, vfs storage) so that stopping it disturbs nothing else. */
+static pid_t start_own_dockerd(const char *dir)
+{
+	char host[400], data[400], exec_root[400], pidfile[400], logpath[400];
+	pid_t pid;
+
+	snprintf(host, sizeof(host), "unix://%s/docker.sock", dir);
+	snprintf(data, sizeof(data), "%s/data", dir);
+	snprintf(exec_root, sizeof(exec_root), "%s/exec", dir);
+	snprintf(pidfile, sizeof(pidfile), "%s/dockerd.pid", dir);
+	snprintf(logpath, sizeof(logpath), "%s/dockerd.log", dir);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execlp("dockerd", "dockerd", "--host", host, "--data-root", data, "--exec-root",
+		       exec_root, "--pidfile", pidfile, "--bridge=none", "--iptables=false",
+		       "--ip-masq=false", "--storage-driver=vfs", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int own_daemon_health(drover_fingerprint *fp)
+{
+	drover_err err = { "" };
+	memset(fp, 0, sizeof(*fp));
+	fp->struct_size = sizeof(*fp);
+	cr_assert_eq(fx.drv->fingerprint(fx.ctx, fp, &err), 0, "%s", err.message);
+	return fp->health;
+}
+
+/* Fingerprints until the health is `want`, within deadline_ms. */
+static void await_health(int want, long long deadline_ms, const char *dir)
+{
+	drover_fingerprint fp;
+	long long end = mono_ms() + deadline_ms;
+
+	while (own_daemon_health(&fp) != want) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		if (mono_ms() > end) {
+			char cmd[500];
+			snprintf(cmd, sizeof(cmd), "tail -n 20 %s/dockerd.log >&2", dir);
+			if (system(cmd) != 0) {
+				/* Only a hint. */
+			}
+			cr_assert_fail("health is still %d (%s) after %lld ms, want %d", fp.health,
+			               fp.description, deadline_ms, want);
+		}
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void stop_own_dockerd(pid_t pid)
+{
+	int status;
+	kill(pid, SIGTERM);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+}
+
+Test(docker, health_follows_the_daemon_away_and_back, .timeout = 240)
+{
+	char dir[] = "/tmp/drover-dockerd2.XXXXXX", json[400];
+	drover_err err = { "" };
+	drover_value cfg;
+	char first[256];
+	pid_t pid;
+
+	drover_test_require(system("command -v dockerd >/dev/null") == 0 && geteuid() == 0,
+	                    "a second dockerd needs root and the dockerd binary");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(json, sizeof(json), "{\"endpoint\": \"unix://%s/docker.sock\"}", dir);
+	cr_assert_eq(checked(fx.drv->plugin_schema, json, &cfg, first, sizeof(first)), 0, "%s",
+	             first);
+	cr_assert_eq(fx.drv->init(&fx.host, &fx.ctx, &err), 0);
+	cr_assert_eq(fx.drv->set_config(fx.ctx, &cfg, &err), 0, "%s", err.message);
+	drover_value_clear(&cfg);
+
+	pid = start_own_dockerd(dir);
+	await_health(DROVER_HEALTH_HEALTHY, 60000, dir);
+	stop_own_dockerd(pid);
+	await_health(DROVER_HEALTH_UNHEALTHY, 10000, dir);
+	{
+		drover_fingerprint fp;
+		own_daemon_health(&fp);
+		cr_assert(strstr(fp.description, dir), "the description names no socket: %s",
+		          fp.description);
+	}
+	pid = start_own_dockerd(dir);
+	await_health(DROVER_HEALTH_HEALTHY, 60000, dir);
+	/* The plugin instance goes before its daemon. */
+	fx.drv->fini(fx.ctx);
+	fx.ctx = NULL;
+	stop_own_dockerd(pid);
+	{
+		char cmd[200];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		cr_assert_eq(system(cmd), 0);
+	}
 }
