@@ -21,6 +21,7 @@
 #include <drover/driver.h>
 
 #include "docker_container.h"
+#include "docker_exec.h"
 #include "docker_fingerprint.h"
 #include "docker_handle.h"
 #include "docker_http.h"
@@ -208,7 +209,7 @@ static int docker_capabilities(void *ctx, drover_capabilities *out)
 	if (out->struct_size < sizeof(*out))
 		return -EINVAL;
 	out->send_signals = 1;
-	out->exec = 0;
+	out->exec = 1;
 	out->fs_isolation = DROVER_FS_ISOLATION_IMAGE;
 	out->network_modes = DROVER_NET_MODE_HOST | DROVER_NET_MODE_TASK | DROVER_NET_MODE_NONE;
 	return 0;
@@ -718,6 +719,21 @@ static int docker_signal(void *ctx, drover_task *task, int signo, drover_err *er
 	return 0;
 }
 
+static int docker_exec(void *ctx, drover_task *task, const drover_exec_request *req,
+                       int *exit_code, drover_err *err)
+{
+	docker_ctx *c = ctx;
+	int r;
+
+	if (task->exited)
+		return drover_err_set(err, -ESRCH, "task \"%s\" has already exited", task->name);
+	if (!req || req->struct_size < offsetof(drover_exec_request, tty) + sizeof(req->tty))
+		return drover_err_set(err, -EINVAL, "task \"%s\": exec request too small", task->name);
+	if ((r = docker_exec_run(&c->client, task->container_id, req, exit_code, err)) < 0)
+		return task_error(err, r, task->name);
+	return 0;
+}
+
 static const drover_driver docker_driver = {
 	.struct_size = sizeof(drover_driver),
 	.abi_major = DROVER_ABI_MAJOR,
@@ -742,7 +758,7 @@ static const drover_driver docker_driver = {
 	.stats = docker_stats,
 	.events = NULL,
 	.signal = docker_signal,
-	.exec = NULL,
+	.exec = docker_exec,
 	.periodic = NULL,
 };
 

@@ -97,6 +97,8 @@ static int entry(docker_logstream *s, int stream, const char *p, size_t n)
 	long long sec;
 	long nsec;
 
+	if (s->raw)
+		return n ? s->emit(s->ud, stream, p, n) : 0;
 	if (!sp || docker_logstream_parse_time(p, (size_t)(sp - p), &sec, &nsec) < 0)
 		/* No timestamp (a piece of an over-long entry): pass it through. */
 		return n ? s->emit(s->ud, stream, p, n) : 0;

@@ -19,6 +19,7 @@ typedef int (*docker_log_emit_fn)(void *ud, int stream, const char *data, size_t
 
 typedef struct docker_logstream {
 	int tty;
+	int raw;              /* no timestamps (an exec's output): entries pass as they are */
 	docker_log_emit_fn emit;
 	void *ud;
 	/* the entry being assembled */

@@ -20,7 +20,9 @@ plugins_docker_docker_la_LDFLAGS = $(AM_LDFLAGS) $(PLUGIN_LINK_FLAGS)
 plugins_docker_docker_la_LIBADD = $(CURL_LIBS) $(YAJL_LIBS) -lpthread
 EXTRA_DIST += scripts/test-services.sh
 plugins_docker_docker_la_SOURCES += \
-	plugins/docker/docker_logger_run.c plugins/docker/docker_logger_run.h
+	plugins/docker/docker_logger_run.c plugins/docker/docker_logger_run.h \
+	plugins/docker/docker_exec.c plugins/docker/docker_exec.h \
+	plugins/docker/docker_logstream.c plugins/docker/docker_logstream.h
 plugins_docker_docker_la_CPPFLAGS += \
 	-DDOCKER_LOGGER_PATH='"$(pkglibexecdir)/drover-docker-logger"'
 

@@ -981,7 +981,9 @@ Test(docker, disable_log_collection_writes_no_files)
 /* ---------------------------------------------------- health of the daemon */
 
 /* A second dockerd of the test's own (own socket, data-root and exec-root; no
- * bridge, no iptables, vfs storage) so that stopping it disturbs nothing else. */
+ * bridge, no iptables, vfs storage) so that stopping it disturbs nothing else.
+ * It runs in a network namespace of its own: a dockerd started with
+ * --bridge=none deletes the docker0 interface, which belongs to the main one. */
 static pid_t start_own_dockerd(const char *dir)
 {
 	char host[400], data[400], exec_root[400], pidfile[400], logpath[400];
@@ -1000,7 +1002,7 @@ static pid_t start_own_dockerd(const char *dir)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		execlp("dockerd", "dockerd", "--host", host, "--data-root", data, "--exec-root",
+		execlp("unshare", "unshare", "--net", "--", "dockerd", "--host", host, "--data-root", data, "--exec-root",
 		       exec_root, "--pidfile", pidfile, "--bridge=none", "--iptables=false",
 		       "--ip-masq=false", "--storage-driver=vfs", (char *)NULL);
 		_exit(127);
@@ -1053,8 +1055,8 @@ Test(docker, health_follows_the_daemon_away_and_back, .timeout = 240)
 	char first[256];
 	pid_t pid;
 
-	drover_test_require(system("command -v dockerd >/dev/null") == 0 && geteuid() == 0,
-	                    "a second dockerd needs root and the dockerd binary");
+	drover_test_require(system("command -v dockerd unshare >/dev/null") == 0 && geteuid() == 0,
+	                    "a second dockerd needs root, dockerd and unshare");
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(json, sizeof(json), "{\"endpoint\": \"unix://%s/docker.sock\"}", dir);
 	cr_assert_eq(checked(fx.drv->plugin_schema, json, &cfg, first, sizeof(first)), 0, "%s",
@@ -1084,4 +1086,74 @@ Test(docker, health_follows_the_daemon_away_and_back, .timeout = 240)
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 		cr_assert_eq(system(cmd), 0);
 	}
+}
+
+/* ------------------------------------------------------------------ exec */
+
+static int exec_in(drover_task *task, const char *const *argv, long long timeout_ms, char **out,
+                   char **err_text, int *code, drover_err *err)
+{
+	char po[400], pe[400];
+	drover_exec_request req;
+	int r;
+
+	snprintf(po, sizeof(po), "%s/exec.out", fx.root);
+	snprintf(pe, sizeof(pe), "%s/exec.err", fx.root);
+	memset(&req, 0, sizeof(req));
+	req.struct_size = sizeof(req);
+	req.argv = argv;
+	req.stdin_fd = -1;
+	req.stdout_fd = open(po, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	req.stderr_fd = open(pe, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	req.timeout_ms = timeout_ms;
+	cr_assert(req.stdout_fd >= 0 && req.stderr_fd >= 0);
+	r = fx.drv->exec(fx.ctx, task, &req, code, err);
+	close(req.stdout_fd);
+	close(req.stderr_fd);
+	*out = slurp(po, NULL);
+	*err_text = slurp(pe, NULL);
+	return r;
+}
+
+Test(docker, exec_runs_inside_the_container)
+{
+	drover_task *task;
+	drover_err err = { "" };
+	drover_capabilities caps;
+	char *out, *err_text;
+	int code = -1;
+	long long t0;
+	const char *const both[] = { "sh", "-c", "echo in-$HOSTNAME; echo oops >&2; exit 5", NULL };
+	const char *const missing[] = { "/no/such/command", NULL };
+	const char *const slow[] = { "sleep", "1000", NULL };
+
+	instance("{}");
+	memset(&caps, 0, sizeof(caps));
+	caps.struct_size = sizeof(caps);
+	cr_assert_eq(fx.drv->capabilities(fx.ctx, &caps), 0);
+	cr_assert_eq(caps.exec, 1);
+	task = start("{\"image\": \"" IMAGE "\", \"hostname\": \"boxed\", \"command\": \"sleep\", "
+	             "\"args\": [\"1000\"]}", NULL);
+	cr_assert_eq(exec_in(task, both, 0, &out, &err_text, &code, &err), 0, "%s", err.message);
+	cr_assert_str_eq(out, "in-boxed\n");
+	cr_assert_str_eq(err_text, "oops\n");
+	cr_assert_eq(code, 5);
+	free(out);
+	free(err_text);
+
+	/* A command that is not there: docker's 126/127, never 0. */
+	code = 0;
+	int r = exec_in(task, missing, 0, &out, &err_text, &code, &err);
+	cr_assert(r < 0 || code == 126 || code == 127, "r %d code %d", r, code);
+	free(out);
+	free(err_text);
+
+	t0 = mono_ms();
+	cr_assert_eq(exec_in(task, slow, 1000, &out, &err_text, &code, &err), -ETIMEDOUT);
+	cr_assert_lt(mono_ms() - t0, 10000);
+	cr_assert(strstr(err.message, "web") && strstr(err.message, "sleep"), "%s", err.message);
+	free(out);
+	free(err_text);
+	cr_assert_eq(fx.drv->stop(fx.ctx, task, SIGKILL, 0, &err), 0, "%s", err.message);
+	destroy(task);
 }
