@@ -113,6 +113,8 @@ static int entry(docker_logstream *s, int stream, const char *p, size_t n)
 
 static int append(docker_logstream *s, const char *data, size_t n)
 {
+	if (n == 0)
+		return 0;
 	if (s->len + n > s->cap) {
 		size_t cap = s->cap ? s->cap : 4096;
 		char *b;

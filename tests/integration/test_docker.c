@@ -1047,7 +1047,7 @@ static void stop_own_dockerd(pid_t pid)
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 }
 
-Test(docker, health_follows_the_daemon_away_and_back, .timeout = 240)
+Test(docker, health_follows_the_daemon_away_and_back)
 {
 	char dir[] = "/tmp/drover-dockerd2.XXXXXX", json[400];
 	drover_err err = { "" };
@@ -1066,7 +1066,7 @@ Test(docker, health_follows_the_daemon_away_and_back, .timeout = 240)
 	drover_value_clear(&cfg);
 
 	pid = start_own_dockerd(dir);
-	await_health(DROVER_HEALTH_HEALTHY, 60000, dir);
+	await_health(DROVER_HEALTH_HEALTHY, 45000, dir);
 	stop_own_dockerd(pid);
 	await_health(DROVER_HEALTH_UNHEALTHY, 10000, dir);
 	{
@@ -1076,7 +1076,7 @@ Test(docker, health_follows_the_daemon_away_and_back, .timeout = 240)
 		          fp.description);
 	}
 	pid = start_own_dockerd(dir);
-	await_health(DROVER_HEALTH_HEALTHY, 60000, dir);
+	await_health(DROVER_HEALTH_HEALTHY, 45000, dir);
 	/* The plugin instance goes before its daemon. */
 	fx.drv->fini(fx.ctx);
 	fx.ctx = NULL;
