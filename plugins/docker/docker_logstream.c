@@ -81,12 +81,16 @@ int docker_logstream_parse_time(const char *s, size_t len, long long *sec, long 
 	return 0;
 }
 
-void docker_logstream_since(const docker_logstream *s, char *buf, size_t len)
+void docker_logstream_since(docker_logstream *s, char *buf, size_t len)
 {
-	if (!s->have_last)
+	if (!s->have_last) {
 		snprintf(buf, len, "0");
-	else
-		snprintf(buf, len, "%lld.%09ld", s->last_sec, s->last_nsec);
+		return;
+	}
+	s->replaying = 1;
+	s->cut_sec = s->last_sec;
+	s->cut_nsec = s->last_nsec;
+	snprintf(buf, len, "%lld.%09ld", s->last_sec, s->last_nsec);
 }
 
 /* One whole entry "<timestamp> <message>": strips the timestamp and drops an
@@ -102,11 +106,16 @@ static int entry(docker_logstream *s, int stream, const char *p, size_t n)
 	if (!sp || docker_logstream_parse_time(p, (size_t)(sp - p), &sec, &nsec) < 0)
 		/* No timestamp (a piece of an over-long entry): pass it through. */
 		return n ? s->emit(s->ud, stream, p, n) : 0;
-	if (s->have_last && (sec < s->last_sec || (sec == s->last_sec && nsec <= s->last_nsec)))
-		return 0;
-	s->have_last = 1;
-	s->last_sec = sec;
-	s->last_nsec = nsec;
+	if (s->replaying) {
+		if (sec < s->cut_sec || (sec == s->cut_sec && nsec <= s->cut_nsec))
+			return 0;
+		s->replaying = 0; /* past the replay: everything from here is new */
+	}
+	if (!s->have_last || sec > s->last_sec || (sec == s->last_sec && nsec > s->last_nsec)) {
+		s->have_last = 1;
+		s->last_sec = sec;
+		s->last_nsec = nsec;
+	}
 	n -= (size_t)(sp + 1 - p);
 	return n ? s->emit(s->ud, stream, sp + 1, n) : 0;
 }

@@ -2,9 +2,11 @@
  * with tty=false a multiplexed stream of frames (an 8-byte header: stream 1
  * stdout / 2 stderr, three zero bytes, a big-endian 32-bit length; then the
  * payload), with tty=true the raw bytes of one stream. Every log entry starts
- * with its RFC 3339 timestamp and a space; the parser strips it and drops the
- * entries not newer than the last one handed out, so that a follower that
- * reconnects with since=<last> neither loses nor repeats a line. */
+ * with its RFC 3339 timestamp and a space; the parser strips it. After a
+ * reconnection with since=<newest> it drops the replayed entries not newer than
+ * that, so the follower does not repeat lines. Within one stream nothing is
+ * dropped: stdout and stderr entries arrive in the order the daemon wrote them,
+ * which is not always the order of their timestamps. */
 #ifndef DROVER_DOCKER_LOGSTREAM_H
 #define DROVER_DOCKER_LOGSTREAM_H
 
@@ -33,6 +35,10 @@ typedef struct docker_logstream {
 	int have_last;
 	long long last_sec;
 	long last_nsec;
+	/* replaying after a reconnection: drop entries not newer than cut_* */
+	int replaying;
+	long long cut_sec;
+	long cut_nsec;
 } docker_logstream;
 
 void docker_logstream_init(docker_logstream *s, int tty, docker_log_emit_fn emit, void *ud);
@@ -43,8 +49,9 @@ int docker_logstream_feed(void *ud, const char *data, size_t len);
 int docker_logstream_flush(docker_logstream *s);
 void docker_logstream_free(docker_logstream *s);
 
-/* "since" for the next request: "<sec>.<nsec>" of the last entry, or "0". */
-void docker_logstream_since(const docker_logstream *s, char *buf, size_t len);
+/* "since" for the next request: "<sec>.<nsec>" of the newest entry, or "0";
+ * arms the replay filter for the stream that request brings. */
+void docker_logstream_since(docker_logstream *s, char *buf, size_t len);
 
 /* "2024-05-01T10:00:00.123456789Z" (or with a +hh:mm offset) into seconds
  * since the epoch and nanoseconds; -EINVAL when it is not one. */

@@ -96,6 +96,24 @@ Test(logstream, reconnection_repeats_nothing)
 	docker_logstream_free(&ls);
 }
 
+Test(logstream, out_of_order_timestamps_within_a_stream_are_kept)
+{
+	char body[512];
+	size_t len = 0;
+	docker_logstream ls;
+	sink s;
+
+	/* stderr's entry was written after stdout's newer one: both are kept. */
+	len += frame(body + len, 1, "2024-05-01T10:00:00.000000009Z out\n");
+	len += frame(body + len, 2, "2024-05-01T10:00:00.000000005Z err\n");
+	memset(&s, 0, sizeof(s));
+	docker_logstream_init(&ls, 0, record, &s);
+	cr_assert_eq(docker_logstream_feed(&ls, body, len), 0);
+	cr_assert_str_eq(s.out, "out\n");
+	cr_assert_str_eq(s.err, "err\n");
+	docker_logstream_free(&ls);
+}
+
 Test(logstream, tty_lines)
 {
 	const char *body = "2024-05-01T10:00:00Z one\r\n2024-05-01T10:00:01Z two\r\n"
