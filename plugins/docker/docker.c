@@ -21,11 +21,13 @@
 #include <drover/driver.h>
 
 #include "docker_container.h"
+#include "docker_exec.h"
 #include "docker_fingerprint.h"
 #include "docker_handle.h"
 #include "docker_http.h"
 #include "docker_image.h"
 #include "docker_json.h"
+#include "docker_logger_run.h"
 #include "docker_monitor.h"
 #include "docker_schema.h"
 #include "docker_settings.h"
@@ -33,12 +35,19 @@
 
 /* After SIGKILL, how long the daemon may take to report the death. */
 #define KILL_GRACE_MS 30000
+/* After the container stopped, how long its log follower may take to copy the
+ * last lines before the exit is reported anyway. */
+#define LOG_DRAIN_MS 5000
+/* How long a log follower that outlived its container gets on destroy. */
+#define LOGGER_STOP_MS 2000
 
 struct drover_task {
 	char *name;
 	char container_id[DOCKER_ID_MAX + 1];
 	long long started_at_ms;
 	int efd;                  /* readable when the container may have died */
+	int has_logger;           /* `logger` copies the container's output to alloc/logs */
+	drover_proc logger;
 	int exited;
 	drover_exit_result result;
 	struct drover_task *prev, *next;
@@ -211,7 +220,7 @@ static int docker_capabilities(void *ctx, drover_capabilities *out)
 	if (out->struct_size < sizeof(*out))
 		return -EINVAL;
 	out->send_signals = 1;
-	out->exec = 0;
+	out->exec = 1;
 	out->fs_isolation = DROVER_FS_ISOLATION_IMAGE;
 	out->network_modes = DROVER_NET_MODE_HOST | DROVER_NET_MODE_TASK | DROVER_NET_MODE_NONE;
 	return 0;
@@ -394,13 +403,30 @@ static int docker_start(void *ctx, const drover_task_config *cfg, drover_task **
 		return task_error(err, r, task_label(cfg));
 	}
 	h.started_at_ms = now_ms();
+	if (c->s.disable_log_collection) {
+		/* The operator reads them with docker logs. */
+	} else if (!docker_logger_available(c->host)) {
+		dlog(c, DROVER_LOG_WARN, "task \"%s\": this host offers no proc_spawn service: the "
+		     "container's logs stay with Docker, ignoring",
+		     task_label(cfg));
+	} else if ((r = docker_logger_spawn(c->host, &c->client, cfg, h.container_id, &h.logger,
+	                                    err)) < 0) {
+		remove_container(c, h.container_id, NULL);
+		return task_error(err, r, task_label(cfg));
+	} else {
+		h.has_logger = 1;
+	}
 	t = task_new(cfg, h.container_id, h.started_at_ms);
 	if (!t || docker_handle_encode(&h, &handle->data, &handle->len) < 0) {
 		remove_container(c, h.container_id, NULL);
+		if (h.has_logger)
+			docker_logger_stop(c->host, &h.logger, 0, NULL);
 		if (t)
 			task_free(t);
 		return drover_err_set(err, -ENOMEM, "task \"%s\": out of memory", task_label(cfg));
 	}
+	t->has_logger = h.has_logger;
+	t->logger = h.logger;
 	task_track(c, t);
 	*task = t;
 	dlog(c, DROVER_LOG_DEBUG, "task \"%s\" started: container %.12s", t->name, h.container_id);
@@ -430,6 +456,9 @@ static int docker_recover(void *ctx, const drover_task_config *cfg, const void *
 	t = task_new(cfg, h.container_id, h.started_at_ms);
 	if (!t)
 		return drover_err_set(err, -ENOMEM, "docker: out of memory");
+	/* The follower ran on under its shim while no host watched. */
+	t->has_logger = h.has_logger && docker_logger_available(c->host);
+	t->logger = h.logger;
 	task_track(c, t);
 	/* It may have died while no one watched: let the first wait look. */
 	wake(t);
@@ -473,6 +502,11 @@ static int task_poll(docker_ctx *c, struct drover_task *t, drover_err *err)
 		if (st.error[0])
 			snprintf(t->result.error, sizeof(t->result.error), "%s", st.error);
 	}
+	/* Whoever reads the logs after the exit must find the last lines there. */
+	if (t->has_logger && docker_logger_drain(c->host, &t->logger, LOG_DRAIN_MS) < 0)
+		dlog(c, DROVER_LOG_WARN, "task \"%s\": the log follower is still copying %d ms after "
+		     "the container stopped, ignoring",
+		     t->name, LOG_DRAIN_MS);
 	t->exited = 1;
 	wake(t); /* stays readable: anyone polling it learns the news */
 	return 0;
@@ -595,6 +629,11 @@ static int docker_destroy(void *ctx, drover_task *task, int force, drover_err *e
 		if ((r = docker_stop(ctx, task, SIGKILL, 0, err)) < 0)
 			return r;
 	}
+	/* Removing the container ends the stream the follower reads: stop it first
+	 * only if it somehow outlived the container. */
+	if (task->has_logger &&
+	    (r = docker_logger_stop(c->host, &task->logger, LOGGER_STOP_MS, err)) < 0)
+		return task_error(err, r, task->name);
 	if (c->s.gc_container && (r = remove_container(c, task->container_id, err)) < 0)
 		return task_error(err, r, task->name);
 	task_untrack(c, task);
@@ -691,6 +730,21 @@ static int docker_signal(void *ctx, drover_task *task, int signo, drover_err *er
 	return 0;
 }
 
+static int docker_exec(void *ctx, drover_task *task, const drover_exec_request *req,
+                       int *exit_code, drover_err *err)
+{
+	docker_ctx *c = ctx;
+	int r;
+
+	if (task->exited)
+		return drover_err_set(err, -ESRCH, "task \"%s\" has already exited", task->name);
+	if (!req || req->struct_size < offsetof(drover_exec_request, tty) + sizeof(req->tty))
+		return drover_err_set(err, -EINVAL, "task \"%s\": exec request too small", task->name);
+	if ((r = docker_exec_run(&c->client, task->container_id, req, exit_code, err)) < 0)
+		return task_error(err, r, task->name);
+	return 0;
+}
+
 static const drover_driver docker_driver = {
 	.struct_size = sizeof(drover_driver),
 	.abi_major = DROVER_ABI_MAJOR,
@@ -715,7 +769,7 @@ static const drover_driver docker_driver = {
 	.stats = docker_stats,
 	.events = NULL,
 	.signal = docker_signal,
-	.exec = NULL,
+	.exec = docker_exec,
 	.periodic = NULL,
 };
 

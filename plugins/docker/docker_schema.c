@@ -151,5 +151,7 @@ const drover_field docker_plugin_schema[] = {
 	  NULL },
 	{ "pids_limit", DROVER_FIELD_INT, 0, "0", "ceiling of every task's pids_limit (0: none)",
 	  NULL },
+	{ "disable_log_collection", DROVER_FIELD_BOOL, 0, "false",
+	  "leave the container's output with Docker: no alloc/logs files", NULL },
 	DROVER_FIELD_END
 };

@@ -154,6 +154,7 @@ int docker_settings_load(docker_settings *out, const drover_value *config, drove
 	s.volumes_enabled = drover_value_get_bool(volumes, "enabled", 0);
 	s.allow_privileged = drover_value_get_bool(config, "allow_privileged", 0);
 	s.pids_limit = drover_value_get_int(config, "pids_limit", 0);
+	s.disable_log_collection = drover_value_get_bool(config, "disable_log_collection", 0);
 	if (s.pids_limit < 0)
 		return drover_err_set(err, -EINVAL,
 		                      "docker plugin option \"pids_limit\" must be 0 (no limit) or "

@@ -17,6 +17,7 @@ typedef struct docker_settings {
 	long long pull_activity_timeout_ms;
 	long long image_pull_timeout_ms;
 	long long pids_limit;       /* 0: no ceiling */
+	int disable_log_collection; /* no drover-docker-logger: logs stay with Docker */
 } docker_settings;
 
 /* Fills `s` from `config` (validated, defaults applied); every bad value is an

@@ -19,3 +19,19 @@ plugins_docker_docker_la_CFLAGS = $(AM_CFLAGS) $(PLUGIN_COMPILE_FLAGS)
 plugins_docker_docker_la_LDFLAGS = $(AM_LDFLAGS) $(PLUGIN_LINK_FLAGS)
 plugins_docker_docker_la_LIBADD = $(CURL_LIBS) $(YAJL_LIBS) -lpthread
 EXTRA_DIST += scripts/test-services.sh
+plugins_docker_docker_la_SOURCES += \
+	plugins/docker/docker_logger_run.c plugins/docker/docker_logger_run.h \
+	plugins/docker/docker_exec.c plugins/docker/docker_exec.h \
+	plugins/docker/docker_logstream.c plugins/docker/docker_logstream.h
+plugins_docker_docker_la_CPPFLAGS += \
+	-DDOCKER_LOGGER_PATH='"$(pkglibexecdir)/drover-docker-logger"'
+
+# The log follower a docker task's drover-shim runs (docker_logger.c): it copies
+# the container's log stream to its stdout/stderr, which the shim rotates.
+pkglibexec_PROGRAMS += plugins/docker/drover-docker-logger
+plugins_docker_drover_docker_logger_SOURCES = \
+	plugins/docker/docker_logger.c \
+	plugins/docker/docker_logstream.c plugins/docker/docker_logstream.h \
+	plugins/docker/docker_http.c plugins/docker/docker_json.c
+plugins_docker_drover_docker_logger_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(YAJL_CFLAGS)
+plugins_docker_drover_docker_logger_LDADD = $(CURL_LIBS) $(YAJL_LIBS) -lpthread

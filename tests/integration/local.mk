@@ -29,8 +29,19 @@ tests_integration_test_docker_SOURCES = tests/integration/test_docker.c tests/te
 	plugins/docker/docker_http.c plugins/docker/docker_json.c
 tests_integration_test_docker_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host \
 	-I$(top_srcdir)/tests -I$(top_srcdir)/plugins/docker $(CURL_CFLAGS) $(YAJL_CFLAGS) \
-	-DDOCKER_SO='"$(abs_top_builddir)/plugins/docker/.libs/docker.so"'
+	-DDOCKER_SO='"$(abs_top_builddir)/plugins/docker/.libs/docker.so"' \
+	-DDOCKER_LOGGER='"$(abs_top_builddir)/plugins/docker/drover-docker-logger"'
 tests_integration_test_docker_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
-tests_integration_test_docker_LDADD = host/libdroverconf.la $(CURL_LIBS) $(YAJL_LIBS) \
+tests_integration_test_docker_LDADD = host/libdroverconf.la host/libdroverproc.la $(CURL_LIBS) $(YAJL_LIBS) \
 	$(CRITERION_LIBS) $(DL_LIBS) -lpthread
-EXTRA_tests_integration_test_docker_DEPENDENCIES = plugins/docker/docker.la
+EXTRA_tests_integration_test_docker_DEPENDENCIES = plugins/docker/docker.la \
+	plugins/docker/drover-docker-logger host/shim/drover-shim
+
+# The docker log stream parser and handle encoding, without a daemon.
+check_PROGRAMS += tests/integration/test_docker_logstream
+TESTS += tests/integration/test_docker_logstream
+tests_integration_test_docker_logstream_SOURCES = tests/integration/test_docker_logstream.c \
+	plugins/docker/docker_logstream.c plugins/docker/docker_handle.c
+tests_integration_test_docker_logstream_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/docker
+tests_integration_test_docker_logstream_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_integration_test_docker_logstream_LDADD = $(CRITERION_LIBS)

@@ -8,6 +8,7 @@
  * filesystem holding busybox-static. Nothing comes from the internet. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +28,7 @@
 #include "docker_http.h"
 #include "docker_json.h"
 #include "json.h"
+#include "proc.h"
 #include "schema_check.h"
 #include "test_support.h"
 #include "value_tree.h"
@@ -140,6 +143,7 @@ static void setup(void)
 		cr_assert_eq(mkdir(p, 0755), 0);
 		snprintf(p, sizeof(p), "%s/alloc", fx.alloc_dir);
 		cr_assert_eq(mkdir(p, 0777), 0);
+		cr_assert_eq(mkdir(fx.log_dir, 0755), 0);
 	}
 	/* A fresh allocation id per test: container names never collide. */
 	snprintf(fx.alloc_id, sizeof(fx.alloc_id), "t%d-%lld", (int)getpid(), mono_ms());
@@ -155,6 +159,14 @@ static void setup(void)
 	fx.host.abi_minor = DROVER_ABI_MINOR;
 	fx.host.log = test_log;
 	fx.host.agent_config = test_agent_config;
+	/* The host's supervised-process services, as drover gives them: the log
+	 * follower runs under a real drover-shim. */
+	fx.host.proc_spawn = drover_proc_spawn;
+	fx.host.proc_wait_fd = drover_proc_wait_fd;
+	fx.host.proc_status = drover_proc_status;
+	fx.host.proc_signal = drover_proc_signal;
+	fx.host.proc_stop = drover_proc_stop;
+	setenv("DROVER_DOCKER_LOGGER", DOCKER_LOGGER, 1);
 	cr_assert_eq(docker_client_init(&fx.client, SOCK, NULL, NULL, NULL, NULL), 0);
 }
 
@@ -776,4 +788,379 @@ Test(docker, load_from_a_tarball_in_local)
 	cr_assert_eq(res.exit_code, 0);
 	destroy(task);
 	cr_assert_eq(system("docker rmi drover-test/loaded:1 >/dev/null"), 0);
+}
+
+/* ------------------------------------------------------------------ logs */
+
+/* The whole of a file, NUL-terminated (NULL when absent). */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0, cap = 0, got;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n + 65536 + 1 > cap) {
+			cap = (n + 65536 + 1) * 2;
+			buf = realloc(buf, cap);
+			cr_assert_not_null(buf);
+		}
+		got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+	} while (got > 0);
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+static char *log_file(const char *stream, int n)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/web.%s.%d", fx.log_dir, stream, n);
+	return slurp(path, NULL);
+}
+
+/* Each of `prefix`0 .. `prefix`<count-1> once, in order, each on its own line. */
+static void assert_lines(const char *text, const char *prefix, int count)
+{
+	const char *p = text;
+	char want[64];
+
+	cr_assert_not_null(text);
+	for (int i = 0; i < count; i++) {
+		snprintf(want, sizeof(want), "%s%d\n", prefix, i);
+		cr_assert(strncmp(p, want, strlen(want)) == 0, "expected \"%s%d\" at offset %zu: "
+		          "\"%.40s\"", prefix, i, (size_t)(p - text), p);
+		p += strlen(want);
+	}
+	cr_assert_eq(*p, '\0', "unexpected text after the last line: \"%.40s\"", p);
+}
+
+Test(docker, logs_land_in_the_task_log_files)
+{
+	drover_task *task;
+	drover_exit_result res;
+	char *out, *err_text;
+
+	instance("{}");
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sh\", \"args\": [\"-c\", "
+	             "\"i=0; while [ $i -lt 200 ]; do echo out$i; echo err$i >&2; i=$((i+1)); "
+	             "done\"]}", NULL);
+	res = wait_exit(task, 30000);
+	cr_assert_eq(res.exit_code, 0);
+	/* wait reports the exit once the follower has copied the last line. */
+	out = log_file("stdout", 0);
+	err_text = log_file("stderr", 0);
+	assert_lines(out, "out", 200);
+	assert_lines(err_text, "err", 200);
+	free(out);
+	free(err_text);
+	destroy(task);
+}
+
+Test(docker, tty_logs_land_in_stdout)
+{
+	drover_task *task;
+	drover_exit_result res;
+	char *out;
+
+	instance("{}");
+	task = start("{\"image\": \"" IMAGE "\", \"tty\": true, \"command\": \"sh\", \"args\": "
+	             "[\"-c\", \"echo one; echo two >&2\"]}", NULL);
+	res = wait_exit(task, 30000);
+	cr_assert_eq(res.exit_code, 0);
+	out = log_file("stdout", 0);
+	cr_assert_not_null(out);
+	/* A terminal has one stream, and turns \n into \r\n. */
+	cr_assert(strstr(out, "one") && strstr(out, "two"), "%s", out);
+	free(out);
+	destroy(task);
+}
+
+Test(docker, log_rotation_keeps_the_bound)
+{
+	drover_task_config cfg;
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	drover_exit_result res;
+	char path[512];
+	struct stat st;
+	int files = 0, highest = -1;
+
+	instance("{}");
+	/* 3 MiB of 100-byte lines into 1 MiB files, at most 2 kept. Docker's own
+	 * json-file rotation (2m by default) is raised out of the way: a follower
+	 * can miss lines the daemon rotates away faster than it reads them. */
+	cfg = task_config("{\"image\": \"" IMAGE "\", \"logging\": {\"type\": \"json-file\", "
+	                  "\"config\": {\"max-size\": \"16m\"}}, \"command\": \"sh\", \"args\": [\"-c\", "
+	                  "\"l=0123456789012345678901234567890123456789012345678901234567890123"
+	                  "4567890123456789012345678; i=0; while [ $i -lt 32000 ]; do echo $l; "
+	                  "i=$((i+1)); done; echo last-line\"]}");
+	cfg.log_max_files = 2;
+	cfg.log_max_file_size_mb = 1;
+	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0, "%s", err.message);
+	free(h.data);
+	res = wait_exit(task, 90000);
+	cr_assert_eq(res.exit_code, 0);
+	for (int n = 0; n < 10; n++) {
+		snprintf(path, sizeof(path), "%s/web.stdout.%d", fx.log_dir, n);
+		if (stat(path, &st) < 0)
+			continue;
+		files++;
+		highest = n;
+		cr_assert_leq(st.st_size, 1024 * 1024, "%s has %lld bytes", path,
+		              (long long)st.st_size);
+	}
+	cr_assert_eq(files, 2, "%d stdout files kept, want 2", files);
+	if (highest < 2) {
+		char *e = log_file("stderr", 0);
+		cr_assert_fail("3 MiB never rotated past the second file (highest %d; stderr: %s)",
+		               highest, e ? e : "none");
+	}
+	{
+		char *last = log_file("stdout", highest);
+		cr_assert(last && strstr(last, "last-line\n"), "the newest file lacks the last line");
+		free(last);
+	}
+	destroy(task);
+}
+
+Test(docker, logs_continue_across_a_host_restart)
+{
+	drover_task *task, *again = NULL;
+	drover_handle h;
+	drover_err err = { "" };
+	drover_exit_result res;
+	drover_task_config cfg;
+	char go[400], *out;
+
+	instance("{}");
+	snprintf(go, sizeof(go), "%s/local/go", fx.task_dir);
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sh\", \"args\": [\"-c\", "
+	             "\"i=0; while [ $i -lt 20 ]; do echo line$i; i=$((i+1)); done; "
+	             "touch /local/half; while [ ! -e /local/go ]; do sleep 0.05; done; "
+	             "while [ $i -lt 40 ]; do echo line$i; i=$((i+1)); done\"]}", &h);
+	(void)task;
+	{
+		char half[400];
+		snprintf(half, sizeof(half), "%s/local/half", fx.task_dir);
+		cr_assert(wait_file(half, 20000), "the task never wrote its first half");
+	}
+	/* The host goes away while the container writes; the follower stays. */
+	fx.drv->fini(fx.ctx);
+	fx.ctx = NULL;
+	cr_assert_eq(fx.drv->init(&fx.host, &fx.ctx, &err), 0);
+	cr_assert_eq(fx.drv->set_config(fx.ctx, &fx.plugin_cfg, &err), 0);
+	cfg = task_config("{\"image\": \"" IMAGE "\"}");
+	cr_assert_eq(fx.drv->recover(fx.ctx, &cfg, h.data, h.len, &again, &err), 0, "recover: %s",
+	             err.message);
+	free(h.data);
+	cr_assert_eq(close(open(go, O_CREAT | O_WRONLY, 0644)), 0);
+	res = wait_exit(again, 30000);
+	cr_assert_eq(res.exit_code, 0);
+	out = log_file("stdout", 0);
+	assert_lines(out, "line", 40);
+	free(out);
+	destroy(again);
+}
+
+Test(docker, disable_log_collection_writes_no_files)
+{
+	drover_task *task;
+	drover_exit_result res;
+	char path[512];
+
+	instance("{\"disable_log_collection\": true}");
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sh\", \"args\": [\"-c\", "
+	             "\"echo hidden\"]}", NULL);
+	res = wait_exit(task, 30000);
+	cr_assert_eq(res.exit_code, 0);
+	snprintf(path, sizeof(path), "%s/web.stdout.0", fx.log_dir);
+	cr_assert_neq(access(path, F_OK), 0, "%s exists with disable_log_collection", path);
+	destroy(task);
+}
+
+/* ---------------------------------------------------- health of the daemon */
+
+/* A second dockerd of the test's own (own socket, data-root and exec-root; no
+ * bridge, no iptables, vfs storage) so that stopping it disturbs nothing else.
+ * It runs in a network namespace of its own: a dockerd started with
+ * --bridge=none deletes the docker0 interface, which belongs to the main one. */
+static pid_t start_own_dockerd(const char *dir)
+{
+	char host[400], data[400], exec_root[400], pidfile[400], logpath[400];
+	pid_t pid;
+
+	snprintf(host, sizeof(host), "unix://%s/docker.sock", dir);
+	snprintf(data, sizeof(data), "%s/data", dir);
+	snprintf(exec_root, sizeof(exec_root), "%s/exec", dir);
+	snprintf(pidfile, sizeof(pidfile), "%s/dockerd.pid", dir);
+	snprintf(logpath, sizeof(logpath), "%s/dockerd.log", dir);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		int fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execlp("unshare", "unshare", "--net", "--", "dockerd", "--host", host, "--data-root", data, "--exec-root",
+		       exec_root, "--pidfile", pidfile, "--bridge=none", "--iptables=false",
+		       "--ip-masq=false", "--storage-driver=vfs", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int own_daemon_health(drover_fingerprint *fp)
+{
+	drover_err err = { "" };
+	memset(fp, 0, sizeof(*fp));
+	fp->struct_size = sizeof(*fp);
+	cr_assert_eq(fx.drv->fingerprint(fx.ctx, fp, &err), 0, "%s", err.message);
+	return fp->health;
+}
+
+/* Fingerprints until the health is `want`, within deadline_ms. */
+static void await_health(int want, long long deadline_ms, const char *dir)
+{
+	drover_fingerprint fp;
+	long long end = mono_ms() + deadline_ms;
+
+	while (own_daemon_health(&fp) != want) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		if (mono_ms() > end) {
+			char cmd[500];
+			snprintf(cmd, sizeof(cmd), "tail -n 20 %s/dockerd.log >&2", dir);
+			if (system(cmd) != 0) {
+				/* Only a hint. */
+			}
+			cr_assert_fail("health is still %d (%s) after %lld ms, want %d", fp.health,
+			               fp.description, deadline_ms, want);
+		}
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void stop_own_dockerd(pid_t pid)
+{
+	int status;
+	kill(pid, SIGTERM);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+}
+
+Test(docker, health_follows_the_daemon_away_and_back)
+{
+	char dir[] = "/tmp/drover-dockerd2.XXXXXX", json[400];
+	drover_err err = { "" };
+	drover_value cfg;
+	char first[256];
+	pid_t pid;
+
+	drover_test_require(system("command -v dockerd unshare >/dev/null") == 0 && geteuid() == 0,
+	                    "a second dockerd needs root, dockerd and unshare");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(json, sizeof(json), "{\"endpoint\": \"unix://%s/docker.sock\"}", dir);
+	cr_assert_eq(checked(fx.drv->plugin_schema, json, &cfg, first, sizeof(first)), 0, "%s",
+	             first);
+	cr_assert_eq(fx.drv->init(&fx.host, &fx.ctx, &err), 0);
+	cr_assert_eq(fx.drv->set_config(fx.ctx, &cfg, &err), 0, "%s", err.message);
+	drover_value_clear(&cfg);
+
+	pid = start_own_dockerd(dir);
+	await_health(DROVER_HEALTH_HEALTHY, 45000, dir);
+	stop_own_dockerd(pid);
+	await_health(DROVER_HEALTH_UNHEALTHY, 10000, dir);
+	{
+		drover_fingerprint fp;
+		own_daemon_health(&fp);
+		cr_assert(strstr(fp.description, dir), "the description names no socket: %s",
+		          fp.description);
+	}
+	pid = start_own_dockerd(dir);
+	await_health(DROVER_HEALTH_HEALTHY, 45000, dir);
+	/* The plugin instance goes before its daemon. */
+	fx.drv->fini(fx.ctx);
+	fx.ctx = NULL;
+	stop_own_dockerd(pid);
+	{
+		char cmd[200];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		cr_assert_eq(system(cmd), 0);
+	}
+}
+
+/* ------------------------------------------------------------------ exec */
+
+static int exec_in(drover_task *task, const char *const *argv, long long timeout_ms, char **out,
+                   char **err_text, int *code, drover_err *err)
+{
+	char po[400], pe[400];
+	drover_exec_request req;
+	int r;
+
+	snprintf(po, sizeof(po), "%s/exec.out", fx.root);
+	snprintf(pe, sizeof(pe), "%s/exec.err", fx.root);
+	memset(&req, 0, sizeof(req));
+	req.struct_size = sizeof(req);
+	req.argv = argv;
+	req.stdin_fd = -1;
+	req.stdout_fd = open(po, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	req.stderr_fd = open(pe, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	req.timeout_ms = timeout_ms;
+	cr_assert(req.stdout_fd >= 0 && req.stderr_fd >= 0);
+	r = fx.drv->exec(fx.ctx, task, &req, code, err);
+	close(req.stdout_fd);
+	close(req.stderr_fd);
+	*out = slurp(po, NULL);
+	*err_text = slurp(pe, NULL);
+	return r;
+}
+
+Test(docker, exec_runs_inside_the_container)
+{
+	drover_task *task;
+	drover_err err = { "" };
+	drover_capabilities caps;
+	char *out, *err_text;
+	int code = -1;
+	long long t0;
+	const char *const both[] = { "sh", "-c", "echo in-$HOSTNAME; echo oops >&2; exit 5", NULL };
+	const char *const missing[] = { "/no/such/command", NULL };
+	const char *const slow[] = { "sleep", "1000", NULL };
+
+	instance("{}");
+	memset(&caps, 0, sizeof(caps));
+	caps.struct_size = sizeof(caps);
+	cr_assert_eq(fx.drv->capabilities(fx.ctx, &caps), 0);
+	cr_assert_eq(caps.exec, 1);
+	task = start("{\"image\": \"" IMAGE "\", \"hostname\": \"boxed\", \"command\": \"sleep\", "
+	             "\"args\": [\"1000\"]}", NULL);
+	cr_assert_eq(exec_in(task, both, 0, &out, &err_text, &code, &err), 0, "%s", err.message);
+	cr_assert_str_eq(out, "in-boxed\n");
+	cr_assert_str_eq(err_text, "oops\n");
+	cr_assert_eq(code, 5);
+	free(out);
+	free(err_text);
+
+	/* A command that is not there: docker's 126/127, never 0. */
+	code = 0;
+	int r = exec_in(task, missing, 0, &out, &err_text, &code, &err);
+	cr_assert(r < 0 || code == 126 || code == 127, "r %d code %d", r, code);
+	free(out);
+	free(err_text);
+
+	t0 = mono_ms();
+	cr_assert_eq(exec_in(task, slow, 1000, &out, &err_text, &code, &err), -ETIMEDOUT);
+	cr_assert_lt(mono_ms() - t0, 10000);
+	cr_assert(strstr(err.message, "web") && strstr(err.message, "sleep"), "%s", err.message);
+	free(out);
+	free(err_text);
+	cr_assert_eq(fx.drv->stop(fx.ctx, task, SIGKILL, 0, &err), 0, "%s", err.message);
+	destroy(task);
 }
