@@ -3,7 +3,12 @@
 # as prerequisites of `bench`. Each program measures its figures against their
 # baselines and writes raw samples to bench/results/<program>.tsv;
 # bench/bench_report turns them into $(srcdir)/doc/performance.md, listing every
-# figure of bench/figures.c, measured or "not measured: <reason>".
+# figure of bench/figures.c, measured or "not measured: <reason>", followed by
+# bench/notes.md (hand-written: why targets were missed). Knobs (environment):
+# BENCH_START_REPEAT, BENCH_RUN_REPEAT, BENCH_MEM_TASKS, BENCH_LOG_BYTES,
+# BENCH_LOG_REPEAT, BENCH_PLUGINS_REPEAT, BENCH_PLUGINS_CLI_REPEAT,
+# BENCH_FLEET_TASKS, BENCH_FLEET_REPEAT, BENCH_IDLE_SECONDS; BENCH_NOTE adds a
+# line about the machine.
 #
 # Adding a figure (exec, docker, agent re-adoption...): one more program here
 # (EXTRA_PROGRAMS, bench_programs and its _SOURCES/_CPPFLAGS/_LDADD lines) that
@@ -18,7 +23,7 @@ bench_programs = \
 EXTRA_PROGRAMS = bench/bench_start bench/bench_memory bench/bench_logs bench/bench_plugins \
 	bench/bench_fleet bench/bench_report
 CLEANFILES += $(EXTRA_PROGRAMS)
-EXTRA_DIST += doc/performance.md
+EXTRA_DIST += doc/performance.md bench/notes.md
 
 bench_common_sources = \
 	bench/bench.h bench/bench_results.c bench/bench_proc.c \
@@ -61,7 +66,7 @@ bench: $(bench_programs) bench/bench_report host/drover host/shim/drover-shim \
 		echo "== $$p"; \
 		BENCH_RESULTS_DIR='$(abs_top_builddir)/bench/results' ./$$p || exit 1; \
 	done
-	./bench/bench_report bench/results $(srcdir)/doc/performance.md
+	./bench/bench_report bench/results $(srcdir)/doc/performance.md $(srcdir)/bench/notes.md
 	@echo "wrote $(srcdir)/doc/performance.md"
 .PHONY: bench
 
