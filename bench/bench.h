@@ -68,6 +68,9 @@ long long bench_now_ns(void); /* CLOCK_MONOTONIC */
 
 /* utime + stime of the process, in clock ticks (/proc/<pid>/stat fields 14, 15). */
 int bench_proc_cpu_ticks(pid_t pid, unsigned long long *ticks);
+/* Time on CPU in ns (/proc/<pid>/schedstat, first field): the same CPU time
+ * as utime+stime without the clock-tick rounding. */
+int bench_proc_cpu_ns(pid_t pid, unsigned long long *ns);
 /* /proc/<pid>/stat field 22, 0 when the process is gone. */
 unsigned long long bench_proc_start_time(pid_t pid);
 /* "Pss:" of /proc/<pid>/smaps_rollup, in KiB. */

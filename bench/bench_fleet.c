@@ -189,18 +189,29 @@ static unsigned long long ticks_of(pid_t pid, const char *what)
 	return t;
 }
 
+static unsigned long long ns_of(pid_t pid, const char *what)
+{
+	unsigned long long ns;
+	if (bench_proc_cpu_ns(pid, &ns) < 0)
+		bench_die("cannot read /proc/%d/schedstat of %s: did it exit?", (int)pid, what);
+	return ns;
+}
+
 static void idle_cpu(fleet *f, long long seconds)
 {
 	long hz = sysconf(_SC_CLK_TCK);
 	long long window = seconds < 10 ? seconds : 10;
 	bench_samples total = {0};
-	unsigned long long host_all = 0, shims_all = 0;
+	unsigned long long host_all = 0, shims_all = 0, ns_all = 0;
 	fprintf(stderr, "bench_fleet: measuring CPU of the runner and %zu shims over %lld s\n",
 	        f->count, seconds);
 	for (long long done = 0; done + window <= seconds; done += window) {
 		unsigned long long host0 = ticks_of(f->runner, "the runner"), shims0 = 0;
-		for (size_t i = 0; i < f->count; i++)
+		unsigned long long ns0 = ns_of(f->runner, "the runner"), ns1;
+		for (size_t i = 0; i < f->count; i++) {
 			shims0 += ticks_of(f->shims[i], "drover-shim");
+			ns0 += ns_of(f->shims[i], "drover-shim");
+		}
 		long long t0 = bench_now_ns();
 		/* The measurement window itself: nothing is awaited here. */
 		struct timespec ts = {.tv_sec = (time_t)window};
@@ -208,11 +219,14 @@ static void idle_cpu(fleet *f, long long seconds)
 			;
 		long long t1 = bench_now_ns();
 		unsigned long long host1 = ticks_of(f->runner, "the runner"), shims1 = 0;
+		ns1 = ns_of(f->runner, "the runner");
 		for (size_t i = 0; i < f->count; i++) {
 			if (bench_proc_start_time(f->shims[i]) != f->shim_start[i])
 				bench_die("drover-shim pid %d exited while its task should sleep", (int)f->shims[i]);
 			shims1 += ticks_of(f->shims[i], "drover-shim");
+			ns1 += ns_of(f->shims[i], "drover-shim");
 		}
+		ns_all += ns1 - ns0;
 		double secs = (double)(t1 - t0) / 1e9;
 		double ticks = (double)(host1 - host0 + shims1 - shims0);
 		bench_samples_add(&total, 100.0 * ticks / (double)hz / secs);
@@ -224,8 +238,12 @@ static void idle_cpu(fleet *f, long long seconds)
 	bench_result("idle_cpu", "note",
 	             "utime+stime (clock ticks of 1/%ld s) of the detached runner and %zu drover-shim "
 	             "processes, %lld s in %lld s windows, all tasks sleeping; over the whole time: "
-	             "runner %llu ticks, shims %llu ticks",
-	             hz, f->count, seconds, window, host_all, shims_all);
+	             "runner %llu ticks, shims %llu ticks (one tick in %lld s is %.4f%% of a core); "
+	             "their on-CPU time from /proc/<pid>/schedstat, which has no tick rounding: "
+	             "%.3f ms in all, %.5f%% of a core",
+	             hz, f->count, seconds, window, host_all, shims_all, seconds,
+	             100.0 / (double)hz / (double)seconds, (double)ns_all / 1e6,
+	             100.0 * (double)ns_all / 1e9 / (double)seconds);
 	bench_samples_clear(&total);
 }
 

@@ -74,6 +74,18 @@ int bench_proc_cpu_ticks(pid_t pid, unsigned long long *ticks)
 	return rc;
 }
 
+int bench_proc_cpu_ns(pid_t pid, unsigned long long *ns)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	int ok = fscanf(f, "%llu", ns) == 1;
+	fclose(f);
+	return ok ? 0 : -EIO;
+}
+
 unsigned long long bench_proc_start_time(pid_t pid)
 {
 	unsigned long long t = 0;

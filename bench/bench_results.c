@@ -197,10 +197,10 @@ void bench_raise_limits(const char *figure, long long need_nofile)
 	}
 	getrlimit(RLIMIT_NPROC, &nproc);
 	bench_result(figure, "note",
-	             "RLIMIT_NOFILE %llu/%llu (soft/hard) raised to %llu/%llu; RLIMIT_NPROC %s%s%.0llu",
+	             "RLIMIT_NOFILE (soft/hard) was %llu/%llu, now %llu/%llu (at least %lld needed); RLIMIT_NPROC %s%s%.0llu",
 	             (unsigned long long)old_soft, (unsigned long long)old_hard,
 	             (unsigned long long)nofile.rlim_cur, (unsigned long long)nofile.rlim_max,
-	             nproc.rlim_cur == RLIM_INFINITY ? "unlimited" : "",
+	             need_nofile, nproc.rlim_cur == RLIM_INFINITY ? "unlimited" : "",
 	             nproc_raised ? " (raised)" : "",
 	             nproc.rlim_cur == RLIM_INFINITY ? 0ULL : (unsigned long long)nproc.rlim_cur);
 }
