@@ -1,0 +1,119 @@
+/* raw_exec start-to-running latency of /bin/true against posix_spawn of it,
+ * at the driver level; and, for context, a whole `drover run` of a job of one
+ * /bin/true task against posix_spawn-and-wait of /bin/true.
+ *
+ * Knobs: BENCH_START_REPEAT (default 200), BENCH_RUN_REPEAT (default 30). */
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "bench_jobs.h"
+#include "bench_rawexec.h"
+
+extern char **environ;
+
+static const char *const true_argv[] = {"/bin/true", NULL};
+
+/* posix_spawn returns once the child exec'd (glibc spawns with CLONE_VFORK):
+ * the same moment raw_exec's start() reports. */
+static double spawn_true_ms(int wait_for_exit)
+{
+	pid_t pid;
+	long long t0 = bench_now_ns();
+	int rc = posix_spawn(&pid, true_argv[0], NULL, NULL, (char *const *)true_argv, environ);
+	if (rc != 0)
+		bench_die("posix_spawn /bin/true: %s", strerror(rc));
+	long long t1 = bench_now_ns();
+	int status = bench_wait_child(pid, 10000, "/bin/true");
+	long long t2 = bench_now_ns();
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		bench_die("/bin/true failed (wait status %d)", status);
+	return (double)((wait_for_exit ? t2 : t1) - t0) / 1e6;
+}
+
+/* `figure` with the plugin's defaults (as root: a cgroup per task in every v1
+ * controller drover uses) or with no_cgroups, to show what the cgroups cost. */
+static void driver_latency(const char *root, const char *figure, bench_rawexec *rx, int no_cgroups)
+{
+	long long repeat = bench_env_count("BENCH_START_REPEAT", 200, 100000);
+	bench_samples drv = {0}, base = {0};
+	bench_rawexec_open(rx, no_cgroups);
+	for (long long i = 0; i < repeat; i++) {
+		bench_task t;
+		drover_err err = {{0}};
+		bench_task_prepare(&t, root, (int)i);
+		long long t0 = bench_now_ns();
+		int rc = bench_task_start(rx, &t, true_argv, 1, 1, &err);
+		long long t1 = bench_now_ns();
+		if (rc < 0)
+			bench_die("raw_exec start of /bin/true (run %lld): %s", i + 1, err.message);
+		bench_task_reap(rx, &t);
+		bench_samples_add(&drv, (double)(t1 - t0) / 1e6);
+		bench_samples_add(&base, spawn_true_ms(0));
+		bench_rm_rf(t.alloc_dir);
+	}
+	bench_result(figure, "unit", "ms");
+	bench_result_samples(figure, "samples", &drv);
+	bench_result_samples(figure, "baseline", &base);
+	bench_result(figure, "note",
+	             "%lld runs, interleaved with the baseline; start() returns once drover-shim "
+	             "reported the task exec'd (it includes the double fork that detaches the shim)%s",
+	             repeat, no_cgroups ? "; plugin option no_cgroups = true"
+	                                : (geteuid() == 0 ? "; plugin defaults, as root: the task "
+	                                                    "gets its own cgroups"
+	                                                  : "; not root: no cgroups"));
+	fprintf(stderr, "bench_start: %s: raw_exec start() median %.3f ms, posix_spawn %.3f ms\n",
+	        figure, bench_samples_median(&drv), bench_samples_median(&base));
+	bench_samples_clear(&drv);
+	bench_samples_clear(&base);
+}
+
+static void whole_run(const char *root)
+{
+	long long repeat = bench_env_count("BENCH_RUN_REPEAT", 30, 100000);
+	bench_cli cli;
+	bench_samples run = {0}, base = {0};
+	bench_cli_setup(&cli, root);
+	char *job = bench_job_write(&cli, "true", "batch", 1, "/bin/true", NULL);
+	const char *argv[] = {cli.drover,     "run",        "-config", cli.agent_config,
+	                      "-plugin-dir", cli.plugin_dir, "-data-dir", cli.data_dir,
+	                      job,           NULL};
+	for (long long i = 0; i < repeat; i++) {
+		long long t0 = bench_now_ns();
+		int rc = bench_run(argv, 60000, NULL);
+		long long t1 = bench_now_ns();
+		if (rc != 0)
+			bench_die("drover run of a /bin/true job exited %d (run %lld)", rc, i + 1);
+		bench_samples_add(&run, (double)(t1 - t0) / 1e6);
+		bench_samples_add(&base, spawn_true_ms(1));
+	}
+	bench_result("run_true", "unit", "ms");
+	bench_result_samples("run_true", "samples", &run);
+	bench_result_samples("run_true", "baseline", &base);
+	bench_result("run_true", "note",
+	             "%lld runs of `drover run job.json` (one task, /bin/true) from spawn to exit: "
+	             "config, plugin load with its probe fork, state store, shim, wait, "
+	             "exit recorded; baseline is posix_spawn plus waitpid of /bin/true",
+	             repeat);
+	fprintf(stderr, "bench_start: drover run median %.3f ms, spawn+wait %.3f ms\n",
+	        bench_samples_median(&run), bench_samples_median(&base));
+	bench_samples_clear(&run);
+	bench_samples_clear(&base);
+	free(job);
+}
+
+int main(void)
+{
+	bench_begin("bench_start");
+	static bench_rawexec rx_default, rx_nocg;
+	char *root = bench_tmpdir("start");
+	driver_latency(root, "rawexec_start", &rx_default, 0);
+	driver_latency(root, "rawexec_start_nocg", &rx_nocg, 1);
+	whole_run(root);
+	return bench_finish();
+}

@@ -1,0 +1,58 @@
+/* Issue 7's figures and targets, and the context rows. To add a figure that
+ * is "not measured" today, write a program that emits results for its id:
+ * nothing here changes but, perhaps, the wording. */
+#include "figures.h"
+
+#define NO_EXEC "no exec driver in this build"
+#define NO_DOCKER "no docker driver in this build"
+#define NO_AGENT "no `drover agent` in this build"
+
+const bench_figure bench_figures[] = {
+	{"rawexec_start", "raw_exec start-to-running latency (`/bin/true`), driver level",
+	 "posix_spawn of `/bin/true`", BENCH_TARGET_RATIO_LE, 2, "<= 2x at the median", NULL, 0},
+	{"exec_start", "exec start-to-running latency", "`crun run` of an equivalent bundle",
+	 BENCH_TARGET_RATIO_LE, 1, "<= 1x", NO_EXEC, 0},
+	{"exec_disk", "exec task directory growth on disk",
+	 "copying the chroot_env directories, as Nomad does", BENCH_TARGET_VALUE_LE, 64,
+	 "<= 64 KiB per task", NO_EXEC, 0},
+	{"docker_lifecycle", "docker container lifecycle (create, start, wait, remove of `true`)",
+	 "the same Engine API calls made directly", BENCH_TARGET_RATIO_LE, 1.05, "<= 1.05x",
+	 NO_DOCKER, 0},
+	{"host_idle_3plugins", "host memory with three plugins loaded, idle", NULL,
+	 BENCH_TARGET_VALUE_LT, 8192, "< 8 MiB RSS",
+	 NO_AGENT " (the idle host) and only raw_exec of the three drivers; see \"runner RSS\" "
+	 "below for the detached runner with raw_exec",
+	 0},
+	{"shim_pss", "memory per raw_exec task (drover-shim PSS)", NULL, BENCH_TARGET_VALUE_LE, 256,
+	 "<= 256 KiB PSS", NULL, 0},
+	{"idle_cpu", "CPU of host plus shims with 1000 sleeping raw_exec tasks, over 60 s", NULL,
+	 BENCH_TARGET_VALUE_LT, 1, "< 1% of one core", NULL, 0},
+	{"fleet_start", "1000 raw_exec tasks from `run -detach` to all running", "1000 posix_spawns",
+	 BENCH_TARGET_NONE, 0, "report the ratio", NULL, 0},
+	{"log_throughput", "one task writing to stdout as fast as it can, with rotation",
+	 "`head -c N /dev/zero > file` throughput", BENCH_TARGET_RATIO_GE, 0.8,
+	 ">= 0.8x, with shim CPU reported", NULL, 0},
+	{"plugins_load", "plugin directory load plus fingerprint of all three drivers", NULL,
+	 BENCH_TARGET_VALUE_LT, 5, "< 5 ms", NULL, 0},
+	{"agent_readopt",
+	 "agent killed with 1000 tasks running, restarted: time until all are re-adopted", NULL,
+	 BENCH_TARGET_VALUE_LT, 1000, "< 1 s", NO_AGENT, 0},
+
+	{"rawexec_start_nocg", "raw_exec start-to-running latency, plugin option `no_cgroups`",
+	 "posix_spawn of `/bin/true`", BENCH_TARGET_NONE, 0, "", NULL, 1},
+	{"run_true", "whole `drover run` of a one-task `/bin/true` job",
+	 "posix_spawn + waitpid of `/bin/true`", BENCH_TARGET_NONE, 0, "", NULL, 1},
+	{"log_shim_cpu", "shim CPU while logging at full speed", NULL, BENCH_TARGET_NONE, 0, "",
+	 NULL, 1},
+	{"plugins_cli", "whole `drover plugins`", NULL, BENCH_TARGET_NONE, 0, "", NULL, 1},
+	{"runner_rss", "runner RSS (detached `drover run`, raw_exec) with 1000 running tasks", NULL,
+	 BENCH_TARGET_NONE, 0, "", NULL, 1},
+	{"shim_pss_fleet", "drover-shim PSS with 1000 running tasks", NULL, BENCH_TARGET_NONE, 0, "",
+	 NULL, 1},
+	{"fleet_status", "`drover status -json` with 1000 running allocations", NULL,
+	 BENCH_TARGET_NONE, 0, "", NULL, 1},
+	{"fleet_stop", "stopping 1000 tasks (SIGTERM to the detached runner)", NULL,
+	 BENCH_TARGET_NONE, 0, "", NULL, 1},
+};
+
+const size_t bench_figure_count = sizeof(bench_figures) / sizeof(bench_figures[0]);

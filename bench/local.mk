@@ -1,0 +1,76 @@
+# bench/local.mk: `make bench`, the benchmarks of issue 7. Not part of `make
+# check` and not built by `make`: the programs are EXTRA_PROGRAMS, built only
+# as prerequisites of `bench`. Each program measures its figures against their
+# baselines and writes raw samples to bench/results/<program>.tsv;
+# bench/bench_report turns them into $(srcdir)/doc/performance.md, listing every
+# figure of bench/figures.c, measured or "not measured: <reason>", followed by
+# bench/notes.md (hand-written: why targets were missed). Knobs (environment):
+# BENCH_START_REPEAT, BENCH_RUN_REPEAT, BENCH_MEM_TASKS, BENCH_LOG_BYTES,
+# BENCH_LOG_REPEAT, BENCH_PLUGINS_REPEAT, BENCH_PLUGINS_CLI_REPEAT,
+# BENCH_FLEET_TASKS, BENCH_FLEET_REPEAT, BENCH_IDLE_SECONDS; BENCH_NOTE adds a
+# line about the machine.
+#
+# Adding a figure (exec, docker, agent re-adoption...): one more program here
+# (EXTRA_PROGRAMS, bench_programs and its _SOURCES/_CPPFLAGS/_LDADD lines) that
+# writes results for the figure's id in bench/figures.c.
+
+bench_programs = \
+	bench/bench_start \
+	bench/bench_memory \
+	bench/bench_logs \
+	bench/bench_plugins \
+	bench/bench_fleet
+EXTRA_PROGRAMS = bench/bench_start bench/bench_memory bench/bench_logs bench/bench_plugins \
+	bench/bench_fleet bench/bench_report
+CLEANFILES += $(EXTRA_PROGRAMS)
+EXTRA_DIST += doc/performance.md bench/notes.md
+
+bench_common_sources = \
+	bench/bench.h bench/bench_results.c bench/bench_proc.c \
+	bench/bench_jobs.c bench/bench_jobs.h \
+	bench/bench_rawexec.c bench/bench_rawexec.h
+bench_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/host -I$(top_srcdir)/bench \
+	-DBENCH_RAWEXEC_SO_DEFAULT='"$(abs_top_builddir)/plugins/rawexec/.libs/raw_exec.so"' \
+	-DBENCH_SHIM_DEFAULT='"$(abs_top_builddir)/host/shim/drover-shim"' \
+	-DBENCH_DROVER_DEFAULT='"$(abs_top_builddir)/host/drover"' \
+	-DBENCH_PLUGIN_DIR_DEFAULT='"$(abs_top_builddir)/tests/plugins.d"'
+bench_ldadd = host/libdroverhost.la $(DL_LIBS)
+
+bench_bench_start_SOURCES = bench/bench_start.c $(bench_common_sources)
+bench_bench_start_CPPFLAGS = $(bench_cppflags)
+bench_bench_start_LDADD = $(bench_ldadd)
+
+bench_bench_memory_SOURCES = bench/bench_memory.c $(bench_common_sources)
+bench_bench_memory_CPPFLAGS = $(bench_cppflags)
+bench_bench_memory_LDADD = $(bench_ldadd)
+
+bench_bench_logs_SOURCES = bench/bench_logs.c $(bench_common_sources)
+bench_bench_logs_CPPFLAGS = $(bench_cppflags)
+bench_bench_logs_LDADD = $(bench_ldadd)
+
+bench_bench_plugins_SOURCES = bench/bench_plugins.c $(bench_common_sources)
+bench_bench_plugins_CPPFLAGS = $(bench_cppflags) $(YAJL_CFLAGS)
+bench_bench_plugins_LDADD = $(bench_ldadd)
+
+bench_bench_fleet_SOURCES = bench/bench_fleet.c $(bench_common_sources)
+bench_bench_fleet_CPPFLAGS = $(bench_cppflags)
+bench_bench_fleet_LDADD = $(bench_ldadd)
+
+bench_bench_report_SOURCES = bench/bench_report.c bench/figures.c bench/figures.h
+bench_bench_report_LDADD = -lm
+
+bench: $(bench_programs) bench/bench_report host/drover host/shim/drover-shim \
+		tests/plugins.d/.stamp
+	rm -rf bench/results && $(MKDIR_P) bench/results
+	@for p in $(bench_programs); do \
+		echo "== $$p"; \
+		BENCH_RESULTS_DIR='$(abs_top_builddir)/bench/results' ./$$p || exit 1; \
+	done
+	./bench/bench_report bench/results $(srcdir)/doc/performance.md $(srcdir)/bench/notes.md
+	@echo "wrote $(srcdir)/doc/performance.md"
+.PHONY: bench
+
+clean-local: clean-bench
+clean-bench:
+	rm -rf bench/results
+.PHONY: clean-bench
