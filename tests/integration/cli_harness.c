@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,8 +44,40 @@ void cli_env_setup(cli_env *env)
 	free(p);
 }
 
+/* Whatever a test left running goes with its allocations: each task's
+ * process group and its shim (from the shim's pids file, see host/proc.h),
+ * waited for before the directory goes: a shim writing its exit status would
+ * race the removal, and a task polling for a file in the removed directory
+ * would run forever. */
+static void kill_leftover_tasks(const cli_env *env)
+{
+	char pattern[600];
+	snprintf(pattern, sizeof(pattern), "%s/alloc/*/*/pids", env->data_dir);
+	glob_t g;
+	if (glob(pattern, 0, NULL, &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		char *text = cli_slurp(g.gl_pathv[i]);
+		int task = 0, shim = 0;
+		unsigned long long task_start = 0;
+		if (text && sscanf(text, "%d %llu %d", &task, &task_start, &shim) == 3) {
+			if (task > 0)
+				kill(-task, SIGKILL);
+			if (shim > 0) {
+				kill(shim, SIGKILL);
+				if (!cli_wait_gone(shim, 10000))
+					cr_log_warn("shim %d outlived SIGKILL", shim);
+			}
+		}
+		free(text);
+	}
+	globfree(&g);
+}
+
 void cli_env_teardown(cli_env *env)
 {
+	if (env->root[0])
+		kill_leftover_tasks(env);
 	char cmd[400];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", env->root);
 	if (env->root[0] && system(cmd) != 0)

@@ -4,7 +4,6 @@
  * detached runner dying while an agent watches it. */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,32 +35,8 @@ static void setup(void)
 	free(text);
 }
 
-/* Whatever the test left running goes with its allocations: each task's
- * process group and its shim (from the shim's pids file), waited for before
- * the directory goes, or a shim writing its exit status races the removal. */
 static void teardown(void)
 {
-	char pattern[600];
-	snprintf(pattern, sizeof(pattern), "%s/alloc/*/*/pids", env.data_dir);
-	glob_t g;
-	if (glob(pattern, 0, NULL, &g) == 0) {
-		for (size_t i = 0; i < g.gl_pathc; i++) {
-			char *text = cli_slurp(g.gl_pathv[i]);
-			int task = 0, shim = 0;
-			unsigned long long task_start = 0;
-			if (text && sscanf(text, "%d %llu %d", &task, &task_start, &shim) == 3) {
-				if (task > 0)
-					kill(-task, SIGKILL);
-				if (shim > 0) {
-					kill(shim, SIGKILL);
-					if (!cli_wait_gone(shim, DEADLINE_MS))
-						cr_log_warn("shim %d outlived SIGKILL", shim);
-				}
-			}
-			free(text);
-		}
-		globfree(&g);
-	}
 	cli_env_teardown(&env);
 }
 
