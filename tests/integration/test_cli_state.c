@@ -2,11 +2,14 @@
  * daemonless commands from fresh drover processes, with real tasks under
  * drover-shim that outlive every drover process. */
 #include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -293,6 +296,99 @@ Test(cli_state, logs_tail_and_follow)
 	cr_assert(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	          "logs -f must end when the task is dead");
 	close(fd);
+	free(job);
+}
+
+/* Sum of the sizes of <data>/alloc/<id>/alloc/logs/t.stdout.*, their count,
+ * the largest, and whether every file ends with a whole line. */
+static void stdout_files(const char *id, long long *total, int *count, long long *largest,
+                         int *whole_lines)
+{
+	char pattern[600];
+	snprintf(pattern, sizeof(pattern), "%s/alloc/%s/alloc/logs/t.stdout.*", env.data_dir, id);
+	glob_t g;
+	*total = *largest = 0;
+	*count = 0;
+	*whole_lines = 1;
+	if (glob(pattern, 0, NULL, &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct stat st;
+		cr_assert_eq(stat(g.gl_pathv[i], &st), 0);
+		*total += st.st_size;
+		*count += 1;
+		if (st.st_size > *largest)
+			*largest = st.st_size;
+		if (st.st_size > 0) {
+			char last = 0;
+			int fd = open(g.gl_pathv[i], O_RDONLY | O_CLOEXEC);
+			cr_assert(fd >= 0);
+			cr_assert_eq(pread(fd, &last, 1, st.st_size - 1), 1);
+			close(fd);
+			if (last != '\n')
+				*whole_lines = 0;
+		}
+	}
+	globfree(&g);
+}
+
+/* A task that writes as fast as it can: 3 files of 1 MiB at most, whatever it
+ * wrote (about 22 MiB), and no line cut at a file's end. */
+Test(cli_state, log_rotation_stays_within_its_bound_under_a_fast_writer)
+{
+	char *job = write_job("firehose",
+	                      "yes 0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghij | head -n 400000",
+	                      "\"LogConfig\": {\"MaxFiles\": 3, \"MaxFileSizeMB\": 1}");
+	const char *id = detach(job);
+	cli_result r;
+	drover(&r, "wait", id, NULL, NULL, NULL);
+	cr_assert_eq(r.exit_code, 0, "%s %s", r.out, r.err);
+	cli_result_clear(&r);
+	long long total, largest;
+	int count, whole;
+	stdout_files(id, &total, &count, &largest, &whole);
+	cr_assert_leq(count, 3, "%d files kept, MaxFiles is 3", count);
+	cr_assert_geq(count, 2, "the output was rotated: %d file(s)", count);
+	cr_assert_leq(largest, 1024 * 1024, "a file of %lld bytes passed MaxFileSizeMB 1", largest);
+	cr_assert_leq(total, 3 * 1024 * 1024, "%lld bytes on disk, the bound is 3 MiB", total);
+	cr_assert(whole, "a file ends in the middle of a line");
+	free(job);
+}
+
+/* logs -f started before the output follows it from file .0 through the
+ * rotations to the end: every line once, in order. */
+Test(cli_state, logs_follow_crosses_rotations_without_loss)
+{
+	enum { LINES = 300000 }; /* about 2 MB of "N\n": three 1 MiB files */
+	char *job = write_job("rotor",
+	                      "while [ ! -e $ROOT/go ]; do sleep 0.05; done; seq 1 300000",
+	                      "\"LogConfig\": {\"MaxFiles\": 5, \"MaxFileSizeMB\": 1}");
+	const char *id = detach(job);
+	const char *argv[] = {"logs", "-f", "-config", env.config_enabled, "-plugin-dir", plugin_dir(),
+	                      "-data-dir", env.data_dir, id, "t", NULL};
+	int fd;
+	pid_t pid = cli_spawn(argv, &fd);
+	touch("go");
+	char *seen = cli_read_until(fd, "\n300000\n", DEADLINE_MS);
+	cr_assert(seen, "logs -f did not reach the last line");
+	int status = cli_wait(pid, DEADLINE_MS);
+	cr_assert(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	          "logs -f must end when the task is dead");
+	close(fd);
+	long long total, largest;
+	int count, whole;
+	stdout_files(id, &total, &count, &largest, &whole);
+	cr_assert_geq(count, 2, "the test needs a rotation: %d file(s)", count);
+	size_t at = 0, len = strlen(seen);
+	for (int i = 1; i <= LINES; i++) {
+		char want[16];
+		int n = snprintf(want, sizeof(want), "%d\n", i);
+		cr_assert(at + (size_t)n <= len && memcmp(seen + at, want, (size_t)n) == 0,
+		          "line %d missing or out of order at byte %zu", i, at);
+		at += (size_t)n;
+	}
+	cr_assert_eq(at, len, "%zu bytes after the last line", len - at);
+	free(seen);
 	free(job);
 }
 
