@@ -81,6 +81,9 @@ static int report_detached(int fd)
 		} else if (strncmp(line, "failed ", 7) == 0) {
 			fprintf(stderr, "drover run: task could not start: %s\n", line + 7);
 			failed++;
+		} else if (strncmp(line, "error ", 6) == 0) {
+			fprintf(stderr, "drover run: %s\n", line + 6);
+			failed++;
 		}
 	}
 	free(text);

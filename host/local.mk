@@ -19,6 +19,7 @@ host_libdroverhost_la_SOURCES = \
 	host/runner_store.c host/runner_store.h \
 	host/state_recover.c host/state_recover.h \
 	host/state_store.c host/state_store.h \
+	host/state_internal.h host/state_ports.c \
 	host/task_events.c host/task_events.h \
 	host/taskenv.c host/taskenv.h \
 	host/util.c host/util.h

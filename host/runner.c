@@ -209,8 +209,10 @@ static int prepare_task(run *r, run_task *t)
 		.node = &r->node,
 	};
 	drover_interp_scope scope;
-	if ((rc = drover_ports_assign(&r->ports_cfg, spec->ports, spec->port_count, &r->ports_in_use,
-	                              "Resources.Networks", &t->ports, &err)) < 0 ||
+	drover_alloc_ports_clear(&t->ports); /* prepared again for a restart */
+	if ((rc = drover_runner_store_ports(&r->ports_cfg, spec->ports, spec->port_count,
+	                                    &r->ports_in_use, "Resources.Networks", t->alloc->id,
+	                                    spec->name, &t->ports, &err)) < 0 ||
 	    (rc = drover_taskenv_build(&in, &t->env, &err)) < 0)
 		goto fail;
 	drover_interp_scope_for_task(&scope, job, t->alloc->group, spec, &t->env, &r->node);
@@ -722,15 +724,23 @@ static int plan(run *r, const drover_job_configs *configs)
 			int rc = drover_uuid_v4(a->id, sizeof(a->id));
 			if (rc == 0)
 				rc = drover_allocdir_create(r->ctx->data_dir, a->id, &a->dirs, &err);
+			/* Recorded first: the ports it claims belong to it. */
+			int recorded = rc == 0;
+			if (recorded)
+				drover_runner_store_alloc(r->job, group, index, a->id, a->dirs.alloc_dir);
 			if (rc == 0)
-				rc = drover_ports_assign(&r->ports_cfg, group->ports, group->port_count,
-				                         &r->ports_in_use, "Networks", &a->ports, &err);
+				rc = drover_runner_store_ports(&r->ports_cfg, group->ports, group->port_count,
+				                               &r->ports_in_use, "Networks", a->id, "",
+				                               &a->ports, &err);
 			if (rc < 0) {
-				fprintf(stderr, "drover: group \"%s\": cannot create the allocation: %s\n",
-				        group->name, err.message[0] ? err.message : strerror(-rc));
+				char why[DROVER_ERR_MESSAGE_MAX + 128];
+				snprintf(why, sizeof(why), "group \"%s\": cannot create the allocation: %s",
+				         group->name, err.message[0] ? err.message : strerror(-rc));
+				fprintf(stderr, "drover: %s\n", why);
+				if (recorded)
+					drover_runner_store_forget(a->id, why);
 				return rc;
 			}
-			drover_runner_store_alloc(r->job, group, index, a->id, a->dirs.alloc_dir);
 			for (size_t t = 0; t < group->task_count; t++) {
 				run_task *rt = &r->tasks[r->task_count++];
 				rt->alloc = a;
@@ -939,11 +949,11 @@ static int plan_resume(run *r, drover_ralloc *rallocs, size_t count)
 		a->lc_tasks = calloc(group->task_count ? group->task_count : 1, sizeof(*a->lc_tasks));
 		if (!a->lc_tasks)
 			return -ENOMEM;
-		/* The ports are not stored: a resumed allocation's later restarts get
-		 * them anew from the range. */
+		/* A resumed allocation keeps the ports it recorded. */
 		drover_err err = {{0}};
-		if (drover_ports_assign(&r->ports_cfg, group->ports, group->port_count, &r->ports_in_use,
-		                        "Networks", &a->ports, &err) < 0)
+		if (drover_runner_store_ports(&r->ports_cfg, group->ports, group->port_count,
+		                              &r->ports_in_use, "Networks", a->id, "", &a->ports,
+		                              &err) < 0)
 			fprintf(stderr, "drover: allocation \"%s\": %s, ignoring\n", a->id, err.message);
 		for (size_t k = 0; k < group->task_count; k++) {
 			run_task *rt = &r->tasks[r->task_count++];

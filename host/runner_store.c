@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -167,6 +168,113 @@ int drover_runner_store_stop_requested(const char *alloc_id)
 	int stop = a.desired_status && strcmp(a.desired_status, "stop") == 0;
 	drover_state_alloc_clear(&a);
 	return stop;
+}
+
+void drover_runner_store_forget(const char *alloc_id, const char *why)
+{
+	if (!rs.st)
+		return;
+	pthread_mutex_lock(&rs.lock);
+	for (size_t i = 0; i < rs.notes.count; i++) {
+		const char *line = rs.notes.items[i];
+		if (strncmp(line, "alloc ", 6) == 0 && strcmp(line + 6, alloc_id) == 0) {
+			free(rs.notes.items[i]);
+			rs.notes.items[i] = drover_strdup_printf("error %s", why);
+		}
+	}
+	pthread_mutex_unlock(&rs.lock);
+	drover_err err = {{0}};
+	if (drover_state_alloc_delete(rs.st, alloc_id, &err) < 0)
+		warn("removing an allocation that could not be set up", &err);
+}
+
+/* The recorded ports of (alloc, task) as ReservedPorts over `want`'s labels:
+ * 1 and `out` filled, 0 when the store has none (or not the same labels). */
+static int recorded_ports(const drover_ports_config *cfg, const drover_port *want, size_t count,
+                          const char *alloc_id, const char *task, drover_alloc_ports *out,
+                          drover_err *err)
+{
+	drover_state_port *stored = NULL;
+	size_t n = 0;
+	int rc = drover_state_ports_get(rs.st, alloc_id, task, &stored, &n, err);
+	if (rc < 0 || n != count) {
+		drover_state_ports_free(stored, n);
+		return rc < 0 ? rc : 0;
+	}
+	drover_port *as_reserved = calloc(count, sizeof(*as_reserved));
+	rc = as_reserved ? 1 : drover_err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; rc == 1 && i < count; i++) {
+		as_reserved[i] = want[i];
+		as_reserved[i].value = 0;
+		for (size_t k = 0; k < n; k++)
+			if (want[i].label && strcmp(want[i].label, stored[k].label) == 0)
+				as_reserved[i].value = stored[k].value;
+		if (as_reserved[i].value <= 0)
+			rc = 0; /* the job's labels changed: assign anew */
+	}
+	if (rc == 1) {
+		/* Checked against nothing: these ports are this allocation's own. */
+		drover_port_set *none = calloc(1, sizeof(*none));
+		rc = none ? drover_ports_assign(cfg, as_reserved, count, none, "recorded ports", out, err)
+		          : drover_err_set(err, -ENOMEM, "out of memory");
+		free(none);
+		if (rc == 0)
+			rc = 1;
+	}
+	free(as_reserved);
+	drover_state_ports_free(stored, n);
+	return rc;
+}
+
+int drover_runner_store_ports(const drover_ports_config *cfg, const drover_port *want,
+                              size_t count, drover_port_set *in_use, const char *where,
+                              const char *alloc_id, const char *task, drover_alloc_ports *out,
+                              drover_err *err)
+{
+	if (!rs.st || count == 0)
+		return drover_ports_assign(cfg, want, count, in_use, where, out, err);
+	int rc = recorded_ports(cfg, want, count, alloc_id, task, out, err);
+	if (rc == 1) {
+		for (size_t i = 0; i < out->count; i++)
+			drover_port_set_add(in_use, out->ports[i].value);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	int *held = NULL;
+	size_t held_count = 0;
+	if ((rc = drover_state_ports_in_use(rs.st, &held, &held_count, err)) < 0)
+		return rc;
+	for (size_t i = 0; i < held_count; i++)
+		drover_port_set_add(in_use, held[i]);
+	free(held);
+	/* Each retry skips one more port another process claimed meanwhile. */
+	for (int attempt = 0; attempt < 32; attempt++) {
+		if ((rc = drover_ports_assign(cfg, want, count, in_use, where, out, err)) < 0)
+			return rc;
+		drover_state_port *claim = calloc(count, sizeof(*claim));
+		if (!claim) {
+			drover_alloc_ports_clear(out);
+			return drover_err_set(err, -ENOMEM, "out of memory");
+		}
+		for (size_t i = 0; i < count; i++)
+			claim[i] = (drover_state_port){.label = out->ports[i].label,
+			                               .value = out->ports[i].value,
+			                               .to = out->ports[i].to};
+		size_t conflict = 0;
+		drover_err claim_err = {{0}};
+		rc = drover_state_ports_claim(rs.st, alloc_id, task, claim, count, &conflict, &claim_err);
+		free(claim);
+		if (rc == 0)
+			return 0;
+		int taken = out->ports[conflict].value;
+		drover_alloc_ports_clear(out);
+		if (rc != -EADDRINUSE || want[conflict].value > 0)
+			return drover_err_set(err, rc, "%s: %s", where, claim_err.message);
+		drover_port_set_add(in_use, taken);
+	}
+	return drover_err_set(err, -EADDRINUSE, "%s: ports kept being claimed by other drover "
+	                      "processes; try again", where);
 }
 
 void drover_runner_store_exited(const char *alloc_id, const char *task_name,

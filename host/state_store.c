@@ -13,12 +13,9 @@
 #include <sqlite3.h>
 
 #include "proc.h"
+#include "state_internal.h"
 #include "util.h"
 
-struct drover_state {
-	sqlite3 *db;
-	char *path;
-};
 
 /* Each entry brings a database from version i to i + 1; never edit a shipped
  * one, append a new step instead. */
@@ -42,12 +39,18 @@ static const char *const migrations[] = {
 	/* 2 -> 3: the process watching each allocation (0: none) */
 	"ALTER TABLE allocations ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE allocations ADD COLUMN owner_start INTEGER NOT NULL DEFAULT 0;",
+	/* 3 -> 4: host ports, each held by one allocation (task "": the group's) */
+	"CREATE TABLE ports ("
+	" port INTEGER PRIMARY KEY,"
+	" alloc_id TEXT NOT NULL REFERENCES allocations(id) ON DELETE CASCADE,"
+	" task TEXT NOT NULL, label TEXT NOT NULL, to_port INTEGER NOT NULL);"
+	"CREATE INDEX ports_by_owner ON ports(alloc_id, task);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DROVER_STATE_SCHEMA_VERSION,
                "one migration per schema version");
 
-static int db_error(drover_state *st, drover_err *err, const char *what)
+int state_db_error(drover_state *st, drover_err *err, const char *what)
 {
 	int code = sqlite3_extended_errcode(st->db);
 	int rc = (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED ? -EBUSY
@@ -59,29 +62,29 @@ static int db_error(drover_state *st, drover_err *err, const char *what)
 	                      sqlite3_errmsg(st->db));
 }
 
-static int exec_sql(drover_state *st, const char *sql, const char *what, drover_err *err)
+int state_exec_sql(drover_state *st, const char *sql, const char *what, drover_err *err)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_error(st, err, what);
+		return state_db_error(st, err, what);
 	return 0;
 }
 
-static int prepare(drover_state *st, sqlite3_stmt **stmt, const char *sql, drover_err *err)
+int state_prepare(drover_state *st, sqlite3_stmt **stmt, const char *sql, drover_err *err)
 {
 	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
-		return db_error(st, err, "preparing a statement");
+		return state_db_error(st, err, "preparing a statement");
 	return 0;
 }
 
 /* Runs a statement that returns no rows and finalizes it. */
-static int step_done(drover_state *st, sqlite3_stmt *stmt, const char *what, drover_err *err)
+int state_step_done(drover_state *st, sqlite3_stmt *stmt, const char *what, drover_err *err)
 {
-	int rc = sqlite3_step(stmt) == SQLITE_DONE ? 0 : db_error(st, err, what);
+	int rc = sqlite3_step(stmt) == SQLITE_DONE ? 0 : state_db_error(st, err, what);
 	sqlite3_finalize(stmt);
 	return rc;
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+void state_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
@@ -92,11 +95,11 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
 static int user_version(drover_state *st, int *out, drover_err *err)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st, &s, "PRAGMA user_version", err);
+	int rc = state_prepare(st, &s, "PRAGMA user_version", err);
 	if (rc < 0)
 		return rc;
 	if (sqlite3_step(s) != SQLITE_ROW) {
-		rc = db_error(st, err, "reading the schema version");
+		rc = state_db_error(st, err, "reading the schema version");
 		sqlite3_finalize(s);
 		return rc;
 	}
@@ -116,27 +119,27 @@ static int migrate(drover_state *st, drover_err *err)
 		return 0;
 	/* IMMEDIATE: two processes opening an old database at once must not both
 	 * migrate it; the second one re-reads the version inside the lock. */
-	if ((rc = exec_sql(st, "BEGIN IMMEDIATE", "locking for the schema migration", err)) < 0)
+	if ((rc = state_exec_sql(st, "BEGIN IMMEDIATE", "locking for the schema migration", err)) < 0)
 		return rc;
 	if ((rc = user_version(st, &version, err)) < 0)
 		goto rollback;
 	if (version > DROVER_STATE_SCHEMA_VERSION) {
-		exec_sql(st, "ROLLBACK", "rollback", NULL);
+		state_exec_sql(st, "ROLLBACK", "rollback", NULL);
 		goto newer;
 	}
 	for (int v = version; v < DROVER_STATE_SCHEMA_VERSION; v++) {
 		char what[64];
 		snprintf(what, sizeof(what), "migrating the schema from version %d to %d", v, v + 1);
-		if ((rc = exec_sql(st, migrations[v], what, err)) < 0)
+		if ((rc = state_exec_sql(st, migrations[v], what, err)) < 0)
 			goto rollback;
 	}
 	char pragma[64];
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", DROVER_STATE_SCHEMA_VERSION);
-	if ((rc = exec_sql(st, pragma, "setting the schema version", err)) < 0)
+	if ((rc = state_exec_sql(st, pragma, "setting the schema version", err)) < 0)
 		goto rollback;
-	return exec_sql(st, "COMMIT", "committing the schema migration", err);
+	return state_exec_sql(st, "COMMIT", "committing the schema migration", err);
 rollback:
-	exec_sql(st, "ROLLBACK", "rollback", NULL);
+	state_exec_sql(st, "ROLLBACK", "rollback", NULL);
 	return rc;
 newer:
 	return drover_err_set(err, -EPROTO,
@@ -177,7 +180,7 @@ int drover_state_open_file(const char *path, drover_state **out, drover_err *err
 	                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
 	                         NULL);
 	if (rc != SQLITE_OK) {
-		rc = st->db ? db_error(st, err, "opening")
+		rc = st->db ? state_db_error(st, err, "opening")
 		            : drover_err_set(err, -ENOMEM, "state database \"%s\": out of memory", path);
 		drover_state_close(st);
 		return rc;
@@ -191,9 +194,9 @@ int drover_state_open_file(const char *path, drover_state **out, drover_err *err
 		drover_state_close(st);
 		return rc;
 	}
-	if ((rc = exec_sql(st, "PRAGMA journal_mode = WAL", "switching to WAL", err)) < 0 ||
-	    (rc = exec_sql(st, "PRAGMA foreign_keys = ON", "enabling foreign keys", err)) < 0 ||
-	    (rc = exec_sql(st, "PRAGMA synchronous = NORMAL", "setting synchronous", err)) < 0 ||
+	if ((rc = state_exec_sql(st, "PRAGMA journal_mode = WAL", "switching to WAL", err)) < 0 ||
+	    (rc = state_exec_sql(st, "PRAGMA foreign_keys = ON", "enabling foreign keys", err)) < 0 ||
+	    (rc = state_exec_sql(st, "PRAGMA synchronous = NORMAL", "setting synchronous", err)) < 0 ||
 	    (rc = migrate(st, err)) < 0) {
 		close(lock_fd);
 		drover_state_close(st);
@@ -235,7 +238,7 @@ const char *drover_state_path(const drover_state *st)
 int drover_state_alloc_put(drover_state *st, const drover_state_alloc *a, drover_err *err)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st, &s,
+	int rc = state_prepare(st, &s,
 	                 "INSERT OR REPLACE INTO allocations (id, job_id, job_name, job_json,"
 	                 " group_name, alloc_index, alloc_name, alloc_dir, desired_status,"
 	                 " client_status, created_ms, modified_ms, owner_pid, owner_start)"
@@ -243,46 +246,46 @@ int drover_state_alloc_put(drover_state *st, const drover_state_alloc *a, drover
 	                 err);
 	if (rc < 0)
 		return rc;
-	bind_text(s, 1, a->id);
-	bind_text(s, 2, a->job_id);
-	bind_text(s, 3, a->job_name);
-	bind_text(s, 4, a->job_json);
-	bind_text(s, 5, a->group_name);
+	state_bind_text(s, 1, a->id);
+	state_bind_text(s, 2, a->job_id);
+	state_bind_text(s, 3, a->job_name);
+	state_bind_text(s, 4, a->job_json);
+	state_bind_text(s, 5, a->group_name);
 	sqlite3_bind_int(s, 6, a->alloc_index);
-	bind_text(s, 7, a->alloc_name);
-	bind_text(s, 8, a->alloc_dir);
-	bind_text(s, 9, a->desired_status ? a->desired_status : "run");
-	bind_text(s, 10, a->client_status ? a->client_status : "pending");
+	state_bind_text(s, 7, a->alloc_name);
+	state_bind_text(s, 8, a->alloc_dir);
+	state_bind_text(s, 9, a->desired_status ? a->desired_status : "run");
+	state_bind_text(s, 10, a->client_status ? a->client_status : "pending");
 	sqlite3_bind_int64(s, 11, a->created_ms ? a->created_ms : drover_now_ms());
 	sqlite3_bind_int64(s, 12, a->modified_ms ? a->modified_ms : drover_now_ms());
 	sqlite3_bind_int(s, 13, a->owner_pid);
 	sqlite3_bind_int64(s, 14, (sqlite3_int64)a->owner_start);
-	return step_done(st, s, "recording an allocation", err);
+	return state_step_done(st, s, "recording an allocation", err);
 }
 
 int drover_state_alloc_set_status(drover_state *st, const char *id, const char *desired,
                                   const char *client, drover_err *err)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st, &s,
+	int rc = state_prepare(st, &s,
 	                 "UPDATE allocations SET desired_status = coalesce(?2, desired_status),"
 	                 " client_status = coalesce(?3, client_status), modified_ms = ?4"
 	                 " WHERE id = ?1",
 	                 err);
 	if (rc < 0)
 		return rc;
-	bind_text(s, 1, id);
-	bind_text(s, 2, desired);
-	bind_text(s, 3, client);
+	state_bind_text(s, 1, id);
+	state_bind_text(s, 2, desired);
+	state_bind_text(s, 3, client);
 	sqlite3_bind_int64(s, 4, drover_now_ms());
-	if ((rc = step_done(st, s, "updating an allocation", err)) < 0)
+	if ((rc = state_step_done(st, s, "updating an allocation", err)) < 0)
 		return rc;
 	if (sqlite3_changes(st->db) == 0)
 		return drover_err_set(err, -ENOENT, "no allocation \"%s\" in \"%s\"", id, st->path);
 	return 0;
 }
 
-static char *column_text(sqlite3_stmt *s, int i)
+char *state_column_text(sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 	return t ? strdup((const char *)t) : NULL;
@@ -299,16 +302,16 @@ static void read_alloc(sqlite3_stmt *s, drover_state_alloc *a)
 	static const char *const names[] = {"id", "job_id", "job_name", "job_json", "group_name",
 	                                    "alloc_index", "alloc_name", "alloc_dir"};
 	*a = (drover_state_alloc){0};
-	a->id = column_text(s, 0);
-	a->job_id = column_text(s, 1);
-	a->job_name = column_text(s, 2);
-	a->job_json = column_text(s, 3);
-	a->group_name = column_text(s, 4);
+	a->id = state_column_text(s, 0);
+	a->job_id = state_column_text(s, 1);
+	a->job_name = state_column_text(s, 2);
+	a->job_json = state_column_text(s, 3);
+	a->group_name = state_column_text(s, 4);
 	a->alloc_index = sqlite3_column_int(s, 5);
-	a->alloc_name = column_text(s, 6);
-	a->alloc_dir = column_text(s, 7);
-	a->desired_status = column_text(s, 8);
-	a->client_status = column_text(s, 9);
+	a->alloc_name = state_column_text(s, 6);
+	a->alloc_dir = state_column_text(s, 7);
+	a->desired_status = state_column_text(s, 8);
+	a->client_status = state_column_text(s, 9);
 	a->created_ms = sqlite3_column_int64(s, 10);
 	a->modified_ms = sqlite3_column_int64(s, 11);
 	a->owner_pid = sqlite3_column_int(s, 12);
@@ -330,10 +333,10 @@ int drover_state_alloc_get(drover_state *st, const char *id, drover_state_alloc 
                            drover_err *err)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st, &s, "SELECT " ALLOC_COLUMNS " FROM allocations WHERE id = ?1", err);
+	int rc = state_prepare(st, &s, "SELECT " ALLOC_COLUMNS " FROM allocations WHERE id = ?1", err);
 	if (rc < 0)
 		return rc;
-	bind_text(s, 1, id);
+	state_bind_text(s, 1, id);
 	int step = sqlite3_step(s);
 	if (step == SQLITE_ROW) {
 		read_alloc(s, out);
@@ -341,7 +344,7 @@ int drover_state_alloc_get(drover_state *st, const char *id, drover_state_alloc 
 	} else if (step == SQLITE_DONE) {
 		rc = drover_err_set(err, -ENOENT, "no allocation \"%s\" in \"%s\"", id, st->path);
 	} else {
-		rc = db_error(st, err, "reading an allocation");
+		rc = state_db_error(st, err, "reading an allocation");
 	}
 	sqlite3_finalize(s);
 	return rc;
@@ -356,20 +359,20 @@ int drover_state_alloc_resolve(drover_state *st, const char *prefix, char **id, 
 		                      prefix ? prefix : "");
 	sqlite3_stmt *s;
 	/* substr instead of LIKE: no wildcard in the prefix can widen the match. */
-	int rc = prepare(st, &s,
+	int rc = state_prepare(st, &s,
 	                 "SELECT id FROM allocations WHERE substr(id, 1, length(?1)) = ?1"
 	                 " ORDER BY created_ms LIMIT 6",
 	                 err);
 	if (rc < 0)
 		return rc;
-	bind_text(s, 1, prefix);
+	state_bind_text(s, 1, prefix);
 	char *found[6];
 	size_t n = 0;
 	int step;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW && n < 6)
-		found[n++] = column_text(s, 0);
+		found[n++] = state_column_text(s, 0);
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		rc = db_error(st, err, "looking up an allocation");
+		rc = state_db_error(st, err, "looking up an allocation");
 	sqlite3_finalize(s);
 	if (rc == 0 && n == 0)
 		rc = drover_err_set(err, -ENOENT, "no allocation with id or prefix \"%s\" (see `drover status`)",
@@ -395,7 +398,7 @@ int drover_state_alloc_list(drover_state *st, drover_state_alloc **out, size_t *
                             drover_err *err)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st, &s, "SELECT " ALLOC_COLUMNS " FROM allocations ORDER BY created_ms, id",
+	int rc = state_prepare(st, &s, "SELECT " ALLOC_COLUMNS " FROM allocations ORDER BY created_ms, id",
 	                 err);
 	if (rc < 0)
 		return rc;
@@ -412,7 +415,7 @@ int drover_state_alloc_list(drover_state *st, drover_state_alloc **out, size_t *
 		read_alloc(s, &list[n++]);
 	}
 	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_error(st, err, "listing allocations");
+		rc = state_db_error(st, err, "listing allocations");
 	sqlite3_finalize(s);
 	if (rc < 0) {
 		drover_state_allocs_free(list, n);
@@ -426,7 +429,7 @@ int drover_state_alloc_list(drover_state *st, drover_state_alloc **out, size_t *
 int drover_state_alloc_refresh_status(drover_state *st, const char *id, drover_err *err)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st, &s,
+	int rc = state_prepare(st, &s,
 	                 "UPDATE allocations SET modified_ms = ?2, client_status = ("
 	                 " SELECT CASE WHEN count(*) = 0 THEN client_status"
 	                 "  WHEN sum(state = 'running') > 0 THEN 'running'"
@@ -437,19 +440,19 @@ int drover_state_alloc_refresh_status(drover_state *st, const char *id, drover_e
 	                 err);
 	if (rc < 0)
 		return rc;
-	bind_text(s, 1, id);
+	state_bind_text(s, 1, id);
 	sqlite3_bind_int64(s, 2, drover_now_ms());
-	return step_done(st, s, "updating an allocation's status", err);
+	return state_step_done(st, s, "updating an allocation's status", err);
 }
 
 int drover_state_alloc_delete(drover_state *st, const char *id, drover_err *err)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st, &s, "DELETE FROM allocations WHERE id = ?1", err);
+	int rc = state_prepare(st, &s, "DELETE FROM allocations WHERE id = ?1", err);
 	if (rc < 0)
 		return rc;
-	bind_text(s, 1, id);
-	return step_done(st, s, "removing an allocation", err);
+	state_bind_text(s, 1, id);
+	return state_step_done(st, s, "removing an allocation", err);
 }
 
 int drover_state_owner_alive(int pid, unsigned long long start)
@@ -462,14 +465,14 @@ int drover_state_alloc_claim(drover_state *st, const char *id, int pid, unsigned
 {
 	/* IMMEDIATE: two processes claiming one allocation queue here, and the
 	 * second one sees the first one's claim. */
-	int rc = exec_sql(st, "BEGIN IMMEDIATE", "locking to claim an allocation", err);
+	int rc = state_exec_sql(st, "BEGIN IMMEDIATE", "locking to claim an allocation", err);
 	if (rc < 0)
 		return rc;
 	sqlite3_stmt *s;
-	if ((rc = prepare(st, &s, "SELECT owner_pid, owner_start FROM allocations WHERE id = ?1",
+	if ((rc = state_prepare(st, &s, "SELECT owner_pid, owner_start FROM allocations WHERE id = ?1",
 	                  err)) < 0)
 		goto rollback;
-	bind_text(s, 1, id);
+	state_bind_text(s, 1, id);
 	int step = sqlite3_step(s);
 	int cur_pid = step == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
 	unsigned long long cur_start =
@@ -480,43 +483,43 @@ int drover_state_alloc_claim(drover_state *st, const char *id, int pid, unsigned
 		goto rollback;
 	}
 	if (step != SQLITE_ROW) {
-		rc = db_error(st, err, "reading an allocation's owner");
+		rc = state_db_error(st, err, "reading an allocation's owner");
 		goto rollback;
 	}
 	if ((cur_pid != pid || cur_start != start) && drover_state_owner_alive(cur_pid, cur_start)) {
 		if (owner_pid)
 			*owner_pid = cur_pid;
-		exec_sql(st, "ROLLBACK", "rollback", NULL);
+		state_exec_sql(st, "ROLLBACK", "rollback", NULL);
 		return drover_err_set(err, -EBUSY, "allocation \"%s\" is watched by pid %d", id,
 		                      cur_pid);
 	}
-	if ((rc = prepare(st, &s,
+	if ((rc = state_prepare(st, &s,
 	                  "UPDATE allocations SET owner_pid = ?2, owner_start = ?3 WHERE id = ?1",
 	                  err)) < 0)
 		goto rollback;
-	bind_text(s, 1, id);
+	state_bind_text(s, 1, id);
 	sqlite3_bind_int(s, 2, pid);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)start);
-	if ((rc = step_done(st, s, "claiming an allocation", err)) < 0)
+	if ((rc = state_step_done(st, s, "claiming an allocation", err)) < 0)
 		goto rollback;
-	return exec_sql(st, "COMMIT", "committing an allocation's owner", err);
+	return state_exec_sql(st, "COMMIT", "committing an allocation's owner", err);
 rollback:
-	exec_sql(st, "ROLLBACK", "rollback", NULL);
+	state_exec_sql(st, "ROLLBACK", "rollback", NULL);
 	return rc;
 }
 
 int drover_state_alloc_release(drover_state *st, const char *id, int pid, drover_err *err)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st, &s,
+	int rc = state_prepare(st, &s,
 	                 "UPDATE allocations SET owner_pid = 0, owner_start = 0"
 	                 " WHERE id = ?1 AND owner_pid = ?2",
 	                 err);
 	if (rc < 0)
 		return rc;
-	bind_text(s, 1, id);
+	state_bind_text(s, 1, id);
 	sqlite3_bind_int(s, 2, pid);
-	return step_done(st, s, "releasing an allocation", err);
+	return state_step_done(st, s, "releasing an allocation", err);
 }
 
 void drover_state_alloc_clear(drover_state_alloc *a)
@@ -546,17 +549,17 @@ void drover_state_allocs_free(drover_state_alloc *a, size_t count)
 int drover_state_task_put(drover_state *st, const drover_state_task *t, drover_err *err)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st, &s,
+	int rc = state_prepare(st, &s,
 	                 "INSERT OR REPLACE INTO tasks (alloc_id, name, driver, state, pid, handle,"
 	                 " exit_code, signal, oom_killed, failed, restarts, started_ms, finished_ms)"
 	                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 	                 err);
 	if (rc < 0)
 		return rc;
-	bind_text(s, 1, t->alloc_id);
-	bind_text(s, 2, t->name);
-	bind_text(s, 3, t->driver);
-	bind_text(s, 4, t->state ? t->state : "pending");
+	state_bind_text(s, 1, t->alloc_id);
+	state_bind_text(s, 2, t->name);
+	state_bind_text(s, 3, t->driver);
+	state_bind_text(s, 4, t->state ? t->state : "pending");
 	sqlite3_bind_int(s, 5, t->pid);
 	if (t->handle)
 		sqlite3_bind_blob(s, 6, t->handle, (int)t->handle_len, SQLITE_TRANSIENT);
@@ -569,13 +572,13 @@ int drover_state_task_put(drover_state *st, const drover_state_task *t, drover_e
 	sqlite3_bind_int(s, 11, t->restarts);
 	sqlite3_bind_int64(s, 12, t->started_ms);
 	sqlite3_bind_int64(s, 13, t->finished_ms);
-	return step_done(st, s, "recording a task", err);
+	return state_step_done(st, s, "recording a task", err);
 }
 
 static int task_update_done(drover_state *st, sqlite3_stmt *s, const char *alloc_id,
                             const char *task, drover_err *err)
 {
-	int rc = step_done(st, s, "updating a task", err);
+	int rc = state_step_done(st, s, "updating a task", err);
 	if (rc == 0 && sqlite3_changes(st->db) == 0)
 		rc = drover_err_set(err, -ENOENT, "no task \"%s\" in allocation \"%s\" in \"%s\"", task,
 		                    alloc_id, st->path);
@@ -590,15 +593,15 @@ int drover_state_task_set_running(drover_state *st, const char *alloc_id, const 
 		return drover_err_set(err, -E2BIG, "task \"%s\": driver handle of %zu bytes is too large",
 		                      task, handle_len);
 	sqlite3_stmt *s;
-	int rc = prepare(st, &s,
+	int rc = state_prepare(st, &s,
 	                 "UPDATE tasks SET state = 'running', pid = ?3, handle = ?4, started_ms = ?5,"
 	                 " finished_ms = 0, exit_code = 0, signal = 0, oom_killed = 0, failed = 0"
 	                 " WHERE alloc_id = ?1 AND name = ?2",
 	                 err);
 	if (rc < 0)
 		return rc;
-	bind_text(s, 1, alloc_id);
-	bind_text(s, 2, task);
+	state_bind_text(s, 1, alloc_id);
+	state_bind_text(s, 2, task);
 	sqlite3_bind_int(s, 3, pid);
 	if (handle)
 		sqlite3_bind_blob(s, 4, handle, (int)handle_len, SQLITE_TRANSIENT);
@@ -612,12 +615,12 @@ int drover_state_task_set_restarts(drover_state *st, const char *alloc_id, const
                                    int restarts, drover_err *err)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st, &s, "UPDATE tasks SET restarts = ?3 WHERE alloc_id = ?1 AND name = ?2",
+	int rc = state_prepare(st, &s, "UPDATE tasks SET restarts = ?3 WHERE alloc_id = ?1 AND name = ?2",
 	                 err);
 	if (rc < 0)
 		return rc;
-	bind_text(s, 1, alloc_id);
-	bind_text(s, 2, task);
+	state_bind_text(s, 1, alloc_id);
+	state_bind_text(s, 2, task);
 	sqlite3_bind_int(s, 3, restarts);
 	return task_update_done(st, s, alloc_id, task, err);
 }
@@ -626,15 +629,15 @@ int drover_state_task_set_exited(drover_state *st, const char *alloc_id, const c
                                  const drover_exit_result *res, drover_err *err)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st, &s,
+	int rc = state_prepare(st, &s,
 	                 "UPDATE tasks SET state = 'dead', exit_code = ?3, signal = ?4,"
 	                 " oom_killed = ?5, failed = ?6, finished_ms = ?7"
 	                 " WHERE alloc_id = ?1 AND name = ?2",
 	                 err);
 	if (rc < 0)
 		return rc;
-	bind_text(s, 1, alloc_id);
-	bind_text(s, 2, task);
+	state_bind_text(s, 1, alloc_id);
+	state_bind_text(s, 2, task);
 	sqlite3_bind_int(s, 3, res->exit_code);
 	sqlite3_bind_int(s, 4, res->signal);
 	sqlite3_bind_int(s, 5, res->oom_killed);
@@ -648,14 +651,14 @@ int drover_state_task_set_failed(drover_state *st, const char *alloc_id, const c
                                  drover_err *err)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st, &s,
+	int rc = state_prepare(st, &s,
 	                 "UPDATE tasks SET state = 'dead', failed = 1, finished_ms = ?3"
 	                 " WHERE alloc_id = ?1 AND name = ?2",
 	                 err);
 	if (rc < 0)
 		return rc;
-	bind_text(s, 1, alloc_id);
-	bind_text(s, 2, task);
+	state_bind_text(s, 1, alloc_id);
+	state_bind_text(s, 2, task);
 	sqlite3_bind_int64(s, 3, drover_now_ms());
 	return task_update_done(st, s, alloc_id, task, err);
 }
@@ -663,10 +666,10 @@ int drover_state_task_set_failed(drover_state *st, const char *alloc_id, const c
 static void read_task(sqlite3_stmt *s, drover_state_task *t)
 {
 	*t = (drover_state_task){0};
-	t->alloc_id = column_text(s, 0);
-	t->name = column_text(s, 1);
-	t->driver = column_text(s, 2);
-	t->state = column_text(s, 3);
+	t->alloc_id = state_column_text(s, 0);
+	t->name = state_column_text(s, 1);
+	t->driver = state_column_text(s, 2);
+	t->state = state_column_text(s, 3);
 	t->pid = sqlite3_column_int(s, 4);
 	int handle_type = sqlite3_column_type(s, 5);
 	if (handle_type == SQLITE_BLOB) {
@@ -711,14 +714,14 @@ int drover_state_task_list(drover_state *st, const char *alloc_id, drover_state_
                            size_t *count, drover_err *err)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st, &s,
+	int rc = state_prepare(st, &s,
 	                 "SELECT alloc_id, name, driver, state, pid, handle, exit_code, signal,"
 	                 " oom_killed, failed, restarts, started_ms, finished_ms"
 	                 " FROM tasks WHERE alloc_id = ?1 ORDER BY rowid",
 	                 err);
 	if (rc < 0)
 		return rc;
-	bind_text(s, 1, alloc_id);
+	state_bind_text(s, 1, alloc_id);
 	drover_state_task *list = NULL;
 	size_t n = 0;
 	int step;
@@ -732,7 +735,7 @@ int drover_state_task_list(drover_state *st, const char *alloc_id, drover_state_
 		read_task(s, &list[n++]);
 	}
 	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_error(st, err, "listing tasks");
+		rc = state_db_error(st, err, "listing tasks");
 	sqlite3_finalize(s);
 	if (rc < 0) {
 		drover_state_tasks_free(list, n);
@@ -767,36 +770,36 @@ int drover_state_event_add(drover_state *st, const char *alloc_id, const char *t
                            long long time_ms, const char *type, const char *message,
                            drover_err *err)
 {
-	int rc = exec_sql(st, "BEGIN IMMEDIATE", "locking to record an event", err);
+	int rc = state_exec_sql(st, "BEGIN IMMEDIATE", "locking to record an event", err);
 	if (rc < 0)
 		return rc;
 	sqlite3_stmt *s;
-	if ((rc = prepare(st, &s,
+	if ((rc = state_prepare(st, &s,
 	                  "INSERT INTO events (alloc_id, task, time_ms, type, message)"
 	                  " VALUES (?1, ?2, ?3, ?4, ?5)",
 	                  err)) < 0)
 		goto rollback;
-	bind_text(s, 1, alloc_id);
-	bind_text(s, 2, task);
+	state_bind_text(s, 1, alloc_id);
+	state_bind_text(s, 2, task);
 	sqlite3_bind_int64(s, 3, time_ms);
-	bind_text(s, 4, type);
-	bind_text(s, 5, message);
-	if ((rc = step_done(st, s, "recording an event", err)) < 0)
+	state_bind_text(s, 4, type);
+	state_bind_text(s, 5, message);
+	if ((rc = state_step_done(st, s, "recording an event", err)) < 0)
 		goto rollback;
-	if ((rc = prepare(st, &s,
+	if ((rc = state_prepare(st, &s,
 	                  "DELETE FROM events WHERE alloc_id = ?1 AND task = ?2 AND seq <="
 	                  " (SELECT seq FROM events WHERE alloc_id = ?1 AND task = ?2"
 	                  "  ORDER BY seq DESC LIMIT 1 OFFSET ?3)",
 	                  err)) < 0)
 		goto rollback;
-	bind_text(s, 1, alloc_id);
-	bind_text(s, 2, task);
+	state_bind_text(s, 1, alloc_id);
+	state_bind_text(s, 2, task);
 	sqlite3_bind_int(s, 3, DROVER_STATE_EVENTS_KEPT);
-	if ((rc = step_done(st, s, "dropping old events", err)) < 0)
+	if ((rc = state_step_done(st, s, "dropping old events", err)) < 0)
 		goto rollback;
-	return exec_sql(st, "COMMIT", "committing an event", err);
+	return state_exec_sql(st, "COMMIT", "committing an event", err);
 rollback:
-	exec_sql(st, "ROLLBACK", "rollback", NULL);
+	state_exec_sql(st, "ROLLBACK", "rollback", NULL);
 	return rc;
 }
 
@@ -805,15 +808,15 @@ int drover_state_event_list(drover_state *st, const char *alloc_id, const char *
                             drover_err *err)
 {
 	sqlite3_stmt *s;
-	int rc = prepare(st, &s,
+	int rc = state_prepare(st, &s,
 	                 "SELECT task, time_ms, type, message FROM (SELECT seq, task, time_ms, type,"
 	                 " message FROM events WHERE alloc_id = ?1 AND (?2 IS NULL OR task = ?2)"
 	                 " ORDER BY seq DESC LIMIT ?3) ORDER BY seq",
 	                 err);
 	if (rc < 0)
 		return rc;
-	bind_text(s, 1, alloc_id);
-	bind_text(s, 2, task);
+	state_bind_text(s, 1, alloc_id);
+	state_bind_text(s, 2, task);
 	sqlite3_bind_int64(s, 3, limit > 1000000 ? 1000000 : (long long)limit);
 	drover_state_event *list = NULL;
 	size_t n = 0;
@@ -826,15 +829,15 @@ int drover_state_event_list(drover_state *st, const char *alloc_id, const char *
 		}
 		list = grown;
 		list[n] = (drover_state_event){
-			.task = column_text(s, 0),
+			.task = state_column_text(s, 0),
 			.time_ms = sqlite3_column_int64(s, 1),
-			.type = column_text(s, 2),
-			.message = column_text(s, 3),
+			.type = state_column_text(s, 2),
+			.message = state_column_text(s, 3),
 		};
 		n++;
 	}
 	if (rc == 0 && step != SQLITE_DONE)
-		rc = db_error(st, err, "listing events");
+		rc = state_db_error(st, err, "listing events");
 	sqlite3_finalize(s);
 	if (rc < 0) {
 		drover_state_events_free(list, n);

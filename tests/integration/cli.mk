@@ -15,8 +15,8 @@ TESTS += tests/integration/test_cli_ports
 tests_integration_test_cli_ports_SOURCES = \
 	tests/integration/test_cli_ports.c \
 	tests/integration/cli_harness.c tests/integration/cli_harness.h
-tests_integration_test_cli_ports_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS)
-tests_integration_test_cli_ports_LDADD = $(CRITERION_LIBS)
+tests_integration_test_cli_ports_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS) $(SQLITE_CFLAGS)
+tests_integration_test_cli_ports_LDADD = $(CRITERION_LIBS) $(SQLITE_LIBS)
 EXTRA_tests_integration_test_cli_ports_DEPENDENCIES = host/drover host/shim/drover-shim \
 	tests/plugins.d/.stamp
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <sqlite3.h>
 
 #include "cli_harness.h"
 
@@ -202,4 +203,123 @@ Test(cli_ports, exhausted_range_fails_the_allocation_with_a_clear_message)
 	cli_result_clear(&r);
 	free(config);
 	free(job);
+}
+
+/* run -detach of `job` with `config`: the allocation id (static buffer), or
+ * NULL when the command failed (its stderr then in *err_out, malloc'd). */
+static const char *detach(const char *config, const char *job, char **err_out)
+{
+	static char id[64];
+	cli_result r;
+	const char *argv[] = {"run", "-detach", "-config", config, "-plugin-dir", plugin_dir(),
+	                      "-data-dir", env.data_dir, job, NULL};
+	cli_run(&r, DEADLINE_MS, argv);
+	const char *p = strstr(r.out, "Allocation \"");
+	const char *result = NULL;
+	if (r.exit_code == 0 && p && sscanf(p, "Allocation \"%63[^\"]\"", id) == 1)
+		result = id;
+	if (err_out)
+		*err_out = strdup(r.err);
+	cli_result_clear(&r);
+	return result;
+}
+
+/* The host port the state store records for the group port "http" of `id`. */
+static int recorded_port(const char *id)
+{
+	char path[400];
+	snprintf(path, sizeof(path), "%s/state.db", env.data_dir);
+	sqlite3 *db = NULL;
+	cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	sqlite3_stmt *s = NULL;
+	cr_assert_eq(sqlite3_prepare_v2(db,
+	                                "SELECT port FROM ports WHERE alloc_id = ?1 AND task = ''"
+	                                " AND label = 'http'",
+	                                -1, &s, NULL),
+	             SQLITE_OK, "%s", sqlite3_errmsg(db));
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	int port = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return port;
+}
+
+/* A batch job holding the group port "http" until the file <root>/<go>
+ * exists; no restarts. */
+static char *held_job(const char *name, const char *go)
+{
+	char *text = NULL;
+	cr_assert(asprintf(&text,
+	                   "{\"Job\": {\"ID\": \"%s\", \"Type\": \"batch\",\n"
+	                   " \"TaskGroups\": [{\"Name\": \"g\",\n"
+	                   "  \"Networks\": [{\"DynamicPorts\": [{\"Label\": \"http\"}]}],\n"
+	                   "  \"RestartPolicy\": {\"Attempts\": 0},\n"
+	                   "  \"Tasks\": [{\"Name\": \"t\", \"Driver\": \"raw_exec\",\n"
+	                   "   \"Config\": {\"command\": \"/bin/sh\", \"args\": [\"-c\",\n"
+	                   "     \"while [ ! -e %s/%s ]; do sleep 0.05; done\"]}}]}]}}\n",
+	                   name, env.root, go) > 0);
+	char file[64];
+	snprintf(file, sizeof(file), "%s.json", name);
+	char *path = cli_write_file(&env, file, text);
+	free(text);
+	return path;
+}
+
+/* Two live allocations never get the same port, even though neither task
+ * binds it (so probing the host could not tell): the state store records who
+ * holds each port. A dead allocation's port is free again. */
+Test(cli_ports, live_allocations_of_separate_drover_processes_never_share_a_port)
+{
+	int lo = 0;
+	int fd = listen_on(&lo);
+	cr_assert(fd >= 0);
+	close(fd); /* two ports from here on that nothing else is likely to hold */
+	if (lo > 65534)
+		lo = 65533;
+	char *text = NULL;
+	cr_assert(asprintf(&text,
+	                   "{\"plugin\": {\"raw_exec\": {\"config\": {\"enabled\": true}}},\n"
+	                   " \"client\": {\"min_dynamic_port\": %d, \"max_dynamic_port\": %d}}\n",
+	                   lo, lo + 1) > 0);
+	char *config = cli_write_file(&env, "agent-two.json", text);
+	free(text);
+	char *job = held_job("held", "go");
+	char *job2 = held_job("held2", "go2");
+	const char *id = detach(config, job, NULL);
+	cr_assert(id, "first run -detach failed");
+	char first[64];
+	snprintf(first, sizeof(first), "%s", id);
+	id = detach(config, job2, NULL);
+	cr_assert(id, "second run -detach failed");
+	char second[64];
+	snprintf(second, sizeof(second), "%s", id);
+	int p1 = recorded_port(first), p2 = recorded_port(second);
+	cr_assert(p1 >= lo && p1 <= lo + 1 && p2 >= lo && p2 <= lo + 1,
+	          "ports %d and %d, range %d-%d", p1, p2, lo, lo + 1);
+	cr_assert_neq(p1, p2, "two live allocations hold port %d", p1);
+
+	char *err = NULL;
+	cr_assert_null(detach(config, job, &err), "a third allocation got a port from a full range");
+	cr_assert(strstr(err, "no free dynamic port for \"http\""), "stderr: %s", err);
+	free(err);
+
+	char *go = cli_write_file(&env, "go", "");
+	free(go);
+	cli_result r;
+	const char *wait1[] = {"wait", "-config", config, "-plugin-dir", plugin_dir(), "-data-dir",
+	                       env.data_dir, first, NULL};
+	cli_run(&r, DEADLINE_MS, wait1);
+	cr_assert_eq(r.exit_code, 0, "%s %s", r.out, r.err);
+	cli_result_clear(&r);
+	/* The first allocation is dead: its port can be handed out again. */
+	id = detach(config, job, &err);
+	cr_assert(id, "no port after an allocation died: %s", err);
+	free(err);
+	cr_assert_eq(recorded_port(id), p1, "the dead allocation's port is reused");
+	go = cli_write_file(&env, "go2", "");
+	free(go);
+	free(config);
+	free(job);
+	free(job2);
 }

@@ -327,3 +327,56 @@ Test(state_store, two_processes_write_concurrently_without_busy_errors)
 	drover_state_allocs_free(allocs, n);
 	drover_state_close(st);
 }
+
+/* A port belongs to one live allocation: a second claim fails naming the
+ * holder and leaves nothing half-claimed; once the holder is dead its port is
+ * taken over; the ports of (alloc, task) come back as recorded. */
+Test(state_store, ports_are_held_by_one_live_allocation_at_a_time)
+{
+	drover_state *st = open_store();
+	drover_err err = {{0}};
+	const char *a = "0a1b2c3d-0000-4000-8000-0000000000a1";
+	const char *b = "0a1b2c3d-0000-4000-8000-0000000000b2";
+	put_alloc(st, a);
+	put_task(st, a, "t");
+	put_alloc(st, b);
+	put_task(st, b, "t");
+	drover_state_port mine[] = {{.label = "http", .value = 21000, .to = 8080},
+	                            {.label = "admin", .value = 21001}};
+	size_t conflict = 99;
+	cr_assert_eq(drover_state_ports_claim(st, a, "", mine, 2, &conflict, &err), 0, "%s",
+	             err.message);
+
+	drover_state_port theirs[] = {{.label = "db", .value = 21002}, {.label = "web", .value = 21001}};
+	int rc = drover_state_ports_claim(st, b, "", theirs, 2, &conflict, &err);
+	cr_assert_eq(rc, -EADDRINUSE);
+	cr_assert_eq(conflict, 1);
+	cr_assert(strstr(err.message, "21001") && strstr(err.message, a), "%s", err.message);
+	int *used;
+	size_t n;
+	cr_assert_eq(drover_state_ports_in_use(st, &used, &n, &err), 0, "%s", err.message);
+	cr_assert_eq(n, 2, "the failed claim left port 21002 behind");
+	free(used);
+
+	drover_state_port *got;
+	cr_assert_eq(drover_state_ports_get(st, a, "", &got, &n, &err), 0, "%s", err.message);
+	cr_assert_eq(n, 2);
+	cr_assert_str_eq(got[0].label, "admin");
+	cr_assert_eq(got[0].value, 21001);
+	cr_assert_str_eq(got[1].label, "http");
+	cr_assert_eq(got[1].value, 21000);
+	cr_assert_eq(got[1].to, 8080);
+	drover_state_ports_free(got, n);
+
+	drover_exit_result res = {.struct_size = sizeof(res), .exit_code = 0};
+	cr_assert_eq(drover_state_task_set_exited(st, a, "t", &res, &err), 0, "%s", err.message);
+	cr_assert_eq(drover_state_ports_in_use(st, &used, &n, &err), 0);
+	cr_assert_eq(n, 0, "a dead allocation holds no port");
+	free(used);
+	cr_assert_eq(drover_state_ports_claim(st, b, "", theirs, 2, &conflict, &err), 0, "%s",
+	             err.message);
+	cr_assert_eq(drover_state_ports_get(st, b, "", &got, &n, &err), 0);
+	cr_assert_eq(n, 2, "port 21001 taken over from the dead allocation");
+	drover_state_ports_free(got, n);
+	drover_state_close(st);
+}

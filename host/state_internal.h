@@ -1,0 +1,25 @@
+/* Inside the state store: what its modules (state_store.c, state_ports.c)
+ * share. Nothing outside host/state_*.c includes this. */
+#ifndef DROVER_HOST_STATE_INTERNAL_H
+#define DROVER_HOST_STATE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "state_store.h"
+
+struct drover_state {
+	sqlite3 *db;
+	char *path;
+};
+
+/* An SQLite failure as a negative errno and a message naming the database
+ * file and `what` was being done. */
+int state_db_error(drover_state *st, drover_err *err, const char *what);
+int state_exec_sql(drover_state *st, const char *sql, const char *what, drover_err *err);
+int state_prepare(drover_state *st, sqlite3_stmt **stmt, const char *sql, drover_err *err);
+/* Runs a statement that returns no rows and finalizes it. */
+int state_step_done(drover_state *st, sqlite3_stmt *stmt, const char *what, drover_err *err);
+void state_bind_text(sqlite3_stmt *s, int i, const char *v);
+char *state_column_text(sqlite3_stmt *s, int i);
+
+#endif
