@@ -49,3 +49,15 @@ tests_integration_test_agent_SOURCES = \
 	tests/integration/cli_harness.c tests/integration/cli_harness.h
 tests_integration_test_agent_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS) $(SQLITE_CFLAGS)
 tests_integration_test_agent_LDADD = $(CRITERION_LIBS) $(SQLITE_LIBS)
+
+# Every command once with LeakSanitizer on (the other CLI tests run drover
+# without it; see cli_harness.h).
+check_PROGRAMS += tests/integration/test_cli_leaks
+TESTS += tests/integration/test_cli_leaks
+tests_integration_test_cli_leaks_SOURCES = \
+	tests/integration/test_cli_leaks.c \
+	tests/integration/cli_harness.c tests/integration/cli_harness.h
+tests_integration_test_cli_leaks_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS)
+tests_integration_test_cli_leaks_LDADD = $(CRITERION_LIBS)
+EXTRA_tests_integration_test_cli_leaks_DEPENDENCIES = host/drover host/shim/drover-shim \
+	tests/plugins.d/.stamp
