@@ -7,7 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plugin_cgroup.h"
 #include "plugin_stats.h"
+
+/* A cgroup whose tasks ignore nothing (SIGKILL) empties fast; past this the
+ * clean-up gives up on it. */
+#define CGROUP_LEFTOVERS_KILL_TIMEOUT_MS 10000
 
 int plugin_leftovers_read(const char *state_dir, drover_proc *proc)
 {
@@ -38,6 +43,45 @@ int plugin_leftovers_read(const char *state_dir, drover_proc *proc)
 	snprintf(out.state_dir, sizeof(out.state_dir), "%s", state_dir);
 	*proc = out;
 	return 0;
+}
+
+int plugin_leftovers_clean(const drover_host *host, const char *state_dir,
+                           struct plugin_cgroup *cg, int r, drover_err *err, int *killed,
+                           drover_proc *found)
+{
+	char why[DROVER_ERR_MESSAGE_MAX];
+	drover_proc p;
+	drover_err ignored = {{0}};
+	int any = 0;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(why, sizeof(why), "%s", err ? err->message : "");
+	if (!state_dir) {
+		if (killed)
+			*killed = 0;
+		return drover_err_set(err, r, "%.900s; no task directory was given to look for "
+		                      "what is left of it", why);
+	}
+	if (plugin_leftovers_read(state_dir, &p) == 0) {
+		any |= plugin_stats_alive(p.shim_pid, p.shim_start_time);
+		any |= plugin_leftovers_kill_task(&p);
+		/* Returns once the shim has recorded the exit and killed the rest. */
+		if (host && host->proc_stop)
+			host->proc_stop(host->host_data, &p, SIGKILL, 0, &ignored);
+	}
+	if (cg) {
+		plugin_cgroup_kill(cg, CGROUP_LEFTOVERS_KILL_TIMEOUT_MS, NULL);
+		plugin_cgroup_remove(cg, NULL);
+	}
+	if (killed)
+		*killed = any;
+	if (found)
+		*found = p;
+	if (any)
+		return drover_err_set(err, r, "%.800s; what was left of it was killed (pid %d, "
+		                      "drover-shim pid %d)",
+		                      why, p.pid, p.shim_pid);
+	return drover_err_set(err, r, "%.900s; nothing of it was left running", why);
 }
 
 int plugin_leftovers_kill_task(const drover_proc *proc)

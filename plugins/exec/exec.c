@@ -30,6 +30,7 @@
 #include "plugin_cgroup.h"
 #include "plugin_exec.h"
 #include "plugin_handle.h"
+#include "plugin_leftovers.h"
 #include "plugin_stats.h"
 
 #ifndef DROVER_EXEC_INIT_PATH
@@ -415,6 +416,27 @@ fail:
 	return r;
 }
 
+/* The recovery rule: a task whose handle cannot be read is not left running
+ * unsupervised; whatever is left of it (found through the shim's pids file
+ * and its cgroup) is killed before anything could start it again. */
+static int kill_unrecoverable(exec_ctx *c, const drover_task_config *cfg, int r, drover_err *err)
+{
+	struct drover_task *t = NULL;
+	drover_err ignored = { "" };
+	plugin_cgroup *cg = NULL;
+	int killed = 0;
+
+	if (cfg && cfg->task_dir && (t = task_new(cfg)) != NULL &&
+	    task_prepare(c, cfg, t, &ignored) == 0 && t->cg.version != 0)
+		cg = &t->cg;
+	r = plugin_leftovers_clean(c->host, cfg ? cfg->task_dir : NULL, cg, r, err, &killed, NULL);
+	if (t)
+		task_free(t);
+	if (killed)
+		exec_log(c, DROVER_LOG_WARN, "task \"%s\": %s", task_label(cfg), err->message);
+	return r;
+}
+
 static int exec_recover(void *ctx, const drover_task_config *cfg, const void *handle,
                         size_t len, drover_task **task, drover_err *err)
 {
@@ -425,7 +447,8 @@ static int exec_recover(void *ctx, const drover_task_config *cfg, const void *ha
 	int r;
 
 	if ((r = plugin_handle_decode("exec", EXEC_HANDLE_MAGIC, handle, len, &proc, err)) < 0)
-		return cfg ? err_prefix(err, r, "task", task_label(cfg)) : r;
+		return kill_unrecoverable(c, cfg, cfg ? err_prefix(err, r, "task", task_label(cfg)) : r,
+		                          err);
 	t = task_new(cfg);
 	if (!t)
 		return drover_err_set(err, -ENOMEM, "exec: out of memory");

@@ -584,40 +584,22 @@ fail:
 static int kill_unrecoverable(rawexec_ctx *c, const drover_task_config *cfg, int r,
                               drover_err *err)
 {
-	char why[DROVER_ERR_MESSAGE_MAX];
-	drover_proc p;
-	struct drover_task *t;
+	struct drover_task *t = NULL;
 	drover_err ignored = { "" };
-	int killed = 0, pids;
+	plugin_cgroup *cg = NULL;
+	int killed = 0;
+	drover_proc found;
 
-	memset(&p, 0, sizeof(p));
-	snprintf(why, sizeof(why), "%s", err ? err->message : "");
-	if (!cfg || !cfg->task_dir)
-		return drover_err_set(err, r, "%.900s; no task directory was given to look for "
-		                      "what is left of it", why);
-	pids = plugin_leftovers_read(cfg->task_dir, &p);
-	if (pids == 0) {
-		killed |= plugin_stats_alive(p.shim_pid, p.shim_start_time);
-		killed |= plugin_leftovers_kill_task(&p);
-		/* Returns once the shim has recorded the exit and killed the rest. */
-		c->host->proc_stop(c->host->host_data, &p, SIGKILL, 0, &ignored);
-	}
-	if (cgroups_wanted(c) && (t = task_new(cfg)) != NULL) {
-		if (task_prepare(c, cfg, t, &ignored) == 0 && t->cgroups) {
-			plugin_cgroup_kill(&t->cg, CGROUP_KILL_TIMEOUT_MS, NULL);
-			plugin_cgroup_remove(&t->cg, NULL);
-		}
+	if (cfg && cfg->task_dir && cgroups_wanted(c) && (t = task_new(cfg)) != NULL &&
+	    task_prepare(c, cfg, t, &ignored) == 0 && t->cgroups)
+		cg = &t->cg;
+	r = plugin_leftovers_clean(c->host, cfg ? cfg->task_dir : NULL, cg, r, err, &killed,
+	                           &found);
+	if (t)
 		task_free(t);
-	}
 	if (killed)
-		rawexec_log(c, DROVER_LOG_WARN, "task \"%s\": %s; killed what was left of it (pid %d, "
-		            "drover-shim pid %d)",
-		            task_label(cfg), why, p.pid, p.shim_pid);
-	if (killed)
-		return drover_err_set(err, r, "%.800s; what was left of it was killed (pid %d, "
-		                      "drover-shim pid %d)",
-		                      why, p.pid, p.shim_pid);
-	return drover_err_set(err, r, "%.900s; nothing of it was left running", why);
+		rawexec_log(c, DROVER_LOG_WARN, "task \"%s\": %s", task_label(cfg), err->message);
+	return r;
 }
 
 static int rawexec_recover(void *ctx, const drover_task_config *cfg, const void *handle,

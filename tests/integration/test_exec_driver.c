@@ -8,11 +8,13 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -953,4 +955,44 @@ Test(exec, exit_code_signal_and_stats)
 	cr_assert_eq(res.signal, SIGUSR1, "exit %d signal %d", res.exit_code, res.signal);
 	destroy_ok(ctx, t);
 	fx.drv->fini(ctx);
+}
+
+/* The recovery rule: a handle that cannot be read leaves nothing of its task
+ * running (found through the shim's pids file and the task's cgroup), so a
+ * restart can never make two copies. */
+Test(exec, unreadable_handle_kills_what_is_left_of_the_task)
+{
+	const char *args[] = { "-c", "echo ready; exec sleep 600", NULL };
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	drover_task_config cfg;
+	drover_task_status st = { .struct_size = sizeof(st) };
+	drover_task *t, *r = NULL;
+	task_block b;
+	void *ctx, *ctx2;
+	static const char garbage[] = "not an exec handle at all";
+
+	REQUIRE_ROOT();
+	ctx = instance();
+	task_block_init(&b, "/bin/sh", args);
+	cfg = task_config(&b);
+	t = start_ok(ctx, &cfg, &h);
+	free(wait_for_output("ready", 20000));
+	cr_assert_eq(fx.drv->inspect(ctx, t, &st, &err), 0, "inspect: %s", err.message);
+	cr_assert_gt(st.pid, 0);
+	int pidfd = (int)syscall(SYS_pidfd_open, st.pid, 0);
+	cr_assert(pidfd >= 0, "pidfd_open %d: %s", st.pid, strerror(errno));
+
+	ctx2 = instance();
+	int rc = fx.drv->recover(ctx2, &cfg, garbage, sizeof(garbage), &r, &err);
+	cr_assert_lt(rc, 0, "a garbage handle was recovered");
+	cr_assert(strstr(err.message, "what was left of it was killed"), "%s", err.message);
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+	cr_assert_eq(poll(&pfd, 1, 10000), 1, "task pid %d still runs after recover refused it",
+	             st.pid);
+	close(pidfd);
+	fx.drv->fini(ctx2);
+	destroy_ok(ctx, t);
+	fx.drv->fini(ctx);
+	free(h.data);
 }
