@@ -25,6 +25,7 @@
 
 #include <drover/driver.h>
 
+#include "docker_cpu.h"
 #include "docker_http.h"
 #include "docker_json.h"
 #include "json.h"
@@ -33,8 +34,9 @@
 #include "test_support.h"
 #include "value_tree.h"
 
-#define IMAGE "drover-test/busybox:1"
-#define REGISTRY_IMAGE "127.0.0.1:5000/drover-test/busybox:1"
+/* Task JSON names the test image by this token; task_config() puts this run's
+ * own tag in its place (see run_image). */
+#define IMAGE "@IMAGE@"
 #define SOCK "unix:///var/run/docker.sock"
 
 static struct {
@@ -95,6 +97,38 @@ static int daemon_up(void)
 	return ok;
 }
 
+/* The test image of this run: "drover-test/busybox:r<runner pid>". Every
+ * run (two engineers, CI and a developer on one dockerd) has its own tag, so
+ * no run removes the image another is using. The runner names it in PRE_ALL
+ * and hands it to the test processes through the environment. */
+static char run_tag[64];
+
+static const char *run_image(void)
+{
+	const char *env = getenv("DROVER_TEST_DOCKER_TAG");
+
+	if (!run_tag[0])
+		snprintf(run_tag, sizeof(run_tag), "%s", env && env[0] ? env : "");
+	if (!run_tag[0])
+		/* Run without the runner's hooks: a tag of this process's own. */
+		snprintf(run_tag, sizeof(run_tag), "p%d", (int)getpid());
+	return run_tag;
+}
+
+/* "drover-test/<what>:<run tag>", and the registry's "127.0.0.1:5000/..." */
+static const char *run_ref(char *buf, size_t len, const char *registry, const char *what)
+{
+	snprintf(buf, len, "%s%sdrover-test/%s:%s", registry ? registry : "", registry ? "/" : "",
+	         what, run_image());
+	return buf;
+}
+
+static const char *image_ref(void)
+{
+	static char buf[128];
+	return run_ref(buf, sizeof(buf), NULL, "busybox");
+}
+
 /* Builds the busybox image once per run, in the runner process before any
  * test: tests run in parallel processes, and two imports racing for one tag
  * would leave an untagged image behind. */
@@ -107,13 +141,17 @@ static int build_image(void)
 	         "set -e; d=$(mktemp -d); mkdir -p $d/bin; cp /bin/busybox $d/bin/busybox; "
 	         "for a in sh sleep echo cat true false touch id ls; do ln -s busybox $d/bin/$a; done; "
 	         "tar -C $d -cf $d.tar . ; docker import $d.tar %s >/dev/null; rm -rf $d $d.tar",
-	         IMAGE, IMAGE);
+	         image_ref(), image_ref());
 	return system(cmd) == 0;
 }
 
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
+	char tag[32];
+
 	(void)set;
+	snprintf(tag, sizeof(tag), "r%d", (int)getpid());
+	setenv("DROVER_TEST_DOCKER_TAG", tag, 1);
 	if (daemon_up() && !build_image()) {
 		/* The tests that need it fail, naming the image. */
 	}
@@ -121,7 +159,10 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
 
 static int ensure_image(void)
 {
-	return system("docker image inspect " IMAGE " >/dev/null 2>&1") == 0;
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "docker image inspect %s >/dev/null 2>&1", image_ref());
+	return system(cmd) == 0 || build_image();
 }
 
 static void setup(void)
@@ -187,7 +228,10 @@ static void teardown(void)
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
 	(void)stats;
-	if (system("docker rmi -f " IMAGE " >/dev/null 2>&1") != 0) {
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "docker rmi -f %s >/dev/null 2>&1", image_ref());
+	if (system(cmd) != 0) {
 		/* No daemon, or no image: nothing to clean. */
 	}
 }
@@ -221,7 +265,7 @@ static void instance(const char *plugin_json)
 
 	drover_test_require(daemon_up(), "no dockerd answers on /var/run/docker.sock "
 	                    "(run scripts/test-services.sh start)");
-	cr_assert(ensure_image(), "building the test image %s failed", IMAGE);
+	cr_assert(ensure_image(), "building the test image %s failed", image_ref());
 	drover_value_clear(&fx.plugin_cfg);
 	cr_assert_eq(checked(fx.drv->plugin_schema, plugin_json, &fx.plugin_cfg, first,
 	                     sizeof(first)), 0, "%s", first);
@@ -234,14 +278,50 @@ static const char *const test_env[] = { "PATH=/bin", "NOMAD_TASK_DIR=/host/path"
 	                                "NOMAD_HOST_PORT_http=18080", "NOMAD_IP_http=127.0.0.1",
 	                                "GREETING=hello", NULL };
 
+/* The task JSON with the run's image names in place of the tokens @IMAGE@,
+ * @REGISTRY_IMAGE@ and @LOADED_IMAGE@; malloc'd. */
+static char *expand_images(const char *json)
+{
+	static const char *const tokens[] = { "@IMAGE@", "@REGISTRY_IMAGE@", "@LOADED_IMAGE@" };
+	char refs[3][160];
+	size_t cap = strlen(json) * 2 + 1024, o = 0;
+	char *out = malloc(cap);
+
+	cr_assert_not_null(out);
+	run_ref(refs[0], sizeof(refs[0]), NULL, "busybox");
+	run_ref(refs[1], sizeof(refs[1]), "127.0.0.1:5000", "busybox");
+	run_ref(refs[2], sizeof(refs[2]), NULL, "loaded");
+	while (*json) {
+		size_t k;
+		for (k = 0; k < 3; k++)
+			if (strncmp(json, tokens[k], strlen(tokens[k])) == 0)
+				break;
+		if (o + 200 >= cap) {
+			cap *= 2;
+			out = realloc(out, cap);
+			cr_assert_not_null(out);
+		}
+		if (k < 3) {
+			o += (size_t)sprintf(out + o, "%s", refs[k]);
+			json += strlen(tokens[k]);
+		} else {
+			out[o++] = *json++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static drover_task_config task_config(const char *task_json)
 {
 	drover_task_config cfg;
 	char first[512];
+	char *json = expand_images(task_json);
 
 	drover_value_clear(&fx.task_cfg);
-	cr_assert_eq(checked(fx.drv->task_schema, task_json, &fx.task_cfg, first, sizeof(first)), 0,
+	cr_assert_eq(checked(fx.drv->task_schema, json, &fx.task_cfg, first, sizeof(first)), 0,
 	             "%s", first);
+	free(json);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.struct_size = sizeof(cfg);
 	cfg.id = "alloc1/web";
@@ -628,8 +708,7 @@ Test(docker, container_has_the_configured_fields)
 
 Test(docker, unimplemented_fields_are_refused_by_the_schema)
 {
-	static const char *const fields[] = { "cpu_hard_limit", "volume_driver", "network_aliases",
-		                              "ipv4_address", "mounts", "cpu_cfs_period", NULL };
+	static const char *const fields[] = { "advertise_ipv6_address", "SSL", "isolation", NULL };
 	drover_value out;
 	char first[512], json[256];
 
@@ -642,6 +721,95 @@ Test(docker, unimplemented_fields_are_refused_by_the_schema)
 	cr_assert_eq(checked(fx.drv->plugin_schema, "{\"infra_image\": \"x\"}", &out, first,
 	                     sizeof(first)), -EINVAL);
 	cr_assert(strstr(first, "infra_image"), "%s", first);
+}
+
+/* The host's CPU as the driver sees it, checked against sysconf and the
+ * frequency files, and the quota it derives (Nomad's formula). */
+Test(docker, cpu_quota_follows_the_task_share_of_the_host)
+{
+	long long total = 0;
+	int cores = 0;
+
+	cr_assert_eq(docker_cpu_host(&total, &cores), 0);
+	cr_assert_eq(cores, sysconf(_SC_NPROCESSORS_ONLN));
+	cr_assert_gt(total, 0);
+	cr_assert_eq(total % cores, 0);
+	/* A task worth one core's MHz gets one period on a multi-core host. */
+	cr_assert_eq(docker_cpu_quota(total / cores, total, cores, 100000), 100000);
+	cr_assert_eq(docker_cpu_quota(total, total, cores, 50000), 50000LL * cores);
+	cr_assert_eq(docker_cpu_quota(1, total, cores, 100000), DOCKER_CFS_QUOTA_MIN,
+	             "a quota below docker's floor of 1000 us");
+	cr_assert_eq(docker_cpu_quota(total * 4, total, cores, 100000), 100000LL * cores,
+	             "more than the host is capped at the host");
+}
+
+/* cpu_hard_limit, cpu_cfs_period, cpuset_cpus, network_aliases, ipv4_address,
+ * ipv6_address, volume_driver and `mounts` with volume_options, read back from
+ * the container. The network and volumes are this test's own. */
+Test(docker, network_cpu_and_volume_fields_are_applied)
+{
+	char net[96], vol1[96], vol2[96], cmd[1200], json[3000], name[128], v4[32];
+	int octet = (int)(getpid() % 200) + 20;
+	long long total = 0, period = 50000;
+	int cores = 0;
+	drover_task *task;
+	yajl_val v, hc, ep, m;
+	long status;
+
+	instance("{\"volumes\": {\"enabled\": true}}");
+	snprintf(net, sizeof(net), "drover-net-%s", fx.alloc_id);
+	snprintf(vol1, sizeof(vol1), "drover-vol1-%s", fx.alloc_id);
+	snprintf(vol2, sizeof(vol2), "drover-vol2-%s", fx.alloc_id);
+	snprintf(v4, sizeof(v4), "10.213.%d.10", octet);
+	snprintf(cmd, sizeof(cmd), "docker network create --subnet 10.213.%d.0/24 --ipv6 "
+	         "--subnet fd00:d0:%x::/64 %s >/dev/null", octet, octet, net);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(json, sizeof(json),
+	         "{\"image\": \"@IMAGE@\", \"command\": \"sleep\", \"args\": [\"1000\"], "
+	         "\"network_mode\": \"%s\", \"network_aliases\": [\"svc-a\", \"svc-b\"], "
+	         "\"ipv4_address\": \"%s\", \"ipv6_address\": \"fd00:d0:%x::10\", "
+	         "\"cpu_hard_limit\": true, \"cpu_cfs_period\": %lld, \"cpuset_cpus\": \"0\", "
+	         "\"volume_driver\": \"local\", \"volumes\": [\"%s:/vol\", \"./local:/l\"], "
+	         "\"mounts\": [{\"target\": \"/m\", \"source\": \"%s\", "
+	         "\"volume_options\": {\"no_copy\": true, \"labels\": {\"team\": \"blue\"}, "
+	         "\"driver_config\": {\"name\": \"local\"}}}]}",
+	         net, v4, octet, period, vol1, vol2);
+	task = start(json, NULL);
+	v = inspect_container(container_name(name, sizeof(name)), &status);
+	cr_assert_eq(status, 200);
+	hc = docker_json_at(v, "HostConfig", NULL);
+	cr_assert_eq(docker_cpu_host(&total, &cores), 0);
+	cr_assert_eq(int_at(hc, "CpuPeriod", NULL), period);
+	cr_assert_eq(int_at(hc, "CpuQuota", NULL), docker_cpu_quota(100, total, cores, period),
+	             "quota %lld for 100 MHz of %lld on %d cores", int_at(hc, "CpuQuota", NULL),
+	             total, cores);
+	cr_assert_str_eq(docker_json_str(hc, "CpusetCpus", NULL), "0");
+	cr_assert_str_eq(docker_json_str(hc, "VolumeDriver", NULL), "local");
+	snprintf(cmd, sizeof(cmd), "%s:/vol", vol1);
+	cr_assert(array_has(docker_json_at(hc, "Binds", NULL), cmd), "no %s bind", cmd);
+	snprintf(cmd, sizeof(cmd), "%s/local:/l", fx.task_dir);
+	cr_assert(array_has(docker_json_at(hc, "Binds", NULL), cmd), "a path is still a bind");
+	m = docker_json_at(hc, "Mounts", NULL);
+	cr_assert(YAJL_IS_ARRAY(m) && m->u.array.len == 1);
+	m = m->u.array.values[0];
+	cr_assert_str_eq(docker_json_str(m, "Type", NULL), "volume");
+	cr_assert_str_eq(docker_json_str(m, "Source", NULL), vol2);
+	cr_assert(docker_json_bool(m, "VolumeOptions", "NoCopy", NULL));
+	cr_assert_str_eq(docker_json_str(m, "VolumeOptions", "Labels", "team", NULL), "blue");
+	cr_assert_str_eq(docker_json_str(m, "VolumeOptions", "DriverConfig", "Name", NULL), "local");
+	ep = docker_json_at(v, "NetworkSettings", "Networks", net, NULL);
+	cr_assert_not_null(ep, "the container is not on %s", net);
+	cr_assert_str_eq(docker_json_str(ep, "IPAMConfig", "IPv4Address", NULL), v4);
+	cr_assert_str_eq(docker_json_str(ep, "IPAddress", NULL), v4);
+	snprintf(cmd, sizeof(cmd), "fd00:d0:%x::10", octet);
+	cr_assert_str_eq(docker_json_str(ep, "IPAMConfig", "IPv6Address", NULL), cmd);
+	cr_assert(array_has(docker_json_at(ep, "Aliases", NULL), "svc-a"));
+	cr_assert(array_has(docker_json_at(ep, "Aliases", NULL), "svc-b"));
+	yajl_tree_free(v);
+	destroy(task);
+	snprintf(cmd, sizeof(cmd), "docker network rm %s >/dev/null && docker volume rm %s %s "
+	         ">/dev/null", net, vol1, vol2);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
 Test(docker, gated_and_bad_values_are_refused_naming_the_field)
@@ -673,6 +841,22 @@ Test(docker, gated_and_bad_values_are_refused_naming_the_field)
 		  "\"image_pull_timeout\"" },
 		{ "{\"image\": \"" IMAGE "\", \"oom_score_adj\": 5000}", "\"oom_score_adj\"" },
 		{ "{\"image\": \"" IMAGE "\", \"work_dir\": \"relative\"}", "\"work_dir\"" },
+		{ "{\"image\": \"" IMAGE "\", \"ipv4_address\": \"10.1.2.3\"}", "\"ipv4_address\"" },
+		{ "{\"image\": \"" IMAGE "\", \"network_mode\": \"host\", "
+		  "\"network_aliases\": [\"a\"]}", "\"network_aliases\"" },
+		{ "{\"image\": \"" IMAGE "\", \"network_mode\": \"mynet\", "
+		  "\"ipv4_address\": \"10.1.2\"}", "\"ipv4_address\"" },
+		{ "{\"image\": \"" IMAGE "\", \"network_mode\": \"mynet\", "
+		  "\"ipv6_address\": \"10.1.2.3\"}", "\"ipv6_address\"" },
+		{ "{\"image\": \"" IMAGE "\", \"cpu_hard_limit\": true, \"cpu_cfs_period\": 5000000}",
+		  "\"cpu_cfs_period\"" },
+		{ "{\"image\": \"" IMAGE "\", \"cpuset_cpus\": \"0;rm -rf\"}", "\"cpuset_cpus\"" },
+		{ "{\"image\": \"" IMAGE "\", \"volume_driver\": \"local\", "
+		  "\"volumes\": [\"v:/x\"]}", "\"volume_driver\"" },
+		{ "{\"image\": \"" IMAGE "\", \"mounts\": [{\"target\": \"/x\", \"source\": \"v\"}]}",
+		  "\"mounts[0]\"" },
+		{ "{\"image\": \"" IMAGE "\", \"mount\": [{\"type\": \"tmpfs\", \"target\": \"/x\", "
+		  "\"volume_options\": {\"no_copy\": true}}]}", "\"mount[0]\"" },
 	};
 	char msg[DROVER_ERR_MESSAGE_MAX], name[128];
 	long status;
@@ -758,15 +942,24 @@ Test(docker, force_pull_from_the_local_registry)
 	instance("{}");
 	drover_test_require(system("curl -sf --max-time 2 http://127.0.0.1:5000/v2/ >/dev/null") == 0,
 	                    "no registry on 127.0.0.1:5000 (run scripts/test-services.sh start)");
-	cr_assert_eq(system("docker tag " IMAGE " " REGISTRY_IMAGE " && docker push -q "
-	                    REGISTRY_IMAGE " >/dev/null && docker rmi " REGISTRY_IMAGE
-	                    " >/dev/null"), 0);
-	task = start("{\"image\": \"" REGISTRY_IMAGE "\", \"force_pull\": true, \"command\": \"sh\", "
+	{
+		char cmd[600], reg[160];
+		run_ref(reg, sizeof(reg), "127.0.0.1:5000", "busybox");
+		snprintf(cmd, sizeof(cmd), "docker tag %s %s && docker push -q %s >/dev/null && "
+		         "docker rmi %s >/dev/null", image_ref(), reg, reg, reg);
+		cr_assert_eq(system(cmd), 0);
+	}
+	task = start("{\"image\": \"@REGISTRY_IMAGE@\", \"force_pull\": true, \"command\": \"sh\", "
 	             "\"args\": [\"-c\", \"exit 3\"]}", NULL);
 	res = wait_exit(task, 30000);
 	cr_assert_eq(res.exit_code, 3);
 	destroy(task);
-	cr_assert_eq(system("docker rmi " REGISTRY_IMAGE " >/dev/null"), 0);
+	{
+		char cmd[300], reg[160];
+		snprintf(cmd, sizeof(cmd), "docker rmi %s >/dev/null",
+		         run_ref(reg, sizeof(reg), "127.0.0.1:5000", "busybox"));
+		cr_assert_eq(system(cmd), 0);
+	}
 	/* A missing image is an error carrying the registry's word. */
 	start_fails("{\"image\": \"127.0.0.1:5000/drover-test/absent:1\"}", "{}", msg, sizeof(msg));
 	cr_assert(strstr(msg, "127.0.0.1:5000/drover-test/absent:1"), "%s", msg);
@@ -776,18 +969,22 @@ Test(docker, load_from_a_tarball_in_local)
 {
 	drover_task *task;
 	drover_exit_result res;
-	char cmd[600];
+	char cmd[1200];
 
 	instance("{}");
-	snprintf(cmd, sizeof(cmd), "docker tag %s drover-test/loaded:1 && docker save -o %s/local/img.tar "
-	         "drover-test/loaded:1 && docker rmi drover-test/loaded:1 >/dev/null", IMAGE, fx.task_dir);
+	char loaded[160];
+
+	run_ref(loaded, sizeof(loaded), NULL, "loaded");
+	snprintf(cmd, sizeof(cmd), "docker tag %s %s && docker save -o %s/local/img.tar %s && "
+	         "docker rmi %s >/dev/null", image_ref(), loaded, fx.task_dir, loaded, loaded);
 	cr_assert_eq(system(cmd), 0);
-	task = start("{\"image\": \"drover-test/loaded:1\", \"load\": \"img.tar\", \"command\": \"true\"}",
+	task = start("{\"image\": \"@LOADED_IMAGE@\", \"load\": \"img.tar\", \"command\": \"true\"}",
 	             NULL);
 	res = wait_exit(task, 30000);
 	cr_assert_eq(res.exit_code, 0);
 	destroy(task);
-	cr_assert_eq(system("docker rmi drover-test/loaded:1 >/dev/null"), 0);
+	snprintf(cmd, sizeof(cmd), "docker rmi %s >/dev/null", loaded);
+	cr_assert_eq(system(cmd), 0);
 }
 
 /* ------------------------------------------------------------------ logs */
