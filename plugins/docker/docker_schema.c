@@ -149,8 +149,22 @@ static const drover_field tls_fields[] = {
 	DROVER_FIELD_END
 };
 
+static const drover_field dangling_fields[] = {
+	{ "enabled", DROVER_FIELD_BOOL, 0, "true", "remove containers no task owns", NULL },
+	{ "dry_run", DROVER_FIELD_BOOL, 0, "false", "only log them", NULL },
+	{ "period", DROVER_FIELD_STRING, 0, "\"5m\"", "how often to look", NULL },
+	{ "creation_grace", DROVER_FIELD_STRING, 0, "\"5m\"",
+	  "leave containers younger than this alone", NULL },
+	DROVER_FIELD_END
+};
+
 static const drover_field gc_fields[] = {
 	{ "container", DROVER_FIELD_BOOL, 0, "true", "remove a task's container on destroy", NULL },
+	{ "image", DROVER_FIELD_BOOL, 0, "true", "remove an image after its last task", NULL },
+	{ "image_delay", DROVER_FIELD_STRING, 0, "\"3m\"",
+	  "how long an unused image is kept for a new task", NULL },
+	{ "dangling_containers", DROVER_FIELD_BLOCK, 0, NULL,
+	  "reaper of labelled containers no task owns", dangling_fields },
 	DROVER_FIELD_END
 };
 

@@ -1361,3 +1361,199 @@ Test(docker, exec_runs_inside_the_container)
 	cr_assert_eq(fx.drv->stop(fx.ctx, task, SIGKILL, 0, &err), 0, "%s", err.message);
 	destroy(task);
 }
+
+/* ------------------------------------------------------------------ gc */
+
+/* Imports a busybox image of its own content (a marker file makes its id
+ * unique) as `ref` into the daemon `docker` talks to ("docker" or
+ * "docker -H unix://..."). */
+static void import_image(const char *docker, const char *ref, const char *marker)
+{
+	char cmd[1500];
+
+	snprintf(cmd, sizeof(cmd),
+	         "set -e; d=$(mktemp -d); mkdir -p $d/bin; cp /bin/busybox $d/bin/busybox; "
+	         "for a in sh sleep true; do ln -s busybox $d/bin/$a; done; echo %s > $d/marker; "
+	         "tar -C $d -cf $d.tar . ; %s import $d.tar %s >/dev/null; rm -rf $d $d.tar",
+	         marker, docker, ref);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+static int image_exists(const char *docker, const char *ref)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "%s image inspect %s >/dev/null 2>&1", docker, ref);
+	return system(cmd) == 0;
+}
+
+static void periodic(void *ctx)
+{
+	drover_err err = { "" };
+	cr_assert_eq(fx.drv->periodic(ctx, &err), 0, "periodic: %s", err.message);
+}
+
+Test(docker, image_is_removed_after_its_delay_and_kept_for_a_new_user)
+{
+	char ref[160], json[400];
+	drover_task *task;
+	long long released, end;
+
+	instance("{\"gc\": {\"image_delay\": \"3s\", \"dangling_containers\": {\"enabled\": false}}}");
+	/* Its own image, not the run's: this test removes it. */
+	snprintf(ref, sizeof(ref), "drover-test/gc:%.60s", fx.alloc_id);
+	import_image("docker", ref, fx.alloc_id);
+	snprintf(json, sizeof(json), "{\"image\": \"%s\", \"command\": \"sleep\", \"args\": [\"1000\"]}",
+	         ref);
+	task = start(json, NULL);
+	destroy(task);
+	released = mono_ms();
+	periodic(fx.ctx);
+	if (mono_ms() - released < 3000)
+		cr_assert(image_exists("docker", ref), "the image went before its delay");
+	/* A new task takes the image within the delay: the removal is cancelled. */
+	task = start(json, NULL);
+	while (mono_ms() - released < 3500) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		periodic(fx.ctx);
+		nanosleep(&ts, NULL);
+	}
+	periodic(fx.ctx);
+	cr_assert(image_exists("docker", ref), "the image of a live task was removed");
+	destroy(task);
+	released = mono_ms();
+	end = released + 20000;
+	while (image_exists("docker", ref)) {
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+		cr_assert_lt(mono_ms(), end, "the unused image is still there 20 s after its last task");
+		periodic(fx.ctx);
+		nanosleep(&ts, NULL);
+	}
+	cr_assert_geq(mono_ms() - released, 3000, "the image went before its delay");
+}
+
+/* A plugin instance on the test's own daemon. */
+static void *own_instance(const char *dir, const char *gc_json)
+{
+	char json[600], first[256];
+	drover_value cfg;
+	drover_err err = { "" };
+	void *ctx = NULL;
+
+	snprintf(json, sizeof(json), "{\"endpoint\": \"unix://%s/docker.sock\", "
+	         "\"disable_log_collection\": true, \"gc\": %s}", dir, gc_json);
+	cr_assert_eq(checked(fx.drv->plugin_schema, json, &cfg, first, sizeof(first)), 0, "%s",
+	             first);
+	cr_assert_eq(fx.drv->init(&fx.host, &ctx, &err), 0);
+	cr_assert_eq(fx.drv->set_config(ctx, &cfg, &err), 0, "%s", err.message);
+	drover_value_clear(&cfg);
+	return ctx;
+}
+
+static int own_container_exists(const char *docker, const char *id)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "%s container inspect %s >/dev/null 2>&1", docker, id);
+	return system(cmd) == 0;
+}
+
+/* The reaper on a daemon of the test's own (so it can reap nobody else's): an
+ * orphan labelled container goes, the task's own container, an unlabelled one
+ * and anything younger than creation_grace stay; dry_run removes nothing. */
+Test(docker, reaper_removes_orphans_only)
+{
+	char dir[] = "/tmp/drover-dockerd3.XXXXXX", docker[300], cmd[900], orphan[80], plain[80];
+	char ref[160], json[400], name[128];
+	void *dry, *young;
+	drover_task *task;
+	drover_task_config cfg;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	long long created_at;
+	pid_t pid;
+	FILE *p;
+
+	drover_test_require(system("command -v dockerd unshare >/dev/null") == 0 && geteuid() == 0,
+	                    "a second dockerd needs root, dockerd and unshare");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(docker, sizeof(docker), "docker -H unix://%s/docker.sock", dir);
+	fx.ctx = own_instance(dir, "{\"image\": false, \"dangling_containers\": "
+	                           "{\"period\": \"1s\", \"creation_grace\": \"1s\"}}");
+	pid = start_own_dockerd(dir);
+	await_health(DROVER_HEALTH_HEALTHY, 45000, dir);
+	run_ref(ref, sizeof(ref), NULL, "busybox");
+	import_image(docker, ref, "own");
+
+	snprintf(json, sizeof(json), "{\"image\": \"%s\", \"network_mode\": \"none\", "
+	         "\"command\": \"sleep\", \"args\": [\"1000\"]}", ref);
+	cfg = task_config(json);
+	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0, "%s", err.message);
+	free(h.data);
+	snprintf(cmd, sizeof(cmd), "%s create --label com.hashicorp.nomad.alloc_id=orphan-%s "
+	         "--network none %s true", docker, fx.alloc_id, ref);
+	cr_assert_not_null(p = popen(cmd, "r"));
+	cr_assert_not_null(fgets(orphan, sizeof(orphan), p));
+	pclose(p);
+	orphan[strcspn(orphan, "\n")] = '\0';
+	snprintf(cmd, sizeof(cmd), "%s create --network none %s true", docker, ref);
+	cr_assert_not_null(p = popen(cmd, "r"));
+	cr_assert_not_null(fgets(plain, sizeof(plain), p));
+	pclose(p);
+	plain[strcspn(plain, "\n")] = '\0';
+	created_at = mono_ms();
+
+	/* Docker's Created has a one-second resolution: past the grace, surely. */
+	while (mono_ms() - created_at < 2100) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	dry = own_instance(dir, "{\"image\": false, \"dangling_containers\": {\"dry_run\": true, "
+	                        "\"creation_grace\": \"1s\"}}");
+	periodic(dry);
+	fx.drv->fini(dry);
+	cr_assert(own_container_exists(docker, orphan), "dry_run removed the orphan");
+	young = own_instance(dir, "{\"image\": false, \"dangling_containers\": "
+	                          "{\"creation_grace\": \"1h\"}}");
+	periodic(young);
+	fx.drv->fini(young);
+	cr_assert(own_container_exists(docker, orphan), "a container younger than creation_grace "
+	          "was removed");
+
+	periodic(fx.ctx);
+	cr_assert(!own_container_exists(docker, orphan), "the orphan is still there");
+	cr_assert(own_container_exists(docker, plain), "a container without drover's label went");
+	cr_assert(own_container_exists(docker, container_name(name, sizeof(name))),
+	          "the task's own container went");
+
+	destroy(task);
+	fx.drv->fini(fx.ctx);
+	fx.ctx = NULL;
+	stop_own_dockerd(pid);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(docker, bad_gc_options_are_refused_naming_the_option)
+{
+	static const struct {
+		const char *json, *needle;
+	} cases[] = {
+		{ "{\"gc\": {\"image_delay\": \"soon\"}}", "gc.image_delay" },
+		{ "{\"gc\": {\"dangling_containers\": {\"period\": \"0s\"}}}",
+		  "gc.dangling_containers.period" },
+		{ "{\"gc\": {\"dangling_containers\": {\"creation_grace\": \"-1m\"}}}",
+		  "gc.dangling_containers.creation_grace" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		drover_value cfg;
+		drover_err err = { "" };
+		void *ctx = NULL;
+		char first[256];
+		cr_assert_eq(checked(fx.drv->plugin_schema, cases[i].json, &cfg, first, sizeof(first)),
+		             0, "%s", first);
+		cr_assert_eq(fx.drv->init(&fx.host, &ctx, &err), 0);
+		cr_assert_lt(fx.drv->set_config(ctx, &cfg, &err), 0, "case %zu accepted", i);
+		cr_assert(strstr(err.message, cases[i].needle), "case %zu: %s", i, err.message);
+		fx.drv->fini(ctx);
+		drover_value_clear(&cfg);
+	}
+}
