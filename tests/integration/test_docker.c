@@ -52,6 +52,7 @@ static struct {
 	void *ctx;
 	docker_client client;
 	char alloc_id[64];
+	char cleanup[1024];   /* shell command teardown runs: what a failed test left */
 } fx;
 
 static void test_log(void *host_data, drover_log_level level, const char *message)
@@ -215,6 +216,9 @@ static void teardown(void)
 {
 	if (fx.ctx)
 		fx.drv->fini(fx.ctx);
+	if (fx.cleanup[0] && system(fx.cleanup) != 0) {
+		/* Already gone when the test got to its end. */
+	}
 	drover_value_clear(&fx.plugin_cfg);
 	drover_value_clear(&fx.task_cfg);
 	docker_client_free(&fx.client);
@@ -764,6 +768,8 @@ Test(docker, network_cpu_and_volume_fields_are_applied)
 	snprintf(cmd, sizeof(cmd), "docker network create --subnet 10.213.%d.0/24 --ipv6 "
 	         "--subnet fd00:d0:%x::/64 %s >/dev/null", octet, octet, net);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(fx.cleanup, sizeof(fx.cleanup), "{ docker rm -f web-%s; docker network rm %s; "
+	         "docker volume rm %s %s; } >/dev/null 2>&1", fx.alloc_id, net, vol1, vol2);
 	snprintf(json, sizeof(json),
 	         "{\"image\": \"@IMAGE@\", \"command\": \"sleep\", \"args\": [\"1000\"], "
 	         "\"network_mode\": \"%s\", \"network_aliases\": [\"svc-a\", \"svc-b\"], "
