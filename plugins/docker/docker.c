@@ -23,6 +23,7 @@
 #include "docker_container.h"
 #include "docker_exec.h"
 #include "docker_fingerprint.h"
+#include "docker_gc.h"
 #include "docker_handle.h"
 #include "docker_http.h"
 #include "docker_image.h"
@@ -48,6 +49,7 @@ struct drover_task {
 	int efd;                  /* readable when the container may have died */
 	int has_logger;           /* `logger` copies the container's output to alloc/logs */
 	drover_proc logger;
+	char *image_id;           /* counted in the image GC while the task lives */
 	int exited;
 	drover_exit_result result;
 	struct drover_task *prev, *next;
@@ -62,6 +64,7 @@ typedef struct docker_ctx {
 	pthread_mutex_t monitor_lock; /* starting the monitor: start and recover may race */
 	pthread_mutex_t lock; /* protects `tasks` */
 	struct drover_task *tasks;
+	docker_gc gc;
 } docker_ctx;
 
 static void dlog(docker_ctx *c, drover_log_level level, const char *fmt, ...)
@@ -77,6 +80,13 @@ static void dlog(docker_ctx *c, drover_log_level level, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	c->host->log(c->host->host_data, level, msg);
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static long long now_ms(void)
@@ -142,6 +152,7 @@ static int docker_init(const drover_host *host, void **ctx, drover_err *err)
 	c->host = host;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->monitor_lock, NULL);
+	docker_gc_init(&c->gc);
 	*ctx = c;
 	return 0;
 }
@@ -151,6 +162,7 @@ static void task_free(struct drover_task *t)
 	if (t->efd >= 0)
 		close(t->efd);
 	free(t->name);
+	free(t->image_id);
 	free(t);
 }
 
@@ -171,6 +183,7 @@ static void docker_fini(void *ctx)
 	}
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->monitor_lock);
+	docker_gc_free(&c->gc);
 	free(c);
 	curl_global_cleanup();
 }
@@ -363,6 +376,15 @@ static int create_container(docker_ctx *c, const docker_create_spec *spec, char 
 	return 0;
 }
 
+/* The task holds its image (taking `image_id`) against image GC. */
+static void track_image(docker_ctx *c, struct drover_task *t, char *image_id)
+{
+	if (image_id && docker_gc_image_acquire(&c->gc, image_id) == 0)
+		t->image_id = image_id;
+	else
+		free(image_id);
+}
+
 static const char *task_label(const drover_task_config *cfg)
 {
 	return cfg->task_name ? cfg->task_name : (cfg->id ? cfg->id : "?");
@@ -390,16 +412,18 @@ static int docker_start(void *ctx, const drover_task_config *cfg, drover_task **
 		docker_create_spec_free(&spec);
 		return task_error(err, r, task_label(cfg));
 	}
-	free(image_id);
 	memset(&h, 0, sizeof(h));
 	r = create_container(c, &spec, h.container_id, err);
 	docker_create_spec_free(&spec);
-	if (r < 0)
+	if (r < 0) {
+		free(image_id);
 		return task_error(err, r, task_label(cfg));
+	}
 	snprintf(path, sizeof(path), "/containers/%s/start", h.container_id);
 	if ((r = call(c, "POST", path, NULL, 0, NULL, err)) < 0) {
 		/* Nothing may be left behind when start fails. */
 		remove_container(c, h.container_id, NULL);
+		free(image_id);
 		return task_error(err, r, task_label(cfg));
 	}
 	h.started_at_ms = now_ms();
@@ -412,6 +436,7 @@ static int docker_start(void *ctx, const drover_task_config *cfg, drover_task **
 	} else if ((r = docker_logger_spawn(c->host, &c->client, cfg, h.container_id, &h.logger,
 	                                    err)) < 0) {
 		remove_container(c, h.container_id, NULL);
+		free(image_id);
 		return task_error(err, r, task_label(cfg));
 	} else {
 		h.has_logger = 1;
@@ -423,10 +448,12 @@ static int docker_start(void *ctx, const drover_task_config *cfg, drover_task **
 			docker_logger_stop(c->host, &h.logger, 0, NULL);
 		if (t)
 			task_free(t);
+		free(image_id);
 		return drover_err_set(err, -ENOMEM, "task \"%s\": out of memory", task_label(cfg));
 	}
 	t->has_logger = h.has_logger;
 	t->logger = h.logger;
+	track_image(c, t, image_id);
 	task_track(c, t);
 	*task = t;
 	dlog(c, DROVER_LOG_DEBUG, "task \"%s\" started: container %.12s", t->name, h.container_id);
@@ -456,6 +483,7 @@ static int docker_recover(void *ctx, const drover_task_config *cfg, const void *
 	t = task_new(cfg, h.container_id, h.started_at_ms);
 	if (!t)
 		return drover_err_set(err, -ENOMEM, "docker: out of memory");
+	track_image(c, t, st.image[0] ? strdup(st.image) : NULL);
 	/* The follower ran on under its shim while no host watched. */
 	t->has_logger = h.has_logger && docker_logger_available(c->host);
 	t->logger = h.logger;
@@ -637,8 +665,38 @@ static int docker_destroy(void *ctx, drover_task *task, int force, drover_err *e
 	if (c->s.gc_container && (r = remove_container(c, task->container_id, err)) < 0)
 		return task_error(err, r, task->name);
 	task_untrack(c, task);
+	if (task->image_id)
+		docker_gc_image_release(&c->gc, task->image_id, mono_ms());
 	task_free(task);
 	return 0;
+}
+
+static int owned_container(void *ud, const char *container_id)
+{
+	docker_ctx *c = ud;
+	int found = 0;
+
+	pthread_mutex_lock(&c->lock);
+	for (struct drover_task *t = c->tasks; t && !found; t = t->next)
+		found = strcmp(t->container_id, container_id) == 0;
+	pthread_mutex_unlock(&c->lock);
+	return found;
+}
+
+static void gc_log(void *ud, drover_log_level level, const char *message)
+{
+	dlog(ud, level, "%s", message);
+}
+
+static int docker_periodic(void *ctx, drover_err *err)
+{
+	docker_ctx *c = ctx;
+	int r;
+
+	if ((r = need_config(c, err)) < 0)
+		return r;
+	return docker_gc_run(&c->gc, &c->client, &c->s, mono_ms(), (long long)time(NULL),
+	                     owned_container, gc_log, c, err);
 }
 
 static int docker_inspect(void *ctx, drover_task *task, drover_task_status *out,
@@ -770,7 +828,7 @@ static const drover_driver docker_driver = {
 	.events = NULL,
 	.signal = docker_signal,
 	.exec = docker_exec,
-	.periodic = NULL,
+	.periodic = docker_periodic,
 };
 
 DROVER_EXPORT const drover_driver *drover_driver_entry_v1(void)

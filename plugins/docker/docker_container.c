@@ -1,6 +1,7 @@
 /* Building the create-container body (see docker_container.h). */
 #include <config.h>
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "docker_container.h"
+#include "docker_cpu.h"
 #include "docker_json.h"
 
 /* Docker's default capability set, lower case without "cap_". */
@@ -25,6 +27,7 @@ typedef struct build {
 	yajl_gen g;
 	drover_err *err;
 	const char *task;
+	long long cpu_period, cpu_quota; /* 0: no hard limit */
 } build;
 
 #define GEN(expr)                                                                    \
@@ -456,7 +459,13 @@ static int gen_binds(build *b)
 				return r;
 			}
 		}
-		r = bind_source(b, field, copy, &src);
+		/* With a volume_driver, a bare name is that driver's volume, as in
+		 * Nomad; paths are binds as always. */
+		if (get_str(b, "volume_driver") && copy[0] != '/' && copy[0] != '.' &&
+		    !strchr(copy, '/'))
+			r = (src = strdup(copy)) ? 0 : drover_err_set(b->err, -ENOMEM, "out of memory");
+		else
+			r = bind_source(b, field, copy, &src);
 		if (r < 0) {
 			free(copy);
 			return r;
@@ -471,22 +480,80 @@ static int gen_binds(build *b)
 	return 0;
 }
 
+/* VolumeOptions of a volume mount: NoCopy, Labels, DriverConfig. */
+static int gen_volume_options(build *b, const drover_value *m, const char *field)
+{
+	const drover_value *vo = drover_value_get(m, "volume_options");
+	const drover_value *dc = drover_value_get(vo, "driver_config");
+	const char *driver = drover_value_get_string(dc, "name", NULL);
+	char sub[96];
+	int r;
+
+	if (!vo || vo->type != DROVER_VALUE_OBJECT)
+		return 0;
+	GEN(docker_gen_key(b->g, "VolumeOptions"));
+	GEN(yajl_gen_map_open(b->g));
+	GEN(docker_gen_key_bool(b->g, "NoCopy", drover_value_get_bool(vo, "no_copy", 0)));
+	snprintf(sub, sizeof(sub), "%s.volume_options.labels", field);
+	if ((r = gen_map(b, drover_value_get(vo, "labels"), sub, "Labels")) < 0)
+		return r;
+	if (dc && dc->type == DROVER_VALUE_OBJECT) {
+		GEN(docker_gen_key(b->g, "DriverConfig"));
+		GEN(yajl_gen_map_open(b->g));
+		if (driver && driver[0])
+			GEN(docker_gen_key_str(b->g, "Name", driver));
+		snprintf(sub, sizeof(sub), "%s.volume_options.driver_config.options", field);
+		if ((r = gen_map(b, drover_value_get(dc, "options"), sub, "Options")) < 0)
+			return r;
+		GEN(yajl_gen_map_close(b->g));
+	}
+	GEN(yajl_gen_map_close(b->g));
+	return 0;
+}
+
+static int gen_mount_one(build *b, const drover_value *m, const char *field);
+
+/* `mount` and its older spelling `mounts` both land in Mounts. */
 static int gen_mounts(build *b)
 {
-	const drover_value *mounts = drover_value_get(b->c, "mount");
+	static const char *const keys[] = { "mount", "mounts" };
+	size_t total = 0;
 
-	if (!mounts || mounts->type != DROVER_VALUE_ARRAY || mounts->u.array.count == 0)
+	for (size_t k = 0; k < 2; k++) {
+		const drover_value *l = drover_value_get(b->c, keys[k]);
+		if (l && l->type == DROVER_VALUE_ARRAY)
+			total += l->u.array.count;
+	}
+	if (!total)
 		return 0;
 	GEN(docker_gen_key(b->g, "Mounts"));
 	GEN(yajl_gen_array_open(b->g));
-	for (size_t i = 0; i < mounts->u.array.count; i++) {
-		const drover_value *m = &mounts->u.array.items[i];
+	for (size_t k = 0; k < 2; k++) {
+		const drover_value *l = drover_value_get(b->c, keys[k]);
+		for (size_t i = 0; l && l->type == DROVER_VALUE_ARRAY && i < l->u.array.count; i++) {
+			char field[48];
+			int r;
+			snprintf(field, sizeof(field), "%s[%zu]", keys[k], i);
+			if ((r = gen_mount_one(b, &l->u.array.items[i], field)) < 0)
+				return r;
+		}
+	}
+	GEN(yajl_gen_array_close(b->g));
+	return 0;
+}
+
+static int gen_mount_one(build *b, const drover_value *m, const char *field)
+{
+	{
 		const char *type = drover_value_get_string(m, "type", "volume");
 		const char *target = drover_value_get_string(m, "target", NULL);
 		const char *source = drover_value_get_string(m, "source", NULL);
-		char field[48];
 
-		snprintf(field, sizeof(field), "mount[%zu]", i);
+		if (m->type != DROVER_VALUE_OBJECT)
+			return field_error(b, -EINVAL, field, "must be a block");
+		if (strcmp(type, "volume") != 0 && drover_value_get(m, "volume_options"))
+			return field_error(b, -EINVAL, field,
+			                   "volume_options applies to type \"volume\" only");
 		if (!target || target[0] != '/')
 			return field_error(b, -EINVAL, field, "\"target\" must be an absolute path in "
 			                   "the container");
@@ -530,6 +597,9 @@ static int gen_mounts(build *b)
 			GEN(docker_gen_key_str(b->g, "Type", "volume"));
 			if (source)
 				GEN(docker_gen_key_str(b->g, "Source", source));
+			int r = gen_volume_options(b, m, field);
+			if (r < 0)
+				return r;
 		} else if (strcmp(type, "tmpfs") == 0) {
 			const drover_value *t = drover_value_get(m, "tmpfs_options");
 			long long size = drover_value_get_int(t, "size", 0);
@@ -555,7 +625,6 @@ static int gen_mounts(build *b)
 		}
 		GEN(yajl_gen_map_close(b->g));
 	}
-	GEN(yajl_gen_array_close(b->g));
 	return 0;
 }
 
@@ -730,6 +799,32 @@ static int check_mode(build *b, const char *field, const char *mode, int allow_c
 	                   mode, allow_container ? ", private, shareable, none, container:<id>" : "");
 }
 
+/* cpu_hard_limit: a CFS quota worth the task's MHz share of the host, as
+ * Nomad computes it. */
+static int check_cpu(build *b)
+{
+	long long period = drover_value_get_int(b->c, "cpu_cfs_period", 0);
+	long long total;
+	int cores;
+
+	if (period < 0 || period > DOCKER_CFS_PERIOD_MAX ||
+	    (period > 0 && period < DOCKER_CFS_QUOTA_MIN))
+		return field_error(b, -EINVAL, "cpu_cfs_period",
+		                   "%lld is not a period between %lld and %lld microseconds", period,
+		                   DOCKER_CFS_QUOTA_MIN, DOCKER_CFS_PERIOD_MAX);
+	if (!drover_value_get_bool(b->c, "cpu_hard_limit", 0))
+		return 0;
+	if (b->cfg->cpu_mhz <= 0)
+		return field_error(b, -EINVAL, "cpu_hard_limit", "the task has no Resources.CPU to "
+		                   "limit it to");
+	if (docker_cpu_host(&total, &cores) < 0)
+		return field_error(b, -ENOTSUP, "cpu_hard_limit",
+		                   "the host's CPU frequency cannot be read (cpufreq, /proc/cpuinfo)");
+	b->cpu_period = period ? period : DOCKER_CFS_PERIOD_DEFAULT;
+	b->cpu_quota = docker_cpu_quota(b->cfg->cpu_mhz, total, cores, b->cpu_period);
+	return 0;
+}
+
 static int gen_host_config(build *b)
 {
 	const drover_task_config *cfg = b->cfg;
@@ -773,6 +868,16 @@ static int gen_host_config(build *b)
 	    (r = check_mode(b, "uts_mode", get_str(b, "uts_mode"), 0)) < 0 ||
 	    (r = check_mode(b, "userns_mode", get_str(b, "userns_mode"), 0)) < 0)
 		return r;
+	if ((s = get_str(b, "volume_driver")) && !b->s->volumes_enabled)
+		return field_error(b, -EPERM, "volume_driver",
+		                   "volume drivers need volumes.enabled in the docker plugin "
+		                   "options");
+	if ((s = get_str(b, "cpuset_cpus")) &&
+	    (strlen(s) > 256 || strspn(s, "0123456789,-") != strlen(s)))
+		return field_error(b, -EINVAL, "cpuset_cpus",
+		                   "\"%.64s\" is not a list of CPUs such as \"0-2,4\"", s);
+	if ((r = check_cpu(b)) < 0)
+		return r;
 	if ((s = get_str(b, "runtime")) != NULL) {
 		if (!strv_has(b->s->allow_runtimes, s))
 			return field_error(b, -EPERM, "runtime",
@@ -795,6 +900,14 @@ static int gen_host_config(build *b)
 	}
 	if (cfg->cpu_mhz > 0)
 		GEN(docker_gen_key_int(b->g, "CpuShares", cfg->cpu_mhz < 2 ? 2 : cfg->cpu_mhz));
+	if (b->cpu_period) {
+		GEN(docker_gen_key_int(b->g, "CpuPeriod", b->cpu_period));
+		GEN(docker_gen_key_int(b->g, "CpuQuota", b->cpu_quota));
+	}
+	if ((s = get_str(b, "cpuset_cpus")))
+		GEN(docker_gen_key_str(b->g, "CpusetCpus", s));
+	if ((s = get_str(b, "volume_driver")))
+		GEN(docker_gen_key_str(b->g, "VolumeDriver", s));
 	if (pids)
 		GEN(docker_gen_key_int(b->g, "PidsLimit", pids));
 	if (shm)
@@ -881,6 +994,71 @@ static int gen_host_config(build *b)
 	return 0;
 }
 
+/* Modes that are not a network of the user's: aliases and addresses have
+ * nowhere to go there. */
+static int user_network(const char *mode)
+{
+	static const char *const builtin[] = { "bridge", "default", "host", "none", NULL };
+
+	if (!mode || !mode[0] || strncmp(mode, "container:", 10) == 0)
+		return 0;
+	for (size_t i = 0; builtin[i]; i++)
+		if (strcmp(mode, builtin[i]) == 0)
+			return 0;
+	return 1;
+}
+
+/* network_aliases, ipv4_address, ipv6_address: the endpoint of the container
+ * in its user-defined network (NetworkingConfig.EndpointsConfig). */
+static int gen_networking(build *b)
+{
+	static const char *const fields[] = { "network_aliases", "ipv4_address", "ipv6_address" };
+	const char *mode = get_str(b, "network_mode");
+	const char *v4 = get_str(b, "ipv4_address"), *v6 = get_str(b, "ipv6_address");
+	const drover_value *aliases = drover_value_get(b->c, "network_aliases");
+	int any = v4 || v6 || (aliases && aliases->type == DROVER_VALUE_ARRAY &&
+	                       aliases->u.array.count);
+	unsigned char addr[16];
+	int r;
+
+	if (!any)
+		return 0;
+	if (!user_network(mode)) {
+		for (size_t i = 0; i < 3; i++)
+			if (drover_value_get(b->c, fields[i]) &&
+			    drover_value_get(b->c, fields[i])->type != DROVER_VALUE_NULL)
+				return field_error(b, -EINVAL, fields[i],
+				                   "applies only to a user-defined network: set "
+				                   "network_mode to the network's name (not \"%.32s\")",
+				                   mode ? mode : "bridge");
+	}
+	if (v4 && inet_pton(AF_INET, v4, addr) != 1)
+		return field_error(b, -EINVAL, "ipv4_address", "\"%.64s\" is not an IPv4 address", v4);
+	if (v6 && inet_pton(AF_INET6, v6, addr) != 1)
+		return field_error(b, -EINVAL, "ipv6_address", "\"%.64s\" is not an IPv6 address", v6);
+	GEN(docker_gen_key(b->g, "NetworkingConfig"));
+	GEN(yajl_gen_map_open(b->g));
+	GEN(docker_gen_key(b->g, "EndpointsConfig"));
+	GEN(yajl_gen_map_open(b->g));
+	GEN(docker_gen_key(b->g, mode));
+	GEN(yajl_gen_map_open(b->g));
+	if ((r = gen_list(b, "network_aliases", "Aliases")) < 0)
+		return r;
+	if (v4 || v6) {
+		GEN(docker_gen_key(b->g, "IPAMConfig"));
+		GEN(yajl_gen_map_open(b->g));
+		if (v4)
+			GEN(docker_gen_key_str(b->g, "IPv4Address", v4));
+		if (v6)
+			GEN(docker_gen_key_str(b->g, "IPv6Address", v6));
+		GEN(yajl_gen_map_close(b->g));
+	}
+	GEN(yajl_gen_map_close(b->g));
+	GEN(yajl_gen_map_close(b->g));
+	GEN(yajl_gen_map_close(b->g));
+	return 0;
+}
+
 static int gen_body(build *b)
 {
 	const char *s;
@@ -942,7 +1120,7 @@ static int gen_body(build *b)
 	if (nlabels)
 		r = gen_exposed_ports(b, labels, nlabels);
 	free(labels);
-	if (r < 0 || (r = gen_host_config(b)) < 0)
+	if (r < 0 || (r = gen_host_config(b)) < 0 || (r = gen_networking(b)) < 0)
 		return r;
 	GEN(yajl_gen_map_close(b->g));
 	return 0;

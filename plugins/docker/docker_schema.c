@@ -39,6 +39,21 @@ static const drover_field tmpfs_option_fields[] = {
 	DROVER_FIELD_END
 };
 
+static const drover_field driver_config_fields[] = {
+	{ "name", DROVER_FIELD_STRING, 0, NULL, "volume driver", NULL },
+	{ "options", DROVER_FIELD_STRING_MAP, 0, NULL, "options of the volume driver", NULL },
+	DROVER_FIELD_END
+};
+
+static const drover_field volume_option_fields[] = {
+	{ "no_copy", DROVER_FIELD_BOOL, 0, "false", "do not copy the image's files into a new "
+	  "volume", NULL },
+	{ "labels", DROVER_FIELD_STRING_MAP, 0, NULL, "labels of a new volume", NULL },
+	{ "driver_config", DROVER_FIELD_BLOCK, 0, NULL, "volume driver and its options",
+	  driver_config_fields },
+	DROVER_FIELD_END
+};
+
 static const drover_field mount_fields[] = {
 	{ "type", DROVER_FIELD_STRING, 0, "\"volume\"", "bind, volume or tmpfs", NULL },
 	{ "target", DROVER_FIELD_STRING, 1, NULL, "path in the container", NULL },
@@ -46,6 +61,8 @@ static const drover_field mount_fields[] = {
 	{ "readonly", DROVER_FIELD_BOOL, 0, "false", "mount read-only", NULL },
 	{ "bind_options", DROVER_FIELD_BLOCK, 0, NULL, "bind mount options", bind_option_fields },
 	{ "tmpfs_options", DROVER_FIELD_BLOCK, 0, NULL, "tmpfs mount options", tmpfs_option_fields },
+	{ "volume_options", DROVER_FIELD_BLOCK, 0, NULL, "volume mount options",
+	  volume_option_fields },
 	DROVER_FIELD_END
 };
 
@@ -88,6 +105,12 @@ const drover_field docker_task_schema[] = {
 	{ "uts_mode", DROVER_FIELD_STRING, 0, NULL, "UTS namespace mode (host)", NULL },
 	{ "userns_mode", DROVER_FIELD_STRING, 0, NULL, "user namespace mode (host)", NULL },
 	{ "network_mode", DROVER_FIELD_STRING, 0, NULL, "bridge (default), host, none, ...", NULL },
+	{ "network_aliases", DROVER_FIELD_STRING_LIST, 0, NULL,
+	  "aliases in a user-defined network_mode", NULL },
+	{ "ipv4_address", DROVER_FIELD_STRING, 0, NULL, "IPv4 address in a user-defined network_mode",
+	  NULL },
+	{ "ipv6_address", DROVER_FIELD_STRING, 0, NULL, "IPv6 address in a user-defined network_mode",
+	  NULL },
 	{ "ports", DROVER_FIELD_STRING_LIST, 0, NULL, "labels of the group's ports to publish", NULL },
 	{ "port_map", DROVER_FIELD_ANY, 0, NULL, "port label = port in the container", NULL },
 	{ "security_opt", DROVER_FIELD_STRING_LIST, 0, NULL, "--security-opt values", NULL },
@@ -95,11 +118,20 @@ const drover_field docker_task_schema[] = {
 	{ "readonly_rootfs", DROVER_FIELD_BOOL, 0, "false", "read-only root filesystem", NULL },
 	{ "pids_limit", DROVER_FIELD_INT, 0, NULL, "process limit", NULL },
 	{ "volumes", DROVER_FIELD_STRING_LIST, 0, NULL, "\"host_path:container_path[:ro]\"", NULL },
+	{ "volume_driver", DROVER_FIELD_STRING, 0, NULL,
+	  "driver of the named volumes in `volumes` (volumes.enabled)", NULL },
 	{ "mount", DROVER_FIELD_BLOCK_LIST, 0, NULL, "bind, volume and tmpfs mounts", mount_fields },
+	{ "mounts", DROVER_FIELD_BLOCK_LIST, 0, NULL, "older spelling of mount", mount_fields },
 	{ "devices", DROVER_FIELD_BLOCK_LIST, 0, NULL, "host devices", device_fields },
 	{ "cap_add", DROVER_FIELD_STRING_LIST, 0, NULL, "capabilities to add (allow_caps)", NULL },
 	{ "cap_drop", DROVER_FIELD_STRING_LIST, 0, NULL, "capabilities to drop", NULL },
 	{ "memory_hard_limit", DROVER_FIELD_INT, 0, NULL, "hard memory limit in MiB", NULL },
+	{ "cpu_hard_limit", DROVER_FIELD_BOOL, 0, "false",
+	  "cap the CPU at the task's share of the host (CFS quota)", NULL },
+	{ "cpu_cfs_period", DROVER_FIELD_INT, 0, NULL, "CFS period in microseconds (100000)",
+	  NULL },
+	{ "cpuset_cpus", DROVER_FIELD_STRING, 0, NULL, "CPUs the task may run on (\"0-2,4\")",
+	  NULL },
 	{ "oom_score_adj", DROVER_FIELD_INT, 0, NULL, "OOM score adjustment", NULL },
 	{ "logging", DROVER_FIELD_BLOCK, 0, NULL, "docker logging driver", logging_fields },
 	{ "runtime", DROVER_FIELD_STRING, 0, NULL, "OCI runtime (allow_runtimes)", NULL },
@@ -117,8 +149,22 @@ static const drover_field tls_fields[] = {
 	DROVER_FIELD_END
 };
 
+static const drover_field dangling_fields[] = {
+	{ "enabled", DROVER_FIELD_BOOL, 0, "true", "remove containers no task owns", NULL },
+	{ "dry_run", DROVER_FIELD_BOOL, 0, "false", "only log them", NULL },
+	{ "period", DROVER_FIELD_STRING, 0, "\"5m\"", "how often to look", NULL },
+	{ "creation_grace", DROVER_FIELD_STRING, 0, "\"5m\"",
+	  "leave containers younger than this alone", NULL },
+	DROVER_FIELD_END
+};
+
 static const drover_field gc_fields[] = {
 	{ "container", DROVER_FIELD_BOOL, 0, "true", "remove a task's container on destroy", NULL },
+	{ "image", DROVER_FIELD_BOOL, 0, "true", "remove an image after its last task", NULL },
+	{ "image_delay", DROVER_FIELD_STRING, 0, "\"3m\"",
+	  "how long an unused image is kept for a new task", NULL },
+	{ "dangling_containers", DROVER_FIELD_BLOCK, 0, NULL,
+	  "reaper of labelled containers no task owns", dangling_fields },
 	DROVER_FIELD_END
 };
 

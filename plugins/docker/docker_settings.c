@@ -124,6 +124,23 @@ static int load_duration(const drover_value *config, const char *key, long long 
 	return 0;
 }
 
+/* A duration inside a block ("gc.image_delay"); `def` when the block or the
+ * key is absent, as the schema's defaults only reach blocks that are given. */
+static int load_block_duration(const drover_value *block, const char *key, const char *name,
+                               const char *def, long long *out, drover_err *err)
+{
+	const char *text = drover_value_get_string(block, key, def);
+	long long ms;
+
+	if (docker_parse_duration_ms(text, &ms) < 0)
+		return drover_err_set(err, -EINVAL,
+		                      "docker plugin option \"%s\": \"%.64s\" is not a duration "
+		                      "(write it as \"90s\", \"2m\", \"1h\")",
+		                      name, text);
+	*out = ms;
+	return 0;
+}
+
 static const char *const extra_label_names[] = { "job_name", "job_id", "task_group_name",
 	                                          "task_name", "namespace", "node_name",
 	                                          "node_id", NULL };
@@ -150,7 +167,23 @@ int docker_settings_load(docker_settings *out, const drover_value *config, drove
 	int r;
 
 	memset(&s, 0, sizeof(s));
+	const drover_value *dangling = drover_value_get(gc, "dangling_containers");
+
 	s.gc_container = drover_value_get_bool(gc, "container", 1);
+	s.gc_image = drover_value_get_bool(gc, "image", 1);
+	s.dangling_enabled = drover_value_get_bool(dangling, "enabled", 1);
+	s.dangling_dry_run = drover_value_get_bool(dangling, "dry_run", 0);
+	if ((r = load_block_duration(gc, "image_delay", "gc.image_delay", "3m",
+	                             &s.gc_image_delay_ms, err)) < 0 ||
+	    (r = load_block_duration(dangling, "period", "gc.dangling_containers.period", "5m",
+	                             &s.dangling_period_ms, err)) < 0 ||
+	    (r = load_block_duration(dangling, "creation_grace",
+	                             "gc.dangling_containers.creation_grace", "5m",
+	                             &s.dangling_grace_ms, err)) < 0)
+		return r;
+	if (s.dangling_period_ms < 1000)
+		return drover_err_set(err, -EINVAL, "docker plugin option "
+		                      "\"gc.dangling_containers.period\" must be at least 1s");
 	s.volumes_enabled = drover_value_get_bool(volumes, "enabled", 0);
 	s.allow_privileged = drover_value_get_bool(config, "allow_privileged", 0);
 	s.pids_limit = drover_value_get_int(config, "pids_limit", 0);

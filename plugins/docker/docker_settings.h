@@ -10,6 +10,12 @@ typedef struct docker_settings {
 	char *tls_ca, *tls_cert, *tls_key;
 	char **extra_labels;        /* NULL-ended globs over job_name, task_name, ... */
 	int gc_container;           /* remove the container when the task is destroyed */
+	int gc_image;               /* remove an image gc_image_delay_ms after its last user */
+	long long gc_image_delay_ms;
+	int dangling_enabled;       /* reap labelled containers no task of ours owns */
+	int dangling_dry_run;       /* only log them */
+	long long dangling_period_ms;
+	long long dangling_grace_ms; /* younger containers may still be starting */
 	int volumes_enabled;        /* host paths outside the alloc dir may be bound */
 	int allow_privileged;       /* privileged and host pid/ipc/uts/userns modes */
 	char **allow_caps;          /* lower case, without "cap_"; {"all"} allows any */

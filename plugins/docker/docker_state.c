@@ -79,6 +79,8 @@ int docker_state_read(docker_client *c, const char *container_id, docker_state *
 		snprintf(out->status, sizeof(out->status), "%s", s);
 	if ((s = docker_json_str(v, "State", "Error", NULL)))
 		snprintf(out->error, sizeof(out->error), "%s", s);
+	if ((s = docker_json_str(v, "Image", NULL)) && strlen(s) < sizeof(out->image))
+		snprintf(out->image, sizeof(out->image), "%s", s);
 	/* "created" never ran: it is not running, but it has not exited either. */
 	if (strcmp(out->status, "created") == 0)
 		out->running = 1;

@@ -17,6 +17,7 @@ typedef struct docker_state {
 	long long finished_at_ms;
 	char status[32];      /* "created", "running", "exited", ... */
 	char error[200];      /* State.Error */
+	char image[80];       /* the image's id, "sha256:<64 hex>" */
 } docker_state;
 
 int docker_state_read(docker_client *c, const char *container_id, docker_state *out,

@@ -22,7 +22,9 @@ EXTRA_DIST += scripts/test-services.sh
 plugins_docker_docker_la_SOURCES += \
 	plugins/docker/docker_logger_run.c plugins/docker/docker_logger_run.h \
 	plugins/docker/docker_exec.c plugins/docker/docker_exec.h \
-	plugins/docker/docker_logstream.c plugins/docker/docker_logstream.h
+	plugins/docker/docker_logstream.c plugins/docker/docker_logstream.h \
+	plugins/docker/docker_cpu.c plugins/docker/docker_cpu.h \
+	plugins/docker/docker_gc.c plugins/docker/docker_gc.h
 plugins_docker_docker_la_CPPFLAGS += \
 	-DDOCKER_LOGGER_PATH='"$(pkglibexecdir)/drover-docker-logger"'
 

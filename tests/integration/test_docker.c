@@ -25,6 +25,7 @@
 
 #include <drover/driver.h>
 
+#include "docker_cpu.h"
 #include "docker_http.h"
 #include "docker_json.h"
 #include "json.h"
@@ -33,8 +34,9 @@
 #include "test_support.h"
 #include "value_tree.h"
 
-#define IMAGE "drover-test/busybox:1"
-#define REGISTRY_IMAGE "127.0.0.1:5000/drover-test/busybox:1"
+/* Task JSON names the test image by this token; task_config() puts this run's
+ * own tag in its place (see run_image). */
+#define IMAGE "@IMAGE@"
 #define SOCK "unix:///var/run/docker.sock"
 
 static struct {
@@ -50,6 +52,7 @@ static struct {
 	void *ctx;
 	docker_client client;
 	char alloc_id[64];
+	char cleanup[1024];   /* shell command teardown runs: what a failed test left */
 } fx;
 
 static void test_log(void *host_data, drover_log_level level, const char *message)
@@ -95,6 +98,38 @@ static int daemon_up(void)
 	return ok;
 }
 
+/* The test image of this run: "drover-test/busybox:r<runner pid>". Every
+ * run (two engineers, CI and a developer on one dockerd) has its own tag, so
+ * no run removes the image another is using. The runner names it in PRE_ALL
+ * and hands it to the test processes through the environment. */
+static char run_tag[64];
+
+static const char *run_image(void)
+{
+	const char *env = getenv("DROVER_TEST_DOCKER_TAG");
+
+	if (!run_tag[0])
+		snprintf(run_tag, sizeof(run_tag), "%s", env && env[0] ? env : "");
+	if (!run_tag[0])
+		/* Run without the runner's hooks: a tag of this process's own. */
+		snprintf(run_tag, sizeof(run_tag), "p%d", (int)getpid());
+	return run_tag;
+}
+
+/* "drover-test/<what>:<run tag>", and the registry's "127.0.0.1:5000/..." */
+static const char *run_ref(char *buf, size_t len, const char *registry, const char *what)
+{
+	snprintf(buf, len, "%s%sdrover-test/%s:%s", registry ? registry : "", registry ? "/" : "",
+	         what, run_image());
+	return buf;
+}
+
+static const char *image_ref(void)
+{
+	static char buf[128];
+	return run_ref(buf, sizeof(buf), NULL, "busybox");
+}
+
 /* Builds the busybox image once per run, in the runner process before any
  * test: tests run in parallel processes, and two imports racing for one tag
  * would leave an untagged image behind. */
@@ -107,13 +142,17 @@ static int build_image(void)
 	         "set -e; d=$(mktemp -d); mkdir -p $d/bin; cp /bin/busybox $d/bin/busybox; "
 	         "for a in sh sleep echo cat true false touch id ls; do ln -s busybox $d/bin/$a; done; "
 	         "tar -C $d -cf $d.tar . ; docker import $d.tar %s >/dev/null; rm -rf $d $d.tar",
-	         IMAGE, IMAGE);
+	         image_ref(), image_ref());
 	return system(cmd) == 0;
 }
 
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
+	char tag[32];
+
 	(void)set;
+	snprintf(tag, sizeof(tag), "r%d", (int)getpid());
+	setenv("DROVER_TEST_DOCKER_TAG", tag, 1);
 	if (daemon_up() && !build_image()) {
 		/* The tests that need it fail, naming the image. */
 	}
@@ -121,7 +160,10 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
 
 static int ensure_image(void)
 {
-	return system("docker image inspect " IMAGE " >/dev/null 2>&1") == 0;
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "docker image inspect %s >/dev/null 2>&1", image_ref());
+	return system(cmd) == 0 || build_image();
 }
 
 static void setup(void)
@@ -174,6 +216,9 @@ static void teardown(void)
 {
 	if (fx.ctx)
 		fx.drv->fini(fx.ctx);
+	if (fx.cleanup[0] && system(fx.cleanup) != 0) {
+		/* Already gone when the test got to its end. */
+	}
 	drover_value_clear(&fx.plugin_cfg);
 	drover_value_clear(&fx.task_cfg);
 	docker_client_free(&fx.client);
@@ -187,7 +232,10 @@ static void teardown(void)
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
 	(void)stats;
-	if (system("docker rmi -f " IMAGE " >/dev/null 2>&1") != 0) {
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "docker rmi -f %s >/dev/null 2>&1", image_ref());
+	if (system(cmd) != 0) {
 		/* No daemon, or no image: nothing to clean. */
 	}
 }
@@ -221,7 +269,7 @@ static void instance(const char *plugin_json)
 
 	drover_test_require(daemon_up(), "no dockerd answers on /var/run/docker.sock "
 	                    "(run scripts/test-services.sh start)");
-	cr_assert(ensure_image(), "building the test image %s failed", IMAGE);
+	cr_assert(ensure_image(), "building the test image %s failed", image_ref());
 	drover_value_clear(&fx.plugin_cfg);
 	cr_assert_eq(checked(fx.drv->plugin_schema, plugin_json, &fx.plugin_cfg, first,
 	                     sizeof(first)), 0, "%s", first);
@@ -234,14 +282,50 @@ static const char *const test_env[] = { "PATH=/bin", "NOMAD_TASK_DIR=/host/path"
 	                                "NOMAD_HOST_PORT_http=18080", "NOMAD_IP_http=127.0.0.1",
 	                                "GREETING=hello", NULL };
 
+/* The task JSON with the run's image names in place of the tokens @IMAGE@,
+ * @REGISTRY_IMAGE@ and @LOADED_IMAGE@; malloc'd. */
+static char *expand_images(const char *json)
+{
+	static const char *const tokens[] = { "@IMAGE@", "@REGISTRY_IMAGE@", "@LOADED_IMAGE@" };
+	char refs[3][160];
+	size_t cap = strlen(json) * 2 + 1024, o = 0;
+	char *out = malloc(cap);
+
+	cr_assert_not_null(out);
+	run_ref(refs[0], sizeof(refs[0]), NULL, "busybox");
+	run_ref(refs[1], sizeof(refs[1]), "127.0.0.1:5000", "busybox");
+	run_ref(refs[2], sizeof(refs[2]), NULL, "loaded");
+	while (*json) {
+		size_t k;
+		for (k = 0; k < 3; k++)
+			if (strncmp(json, tokens[k], strlen(tokens[k])) == 0)
+				break;
+		if (o + 200 >= cap) {
+			cap *= 2;
+			out = realloc(out, cap);
+			cr_assert_not_null(out);
+		}
+		if (k < 3) {
+			o += (size_t)sprintf(out + o, "%s", refs[k]);
+			json += strlen(tokens[k]);
+		} else {
+			out[o++] = *json++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static drover_task_config task_config(const char *task_json)
 {
 	drover_task_config cfg;
 	char first[512];
+	char *json = expand_images(task_json);
 
 	drover_value_clear(&fx.task_cfg);
-	cr_assert_eq(checked(fx.drv->task_schema, task_json, &fx.task_cfg, first, sizeof(first)), 0,
+	cr_assert_eq(checked(fx.drv->task_schema, json, &fx.task_cfg, first, sizeof(first)), 0,
 	             "%s", first);
+	free(json);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.struct_size = sizeof(cfg);
 	cfg.id = "alloc1/web";
@@ -628,8 +712,7 @@ Test(docker, container_has_the_configured_fields)
 
 Test(docker, unimplemented_fields_are_refused_by_the_schema)
 {
-	static const char *const fields[] = { "cpu_hard_limit", "volume_driver", "network_aliases",
-		                              "ipv4_address", "mounts", "cpu_cfs_period", NULL };
+	static const char *const fields[] = { "advertise_ipv6_address", "SSL", "isolation", NULL };
 	drover_value out;
 	char first[512], json[256];
 
@@ -642,6 +725,97 @@ Test(docker, unimplemented_fields_are_refused_by_the_schema)
 	cr_assert_eq(checked(fx.drv->plugin_schema, "{\"infra_image\": \"x\"}", &out, first,
 	                     sizeof(first)), -EINVAL);
 	cr_assert(strstr(first, "infra_image"), "%s", first);
+}
+
+/* The host's CPU as the driver sees it, checked against sysconf and the
+ * frequency files, and the quota it derives (Nomad's formula). */
+Test(docker, cpu_quota_follows_the_task_share_of_the_host)
+{
+	long long total = 0;
+	int cores = 0;
+
+	cr_assert_eq(docker_cpu_host(&total, &cores), 0);
+	cr_assert_eq(cores, sysconf(_SC_NPROCESSORS_ONLN));
+	cr_assert_gt(total, 0);
+	cr_assert_eq(total % cores, 0);
+	/* A task worth one core's MHz gets one period on a multi-core host. */
+	cr_assert_eq(docker_cpu_quota(total / cores, total, cores, 100000), 100000);
+	cr_assert_eq(docker_cpu_quota(total, total, cores, 50000), 50000LL * cores);
+	cr_assert_eq(docker_cpu_quota(1, total, cores, 100000), DOCKER_CFS_QUOTA_MIN,
+	             "a quota below docker's floor of 1000 us");
+	cr_assert_eq(docker_cpu_quota(total * 4, total, cores, 100000), 100000LL * cores,
+	             "more than the host is capped at the host");
+}
+
+/* cpu_hard_limit, cpu_cfs_period, cpuset_cpus, network_aliases, ipv4_address,
+ * ipv6_address, volume_driver and `mounts` with volume_options, read back from
+ * the container. The network and volumes are this test's own. */
+Test(docker, network_cpu_and_volume_fields_are_applied)
+{
+	char net[96], vol1[96], vol2[96], cmd[1200], json[3000], name[128], v4[32];
+	int octet = (int)(getpid() % 200) + 20;
+	long long total = 0, period = 50000;
+	int cores = 0;
+	drover_task *task;
+	yajl_val v, hc, ep, m;
+	long status;
+
+	instance("{\"volumes\": {\"enabled\": true}}");
+	snprintf(net, sizeof(net), "drover-net-%s", fx.alloc_id);
+	snprintf(vol1, sizeof(vol1), "drover-vol1-%s", fx.alloc_id);
+	snprintf(vol2, sizeof(vol2), "drover-vol2-%s", fx.alloc_id);
+	snprintf(v4, sizeof(v4), "10.213.%d.10", octet);
+	snprintf(cmd, sizeof(cmd), "docker network create --subnet 10.213.%d.0/24 --ipv6 "
+	         "--subnet fd00:d0:%x::/64 %s >/dev/null", octet, octet, net);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(fx.cleanup, sizeof(fx.cleanup), "{ docker rm -f web-%s; docker network rm %s; "
+	         "docker volume rm %s %s; } >/dev/null 2>&1", fx.alloc_id, net, vol1, vol2);
+	snprintf(json, sizeof(json),
+	         "{\"image\": \"@IMAGE@\", \"command\": \"sleep\", \"args\": [\"1000\"], "
+	         "\"network_mode\": \"%s\", \"network_aliases\": [\"svc-a\", \"svc-b\"], "
+	         "\"ipv4_address\": \"%s\", \"ipv6_address\": \"fd00:d0:%x::10\", "
+	         "\"cpu_hard_limit\": true, \"cpu_cfs_period\": %lld, \"cpuset_cpus\": \"0\", "
+	         "\"volume_driver\": \"local\", \"volumes\": [\"%s:/vol\", \"./local:/l\"], "
+	         "\"mounts\": [{\"target\": \"/m\", \"source\": \"%s\", "
+	         "\"volume_options\": {\"no_copy\": true, \"labels\": {\"team\": \"blue\"}, "
+	         "\"driver_config\": {\"name\": \"local\"}}}]}",
+	         net, v4, octet, period, vol1, vol2);
+	task = start(json, NULL);
+	v = inspect_container(container_name(name, sizeof(name)), &status);
+	cr_assert_eq(status, 200);
+	hc = docker_json_at(v, "HostConfig", NULL);
+	cr_assert_eq(docker_cpu_host(&total, &cores), 0);
+	cr_assert_eq(int_at(hc, "CpuPeriod", NULL), period);
+	cr_assert_eq(int_at(hc, "CpuQuota", NULL), docker_cpu_quota(100, total, cores, period),
+	             "quota %lld for 100 MHz of %lld on %d cores", int_at(hc, "CpuQuota", NULL),
+	             total, cores);
+	cr_assert_str_eq(docker_json_str(hc, "CpusetCpus", NULL), "0");
+	cr_assert_str_eq(docker_json_str(hc, "VolumeDriver", NULL), "local");
+	snprintf(cmd, sizeof(cmd), "%s:/vol", vol1);
+	cr_assert(array_has(docker_json_at(hc, "Binds", NULL), cmd), "no %s bind", cmd);
+	snprintf(cmd, sizeof(cmd), "%s/local:/l", fx.task_dir);
+	cr_assert(array_has(docker_json_at(hc, "Binds", NULL), cmd), "a path is still a bind");
+	m = docker_json_at(hc, "Mounts", NULL);
+	cr_assert(YAJL_IS_ARRAY(m) && m->u.array.len == 1);
+	m = m->u.array.values[0];
+	cr_assert_str_eq(docker_json_str(m, "Type", NULL), "volume");
+	cr_assert_str_eq(docker_json_str(m, "Source", NULL), vol2);
+	cr_assert(docker_json_bool(m, "VolumeOptions", "NoCopy", NULL));
+	cr_assert_str_eq(docker_json_str(m, "VolumeOptions", "Labels", "team", NULL), "blue");
+	cr_assert_str_eq(docker_json_str(m, "VolumeOptions", "DriverConfig", "Name", NULL), "local");
+	ep = docker_json_at(v, "NetworkSettings", "Networks", net, NULL);
+	cr_assert_not_null(ep, "the container is not on %s", net);
+	cr_assert_str_eq(docker_json_str(ep, "IPAMConfig", "IPv4Address", NULL), v4);
+	cr_assert_str_eq(docker_json_str(ep, "IPAddress", NULL), v4);
+	snprintf(cmd, sizeof(cmd), "fd00:d0:%x::10", octet);
+	cr_assert_str_eq(docker_json_str(ep, "IPAMConfig", "IPv6Address", NULL), cmd);
+	cr_assert(array_has(docker_json_at(ep, "Aliases", NULL), "svc-a"));
+	cr_assert(array_has(docker_json_at(ep, "Aliases", NULL), "svc-b"));
+	yajl_tree_free(v);
+	destroy(task);
+	snprintf(cmd, sizeof(cmd), "docker network rm %s >/dev/null && docker volume rm %s %s "
+	         ">/dev/null", net, vol1, vol2);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
 Test(docker, gated_and_bad_values_are_refused_naming_the_field)
@@ -673,6 +847,22 @@ Test(docker, gated_and_bad_values_are_refused_naming_the_field)
 		  "\"image_pull_timeout\"" },
 		{ "{\"image\": \"" IMAGE "\", \"oom_score_adj\": 5000}", "\"oom_score_adj\"" },
 		{ "{\"image\": \"" IMAGE "\", \"work_dir\": \"relative\"}", "\"work_dir\"" },
+		{ "{\"image\": \"" IMAGE "\", \"ipv4_address\": \"10.1.2.3\"}", "\"ipv4_address\"" },
+		{ "{\"image\": \"" IMAGE "\", \"network_mode\": \"host\", "
+		  "\"network_aliases\": [\"a\"]}", "\"network_aliases\"" },
+		{ "{\"image\": \"" IMAGE "\", \"network_mode\": \"mynet\", "
+		  "\"ipv4_address\": \"10.1.2\"}", "\"ipv4_address\"" },
+		{ "{\"image\": \"" IMAGE "\", \"network_mode\": \"mynet\", "
+		  "\"ipv6_address\": \"10.1.2.3\"}", "\"ipv6_address\"" },
+		{ "{\"image\": \"" IMAGE "\", \"cpu_hard_limit\": true, \"cpu_cfs_period\": 5000000}",
+		  "\"cpu_cfs_period\"" },
+		{ "{\"image\": \"" IMAGE "\", \"cpuset_cpus\": \"0;rm -rf\"}", "\"cpuset_cpus\"" },
+		{ "{\"image\": \"" IMAGE "\", \"volume_driver\": \"local\", "
+		  "\"volumes\": [\"v:/x\"]}", "\"volume_driver\"" },
+		{ "{\"image\": \"" IMAGE "\", \"mounts\": [{\"target\": \"/x\", \"source\": \"v\"}]}",
+		  "\"mounts[0]\"" },
+		{ "{\"image\": \"" IMAGE "\", \"mount\": [{\"type\": \"tmpfs\", \"target\": \"/x\", "
+		  "\"volume_options\": {\"no_copy\": true}}]}", "\"mount[0]\"" },
 	};
 	char msg[DROVER_ERR_MESSAGE_MAX], name[128];
 	long status;
@@ -758,15 +948,24 @@ Test(docker, force_pull_from_the_local_registry)
 	instance("{}");
 	drover_test_require(system("curl -sf --max-time 2 http://127.0.0.1:5000/v2/ >/dev/null") == 0,
 	                    "no registry on 127.0.0.1:5000 (run scripts/test-services.sh start)");
-	cr_assert_eq(system("docker tag " IMAGE " " REGISTRY_IMAGE " && docker push -q "
-	                    REGISTRY_IMAGE " >/dev/null && docker rmi " REGISTRY_IMAGE
-	                    " >/dev/null"), 0);
-	task = start("{\"image\": \"" REGISTRY_IMAGE "\", \"force_pull\": true, \"command\": \"sh\", "
+	{
+		char cmd[600], reg[160];
+		run_ref(reg, sizeof(reg), "127.0.0.1:5000", "busybox");
+		snprintf(cmd, sizeof(cmd), "docker tag %s %s && docker push -q %s >/dev/null && "
+		         "docker rmi %s >/dev/null", image_ref(), reg, reg, reg);
+		cr_assert_eq(system(cmd), 0);
+	}
+	task = start("{\"image\": \"@REGISTRY_IMAGE@\", \"force_pull\": true, \"command\": \"sh\", "
 	             "\"args\": [\"-c\", \"exit 3\"]}", NULL);
 	res = wait_exit(task, 30000);
 	cr_assert_eq(res.exit_code, 3);
 	destroy(task);
-	cr_assert_eq(system("docker rmi " REGISTRY_IMAGE " >/dev/null"), 0);
+	{
+		char cmd[300], reg[160];
+		snprintf(cmd, sizeof(cmd), "docker rmi %s >/dev/null",
+		         run_ref(reg, sizeof(reg), "127.0.0.1:5000", "busybox"));
+		cr_assert_eq(system(cmd), 0);
+	}
 	/* A missing image is an error carrying the registry's word. */
 	start_fails("{\"image\": \"127.0.0.1:5000/drover-test/absent:1\"}", "{}", msg, sizeof(msg));
 	cr_assert(strstr(msg, "127.0.0.1:5000/drover-test/absent:1"), "%s", msg);
@@ -776,18 +975,22 @@ Test(docker, load_from_a_tarball_in_local)
 {
 	drover_task *task;
 	drover_exit_result res;
-	char cmd[600];
+	char cmd[1200];
 
 	instance("{}");
-	snprintf(cmd, sizeof(cmd), "docker tag %s drover-test/loaded:1 && docker save -o %s/local/img.tar "
-	         "drover-test/loaded:1 && docker rmi drover-test/loaded:1 >/dev/null", IMAGE, fx.task_dir);
+	char loaded[160];
+
+	run_ref(loaded, sizeof(loaded), NULL, "loaded");
+	snprintf(cmd, sizeof(cmd), "docker tag %s %s && docker save -o %s/local/img.tar %s && "
+	         "docker rmi %s >/dev/null", image_ref(), loaded, fx.task_dir, loaded, loaded);
 	cr_assert_eq(system(cmd), 0);
-	task = start("{\"image\": \"drover-test/loaded:1\", \"load\": \"img.tar\", \"command\": \"true\"}",
+	task = start("{\"image\": \"@LOADED_IMAGE@\", \"load\": \"img.tar\", \"command\": \"true\"}",
 	             NULL);
 	res = wait_exit(task, 30000);
 	cr_assert_eq(res.exit_code, 0);
 	destroy(task);
-	cr_assert_eq(system("docker rmi drover-test/loaded:1 >/dev/null"), 0);
+	snprintf(cmd, sizeof(cmd), "docker rmi %s >/dev/null", loaded);
+	cr_assert_eq(system(cmd), 0);
 }
 
 /* ------------------------------------------------------------------ logs */
@@ -1163,4 +1366,200 @@ Test(docker, exec_runs_inside_the_container)
 	free(err_text);
 	cr_assert_eq(fx.drv->stop(fx.ctx, task, SIGKILL, 0, &err), 0, "%s", err.message);
 	destroy(task);
+}
+
+/* ------------------------------------------------------------------ gc */
+
+/* Imports a busybox image of its own content (a marker file makes its id
+ * unique) as `ref` into the daemon `docker` talks to ("docker" or
+ * "docker -H unix://..."). */
+static void import_image(const char *docker, const char *ref, const char *marker)
+{
+	char cmd[1500];
+
+	snprintf(cmd, sizeof(cmd),
+	         "set -e; d=$(mktemp -d); mkdir -p $d/bin; cp /bin/busybox $d/bin/busybox; "
+	         "for a in sh sleep true; do ln -s busybox $d/bin/$a; done; echo %s > $d/marker; "
+	         "tar -C $d -cf $d.tar . ; %s import $d.tar %s >/dev/null; rm -rf $d $d.tar",
+	         marker, docker, ref);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+static int image_exists(const char *docker, const char *ref)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "%s image inspect %s >/dev/null 2>&1", docker, ref);
+	return system(cmd) == 0;
+}
+
+static void periodic(void *ctx)
+{
+	drover_err err = { "" };
+	cr_assert_eq(fx.drv->periodic(ctx, &err), 0, "periodic: %s", err.message);
+}
+
+Test(docker, image_is_removed_after_its_delay_and_kept_for_a_new_user)
+{
+	char ref[160], json[400];
+	drover_task *task;
+	long long released, end;
+
+	instance("{\"gc\": {\"image_delay\": \"3s\", \"dangling_containers\": {\"enabled\": false}}}");
+	/* Its own image, not the run's: this test removes it. */
+	snprintf(ref, sizeof(ref), "drover-test/gc:%.60s", fx.alloc_id);
+	import_image("docker", ref, fx.alloc_id);
+	snprintf(json, sizeof(json), "{\"image\": \"%s\", \"command\": \"sleep\", \"args\": [\"1000\"]}",
+	         ref);
+	task = start(json, NULL);
+	destroy(task);
+	released = mono_ms();
+	periodic(fx.ctx);
+	if (mono_ms() - released < 3000)
+		cr_assert(image_exists("docker", ref), "the image went before its delay");
+	/* A new task takes the image within the delay: the removal is cancelled. */
+	task = start(json, NULL);
+	while (mono_ms() - released < 3500) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		periodic(fx.ctx);
+		nanosleep(&ts, NULL);
+	}
+	periodic(fx.ctx);
+	cr_assert(image_exists("docker", ref), "the image of a live task was removed");
+	destroy(task);
+	released = mono_ms();
+	end = released + 20000;
+	while (image_exists("docker", ref)) {
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+		cr_assert_lt(mono_ms(), end, "the unused image is still there 20 s after its last task");
+		periodic(fx.ctx);
+		nanosleep(&ts, NULL);
+	}
+	cr_assert_geq(mono_ms() - released, 3000, "the image went before its delay");
+}
+
+/* A plugin instance on the test's own daemon. */
+static void *own_instance(const char *dir, const char *gc_json)
+{
+	char json[600], first[256];
+	drover_value cfg;
+	drover_err err = { "" };
+	void *ctx = NULL;
+
+	snprintf(json, sizeof(json), "{\"endpoint\": \"unix://%s/docker.sock\", "
+	         "\"disable_log_collection\": true, \"gc\": %s}", dir, gc_json);
+	cr_assert_eq(checked(fx.drv->plugin_schema, json, &cfg, first, sizeof(first)), 0, "%s",
+	             first);
+	cr_assert_eq(fx.drv->init(&fx.host, &ctx, &err), 0);
+	cr_assert_eq(fx.drv->set_config(ctx, &cfg, &err), 0, "%s", err.message);
+	drover_value_clear(&cfg);
+	return ctx;
+}
+
+static int own_container_exists(const char *docker, const char *id)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "%s container inspect %s >/dev/null 2>&1", docker, id);
+	return system(cmd) == 0;
+}
+
+/* The reaper on a daemon of the test's own (so it can reap nobody else's): an
+ * orphan labelled container goes, the task's own container, an unlabelled one
+ * and anything younger than creation_grace stay; dry_run removes nothing. */
+Test(docker, reaper_removes_orphans_only)
+{
+	char dir[] = "/tmp/drover-dockerd3.XXXXXX", docker[300], cmd[900], orphan[80], plain[80];
+	char ref[160], json[400], name[128];
+	void *dry, *young;
+	drover_task *task;
+	drover_task_config cfg;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	long long created_at;
+	pid_t pid;
+	FILE *p;
+
+	drover_test_require(system("command -v dockerd unshare >/dev/null") == 0 && geteuid() == 0,
+	                    "a second dockerd needs root, dockerd and unshare");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(docker, sizeof(docker), "docker -H unix://%s/docker.sock", dir);
+	fx.ctx = own_instance(dir, "{\"image\": false, \"dangling_containers\": "
+	                           "{\"period\": \"1s\", \"creation_grace\": \"1s\"}}");
+	pid = start_own_dockerd(dir);
+	await_health(DROVER_HEALTH_HEALTHY, 45000, dir);
+	run_ref(ref, sizeof(ref), NULL, "busybox");
+	import_image(docker, ref, "own");
+
+	snprintf(json, sizeof(json), "{\"image\": \"%s\", \"network_mode\": \"none\", "
+	         "\"command\": \"sleep\", \"args\": [\"1000\"]}", ref);
+	cfg = task_config(json);
+	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0, "%s", err.message);
+	free(h.data);
+	snprintf(cmd, sizeof(cmd), "%s create --label com.hashicorp.nomad.alloc_id=orphan-%s "
+	         "--network none %s true", docker, fx.alloc_id, ref);
+	cr_assert_not_null(p = popen(cmd, "r"));
+	cr_assert_not_null(fgets(orphan, sizeof(orphan), p));
+	pclose(p);
+	orphan[strcspn(orphan, "\n")] = '\0';
+	snprintf(cmd, sizeof(cmd), "%s create --network none %s true", docker, ref);
+	cr_assert_not_null(p = popen(cmd, "r"));
+	cr_assert_not_null(fgets(plain, sizeof(plain), p));
+	pclose(p);
+	plain[strcspn(plain, "\n")] = '\0';
+	created_at = mono_ms();
+
+	/* Docker's Created has a one-second resolution: past the grace, surely. */
+	while (mono_ms() - created_at < 2100) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	dry = own_instance(dir, "{\"image\": false, \"dangling_containers\": {\"dry_run\": true, "
+	                        "\"creation_grace\": \"1s\"}}");
+	periodic(dry);
+	fx.drv->fini(dry);
+	cr_assert(own_container_exists(docker, orphan), "dry_run removed the orphan");
+	young = own_instance(dir, "{\"image\": false, \"dangling_containers\": "
+	                          "{\"creation_grace\": \"1h\"}}");
+	periodic(young);
+	fx.drv->fini(young);
+	cr_assert(own_container_exists(docker, orphan), "a container younger than creation_grace "
+	          "was removed");
+
+	periodic(fx.ctx);
+	cr_assert(!own_container_exists(docker, orphan), "the orphan is still there");
+	cr_assert(own_container_exists(docker, plain), "a container without drover's label went");
+	cr_assert(own_container_exists(docker, container_name(name, sizeof(name))),
+	          "the task's own container went");
+
+	destroy(task);
+	fx.drv->fini(fx.ctx);
+	fx.ctx = NULL;
+	stop_own_dockerd(pid);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(docker, bad_gc_options_are_refused_naming_the_option)
+{
+	static const struct {
+		const char *json, *needle;
+	} cases[] = {
+		{ "{\"gc\": {\"image_delay\": \"soon\"}}", "gc.image_delay" },
+		{ "{\"gc\": {\"dangling_containers\": {\"period\": \"0s\"}}}",
+		  "gc.dangling_containers.period" },
+		{ "{\"gc\": {\"dangling_containers\": {\"creation_grace\": \"-1m\"}}}",
+		  "gc.dangling_containers.creation_grace" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		drover_value cfg;
+		drover_err err = { "" };
+		void *ctx = NULL;
+		char first[256];
+		cr_assert_eq(checked(fx.drv->plugin_schema, cases[i].json, &cfg, first, sizeof(first)),
+		             0, "%s", first);
+		cr_assert_eq(fx.drv->init(&fx.host, &ctx, &err), 0);
+		cr_assert_lt(fx.drv->set_config(ctx, &cfg, &err), 0, "case %zu accepted", i);
+		cr_assert(strstr(err.message, cases[i].needle), "case %zu: %s", i, err.message);
+		fx.drv->fini(ctx);
+		drover_value_clear(&cfg);
+	}
 }
