@@ -171,6 +171,8 @@ static int gen_labels(build *b)
 	GEN(yajl_gen_map_open(b->g));
 	GEN(docker_gen_key_str(b->g, DOCKER_LABEL_ALLOC_ID, b->cfg->alloc_id ? b->cfg->alloc_id : ""));
 	GEN(docker_gen_key_str(b->g, DOCKER_LABEL_TASK_NAME, b->task));
+	if (b->cfg->alloc_dir)
+		GEN(docker_gen_key_str(b->g, DOCKER_LABEL_ALLOC_DIR, b->cfg->alloc_dir));
 	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
 		const char *value = *(const char *const *)((const char *)b->cfg + extra[i].offset);
 		char key[64];

@@ -15,6 +15,10 @@
  * container can be found again by allocation and task. */
 #define DOCKER_LABEL_ALLOC_ID "com.hashicorp.nomad.alloc_id"
 #define DOCKER_LABEL_TASK_NAME "com.hashicorp.nomad.task_name"
+/* The allocation directory of the task: while it exists, some drover
+ * process (a runner, an agent, `drover status`) may still reach the task, so
+ * the reaper leaves the container alone; `drover gc` removes the directory. */
+#define DOCKER_LABEL_ALLOC_DIR "com.drover.alloc_dir"
 
 typedef struct docker_create_spec {
 	char *name;     /* "<task>-<alloc_id>", made of [a-zA-Z0-9_.-] */

@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "docker_gc.h"
+
+#include "docker_container.h"
 #include "docker_json.h"
 
 void docker_gc_init(docker_gc *g)
@@ -151,6 +154,16 @@ static int remove_images(docker_gc *g, docker_client *c, const docker_settings *
 	return 0;
 }
 
+/* Several drover processes share one daemon (an agent, detached runners):
+ * another one's task is not dangling while its allocation directory, named
+ * in the container's label, still exists. */
+static int alloc_still_known(yajl_val ct)
+{
+	const char *dir = docker_json_str(ct, "Labels", DOCKER_LABEL_ALLOC_DIR, NULL);
+	struct stat st;
+	return dir && dir[0] == '/' && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int reap(docker_client *c, const docker_settings *s, long long wall_s,
                 docker_gc_owned_fn owned, docker_gc_log_fn log, void *ud, drover_err *err)
 {
@@ -183,7 +196,7 @@ static int reap(docker_client *c, const docker_settings *s, long long wall_s,
 		char del[160];
 		drover_err e = { "" };
 
-		if (!id || strlen(id) > 64 || owned(ud, id))
+		if (!id || strlen(id) > 64 || owned(ud, id) || alloc_still_known(ct))
 			continue;
 		if (docker_json_int(&created, ct, "Created", NULL) < 0 ||
 		    wall_s - created < s->dangling_grace_ms / 1000)

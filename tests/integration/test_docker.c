@@ -1467,7 +1467,8 @@ static int own_container_exists(const char *docker, const char *id)
  * and anything younger than creation_grace stay; dry_run removes nothing. */
 Test(docker, reaper_removes_orphans_only)
 {
-	char dir[] = "/tmp/drover-dockerd3.XXXXXX", docker[300], cmd[900], orphan[80], plain[80];
+	char dir[] = "/tmp/drover-dockerd3.XXXXXX", docker[300], cmd[1400], orphan[80], plain[80];
+	char others[80];
 	char ref[160], json[400], name[128];
 	void *dry, *young;
 	drover_task *task;
@@ -1500,6 +1501,14 @@ Test(docker, reaper_removes_orphans_only)
 	cr_assert_not_null(fgets(orphan, sizeof(orphan), p));
 	pclose(p);
 	orphan[strcspn(orphan, "\n")] = '\0';
+	/* Another drover process's task: its allocation directory exists. */
+	snprintf(cmd, sizeof(cmd), "%s create --label com.hashicorp.nomad.alloc_id=other-%s "
+	         "--label com.drover.alloc_dir=%s --network none %s true", docker, fx.alloc_id,
+	         fx.alloc_dir, ref);
+	cr_assert_not_null(p = popen(cmd, "r"));
+	cr_assert_not_null(fgets(others, sizeof(others), p));
+	pclose(p);
+	others[strcspn(others, "\n")] = '\0';
 	snprintf(cmd, sizeof(cmd), "%s create --network none %s true", docker, ref);
 	cr_assert_not_null(p = popen(cmd, "r"));
 	cr_assert_not_null(fgets(plain, sizeof(plain), p));
@@ -1527,6 +1536,8 @@ Test(docker, reaper_removes_orphans_only)
 	periodic(fx.ctx);
 	cr_assert(!own_container_exists(docker, orphan), "the orphan is still there");
 	cr_assert(own_container_exists(docker, plain), "a container without drover's label went");
+	cr_assert(own_container_exists(docker, others), "a task whose allocation directory exists "
+	          "(another drover process's) went");
 	cr_assert(own_container_exists(docker, container_name(name, sizeof(name))),
 	          "the task's own container went");
 
