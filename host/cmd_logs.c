@@ -60,20 +60,10 @@ static int open_index(const char *dir, const char *prefix, unsigned long index)
 	return open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 }
 
-/* Copies fd from its offset to EOF onto stdout. */
-static void drain(int fd)
-{
-	char buf[65536];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		fwrite(buf, 1, (size_t)n, stdout);
-	fflush(stdout);
-}
-
 /* Prints the last `lines` lines of the stream (all when lines < 0), reading
  * the newest files first so that a long history is not read for a short tail. */
 static void print_tail(const char *dir, const char *prefix, const unsigned long *idx, size_t n,
-                       long long lines)
+                       long long lines, off_t *newest_from)
 {
 	size_t first = 0;
 	long long seen = 0;
@@ -100,27 +90,70 @@ static void print_tail(const char *dir, const char *prefix, const unsigned long 
 		}
 		skip_lines = seen > lines ? seen - lines : 0;
 	}
+	if (newest_from)
+		*newest_from = 0;
 	for (size_t i = first; i < n; i++) {
 		int fd = open_index(dir, prefix, idx[i]);
 		if (fd < 0)
 			continue;
+		/* Followed, the newest file is left to follow(), which starts where
+		 * the lines to skip end. */
+		int leave = newest_from && i == n - 1;
 		char buf[65536];
 		ssize_t r;
+		off_t at = 0;
 		while ((r = read(fd, buf, sizeof(buf))) > 0) {
 			ssize_t from = 0;
 			while (skip_lines > 0 && from < r)
 				if (buf[from++] == '\n')
 					skip_lines--;
+			if (leave) {
+				at += from;
+				if (skip_lines == 0)
+					break;
+				continue;
+			}
 			fwrite(buf + from, 1, (size_t)(r - from), stdout);
 		}
+		if (leave)
+			*newest_from = at;
 		close(fd);
 	}
 	fflush(stdout);
 }
 
-/* Follows the newest file, moving to the next one when the shim creates it,
- * until the task's wait descriptor says it is dead. */
-static int follow(const char *dir, const char *prefix, unsigned long index, drover_rtask *t)
+/* Prints `fd` from *offset on: everything when `final` (the shim has moved
+ * on to the next file, or the task is dead), else only through the last
+ * newline, because the shim may still move an unfinished last line to the
+ * next file when it rotates. */
+static void print_from(int fd, off_t *offset, int final)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t n = pread(fd, buf, sizeof(buf), *offset);
+		if (n <= 0)
+			break;
+		size_t use = (size_t)n;
+		if (!final) {
+			const char *nl = memrchr(buf, '\n', (size_t)n);
+			if (nl)
+				use = (size_t)(nl - buf) + 1;
+			else if ((size_t)n < sizeof(buf))
+				break; /* only the start of a line so far */
+			/* A line longer than the buffer is printed as it comes. */
+		}
+		fwrite(buf, 1, use, stdout);
+		*offset += (off_t)use;
+		if (use < (size_t)n)
+			break;
+	}
+	fflush(stdout);
+}
+
+/* Follows the newest file from `offset`, moving to the next one when the shim
+ * creates it, until the task's wait descriptor says it is dead. */
+static int follow(const char *dir, const char *prefix, unsigned long index, off_t offset,
+                  drover_rtask *t)
 {
 	drover_err err = {{0}};
 	int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -131,8 +164,6 @@ static int follow(const char *dir, const char *prefix, unsigned long index, drov
 		return -errno;
 	}
 	int fd = open_index(dir, prefix, index);
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
 	int wfd = t->plugin->desc->wait_fd(t->plugin->ctx, t->task, &err);
 	int dead = wfd < 0;
 	for (;;) {
@@ -140,14 +171,16 @@ static int follow(const char *dir, const char *prefix, unsigned long index, drov
 		if (fd < 0)
 			fd = open_index(dir, prefix, index);
 		if (fd >= 0)
-			drain(fd);
+			print_from(fd, &offset, dead);
+		/* The shim names file N+1 only once file N is final (shim_log.c). */
 		int next = open_index(dir, prefix, index + 1);
 		if (next >= 0) {
 			if (fd >= 0) {
-				drain(fd);
+				print_from(fd, &offset, 1);
 				close(fd);
 			}
 			fd = next;
+			offset = 0;
 			index++;
 			continue;
 		}
@@ -231,10 +264,13 @@ int drover_cmd_logs(int argc, char **argv)
 		else if ((rc = list_indexes(a.dirs.log_dir, prefix, &idx, &n)) < 0)
 			fprintf(stderr, "drover logs: cannot read \"%s\": %s\n", a.dirs.log_dir, strerror(-rc));
 		else {
-			print_tail(a.dirs.log_dir, prefix, idx, n, lines);
+			/* Followed only while the task runs; a dead task's files are final. */
+			int following = follow_flag && drover_rtask_refresh(st, &a, t, &err) == 0 && t->task;
+			off_t newest_from = 0;
+			print_tail(a.dirs.log_dir, prefix, idx, n, lines, following ? &newest_from : NULL);
 			exit_code = DROVER_EXIT_OK;
-			if (follow_flag && drover_rtask_refresh(st, &a, t, &err) == 0 && t->task)
-				follow(a.dirs.log_dir, prefix, n ? idx[n - 1] : 0, t);
+			if (following)
+				follow(a.dirs.log_dir, prefix, n ? idx[n - 1] : 0, newest_from, t);
 		}
 		free(idx);
 		drover_ralloc_clear(&a);

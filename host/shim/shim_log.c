@@ -36,13 +36,12 @@ static void log_name(const shim_log *log, unsigned long index, char *buf, size_t
 	snprintf(buf, len, "%s%lu", log->prefix, index);
 }
 
-static int log_open_index(shim_log *log, unsigned long index, int truncate)
+/* Opens `name` (created) as the file of `index`. */
+static int log_open_named(shim_log *log, const char *name, unsigned long index, int truncate)
 {
-	char name[300];
 	struct stat st;
 	int fd;
 
-	log_name(log, index, name, sizeof(name));
 	/* Read-write, not O_APPEND: moving a line's start to the next file reads it
 	 * back, and copy_file_range refuses an O_APPEND destination. The shim is
 	 * the only writer, so the file position stays at the end. */
@@ -62,6 +61,14 @@ static int log_open_index(shim_log *log, unsigned long index, int truncate)
 	 * better, and moving its tail would rewrite output of an earlier run. */
 	log->line_start = log->size;
 	return 0;
+}
+
+static int log_open_index(shim_log *log, unsigned long index, int truncate)
+{
+	char name[300];
+
+	log_name(log, index, name, sizeof(name));
+	return log_open_named(log, name, index, truncate);
 }
 
 /* Deletes every file of the stream whose index is at most `upto`. */
@@ -221,7 +228,23 @@ static void log_rotate(shim_log *log, unsigned long long tail_from)
 		log_name(log, (unsigned long)drop, name, sizeof(name));
 		unlinkat(log->dir_fd, name, 0);
 	}
-	r = log_open_index(log, next, 1);
+	if (tail_from < old_size && old_fd >= 0) {
+		/* The next file appears under its name only once the current one is
+		 * final (its unfinished line moved and cut off): a reader following
+		 * the stream (`drover logs -f`) that sees file N+1 can finish file N
+		 * without printing a line twice. */
+		char moving[320];
+		snprintf(moving, sizeof(moving), ".%s%lu.moving", log->prefix, next);
+		log_name(log, next, name, sizeof(name));
+		r = log_open_named(log, moving, next, 1);
+		if (r == 0) {
+			log_move_tail(log, old_fd, tail_from, old_size);
+			if (renameat(log->dir_fd, moving, log->dir_fd, name) < 0)
+				log_note_error(log, errno);
+		}
+	} else {
+		r = log_open_index(log, next, 1);
+	}
 	if (r < 0) {
 		log_note_error(log, -r);
 		/* Keep counting as if the file existed: the data is dropped, not the bound. */
@@ -229,8 +252,6 @@ static void log_rotate(shim_log *log, unsigned long long tail_from)
 		log->index = next;
 		log->size = 0;
 		log->line_start = 0;
-	} else if (tail_from < old_size && old_fd >= 0) {
-		log_move_tail(log, old_fd, tail_from, old_size);
 	}
 	if (old_fd >= 0)
 		close(old_fd);
