@@ -100,7 +100,7 @@ static void fingerprint_all(agent *a)
 		drover_plugin *p = a->ctx->plugins.plugins[i];
 		drover_fingerprint fp = {.struct_size = sizeof(fp)};
 		drover_err err = {{0}};
-		if (p->desc->fingerprint(p->ctx, &fp, &err) < 0) {
+		if (drover_plugin_fingerprint(p, 1, &fp, &err) < 0) {
 			fp.health = DROVER_HEALTH_UNHEALTHY;
 			snprintf(fp.description, sizeof(fp.description), "fingerprint failed: %.200s",
 			         err.message);

@@ -79,7 +79,7 @@ int drover_cmd_fingerprint(int argc, char **argv)
 		attributes attrs = {{0}, {0}};
 		drover_fingerprint fp = {.struct_size = sizeof(fp), .sink = &attrs,
 		                         .set_attribute = collect_attribute};
-		if (p->desc->fingerprint(p->ctx, &fp, &err) < 0) {
+		if (drover_plugin_fingerprint(p, 0, &fp, &err) < 0) {
 			fp.health = DROVER_HEALTH_UNHEALTHY;
 			snprintf(fp.description, sizeof(fp.description), "fingerprint failed: %.200s", err.message);
 		}

@@ -54,7 +54,7 @@ static void fingerprint_of(drover_plugin *p, drover_fingerprint *fp)
 {
 	drover_err err = {{0}};
 	*fp = (drover_fingerprint){.struct_size = sizeof(*fp)};
-	if (p->desc->fingerprint(p->ctx, fp, &err) < 0) {
+	if (drover_plugin_fingerprint(p, 0, fp, &err) < 0) {
 		fp->health = DROVER_HEALTH_UNHEALTHY;
 		snprintf(fp->description, sizeof(fp->description), "fingerprint failed: %.200s", err.message);
 	}

@@ -190,6 +190,7 @@ int drover_loader_open(const char *path, drover_plugin *out, drover_err *err)
 /* Undoes drover_loader_open, for a plugin whose init never succeeded. */
 static void plugin_close(drover_plugin *p)
 {
+	drover_plugin_fingerprint_forget(p);
 	lt_dlclose((lt_dlhandle)p->module);
 	free(p->path);
 	p->path = NULL;

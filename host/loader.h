@@ -15,7 +15,17 @@ typedef struct drover_plugin {
 	size_t desc_size;            /* min(desc->struct_size, sizeof(drover_driver)) */
 	void *ctx;                   /* from init, NULL before */
 	drover_host services;        /* the table handed to init; lives as long as the plugin */
+	struct drover_fingerprint_cache *fingerprint; /* drover_plugin_fingerprint's, or NULL */
 } drover_plugin;
+
+/* The plugin's fingerprint. A one-shot command asks several times (node
+ * attributes for ${attr.*}, the health check before a run, the listing):
+ * unless `fresh`, the first answer in this process is replayed (attributes
+ * handed to fp->set_attribute again when set), since a driver such as docker
+ * asks its daemon each time. The agent asks `fresh` on every round. */
+int drover_plugin_fingerprint(drover_plugin *p, int fresh, drover_fingerprint *fp,
+                              drover_err *err);
+void drover_plugin_fingerprint_forget(drover_plugin *p);
 
 /* True when `p` has method `member` within the descriptor size it declared and
  * the pointer is not NULL: methods beyond an older plugin's size are absent. */

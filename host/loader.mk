@@ -4,5 +4,6 @@ noinst_LTLIBRARIES += host/libdroverloader.la
 host_libdroverloader_la_SOURCES = \
 	host/loader.c host/loader.h \
 	host/loader_descriptor.c \
-	host/loader_probe.c
+	host/loader_probe.c \
+	host/loader_fingerprint.c
 host_libdroverloader_la_LIBADD = host/libdroverconf.la $(LTDL_LIBS) $(DL_LIBS)

@@ -46,7 +46,7 @@ void drover_node_info_fingerprint(drover_node_info *n, drover_plugin_set *plugin
 		drover_fingerprint fp = {.struct_size = sizeof(fp), .sink = n,
 		                         .set_attribute = drover_node_info_set_attribute};
 		drover_err err = {{0}};
-		(void)p->desc->fingerprint(p->ctx, &fp, &err);
+		(void)drover_plugin_fingerprint(p, 0, &fp, &err);
 	}
 }
 

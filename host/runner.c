@@ -36,7 +36,7 @@ static int driver_healthy(drover_plugin *plugin, char *why, size_t len)
 	static const char nothing[] = "";
 	fp.sink = NULL;
 	fp.set_attribute = NULL;
-	int rc = plugin->desc->fingerprint(plugin->ctx, &fp, &err);
+	int rc = drover_plugin_fingerprint(plugin, 0, &fp, &err);
 	if (rc < 0) {
 		snprintf(why, len, "fingerprint failed: %.250s", err.message);
 		return 0;

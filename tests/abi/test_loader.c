@@ -987,3 +987,57 @@ Test(abi, good_fixture_exports_only_the_entry_symbol)
 	cr_assert_eq(entry, 1, "good.so does not export drover_driver_entry_v1");
 	cr_assert_eq(others, 0, "good.so exports more than the entry symbol");
 }
+
+/* ------------------------------------------------- fingerprint, once a process */
+
+static int fingerprint_calls;
+
+static int counting_fingerprint(void *ctx, drover_fingerprint *out, drover_err *err)
+{
+	(void)ctx;
+	(void)err;
+	fingerprint_calls++;
+	out->health = DROVER_HEALTH_HEALTHY;
+	snprintf(out->description, sizeof(out->description), "call %d", fingerprint_calls);
+	if (out->set_attribute)
+		out->set_attribute(out->sink, "driver.counting", "1");
+	return 0;
+}
+
+static void count_attribute(void *sink, const char *key, const char *value)
+{
+	(void)key;
+	(void)value;
+	(*(int *)sink)++;
+}
+
+/* A one-shot command asks a driver's fingerprint several times: the daemon
+ * behind it (docker) is asked once, the answer replayed with its attributes;
+ * the agent's fresh rounds ask again. */
+Test(loader, fingerprint_is_asked_once_per_process_unless_fresh)
+{
+	static const drover_driver counting = {.struct_size = sizeof(drover_driver),
+	                                       .name = "counting",
+	                                       .fingerprint = counting_fingerprint};
+	drover_plugin p = {.desc = &counting};
+	drover_err err = {{0}};
+	int replayed = 0;
+	fingerprint_calls = 0;
+	for (int i = 0; i < 3; i++) {
+		drover_fingerprint fp = {.struct_size = sizeof(fp), .sink = &replayed,
+		                         .set_attribute = count_attribute};
+		cr_assert_eq(drover_plugin_fingerprint(&p, 0, &fp, &err), 0);
+		cr_assert_eq(fp.health, DROVER_HEALTH_HEALTHY);
+		cr_assert_str_eq(fp.description, "call 1");
+	}
+	cr_assert_eq(fingerprint_calls, 1, "the driver was asked %d times", fingerprint_calls);
+	cr_assert_eq(replayed, 3, "the attribute is replayed to every caller");
+	drover_fingerprint fresh = {.struct_size = sizeof(fresh)};
+	cr_assert_eq(drover_plugin_fingerprint(&p, 1, &fresh, &err), 0);
+	cr_assert_eq(fingerprint_calls, 2);
+	cr_assert_str_eq(fresh.description, "call 2");
+	drover_fingerprint again = {.struct_size = sizeof(again)};
+	cr_assert_eq(drover_plugin_fingerprint(&p, 0, &again, &err), 0);
+	cr_assert_str_eq(again.description, "call 2", "the fresh answer is the one kept");
+	drover_plugin_fingerprint_forget(&p);
+}
