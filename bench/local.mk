@@ -7,10 +7,13 @@
 # bench/notes.md (hand-written: why targets were missed). Knobs (environment):
 # BENCH_START_REPEAT, BENCH_RUN_REPEAT, BENCH_MEM_TASKS, BENCH_LOG_BYTES,
 # BENCH_LOG_REPEAT, BENCH_PLUGINS_REPEAT, BENCH_PLUGINS_CLI_REPEAT,
-# BENCH_FLEET_TASKS, BENCH_FLEET_REPEAT, BENCH_IDLE_SECONDS; BENCH_NOTE adds a
-# line about the machine.
+# BENCH_FLEET_TASKS, BENCH_FLEET_REPEAT, BENCH_IDLE_SECONDS, BENCH_EXEC_REPEAT,
+# BENCH_EXEC_DISK_REPEAT, BENCH_EXEC_BYTE_COPY, BENCH_DOCKER_REPEAT,
+# BENCH_AGENT_IDLE_SECONDS, BENCH_READOPT_TASKS, BENCH_READOPT_REPEAT;
+# BENCH_NOTE adds a line about the machine. bench_exec needs root, cgroups and
+# crun; bench_docker a dockerd (scripts/test-services.sh start).
 #
-# Adding a figure (exec, docker, agent re-adoption...): one more program here
+# Adding a figure: one more program here
 # (EXTRA_PROGRAMS, bench_programs and its _SOURCES/_CPPFLAGS/_LDADD lines) that
 # writes results for the figure's id in bench/figures.c.
 
