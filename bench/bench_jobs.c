@@ -16,6 +16,12 @@ void bench_cli_setup(bench_cli *cli, const char *root)
 	/* The built drover-shim, not the installed one: drover reads DROVER_SHIM. */
 	if (setenv("DROVER_SHIM", bench_env_path("DROVER_SHIM", BENCH_SHIM_DEFAULT), 1) < 0)
 		bench_die("setenv: %s", strerror(errno));
+	/* And the exec and docker drivers' helpers, which they find the same way. */
+	if (setenv("DROVER_EXEC_INIT", bench_env_path("DROVER_EXEC_INIT", BENCH_EXEC_INIT_DEFAULT),
+	           1) < 0 ||
+	    setenv("DROVER_DOCKER_LOGGER",
+	           bench_env_path("DROVER_DOCKER_LOGGER", BENCH_DOCKER_LOGGER_DEFAULT), 1) < 0)
+		bench_die("setenv: %s", strerror(errno));
 	snprintf(cli->root, sizeof(cli->root), "%s", root);
 	snprintf(cli->agent_config, sizeof(cli->agent_config), "%s/agent.json", root);
 	snprintf(cli->data_dir, sizeof(cli->data_dir), "%s/data", root);

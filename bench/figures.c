@@ -3,9 +3,9 @@
  * nothing here changes but, perhaps, the wording. */
 #include "figures.h"
 
-#define NO_EXEC "no exec driver in this build"
-#define NO_DOCKER "no docker driver in this build"
-#define NO_AGENT "no `drover agent` in this build"
+#define NO_EXEC "bench_exec did not run (it needs root, cgroups and crun)"
+#define NO_DOCKER "bench_docker did not run (it needs a dockerd: scripts/test-services.sh start)"
+#define NO_AGENT "bench_agent did not run"
 
 const bench_figure bench_figures[] = {
 	{"rawexec_start", "raw_exec start-to-running latency (`/bin/true`), driver level",
@@ -20,9 +20,7 @@ const bench_figure bench_figures[] = {
 	 NO_DOCKER, 0},
 	{"host_idle_3plugins", "host memory with three plugins loaded, idle", NULL,
 	 BENCH_TARGET_VALUE_LT, 8192, "< 8 MiB RSS",
-	 NO_AGENT " (the idle host) and only raw_exec of the three drivers; see \"runner RSS\" "
-	 "below for the detached runner with raw_exec",
-	 0},
+	 NO_AGENT, 0},
 	{"shim_pss", "memory per raw_exec task (drover-shim PSS)", NULL, BENCH_TARGET_VALUE_LE, 256,
 	 "<= 256 KiB PSS", NULL, 0},
 	{"idle_cpu", "CPU of host plus shims with 1000 sleeping raw_exec tasks, over 60 s", NULL,

@@ -7,10 +7,13 @@
 # bench/notes.md (hand-written: why targets were missed). Knobs (environment):
 # BENCH_START_REPEAT, BENCH_RUN_REPEAT, BENCH_MEM_TASKS, BENCH_LOG_BYTES,
 # BENCH_LOG_REPEAT, BENCH_PLUGINS_REPEAT, BENCH_PLUGINS_CLI_REPEAT,
-# BENCH_FLEET_TASKS, BENCH_FLEET_REPEAT, BENCH_IDLE_SECONDS; BENCH_NOTE adds a
-# line about the machine.
+# BENCH_FLEET_TASKS, BENCH_FLEET_REPEAT, BENCH_IDLE_SECONDS, BENCH_EXEC_REPEAT,
+# BENCH_EXEC_DISK_REPEAT, BENCH_EXEC_BYTE_COPY, BENCH_DOCKER_REPEAT,
+# BENCH_AGENT_IDLE_SECONDS, BENCH_READOPT_TASKS, BENCH_READOPT_REPEAT;
+# BENCH_NOTE adds a line about the machine. bench_exec needs root, cgroups and
+# crun; bench_docker a dockerd (scripts/test-services.sh start).
 #
-# Adding a figure (exec, docker, agent re-adoption...): one more program here
+# Adding a figure: one more program here
 # (EXTRA_PROGRAMS, bench_programs and its _SOURCES/_CPPFLAGS/_LDADD lines) that
 # writes results for the figure's id in bench/figures.c.
 
@@ -19,21 +22,29 @@ bench_programs = \
 	bench/bench_memory \
 	bench/bench_logs \
 	bench/bench_plugins \
-	bench/bench_fleet
+	bench/bench_fleet \
+	bench/bench_exec \
+	bench/bench_docker \
+	bench/bench_agent
 EXTRA_PROGRAMS = bench/bench_start bench/bench_memory bench/bench_logs bench/bench_plugins \
-	bench/bench_fleet bench/bench_report
+	bench/bench_fleet bench/bench_exec bench/bench_docker bench/bench_agent bench/bench_report
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += doc/performance.md bench/notes.md
 
 bench_common_sources = \
 	bench/bench.h bench/bench_results.c bench/bench_proc.c \
 	bench/bench_jobs.c bench/bench_jobs.h \
-	bench/bench_rawexec.c bench/bench_rawexec.h
+	bench/bench_rawexec.c bench/bench_rawexec.h \
+	bench/bench_driver.c bench/bench_driver.h
 bench_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/host -I$(top_srcdir)/bench \
 	-DBENCH_RAWEXEC_SO_DEFAULT='"$(abs_top_builddir)/plugins/rawexec/.libs/raw_exec.so"' \
 	-DBENCH_SHIM_DEFAULT='"$(abs_top_builddir)/host/shim/drover-shim"' \
 	-DBENCH_DROVER_DEFAULT='"$(abs_top_builddir)/host/drover"' \
-	-DBENCH_PLUGIN_DIR_DEFAULT='"$(abs_top_builddir)/tests/plugins.d"'
+	-DBENCH_PLUGIN_DIR_DEFAULT='"$(abs_top_builddir)/tests/plugins.d"' \
+	-DBENCH_EXEC_SO_DEFAULT='"$(abs_top_builddir)/plugins/exec/.libs/exec.so"' \
+	-DBENCH_EXEC_INIT_DEFAULT='"$(abs_top_builddir)/plugins/exec/drover-exec-init"' \
+	-DBENCH_DOCKER_SO_DEFAULT='"$(abs_top_builddir)/plugins/docker/.libs/docker.so"' \
+	-DBENCH_DOCKER_LOGGER_DEFAULT='"$(abs_top_builddir)/plugins/docker/drover-docker-logger"'
 bench_ldadd = host/libdroverhost.la $(DL_LIBS)
 
 bench_bench_start_SOURCES = bench/bench_start.c $(bench_common_sources)
@@ -56,11 +67,23 @@ bench_bench_fleet_SOURCES = bench/bench_fleet.c $(bench_common_sources)
 bench_bench_fleet_CPPFLAGS = $(bench_cppflags)
 bench_bench_fleet_LDADD = $(bench_ldadd)
 
+bench_bench_exec_SOURCES = bench/bench_exec.c $(bench_common_sources)
+bench_bench_exec_CPPFLAGS = $(bench_cppflags)
+bench_bench_exec_LDADD = $(bench_ldadd)
+
+bench_bench_docker_SOURCES = bench/bench_docker.c $(bench_common_sources)
+bench_bench_docker_CPPFLAGS = $(bench_cppflags) $(CURL_CFLAGS)
+bench_bench_docker_LDADD = $(bench_ldadd) $(CURL_LIBS)
+
+bench_bench_agent_SOURCES = bench/bench_agent.c $(bench_common_sources)
+bench_bench_agent_CPPFLAGS = $(bench_cppflags)
+bench_bench_agent_LDADD = $(bench_ldadd)
+
 bench_bench_report_SOURCES = bench/bench_report.c bench/figures.c bench/figures.h
 bench_bench_report_LDADD = -lm
 
 bench: $(bench_programs) bench/bench_report host/drover host/shim/drover-shim \
-		tests/plugins.d/.stamp
+		tests/plugins.d/.stamp plugins/exec/drover-exec-init plugins/docker/drover-docker-logger
 	rm -rf bench/results && $(MKDIR_P) bench/results
 	@for p in $(bench_programs); do \
 		echo "== $$p"; \
