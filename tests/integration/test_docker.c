@@ -727,6 +727,13 @@ Test(docker, unimplemented_fields_are_refused_by_the_schema)
 	                     "{\"windows_allow_insecure_container_admin\": true}", &out, first,
 	                     sizeof(first)), -EINVAL);
 	cr_assert(strstr(first, "windows_allow_insecure_container_admin"), "%s", first);
+	/* infra_image is known, and must be a string. */
+	cr_assert_eq(checked(fx.drv->plugin_schema, "{\"infra_image\": 5}", &out, first,
+	                     sizeof(first)), -EINVAL);
+	cr_assert(strstr(first, "infra_image"), "%s", first);
+	cr_assert_eq(checked(fx.drv->plugin_schema, "{\"auth\": {\"config\": [\"x\"]}}", &out, first,
+	                     sizeof(first)), -EINVAL);
+	cr_assert(strstr(first, "config"), "%s", first);
 }
 
 /* The host's CPU as the driver sees it, checked against sysconf and the
