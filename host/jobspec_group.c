@@ -103,12 +103,34 @@ static void parse_port_list(js_ctx *c, const drover_value *net, const char *key,
 	}
 }
 
+/* drover runs every task in the host's network namespace (docker tasks in
+ * their own network_mode): a group network namespace ("bridge", "cni/...",
+ * "none") would silently not exist, so it is refused. */
+static void check_network_mode(js_ctx *c, const drover_value *net, const char *where,
+                               const char *path)
+{
+	const char *mode = NULL;
+
+	if (js_get_string(c, net, "Mode", where, path, &mode) <= 0 || !mode[0] ||
+	    strcmp(mode, "host") == 0)
+		return;
+	if (strcmp(mode, "bridge") == 0)
+		js_report(c, "%s: \"%s.Mode\": \"bridge\" is not supported: drover runs tasks in the "
+		          "host's network (docker tasks in their own network_mode), and has no group "
+		          "network namespace or infra_image pause container; use \"host\"",
+		          where, path);
+	else
+		js_report(c, "%s: \"%s.Mode\": \"%.64s\" is not supported: drover has only \"host\" "
+		          "group networking",
+		          where, path, mode);
+}
+
 void js_get_networks(js_ctx *c, const drover_value *obj, const char *key, const char *where,
                      const char *prefix, const char *ignored_prefix, drover_port **ports,
                      size_t *count)
 {
 	static const js_key keys[] = {
-		{"ReservedPorts", JS_USED}, {"DynamicPorts", JS_USED}, {"Mode", JS_IGNORED},
+		{"ReservedPorts", JS_USED}, {"DynamicPorts", JS_USED}, {"Mode", JS_USED},
 		{"Device", JS_IGNORED},     {"CIDR", JS_IGNORED},      {"IP", JS_IGNORED},
 		{"DNS", JS_IGNORED},        {"Hostname", JS_IGNORED},  {"MBits", JS_IGNORED},
 		{"CNI", JS_IGNORED},        JS_KEYS_END,
@@ -125,6 +147,7 @@ void js_get_networks(js_ctx *c, const drover_value *obj, const char *key, const 
 			          drover_value_type_name(net->type));
 		} else if (path && ipath) {
 			js_check_keys(c, net, keys, where, path, ipath);
+			check_network_mode(c, net, where, path);
 			parse_port_list(c, net, "ReservedPorts", 1, where, path, ipath, ports, count);
 			parse_port_list(c, net, "DynamicPorts", 0, where, path, ipath, ports, count);
 		}

@@ -8,4 +8,4 @@ apt-get install -y -qq --no-install-recommends \
 	libltdl-dev libcurl4-openssl-dev libyajl-dev libcgroup-dev libsqlite3-dev \
 	libcriterion-dev libseccomp-dev libcap-dev crun \
 	g++ binutils procps ca-certificates abigail-tools \
-	docker.io docker-registry busybox-static curl
+	docker.io docker-registry busybox-static curl apache2-utils

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "docker_auth.h"
 #include "docker_image.h"
 #include "docker_json.h"
 
@@ -129,45 +130,6 @@ static void emit(const drover_task_config *cfg, const char *type, const char *ms
 		cfg->emit_event(cfg->event_sink, type, msg);
 }
 
-/* The X-Registry-Auth header for the task's auth block, or NULL without one. */
-static int auth_header(const drover_value *auth, char **out)
-{
-	yajl_gen g;
-	char *json, *b64;
-	size_t len;
-	static const struct {
-		const char *field, *json;
-	} keys[] = { { "username", "username" }, { "password", "password" },
-		     { "email", "email" }, { "server_address", "serveraddress" } };
-
-	*out = NULL;
-	if (!auth || auth->type != DROVER_VALUE_OBJECT)
-		return 0;
-	g = yajl_gen_alloc(NULL);
-	if (!g)
-		return -ENOMEM;
-	yajl_gen_map_open(g);
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const char *v = drover_value_get_string(auth, keys[i].field, NULL);
-		if (v)
-			docker_gen_key_str(g, keys[i].json, v);
-	}
-	yajl_gen_map_close(g);
-	json = docker_gen_take(g, &len);
-	yajl_gen_free(g);
-	if (!json)
-		return -ENOMEM;
-	b64 = docker_base64url(json, len);
-	free(json);
-	if (!b64)
-		return -ENOMEM;
-	*out = malloc(strlen(b64) + 32);
-	if (*out)
-		sprintf(*out, "X-Registry-Auth: %s", b64);
-	free(b64);
-	return *out ? 0 : -ENOMEM;
-}
-
 static int pull(docker_client *c, const docker_settings *s, const drover_task_config *cfg,
                 const char *image, long long timeout_ms, drover_err *err)
 {
@@ -180,9 +142,25 @@ static int pull(docker_client *c, const docker_settings *s, const drover_task_co
 	docker_request req;
 	progress prog;
 	char msg[600];
+	docker_auth creds;
+	drover_err aerr = { "" };
 	int r;
 
-	if (docker_image_parse_ref(image, &repo, &tag) < 0 || auth_header(auth, &hdr) < 0 ||
+	/* Nomad's order: the task's auth, auth.config, auth.helper. A source that
+	 * fails is the task's failure, unless auth_soft_fail lets it go on
+	 * without credentials. */
+	if ((r = docker_auth_resolve(s, auth, image, &creds, &aerr)) < 0) {
+		if (!soft_fail)
+			return drover_err_set(err, r, "task \"%s\": registry credentials for \"%s\": %s",
+			                      task, image, aerr.message);
+		snprintf(msg, sizeof(msg), "auth_soft_fail: no registry credentials for %.200s (%.300s); "
+		         "pulling without", image, aerr.message);
+		emit(cfg, "Driver", msg);
+		memset(&creds, 0, sizeof(creds));
+	}
+	r = docker_auth_header(&creds, &hdr);
+	docker_auth_clear(&creds);
+	if (r < 0 || docker_image_parse_ref(image, &repo, &tag) < 0 ||
 	    !(erepo = docker_url_escape(repo)) || !(etag = docker_url_escape(tag)) ||
 	    !(path = malloc(strlen(erepo) + strlen(etag) + 48))) {
 		r = drover_err_set(err, -ENOMEM, "out of memory");
@@ -341,7 +319,17 @@ int docker_image_ensure(docker_client *c, const docker_settings *s,
 		if (r != -ENOENT)
 			return drover_err_set(err, r, "task \"%s\": %s", task, probe.message);
 	}
-	if ((r = pull(c, s, cfg, image, timeout, err)) < 0)
-		return r;
+	if ((r = pull(c, s, cfg, image, timeout, err)) < 0) {
+		char msg[DROVER_ERR_MESSAGE_MAX + 64];
+		/* auth_soft_fail: a registry that refuses us leaves the copy the
+		 * daemon already has, as a pull without credentials would. */
+		if (!drover_value_get_bool(cfg->config, "auth_soft_fail", 0) ||
+		    inspect_id(c, image, image_id, &probe) < 0)
+			return r;
+		snprintf(msg, sizeof(msg), "auth_soft_fail: %s; starting from the local image",
+		         err ? err->message : "the pull failed");
+		emit(cfg, "Driver", msg);
+		return 0;
+	}
 	return inspect_id(c, image, image_id, err);
 }

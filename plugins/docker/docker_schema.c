@@ -81,7 +81,9 @@ const drover_field docker_task_schema[] = {
 	{ "load", DROVER_FIELD_STRING, 0, NULL, "image tarball under the task's local/ to load",
 	  NULL },
 	{ "auth", DROVER_FIELD_BLOCK, 0, NULL, "registry credentials", auth_fields },
-	{ "auth_soft_fail", DROVER_FIELD_BOOL, 0, "false", "retry a failed pull without auth", NULL },
+	{ "auth_soft_fail", DROVER_FIELD_BOOL, 0, "false",
+	  "a failed credential lookup or pull falls back to no credentials, then to the local "
+	  "image", NULL },
 	{ "command", DROVER_FIELD_STRING, 0, NULL, "command to run instead of the image's", NULL },
 	{ "args", DROVER_FIELD_STRING_LIST, 0, NULL, "arguments", NULL },
 	{ "entrypoint", DROVER_FIELD_STRING_LIST, 0, NULL, "replaces the image's entrypoint", NULL },
@@ -174,6 +176,25 @@ static const drover_field volumes_fields[] = {
 	DROVER_FIELD_END
 };
 
+static const drover_field plugin_auth_fields[] = {
+	{ "config", DROVER_FIELD_STRING, 0, NULL,
+	  "docker config.json (auths, credHelpers, credsStore) for registry credentials", NULL },
+	{ "helper", DROVER_FIELD_STRING, 0, NULL,
+	  "credential helper: docker-credential-<helper> on $PATH", NULL },
+	DROVER_FIELD_END
+};
+
+/* Nomad's default pause image, for the machine drover was built for. */
+#if defined(__aarch64__)
+#define INFRA_ARCH "arm64"
+#elif defined(__arm__)
+#define INFRA_ARCH "arm"
+#elif defined(__i386__)
+#define INFRA_ARCH "386"
+#else
+#define INFRA_ARCH "amd64"
+#endif
+
 const drover_field docker_plugin_schema[] = {
 	{ "endpoint", DROVER_FIELD_STRING, 0, NULL,
 	  "daemon address: unix:///path or tcp://host:port ($DOCKER_HOST, then "
@@ -199,5 +220,11 @@ const drover_field docker_plugin_schema[] = {
 	  NULL },
 	{ "disable_log_collection", DROVER_FIELD_BOOL, 0, "false",
 	  "leave the container's output with Docker: no alloc/logs files", NULL },
+	{ "auth", DROVER_FIELD_BLOCK, 0, NULL, "registry credentials for every task",
+	  plugin_auth_fields },
+	{ "infra_image", DROVER_FIELD_STRING, 0, "\"registry.k8s.io/pause-" INFRA_ARCH ":3.3\"",
+	  "pause image of Nomad's group bridge mode (which drover refuses: not used yet)", NULL },
+	{ "infra_image_pull_timeout", DROVER_FIELD_STRING, 0, "\"5m\"",
+	  "deadline of the infra_image pull (not used yet)", NULL },
 	DROVER_FIELD_END
 };

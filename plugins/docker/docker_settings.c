@@ -158,12 +158,57 @@ static int valid_label_glob(const char *glob)
 	return 0;
 }
 
+/* auth.helper names a program on $PATH as Nomad does (the part after
+ * "docker-credential-"), so a path or a shell word cannot sneak in; auth.config
+ * must be absolute, as the agent's working directory is nobody's business;
+ * infra_image must at least look like an image reference. */
+static int check_auth_and_infra(docker_settings *s, const drover_value *config,
+                                drover_err *err)
+{
+	const char *infra = drover_value_get_string(config, "infra_image", NULL);
+	const char *t = drover_value_get_string(config, "infra_image_pull_timeout", "5m");
+	int r;
+
+	if (s->auth_helper) {
+		for (const char *c = s->auth_helper; *c; c++)
+			if (!isalnum((unsigned char)*c) && !strchr("-_.", *c))
+				return drover_err_set(err, -EINVAL,
+				                      "docker plugin option \"auth.helper\": \"%.64s\" must "
+				                      "be the name after \"docker-credential-\" of a program "
+				                      "on $PATH (letters, digits, '-', '_', '.'), not a path",
+				                      s->auth_helper);
+		if (strlen(s->auth_helper) > 100)
+			return drover_err_set(err, -EINVAL, "docker plugin option \"auth.helper\" is "
+			                      "longer than 100 characters");
+	}
+	if (s->auth_config && s->auth_config[0] != '/')
+		return drover_err_set(err, -EINVAL,
+		                      "docker plugin option \"auth.config\": \"%.200s\" must be an "
+		                      "absolute path",
+		                      s->auth_config);
+	if (!infra || !infra[0] || strlen(infra) > 255 || strpbrk(infra, " \t\r\n\"'\\"))
+		return drover_err_set(err, -EINVAL,
+		                      "docker plugin option \"infra_image\": \"%.64s\" is not an "
+		                      "image reference",
+		                      infra ? infra : "");
+	if (docker_parse_duration_ms(t, &s->infra_image_pull_timeout_ms) < 0 ||
+	    s->infra_image_pull_timeout_ms <= 0) {
+		r = drover_err_set(err, -EINVAL,
+		                   "docker plugin option \"infra_image_pull_timeout\": \"%.64s\" is "
+		                   "not a positive duration (write it as \"90s\", \"5m\")",
+		                   t);
+		return r;
+	}
+	return 0;
+}
+
 int docker_settings_load(docker_settings *out, const drover_value *config, drover_err *err)
 {
 	docker_settings s;
 	const drover_value *tls = drover_value_get(config, "tls");
 	const drover_value *gc = drover_value_get(config, "gc");
 	const drover_value *volumes = drover_value_get(config, "volumes");
+	const drover_value *auth = drover_value_get(config, "auth");
 	int r;
 
 	memset(&s, 0, sizeof(s));
@@ -210,7 +255,12 @@ int docker_settings_load(docker_settings *out, const drover_value *config, drove
 	DUP(tls_ca, drover_value_get_string(tls, "ca", NULL));
 	DUP(tls_cert, drover_value_get_string(tls, "cert", NULL));
 	DUP(tls_key, drover_value_get_string(tls, "key", NULL));
+	DUP(auth_config, drover_value_get_string(auth, "config", NULL));
+	DUP(auth_helper, drover_value_get_string(auth, "helper", NULL));
+	DUP(infra_image, drover_value_get_string(config, "infra_image", NULL));
 #undef DUP
+	if ((r = check_auth_and_infra(&s, config, err)) < 0)
+		goto fail;
 	if ((s.tls_ca || s.tls_cert || s.tls_key) && !(s.tls_ca && s.tls_cert && s.tls_key)) {
 		r = drover_err_set(err, -EINVAL,
 		                   "docker plugin option \"tls\" needs all of \"ca\", \"cert\" and "
@@ -250,6 +300,9 @@ void docker_settings_free(docker_settings *s)
 	free(s->tls_ca);
 	free(s->tls_cert);
 	free(s->tls_key);
+	free(s->auth_config);
+	free(s->auth_helper);
+	free(s->infra_image);
 	docker_strv_free(s->extra_labels);
 	docker_strv_free(s->allow_caps);
 	docker_strv_free(s->allow_runtimes);

@@ -24,6 +24,10 @@ typedef struct docker_settings {
 	long long image_pull_timeout_ms;
 	long long pids_limit;       /* 0: no ceiling */
 	int disable_log_collection; /* no drover-docker-logger: logs stay with Docker */
+	char *auth_config;          /* docker config.json: auths, credHelpers, credsStore */
+	char *auth_helper;          /* docker-credential-<helper> on $PATH (basename part) */
+	char *infra_image;          /* accepted for Nomad's group bridge mode, not used */
+	long long infra_image_pull_timeout_ms;
 } docker_settings;
 
 /* Fills `s` from `config` (validated, defaults applied); every bad value is an

@@ -10,6 +10,7 @@ plugins_docker_docker_la_SOURCES = \
 	plugins/docker/docker_json.c plugins/docker/docker_json.h \
 	plugins/docker/docker_container.c plugins/docker/docker_container.h \
 	plugins/docker/docker_image.c plugins/docker/docker_image.h \
+	plugins/docker/docker_auth.c plugins/docker/docker_auth.h \
 	plugins/docker/docker_state.c plugins/docker/docker_state.h \
 	plugins/docker/docker_monitor.c plugins/docker/docker_monitor.h \
 	plugins/docker/docker_fingerprint.c plugins/docker/docker_fingerprint.h \

@@ -12,6 +12,7 @@
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -722,9 +723,17 @@ Test(docker, unimplemented_fields_are_refused_by_the_schema)
 		             "%s was accepted", fields[i]);
 		cr_assert(strstr(first, fields[i]), "the error does not name %s: %s", fields[i], first);
 	}
-	cr_assert_eq(checked(fx.drv->plugin_schema, "{\"infra_image\": \"x\"}", &out, first,
+	cr_assert_eq(checked(fx.drv->plugin_schema,
+	                     "{\"windows_allow_insecure_container_admin\": true}", &out, first,
+	                     sizeof(first)), -EINVAL);
+	cr_assert(strstr(first, "windows_allow_insecure_container_admin"), "%s", first);
+	/* infra_image is known, and must be a string. */
+	cr_assert_eq(checked(fx.drv->plugin_schema, "{\"infra_image\": 5}", &out, first,
 	                     sizeof(first)), -EINVAL);
 	cr_assert(strstr(first, "infra_image"), "%s", first);
+	cr_assert_eq(checked(fx.drv->plugin_schema, "{\"auth\": {\"config\": [\"x\"]}}", &out, first,
+	                     sizeof(first)), -EINVAL);
+	cr_assert(strstr(first, "config"), "%s", first);
 }
 
 /* The host's CPU as the driver sees it, checked against sysconf and the
@@ -887,6 +896,12 @@ Test(docker, bad_plugin_options_are_refused_naming_the_option)
 		{ "{\"tls\": {\"ca\": \"/x\"}}", "tls" },
 		{ "{\"extra_labels\": [\"hostname\"]}", "extra_labels" },
 		{ "{\"pids_limit\": -1}", "pids_limit" },
+		{ "{\"auth\": {\"helper\": \"/usr/bin/docker-credential-x\"}}", "auth.helper" },
+		{ "{\"auth\": {\"helper\": \"x; rm -rf /\"}}", "auth.helper" },
+		{ "{\"auth\": {\"config\": \"relative/config.json\"}}", "auth.config" },
+		{ "{\"infra_image\": \"\"}", "infra_image" },
+		{ "{\"infra_image\": \"pause with spaces\"}", "infra_image" },
+		{ "{\"infra_image_pull_timeout\": \"soon\"}", "infra_image_pull_timeout" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		drover_value cfg;
@@ -949,7 +964,7 @@ Test(docker, force_pull_from_the_local_registry)
 	drover_test_require(system("curl -sf --max-time 2 http://127.0.0.1:5000/v2/ >/dev/null") == 0,
 	                    "no registry on 127.0.0.1:5000 (run scripts/test-services.sh start)");
 	{
-		char cmd[600], reg[160];
+		char cmd[1024], reg[160];
 		run_ref(reg, sizeof(reg), "127.0.0.1:5000", "busybox");
 		snprintf(cmd, sizeof(cmd), "docker tag %s %s && docker push -q %s >/dev/null && "
 		         "docker rmi %s >/dev/null", image_ref(), reg, reg, reg);
@@ -1573,4 +1588,370 @@ Test(docker, bad_gc_options_are_refused_naming_the_option)
 		fx.drv->fini(ctx);
 		drover_value_clear(&cfg);
 	}
+}
+
+/* ------------------------------------------- private registry credentials */
+
+/* A second registry of the test's own, with htpasswd (bcrypt) authentication,
+ * on 127.0.0.1 and a free port; its image pushed there with `docker login`
+ * under a DOCKER_CONFIG of the test's own, so root's ~/.docker stays as it was. */
+#define REG_USER "drover"
+#define REG_PASS "Pw-s3cret-4242"
+#define BAD_PASS "Wrong-pw-9191"
+
+static struct {
+	char dir[400];
+	char addr[64];   /* 127.0.0.1:<port> */
+	char image[200]; /* <addr>/drover-test/private:<run tag> */
+	pid_t pid;
+	char logs[16384]; /* what the plugin logged and emitted as events */
+} reg;
+
+static void capture(const char *what)
+{
+	size_t n = strlen(reg.logs);
+	snprintf(reg.logs + n, sizeof(reg.logs) - n, "%s\n", what);
+}
+
+static void capture_log(void *host_data, drover_log_level level, const char *message)
+{
+	(void)host_data;
+	(void)level;
+	capture(message);
+}
+
+static void capture_event(void *sink, const char *type, const char *message)
+{
+	(void)sink;
+	(void)type;
+	capture(message);
+}
+
+static int free_port(void)
+{
+	char cmd[] = "python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); "
+	             "print(s.getsockname()[1])'";
+	FILE *p = popen(cmd, "r");
+	int port = 0;
+
+	cr_assert_not_null(p);
+	cr_assert_eq(fscanf(p, "%d", &port), 1);
+	pclose(p);
+	return port;
+}
+
+static void run_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void run_ok(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	cr_assert_eq(system(cmd), 0, "failed: %s", cmd);
+}
+
+static void start_auth_registry(void)
+{
+	char path[600], url[200];
+	long long end;
+	FILE *f;
+
+	drover_test_require(system("command -v htpasswd >/dev/null && command -v docker-registry "
+	                           ">/dev/null") == 0,
+	                    "htpasswd (apache2-utils) or docker-registry missing: run "
+	                    "scripts/install-deps.sh");
+	memset(&reg, 0, sizeof(reg));
+	snprintf(reg.dir, sizeof(reg.dir), "%s/registry", fx.root);
+	cr_assert_eq(mkdir(reg.dir, 0700), 0);
+	snprintf(reg.addr, sizeof(reg.addr), "127.0.0.1:%d", free_port());
+	snprintf(reg.image, sizeof(reg.image), "%s/drover-test/private:%s", reg.addr, run_image());
+	run_ok("htpasswd -Bbn %s %s > %s/htpasswd 2>/dev/null", REG_USER, REG_PASS, reg.dir);
+	snprintf(path, sizeof(path), "%s/config.yml", reg.dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n"
+	        "    rootdirectory: %s/data\nhttp:\n  addr: %s\n  secret: drover-test\n"
+	        "auth:\n  htpasswd:\n    realm: drover-test\n    path: %s/htpasswd\n",
+	        reg.dir, reg.addr, reg.dir);
+	fclose(f);
+	reg.pid = fork();
+	cr_assert_geq(reg.pid, 0);
+	if (reg.pid == 0) {
+		char logpath[600];
+		snprintf(logpath, sizeof(logpath), "%s/registry.log", reg.dir);
+		int fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execlp("docker-registry", "docker-registry", "serve", path, (char *)NULL);
+		_exit(127);
+	}
+	/* Teardown stops it and removes what the test pushed and pulled, even
+	 * when an assertion ended the test early. */
+	snprintf(fx.cleanup, sizeof(fx.cleanup),
+	         "kill %d; docker rmi -f %s >/dev/null 2>&1; docker ps -aq --filter name=%s | "
+	         "xargs -r docker rm -f >/dev/null 2>&1",
+	         (int)reg.pid, reg.image, fx.alloc_id);
+	/* Up when it answers 401 to an anonymous /v2/. */
+	snprintf(url, sizeof(url), "curl -s -o /dev/null -w '%%{http_code}' --max-time 1 "
+	         "http://%s/v2/ | grep -q 401", reg.addr);
+	end = mono_ms() + 20000;
+	while (system(url) != 0) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		cr_assert_lt(mono_ms(), end, "the htpasswd registry did not answer on %s", reg.addr);
+		cr_assert_eq(waitpid(reg.pid, NULL, WNOHANG), 0, "docker-registry exited (see %s)",
+		             reg.dir);
+		nanosleep(&ts, NULL);
+	}
+	/* The private image: pushed with credentials, then gone from the daemon. */
+	run_ok("set -e; echo %s | DOCKER_CONFIG=%s/cli docker login -u %s --password-stdin %s "
+	       ">/dev/null 2>&1; docker tag %s %s; DOCKER_CONFIG=%s/cli docker push -q %s >/dev/null; "
+	       "docker rmi %s >/dev/null",
+	       REG_PASS, reg.dir, REG_USER, reg.addr, image_ref(), reg.image, reg.dir, reg.image,
+	       reg.image);
+}
+
+/* A plugin instance of its own, logging into reg.logs. */
+static void auth_instance(const char *plugin_json)
+{
+	if (fx.ctx) {
+		fx.drv->fini(fx.ctx);
+		fx.ctx = NULL;
+	}
+	fx.host.log = capture_log;
+	instance(plugin_json);
+}
+
+static void write_file(const char *path, mode_t mode, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void write_file(const char *path, mode_t mode, const char *fmt, ...)
+{
+	va_list ap;
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "%s", path);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+	cr_assert_eq(chmod(path, mode), 0);
+}
+
+/* A config.json whose auths entry for the registry holds user:password. */
+static void write_docker_config(const char *path, const char *password)
+{
+	char plain[128], *b64;
+	size_t n = (size_t)snprintf(plain, sizeof(plain), "%s:%s", REG_USER, password);
+	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+
+	b64 = malloc(4 * ((n + 2) / 3) + 1);
+	cr_assert_not_null(b64);
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)plain[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned char)plain[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)plain[i + 2];
+		b64[o++] = tbl[(v >> 18) & 63];
+		b64[o++] = tbl[(v >> 12) & 63];
+		b64[o++] = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
+		b64[o++] = i + 2 < n ? tbl[v & 63] : '=';
+	}
+	b64[o] = '\0';
+	/* An entry for another registry first: the lookup must pick by host. */
+	write_file(path, 0600, "{\"auths\": {\"other.example:5000\": {\"auth\": \"eDp5\"}, "
+	           "\"http://%s\": {\"auth\": \"%s\"}}}\n", reg.addr, b64);
+	free(b64);
+}
+
+/* Starts the private image with force_pull and the extra task fields; the
+ * start's result, with its error in msg. */
+static int start_private(const char *extra, char *msg, size_t len)
+{
+	char json[600];
+	drover_task_config cfg;
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	int r;
+
+	snprintf(json, sizeof(json), "{\"image\": \"%s\", \"force_pull\": true, \"command\": \"sh\", "
+	         "\"args\": [\"-c\", \"exit 7\"]%s}", reg.image, extra);
+	cfg = task_config(json);
+	cfg.emit_event = capture_event;
+	r = fx.drv->start(fx.ctx, &cfg, &task, &h, &err);
+	free(h.data);
+	snprintf(msg, len, "%s", err.message);
+	if (r == 0) {
+		drover_exit_result res = wait_exit(task, 30000);
+		cr_assert_eq(res.exit_code, 7);
+		destroy(task);
+	}
+	return r;
+}
+
+static int image_present(const char *ref)
+{
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "docker image inspect %s >/dev/null 2>&1", ref);
+	return system(cmd) == 0;
+}
+
+static void remove_private_image(void)
+{
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "docker rmi -f %s >/dev/null 2>&1", reg.image);
+	if (system(cmd) != 0) {
+		/* Not there: nothing to remove. */
+	}
+}
+
+static void assert_no_secret(const char *where, const char *text)
+{
+	cr_assert_null(strstr(text, REG_PASS), "%s shows the password: %s", where, text);
+	cr_assert_null(strstr(text, BAD_PASS), "%s shows the password: %s", where, text);
+}
+
+Test(docker, private_registry_credentials_from_config_file_and_helper, .timeout = 240)
+{
+	char path[600], plugin[800], bin[500], seen[600], msg[DROVER_ERR_MESSAGE_MAX];
+	char *got;
+	size_t len;
+
+	instance("{}");
+	start_auth_registry();
+
+	/* 1. auth.config with the right auths entry. */
+	snprintf(path, sizeof(path), "%s/config.json", reg.dir);
+	write_docker_config(path, REG_PASS);
+	snprintf(plugin, sizeof(plugin), "{\"auth\": {\"config\": \"%s\"}}", path);
+	auth_instance(plugin);
+	cr_assert_eq(start_private("", msg, sizeof(msg)), 0, "pull with auth.config: %s", msg);
+	cr_assert(image_present(reg.image));
+	remove_private_image();
+
+	/* 2. auth.helper: docker-credential-drovertest on $PATH, given the
+	 * registry host on stdin and "get" as its argument. */
+	snprintf(bin, sizeof(bin), "%s/bin", reg.dir);
+	cr_assert_eq(mkdir(bin, 0755), 0);
+	snprintf(seen, sizeof(seen), "%s/helper-saw", reg.dir);
+	snprintf(path, sizeof(path), "%s/docker-credential-drovertest", bin);
+	write_file(path, 0755,
+	           "#!/bin/sh\nhost=$(cat)\nprintf '%%s %%s\\n' \"$1\" \"$host\" >> %s\n"
+	           "case \"$host\" in\n"
+	           "%s) printf '{\"ServerURL\": \"%%s\", \"Username\": \"%s\", \"Secret\": \"%s\"}' "
+	           "\"$host\";;\n"
+	           "*) echo 'credentials not found in native keychain'; exit 1;;\nesac\n",
+	           seen, reg.addr, REG_USER, REG_PASS);
+	{
+		char newpath[2048];
+		snprintf(newpath, sizeof(newpath), "%s:%s", bin, getenv("PATH"));
+		setenv("PATH", newpath, 1);
+	}
+	auth_instance("{\"auth\": {\"helper\": \"drovertest\"}}");
+	cr_assert_eq(start_private("", msg, sizeof(msg)), 0, "pull with auth.helper: %s", msg);
+	got = slurp(seen, &len);
+	cr_assert_not_null(got);
+	cr_assert(strstr(got, "get ") == got, "the helper was not run as \"get\": %s", got);
+	cr_assert(strstr(got, reg.addr), "the helper was not given the registry host: %s", got);
+	free(got);
+	remove_private_image();
+
+	/* 3. The same helper named by the config file's credHelpers entry. */
+	snprintf(path, sizeof(path), "%s/config-helpers.json", reg.dir);
+	write_file(path, 0600, "{\"auths\": {}, \"credHelpers\": {\"%s\": \"drovertest\"}}\n",
+	           reg.addr);
+	snprintf(plugin, sizeof(plugin), "{\"auth\": {\"config\": \"%s\"}}", path);
+	auth_instance(plugin);
+	cr_assert_eq(start_private("", msg, sizeof(msg)), 0, "pull with credHelpers: %s", msg);
+	remove_private_image();
+
+	/* 4. The task's own auth comes first: wrong ones fail even though the
+	 * plugin's config file has the right ones. */
+	snprintf(path, sizeof(path), "%s/config.json", reg.dir);
+	snprintf(plugin, sizeof(plugin), "{\"auth\": {\"config\": \"%s\"}}", path);
+	auth_instance(plugin);
+	cr_assert_lt(start_private(", \"auth\": {\"username\": \"" REG_USER "\", \"password\": \""
+	                           BAD_PASS "\"}", msg, sizeof(msg)), 0);
+	cr_assert(strstr(msg, reg.image), "%s", msg);
+	cr_assert(strstr(msg, "unauthorized") || strstr(msg, "authentication"),
+	          "not the registry's word: %s", msg);
+	assert_no_secret("the error", msg);
+	assert_no_secret("the logs and events", reg.logs);
+	seen[0] = '\0';
+	snprintf(seen, sizeof(seen), "%s/registry.log", reg.dir);
+	cr_assert(!image_present(reg.image));
+}
+
+Test(docker, private_registry_refuses_without_credentials_and_auth_soft_fail, .timeout = 240)
+{
+	char path[600], plugin[800], bin[500], msg[DROVER_ERR_MESSAGE_MAX];
+
+	instance("{}");
+	start_auth_registry();
+
+	/* No credentials at all: the registry's refusal, naming the image. */
+	auth_instance("{}");
+	cr_assert_lt(start_private("", msg, sizeof(msg)), 0);
+	cr_assert(strstr(msg, reg.image), "%s", msg);
+	cr_assert(strstr(msg, "no basic auth credentials") || strstr(msg, "unauthorized") ||
+	          strstr(msg, "authentication required"), "not the registry's word: %s", msg);
+
+	/* Wrong ones from the config file: refused, and the password is nowhere. */
+	snprintf(path, sizeof(path), "%s/config.json", reg.dir);
+	write_docker_config(path, BAD_PASS);
+	snprintf(plugin, sizeof(plugin), "{\"auth\": {\"config\": \"%s\"}}", path);
+	auth_instance(plugin);
+	reg.logs[0] = '\0';
+	cr_assert_lt(start_private("", msg, sizeof(msg)), 0);
+	cr_assert(strstr(msg, "unauthorized") || strstr(msg, "authentication"),
+	          "not the registry's word: %s", msg);
+	assert_no_secret("the error", msg);
+	assert_no_secret("the logs and events", reg.logs);
+
+	/* auth_soft_fail without a local copy still fails: there is nothing to run. */
+	cr_assert_lt(start_private(", \"auth_soft_fail\": true", msg, sizeof(msg)), 0);
+	assert_no_secret("the error", msg);
+
+	/* auth_soft_fail with the image present: the task runs from it, and says so. */
+	run_ok("docker tag %s %s", image_ref(), reg.image);
+	reg.logs[0] = '\0';
+	cr_assert_eq(start_private(", \"auth_soft_fail\": true", msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert(strstr(reg.logs, "auth_soft_fail"), "no event tells of the fallback: %s",
+	          reg.logs);
+	assert_no_secret("the logs and events", reg.logs);
+
+	/* A failing helper: an error naming it with its own word, or with
+	 * auth_soft_fail a pull without credentials (and then the local image). */
+	snprintf(bin, sizeof(bin), "%s/bin", reg.dir);
+	cr_assert_eq(mkdir(bin, 0755), 0);
+	snprintf(path, sizeof(path), "%s/docker-credential-drovertest", bin);
+	write_file(path, 0755, "#!/bin/sh\ncat >/dev/null\necho 'vault is sealed' >&2\nexit 3\n");
+	{
+		char newpath[2048];
+		snprintf(newpath, sizeof(newpath), "%s:%s", bin, getenv("PATH"));
+		setenv("PATH", newpath, 1);
+	}
+	auth_instance("{\"auth\": {\"helper\": \"drovertest\"}}");
+	cr_assert_lt(start_private("", msg, sizeof(msg)), 0);
+	cr_assert(strstr(msg, "docker-credential-drovertest") && strstr(msg, "vault is sealed") &&
+	          strstr(msg, reg.addr), "%s", msg);
+	cr_assert_eq(start_private(", \"auth_soft_fail\": true", msg, sizeof(msg)), 0, "%s", msg);
+
+	/* A helper that is not on $PATH names itself. */
+	auth_instance("{\"auth\": {\"helper\": \"drover-absent\"}}");
+	cr_assert_lt(start_private("", msg, sizeof(msg)), 0);
+	cr_assert(strstr(msg, "docker-credential-drover-absent"), "%s", msg);
+
+	/* A malformed config file names the option and the file. */
+	snprintf(path, sizeof(path), "%s/bad.json", reg.dir);
+	write_file(path, 0600, "{\"auths\": [1, 2");
+	snprintf(plugin, sizeof(plugin), "{\"auth\": {\"config\": \"%s\"}}", path);
+	auth_instance(plugin);
+	cr_assert_lt(start_private("", msg, sizeof(msg)), 0);
+	cr_assert(strstr(msg, "auth.config") && strstr(msg, path), "%s", msg);
 }

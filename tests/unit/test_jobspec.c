@@ -375,6 +375,23 @@ Test(jobspec, hostile_names_are_refused)
 	done(&p);
 }
 
+Test(jobspec, group_network_mode_host_only)
+{
+	parsed p;
+	/* "host" and no mode are what drover does; neither is reported ignored. */
+	expect_ok(&p, "", ", \"Networks\": [{\"Mode\": \"host\"}, {\"Mode\": \"\"}]", "");
+	cr_assert_eq(p.job.ignored_count, 0, "first: %s", p.job.ignored_count ? p.job.ignored[0] : "");
+	done(&p);
+	/* A group network namespace would silently not exist: refused, naming the field. */
+	expect_error("", ", \"Networks\": [{\"Mode\": \"bridge\"}]", "",
+	             "\"Networks[0].Mode\": \"bridge\" is not supported");
+	expect_error("", ", \"Networks\": [{\"Mode\": \"host\"}, {\"Mode\": \"cni/mynet\"}]", "",
+	             "\"Networks[1].Mode\": \"cni/mynet\" is not supported");
+	expect_error("", ", \"Networks\": [{\"Mode\": 5}]", "", "Networks[0].Mode");
+	expect_error("", "", ", \"Resources\": {\"Networks\": [{\"Mode\": \"bridge\"}]}",
+	             "\"Resources.Networks[0].Mode\"");
+}
+
 Test(jobspec, ignored_keys_reported_only_when_not_empty)
 {
 	parsed p;
@@ -384,13 +401,13 @@ Test(jobspec, ignored_keys_reported_only_when_not_empty)
 	cr_assert_eq(p.job.ignored_count, 0, "first: %s", p.job.ignored_count ? p.job.ignored[0] : "");
 	done(&p);
 	expect_ok(&p, ", \"Priority\": 70, \"Periodic\": {\"Spec\": \"@daily\"}",
-	          ", \"EphemeralDisk\": {\"SizeMB\": 300}, \"Networks\": [{\"Mode\": \"bridge\"}]",
+	          ", \"EphemeralDisk\": {\"SizeMB\": 300}, \"Networks\": [{\"MBits\": 10}]",
 	          ", \"Vault\": {\"Policies\": [\"p\"]}, \"Resources\": {\"DiskMB\": 300},"
 	          " \"LogConfig\": {\"Disabled\": true}");
 	cr_assert(ignored(&p.job, "Priority"));
 	cr_assert(ignored(&p.job, "Periodic"));
 	cr_assert(ignored(&p.job, "TaskGroups[0].EphemeralDisk"));
-	cr_assert(ignored(&p.job, "TaskGroups[0].Networks[0].Mode"));
+	cr_assert(ignored(&p.job, "TaskGroups[0].Networks[0].MBits"));
 	cr_assert(ignored(&p.job, "TaskGroups[0].Tasks[0].Vault"));
 	cr_assert(ignored(&p.job, "TaskGroups[0].Tasks[0].Resources.DiskMB"));
 	cr_assert(ignored(&p.job, "TaskGroups[0].Tasks[0].LogConfig.Disabled"));
@@ -428,8 +445,8 @@ Test(jobspec, legacy_task_network_ports)
 	cr_assert_null(t->ports[1].host_network);
 	done(&p);
 	expect_ok(&p, "", "", ", \"Resources\": {\"Networks\": [{\"Mode\": \"host\", \"MBits\": 10}]}");
-	cr_assert(ignored(&p.job, "TaskGroups[0].Tasks[0].Resources.Networks[0].Mode"), "%s",
-	          p.job.ignored_count ? p.job.ignored[0] : "none");
+	/* "host" is what drover does: used, not ignored. */
+	cr_assert(!ignored(&p.job, "TaskGroups[0].Tasks[0].Resources.Networks[0].Mode"));
 	cr_assert(ignored(&p.job, "TaskGroups[0].Tasks[0].Resources.Networks[0].MBits"));
 	done(&p);
 	expect_error("", "", ", \"Resources\": {\"Networks\": [{\"ReservedPorts\": [{\"Value\": 80}]}]}",
