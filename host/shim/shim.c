@@ -610,9 +610,11 @@ int main(int argc, char **argv)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		fail(errno, "drover-shim: cannot become a child subreaper: %s", strerror(errno));
 
+	/* The host starts us with every signal blocked (see proc.h): from here
+	 * on only SIGCHLD is, for the signalfd. */
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, NULL);
+	sigprocmask(SIG_SETMASK, &chld, NULL);
 	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		fail(errno, "drover-shim: signalfd: %s", strerror(errno));
