@@ -338,12 +338,19 @@ static int TASK_NO_SANITIZE run_task(void *arg)
 	const shim_opts *o = ts->o;
 	struct task_failure f = { 0, 0 };
 	const char *dir = o->work_dir ? o->work_dir : o->state_dir;
+	static const unsigned long dfl_action[8]; /* larger than any kernel sigaction */
 	sigset_t none;
 	int sig;
 
 	setpgid(0, 0);
+	/* Every disposition to SIG_DFL, through the system call: glibc's
+	 * sigaction refuses signals 32 and 33 (its own), so an ignored one
+	 * inherited from whoever started the host would reach the task. An
+	 * all-zero kernel sigaction is SIG_DFL, no flags, empty mask, whatever
+	 * the architecture's field order. */
 	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, dfl_action, NULL, (size_t)(_NSIG / 8));
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
