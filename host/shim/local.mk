@@ -4,8 +4,8 @@ pkglibexec_PROGRAMS += host/shim/drover-shim
 host_shim_drover_shim_SOURCES = \
 	host/shim/shim.c \
 	host/shim/shim_log.c host/shim/shim_log.h
-# -all-static (libtool's fully static link) when configure found a static libc (see configure.ac): a shorter
-# exec on every task start.
+# Static (static-pie where the toolchain can) when configure found a static
+# libc (see configure.ac): a shorter exec on every task start.
 host_shim_drover_shim_LDFLAGS = $(AM_LDFLAGS) $(SHIM_LDFLAGS)
 
 # The host side of the shim protocol: the proc_* host services.
