@@ -7,15 +7,17 @@
  *   environment is the task's, passed on unchanged; argv[0] without a slash
  *   is looked up in its PATH.
  *
- *   Detaching: the host forks; that child forks again and exits at once (the
- *   host reaps it), so the shim is never the host's child. The grandchild
- *   calls setsid() (the shim leads its own session), resets its signal mask,
- *   puts /dev/null on fds 0-2 and the write end of the report pipe on fd 3,
- *   closes every other fd and execs the shim. If that exec fails it writes
- *   "exec-failed <errno>
-" to the report pipe itself.
+ *   Detaching: the host clones a helper with CLONE_VM | CLONE_VFORK (no copy
+ *   of its page tables) and every signal blocked; the helper clones the shim
+ *   child the same way and exits once that child exec'd or died, so the shim
+ *   is never the host's child and the host resumes only after the exec. The
+ *   shim child calls setsid() (the shim leads its own session), puts /dev/null
+ *   on fds 0-2 and the write end of the report pipe on fd 3, closes every
+ *   other fd and execs the shim with every signal still blocked. A failed
+ *   clone or exec is handed back through memory shared with the host.
  *
- *   The shim becomes a child subreaper, ignores SIGHUP/SIGINT/SIGPIPE/SIGTERM,
+ *   The shim sets its signal mask (SIGCHLD blocked, for its signalfd, and
+ *   nothing else), becomes a child subreaper, ignores SIGHUP/SIGINT/SIGPIPE/SIGTERM,
  *   removes a stale <state_dir>/exit-status, opens the log files, forks the
  *   task as the leader of a new process group (stdin /dev/null, stdout/stderr
  *   pipes to the shim, no other fd). Before it execs, the task child writes

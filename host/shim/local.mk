@@ -4,6 +4,9 @@ pkglibexec_PROGRAMS += host/shim/drover-shim
 host_shim_drover_shim_SOURCES = \
 	host/shim/shim.c \
 	host/shim/shim_log.c host/shim/shim_log.h
+# Static (static-pie where the toolchain can) when configure found a static
+# libc (see configure.ac): a shorter exec on every task start.
+host_shim_drover_shim_LDFLAGS = $(AM_LDFLAGS) $(SHIM_LDFLAGS)
 
 # The host side of the shim protocol: the proc_* host services.
 noinst_LTLIBRARIES += host/libdroverproc.la

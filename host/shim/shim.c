@@ -17,9 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -50,7 +53,7 @@ typedef struct shim_opts {
 	char **argv;
 } shim_opts;
 
-/* What the task child sends back over its CLOEXEC pipe when it cannot exec. */
+/* What the task child hands back when it cannot exec. */
 enum task_stage { STAGE_STDIO = 1, STAGE_CREDENTIALS, STAGE_CHDIR, STAGE_EXEC, STAGE_CGROUP,
                   STAGE_OOM_SCORE };
 struct task_failure {
@@ -298,28 +301,64 @@ static int join_cgroups(const char *list)
 	return 0;
 }
 
-static void __attribute__((noreturn))
-run_task(const shim_opts *o, int devnull, int out_w, int err_w, int fail_w)
+/* The task child is created with clone(CLONE_VM | CLONE_VFORK), as
+ * posix_spawn does: no copy of our page tables, clone returns once the task
+ * exec'd or died, and a failure before the exec is handed back in `failure`
+ * (our memory, which the child shares) instead of through a pipe. We have no
+ * signal handlers that could run in the child, and we are suspended while it
+ * runs, so sharing errno and the heap is safe. */
+typedef struct task_start {
+	const shim_opts *o;
+	int devnull, out_w, err_w;
+	struct task_failure failure;
+} task_start;
+
+#if defined(__has_attribute)
+#if __has_attribute(no_sanitize)
+/* The child's frame is never popped: sanitizer bookkeeping of it would be left
+ * behind in our memory. */
+#define TASK_NO_SANITIZE __attribute__((no_sanitize("address", "undefined")))
+#endif
+#endif
+#ifndef TASK_NO_SANITIZE
+#define TASK_NO_SANITIZE
+#endif
+
+/* Raw exit: nothing of ours (stdio, sanitizer exit hooks) runs in the child
+ * that shares our memory. */
+static void __attribute__((noreturn)) task_exit(int code)
 {
+	for (;;)
+		syscall(SYS_exit_group, code);
+}
+
+static int TASK_NO_SANITIZE run_task(void *arg)
+{
+	task_start *ts = arg;
+	const shim_opts *o = ts->o;
 	struct task_failure f = { 0, 0 };
 	const char *dir = o->work_dir ? o->work_dir : o->state_dir;
+	static const unsigned long dfl_action[8]; /* larger than any kernel sigaction */
 	sigset_t none;
 	int sig;
 
 	setpgid(0, 0);
+	/* Every disposition to SIG_DFL, through the system call: glibc's
+	 * sigaction refuses signals 32 and 33 (its own), so an ignored one
+	 * inherited from whoever started the host would reach the task. An
+	 * all-zero kernel sigaction is SIG_DFL, no flags, empty mask, whatever
+	 * the architecture's field order. */
 	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, dfl_action, NULL, (size_t)(_NSIG / 8));
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
-	/* fail_w goes to 3 (the report fd's number, not inherited by the task) and
-	 * closes itself on exec; every other descriptor is closed. */
-	if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0 ||
-	    dup3(fail_w, 3, O_CLOEXEC) < 0 || close_range(4, ~0U, 0) < 0) {
+	if (dup2(ts->devnull, 0) < 0 || dup2(ts->out_w, 1) < 0 || dup2(ts->err_w, 2) < 0 ||
+	    close_range(3, ~0U, 0) < 0) {
 		f.stage = STAGE_STDIO;
 		goto failed;
 	}
-	fail_w = 3;
 	/* Before the first instruction of the task, and while we still have the
 	 * privileges to (a lower-privileged user cannot move itself). */
 	if (o->oom_score_adj != 0 && write_number("/proc/self/oom_score_adj", o->oom_score_adj) < 0) {
@@ -348,11 +387,31 @@ run_task(const shim_opts *o, int devnull, int out_w, int err_w, int fail_w)
 	execvpe(o->argv[0], o->argv, environ);
 	f.stage = STAGE_EXEC;
 failed:
-	f.err = errno;
-	if (write(fail_w, &f, sizeof(f)) < 0) {
-		/* The shim sees a plain exit 127 instead. */
+	f.err = errno ? errno : EIO;
+	ts->failure = f;
+	task_exit(127);
+}
+
+/* The child's stack: room for execvpe, which copies argv on the stack to run
+ * a script through /bin/sh, with a guard page below it. */
+static char *task_stack_alloc(const shim_opts *o, size_t *len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), argc = 0, size;
+	char *p;
+
+	while (o->argv[argc])
+		argc++;
+	size = 64 * 1024 + PATH_MAX + (argc + 2) * sizeof(char *);
+	size = (size + page - 1) / page * page + page;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (mprotect(p, page, PROT_NONE) < 0) {
+		munmap(p, size);
+		return NULL;
 	}
-	_exit(127);
+	*len = size;
+	return p;
 }
 
 static void __attribute__((noreturn)) report_task_failure(const shim_opts *o, const struct task_failure *f)
@@ -582,17 +641,18 @@ static void ensure_std_fds(void)
 
 int main(int argc, char **argv)
 {
-	struct task_failure f;
+	task_start ts;
 	struct pollfd pfd[3];
 	shim_opts o;
 	shim_log out_log, err_log;
 	sigset_t chld;
 	char msg[512], path[PATH_MAX];
-	int out_p[2], err_p[2], fail_p[2], devnull, sfd, status = 0, done = 0, r;
-	unsigned long long oom_before = 0;
+	int out_p[2], err_p[2], devnull, sfd, status = 0, done = 0, r;
+	unsigned long long oom_before = 0, task_start_time, shim_start_time;
 	long long exited_at = 0;
+	size_t stack_len = 0;
+	char *stack;
 	pid_t pid;
-	ssize_t n;
 
 	if (fcntl(REPORT_FD, F_GETFD) >= 0) {
 		report_fd = REPORT_FD;
@@ -610,9 +670,11 @@ int main(int argc, char **argv)
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		fail(errno, "drover-shim: cannot become a child subreaper: %s", strerror(errno));
 
+	/* The host starts us with every signal blocked (see proc.h): from here
+	 * on only SIGCHLD is, for the signalfd. */
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, NULL);
+	sigprocmask(SIG_SETMASK, &chld, NULL);
 	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		fail(errno, "drover-shim: signalfd: %s", strerror(errno));
@@ -634,35 +696,41 @@ int main(int argc, char **argv)
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0)
 		fail(errno, "cannot open /dev/null: %s", strerror(errno));
-	if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0 || pipe2(fail_p, O_CLOEXEC) < 0)
+	if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0)
 		fail(errno, "cannot create the task's pipes: %s", strerror(errno));
 
 	/* A reused cgroup may have counted OOM kills of an earlier run. */
 	oom_before = oom_kills(o.cgroups);
-	pid = fork();
+	stack = task_stack_alloc(&o, &stack_len);
+	if (!stack)
+		fail(errno, "cannot allocate a stack to start the task \"%s\": %s", o.argv[0],
+		     strerror(errno));
+	memset(&ts, 0, sizeof(ts));
+	ts.o = &o;
+	ts.devnull = devnull;
+	ts.out_w = out_p[1];
+	ts.err_w = err_p[1];
+	/* Stacks grow down on every architecture drover builds for. */
+	pid = clone(run_task, stack + stack_len, CLONE_VM | CLONE_VFORK | SIGCHLD, &ts);
 	if (pid < 0)
-		fail(errno, "cannot fork the task \"%s\": %s", o.argv[0], strerror(errno));
-	if (pid == 0)
-		run_task(&o, devnull, out_p[1], err_p[1], fail_p[1]);
+		fail(errno, "cannot start the task \"%s\": %s", o.argv[0], strerror(errno));
+	munmap(stack, stack_len);
 
 	close(out_p[1]);
 	close(err_p[1]);
-	close(fail_p[1]);
 	close(devnull);
-	do
-		n = read(fail_p[0], &f, sizeof(f));
-	while (n < 0 && errno == EINTR);
-	close(fail_p[0]);
-	if (n == (ssize_t)sizeof(f)) {
+	if (ts.failure.stage != 0) {
 		waitpid(pid, NULL, 0);
-		report_task_failure(&o, &f);
+		report_task_failure(&o, &ts.failure);
 	}
 
 	/* The task is not reaped before this line, so its /proc entry is there.
 	 * The pids file lets a host whose handle for the task is lost still find
 	 * (and kill) what is left of it. */
-	snprintf(msg, sizeof(msg), "%d %llu %d %llu\n", (int)pid, start_time_of(pid), (int)getpid(),
-	         start_time_of(getpid()));
+	task_start_time = start_time_of(pid);
+	shim_start_time = start_time_of(getpid());
+	snprintf(msg, sizeof(msg), "%d %llu %d %llu\n", (int)pid, task_start_time, (int)getpid(),
+	         shim_start_time);
 	r = write_atomic(o.state_dir, PIDS_FILE, msg, 0);
 	if (r < 0) {
 		kill(-pid, SIGKILL);
@@ -670,8 +738,8 @@ int main(int argc, char **argv)
 		waitpid(pid, NULL, 0);
 		fail(-r, "cannot write \"%s/%s\": %s", o.state_dir, PIDS_FILE, strerror(-r));
 	}
-	report_line("ok %d %llu %d %llu", (int)pid, start_time_of(pid), (int)getpid(),
-	            start_time_of(getpid()));
+	report_line("ok %d %llu %d %llu", (int)pid, task_start_time, (int)getpid(),
+	            shim_start_time);
 
 	fcntl(out_p[0], F_SETFL, O_NONBLOCK);
 	fcntl(err_p[0], F_SETFL, O_NONBLOCK);

@@ -178,11 +178,46 @@ static int dir_add(plugin_cgroup *cg, const char *controller, const char *path,
 	return 0;
 }
 
+/* Where the hierarchies are, asked of libcgroup once per process (it reads
+ * the mount table once too, in cgroup_init): a task start then costs no
+ * lookup and no allocation for them. */
+static struct {
+	int version; /* 0: no hierarchy with a memory controller */
+	char mount[sizeof(v1_controllers) / sizeof(v1_controllers[0])][DROVER_PATH_MAX];
+} mounts;
+static pthread_once_t mounts_once = PTHREAD_ONCE_INIT;
+
+static int libcgroup_mount_of(const char *controller, char *out, size_t len)
+{
+	char *mp = NULL;
+
+	if (cgroup_get_subsys_mount_point(controller, &mp) != 0 || !mp)
+		return -ENOENT;
+	snprintf(out, len, "%s", mp);
+	free(mp);
+	return 0;
+}
+
+static void mounts_init(void)
+{
+	size_t i;
+
+	pthread_once(&libcgroup_once, libcgroup_init_once);
+	if (libcgroup_rc != 0)
+		return;
+	for (i = 0; v1_controllers[i]; i++)
+		libcgroup_mount_of(v1_controllers[i], mounts.mount[i], sizeof(mounts.mount[i]));
+	if (!mounts.mount[0][0])
+		return;
+	/* A unified hierarchy that holds the memory controller: v2. */
+	mounts.version = file_exists(mounts.mount[0], "cgroup.controllers") ? 2 : 1;
+}
+
 /* Mount point of a v1 controller, or of the v2 root (controller NULL). */
 static int mount_of(const char *root, int version, const char *controller, char *out,
                     size_t len)
 {
-	char *mp = NULL;
+	size_t i;
 
 	if (root) {
 		if (version == 2)
@@ -191,26 +226,29 @@ static int mount_of(const char *root, int version, const char *controller, char 
 			snprintf(out, len, "%s/%s", root, controller);
 		return is_dir(out) ? 0 : -ENOENT;
 	}
-	if (cgroup_get_subsys_mount_point(controller ? controller : "memory", &mp) != 0 || !mp)
+	pthread_once(&mounts_once, mounts_init);
+	if (!controller)
+		controller = "memory";
+	for (i = 0; v1_controllers[i]; i++) {
+		if (strcmp(v1_controllers[i], controller) == 0) {
+			if (!mounts.mount[i][0])
+				return -ENOENT;
+			snprintf(out, len, "%s", mounts.mount[i]);
+			return 0;
+		}
+	}
+	/* A controller of a cgroup_v1_override that drover does not use itself. */
+	if (libcgroup_rc != 0)
 		return -ENOENT;
-	snprintf(out, len, "%s", mp);
-	free(mp);
-	return 0;
+	return libcgroup_mount_of(controller, out, len);
 }
 
 static int detect_version(const char *root)
 {
-	char mp[DROVER_PATH_MAX];
-
 	if (root)
 		return file_exists(root, "cgroup.controllers") ? 2 : 1;
-	pthread_once(&libcgroup_once, libcgroup_init_once);
-	if (libcgroup_rc != 0)
-		return 0;
-	if (mount_of(NULL, 1, "memory", mp, sizeof(mp)) < 0)
-		return 0;
-	/* A unified hierarchy that holds the memory controller: v2. */
-	return file_exists(mp, "cgroup.controllers") ? 2 : 1;
+	pthread_once(&mounts_once, mounts_init);
+	return mounts.version;
 }
 
 static int valid_name_part(const char *s)
@@ -344,12 +382,19 @@ static int mkdir_one(const char *path, drover_err *err)
 	return 0;
 }
 
+/* The parent (drover/, drover.slice/) exists after the first task: try the
+ * directory itself first, so that a start costs one mkdir per controller. */
 static int mkdir_parent_and(const char *path, drover_err *err)
 {
 	char parent[DROVER_PATH_MAX];
 	char *slash;
 	int r;
 
+	if (mkdir(path, 0755) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return drover_err_set(err, -errno, "cannot create the cgroup \"%s\": %s", path,
+		                      strerror(errno));
 	snprintf(parent, sizeof(parent), "%s", path);
 	slash = strrchr(parent, '/');
 	if (slash && slash != parent) {

@@ -3,7 +3,8 @@
  * process tree on stop however it detached itself, and to report statistics.
  *
  * Where the hierarchies are mounted is asked of libcgroup (cgroup_init,
- * cgroup_get_subsys_mount_point); the cgroups themselves are plain directories
+ * cgroup_get_subsys_mount_point) once per process, not on every task start;
+ * the cgroups themselves are plain directories
  * and files of cgroupfs and are handled as such, so that the same code runs
  * against a directory tree imitating cgroupfs (DROVER_CGROUP_ROOT, for tests).
  *

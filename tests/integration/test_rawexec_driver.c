@@ -728,8 +728,10 @@ Test(raw_exec, destroy_refuses_a_running_task_unless_forced)
 Test(raw_exec, stats_of_a_running_task)
 {
 	void *ctx = instance(1);
-	const char *args[] = { "-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo busy; "
-		                     "sleep 1000",
+	/* sleep is forked before "busy" is written: when the output is seen,
+	 * both processes are there to count. */
+	const char *args[] = { "-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; "
+		                     "sleep 1000 & echo busy; wait",
 		               NULL };
 	drover_task_stats s;
 	drover_err err = { "" };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -239,6 +240,9 @@ Test(shim, shim_is_detached_and_task_leads_its_group)
 	cr_assert_eq(stat_field(p.shim_pid, 6), (long long)p.shim_pid, "the shim has no own session");
 	cr_assert_eq(stat_field(p.pid, 4), (long long)p.shim_pid, "the task is not the shim's child");
 	cr_assert_eq(stat_field(p.pid, 5), (long long)p.pid, "the task does not lead its group");
+	/* The helper that detached the shim is reaped: nothing is left for us to wait for. */
+	cr_assert_eq(waitpid(-1, NULL, WNOHANG | __WALL), -1, "a child of the host is left");
+	cr_assert_eq(errno, ECHILD);
 	cr_assert_eq(drover_proc_status(NULL, &p, &res, &err), -EAGAIN, "status of a running task");
 
 	cr_assert_eq(drover_proc_stop(NULL, &p, SIGTERM, 10000, &err), 0, "%s", err.message);
@@ -496,6 +500,93 @@ Test(shim, exec_failure_is_reported_and_leaves_nothing)
 	snprintf(path, sizeof(path), "%s/exit-status", fx.state);
 	cr_assert_neq(access(path, F_OK), 0, "an exit status was written for a task never run");
 	assert_nothing_left_running(5000);
+}
+
+/* "SigBlk:" or "SigIgn:" of /proc/<pid>/status, as the hex mask. */
+static unsigned long long status_mask(int pid, const char *key)
+{
+	char path[64], line[256];
+	unsigned long long v = ~0ULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, key, strlen(key)) == 0)
+			v = strtoull(line + strlen(key), NULL, 16);
+	fclose(f);
+	return v;
+}
+
+/* The shim is exec'd with every signal blocked (so that no handler of the
+ * host can run in a process sharing its memory); the shim and the task must
+ * not inherit that, nor what the host ignores. */
+Test(shim, task_starts_with_no_signal_blocked_or_ignored)
+{
+	const char *argv[] = { "grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status", NULL };
+	const char *sleeper[] = { "sleep", "1000", NULL };
+	sigset_t usr1, old;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_usr2;
+	/* Kernel sigactions: the handler comes first on every architecture. */
+	unsigned long ign_action[8] = { (unsigned long)SIG_IGN }, old_32[8];
+	drover_err err = { "" };
+	drover_proc p;
+	char *out;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	cr_assert_eq(sigprocmask(SIG_BLOCK, &usr1, &old), 0);
+	cr_assert_eq(sigaction(SIGUSR2, &ign, &old_usr2), 0);
+	/* Signal 32 is glibc's own: its sigaction refuses it, the system call
+	 * does not, and whoever started the host may have left it ignored. */
+	cr_assert_eq(syscall(SYS_rt_sigaction, 32, ign_action, old_32, (size_t)(_NSIG / 8)), 0,
+	             "%s", strerror(errno));
+	spawn_ok(argv, &p);
+	wait_exit(&p, 10000);
+	out = log_file("stdout", 0);
+	cr_assert_not_null(out);
+	cr_assert_str_eq(out, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+	free(out);
+
+	/* The shim itself blocks SIGCHLD (its signalfd) and nothing else. */
+	spawn_ok(sleeper, &p);
+	cr_assert_eq(status_mask(p.shim_pid, "SigBlk:"), 1ULL << (SIGCHLD - 1), "shim SigBlk %llx",
+	             status_mask(p.shim_pid, "SigBlk:"));
+	cr_assert_eq(drover_proc_stop(NULL, &p, SIGKILL, 10000, &err), 0, "%s", err.message);
+	wait_exit(&p, 10000);
+	sigaction(SIGUSR2, &old_usr2, NULL);
+	syscall(SYS_rt_sigaction, 32, old_32, NULL, (size_t)(_NSIG / 8));
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* A file that passes access(X_OK) but that the kernel cannot execute: the
+ * failed exec comes back from the process that tried it. */
+Test(shim, a_shim_that_cannot_be_executed_is_reported)
+{
+	const char *argv[] = { "true", NULL };
+	drover_spawn_request req = request(argv);
+	drover_err err = { "" };
+	char bogus[PATH_MAX];
+	drover_proc p;
+	FILE *f;
+	int r;
+
+	snprintf(bogus, sizeof(bogus), "%s/not-an-elf", fx.root);
+	f = fopen(bogus, "we");
+	cr_assert_not_null(f);
+	fputs("\x7f" "ELF but not really\n", f);
+	fclose(f);
+	cr_assert_eq(chmod(bogus, 0755), 0);
+	drover_proc_set_shim_path(bogus);
+	memset(&p, 0x5a, sizeof(p));
+	r = drover_proc_spawn(NULL, &req, &p, &err);
+	cr_assert_eq(r, -ENOEXEC, "spawn returned %d: %s", r, err.message);
+	cr_assert(strstr(err.message, "cannot execute drover-shim") && strstr(err.message, bogus) &&
+	          strstr(err.message, "DROVER_SHIM"), "%s", err.message);
+	cr_assert_eq(p.pid, 0x5a5a5a5a, "the output was touched on failure");
+	cr_assert_eq(waitpid(-1, NULL, WNOHANG | __WALL), -1, "a child of the host is left");
+	cr_assert_eq(errno, ECHILD);
 }
 
 Test(shim, spawn_validates_the_request)
