@@ -1212,7 +1212,14 @@ Test(docker, disable_log_collection_writes_no_files)
  * bridge, no iptables, vfs storage) so that stopping it disturbs nothing else.
  * It runs in a network namespace of its own: a dockerd started with
  * --bridge=none deletes the docker0 interface, which belongs to the main one. */
+static pid_t start_own_dockerd_opt(const char *dir, int live_restore);
 static pid_t start_own_dockerd(const char *dir)
+{
+	return start_own_dockerd_opt(dir, 0);
+}
+
+/* live_restore: containers outlive the daemon (--live-restore). */
+static pid_t start_own_dockerd_opt(const char *dir, int live_restore)
 {
 	char host[400], data[400], exec_root[400], pidfile[400], logpath[400];
 	pid_t pid;
@@ -1232,7 +1239,8 @@ static pid_t start_own_dockerd(const char *dir)
 		}
 		execlp("unshare", "unshare", "--net", "--", "dockerd", "--host", host, "--data-root", data, "--exec-root",
 		       exec_root, "--pidfile", pidfile, "--bridge=none", "--iptables=false",
-		       "--ip-masq=false", "--storage-driver=vfs", (char *)NULL);
+		       "--ip-masq=false", "--storage-driver=vfs",
+		       live_restore ? "--live-restore" : (char *)NULL, (char *)NULL);
 		_exit(127);
 	}
 	return pid;
@@ -2239,4 +2247,73 @@ Test(docker, pull_progress_is_reported_as_task_events)
 	          events_have(&ev, ": 1/1 layers done"), "events:\n%s", ev.text);
 	snprintf(cmd, sizeof(cmd), "docker rmi %s >/dev/null", pref);
 	cr_assert_eq(system(cmd), 0);
+}
+
+Test(docker, a_task_survives_its_daemon_going_away_and_is_recovered, .timeout = 240)
+{
+	char dir[] = "/tmp/drover-dockerd4.XXXXXX", docker[300], ref[160], json[400];
+	drover_task *task = NULL, *again = NULL;
+	drover_task_config cfg;
+	drover_handle h = { NULL, 0 };
+	drover_exit_result res;
+	drover_err err = { "" };
+	void *second;
+	pid_t pid;
+
+	drover_test_require(system("command -v dockerd unshare >/dev/null") == 0 && geteuid() == 0,
+	                    "a second dockerd needs root, dockerd and unshare");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(docker, sizeof(docker), "docker -H unix://%s/docker.sock", dir);
+	snprintf(fx.cleanup, sizeof(fx.cleanup),
+	         "kill $(cat %s/dockerd.pid 2>/dev/null) 2>/dev/null; sleep 1; umount %s/data 2>/dev/null; "
+	         "rm -rf %s", dir, dir, dir);
+	pid = start_own_dockerd_opt(dir, 1);
+	fx.ctx = own_instance(dir, "{\"dangling_containers\": {\"enabled\": false}}");
+	await_health(DROVER_HEALTH_HEALTHY, 45000, dir);
+	snprintf(ref, sizeof(ref), "drover-test/away:%.60s", fx.alloc_id);
+	import_image(docker, ref, fx.alloc_id);
+	snprintf(json, sizeof(json), "{\"image\": \"%s\", \"command\": \"sleep\", "
+	         "\"args\": [\"1000\"], \"network_mode\": \"none\"}", ref);
+	cfg = task_config(json);
+	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0, "start: %s", err.message);
+
+	/* The daemon goes: the driver says so, and the task is not declared dead. */
+	stop_own_dockerd(pid);
+	await_health(DROVER_HEALTH_UNHEALTHY, 10000, dir);
+	memset(&res, 0, sizeof(res));
+	res.struct_size = sizeof(res);
+	cr_assert_eq(fx.drv->wait(fx.ctx, task, DROVER_WAIT_NOHANG, &res, &err), -EAGAIN,
+	             "a task whose daemon is away was given an outcome: exit %d (%s)",
+	             res.exit_code, res.error);
+
+	/* It comes back: healthy again, the container still runs, and a fresh
+	 * instance (a restarted host) recovers it from the handle. */
+	pid = start_own_dockerd_opt(dir, 1);
+	await_health(DROVER_HEALTH_HEALTHY, 45000, dir);
+	cr_assert_eq(fx.drv->wait(fx.ctx, task, DROVER_WAIT_NOHANG, &res, &err), -EAGAIN,
+	             "the container did not survive its daemon's restart: exit %d (%s)",
+	             res.exit_code, res.error);
+	second = own_instance(dir, "{\"dangling_containers\": {\"enabled\": false}}");
+	cr_assert_eq(fx.drv->recover(second, &cfg, h.data, h.len, &again, &err), 0, "recover: %s",
+	             err.message);
+	cr_assert_eq(fx.drv->wait(second, again, DROVER_WAIT_NOHANG, &res, &err), -EAGAIN);
+	/* The first instance's event stream came back too: a stop through the
+	 * recovered task wakes the original one's waiter. */
+	cr_assert_eq(fx.drv->stop(second, again, SIGKILL, 0, &err), 0, "%s", err.message);
+	res = wait_exit(task, 20000);
+	cr_assert_eq(res.exit_code, 137, "exit %d (%s)", res.exit_code, res.error);
+	cr_assert_eq(fx.drv->destroy(second, again, 1, &err), 0, "%s", err.message);
+	fx.drv->fini(second);
+	destroy(task);
+	free(h.data);
+	fx.drv->fini(fx.ctx);
+	fx.ctx = NULL;
+	stop_own_dockerd(pid);
+	fx.cleanup[0] = '\0';
+	{
+		/* A dockerd with live-restore leaves its data-root bind-mounted. */
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "umount %s/data 2>/dev/null; rm -rf %s", dir, dir);
+		cr_assert_eq(system(cmd), 0);
+	}
 }
