@@ -2,11 +2,14 @@
 #include <config.h>
 
 #include <errno.h>
+#include <ctype.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "docker_auth.h"
@@ -101,10 +104,101 @@ static int inspect_id(docker_client *c, const char *image, char **id, drover_err
 	return 0;
 }
 
-/* Reads pull/load progress: remembers the first {"error": ...} line. */
+static void emit(const drover_task_config *cfg, const char *type, const char *msg)
+{
+	if (cfg->struct_size >= offsetof(drover_task_config, emit_event) + sizeof(cfg->emit_event) &&
+	    cfg->emit_event)
+		cfg->emit_event(cfg->event_sink, type, msg);
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Layers of one pull, by id, with their byte counts: enough for a
+ * "3/5 layers, 12.0/40.2 MB" summary. A pull has a handful of layers. */
+#define PROGRESS_LAYERS 128
+typedef struct layer {
+	char id[72];
+	long long current, total;
+	int done;
+} layer;
+
+/* Reads pull/load progress: remembers the first {"error": ...} line and, for
+ * a pull, turns the per-layer stream into a "Pulling" task event at most
+ * every PROGRESS_EVERY_MS (one per layer update would flood the event list). */
+#define PROGRESS_EVERY_MS 2000
 typedef struct progress {
 	char error[300];
+	const drover_task_config *cfg; /* NULL: no progress events */
+	const char *image;
+	layer layers[PROGRESS_LAYERS];
+	size_t nlayers;
+	long long last_emit_ms;
 } progress;
+
+static layer *layer_of(progress *p, const char *id)
+{
+	for (size_t i = 0; i < p->nlayers; i++)
+		if (strcmp(p->layers[i].id, id) == 0)
+			return &p->layers[i];
+	if (p->nlayers == PROGRESS_LAYERS)
+		return NULL;
+	layer *l = &p->layers[p->nlayers++];
+	memset(l, 0, sizeof(*l));
+	snprintf(l->id, sizeof(l->id), "%s", id);
+	return l;
+}
+
+/* "Pulling image X: 2/5 layers done, 3.1/10.4 MB" */
+int docker_image_progress_summary(char *buf, size_t len, const char *image, size_t done,
+                                  size_t layers, long long current, long long total)
+{
+	return snprintf(buf, len, "Pulling image %.300s: %zu/%zu layers done, %.1f/%.1f MB", image,
+	                done, layers, (double)current / 1e6, (double)total / 1e6);
+}
+
+static void progress_emit(progress *p, int force)
+{
+	long long now = mono_ms(), cur = 0, tot = 0;
+	size_t done = 0;
+	char msg[500];
+
+	if (!p->cfg || !p->nlayers || (!force && now - p->last_emit_ms < PROGRESS_EVERY_MS))
+		return;
+	p->last_emit_ms = now;
+	for (size_t i = 0; i < p->nlayers; i++) {
+		done += p->layers[i].done;
+		cur += p->layers[i].done ? p->layers[i].total : p->layers[i].current;
+		tot += p->layers[i].total;
+	}
+	docker_image_progress_summary(msg, sizeof(msg), p->image, done, p->nlayers, cur, tot);
+	emit(p->cfg, "Pulling", msg);
+}
+
+static void progress_layer(progress *p, yajl_val v)
+{
+	const char *id = docker_json_str(v, "id", NULL);
+	const char *status = docker_json_str(v, "status", NULL);
+	long long n;
+	layer *l;
+
+	/* Lines without an id ("Pulling from ...", "Digest: ...") are not layers;
+	 * neither is the line naming the tag being pulled. */
+	if (!p->cfg || !id || !status || strncmp(status, "Pulling from", 12) == 0 ||
+	    !(l = layer_of(p, id)))
+		return;
+	if (docker_json_int(&n, v, "progressDetail", "current", NULL) == 0)
+		l->current = n;
+	if (docker_json_int(&n, v, "progressDetail", "total", NULL) == 0 && n > l->total)
+		l->total = n;
+	if (strcmp(status, "Pull complete") == 0 || strcmp(status, "Already exists") == 0)
+		l->done = 1;
+	progress_emit(p, 0);
+}
 
 static int on_progress_line(void *ud, const char *line, size_t len)
 {
@@ -119,15 +213,10 @@ static int on_progress_line(void *ud, const char *line, size_t len)
 		e = docker_json_str(v, "errorDetail", "message", NULL);
 	if (e && !p->error[0])
 		snprintf(p->error, sizeof(p->error), "%s", e);
+	if (!e)
+		progress_layer(p, v);
 	yajl_tree_free(v);
 	return 0;
-}
-
-static void emit(const drover_task_config *cfg, const char *type, const char *msg)
-{
-	if (cfg->struct_size >= offsetof(drover_task_config, emit_event) + sizeof(cfg->emit_event) &&
-	    cfg->emit_event)
-		cfg->emit_event(cfg->event_sink, type, msg);
 }
 
 static int pull(docker_client *c, const docker_settings *s, const drover_task_config *cfg,
@@ -144,6 +233,7 @@ static int pull(docker_client *c, const docker_settings *s, const drover_task_co
 	char msg[600];
 	docker_auth creds;
 	drover_err aerr = { "" };
+	long long started_ms;
 	int r;
 
 	/* Nomad's order: the task's auth, auth.config, auth.helper. A source that
@@ -171,6 +261,9 @@ static int pull(docker_client *c, const docker_settings *s, const drover_task_co
 	emit(cfg, "Driver", msg);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		memset(&prog, 0, sizeof(prog));
+		prog.cfg = cfg;
+		prog.image = image;
+		prog.last_emit_ms = mono_ms();
 		memset(&lines, 0, sizeof(lines));
 		lines.on_line = on_progress_line;
 		lines.ud = &prog;
@@ -186,14 +279,22 @@ static int pull(docker_client *c, const docker_settings *s, const drover_task_co
 		req.ud = &lines;
 		if (err)
 			err->message[0] = '\0';
+		started_ms = mono_ms();
 		r = docker_http_do(c, &req, NULL, err);
 		if (docker_lines_finish(&lines) < 0 && r == 0)
 			r = -EPROTO;
-		if (r == -ETIMEDOUT)
+		if (r == 0 && !prog.error[0])
+			progress_emit(&prog, 1);
+		if (r == -ETIMEDOUT && timeout_ms > 0 && mono_ms() - started_ms >= timeout_ms - 50)
 			r = drover_err_set(err, r,
-			                   "task \"%s\": pulling image \"%s\" timed out (image_pull_timeout "
-			                   "%llds, pull_activity_timeout %llds)",
-			                   task, image, timeout_ms / 1000, s->pull_activity_timeout_ms / 1000);
+			                   "task \"%s\": pulling image \"%s\" was aborted: it took longer "
+			                   "than image_pull_timeout (%llds)",
+			                   task, image, timeout_ms / 1000);
+		else if (r == -ETIMEDOUT)
+			r = drover_err_set(err, r,
+			                   "task \"%s\": pulling image \"%s\" was aborted: no progress for "
+			                   "pull_activity_timeout (%llds)",
+			                   task, image, s->pull_activity_timeout_ms / 1000);
 		else if (r < 0) {
 			char inner[DROVER_ERR_MESSAGE_MAX];
 			snprintf(inner, sizeof(inner), "%s", err ? err->message : "");
@@ -218,6 +319,152 @@ out:
 	free(hdr);
 	free(path);
 	return r;
+}
+
+/* Pulls in flight, by daemon and image: a task that needs an image another
+ * task is pulling waits for that pull's outcome instead of starting a second
+ * one (the daemon would run both transfers). Shared by every plugin instance
+ * of the process; the client pointer tells daemons apart. */
+typedef struct inflight {
+	const docker_client *client;
+	char *image;
+	int done, result, waiters;
+	struct inflight *next;
+} inflight;
+
+static pthread_mutex_t inflight_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t inflight_cond = PTHREAD_COND_INITIALIZER;
+static inflight *inflight_list;
+
+static int pull_merged(docker_client *c, const docker_settings *s,
+                       const drover_task_config *cfg, const char *image, long long timeout_ms,
+                       drover_err *err)
+{
+	inflight *f, **pp;
+	char msg[400];
+	int r;
+
+	pthread_mutex_lock(&inflight_lock);
+	for (f = inflight_list; f; f = f->next)
+		if (f->client == c && strcmp(f->image, image) == 0)
+			break;
+	if (f) {
+		f->waiters++;
+		pthread_mutex_unlock(&inflight_lock);
+		snprintf(msg, sizeof(msg), "Waiting for image %.300s: another task is pulling it", image);
+		emit(cfg, "Driver", msg);
+		pthread_mutex_lock(&inflight_lock);
+		while (!f->done)
+			pthread_cond_wait(&inflight_cond, &inflight_lock);
+		r = f->result;
+		if (--f->waiters == 0 && !f->image) {
+			/* The puller left already: the last waiter frees the entry. */
+			free(f);
+		}
+		pthread_mutex_unlock(&inflight_lock);
+		/* The other task's failure may be its own (its auth): try ours. */
+		if (r < 0)
+			r = pull(c, s, cfg, image, timeout_ms, err);
+		return r;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f || !(f->image = strdup(image))) {
+		free(f);
+		pthread_mutex_unlock(&inflight_lock);
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	}
+	f->client = c;
+	f->next = inflight_list;
+	inflight_list = f;
+	pthread_mutex_unlock(&inflight_lock);
+
+	r = pull(c, s, cfg, image, timeout_ms, err);
+
+	pthread_mutex_lock(&inflight_lock);
+	for (pp = &inflight_list; *pp; pp = &(*pp)->next)
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	f->done = 1;
+	f->result = r;
+	free(f->image);
+	f->image = NULL;
+	pthread_cond_broadcast(&inflight_cond);
+	if (f->waiters == 0)
+		free(f);
+	pthread_mutex_unlock(&inflight_lock);
+	return r;
+}
+
+/* The grammar of docker's reference package, loosely: lower-case path
+ * components separated by '/', an optional registry host[:port] first, then
+ * an optional :tag and @digest. The daemon checks it again; checking here
+ * names the field instead of a "POST /images/create: invalid reference". */
+int docker_image_ref_valid(const char *ref)
+{
+	const char *p = ref, *at = strchr(ref, '@'), *end;
+	const char *slash, *colon, *first_slash = strchr(ref, '/');
+	size_t n = strlen(ref);
+
+	if (n == 0 || n > 255)
+		return 0;
+	end = at ? at : ref + n;
+	if (at) {
+		const char *d = at + 1, *dc = strchr(d, ':');
+		if (!dc || dc == d || !dc[1])
+			return 0;
+		for (const char *q = d; q < dc; q++)
+			if (!islower((unsigned char)*q) && !isdigit((unsigned char)*q) && !strchr("+.-_", *q))
+				return 0;
+		for (const char *q = dc + 1; *q; q++)
+			if (!isxdigit((unsigned char)*q))
+				return 0;
+	}
+	slash = NULL;
+	for (const char *q = ref; q < end; q++)
+		if (*q == '/')
+			slash = q;
+	colon = NULL;
+	for (const char *q = slash ? slash : ref; q < end; q++)
+		if (*q == ':')
+			colon = q;
+	if (colon) {
+		size_t tl = (size_t)(end - colon - 1);
+		if (tl == 0 || tl > 128 || colon[1] == '.' || colon[1] == '-')
+			return 0;
+		for (const char *q = colon + 1; q < end; q++)
+			if (!isalnum((unsigned char)*q) && *q != '_' && *q != '.' && *q != '-')
+				return 0;
+		end = colon;
+	}
+	/* A first component with '.', ':' or "localhost" is a registry host. */
+	if (first_slash && first_slash < end) {
+		size_t hl = (size_t)(first_slash - ref);
+		if (memchr(ref, '.', hl) || memchr(ref, ':', hl) || (hl == 9 && !strncmp(ref, "localhost", 9))) {
+			if (hl == 0)
+				return 0;
+			for (const char *q = ref; q < first_slash; q++)
+				if (!isalnum((unsigned char)*q) && !strchr(".-:[]", *q))
+					return 0;
+			p = first_slash + 1;
+		}
+	}
+	/* Path components: [a-z0-9]+ joined by '.', '_', '__' or '-'+. */
+	if (p >= end)
+		return 0;
+	for (const char *q = p; q < end; q++) {
+		char ch = *q;
+		int alnum = islower((unsigned char)ch) || isdigit((unsigned char)ch);
+		if (alnum)
+			continue;
+		if (!strchr("._-/", ch))
+			return 0;
+		/* A separator is never first or last in a component. */
+		if (q == p || q[-1] == '/' || q + 1 == end || q[1] == '/')
+			return 0;
+	}
+	return 1;
 }
 
 static int load(docker_client *c, const drover_task_config *cfg, const char *rel,
@@ -302,6 +549,12 @@ int docker_image_ensure(docker_client *c, const docker_settings *s,
 		                      "task \"%s\": docker config \"image_pull_timeout\": \"%.64s\" is "
 		                      "not a positive duration (\"90s\", \"5m\")",
 		                      task, tos);
+	if (!docker_image_ref_valid(image))
+		return drover_err_set(err, -EINVAL,
+		                      "task \"%s\": docker config \"image\": \"%.200s\" is not a valid "
+		                      "image reference ([registry[:port]/]name[:tag][@digest], the "
+		                      "name in lower case)",
+		                      task, image);
 	if (rel && rel[0]) {
 		if ((r = load(c, cfg, rel, timeout, err)) < 0)
 			return r;
@@ -319,7 +572,7 @@ int docker_image_ensure(docker_client *c, const docker_settings *s,
 		if (r != -ENOENT)
 			return drover_err_set(err, r, "task \"%s\": %s", task, probe.message);
 	}
-	if ((r = pull(c, s, cfg, image, timeout, err)) < 0) {
+	if ((r = pull_merged(c, s, cfg, image, timeout, err)) < 0) {
 		char msg[DROVER_ERR_MESSAGE_MAX + 64];
 		/* auth_soft_fail: a registry that refuses us leaves the copy the
 		 * daemon already has, as a pull without credentials would. */

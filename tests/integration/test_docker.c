@@ -10,12 +10,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1210,7 +1213,14 @@ Test(docker, disable_log_collection_writes_no_files)
  * bridge, no iptables, vfs storage) so that stopping it disturbs nothing else.
  * It runs in a network namespace of its own: a dockerd started with
  * --bridge=none deletes the docker0 interface, which belongs to the main one. */
+static pid_t start_own_dockerd_opt(const char *dir, int live_restore);
 static pid_t start_own_dockerd(const char *dir)
+{
+	return start_own_dockerd_opt(dir, 0);
+}
+
+/* live_restore: containers outlive the daemon (--live-restore). */
+static pid_t start_own_dockerd_opt(const char *dir, int live_restore)
 {
 	char host[400], data[400], exec_root[400], pidfile[400], logpath[400];
 	pid_t pid;
@@ -1231,7 +1241,8 @@ static pid_t start_own_dockerd(const char *dir)
 		close_range(3, ~0U, 0); /* see the registry's start */
 		execlp("unshare", "unshare", "--net", "--", "dockerd", "--host", host, "--data-root", data, "--exec-root",
 		       exec_root, "--pidfile", pidfile, "--bridge=none", "--iptables=false",
-		       "--ip-masq=false", "--storage-driver=vfs", (char *)NULL);
+		       "--ip-masq=false", "--storage-driver=vfs",
+		       live_restore ? "--live-restore" : (char *)NULL, (char *)NULL);
 		_exit(127);
 	}
 	return pid;
@@ -1959,6 +1970,357 @@ Test(docker, private_registry_refuses_without_credentials_and_auth_soft_fail, .t
 	auth_instance(plugin);
 	cr_assert_lt(start_private("", msg, sizeof(msg)), 0);
 	cr_assert(strstr(msg, "auth.config") && strstr(msg, path), "%s", msg);
+}
+
+/* ------------------------------------------- lifecycle: ports, OOM, loss */
+
+static char *read_cmd(const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+	char *buf = calloc(1, 4096);
+	size_t n = 0;
+
+	cr_assert_not_null(p);
+	cr_assert_not_null(buf);
+	n = fread(buf, 1, 4095, p);
+	buf[n] = '\0';
+	pclose(p);
+	return buf;
+}
+
+Test(docker, published_port_is_reachable_on_127_0_0_1)
+{
+	char env_port[64], marker[80], path[400], cmd[300], name[128];
+	const char *env[] = { "PATH=/bin", env_port, "NOMAD_IP_http=127.0.0.1", NULL };
+	drover_task_config cfg;
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	long long end;
+	long status;
+	int port, got = 0;
+	yajl_val v;
+	FILE *f;
+
+	instance("{}");
+	port = free_port();
+	snprintf(env_port, sizeof(env_port), "NOMAD_HOST_PORT_http=%d", port);
+	snprintf(marker, sizeof(marker), "served-from-%s", fx.alloc_id);
+	snprintf(path, sizeof(path), "%s/local/index.html", fx.task_dir);
+	cr_assert_not_null(f = fopen(path, "w"));
+	fprintf(f, "%s\n", marker);
+	fclose(f);
+	cfg = task_config("{\"image\": \"" IMAGE "\", \"command\": \"busybox\", \"args\": "
+	                  "[\"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/local\"], "
+	                  "\"ports\": [\"http\"], \"port_map\": {\"http\": 8080}}");
+	cfg.env = env;
+	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0, "start: %s", err.message);
+	free(h.data);
+
+	/* Named <task>-<alloc id>, with the task's directories at their places. */
+	v = inspect_container(container_name(name, sizeof(name)), &status);
+	cr_assert_eq(status, 200, "no container named %s", name);
+	{
+		static const char *const dirs[][2] = { { "local", "/local" }, { "secrets", "/secrets" } };
+		char bind[400];
+		for (size_t i = 0; i < 2; i++) {
+			snprintf(bind, sizeof(bind), "%s/%s:%s", fx.task_dir, dirs[i][0], dirs[i][1]);
+			cr_assert(array_has(docker_json_at(v, "HostConfig", "Binds", NULL), bind),
+			          "no %s bind", bind);
+		}
+		snprintf(bind, sizeof(bind), "%s/alloc:/alloc", fx.alloc_dir);
+		cr_assert(array_has(docker_json_at(v, "HostConfig", "Binds", NULL), bind));
+	}
+	yajl_tree_free(v);
+
+	/* httpd needs a moment to listen: ask until it answers, with a deadline. */
+	snprintf(cmd, sizeof(cmd), "curl -s --max-time 2 http://127.0.0.1:%d/index.html", port);
+	end = mono_ms() + 20000;
+	while (!got && mono_ms() < end) {
+		char *body = read_cmd(cmd);
+		got = strstr(body, marker) != NULL;
+		free(body);
+		if (!got) {
+			struct timespec ts = { 0, 100 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	cr_assert(got, "nothing answered on 127.0.0.1:%d within 20 s", port);
+	cr_assert_eq(fx.drv->stop(fx.ctx, task, SIGKILL, 0, &err), 0, "%s", err.message);
+	destroy(task);
+}
+
+Test(docker, oom_kill_is_reported)
+{
+	drover_task *task;
+	drover_exit_result res;
+
+	instance("{}");
+	/* 64 MB (MemoryMB of task_config), no swap: the doubling string hits it fast. */
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sh\", \"args\": [\"-c\", "
+	             "\"x=a; while :; do x=$x$x; done\"]}", NULL);
+	res = wait_exit(task, 60000);
+	cr_assert_eq(res.oom_killed, 1, "exit %d, error \"%s\": no OOM reported", res.exit_code,
+	             res.error);
+	cr_assert_eq(res.exit_code, 137);
+	destroy(task);
+}
+
+Test(docker, a_container_removed_behind_drovers_back_is_reported_lost)
+{
+	drover_task *task, *again = NULL;
+	drover_handle h;
+	drover_task_config cfg;
+	drover_exit_result res;
+	drover_err err = { "" };
+	char name[128], cmd[300];
+
+	instance("{}");
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sleep\", \"args\": [\"1000\"]}", &h);
+	snprintf(cmd, sizeof(cmd), "docker rm -f %s >/dev/null", container_name(name, sizeof(name)));
+	cr_assert_eq(system(cmd), 0);
+	res = wait_exit(task, 20000);
+	cr_assert_neq(res.exit_code, 0);
+	cr_assert(strstr(res.error, "removed outside drover"), "error: %s", res.error);
+	destroy(task);
+	/* A later host recovering the handle learns the same. */
+	cfg = task_config("{\"image\": \"" IMAGE "\"}");
+	cr_assert_eq(fx.drv->recover(fx.ctx, &cfg, h.data, h.len, &again, &err), -ENOENT,
+	             "recover of a vanished container: %s", err.message);
+	cr_assert_null(again);
+	cr_assert(strstr(err.message, "no longer exists"), "%s", err.message);
+	free(h.data);
+}
+
+Test(docker, malformed_image_names_are_refused_naming_the_field)
+{
+	static const char *const bad[] = { "Drover/UPPER:1", "busybox::1", "a b", "busybox:",
+		                           "-x", "reg.example/", "busybox@sha256:zz", NULL };
+	char json[200], msg[DROVER_ERR_MESSAGE_MAX];
+
+	for (size_t i = 0; bad[i]; i++) {
+		snprintf(json, sizeof(json), "{\"image\": \"%s\"}", bad[i]);
+		start_fails(json, "{}", msg, sizeof(msg));
+		cr_assert(strstr(msg, "\"image\"") && strstr(msg, "not a valid image reference"),
+		          "%s: %s", bad[i], msg);
+	}
+}
+
+/* ------------------------------------------------------------- pulls */
+
+typedef struct events {
+	pthread_mutex_t lock;
+	char text[8192];
+} events;
+
+static void record_event(void *sink, const char *type, const char *message)
+{
+	events *e = sink;
+	pthread_mutex_lock(&e->lock);
+	size_t n = strlen(e->text);
+	snprintf(e->text + n, sizeof(e->text) - n, "%s: %s\n", type, message);
+	pthread_mutex_unlock(&e->lock);
+}
+
+static int events_have(events *e, const char *needle)
+{
+	pthread_mutex_lock(&e->lock);
+	int r = strstr(e->text, needle) != NULL;
+	pthread_mutex_unlock(&e->lock);
+	return r;
+}
+
+/* A "registry" that accepts connections (the kernel does, from the backlog)
+ * and never answers: a pull from it makes no progress at all. */
+static int silent_registry(int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(fd, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(fd, 64), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+typedef struct pull_job {
+	drover_task_config cfg;
+	drover_task *task;
+	drover_err err;
+	int r;
+	long long took_ms;
+} pull_job;
+
+static void *pull_thread(void *arg)
+{
+	pull_job *j = arg;
+	drover_handle h = { NULL, 0 };
+	long long t0 = mono_ms();
+
+	j->r = fx.drv->start(fx.ctx, &j->cfg, &j->task, &h, &j->err);
+	j->took_ms = mono_ms() - t0;
+	free(h.data);
+	return NULL;
+}
+
+Test(docker, image_pull_timeout_aborts_a_stuck_pull_and_concurrent_pulls_merge)
+{
+	events ea = { PTHREAD_MUTEX_INITIALIZER, "" }, eb = { PTHREAD_MUTEX_INITIALIZER, "" };
+	char json[300];
+	pull_job a, b;
+	pthread_t th;
+	long long end;
+	int port, fd;
+
+	instance("{}");
+	fd = silent_registry(&port);
+	snprintf(json, sizeof(json), "{\"image\": \"127.0.0.1:%d/drover-test/stuck:1\", "
+	         "\"image_pull_timeout\": \"3s\"}", port);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.cfg = task_config(json);
+	a.cfg.event_sink = &ea;
+	a.cfg.emit_event = record_event;
+	cr_assert_eq(pthread_create(&th, NULL, pull_thread, &a), 0);
+	/* The second task asks once the first one's pull is under way. */
+	end = mono_ms() + 10000;
+	while (!events_have(&ea, "Downloading image")) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		cr_assert_lt(mono_ms(), end, "the first pull never started");
+		nanosleep(&ts, NULL);
+	}
+	b.cfg = a.cfg;
+	b.cfg.event_sink = &eb;
+	b.cfg.task_name = "web2";
+	b.cfg.id = "alloc1/web2";
+	pull_thread(&b);
+	cr_assert_eq(pthread_join(th, NULL), 0);
+
+	cr_assert_eq(a.r, -ETIMEDOUT, "first: %d %s", a.r, a.err.message);
+	cr_assert(strstr(a.err.message, "image_pull_timeout") && strstr(a.err.message, "aborted"),
+	          "%s", a.err.message);
+	cr_assert_geq(a.took_ms, 2900, "aborted after %lld ms, before image_pull_timeout", a.took_ms);
+	cr_assert_lt(a.took_ms, 9000, "aborted only after %lld ms", a.took_ms);
+	cr_assert(events_have(&eb, "another task is pulling it"), "second task's events:\n%s",
+	          eb.text);
+	cr_assert(!events_have(&eb, "Downloading image 127") || events_have(&eb, "Waiting for image"),
+	          "%s", eb.text);
+	/* After the first pull failed, the second tried on its own (its credentials
+	 * may be better) and hit the same wall. */
+	cr_assert_lt(b.r, 0);
+	cr_assert(strstr(b.err.message, "image_pull_timeout"), "%s", b.err.message);
+	close(fd);
+}
+
+Test(docker, pull_progress_is_reported_as_task_events)
+{
+	events ev = { PTHREAD_MUTEX_INITIALIZER, "" };
+	drover_task_config cfg;
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	drover_exit_result res;
+	char cmd[1024], pref[160];
+
+	instance("{}");
+	drover_test_require(system("curl -sf --max-time 2 http://127.0.0.1:5000/v2/ >/dev/null") == 0,
+	                    "no registry on 127.0.0.1:5000 (run scripts/test-services.sh start)");
+	/* An image of its own content: a layer the daemon already holds would
+	 * not be transferred, and a pull without a layer reports no progress. */
+	snprintf(pref, sizeof(pref), "127.0.0.1:5000/drover-test/progress:%.60s", fx.alloc_id);
+	import_image("docker", pref, fx.alloc_id);
+	snprintf(cmd, sizeof(cmd), "docker push -q %s >/dev/null && docker rmi %s >/dev/null", pref,
+	         pref);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(fx.cleanup, sizeof(fx.cleanup), "docker rmi %s >/dev/null 2>&1", pref);
+	snprintf(cmd, sizeof(cmd), "{\"image\": \"%s\", \"command\": \"true\"}", pref);
+	cfg = task_config(cmd);
+	cfg.event_sink = &ev;
+	cfg.emit_event = record_event;
+	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0, "start: %s", err.message);
+	free(h.data);
+	res = wait_exit(task, 30000);
+	cr_assert_eq(res.exit_code, 0);
+	destroy(task);
+	cr_assert(events_have(&ev, "Downloading image"), "%s", ev.text);
+	/* One layer (a docker import): the last summary says it is all there. */
+	cr_assert(events_have(&ev, "Pulling: Pulling image ") &&
+	          events_have(&ev, ": 1/1 layers done"), "events:\n%s", ev.text);
+	snprintf(cmd, sizeof(cmd), "docker rmi %s >/dev/null", pref);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(docker, a_task_survives_its_daemon_going_away_and_is_recovered, .timeout = 240)
+{
+	char dir[] = "/tmp/drover-dockerd4.XXXXXX", docker[300], ref[160], json[400];
+	drover_task *task = NULL, *again = NULL;
+	drover_task_config cfg;
+	drover_handle h = { NULL, 0 };
+	drover_exit_result res;
+	drover_err err = { "" };
+	void *second;
+	pid_t pid;
+
+	drover_test_require(system("command -v dockerd unshare >/dev/null") == 0 && geteuid() == 0,
+	                    "a second dockerd needs root, dockerd and unshare");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(docker, sizeof(docker), "docker -H unix://%s/docker.sock", dir);
+	snprintf(fx.cleanup, sizeof(fx.cleanup),
+	         "kill $(cat %s/dockerd.pid 2>/dev/null) 2>/dev/null; sleep 1; umount %s/data 2>/dev/null; "
+	         "rm -rf %s", dir, dir, dir);
+	pid = start_own_dockerd_opt(dir, 1);
+	fx.ctx = own_instance(dir, "{\"dangling_containers\": {\"enabled\": false}}");
+	await_health(DROVER_HEALTH_HEALTHY, 45000, dir);
+	snprintf(ref, sizeof(ref), "drover-test/away:%.60s", fx.alloc_id);
+	import_image(docker, ref, fx.alloc_id);
+	snprintf(json, sizeof(json), "{\"image\": \"%s\", \"command\": \"sleep\", "
+	         "\"args\": [\"1000\"], \"network_mode\": \"none\"}", ref);
+	cfg = task_config(json);
+	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0, "start: %s", err.message);
+
+	/* The daemon goes: the driver says so, and the task is not declared dead. */
+	stop_own_dockerd(pid);
+	await_health(DROVER_HEALTH_UNHEALTHY, 10000, dir);
+	memset(&res, 0, sizeof(res));
+	res.struct_size = sizeof(res);
+	cr_assert_eq(fx.drv->wait(fx.ctx, task, DROVER_WAIT_NOHANG, &res, &err), -EAGAIN,
+	             "a task whose daemon is away was given an outcome: exit %d (%s)",
+	             res.exit_code, res.error);
+
+	/* It comes back: healthy again, the container still runs, and a fresh
+	 * instance (a restarted host) recovers it from the handle. */
+	pid = start_own_dockerd_opt(dir, 1);
+	await_health(DROVER_HEALTH_HEALTHY, 45000, dir);
+	cr_assert_eq(fx.drv->wait(fx.ctx, task, DROVER_WAIT_NOHANG, &res, &err), -EAGAIN,
+	             "the container did not survive its daemon's restart: exit %d (%s)",
+	             res.exit_code, res.error);
+	second = own_instance(dir, "{\"dangling_containers\": {\"enabled\": false}}");
+	cr_assert_eq(fx.drv->recover(second, &cfg, h.data, h.len, &again, &err), 0, "recover: %s",
+	             err.message);
+	cr_assert_eq(fx.drv->wait(second, again, DROVER_WAIT_NOHANG, &res, &err), -EAGAIN);
+	/* The first instance's event stream came back too: a stop through the
+	 * recovered task wakes the original one's waiter. */
+	cr_assert_eq(fx.drv->stop(second, again, SIGKILL, 0, &err), 0, "%s", err.message);
+	res = wait_exit(task, 20000);
+	cr_assert_eq(res.exit_code, 137, "exit %d (%s)", res.exit_code, res.error);
+	cr_assert_eq(fx.drv->destroy(second, again, 1, &err), 0, "%s", err.message);
+	fx.drv->fini(second);
+	destroy(task);
+	free(h.data);
+	fx.drv->fini(fx.ctx);
+	fx.ctx = NULL;
+	stop_own_dockerd(pid);
+	fx.cleanup[0] = '\0';
+	{
+		/* A dockerd with live-restore leaves its data-root bind-mounted. */
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "umount %s/data 2>/dev/null; rm -rf %s", dir, dir);
+		cr_assert_eq(system(cmd), 0);
+	}
 }
 
 /* One test at a time. The daemon serialises most of the work anyway, and
