@@ -968,16 +968,24 @@ static int gen_host_config(build *b)
 			type = driver;
 		GEN(docker_gen_key(b->g, "LogConfig"));
 		GEN(yajl_gen_map_open(b->g));
-		GEN(docker_gen_key_str(b->g, "Type", type ? type : "json-file"));
-		if (type) {
+		if (type || (lconf && lconf->type != DROVER_VALUE_NULL)) {
+			/* The task's block wins whole; a config alone keeps the
+			 * plugin's driver, whose options it is most likely for. */
+			GEN(docker_gen_key_str(b->g, "Type",
+			                       type ? type
+			                            : b->s->log_type ? b->s->log_type : "json-file"));
 			if ((r = gen_map(b, lconf, "logging.config", "Config")) < 0)
 				return r;
 		} else {
-			/* Nomad's default: small files, since drover keeps its own copies. */
+			/* The plugin's logging block (Nomad's default: small
+			 * json-file files, since drover keeps its own copies). */
+			char *const *kv = b->s->log_config;
+			GEN(docker_gen_key_str(b->g, "Type",
+			                       b->s->log_type ? b->s->log_type : "json-file"));
 			GEN(docker_gen_key(b->g, "Config"));
 			GEN(yajl_gen_map_open(b->g));
-			GEN(docker_gen_key_str(b->g, "max-file", "2"));
-			GEN(docker_gen_key_str(b->g, "max-size", "2m"));
+			for (size_t i = 0; kv && kv[i] && kv[i + 1]; i += 2)
+				GEN(docker_gen_key_str(b->g, kv[i], kv[i + 1]));
 			GEN(yajl_gen_map_close(b->g));
 		}
 		GEN(yajl_gen_map_close(b->g));
