@@ -423,14 +423,20 @@ static int gen_binds(build *b)
 {
 	const drover_value *vols = drover_value_get(b->c, "volumes");
 	char line[DROVER_PATH_MAX * 2 + 32];
+	/* volumes.selinuxlabel relabels every bind of the task, whether or not
+	 * volumes are enabled, as in Nomad. */
+	const char *label = b->s->selinux_label;
 
 	GEN(docker_gen_key(b->g, "Binds"));
 	GEN(yajl_gen_array_open(b->g));
-	snprintf(line, sizeof(line), "%s/alloc:/alloc", b->cfg->alloc_dir);
+	snprintf(line, sizeof(line), "%s/alloc:/alloc%s%s", b->cfg->alloc_dir, label ? ":" : "",
+	         label ? label : "");
 	GEN(docker_gen_str(b->g, line));
-	snprintf(line, sizeof(line), "%s/local:/local", b->cfg->task_dir);
+	snprintf(line, sizeof(line), "%s/local:/local%s%s", b->cfg->task_dir, label ? ":" : "",
+	         label ? label : "");
 	GEN(docker_gen_str(b->g, line));
-	snprintf(line, sizeof(line), "%s/secrets:/secrets", b->cfg->task_dir);
+	snprintf(line, sizeof(line), "%s/secrets:/secrets%s%s", b->cfg->task_dir,
+	         label ? ":" : "", label ? label : "");
 	GEN(docker_gen_str(b->g, line));
 	for (size_t i = 0; vols && vols->type == DROVER_VALUE_ARRAY && i < vols->u.array.count; i++) {
 		const drover_value *it = &vols->u.array.items[i];
@@ -472,8 +478,10 @@ static int gen_binds(build *b)
 			free(copy);
 			return r;
 		}
-		snprintf(line, sizeof(line), "%s:%s%s%s", src, target, mode ? ":" : "",
-		         mode ? mode : "");
+		/* Docker takes one mode field, "ro,z": Nomad's plain ":z"
+		 * suffix would make "src:dst:ro:z", which the daemon refuses. */
+		snprintf(line, sizeof(line), "%s:%s%s%s%s%s", src, target, mode || label ? ":" : "",
+		         mode ? mode : "", mode && label ? "," : "", label ? label : "");
 		free(src);
 		free(copy);
 		GEN(docker_gen_str(b->g, line));

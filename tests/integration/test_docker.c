@@ -767,6 +767,44 @@ Test(docker, plugin_logging_is_the_default_of_tasks_without_their_own)
 	                 "json-file", "max-size", "1m", "max-file");
 }
 
+/* This host has no SELinux, and the daemon accepts (and starts with) the
+ * label anyway: the container's own Binds prove what was asked of it. */
+Test(docker, selinuxlabel_is_appended_to_every_bind)
+{
+	drover_task *task;
+	char name[128], bind[400];
+	long status;
+	yajl_val v, binds;
+
+	instance("{\"volumes\": {\"selinuxlabel\": \"z\"}}");
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sh\", \"args\": [\"-c\", "
+	             "\"touch /alloc/ok && sleep 1000\"], "
+	             "\"volumes\": [\"local:/data:ro\", \"secrets:/s\"]}",
+	             NULL);
+	v = inspect_container(container_name(name, sizeof(name)), &status);
+	cr_assert_eq(status, 200);
+	binds = docker_json_at(v, "HostConfig", "Binds", NULL);
+	cr_assert(YAJL_IS_ARRAY(binds) && binds->u.array.len == 5);
+	snprintf(bind, sizeof(bind), "%s/alloc:/alloc:z", fx.alloc_dir);
+	cr_assert(array_has(binds, bind), "no %s bind", bind);
+	snprintf(bind, sizeof(bind), "%s/local:/local:z", fx.task_dir);
+	cr_assert(array_has(binds, bind), "no %s bind", bind);
+	snprintf(bind, sizeof(bind), "%s/secrets:/secrets:z", fx.task_dir);
+	cr_assert(array_has(binds, bind), "no %s bind", bind);
+	/* One mode field: "ro,z", never "ro:z". */
+	snprintf(bind, sizeof(bind), "%s/local:/data:ro,z", fx.task_dir);
+	cr_assert(array_has(binds, bind), "no %s bind", bind);
+	snprintf(bind, sizeof(bind), "%s/secrets:/s:z", fx.task_dir);
+	cr_assert(array_has(binds, bind), "no %s bind", bind);
+	yajl_tree_free(v);
+	/* The relabelled binds work: the task wrote through /alloc. */
+	snprintf(bind, sizeof(bind), "%s/alloc/ok", fx.alloc_dir);
+	cr_assert(wait_file(bind, 20000), "the task never wrote %s", bind);
+	cr_assert_eq(fx.drv->stop(fx.ctx, task, SIGKILL, 0, &(drover_err){ "" }), 0);
+	wait_exit(task, 20000);
+	destroy(task);
+}
+
 Test(docker, unimplemented_fields_are_refused_by_the_schema)
 {
 	static const char *const fields[] = { "advertise_ipv6_address", "SSL", "isolation", NULL };
