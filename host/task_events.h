@@ -6,6 +6,9 @@
 
 #include <stdio.h>
 
+/* On a terminal, consecutive "Pulling" events of one task share one line,
+ * rewritten in place ("\r", clear to end of line) and ended by the next
+ * event of any kind; elsewhere every event is a line of its own. */
 void drover_task_event_print(FILE *out, const char *alloc_id, const char *task, const char *type,
                              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 

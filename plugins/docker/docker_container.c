@@ -423,14 +423,20 @@ static int gen_binds(build *b)
 {
 	const drover_value *vols = drover_value_get(b->c, "volumes");
 	char line[DROVER_PATH_MAX * 2 + 32];
+	/* volumes.selinuxlabel relabels every bind of the task, whether or not
+	 * volumes are enabled, as in Nomad. */
+	const char *label = b->s->selinux_label;
 
 	GEN(docker_gen_key(b->g, "Binds"));
 	GEN(yajl_gen_array_open(b->g));
-	snprintf(line, sizeof(line), "%s/alloc:/alloc", b->cfg->alloc_dir);
+	snprintf(line, sizeof(line), "%s/alloc:/alloc%s%s", b->cfg->alloc_dir, label ? ":" : "",
+	         label ? label : "");
 	GEN(docker_gen_str(b->g, line));
-	snprintf(line, sizeof(line), "%s/local:/local", b->cfg->task_dir);
+	snprintf(line, sizeof(line), "%s/local:/local%s%s", b->cfg->task_dir, label ? ":" : "",
+	         label ? label : "");
 	GEN(docker_gen_str(b->g, line));
-	snprintf(line, sizeof(line), "%s/secrets:/secrets", b->cfg->task_dir);
+	snprintf(line, sizeof(line), "%s/secrets:/secrets%s%s", b->cfg->task_dir,
+	         label ? ":" : "", label ? label : "");
 	GEN(docker_gen_str(b->g, line));
 	for (size_t i = 0; vols && vols->type == DROVER_VALUE_ARRAY && i < vols->u.array.count; i++) {
 		const drover_value *it = &vols->u.array.items[i];
@@ -472,8 +478,10 @@ static int gen_binds(build *b)
 			free(copy);
 			return r;
 		}
-		snprintf(line, sizeof(line), "%s:%s%s%s", src, target, mode ? ":" : "",
-		         mode ? mode : "");
+		/* Docker takes one mode field, "ro,z": Nomad's plain ":z"
+		 * suffix would make "src:dst:ro:z", which the daemon refuses. */
+		snprintf(line, sizeof(line), "%s:%s%s%s%s%s", src, target, mode || label ? ":" : "",
+		         mode ? mode : "", mode && label ? "," : "", label ? label : "");
 		free(src);
 		free(copy);
 		GEN(docker_gen_str(b->g, line));
@@ -968,16 +976,24 @@ static int gen_host_config(build *b)
 			type = driver;
 		GEN(docker_gen_key(b->g, "LogConfig"));
 		GEN(yajl_gen_map_open(b->g));
-		GEN(docker_gen_key_str(b->g, "Type", type ? type : "json-file"));
-		if (type) {
+		if (type || (lconf && lconf->type != DROVER_VALUE_NULL)) {
+			/* The task's block wins whole; a config alone keeps the
+			 * plugin's driver, whose options it is most likely for. */
+			GEN(docker_gen_key_str(b->g, "Type",
+			                       type ? type
+			                            : b->s->log_type ? b->s->log_type : "json-file"));
 			if ((r = gen_map(b, lconf, "logging.config", "Config")) < 0)
 				return r;
 		} else {
-			/* Nomad's default: small files, since drover keeps its own copies. */
+			/* The plugin's logging block (Nomad's default: small
+			 * json-file files, since drover keeps its own copies). */
+			char *const *kv = b->s->log_config;
+			GEN(docker_gen_key_str(b->g, "Type",
+			                       b->s->log_type ? b->s->log_type : "json-file"));
 			GEN(docker_gen_key(b->g, "Config"));
 			GEN(yajl_gen_map_open(b->g));
-			GEN(docker_gen_key_str(b->g, "max-file", "2"));
-			GEN(docker_gen_key_str(b->g, "max-size", "2m"));
+			for (size_t i = 0; kv && kv[i] && kv[i + 1]; i += 2)
+				GEN(docker_gen_key_str(b->g, kv[i], kv[i + 1]));
 			GEN(yajl_gen_map_close(b->g));
 		}
 		GEN(yajl_gen_map_close(b->g));

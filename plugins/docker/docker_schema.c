@@ -173,6 +173,16 @@ static const drover_field gc_fields[] = {
 static const drover_field volumes_fields[] = {
 	{ "enabled", DROVER_FIELD_BOOL, 0, "false",
 	  "allow host paths outside the allocation directory and volume mounts", NULL },
+	{ "selinuxlabel", DROVER_FIELD_STRING, 0, NULL,
+	  "SELinux relabelling of every bind (z: shared, Z: private)", NULL },
+	DROVER_FIELD_END
+};
+
+/* No defaults here: Nomad's default (json-file, max-file 2, max-size 2m)
+ * stands only for an absent block, which docker_settings_load supplies. */
+static const drover_field plugin_logging_fields[] = {
+	{ "type", DROVER_FIELD_STRING, 0, NULL, "logging driver (json-file by default)", NULL },
+	{ "config", DROVER_FIELD_STRING_MAP, 0, NULL, "options of the logging driver", NULL },
 	DROVER_FIELD_END
 };
 
@@ -220,6 +230,9 @@ const drover_field docker_plugin_schema[] = {
 	  NULL },
 	{ "disable_log_collection", DROVER_FIELD_BOOL, 0, "false",
 	  "leave the container's output with Docker: no alloc/logs files", NULL },
+	{ "logging", DROVER_FIELD_BLOCK, 0, NULL,
+	  "logging driver of tasks without their own (json-file, max-file 2, max-size 2m)",
+	  plugin_logging_fields },
 	{ "auth", DROVER_FIELD_BLOCK, 0, NULL, "registry credentials for every task",
 	  plugin_auth_fields },
 	{ "infra_image", DROVER_FIELD_STRING, 0, "\"registry.k8s.io/pause-" INFRA_ARCH ":3.3\"",

@@ -202,6 +202,80 @@ static int check_auth_and_infra(docker_settings *s, const drover_value *config,
 	return 0;
 }
 
+/* Nomad's default is the whole block { type = "json-file", config = {
+ * max-file = "2", max-size = "2m" } }: a given block replaces it, so a block
+ * naming only a type gets no options. The type becomes a plugin name on the
+ * daemon's side, so it is held to the characters such names use. */
+static int load_logging(docker_settings *s, const drover_value *config, drover_err *err)
+{
+	static const char *const defaults[] = { "max-file", "2", "max-size", "2m", NULL };
+	const drover_value *block = drover_value_get(config, "logging");
+	const drover_value *conf = drover_value_get(block, "config");
+	const char *type = drover_value_get_string(block, "type", "json-file");
+	size_t n = 0;
+
+	if (!type[0] || strlen(type) > 128)
+		return drover_err_set(err, -EINVAL, "docker plugin option \"logging.type\" must be "
+		                      "a logging driver name of 1 to 128 characters");
+	for (const char *c = type; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("-_.:/", *c))
+			return drover_err_set(err, -EINVAL,
+			                      "docker plugin option \"logging.type\": \"%.64s\" is not "
+			                      "a logging driver name (letters, digits, '-', '_', '.', "
+			                      "':', '/')",
+			                      type);
+	if (!(s->log_type = strdup(type)))
+		return drover_err_set(err, -ENOMEM, "docker: out of memory");
+	if (!block || block->type == DROVER_VALUE_NULL) {
+		for (; defaults[n]; n++)
+			;
+	} else if (conf && conf->type == DROVER_VALUE_OBJECT) {
+		n = conf->u.object.count * 2;
+	} else if (conf && conf->type != DROVER_VALUE_NULL) {
+		return drover_err_set(err, -EINVAL, "docker plugin option \"logging.config\" must "
+		                      "be a map of strings");
+	}
+	if (!(s->log_config = calloc(n + 1, sizeof(char *))))
+		return drover_err_set(err, -ENOMEM, "docker: out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const char *text;
+		if (!block || block->type == DROVER_VALUE_NULL) {
+			text = defaults[i];
+		} else if (i % 2 == 0) {
+			text = conf->u.object.keys[i / 2];
+		} else {
+			const drover_value *v = &conf->u.object.values[i / 2];
+			if (v->type != DROVER_VALUE_STRING)
+				return drover_err_set(err, -EINVAL,
+				                      "docker plugin option \"logging.config\": the "
+				                      "value of \"%.64s\" is not a string",
+				                      conf->u.object.keys[i / 2]);
+			text = v->u.string.ptr;
+		}
+		if (!(s->log_config[i] = strdup(text)))
+			return drover_err_set(err, -ENOMEM, "docker: out of memory");
+	}
+	return 0;
+}
+
+/* Docker knows two SELinux modes of a bind; anything else would only fail
+ * later, at container creation, on every task. */
+static int load_selinux_label(docker_settings *s, const drover_value *volumes, drover_err *err)
+{
+	const char *label = drover_value_get_string(volumes, "selinuxlabel", NULL);
+
+	if (!label)
+		return 0;
+	if (strcmp(label, "z") != 0 && strcmp(label, "Z") != 0)
+		return drover_err_set(err, -EINVAL,
+		                      "docker plugin option \"volumes.selinuxlabel\": \"%.64s\" is "
+		                      "not \"z\" (shared) or \"Z\" (private)",
+		                      label);
+	if (!(s->selinux_label = strdup(label)))
+		return drover_err_set(err, -ENOMEM, "docker: out of memory");
+	return 0;
+}
+
 int docker_settings_load(docker_settings *out, const drover_value *config, drover_err *err)
 {
 	docker_settings s;
@@ -259,7 +333,9 @@ int docker_settings_load(docker_settings *out, const drover_value *config, drove
 	DUP(auth_helper, drover_value_get_string(auth, "helper", NULL));
 	DUP(infra_image, drover_value_get_string(config, "infra_image", NULL));
 #undef DUP
-	if ((r = check_auth_and_infra(&s, config, err)) < 0)
+	if ((r = check_auth_and_infra(&s, config, err)) < 0 ||
+	    (r = load_logging(&s, config, err)) < 0 ||
+	    (r = load_selinux_label(&s, volumes, err)) < 0)
 		goto fail;
 	if ((s.tls_ca || s.tls_cert || s.tls_key) && !(s.tls_ca && s.tls_cert && s.tls_key)) {
 		r = drover_err_set(err, -EINVAL,
@@ -303,6 +379,9 @@ void docker_settings_free(docker_settings *s)
 	free(s->auth_config);
 	free(s->auth_helper);
 	free(s->infra_image);
+	free(s->log_type);
+	free(s->selinux_label);
+	docker_strv_free(s->log_config);
 	docker_strv_free(s->extra_labels);
 	docker_strv_free(s->allow_caps);
 	docker_strv_free(s->allow_runtimes);

@@ -28,6 +28,9 @@ typedef struct docker_settings {
 	char *auth_helper;          /* docker-credential-<helper> on $PATH (basename part) */
 	char *infra_image;          /* accepted for Nomad's group bridge mode, not used */
 	long long infra_image_pull_timeout_ms;
+	char *log_type;             /* logging.type: driver of tasks without `logging` */
+	char **log_config;          /* logging.config: NULL-ended key, value, key, value... */
+	char *selinux_label;        /* volumes.selinuxlabel ("z" or "Z"), NULL: none */
 } docker_settings;
 
 /* Fills `s` from `config` (validated, defaults applied); every bad value is an

@@ -715,6 +715,96 @@ Test(docker, container_has_the_configured_fields)
 	destroy(task);
 }
 
+/* The LogConfig of a sleeping task's container under `plugin_json`, checked
+ * against `type` and one option, then the task is destroyed and the plugin
+ * instance closed. */
+static void check_log_config(const char *plugin_json, const char *task_json, const char *type,
+                             const char *key, const char *value, const char *absent_key)
+{
+	drover_task *task;
+	char name[128];
+	long status;
+	yajl_val v;
+
+	instance(plugin_json);
+	task = start(task_json, NULL);
+	v = inspect_container(container_name(name, sizeof(name)), &status);
+	cr_assert_eq(status, 200);
+	cr_assert_str_eq(docker_json_str(v, "HostConfig", "LogConfig", "Type", NULL), type,
+	                 "plugin %s, task %s", plugin_json, task_json);
+	cr_assert_str_eq(docker_json_str(v, "HostConfig", "LogConfig", "Config", key, NULL), value,
+	                 "plugin %s, task %s: %s", plugin_json, task_json, key);
+	if (absent_key)
+		cr_assert_null(docker_json_str(v, "HostConfig", "LogConfig", "Config", absent_key,
+		                               NULL), "plugin %s, task %s: %s is set", plugin_json,
+		               task_json, absent_key);
+	yajl_tree_free(v);
+	cr_assert_eq(fx.drv->stop(fx.ctx, task, SIGKILL, 0, &(drover_err){ "" }), 0);
+	wait_exit(task, 20000);
+	destroy(task);
+	fx.drv->fini(fx.ctx);
+	fx.ctx = NULL;
+}
+
+Test(docker, plugin_logging_is_the_default_of_tasks_without_their_own)
+{
+	static const char sleeper[] =
+		"{\"image\": \"" IMAGE "\", \"command\": \"sleep\", \"args\": [\"1000\"]}";
+	static const char plugin[] =
+		"{\"logging\": {\"type\": \"json-file\", \"config\": {\"max-size\": \"3m\", "
+		"\"max-file\": \"4\", \"labels\": \"team\"}}}";
+
+	/* No block: Nomad's default. */
+	check_log_config("{}", sleeper, "json-file", "max-size", "2m", "labels");
+	/* The plugin's block for a task without `logging`. */
+	check_log_config(plugin, sleeper, "json-file", "max-file", "4", NULL);
+	check_log_config(plugin, sleeper, "json-file", "labels", "team", NULL);
+	/* The task's block wins whole: none of the plugin's options leak in. */
+	check_log_config(plugin,
+	                 "{\"image\": \"" IMAGE "\", \"command\": \"sleep\", \"args\": [\"1000\"], "
+	                 "\"logging\": {\"type\": \"json-file\", \"config\": {\"max-size\": "
+	                 "\"1m\"}}}",
+	                 "json-file", "max-size", "1m", "max-file");
+}
+
+/* This host has no SELinux, and the daemon accepts (and starts with) the
+ * label anyway: the container's own Binds prove what was asked of it. */
+Test(docker, selinuxlabel_is_appended_to_every_bind)
+{
+	drover_task *task;
+	char name[128], bind[400];
+	long status;
+	yajl_val v, binds;
+
+	instance("{\"volumes\": {\"selinuxlabel\": \"z\"}}");
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sh\", \"args\": [\"-c\", "
+	             "\"touch /alloc/ok && sleep 1000\"], "
+	             "\"volumes\": [\"local:/data:ro\", \"secrets:/s\"]}",
+	             NULL);
+	v = inspect_container(container_name(name, sizeof(name)), &status);
+	cr_assert_eq(status, 200);
+	binds = docker_json_at(v, "HostConfig", "Binds", NULL);
+	cr_assert(YAJL_IS_ARRAY(binds) && binds->u.array.len == 5);
+	snprintf(bind, sizeof(bind), "%s/alloc:/alloc:z", fx.alloc_dir);
+	cr_assert(array_has(binds, bind), "no %s bind", bind);
+	snprintf(bind, sizeof(bind), "%s/local:/local:z", fx.task_dir);
+	cr_assert(array_has(binds, bind), "no %s bind", bind);
+	snprintf(bind, sizeof(bind), "%s/secrets:/secrets:z", fx.task_dir);
+	cr_assert(array_has(binds, bind), "no %s bind", bind);
+	/* One mode field: "ro,z", never "ro:z". */
+	snprintf(bind, sizeof(bind), "%s/local:/data:ro,z", fx.task_dir);
+	cr_assert(array_has(binds, bind), "no %s bind", bind);
+	snprintf(bind, sizeof(bind), "%s/secrets:/s:z", fx.task_dir);
+	cr_assert(array_has(binds, bind), "no %s bind", bind);
+	yajl_tree_free(v);
+	/* The relabelled binds work: the task wrote through /alloc. */
+	snprintf(bind, sizeof(bind), "%s/alloc/ok", fx.alloc_dir);
+	cr_assert(wait_file(bind, 20000), "the task never wrote %s", bind);
+	cr_assert_eq(fx.drv->stop(fx.ctx, task, SIGKILL, 0, &(drover_err){ "" }), 0);
+	wait_exit(task, 20000);
+	destroy(task);
+}
+
 Test(docker, unimplemented_fields_are_refused_by_the_schema)
 {
 	static const char *const fields[] = { "advertise_ipv6_address", "SSL", "isolation", NULL };
@@ -906,6 +996,9 @@ Test(docker, bad_plugin_options_are_refused_naming_the_option)
 		{ "{\"infra_image\": \"\"}", "infra_image" },
 		{ "{\"infra_image\": \"pause with spaces\"}", "infra_image" },
 		{ "{\"infra_image_pull_timeout\": \"soon\"}", "infra_image_pull_timeout" },
+		{ "{\"logging\": {\"type\": \"\"}}", "logging.type" },
+		{ "{\"logging\": {\"type\": \"json-file; rm\"}}", "logging.type" },
+		{ "{\"volumes\": {\"selinuxlabel\": \"shared\"}}", "volumes.selinuxlabel" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		drover_value cfg;
