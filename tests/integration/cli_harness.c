@@ -16,6 +16,8 @@
 
 #include <criterion/criterion.h>
 
+#include "tests/test_wait.h"
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -284,13 +286,7 @@ int cli_wait(pid_t pid, long long timeout_ms)
 
 int cli_wait_gone(pid_t pid, long long timeout_ms)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return errno == ESRCH;
-	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
-	int ready = poll(&pfd, 1, (int)timeout_ms);
-	close(pidfd);
-	return ready == 1;
+	return test_wait_gone(pid, timeout_ms);
 }
 
 char *cli_slurp(const char *path)

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "cli_harness.h"
+#include "tests/test_wait.h"
 
 #define DEADLINE_MS 30000
 
@@ -47,13 +48,6 @@ static const char *plugin_dir(void)
 	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
 	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
 	return dir;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void drover(cli_result *r, const char *cmd, const char *a1, const char *a2)
@@ -124,10 +118,7 @@ static void kill9(pid_t pid)
 	cr_assert_eq(kill(pid, SIGKILL), 0, "kill %d: %s", (int)pid, strerror(errno));
 	/* Our child (the agent) is reaped here; a detached runner by init. */
 	waitpid(pid, NULL, 0);
-	long long deadline = now_ms() + DEADLINE_MS;
-	while (cli_pid_alive(pid) && now_ms() < deadline)
-		usleep(10000);
-	cr_assert(!cli_pid_alive(pid), "pid %d survived SIGKILL", (int)pid);
+	cr_assert(cli_wait_gone(pid, DEADLINE_MS), "pid %d survived SIGKILL", (int)pid);
 }
 
 typedef struct agent_proc {
@@ -219,15 +210,19 @@ static void status_of(const char *alloc, const char *task, task_status *out)
 	cli_result_clear(&r);
 }
 
-/* Waits until the shim of task `task` recorded an exit in its directory. */
+static int exists(void *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* Waits until the shim of task `task` recorded an exit in its directory (it
+ * renames the file into place: inotify sees it arrive). */
 static void wait_exit_status(const char *alloc, const char *task)
 {
-	char path[600];
-	snprintf(path, sizeof(path), "%s/alloc/%s/%s/exit-status", env.data_dir, alloc, task);
-	long long deadline = now_ms() + DEADLINE_MS;
-	while (access(path, F_OK) != 0 && now_ms() < deadline)
-		usleep(10000);
-	cr_assert(access(path, F_OK) == 0, "%s never appeared", path);
+	char dir[600], path[620];
+	snprintf(dir, sizeof(dir), "%s/alloc/%s/%s", env.data_dir, alloc, task);
+	snprintf(path, sizeof(path), "%s/exit-status", dir);
+	cr_assert(test_wait_in_dir(dir, exists, path, DEADLINE_MS), "%s never appeared", path);
 }
 
 /* Starts a job of `n` sleeping tasks detached and kills its runner: the

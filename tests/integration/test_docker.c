@@ -37,6 +37,7 @@
 #include "proc.h"
 #include "schema_check.h"
 #include "test_support.h"
+#include "test_wait.h"
 #include "value_tree.h"
 
 /* Task JSON names the test image by this token; task_config() puts this run's
@@ -574,16 +575,21 @@ Test(docker, stop_kills_after_timeout)
 	yajl_tree_free(v);
 }
 
+static int file_exists(void *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* Waits for a file the container writes through a bind mount: inotify on the
+ * host directory sees it appear. */
 static int wait_file(const char *path, long long deadline_ms)
 {
-	long long end = mono_ms() + deadline_ms;
-	while (access(path, F_OK) != 0) {
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-		if (mono_ms() > end)
-			return 0;
-		nanosleep(&ts, NULL);
-	}
-	return 1;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	return test_wait_in_dir(slash ? dir : ".", file_exists, (void *)path, deadline_ms);
 }
 
 Test(docker, signal_reaches_the_task)

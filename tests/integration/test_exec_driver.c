@@ -25,6 +25,7 @@
 
 #include "proc.h"
 #include "test_support.h"
+#include "test_wait.h"
 
 static struct {
 	char root[256];
@@ -165,13 +166,6 @@ static void teardown(void)
 }
 
 TestSuite(exec, .init = setup, .fini = teardown, .timeout = 90);
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int cgroups_usable(void)
 {
@@ -369,23 +363,23 @@ static char *log_of(const char *stream)
 	return read_file(path);
 }
 
-/* Waits for the task's stdout to contain `needle`. */
+static int stdout_has(void *needle)
+{
+	char *s = log_of("stdout");
+	int found = s && strstr(s, needle);
+	free(s);
+	return found;
+}
+
+/* Waits for the task's stdout to contain `needle`; returns the whole of it. */
 static char *wait_for_output(const char *needle, long long timeout_ms)
 {
-	long long deadline = mono_ms() + timeout_ms;
-	for (;;) {
-		char *s = log_of("stdout");
-		struct timespec ts = { 0, 10 * 1000000L };
-		if (s && strstr(s, needle))
-			return s;
-		free(s);
-		if (mono_ms() > deadline) {
-			char *e = log_of("stderr");
-			cr_assert_fail("no \"%s\" in the task's stdout within %lld ms; stderr: %s", needle,
-			               timeout_ms, e ? e : "(none)");
-		}
-		nanosleep(&ts, NULL);
+	if (!test_wait_in_dir(fx.log_dir, stdout_has, (void *)needle, timeout_ms)) {
+		char *e = log_of("stderr");
+		cr_assert_fail("no \"%s\" in the task's stdout within %lld ms; stderr: %s", needle,
+		               timeout_ms, e ? e : "(none)");
 	}
+	return log_of("stdout");
 }
 
 /* Runs the probe as the task to its end; its stdout. */

@@ -20,6 +20,7 @@
 
 #include "proc.h"
 #include "test_support.h"
+#include "test_wait.h"
 
 #define ENABLE_ADVICE \
 	"set \"plugin\": {\"raw_exec\": {\"config\": {\"enabled\": true}}} in the agent config"
@@ -338,20 +339,20 @@ static char *stdout_log(void)
 	return read_file(path);
 }
 
+static int stdout_has_a_line(void *unused)
+{
+	(void)unused;
+	char *s = stdout_log();
+	int ready = s && strchr(s, '\n');
+	free(s);
+	return ready;
+}
+
 /* Waits for the task's stdout to hold a full line: the task is past its setup. */
 static void wait_for_output(long long timeout_ms)
 {
-	long long deadline = mono_ms() + timeout_ms;
-	for (;;) {
-		char *s = stdout_log();
-		int ready = s && strchr(s, '\n');
-		struct timespec ts = { 0, 10 * 1000000L };
-		free(s);
-		if (ready)
-			return;
-		cr_assert_lt(mono_ms(), deadline, "the task wrote nothing within %lld ms", timeout_ms);
-		nanosleep(&ts, NULL);
-	}
+	cr_assert(test_wait_in_dir(fx.log_dir, stdout_has_a_line, NULL, timeout_ms),
+	          "the task wrote nothing within %lld ms", timeout_ms);
 }
 
 typedef struct attrs {
@@ -977,15 +978,8 @@ static int cgroups_available(void)
 	                          access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0);
 }
 
-#define REQUIRE_CGROUPS()                                                                    \
-	do {                                                                                 \
-		if (!cgroups_available()) {                                                  \
-			cr_assert_not(drover_test_strict(),                                  \
-			              "required for this test but missing "                  \
-			              "(DROVER_TEST_STRICT=1): root and a memory cgroup");  \
-			cr_skip_test("needs root and a mounted memory cgroup controller");  \
-		}                                                                            \
-	} while (0)
+#define REQUIRE_CGROUPS() \
+	drover_test_require(cgroups_available(), "needs root and a mounted memory cgroup controller")
 
 /* The memory cgroup directory of a live process, from /proc/<pid>/cgroup. */
 static void memory_cgroup_of(int pid, char *out, size_t len)
@@ -1079,28 +1073,24 @@ Test(raw_exec, allocation_past_the_limit_is_reported_oom_killed)
 	fx.drv->fini(ctx);
 }
 
-/* Polls until `pid` (with `start`) is gone; the process is not our child, so
- * there is no event to wait on. */
+/* Waits until `pid` (with `start`, so a reused pid is not mistaken for it) is
+ * gone, through a pidfd: it need not be our child. */
 static int gone_within(int pid, unsigned long long start, long long timeout_ms)
 {
-	long long deadline = mono_ms() + timeout_ms;
-	struct timespec ts = { 0, 5 * 1000000L };
+	if (drover_proc_start_time(pid) != start)
+		return 1;
+	return test_wait_gone((pid_t)pid, timeout_ms);
+}
 
-	while (drover_proc_start_time(pid) == start) {
-		char path[64], *st;
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		st = read_file(path);
-		/* A zombie is dead, only not reaped yet. */
-		if (st && strrchr(st, ')') && strrchr(st, ')')[2] == 'Z') {
-			free(st);
-			return 1;
-		}
-		free(st);
-		if (mono_ms() > deadline)
-			return 0;
-		nanosleep(&ts, NULL);
-	}
-	return 1;
+struct pid_wait {
+	const char *path;
+	long long *pid;
+};
+
+static int pid_file_written(void *arg)
+{
+	struct pid_wait *w = arg;
+	return read_int_file(w->path, w->pid) == 0;
 }
 
 Test(raw_exec, stop_kills_a_grandchild_that_left_the_process_group)
@@ -1112,7 +1102,7 @@ Test(raw_exec, stop_kills_a_grandchild_that_left_the_process_group)
 	drover_task *task;
 	task_block b;
 	drover_task_config cfg;
-	long long esc = 0, deadline;
+	long long esc = 0;
 	unsigned long long start;
 	char procs[PATH_MAX + 32], *members;
 
@@ -1129,12 +1119,9 @@ Test(raw_exec, stop_kills_a_grandchild_that_left_the_process_group)
 	cfg = task_config(&b);
 	task = start_ok(ctx, &cfg, NULL);
 	memory_cgroup_of(task_pid(ctx, task), dir, sizeof(dir));
-	deadline = mono_ms() + 10000;
-	while (read_int_file(pidfile, &esc) < 0) {
-		struct timespec ts = { 0, 5 * 1000000L };
-		cr_assert_lt(mono_ms(), deadline, "the grandchild never wrote its pid");
-		nanosleep(&ts, NULL);
-	}
+	struct pid_wait pw = { pidfile, &esc };
+	cr_assert(test_wait_in_dir(fx.root, pid_file_written, &pw, 10000),
+	          "the grandchild never wrote its pid");
 	start = drover_proc_start_time((int)esc);
 	cr_assert_neq(start, 0);
 	cr_assert_neq(getpgid((pid_t)esc), task_pid(ctx, task), "the grandchild did not escape");
