@@ -10,12 +10,14 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "agent_lock.h"
+#include "crash.h"
 #include "proc.h"
 #include "runner.h"
 #include "runner_store.h"
@@ -109,6 +111,23 @@ static void fingerprint_all(agent *a)
 			agent_log(a, "driver \"%s\" is %s%s%s", p->desc->name, health_name(fp.health),
 			          fp.description[0] ? ": " : "", fp.description);
 		a->health[i] = fp.health;
+	}
+}
+
+/* A driver that crashed drover too often is not called again (host/crash.h). */
+static void quarantine_all(agent *a)
+{
+	for (size_t i = 0; i < a->ctx->plugins.count; i++) {
+		drover_plugin *p = a->ctx->plugins.plugins[i];
+		char why[sizeof(p->quarantine)];
+		int q = drover_crash_quarantined(a->st, p, why, sizeof(why));
+		if (q && strcmp(why, p->quarantine) != 0)
+			agent_log(a, "%s", why);
+		else if (!q && p->quarantine[0])
+			agent_log(a, "driver \"%s\" is no longer quarantined", p->desc->name);
+		pthread_mutex_lock(&a->lock);
+		snprintf(p->quarantine, sizeof(p->quarantine), "%s", q ? why : "");
+		pthread_mutex_unlock(&a->lock);
 	}
 }
 
@@ -240,6 +259,20 @@ static int adopt(agent *a)
 			drover_state_alloc_release(a->st, al->id, a->self_pid, NULL);
 			continue;
 		}
+		const char *quarantined = NULL;
+		for (size_t k = 0; k < allocs[count].count; k++) {
+			drover_rtask *t = &allocs[count].tasks[k];
+			if (t->plugin && t->plugin->quarantine[0] && strcmp(t->row.state, "running") == 0)
+				quarantined = t->plugin->quarantine;
+		}
+		if (quarantined) {
+			/* Its running tasks stay as they are (their shims keep them): the
+			 * driver that would watch them is not called again. */
+			agent_log(a, "not adopting allocation \"%s\": %s", al->id, quarantined);
+			drover_ralloc_clear(&allocs[count]);
+			drover_state_alloc_release(a->st, al->id, a->self_pid, NULL);
+			continue;
+		}
 		for (size_t k = 0; k < allocs[count].count; k++)
 			if (allocs[count].tasks[k].error[0])
 				agent_log(a, "allocation \"%s\": %s", al->id, allocs[count].tasks[k].error);
@@ -313,18 +346,49 @@ static int arm_timer(int fd, long long ms)
 	return timerfd_settime(fd, 0, &its, NULL);
 }
 
-static int serve(agent *a, int sigfd, int fp_timer, int periodic_timer)
+/* The state store changed (another drover recorded an allocation, a start,
+ * an exit): its new owners are looked at shortly, so that the death of any
+ * owner is seen through its pidfd at once, not at the next fingerprint. A
+ * burst of writes makes one rescan (STORE_SETTLE_MS after the first). */
+#define STORE_SETTLE_MS 100
+
+static void store_changed(agent *a, int ino, int settle_timer, int *armed)
 {
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int relevant = 0;
+	ssize_t n;
+	while ((n = read(ino, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			if (ev->len && strncmp(ev->name, DROVER_STATE_FILE, strlen(DROVER_STATE_FILE)) == 0)
+				relevant = 1;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	if (relevant && !*armed) {
+		struct itimerspec its = {{0, 0}, {0, STORE_SETTLE_MS * 1000000L}};
+		if (timerfd_settime(settle_timer, 0, &its, NULL) == 0)
+			*armed = 1;
+		else
+			agent_log(a, "timer: %s", strerror(errno));
+	}
+}
+
+static int serve(agent *a, int sigfd, int fp_timer, int periodic_timer, int ino, int settle_timer)
+{
+	int settle_armed = 0;
 	for (;;) {
-		size_t n = 3 + a->owner_count;
+		size_t n = 5 + a->owner_count;
 		struct pollfd *fds = calloc(n, sizeof(*fds));
 		if (!fds)
 			return -ENOMEM;
 		fds[0] = (struct pollfd){.fd = sigfd, .events = POLLIN};
 		fds[1] = (struct pollfd){.fd = fp_timer, .events = POLLIN};
 		fds[2] = (struct pollfd){.fd = periodic_timer, .events = POLLIN};
+		fds[3] = (struct pollfd){.fd = ino, .events = POLLIN};
+		fds[4] = (struct pollfd){.fd = settle_timer, .events = POLLIN};
 		for (size_t i = 0; i < a->owner_count; i++)
-			fds[3 + i] = (struct pollfd){.fd = a->owners[i].pidfd, .events = POLLIN};
+			fds[5 + i] = (struct pollfd){.fd = a->owners[i].pidfd, .events = POLLIN};
 		if (poll(fds, n, -1) < 0) {
 			free(fds);
 			if (errno == EINTR)
@@ -345,7 +409,16 @@ static int serve(agent *a, int sigfd, int fp_timer, int periodic_timer)
 			if (read(fp_timer, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 				agent_log(a, "timer: %s", strerror(errno));
 			fingerprint_all(a);
+			quarantine_all(a);
 			rescan = 1; /* allocations `run -detach` created since */
+		}
+		if (fds[3].revents & POLLIN)
+			store_changed(a, ino, settle_timer, &settle_armed);
+		if (fds[4].revents & POLLIN) {
+			if (read(settle_timer, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+				agent_log(a, "timer: %s", strerror(errno));
+			settle_armed = 0;
+			rescan = 1;
 		}
 		if (fds[2].revents & POLLIN) {
 			if (read(periodic_timer, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
@@ -354,7 +427,7 @@ static int serve(agent *a, int sigfd, int fp_timer, int periodic_timer)
 		}
 		size_t kept = 0;
 		for (size_t i = 0; i < a->owner_count; i++) {
-			if (fds[3 + i].revents) {
+			if (fds[5 + i].revents) {
 				agent_log(a, "pid %d is gone: adopting its allocations", a->owners[i].pid);
 				close(a->owners[i].pidfd);
 				rescan = 1;
@@ -374,7 +447,8 @@ int drover_agent_run(drover_context *ctx, const drover_agent_settings *settings,
 	agent a = {.ctx = ctx, .settings = settings, .log = log, .detach_fd = -1,
 	           .lock = PTHREAD_MUTEX_INITIALIZER};
 	drover_err err = {{0}};
-	int lock_fd = -1, sigfd = -1, fp_timer = -1, periodic_timer = -1, rc;
+	int lock_fd = -1, sigfd = -1, fp_timer = -1, periodic_timer = -1, ino = -1, settle_timer = -1;
+	int rc;
 	sigset_t mask, old;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -384,6 +458,9 @@ int drover_agent_run(drover_context *ctx, const drover_agent_settings *settings,
 	pthread_sigmask(SIG_BLOCK, &mask, &old);
 	a.self_pid = (int)getpid();
 	a.self_start = drover_proc_start_time(a.self_pid);
+	/* A driver that crashes this process gets its task recorded failed and
+	 * the agent started again in the same process (host/crash.h). */
+	drover_crash_restart_after(1);
 	if ((rc = drover_agent_lock(ctx->data_dir, &lock_fd, &err)) < 0) {
 		fprintf(stderr, "drover agent: %s\n", err.message);
 		goto out;
@@ -397,8 +474,15 @@ int drover_agent_run(drover_context *ctx, const drover_agent_settings *settings,
 	a.detach_fd = eventfd(0, EFD_CLOEXEC);
 	fp_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	periodic_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	settle_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (ino >= 0 && inotify_add_watch(ino, ctx->data_dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0) {
+		close(ino);
+		ino = -1;
+	}
 	a.health = malloc((ctx->plugins.count ? ctx->plugins.count : 1) * sizeof(*a.health));
-	if (sigfd < 0 || a.detach_fd < 0 || fp_timer < 0 || periodic_timer < 0 || !a.health ||
+	if (sigfd < 0 || a.detach_fd < 0 || fp_timer < 0 || periodic_timer < 0 || settle_timer < 0 ||
+	    ino < 0 || !a.health ||
 	    arm_timer(fp_timer, settings->fingerprint_interval_ms) < 0 ||
 	    arm_timer(periodic_timer, settings->periodic_interval_ms) < 0) {
 		rc = a.health ? -errno : -ENOMEM;
@@ -412,8 +496,9 @@ int drover_agent_run(drover_context *ctx, const drover_agent_settings *settings,
 	          a.self_pid, ctx->data_dir, ctx->plugin_dir, ctx->plugins.count,
 	          ctx->plugins.count == 1 ? "" : "s", settings->fingerprint_interval_ms);
 	fingerprint_all(&a);
+	quarantine_all(&a);
 	adopt(&a);
-	rc = serve(&a, sigfd, fp_timer, periodic_timer);
+	rc = serve(&a, sigfd, fp_timer, periodic_timer, ino, settle_timer);
 	release_all(&a);
 	agent_log(&a, "stopped; tasks left running");
 out:
@@ -432,6 +517,10 @@ out:
 		close(fp_timer);
 	if (periodic_timer >= 0)
 		close(periodic_timer);
+	if (settle_timer >= 0)
+		close(settle_timer);
+	if (ino >= 0)
+		close(ino);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

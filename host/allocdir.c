@@ -83,6 +83,11 @@ int drover_allocdir_create_task(const drover_allocdir *dirs, const char *task, c
 	return 0;
 }
 
+char *drover_allocdir_state_dir(const char *alloc_dir, const char *task)
+{
+	return drover_strdup_printf("%s/%s", alloc_dir, task);
+}
+
 void drover_allocdir_clear(drover_allocdir *dirs)
 {
 	free(dirs->alloc_dir);

@@ -2,6 +2,8 @@
 
 #include "context.h"
 
+#include "crash.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +40,7 @@ int drover_context_open(const drover_common_opts *opts, drover_context *ctx)
 	                                                   : DROVER_DATADIR;
 	ctx->plugin_dir = strdup(plugin_dir);
 	ctx->data_dir = strdup(data_dir);
+	drover_crash_set_data_dir(data_dir);
 	if (!ctx->plugin_dir || !ctx->data_dir) {
 		drover_context_close(ctx);
 		return -ENOMEM;

@@ -16,6 +16,9 @@ typedef struct drover_plugin {
 	void *ctx;                   /* from init, NULL before */
 	drover_host services;        /* the table handed to init; lives as long as the plugin */
 	struct drover_fingerprint_cache *fingerprint; /* drover_plugin_fingerprint's, or NULL */
+	/* Set by the agent when the driver crashed drover too often (host/crash.h):
+	 * why its tasks are not started; empty otherwise. */
+	char quarantine[512];
 } drover_plugin;
 
 /* The plugin's fingerprint. A one-shot command asks several times (node

@@ -9,6 +9,7 @@ host_libdroverhost_la_SOURCES = \
 	host/allocdir.c host/allocdir.h \
 	host/cli_options.c host/cli_options.h \
 	host/context.c host/context.h \
+	host/crash.c host/crash.h \
 	host/host_services.c host/host_services.h \
 	host/interpolate.c host/interpolate.h \
 	host/nodeinfo.c host/nodeinfo.h \

@@ -7,6 +7,7 @@
 #include <drover/driver.h>
 
 #include "commands.h"
+#include "crash.h"
 
 static const struct {
 	const char *name;
@@ -44,6 +45,11 @@ int main(int argc, char **argv)
 		return DROVER_EXIT_USAGE;
 	}
 	const char *name = argv[1];
+	/* Re-executed by the crash handler after a driver crashed: not a command
+	 * anyone types, so not listed. */
+	if (strcmp(name, "__driver-crashed") == 0)
+		return drover_cmd_driver_crashed(argc - 2, argv + 2);
+	drover_crash_install(argc, argv);
 	if (strcmp(name, "-help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
 	    strcmp(name, "help") == 0) {
 		usage(stdout);

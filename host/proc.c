@@ -30,6 +30,13 @@
 
 static char shim_path_override[DROVER_PATH_MAX];
 
+static drover_proc_spawn_hook spawn_hook;
+
+void drover_proc_set_spawn_hook(drover_proc_spawn_hook hook)
+{
+	spawn_hook = hook;
+}
+
 void drover_proc_set_shim_path(const char *path)
 {
 	if (!path)
@@ -351,6 +358,7 @@ typedef struct spawn_ctx {
 	char *shim_stack;  /* top of the shim child's stack */
 	int clone_errno;   /* set by the helper when it could not clone */
 	int exec_errno;    /* set by the shim child when the exec failed */
+	pid_t shim_pid;    /* set by the helper: the shim, once it exec'd */
 } spawn_ctx;
 
 /* Raw exit: no atexit handlers, no sanitizer exit hooks, in a process that
@@ -393,10 +401,12 @@ static int SPAWN_NO_SANITIZE spawn_helper(void *arg)
 {
 	spawn_ctx *c = arg;
 
-	if (clone(spawn_shim_child, c->shim_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, c) < 0) {
+	pid_t pid = clone(spawn_shim_child, c->shim_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, c);
+	if (pid < 0) {
 		c->clone_errno = errno ? errno : EAGAIN;
 		spawn_exit(1);
 	}
+	c->shim_pid = pid;
 	spawn_exit(0);
 }
 
@@ -560,11 +570,17 @@ int drover_proc_spawn(void *host_data, const drover_spawn_request *req, drover_p
 	sc.envp = (char **)(req->env ? req->env : empty_env);
 	sc.devnull = devnull;
 	sc.report_w = report_w;
+	sc.shim_pid = 0;
 	r = spawn_detached(&sc, req->argv[0], err);
 	shim_cmd_free(&cmd);
 	close_fd(&report_w);
 	if (r < 0)
 		return r;
+	/* The shim exists before it reports: recorded now, so that a host that
+	 * dies while the shim starts the task leaves its successor the shim to
+	 * wait for (intent before effect). */
+	if (spawn_hook && sc.shim_pid > 0 && !sc.exec_errno)
+		spawn_hook(req->state_dir, sc.shim_pid, drover_proc_start_time(sc.shim_pid));
 	if ((r = read_report(report_r, line, sizeof(line), shim, err)) < 0)
 		return r;
 	return parse_report(line, shim, req, out, err);

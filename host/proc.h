@@ -65,6 +65,12 @@
 void drover_proc_set_shim_path(const char *path);
 const char *drover_proc_shim_path(void);
 
+/* Called by drover_proc_spawn once the shim exec'd, before it reports on the
+ * task: the state store records the shim of the start under way. */
+typedef void (*drover_proc_spawn_hook)(const char *state_dir, int shim_pid,
+                                       unsigned long long shim_start);
+void drover_proc_set_spawn_hook(drover_proc_spawn_hook hook);
+
 int drover_proc_spawn(void *host_data, const drover_spawn_request *req, drover_proc *out,
                       drover_err *err);
 int drover_proc_wait_fd(void *host_data, const drover_proc *proc, drover_err *err);

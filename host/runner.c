@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "allocdir.h"
+#include "crash.h"
 #include "interpolate.h"
 #include "nodeinfo.h"
 #include "ports.h"
@@ -259,11 +260,36 @@ fail:
 	return rc;
 }
 
-/* Starts (or starts again) a prepared task through its driver. */
+static void stop_after_start(run *r, run_task *t);
+
+/* Starts (or starts again) a prepared task through its driver. The start is
+ * recorded as under way first (intent before effect): a task whose start
+ * cannot be recorded is not started, since no later drover could find it. */
 static void launch_task(run *r, run_task *t)
 {
 	drover_err err = {{0}};
-	int rc = t->plugin->desc->start(t->plugin->ctx, &t->cfg, &t->task, &t->handle, &err);
+	if (t->plugin->quarantine[0]) {
+		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Driver Failure", "%s",
+		                        t->plugin->quarantine);
+		t->state = RUN_TASK_FAILED;
+		t->failed = 1;
+		return;
+	}
+	_cleanup_(drover_freep) char *state_dir =
+		drover_allocdir_state_dir(t->alloc->dirs.alloc_dir, t->spec->name);
+	int rc = state_dir ? drover_runner_store_starting(t->alloc->id, t->spec->name, state_dir, &err)
+	                   : drover_err_set(&err, -ENOMEM, "out of memory");
+	if (rc < 0) {
+		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Setup Failure",
+		                        "the start cannot be recorded, so the task is not started: %s",
+		                        err.message);
+		t->state = RUN_TASK_FAILED;
+		t->failed = 1;
+		return;
+	}
+	drover_crash_enter(t->plugin, "start", t->alloc->id, t->spec->name);
+	rc = t->plugin->desc->start(t->plugin->ctx, &t->cfg, &t->task, &t->handle, &err);
+	drover_crash_leave();
 	if (rc < 0) {
 		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Driver Failure", "%s",
 		                        err.message[0] ? err.message : strerror(-rc));
@@ -276,10 +302,21 @@ static void launch_task(run *r, run_task *t)
 	drover_runner_store_started(t->alloc->id, t->spec->name, t->plugin, t->task, &t->handle);
 	drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Started",
 	                        "Task started by client");
+	/* `drover stop` from another process while the driver started it: that
+	 * process could not reach a task that was not started yet. */
+	if (drover_runner_store_stop_requested(t->alloc->id))
+		stop_after_start(r, t);
 }
 
 static void start_task(run *r, run_task *t)
 {
+	/* A desired stop recorded by `drover stop` is honoured by whoever owns
+	 * the allocation: nothing more of it starts. */
+	if (drover_runner_store_stop_requested(t->alloc->id)) {
+		t->killed = 1;
+		t->state = RUN_TASK_SKIPPED;
+		return;
+	}
 	if (prepare_task(r, t) < 0)
 		return;
 	drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Task Setup",
@@ -350,7 +387,9 @@ static void after_exit(run_task *t)
 		                        message);
 		t->state = RUN_TASK_RESTARTING;
 		t->restart_at_ms = now + d.delay_ms;
-		drover_runner_store_restarting(t->alloc->id, t->spec->name, t->restart.restarts);
+		/* Wall clock in the store: an adopter honours the same due time. */
+		drover_runner_store_restarting(t->alloc->id, t->spec->name, t->restart.restarts,
+		                               drover_now_ms() + d.delay_ms);
 		break;
 	case DROVER_RESTART_NOT_RESTARTING:
 		drover_task_event_print(t->events, t->alloc->id, t->spec->name, "Not Restarting", "%s",
@@ -367,7 +406,9 @@ static int reap_task(run_task *t, int flags)
 {
 	drover_err err = {{0}};
 	t->result = (drover_exit_result){.struct_size = sizeof(t->result)};
+	drover_crash_enter(t->plugin, "wait", t->alloc->id, t->spec->name);
 	int rc = t->plugin->desc->wait(t->plugin->ctx, t->task, flags, &t->result, &err);
+	drover_crash_leave();
 	if (rc == -EAGAIN)
 		return 0;
 	if (rc < 0) {
@@ -405,8 +446,10 @@ static void *stop_task_thread(void *arg)
 {
 	run_task *t = arg;
 	drover_err err = {{0}};
+	drover_crash_enter(t->plugin, "stop", t->alloc->id, t->spec->name);
 	int rc = t->plugin->desc->stop(t->plugin->ctx, t->task, t->spec->kill_signal,
 	                               t->spec->kill_timeout_ms, &err);
+	drover_crash_leave();
 	if (rc < 0)
 		drover_task_event_print(t->events, t->alloc->id, t->spec->name, "Killing",
 		                        "stop failed: %s", err.message);
@@ -449,6 +492,12 @@ static void kill_tasks(run *r, run_task **list, size_t n)
 	}
 	free(threads);
 	free(started);
+}
+
+static void stop_after_start(run *r, run_task *t)
+{
+	run_task *one[1] = {t};
+	kill_tasks(r, one, 1);
 }
 
 static drover_lifecycle_state lifecycle_state(const run_task *t)
@@ -874,6 +923,34 @@ static void adopt_task(run *r, run_task *t, drover_rtask *rt)
 		}
 		return;
 	}
+	if (strcmp(state, "starting") == 0) {
+		/* Its start was under way when its owner died: never started again
+		 * blindly. What the driver left of it is killed and the task failed
+		 * with the reason. */
+		char msg[DROVER_ERR_MESSAGE_MAX + 256];
+		drover_rtask_settle_start(rt, msg, sizeof(msg));
+		t->alloc->lc_tasks[t - &r->tasks[t->alloc->first_task]].started = 1;
+		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Driver Failure", "%s",
+		                        msg);
+		t->state = RUN_TASK_FAILED;
+		t->failed = 1;
+		return;
+	}
+	if (strcmp(state, "dead") == 0 && rt->row.restart_due_ms > 0 && t->config &&
+	    prepare_task(r, t) == 0) {
+		/* A restart its previous owner had scheduled: due when it said. */
+		long long in = rt->row.restart_due_ms - drover_now_ms();
+		if (in < 0)
+			in = 0;
+		t->alloc->lc_tasks[t - &r->tasks[t->alloc->first_task]].started = 1;
+		t->state = RUN_TASK_RESTARTING;
+		t->restart_at_ms = drover_monotonic_ms() + in;
+		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Restarting",
+		                        "Restart scheduled by the previous owner, adopted by pid %d: "
+		                        "due in %lldms (restarts %u)",
+		                        (int)getpid(), in, t->restart.restarts);
+		return;
+	}
 	if (strcmp(state, "dead") == 0) {
 		t->state = RUN_TASK_EXITED;
 		t->failed = rt->row.failed;
@@ -975,6 +1052,10 @@ static int plan_resume(run *r, drover_ralloc *rallocs, size_t count)
 			run_task *rt = &r->tasks[a->first_task + k];
 			adopt_task(r, rt, drover_ralloc_find_task(ra, rt->spec->name));
 		}
+		/* `drover stop` asked for it: every later owner stops it too, and
+		 * starts and restarts nothing more of it. */
+		if (ra->alloc.desired_status && strcmp(ra->alloc.desired_status, "stop") == 0)
+			a->lc.kill = DROVER_KILL_REQUESTED_ALL;
 	}
 	return 0;
 }

@@ -62,6 +62,8 @@ static void record_event(void *data, const char *alloc_id, const char *task, con
 	}
 }
 
+static void record_shim(const char *state_dir, int shim_pid, unsigned long long shim_start);
+
 int drover_runner_store_attach(drover_state *st, const char *job_json, int notify_fd,
                                drover_err *err)
 {
@@ -71,12 +73,14 @@ int drover_runner_store_attach(drover_state *st, const char *job_json, int notif
 	rs.st = st;
 	rs.notify_fd = notify_fd;
 	drover_task_events_set_recorder(record_event, NULL);
+	drover_proc_set_spawn_hook(record_shim);
 	return 0;
 }
 
 void drover_runner_store_detach(void)
 {
 	drover_task_events_set_recorder(NULL, NULL);
+	drover_proc_set_spawn_hook(NULL);
 	if (rs.notify_fd >= 0)
 		close(rs.notify_fd);
 	rs.notify_fd = -1;
@@ -146,13 +150,34 @@ void drover_runner_store_started(const char *alloc_id, const char *task_name,
 		warn("recording a started task", &err);
 }
 
-void drover_runner_store_restarting(const char *alloc_id, const char *task_name, unsigned restarts)
+void drover_runner_store_restarting(const char *alloc_id, const char *task_name, unsigned restarts,
+                                    long long due_wall_ms)
 {
 	if (!rs.st)
 		return;
 	drover_err err = {{0}};
-	if (drover_state_task_set_restarts(rs.st, alloc_id, task_name, (int)restarts, &err) < 0)
+	if (drover_state_task_set_restart_due(rs.st, alloc_id, task_name, (int)restarts, due_wall_ms,
+	                                      &err) < 0)
 		warn("recording a restart", &err);
+}
+
+int drover_runner_store_starting(const char *alloc_id, const char *task_name,
+                                 const char *state_dir, drover_err *err)
+{
+	if (!rs.st)
+		return 0;
+	int rc = drover_state_task_set_starting(rs.st, alloc_id, task_name, state_dir, NULL, err);
+	if (rc == 0)
+		rc = drover_state_alloc_refresh_status(rs.st, alloc_id, err);
+	return rc;
+}
+
+static void record_shim(const char *state_dir, int shim_pid, unsigned long long shim_start)
+{
+	drover_state *st = rs.st;
+	drover_err err = {{0}};
+	if (st && drover_state_task_set_shim(st, state_dir, shim_pid, shim_start, &err) < 0)
+		warn("recording a task's drover-shim", &err);
 }
 
 int drover_runner_store_stop_requested(const char *alloc_id)

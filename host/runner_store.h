@@ -30,10 +30,17 @@ void drover_runner_store_alloc(const drover_jobspec *job, const drover_jobspec_g
 void drover_runner_store_started(const char *alloc_id, const char *task_name,
                                  drover_plugin *plugin, drover_task *task,
                                  const drover_handle *handle);
+/* Intent before effect: the start of the task is recorded as under way (with
+ * `state_dir`, where its shim keeps its state) before the driver is called.
+ * Unlike the other hooks this one fails (negative, `err` filled) when the
+ * store cannot record it: the task must then not be started. 0 without a store. */
+int drover_runner_store_starting(const char *alloc_id, const char *task_name,
+                                 const char *state_dir, drover_err *err);
 void drover_runner_store_exited(const char *alloc_id, const char *task_name,
                                 const drover_exit_result *res);
 /* The restart policy decided to start the task again: its count goes up. */
-void drover_runner_store_restarting(const char *alloc_id, const char *task_name, unsigned restarts);
+void drover_runner_store_restarting(const char *alloc_id, const char *task_name, unsigned restarts,
+                                    long long due_wall_ms);
 /* 1 when `drover stop` set the allocation's desired status to stop. */
 int drover_runner_store_stop_requested(const char *alloc_id);
 void drover_runner_store_start_done(void);

@@ -3,8 +3,17 @@
 #include "state_recover.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "crash.h"
+#include "proc.h"
 
 #include "json.h"
 #include "value_tree.h"
@@ -109,9 +118,14 @@ static int build_task(drover_context *ctx, drover_ralloc *a, drover_rtask *t, dr
 		                      t->row.problem, rerr.message[0] ? "; " : "", rerr.message);
 	}
 	if (strcmp(t->row.state, "running") != 0)
-		return 0;
-	return t->plugin->desc->recover(t->plugin->ctx, &t->cfg, t->row.handle, t->row.handle_len,
-	                                &t->task, err);
+		return 0; /* "starting": see drover_rtask_settle_start */
+	if (t->plugin->quarantine[0])
+		return drover_err_set(err, -EPERM, "%s; the task is left as it is", t->plugin->quarantine);
+	drover_crash_enter(t->plugin, "recover", a->alloc.id, t->row.name);
+	rc = t->plugin->desc->recover(t->plugin->ctx, &t->cfg, t->row.handle, t->row.handle_len,
+	                              &t->task, err);
+	drover_crash_leave();
+	return rc;
 }
 
 int drover_ralloc_load(drover_context *ctx, drover_state *st, const char *id, drover_ralloc *a,
@@ -216,6 +230,83 @@ int drover_rtask_refresh(drover_state *st, drover_ralloc *a, drover_rtask *t, dr
 	if (strcmp(t->row.state, "dead") != 0)
 		drover_rtask_record_exit(st, a, t, &res);
 	return 1;
+}
+
+/* How long a shim that exists may take to start its task (its own report
+ * deadline is 10 s). */
+#define SETTLE_SHIM_DEADLINE_MS 15000
+
+/* The intent names a shim that is still starting the task (no pids file
+ * yet, see proc.h): waits for the file or for the shim's exit, so that the
+ * driver's clean-up finds what to kill. Blocks in the kernel (pidfd,
+ * inotify), never polls. */
+static void wait_for_shim(const drover_state_task *row)
+{
+	if (row->shim_pid <= 0 || !row->state_dir || row->state_dir[0] != '/')
+		return;
+	int pidfd = (int)syscall(SYS_pidfd_open, row->shim_pid, 0);
+	if (pidfd < 0)
+		return;
+	int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (ino >= 0)
+		inotify_add_watch(ino, row->state_dir, IN_MOVED_TO | IN_CREATE | IN_CLOSE_WRITE);
+	long long deadline = drover_monotonic_ms() + SETTLE_SHIM_DEADLINE_MS;
+	int dirfd = open(row->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	while (dirfd >= 0 && ino >= 0 && drover_proc_alive(row->shim_pid, row->shim_start) &&
+	       faccessat(dirfd, "pids", F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+		long long left = deadline - drover_monotonic_ms();
+		if (left <= 0)
+			break;
+		struct pollfd fds[2] = {{.fd = pidfd, .events = POLLIN}, {.fd = ino, .events = POLLIN}};
+		if (poll(fds, 2, (int)left) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents)
+			break;
+		char buf[4096];
+		while (read(ino, buf, sizeof(buf)) > 0)
+			;
+	}
+	if (dirfd >= 0)
+		close(dirfd);
+	if (ino >= 0)
+		close(ino);
+	close(pidfd);
+}
+
+void drover_rtask_settle_start(drover_rtask *t, char *msg, size_t len)
+{
+	const char *driver = t->plugin ? t->plugin->desc->name
+	                     : t->row.driver ? t->row.driver : "?";
+	char what[DROVER_ERR_MESSAGE_MAX + 128] = "";
+	wait_for_shim(&t->row);
+	if (t->plugin && t->cfg.struct_size) {
+		drover_err err = {{0}};
+		drover_task *task = NULL;
+		drover_crash_enter(t->plugin, "recover", t->cfg.alloc_id, t->row.name);
+		int rc = t->plugin->desc->recover(t->plugin->ctx, &t->cfg, NULL, 0, &task, &err);
+		drover_crash_leave();
+		if (rc == 0 && task) {
+			/* A driver that finds its task without a handle: stopped all
+			 * the same, the start was never completed. */
+			drover_exit_result res = {.struct_size = sizeof(res)};
+			t->plugin->desc->stop(t->plugin->ctx, task, SIGKILL, 0, &err);
+			t->plugin->desc->wait(t->plugin->ctx, task, 0, &res, &err);
+			t->plugin->desc->destroy(t->plugin->ctx, task, 1, &err);
+			snprintf(what, sizeof(what), "; the driver found it running and it was killed");
+		} else if (err.message[0]) {
+			snprintf(what, sizeof(what), "; %s", err.message);
+		}
+	} else if (t->error[0]) {
+		snprintf(what, sizeof(what), "; %s", t->error);
+	}
+	snprintf(msg, len, "drover died while %s.start ran (attempt %d)%s", driver,
+	         t->row.start_attempt, what);
+}
+
+int drover_ralloc_owner_alive(const drover_ralloc *a)
+{
+	return a->alloc.owner_pid != (int)getpid() &&
+	       drover_state_owner_alive(a->alloc.owner_pid, a->alloc.owner_start);
 }
 
 void drover_ralloc_clear(drover_ralloc *a)

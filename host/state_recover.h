@@ -49,6 +49,18 @@ int drover_rtask_refresh(drover_state *st, drover_ralloc *a, drover_rtask *t, dr
 void drover_rtask_record_exit(drover_state *st, drover_ralloc *a, drover_rtask *t,
                               const drover_exit_result *res);
 
+/* A task found "starting" whose owner is gone: its start was under way when
+ * that process died. Waits (bounded) for a shim the intent names to finish
+ * starting, then has the driver recover it without a handle, which kills
+ * what is left of it (driver.h), so that it never runs twice or untracked.
+ * `msg` says so: "drover died while <driver>.start ran (attempt N); ...".
+ * The store is not written: the caller records the failure. */
+void drover_rtask_settle_start(drover_rtask *t, char *msg, size_t len);
+
+/* 1 when the allocation's owner (the process watching it) is alive and is
+ * not this process. */
+int drover_ralloc_owner_alive(const drover_ralloc *a);
+
 /* Releases everything; running tasks keep running (only exited ones are destroyed). */
 void drover_ralloc_clear(drover_ralloc *a);
 

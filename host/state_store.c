@@ -45,6 +45,18 @@ static const char *const migrations[] = {
 	" alloc_id TEXT NOT NULL REFERENCES allocations(id) ON DELETE CASCADE,"
 	" task TEXT NOT NULL, label TEXT NOT NULL, to_port INTEGER NOT NULL);"
 	"CREATE INDEX ports_by_owner ON ports(alloc_id, task);",
+	/* 4 -> 5: intent before effect. A start is recorded (state 'starting',
+	 * attempt, where the shim keeps its state, then the shim's pid once it
+	 * exists) before the driver runs; a pending restart keeps its due time;
+	 * drivers that crashed the host are remembered for quarantine. */
+	"ALTER TABLE tasks ADD COLUMN start_attempt INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tasks ADD COLUMN state_dir TEXT;"
+	"ALTER TABLE tasks ADD COLUMN shim_pid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tasks ADD COLUMN shim_start INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tasks ADD COLUMN restart_due_ms INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE driver_faults ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT, driver TEXT NOT NULL, plugin TEXT NOT NULL,"
+	" call TEXT NOT NULL, signal INTEGER NOT NULL, time_ms INTEGER NOT NULL);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DROVER_STATE_SCHEMA_VERSION,
@@ -432,7 +444,7 @@ int drover_state_alloc_refresh_status(drover_state *st, const char *id, drover_e
 	int rc = state_prepare(st, &s,
 	                 "UPDATE allocations SET modified_ms = ?2, client_status = ("
 	                 " SELECT CASE WHEN count(*) = 0 THEN client_status"
-	                 "  WHEN sum(state = 'running') > 0 THEN 'running'"
+	                 "  WHEN sum(state IN ('running', 'starting')) > 0 THEN 'running'"
 	                 "  WHEN sum(state = 'pending') = count(*) THEN 'pending'"
 	                 "  WHEN sum(state = 'pending') > 0 THEN 'running'"
 	                 "  WHEN sum(failed) > 0 THEN 'failed' ELSE 'complete' END"
@@ -595,7 +607,8 @@ int drover_state_task_set_running(drover_state *st, const char *alloc_id, const 
 	sqlite3_stmt *s;
 	int rc = state_prepare(st, &s,
 	                 "UPDATE tasks SET state = 'running', pid = ?3, handle = ?4, started_ms = ?5,"
-	                 " finished_ms = 0, exit_code = 0, signal = 0, oom_killed = 0, failed = 0"
+	                 " finished_ms = 0, exit_code = 0, signal = 0, oom_killed = 0, failed = 0,"
+	                 " restart_due_ms = 0"
 	                 " WHERE alloc_id = ?1 AND name = ?2",
 	                 err);
 	if (rc < 0)
@@ -608,6 +621,70 @@ int drover_state_task_set_running(drover_state *st, const char *alloc_id, const 
 	else
 		sqlite3_bind_null(s, 4);
 	sqlite3_bind_int64(s, 5, started_ms);
+	return task_update_done(st, s, alloc_id, task, err);
+}
+
+int drover_state_task_set_starting(drover_state *st, const char *alloc_id, const char *task,
+                                   const char *state_dir, int *attempt, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = state_prepare(st, &s,
+	                 "UPDATE tasks SET state = 'starting', start_attempt = start_attempt + 1,"
+	                 " state_dir = ?3, shim_pid = 0, shim_start = 0, pid = 0, handle = NULL,"
+	                 " restart_due_ms = 0, finished_ms = 0, exit_code = 0, signal = 0,"
+	                 " oom_killed = 0, failed = 0"
+	                 " WHERE alloc_id = ?1 AND name = ?2 RETURNING start_attempt",
+	                 err);
+	if (rc < 0)
+		return rc;
+	state_bind_text(s, 1, alloc_id);
+	state_bind_text(s, 2, task);
+	state_bind_text(s, 3, state_dir);
+	int step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		if (attempt)
+			*attempt = sqlite3_column_int(s, 0);
+		step = sqlite3_step(s);
+	} else if (step == SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return drover_err_set(err, -ENOENT, "no task \"%s\" in allocation \"%s\" in \"%s\"",
+		                      task, alloc_id, st->path);
+	}
+	rc = step == SQLITE_DONE ? 0 : state_db_error(st, err, "recording a task's start");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int drover_state_task_set_shim(drover_state *st, const char *state_dir, int shim_pid,
+                               unsigned long long shim_start, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = state_prepare(st, &s,
+	                 "UPDATE tasks SET shim_pid = ?2, shim_start = ?3"
+	                 " WHERE state_dir = ?1 AND state = 'starting'",
+	                 err);
+	if (rc < 0)
+		return rc;
+	state_bind_text(s, 1, state_dir);
+	sqlite3_bind_int(s, 2, shim_pid);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)shim_start);
+	return state_step_done(st, s, "recording a task's drover-shim", err);
+}
+
+int drover_state_task_set_restart_due(drover_state *st, const char *alloc_id, const char *task,
+                                      int restarts, long long due_ms, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = state_prepare(st, &s,
+	                 "UPDATE tasks SET restarts = ?3, restart_due_ms = ?4"
+	                 " WHERE alloc_id = ?1 AND name = ?2",
+	                 err);
+	if (rc < 0)
+		return rc;
+	state_bind_text(s, 1, alloc_id);
+	state_bind_text(s, 2, task);
+	sqlite3_bind_int(s, 3, restarts);
+	sqlite3_bind_int64(s, 4, due_ms);
 	return task_update_done(st, s, alloc_id, task, err);
 }
 
@@ -631,7 +708,7 @@ int drover_state_task_set_exited(drover_state *st, const char *alloc_id, const c
 	sqlite3_stmt *s;
 	int rc = state_prepare(st, &s,
 	                 "UPDATE tasks SET state = 'dead', exit_code = ?3, signal = ?4,"
-	                 " oom_killed = ?5, failed = ?6, finished_ms = ?7"
+	                 " oom_killed = ?5, failed = ?6, finished_ms = ?7, restart_due_ms = 0"
 	                 " WHERE alloc_id = ?1 AND name = ?2",
 	                 err);
 	if (rc < 0)
@@ -652,8 +729,8 @@ int drover_state_task_set_failed(drover_state *st, const char *alloc_id, const c
 {
 	sqlite3_stmt *s;
 	int rc = state_prepare(st, &s,
-	                 "UPDATE tasks SET state = 'dead', failed = 1, finished_ms = ?3"
-	                 " WHERE alloc_id = ?1 AND name = ?2",
+	                 "UPDATE tasks SET state = 'dead', failed = 1, finished_ms = ?3,"
+	                 " restart_due_ms = 0 WHERE alloc_id = ?1 AND name = ?2",
 	                 err);
 	if (rc < 0)
 		return rc;
@@ -687,14 +764,19 @@ static void read_task(sqlite3_stmt *s, drover_state_task *t)
 	t->restarts = sqlite3_column_int(s, 10);
 	t->started_ms = sqlite3_column_int64(s, 11);
 	t->finished_ms = sqlite3_column_int64(s, 12);
+	t->start_attempt = sqlite3_column_int(s, 13);
+	t->state_dir = state_column_text(s, 14);
+	t->shim_pid = sqlite3_column_int(s, 15);
+	t->shim_start = (unsigned long long)sqlite3_column_int64(s, 16);
+	t->restart_due_ms = sqlite3_column_int64(s, 17);
 	if (!t->name)
 		t->name = strdup("?");
 	if (!t->driver)
 		t->problem = drover_strdup_printf("column \"driver\" has no value");
 	else if (!t->state || (strcmp(t->state, "pending") != 0 && strcmp(t->state, "running") != 0 &&
-	                       strcmp(t->state, "dead") != 0))
-		t->problem = drover_strdup_printf("column \"state\" is \"%.32s\", not pending, running "
-		                                  "or dead",
+	                       strcmp(t->state, "starting") != 0 && strcmp(t->state, "dead") != 0))
+		t->problem = drover_strdup_printf("column \"state\" is \"%.32s\", not pending, "
+		                                  "starting, running or dead",
 		                                  t->state ? t->state : "(null)");
 	else if (handle_type != SQLITE_BLOB && handle_type != SQLITE_NULL)
 		t->problem = drover_strdup_printf("column \"handle\" is not a blob: the driver handle "
@@ -716,8 +798,8 @@ int drover_state_task_list(drover_state *st, const char *alloc_id, drover_state_
 	sqlite3_stmt *s;
 	int rc = state_prepare(st, &s,
 	                 "SELECT alloc_id, name, driver, state, pid, handle, exit_code, signal,"
-	                 " oom_killed, failed, restarts, started_ms, finished_ms"
-	                 " FROM tasks WHERE alloc_id = ?1 ORDER BY rowid",
+	                 " oom_killed, failed, restarts, started_ms, finished_ms, start_attempt,"
+	                 " state_dir, shim_pid, shim_start, restart_due_ms FROM tasks WHERE alloc_id = ?1 ORDER BY rowid",
 	                 err);
 	if (rc < 0)
 		return rc;
@@ -754,6 +836,7 @@ void drover_state_task_clear(drover_state_task *t)
 	free(t->state);
 	free(t->handle);
 	free(t->problem);
+	free(t->state_dir);
 	*t = (drover_state_task){0};
 }
 
@@ -856,4 +939,55 @@ void drover_state_events_free(drover_state_event *e, size_t count)
 		free(e[i].message);
 	}
 	free(e);
+}
+
+/* ---------------------------------------------------------- driver faults */
+
+int drover_state_fault_add(drover_state *st, const char *driver, const char *plugin,
+                           const char *call, int signo, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = state_prepare(st, &s,
+	                 "INSERT INTO driver_faults (driver, plugin, call, signal, time_ms)"
+	                 " VALUES (?1, ?2, ?3, ?4, ?5)",
+	                 err);
+	if (rc < 0)
+		return rc;
+	state_bind_text(s, 1, driver);
+	state_bind_text(s, 2, plugin ? plugin : "");
+	state_bind_text(s, 3, call);
+	sqlite3_bind_int(s, 4, signo);
+	sqlite3_bind_int64(s, 5, drover_now_ms());
+	return state_step_done(st, s, "recording a driver crash", err);
+}
+
+int drover_state_fault_count(drover_state *st, const char *driver, const char *plugin,
+                             long long since_ms, int *count, char **last_call, int *last_signal,
+                             drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = state_prepare(st, &s,
+	                 "SELECT count(*), (SELECT call FROM driver_faults WHERE driver = ?1 AND"
+	                 "  plugin = ?2 AND time_ms >= ?3 ORDER BY seq DESC LIMIT 1),"
+	                 " (SELECT signal FROM driver_faults WHERE driver = ?1 AND plugin = ?2 AND"
+	                 "  time_ms >= ?3 ORDER BY seq DESC LIMIT 1)"
+	                 " FROM driver_faults WHERE driver = ?1 AND plugin = ?2 AND time_ms >= ?3",
+	                 err);
+	if (rc < 0)
+		return rc;
+	state_bind_text(s, 1, driver);
+	state_bind_text(s, 2, plugin ? plugin : "");
+	sqlite3_bind_int64(s, 3, since_ms);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		rc = state_db_error(st, err, "counting driver crashes");
+		sqlite3_finalize(s);
+		return rc;
+	}
+	*count = sqlite3_column_int(s, 0);
+	if (last_call)
+		*last_call = state_column_text(s, 1);
+	if (last_signal)
+		*last_signal = sqlite3_column_int(s, 2);
+	sqlite3_finalize(s);
+	return 0;
 }

@@ -18,7 +18,7 @@
 
 #include <drover/driver.h>
 
-#define DROVER_STATE_SCHEMA_VERSION 4
+#define DROVER_STATE_SCHEMA_VERSION 5
 #define DROVER_STATE_EVENTS_KEPT 50 /* per task: older events are dropped */
 #define DROVER_STATE_FILE "state.db"
 
@@ -48,7 +48,7 @@ typedef struct drover_state_task {
 	char *alloc_id;
 	char *name;
 	char *driver;
-	char *state;          /* "pending" | "running" | "dead" */
+	char *state;          /* "pending" | "starting" | "running" | "dead" */
 	int pid;
 	void *handle;         /* the driver's opaque handle, NULL when none */
 	size_t handle_len;
@@ -60,6 +60,14 @@ typedef struct drover_state_task {
 	long long started_ms;
 	long long finished_ms;
 	char *problem;        /* set when the row is unusable: says why */
+	/* The start intent (state "starting"): how many starts were recorded,
+	 * where the shim keeps its state, and the shim once it exists (0: not
+	 * yet, or a driver without one). */
+	int start_attempt;
+	char *state_dir;
+	int shim_pid;
+	unsigned long long shim_start;
+	long long restart_due_ms; /* wall clock; 0: no restart pending */
 } drover_state_task;
 
 typedef struct drover_state_event {
@@ -115,6 +123,18 @@ int drover_state_task_set_running(drover_state *st, const char *alloc_id, const 
  * signalled, OOM killed, or `res->error` is set. */
 int drover_state_task_set_exited(drover_state *st, const char *alloc_id, const char *task,
                                  const drover_exit_result *res, drover_err *err);
+/* Intent before effect: records that the task's start is under way (state
+ * "starting", attempt raised, *attempt set when not NULL) with the directory
+ * where its shim will keep its state; the driver is called only after. */
+int drover_state_task_set_starting(drover_state *st, const char *alloc_id, const char *task,
+                                   const char *state_dir, int *attempt, drover_err *err);
+/* The shim of the start under way with `state_dir` exists: (pid, start time). */
+int drover_state_task_set_shim(drover_state *st, const char *state_dir, int shim_pid,
+                               unsigned long long shim_start, drover_err *err);
+/* A restart is pending: the count and when it is due (wall clock ms), so that
+ * whoever adopts the task honours it. */
+int drover_state_task_set_restart_due(drover_state *st, const char *alloc_id, const char *task,
+                                      int restarts, long long due_ms, drover_err *err);
 /* The task's restart count (Nomad's TaskState.Restarts), as the restart
  * policy raises it. */
 int drover_state_task_set_restarts(drover_state *st, const char *alloc_id, const char *task,
@@ -138,6 +158,15 @@ int drover_state_event_list(drover_state *st, const char *alloc_id, const char *
                             size_t limit, drover_state_event **out, size_t *count,
                             drover_err *err);
 void drover_state_events_free(drover_state_event *e, size_t count);
+
+/* Drivers that crashed a drover process (host/crash.c): `plugin` identifies
+ * the file (path and modification time), so a replaced plugin starts afresh.
+ * count: the crashes since `since_ms`, with the last one's call and signal. */
+int drover_state_fault_add(drover_state *st, const char *driver, const char *plugin,
+                           const char *call, int signo, drover_err *err);
+int drover_state_fault_count(drover_state *st, const char *driver, const char *plugin,
+                             long long since_ms, int *count, char **last_call, int *last_signal,
+                             drover_err *err);
 
 /* Ports (host/state_ports.c): every host port an allocation holds, the
  * group's under task "" and a task's own (the legacy Resources.Networks)
