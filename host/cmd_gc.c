@@ -83,10 +83,34 @@ int drover_cmd_gc(int argc, char **argv)
 			        err.message);
 			continue;
 		}
+		/* Whatever its row says, an allocation is gone when nothing of it can
+		 * run any more: no live owner will start or restart anything, and no
+		 * task is running (one its driver could not recover had what was
+		 * left of it killed by that driver). */
+		int owner_alive = drover_ralloc_owner_alive(&a);
 		int dead = 1;
-		for (size_t k = 0; k < a.count; k++)
-			if (drover_rtask_refresh(st, &a, &a.tasks[k], &err) != 1)
+		for (size_t k = 0; k < a.count; k++) {
+			drover_rtask *t = &a.tasks[k];
+			const char *state = t->row.state;
+			if (strcmp(state, "starting") == 0 && !owner_alive) {
+				char msg[DROVER_ERR_MESSAGE_MAX + 256];
+				drover_rtask_settle_start(t, msg, sizeof(msg));
+				drover_state_event_add(st, a.alloc.id, t->row.name, drover_now_ms(),
+				                       "Driver Failure", msg, NULL);
+				continue;
+			}
+			if ((strcmp(state, "pending") == 0 || strcmp(state, "starting") == 0) && owner_alive)
 				dead = 0;
+			else if (t->task && drover_rtask_refresh(st, &a, t, &err) != 1)
+				dead = 0;
+			else if (!t->task && strcmp(state, "running") == 0 && !t->recover_called) {
+				/* Its driver never looked at it (not loaded, quarantined):
+				 * it may run, so its directory stays. */
+				fprintf(stderr, "drover gc: allocation \"%s\": task \"%s\": %s, keeping it\n",
+				        a.alloc.id, t->row.name, t->error[0] ? t->error : "not recovered");
+				dead = 0;
+			}
+		}
 		if (dead) {
 			int rc = remove_alloc_dir(ctx.data_dir, &a.alloc);
 			if (rc == 0 && drover_state_alloc_delete(st, a.alloc.id, &err) == 0) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -55,8 +56,10 @@ static int detach_stdio(const char *data_dir)
 }
 
 /* Prints what the detached runner reported: its allocations, and every task
- * that could not start. 0 when everything started. */
-static int report_detached(int fd)
+ * that could not start. 0 when everything started. A runner that died before
+ * its "done" line (a driver crashed it, it was killed) is reported with the
+ * allocations it had created, which the agent or `drover stop` take over. */
+static int report_detached(int fd, pid_t runner)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -73,21 +76,51 @@ static int report_detached(int fd)
 		fwrite(buf, 1, (size_t)n, mem);
 	}
 	fclose(mem);
-	int allocs = 0, failed = 0;
+	drover_strv allocs = {0};
+	int failed = 0, done = 0;
 	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
 		if (strncmp(line, "alloc ", 6) == 0) {
-			printf("==> Allocation \"%s\" created\n", line + 6);
-			allocs++;
+			drover_strv_push(&allocs, line + 6);
+		} else if (strncmp(line, "forget ", 7) == 0) {
+			char *why = strchr(line + 7, ' ');
+			if (why)
+				*why++ = '\0';
+			for (size_t i = 0; i < allocs.count; i++)
+				if (strcmp(allocs.items[i], line + 7) == 0)
+					allocs.items[i][0] = '\0';
+			fprintf(stderr, "drover run: %s\n", why ? why : line + 7);
+			failed++;
 		} else if (strncmp(line, "failed ", 7) == 0) {
 			fprintf(stderr, "drover run: task could not start: %s\n", line + 7);
 			failed++;
-		} else if (strncmp(line, "error ", 6) == 0) {
-			fprintf(stderr, "drover run: %s\n", line + 6);
-			failed++;
+		} else if (strcmp(line, "done") == 0) {
+			done = 1;
 		}
 	}
 	free(text);
-	if (allocs == 0) {
+	size_t created = 0;
+	for (size_t i = 0; i < allocs.count; i++)
+		if (allocs.items[i][0]) {
+			printf("==> Allocation \"%s\" created\n", allocs.items[i]);
+			created++;
+		}
+	drover_strv_clear(&allocs);
+	if (!done) {
+		int status = 0;
+		char how[64] = "it exited";
+		if (waitpid(runner, &status, 0) == runner) {
+			if (WIFSIGNALED(status))
+				snprintf(how, sizeof(how), "it was killed by %s",
+				         drover_signal_name(WTERMSIG(status)));
+			else if (WIFEXITED(status))
+				snprintf(how, sizeof(how), "it exited with status %d", WEXITSTATUS(status));
+		}
+		fprintf(stderr, "drover run: the detached runner (pid %d) died before it had started "
+		        "every task: %s (see drover-run.log in the data dir%s)\n",
+		        (int)runner, how, created ? " and `drover status`" : "");
+		return -EIO;
+	}
+	if (created == 0) {
 		fprintf(stderr, "drover run: the detached runner created no allocation (see drover-run.log in the data dir)\n");
 		return -EIO;
 	}
@@ -135,7 +168,7 @@ static int run_detached(drover_context *ctx, const drover_jobspec *job,
 		_exit(rc == 0 ? DROVER_EXIT_OK : DROVER_EXIT_FAILURE);
 	}
 	close(notify[1]);
-	rc = report_detached(notify[0]);
+	rc = report_detached(notify[0], pid);
 	close(notify[0]);
 	/* The runner is not waited for: it outlives this command, and init reaps it. */
 	return rc == 0 ? DROVER_EXIT_OK : DROVER_EXIT_FAILURE;

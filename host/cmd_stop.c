@@ -5,32 +5,78 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <drover/driver.h>
+
 #include "commands.h"
 #include "state_recover.h"
 
-static int stop_task(drover_state *st, drover_ralloc *a, drover_rtask *t)
+/* Kills first, records after: the records may fail (a full disk) without
+ * keeping the task alive. The exit is recorded here only when no live owner
+ * watches the allocation; a live owner records it itself, once. */
+static int stop_task(drover_state *st, drover_ralloc *a, drover_rtask *t, int owner_alive)
 {
 	drover_err err = {{0}};
-	char msg[128];
-	snprintf(msg, sizeof(msg), "Sent interrupt. Waiting %lldms before force killing",
-	         t->spec->kill_timeout_ms);
-	drover_state_event_add(st, a->alloc.id, t->row.name, drover_now_ms(), "Killing", msg, &err);
 	int rc = t->plugin->desc->stop(t->plugin->ctx, t->task, t->spec->kill_signal,
 	                               t->spec->kill_timeout_ms, &err);
 	if (rc < 0) {
-		fprintf(stderr, "drover stop: task \"%s\": %s\n", t->row.name, err.message);
+		fprintf(stderr, "drover stop: task \"%s\": %s\n", t->row.name,
+		        err.message[0] ? err.message : strerror(-rc));
 		return rc;
 	}
 	drover_exit_result res = {.struct_size = sizeof(res)};
 	if ((rc = t->plugin->desc->wait(t->plugin->ctx, t->task, 0, &res, &err)) < 0) {
-		fprintf(stderr, "drover stop: task \"%s\": %s\n", t->row.name, err.message);
+		fprintf(stderr, "drover stop: task \"%s\": %s\n", t->row.name,
+		        err.message[0] ? err.message : strerror(-rc));
 		return rc;
 	}
-	drover_state_event_add(st, a->alloc.id, t->row.name, drover_now_ms(), "Killed",
-	                       "Task successfully killed", &err);
-	drover_rtask_record_exit(st, a, t, &res);
 	printf("Task \"%s\" stopped: exit code %d, signal %d\n", t->row.name, res.exit_code,
 	       res.signal);
+	char msg[128];
+	snprintf(msg, sizeof(msg), "Sent interrupt. Waiting %lldms before force killing",
+	         t->spec->kill_timeout_ms);
+	if (drover_state_event_add(st, a->alloc.id, t->row.name, drover_now_ms(), "Killing", msg,
+	                           &err) < 0 ||
+	    drover_state_event_add(st, a->alloc.id, t->row.name, drover_now_ms(), "Killed",
+	                           "Task successfully killed", &err) < 0)
+		fprintf(stderr, "drover stop: task \"%s\" is stopped, but recording it failed: %s\n",
+		        t->row.name, err.message);
+	if (!owner_alive)
+		drover_rtask_record_exit(st, a, t, &res);
+	return 0;
+}
+
+/* A task that is not running: pending, or its start under way. */
+static int stop_unstarted(drover_state *st, drover_ralloc *a, drover_rtask *t, int owner_alive)
+{
+	drover_err err = {{0}};
+	if (owner_alive) {
+		/* Its owner reads the desired status before every start and after
+		 * every start it makes. */
+		printf("Task \"%s\" is %s by pid %d, which stops it (desired status stop)\n", t->row.name,
+		       strcmp(t->row.state, "starting") == 0 ? "being started" : "waiting to be started",
+		       a->alloc.owner_pid);
+		return 0;
+	}
+	if (strcmp(t->row.state, "starting") == 0) {
+		char msg[DROVER_ERR_MESSAGE_MAX + 256];
+		drover_rtask_settle_start(t, msg, sizeof(msg));
+		printf("Task \"%s\" was being started when its owner died: %s\n", t->row.name, msg);
+		if (drover_state_event_add(st, a->alloc.id, t->row.name, drover_now_ms(), "Driver Failure",
+		                           msg, &err) < 0 ||
+		    drover_state_task_set_failed(st, a->alloc.id, t->row.name, &err) < 0 ||
+		    drover_state_alloc_refresh_status(st, a->alloc.id, &err) < 0)
+			fprintf(stderr, "drover stop: task \"%s\": recording it failed: %s\n", t->row.name,
+			        err.message);
+		return 0;
+	}
+	printf("Task \"%s\" was never started; it will not be\n", t->row.name);
+	drover_exit_result res = {.struct_size = sizeof(res)};
+	if (drover_state_event_add(st, a->alloc.id, t->row.name, drover_now_ms(), "Killed",
+	                           "Task was never started: the allocation was stopped", &err) < 0 ||
+	    drover_state_task_set_exited(st, a->alloc.id, t->row.name, &res, &err) < 0 ||
+	    drover_state_alloc_refresh_status(st, a->alloc.id, &err) < 0)
+		fprintf(stderr, "drover stop: task \"%s\": recording it failed: %s\n", t->row.name,
+		        err.message);
 	return 0;
 }
 
@@ -70,24 +116,35 @@ int drover_cmd_stop(int argc, char **argv)
 			exit_code = DROVER_EXIT_FAILURE;
 		} else if (!only &&
 		           drover_state_alloc_set_status(st, a.alloc.id, "stop", NULL, &err) < 0) {
-			fprintf(stderr, "drover stop: %s\n", err.message);
-			exit_code = DROVER_EXIT_FAILURE;
+			/* A full disk must not keep the task that fills it alive. */
+			fprintf(stderr, "drover stop: cannot record the desired status stop: %s; stopping "
+			        "the tasks anyway\n",
+			        err.message);
 		}
+		int owner_alive = drover_ralloc_owner_alive(&a);
 		for (size_t i = 0; exit_code == DROVER_EXIT_OK && i < a.count; i++) {
 			drover_rtask *t = &a.tasks[i];
 			if (only && strcmp(only, t->row.name) != 0)
 				continue;
-			if (drover_rtask_refresh(st, &a, t, &err) == 1) {
+			if (!t->row.problem && (strcmp(t->row.state, "pending") == 0 ||
+			                        strcmp(t->row.state, "starting") == 0)) {
+				stop_unstarted(st, &a, t, owner_alive);
+				continue;
+			}
+			int dead = drover_rtask_refresh(st, &a, t, &err);
+			if (dead == 1) {
 				printf("Task \"%s\" is not running\n", t->row.name);
 				continue;
 			}
 			if (!t->task) {
 				fprintf(stderr, "drover stop: task \"%s\" cannot be reached: %s\n", t->row.name,
-				        t->error[0] ? t->error : err.message);
+				        t->error[0] ? t->error
+				        : dead < 0 && err.message[0] ? err.message
+				        : "its driver did not recover it and gave no reason");
 				exit_code = DROVER_EXIT_FAILURE;
 				continue;
 			}
-			if (stop_task(st, &a, t) < 0)
+			if (stop_task(st, &a, t, owner_alive) < 0)
 				exit_code = DROVER_EXIT_FAILURE;
 		}
 		drover_ralloc_clear(&a);

@@ -21,8 +21,7 @@ static struct {
 	drover_state *st;
 	char *job_json;
 	int notify_fd;
-	drover_strv notes; /* lines for notify_fd */
-	pthread_mutex_t lock; /* notes: events come from the stop threads too */
+	pthread_mutex_t lock; /* notify_fd: events come from the stop threads too */
 } rs = {.notify_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void warn(const char *what, const drover_err *err)
@@ -30,7 +29,25 @@ static void warn(const char *what, const drover_err *err)
 	fprintf(stderr, "drover: state store: %s: %s, ignoring\n", what, err->message);
 }
 
-/* Takes `line`. */
+static void notify_line(const char *line)
+{
+	size_t len = strlen(line);
+	/* The reader waits for EOF, so a short write is only retried. */
+	while (len > 0) {
+		ssize_t n = write(rs.notify_fd, line, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		line += n;
+		len -= (size_t)n;
+	}
+	if (write(rs.notify_fd, "\n", 1) < 0)
+		return;
+}
+
+/* Takes `line`. Sent at once: `run -detach` must learn of every allocation
+ * even when this runner dies before it has started every task. */
 static void note(char *line)
 {
 	if (!line)
@@ -40,7 +57,9 @@ static void note(char *line)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
 	pthread_mutex_lock(&rs.lock);
-	drover_strv_push_take(&rs.notes, line);
+	if (rs.notify_fd >= 0)
+		notify_line(line);
+	free(line);
 	pthread_mutex_unlock(&rs.lock);
 }
 
@@ -87,7 +106,6 @@ void drover_runner_store_detach(void)
 	free(rs.job_json);
 	rs.job_json = NULL;
 	rs.st = NULL;
-	drover_strv_clear(&rs.notes);
 }
 
 void drover_runner_store_alloc(const drover_jobspec *job, const drover_jobspec_group *group,
@@ -199,15 +217,7 @@ void drover_runner_store_forget(const char *alloc_id, const char *why)
 {
 	if (!rs.st)
 		return;
-	pthread_mutex_lock(&rs.lock);
-	for (size_t i = 0; i < rs.notes.count; i++) {
-		const char *line = rs.notes.items[i];
-		if (strncmp(line, "alloc ", 6) == 0 && strcmp(line + 6, alloc_id) == 0) {
-			free(rs.notes.items[i]);
-			rs.notes.items[i] = drover_strdup_printf("error %s", why);
-		}
-	}
-	pthread_mutex_unlock(&rs.lock);
+	note(drover_strdup_printf("forget %s %s", alloc_id, why));
 	drover_err err = {{0}};
 	if (drover_state_alloc_delete(rs.st, alloc_id, &err) < 0)
 		warn("removing an allocation that could not be set up", &err);
@@ -315,28 +325,13 @@ void drover_runner_store_exited(const char *alloc_id, const char *task_name,
 
 void drover_runner_store_start_done(void)
 {
-	if (rs.notify_fd < 0)
-		return;
 	pthread_mutex_lock(&rs.lock);
-	for (size_t i = 0; i < rs.notes.count; i++) {
-		const char *line = rs.notes.items[i];
-		size_t len = strlen(line);
-		/* The reader waits for EOF, so a short write is only retried. */
-		while (len > 0) {
-			ssize_t n = write(rs.notify_fd, line, len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			line += n;
-			len -= (size_t)n;
-		}
-		if (write(rs.notify_fd, "\n", 1) < 0)
-			break;
+	if (rs.notify_fd >= 0) {
+		notify_line("done");
+		close(rs.notify_fd);
+		rs.notify_fd = -1;
 	}
 	pthread_mutex_unlock(&rs.lock);
-	close(rs.notify_fd);
-	rs.notify_fd = -1;
 }
 
 int drover_runner_store_job_text(const drover_value *doc, char **out, drover_err *err)

@@ -17,9 +17,11 @@
 #include "state_store.h"
 
 /* `job_json` is the job document as validated (copied). `notify_fd` (-1: none)
- * receives, once every task has been started or has failed to, one line
- * "alloc <id>" per allocation and "failed <alloc-id> <task> <message>" per task
- * that could not start; it is then closed. */
+ * receives, as they happen, one line "alloc <id>" per allocation recorded,
+ * "forget <id> <why>" for one removed again because it could not be set up,
+ * "failed <alloc-id> <task> <message>" per task that could not start, and
+ * "done" once every task has been started or has failed to; it is then
+ * closed. EOF without "done": the runner died while starting. */
 int drover_runner_store_attach(drover_state *st, const char *job_json, int notify_fd,
                                drover_err *err);
 void drover_runner_store_detach(void);

@@ -107,6 +107,7 @@ static int build_task(drover_context *ctx, drover_ralloc *a, drover_rtask *t, dr
 		drover_err rerr = {{0}};
 		drover_task *task = NULL;
 		if (strcmp(t->row.state, "dead") != 0 && strcmp(t->row.state, "pending") != 0) {
+			t->recover_called = 1;
 			if (t->plugin->desc->recover(t->plugin->ctx, &t->cfg, NULL, 0, &task, &rerr) == 0 &&
 			    task) {
 				/* A driver that needs no handle got it back: keep it. */
@@ -121,6 +122,7 @@ static int build_task(drover_context *ctx, drover_ralloc *a, drover_rtask *t, dr
 		return 0; /* "starting": see drover_rtask_settle_start */
 	if (t->plugin->quarantine[0])
 		return drover_err_set(err, -EPERM, "%s; the task is left as it is", t->plugin->quarantine);
+	t->recover_called = 1;
 	drover_crash_enter(t->plugin, "recover", a->alloc.id, t->row.name);
 	rc = t->plugin->desc->recover(t->plugin->ctx, &t->cfg, t->row.handle, t->row.handle_len,
 	                              &t->task, err);
@@ -195,6 +197,17 @@ fail:
 	return rc;
 }
 
+static void note_exit(drover_rtask *t, const drover_exit_result *res)
+{
+	free(t->row.state);
+	t->row.state = strdup("dead");
+	t->row.exit_code = res->exit_code;
+	t->row.signal = res->signal;
+	t->row.oom_killed = res->oom_killed;
+	t->row.failed = res->exit_code != 0 || res->signal != 0 || res->oom_killed || res->error[0];
+	t->row.finished_ms = res->exited_at_ms ? res->exited_at_ms : drover_now_ms();
+}
+
 void drover_rtask_record_exit(drover_state *st, drover_ralloc *a, drover_rtask *t,
                               const drover_exit_result *res)
 {
@@ -207,13 +220,7 @@ void drover_rtask_record_exit(drover_state *st, drover_ralloc *a, drover_rtask *
 	                           &err) < 0 ||
 	    drover_state_alloc_refresh_status(st, a->alloc.id, &err) < 0)
 		fprintf(stderr, "drover: state store: %s, ignoring\n", err.message);
-	free(t->row.state);
-	t->row.state = strdup("dead");
-	t->row.exit_code = res->exit_code;
-	t->row.signal = res->signal;
-	t->row.oom_killed = res->oom_killed;
-	t->row.failed = res->exit_code != 0 || res->signal != 0 || res->oom_killed || res->error[0];
-	t->row.finished_ms = res->exited_at_ms ? res->exited_at_ms : drover_now_ms();
+	note_exit(t, res);
 }
 
 int drover_rtask_refresh(drover_state *st, drover_ralloc *a, drover_rtask *t, drover_err *err)
@@ -226,9 +233,12 @@ int drover_rtask_refresh(drover_state *st, drover_ralloc *a, drover_rtask *t, dr
 		return 0;
 	if (rc < 0)
 		return rc;
-	/* Twice is harmless: the runner may record the same exit. */
-	if (strcmp(t->row.state, "dead") != 0)
+	/* A live owner records the exit itself (once, with its Terminated
+	 * event); this process only records what nobody watches. */
+	if (strcmp(t->row.state, "dead") != 0 && !drover_ralloc_owner_alive(a))
 		drover_rtask_record_exit(st, a, t, &res);
+	else
+		note_exit(t, &res);
 	return 1;
 }
 

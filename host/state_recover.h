@@ -23,6 +23,7 @@ typedef struct drover_rtask {
 	drover_task_config cfg;
 	drover_task *task; /* recovered: the store said running; NULL otherwise */
 	char error[DROVER_ERR_MESSAGE_MAX]; /* why a running task could not be recovered */
+	int recover_called; /* its driver's recover ran (and killed what it refused) */
 } drover_rtask;
 
 typedef struct drover_ralloc {
