@@ -21,6 +21,7 @@
 #include "proc.h"
 #include "runner.h"
 #include "runner_store.h"
+#include "state_orphans.h"
 #include "state_recover.h"
 #include "state_store.h"
 #include "util.h"
@@ -465,8 +466,9 @@ int drover_agent_run(drover_context *ctx, const drover_agent_settings *settings,
 		fprintf(stderr, "drover agent: %s\n", err.message);
 		goto out;
 	}
-	if ((rc = drover_state_open(ctx->data_dir, &a.st, &err)) < 0 ||
-	    (rc = drover_runner_store_attach(a.st, "", -1, &err)) < 0) {
+	if ((rc = drover_state_open_checked("drover agent", ctx->data_dir, &a.st)) < 0)
+		goto out;
+	if ((rc = drover_runner_store_attach(a.st, "", -1, &err)) < 0) {
 		fprintf(stderr, "drover agent: %s\n", err.message);
 		goto out;
 	}

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "runner.h"
 #include "runner_store.h"
+#include "state_orphans.h"
 #include "state_store.h"
 #include "value_tree.h"
 
@@ -137,6 +138,14 @@ static int run_detached(drover_context *ctx, const drover_jobspec *job,
 		        strerror(-rc));
 		return DROVER_EXIT_FAILURE;
 	}
+	/* Checked here, where the operator sees the answer: a store that lost
+	 * running tasks is refused before anything more is started. */
+	drover_state *check = NULL;
+	if (drover_state_open_checked("drover run", ctx->data_dir, &check) < 0) {
+		fprintf(stderr, "nothing was started\n");
+		return DROVER_EXIT_FAILURE;
+	}
+	drover_state_close(check);
 	int notify[2];
 	if (pipe2(notify, O_CLOEXEC) < 0) {
 		fprintf(stderr, "drover run: pipe: %s\n", strerror(errno));
@@ -179,8 +188,11 @@ static int run_attached(drover_context *ctx, const drover_jobspec *job,
 {
 	drover_err err = {{0}};
 	drover_state *st = NULL;
-	if (drover_state_open(ctx->data_dir, &st, &err) < 0 ||
-	    drover_runner_store_attach(st, json, -1, &err) < 0) {
+	if (drover_state_open_checked("drover run", ctx->data_dir, &st) < 0) {
+		fprintf(stderr, "nothing was started\n");
+		return DROVER_EXIT_FAILURE;
+	}
+	if (drover_runner_store_attach(st, json, -1, &err) < 0) {
 		fprintf(stderr, "drover run: %s\nnothing was started\n", err.message);
 		drover_state_close(st);
 		return DROVER_EXIT_FAILURE;

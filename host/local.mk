@@ -21,6 +21,7 @@ host_libdroverhost_la_SOURCES = \
 	host/state_recover.c host/state_recover.h \
 	host/state_store.c host/state_store.h \
 	host/state_internal.h host/state_ports.c \
+	host/state_orphans.c host/state_orphans.h \
 	host/task_events.c host/task_events.h \
 	host/taskenv.c host/taskenv.h \
 	host/util.c host/util.h

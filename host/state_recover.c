@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "crash.h"
+#include "state_orphans.h"
 #include "proc.h"
 
 #include "json.h"
@@ -354,15 +355,12 @@ drover_rtask *drover_ralloc_find_task(drover_ralloc *a, const char *name)
 int drover_cmd_open(const char *cmd, const drover_common_opts *opts, drover_context *ctx,
                     drover_state **st)
 {
-	drover_err err = {{0}};
 	int rc = drover_context_open(opts, ctx);
 	if (rc < 0)
 		return rc;
 	drover_context_report_plugin_errors(ctx);
-	if ((rc = drover_state_open(ctx->data_dir, st, &err)) < 0) {
-		fprintf(stderr, "%s: %s\n", cmd, err.message);
+	if ((rc = drover_state_open_checked(cmd, ctx->data_dir, st)) < 0)
 		drover_context_close(ctx);
-	}
 	return rc;
 }
 

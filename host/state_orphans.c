@@ -1,0 +1,107 @@
+#include "config.h"
+
+#include "state_orphans.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "allocdir.h"
+#include "proc.h"
+#include "util.h"
+
+/* The pids line drover-shim writes (host/proc.h): 1 and the pids when the
+ * shim and its task are still the recorded processes. */
+static int live_shim(const char *state_dir, int *task_pid, int *shim_pid)
+{
+	char path[DROVER_PATH_MAX + 16], buf[128], tail;
+	snprintf(path, sizeof(path), "%s/pids", state_dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	unsigned long long task_start, shim_start;
+	if (sscanf(buf, "%d %llu %d %llu%c", task_pid, &task_start, shim_pid, &shim_start, &tail) != 5)
+		return 0;
+	return drover_proc_alive(*shim_pid, shim_start);
+}
+
+static int known(drover_state *st, const char *id)
+{
+	if (!st)
+		return 0;
+	drover_state_alloc a = {0};
+	drover_err err = {{0}};
+	int rc = drover_state_alloc_get(st, id, &a, &err);
+	drover_state_alloc_clear(&a);
+	/* Only a definite "no such row" makes it unknown. */
+	return rc != -ENOENT;
+}
+
+int drover_state_orphans_report(const char *cmd, const char *data_dir, drover_state *st, FILE *out)
+{
+	_cleanup_(drover_freep) char *root = drover_strdup_printf("%s/alloc", data_dir);
+	DIR *d = root ? opendir(root) : NULL;
+	if (!d)
+		return 0;
+	int found = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || strspn(e->d_name, "0123456789abcdef-") != strlen(e->d_name) ||
+		    known(st, e->d_name))
+			continue;
+		_cleanup_(drover_freep) char *alloc_dir = drover_strdup_printf("%s/%s", root, e->d_name);
+		DIR *td = alloc_dir ? opendir(alloc_dir) : NULL;
+		if (!td)
+			continue;
+		struct dirent *te;
+		while ((te = readdir(td))) {
+			if (te->d_name[0] == '.' || strcmp(te->d_name, "alloc") == 0)
+				continue;
+			_cleanup_(drover_freep) char *state_dir =
+				drover_allocdir_state_dir(alloc_dir, te->d_name);
+			int task_pid = 0, shim_pid = 0;
+			if (!state_dir || !live_shim(state_dir, &task_pid, &shim_pid))
+				continue;
+			fprintf(out, "%s: allocation directory \"%s\" is not in the state database, yet its "
+			        "task \"%s\" runs (pid %d, drover-shim pid %d)\n",
+			        cmd, alloc_dir, te->d_name, task_pid, shim_pid);
+			found++;
+		}
+		closedir(td);
+	}
+	closedir(d);
+	return found;
+}
+
+int drover_state_open_checked(const char *cmd, const char *data_dir, drover_state **out)
+{
+	drover_err err = {{0}};
+	drover_state *st = NULL;
+	int rc = drover_state_open(data_dir, &st, &err);
+	if (rc < 0)
+		fprintf(stderr, "%s: %s\n", cmd, err.message);
+	int orphans = drover_state_orphans_report(cmd, data_dir, rc < 0 ? NULL : st, stderr);
+	if (orphans > 0) {
+		fprintf(stderr,
+		        "%s: the state database \"%s/%s\" has lost %d running task%s (deleted, "
+		        "truncated, its -wal removed, or damaged): refusing to go on, so that nothing "
+		        "runs that no command can find. Restore the database, or stop those tasks "
+		        "(kill the drover-shim pids named above, which kills their tasks) and move "
+		        "their allocation directories away; then run the command again\n",
+		        cmd, data_dir, DROVER_STATE_FILE, orphans, orphans == 1 ? "" : "s");
+		drover_state_close(st);
+		return -EUCLEAN;
+	}
+	if (rc < 0)
+		return rc;
+	*out = st;
+	return 0;
+}
