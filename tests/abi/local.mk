@@ -28,6 +28,7 @@ ABI_FIXTURES = \
 	tests/abi/fixtures/crash_in_constructor.la \
 	tests/abi/fixtures/crash_in_init.la \
 	tests/abi/fixtures/crash_in_fingerprint.la \
+	tests/abi/fixtures/crash_in_start.la \
 	tests/abi/fixtures/hang_in_init.la \
 	tests/abi/fixtures/hang_in_fingerprint.la
 
@@ -127,6 +128,10 @@ tests_abi_fixtures_crash_in_constructor_la_LDFLAGS = $(ABI_FIXTURE_LDFLAGS) -no-
 tests_abi_fixtures_crash_in_init_la_SOURCES = tests/abi/fixtures/crash_in_init.c
 tests_abi_fixtures_crash_in_init_la_CFLAGS = $(ABI_FIXTURE_CFLAGS)
 tests_abi_fixtures_crash_in_init_la_LDFLAGS = $(ABI_FIXTURE_LDFLAGS) -no-undefined
+
+tests_abi_fixtures_crash_in_start_la_SOURCES = tests/abi/fixtures/crash_in_start.c
+tests_abi_fixtures_crash_in_start_la_CFLAGS = $(ABI_FIXTURE_CFLAGS)
+tests_abi_fixtures_crash_in_start_la_LDFLAGS = $(ABI_FIXTURE_LDFLAGS) -no-undefined
 
 tests_abi_fixtures_crash_in_fingerprint_la_SOURCES = tests/abi/fixtures/crash_in_fingerprint.c
 tests_abi_fixtures_crash_in_fingerprint_la_CFLAGS = $(ABI_FIXTURE_CFLAGS)

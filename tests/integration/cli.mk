@@ -61,3 +61,28 @@ tests_integration_test_cli_leaks_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRI
 tests_integration_test_cli_leaks_LDADD = $(CRITERION_LIBS)
 EXTRA_tests_integration_test_cli_leaks_DEPENDENCIES = host/drover host/shim/drover-shim \
 	tests/plugins.d/.stamp
+
+# Crash consistency: a driver crashing in start(), restarts and state across
+# the death of their runner, a lost database, stop on a full disk.
+check_PROGRAMS += tests/integration/test_crash
+TESTS += tests/integration/test_crash
+tests_integration_test_crash_SOURCES = \
+	tests/integration/test_crash.c tests/integration/crash_support.h \
+	tests/integration/cli_harness.c tests/integration/cli_harness.h
+tests_integration_test_crash_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS) \
+	$(SQLITE_CFLAGS) -DFIXTURE_LIBS_DIR='"$(abs_top_builddir)/tests/abi/fixtures/.libs"'
+tests_integration_test_crash_LDADD = $(CRITERION_LIBS) $(SQLITE_LIBS)
+EXTRA_tests_integration_test_crash_DEPENDENCIES = host/drover host/shim/drover-shim \
+	tests/plugins.d/.stamp $(ABI_FIXTURES)
+
+# The crash-consistency soak: runner and agent SIGKILLed in the start path.
+check_PROGRAMS += tests/integration/test_soak
+TESTS += tests/integration/test_soak
+tests_integration_test_soak_SOURCES = \
+	tests/integration/test_soak.c tests/integration/crash_support.h \
+	tests/integration/cli_harness.c tests/integration/cli_harness.h
+tests_integration_test_soak_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS) \
+	$(SQLITE_CFLAGS) -DFIXTURE_LIBS_DIR='"$(abs_top_builddir)/tests/abi/fixtures/.libs"'
+tests_integration_test_soak_LDADD = $(CRITERION_LIBS) $(SQLITE_LIBS)
+EXTRA_tests_integration_test_soak_DEPENDENCIES = host/drover host/shim/drover-shim \
+	tests/plugins.d/.stamp
