@@ -255,6 +255,25 @@ CS_HELPER char *cs_events(const char *alloc, const char *type)
 	return cs_query(sql, alloc);
 }
 
+typedef struct cs_count_arg {
+	const char *sql;
+	int want;
+} cs_count_arg;
+
+static int cs_count_is(void *arg)
+{
+	cs_count_arg *c = arg;
+	return cs_query_int(c->sql, NULL) == c->want;
+}
+
+/* Waits (inotify on the data dir, where the store's -wal changes) until the
+ * query counts `want`. */
+CS_HELPER int cs_wait_count(const char *sql, int want)
+{
+	cs_count_arg c = {sql, want};
+	return test_wait_in_dir(cs_env.data_dir, cs_count_is, &c, CS_DEADLINE_MS);
+}
+
 CS_HELPER int cs_exists(void *path)
 {
 	return access(path, F_OK) == 0;
