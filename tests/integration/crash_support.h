@@ -56,6 +56,9 @@ CS_HELPER void cs_setup(const char *const *fixtures)
 	                         " \"client\": {\"fingerprint_interval\": \"30s\"}}\n");
 	snprintf(cs_config, sizeof(cs_config), "%s", p);
 	free(p);
+	/* Made here so that the tests can watch it from the start. */
+	cr_assert_eq(mkdir(cs_env.data_dir, 0711), 0, "mkdir %s: %s", cs_env.data_dir,
+	             strerror(errno));
 	snprintf(cs_plugins, sizeof(cs_plugins), "%s/plugins", cs_env.root);
 	cr_assert_eq(mkdir(cs_plugins, 0755), 0);
 	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");

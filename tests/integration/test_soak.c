@@ -9,8 +9,8 @@
 
 #include <time.h>
 
-#define SOAK_RUNNER_KILLS 12
-#define SOAK_AGENT_KILLS 10
+#define SOAK_RUNNER_KILLS 20
+#define SOAK_AGENT_KILLS 16
 #define SOAK_COUNT 5 /* allocations per job */
 
 static void setup(void)
