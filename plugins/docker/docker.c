@@ -314,11 +314,12 @@ static int call(docker_ctx *c, const char *method, const char *path, const char 
 
 static int remove_container(docker_ctx *c, const char *id, drover_err *err)
 {
-	char path[160];
+	char path[400];
 	long status = 0;
 	int r;
 
-	snprintf(path, sizeof(path), "/containers/%.64s?force=1&v=1", id);
+	/* An id, or a container name (up to a task name and an alloc id). */
+	snprintf(path, sizeof(path), "/containers/%.300s?force=1&v=1", id);
 	r = call(c, "DELETE", path, NULL, 0, &status, err);
 	return (r == -ENOENT && status == 404) ? 0 : r;
 }
@@ -460,6 +461,36 @@ static int docker_start(void *ctx, const drover_task_config *cfg, drover_task **
 	return 0;
 }
 
+/* recover without a handle (driver.h): the host lost it, or died while start
+ * ran. The container start would have made carries the task's deterministic
+ * name: it is removed, so that the task never runs twice or unwatched. */
+static int remove_unrecorded(docker_ctx *c, const drover_task_config *cfg, drover_err *err)
+{
+	char *name = docker_container_name(cfg);
+	docker_state st;
+	drover_err ignored = {{0}};
+	int r;
+
+	if (!name)
+		return drover_err_set(err, -ENOMEM, "docker: out of memory");
+	memset(&st, 0, sizeof(st));
+	r = docker_state_read(&c->client, name, &st, &ignored);
+	if (r == 0 && st.exists && remove_container(c, name, &ignored) == 0)
+		r = drover_err_set(err, -ENOENT, "task \"%s\": no driver handle; what was left of it "
+		                   "was removed (container \"%s\")",
+		                   task_label(cfg), name);
+	else if (r == 0 && st.exists)
+		r = drover_err_set(err, -EIO, "task \"%s\": no driver handle, and container \"%s\" "
+		                   "could not be removed: %s",
+		                   task_label(cfg), name, ignored.message);
+	else
+		r = drover_err_set(err, -ENOENT, "task \"%s\": no driver handle; nothing of it was "
+		                   "left running (no container \"%s\")",
+		                   task_label(cfg), name);
+	free(name);
+	return r;
+}
+
 static int docker_recover(void *ctx, const drover_task_config *cfg, const void *handle,
                           size_t len, drover_task **task, drover_err *err)
 {
@@ -471,6 +502,8 @@ static int docker_recover(void *ctx, const drover_task_config *cfg, const void *
 
 	if ((r = need_config(c, err)) < 0 || (r = need_monitor(c, err)) < 0)
 		return r;
+	if ((!handle || len == 0) && cfg)
+		return remove_unrecorded(c, cfg, err);
 	if ((r = docker_handle_decode(handle, len, &h, err)) < 0)
 		return task_error(err, r, cfg ? task_label(cfg) : "?");
 	if ((r = docker_state_read(&c->client, h.container_id, &st, err)) < 0)
