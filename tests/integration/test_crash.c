@@ -355,3 +355,84 @@ Test(crash, stop_works_on_a_full_file_system)
 	free(filler);
 	free(job);
 }
+
+Test(crash, agent_adopts_within_a_second_an_allocation_created_after_it_started)
+{
+	cs_agent a = cs_agent_start();
+	free(cs_agent_expect(&a, "fingerprint every 30000 ms"));
+	/* Created after the agent's first scan; the next fingerprint is 30 s away. */
+	char id[40];
+	int pid;
+	running_task(id, &pid);
+	pid_t runner = cs_runner_pid();
+	free(cs_agent_expect(&a, "watching pid"));
+	long long t0 = test_wait_now_ms();
+	cs_kill9(runner);
+	free(cs_agent_expect(&a, "adopted 1 allocation"));
+	long long took = test_wait_now_ms() - t0;
+	fprintf(stderr, "adoption took %lld ms after the runner's death\n", took);
+	cr_assert_lt(took, 1000, "adopted %lld ms after the owner died", took);
+	free(cs_agent_expect(&a, "Adopted"));
+	char *now = task_row(id, "pid");
+	cr_assert_eq(atoi(now), pid, "the task was started again");
+	free(now);
+	cs_agent_stop(&a);
+	cli_result r;
+	cs_drover(&r, "stop", id, NULL);
+	cli_result_clear(&r);
+}
+
+Test(crash, wait_follows_a_task_behind_a_prestart_and_stop_records_terminated_once)
+{
+	char *gate = cs_sh_task("gate", "while [ ! -e $ROOT/go ]; do sleep 0.05; done",
+	                        "\"Lifecycle\": {\"Hook\": \"prestart\"},");
+	char *main_task = cs_sh_task("main", "exit 0", NULL);
+	char *tasks = NULL;
+	cr_assert(asprintf(&tasks, "%s, %s", gate, main_task) > 0);
+	char *job = cs_job("gated", 1, NULL, tasks);
+	cli_result r;
+	cs_drover(&r, "run", "-detach", job);
+	cr_assert_eq(r.exit_code, 0, "%s %s", r.out, r.err);
+	char id[1][40];
+	cs_printed_allocs(r.out, id, 1);
+	cli_result_clear(&r);
+	/* `drover wait` while "main" is pending behind the prestart task. */
+	const char *argv[] = {"wait", "-config", cs_config, "-plugin-dir", cs_plugins, "-data-dir",
+	                      cs_env.data_dir, id[0], NULL};
+	int out_fd = -1;
+	pid_t waiter = cli_spawn(argv, &out_fd);
+	char go[400];
+	snprintf(go, sizeof(go), "%s/go", cs_env.root);
+	cr_assert_eq(close(open(go, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)), 0);
+	char *out = cli_read_until(out_fd, "Task \"main\"", CS_DEADLINE_MS);
+	cr_assert(out, "drover wait did not follow the pending task");
+	int st = cli_wait(waiter, CS_DEADLINE_MS);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "drover wait: status %d, said %s", st, out);
+	free(out);
+	close(out_fd);
+
+	/* One Terminated event per exit, even when another process stops the task. */
+	char *sleeper = sleep_job("sleeper");
+	cs_drover(&r, "run", "-detach", sleeper);
+	cr_assert_eq(r.exit_code, 0, "%s %s", r.out, r.err);
+	char sid[1][40];
+	cs_printed_allocs(r.out, sid, 1);
+	cli_result_clear(&r);
+	cs_drover(&r, "stop", sid[0], NULL);
+	cr_assert_eq(r.exit_code, 0, "%s %s", r.out, r.err);
+	cli_result_clear(&r);
+	cr_assert(cs_wait_count("SELECT count(*) FROM tasks WHERE state = 'dead' AND name = 't'", 1));
+	/* The runner records the exit it saw; stop does not record it again. */
+	char sql[300];
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM events WHERE alloc_id = '%s' AND"
+	                           " type = 'Terminated'", sid[0]);
+	cr_assert(cs_wait_count(sql, 1));
+	cs_drover(&r, "status", sid[0], NULL);
+	cli_result_clear(&r);
+	cr_assert_eq(cs_query_int(sql, NULL), 1, "Terminated recorded more than once");
+	free(gate);
+	free(main_task);
+	free(tasks);
+	free(job);
+	free(sleeper);
+}
