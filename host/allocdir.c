@@ -83,9 +83,9 @@ int drover_allocdir_create_task(const drover_allocdir *dirs, const char *task, c
 	return 0;
 }
 
-char *drover_allocdir_state_dir(const char *alloc_dir, const char *task)
+char *drover_allocdir_state_dir(const drover_allocdir *dirs, const char *task)
 {
-	return drover_strdup_printf("%s/%s", alloc_dir, task);
+	return drover_strdup_printf("%s/%s", dirs->alloc_dir, task);
 }
 
 void drover_allocdir_clear(drover_allocdir *dirs)

@@ -26,7 +26,7 @@ int drover_allocdir_create_task(const drover_allocdir *dirs, const char *task, c
 /* Where the shim of `task` keeps its state (pids, exit-status): the one place
  * the host computes it, recorded with every start intent so that whoever
  * resumes the task looks there. malloc'd, NULL when out of memory. */
-char *drover_allocdir_state_dir(const char *alloc_dir, const char *task);
+char *drover_allocdir_state_dir(const drover_allocdir *dirs, const char *task);
 
 void drover_allocdir_clear(drover_allocdir *dirs);
 

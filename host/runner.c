@@ -276,7 +276,7 @@ static void launch_task(run *r, run_task *t)
 		return;
 	}
 	_cleanup_(drover_freep) char *state_dir =
-		drover_allocdir_state_dir(t->alloc->dirs.alloc_dir, t->spec->name);
+		drover_allocdir_state_dir(&t->alloc->dirs, t->spec->name);
 	int rc = state_dir ? drover_runner_store_starting(t->alloc->id, t->spec->name, state_dir, &err)
 	                   : drover_err_set(&err, -ENOMEM, "out of memory");
 	if (rc < 0) {

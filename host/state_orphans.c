@@ -65,8 +65,9 @@ int drover_state_orphans_report(const char *cmd, const char *data_dir, drover_st
 		while ((te = readdir(td))) {
 			if (te->d_name[0] == '.' || strcmp(te->d_name, "alloc") == 0)
 				continue;
+			drover_allocdir dirs = {.alloc_dir = alloc_dir};
 			_cleanup_(drover_freep) char *state_dir =
-				drover_allocdir_state_dir(alloc_dir, te->d_name);
+				drover_allocdir_state_dir(&dirs, te->d_name);
 			int task_pid = 0, shim_pid = 0;
 			if (!state_dir || !live_shim(state_dir, &task_pid, &shim_pid))
 				continue;
