@@ -380,3 +380,54 @@ Test(state_store, ports_are_held_by_one_live_allocation_at_a_time)
 	drover_state_ports_free(got, n);
 	drover_state_close(st);
 }
+
+Test(state_store, start_intent_counts_attempts_and_keeps_the_shim_and_restart_due)
+{
+	static const char id[] = "0a1b2c3d-0000-4000-8000-0000000000aa";
+	drover_state *st = open_store();
+	drover_err err = {{0}};
+	put_alloc(st, id);
+	put_task(st, id, "t");
+	int attempt = 0;
+	cr_assert_eq(drover_state_task_set_starting(st, id, "t", "/run/x/t", &attempt, &err), 0, "%s",
+	             err.message);
+	cr_assert_eq(attempt, 1);
+	cr_assert_eq(drover_state_task_set_shim(st, "/run/x/t", 4321, 99, &err), 0, "%s", err.message);
+	cr_assert_eq(drover_state_alloc_refresh_status(st, id, &err), 0);
+	drover_state_alloc a;
+	cr_assert_eq(drover_state_alloc_get(st, id, &a, &err), 0);
+	cr_assert_str_eq(a.client_status, "running", "a start under way counts as running");
+	drover_state_alloc_clear(&a);
+	drover_state_task *tasks;
+	size_t n;
+	cr_assert_eq(drover_state_task_list(st, id, &tasks, &n, &err), 0);
+	cr_assert_str_eq(tasks[0].state, "starting");
+	cr_assert_null(tasks[0].problem);
+	cr_assert_str_eq(tasks[0].state_dir, "/run/x/t");
+	cr_assert_eq(tasks[0].shim_pid, 4321);
+	cr_assert_eq(tasks[0].shim_start, 99);
+	drover_state_tasks_free(tasks, n);
+
+	cr_assert_eq(drover_state_task_set_restart_due(st, id, "t", 1, 123456, &err), 0);
+	cr_assert_eq(drover_state_task_set_starting(st, id, "t", "/run/x/t", &attempt, &err), 0);
+	cr_assert_eq(attempt, 2);
+	cr_assert_eq(drover_state_task_list(st, id, &tasks, &n, &err), 0);
+	cr_assert_eq(tasks[0].restart_due_ms, 0, "a start ends the pending restart");
+	cr_assert_eq(tasks[0].shim_pid, 0, "a new attempt forgets the previous shim");
+	cr_assert_eq(tasks[0].restarts, 1);
+	drover_state_tasks_free(tasks, n);
+	cr_assert_eq(drover_state_task_set_starting(st, id, "nope", "/x", NULL, &err), -ENOENT);
+
+	int count = 0, signo = 0;
+	char *call = NULL;
+	cr_assert_eq(drover_state_fault_add(st, "segv", "/p/segv.so@1", "start", SIGSEGV, &err), 0);
+	cr_assert_eq(drover_state_fault_add(st, "segv", "/p/segv.so@2", "recover", SIGBUS, &err), 0);
+	cr_assert_eq(drover_state_fault_count(st, "segv", "/p/segv.so@1", 0, &count, &call, &signo,
+	                                      &err),
+	             0);
+	cr_assert_eq(count, 1, "a replaced plugin file starts afresh");
+	cr_assert_str_eq(call, "start");
+	cr_assert_eq(signo, SIGSEGV);
+	free(call);
+	drover_state_close(st);
+}
