@@ -58,6 +58,9 @@ typedef struct agent {
 	watched_owner *owners;
 	size_t owner_count;
 	drover_health *health; /* per plugin, last fingerprint; -1: never */
+	/* Allocations this agent could not adopt: not tried again on every change
+	 * of the store (its own release is one), only at the fingerprint. */
+	drover_strv refused;
 	pthread_mutex_t lock;
 } agent;
 
@@ -221,6 +224,14 @@ static int live(const drover_state_alloc *al)
 
 /* Claims every live allocation whose owner is gone and runs them on in one new
  * thread; owners still alive are watched. */
+static int refused(const agent *a, const char *id)
+{
+	for (size_t i = 0; i < a->refused.count; i++)
+		if (strcmp(a->refused.items[i], id) == 0)
+			return 1;
+	return 0;
+}
+
 static int adopt(agent *a)
 {
 	drover_err err = {{0}};
@@ -237,7 +248,8 @@ static int adopt(agent *a)
 	long long t0 = drover_monotonic_ms();
 	for (size_t i = 0; allocs && i < n; i++) {
 		const drover_state_alloc *al = &list[i];
-		if (!live(al) || (al->owner_pid == a->self_pid && al->owner_start == a->self_start))
+		if (!live(al) || (al->owner_pid == a->self_pid && al->owner_start == a->self_start) ||
+		    refused(a, al->id))
 			continue;
 		if (al->problem) {
 			agent_log(a, "allocation \"%s\": damaged state row: %s, ignoring", al->id,
@@ -258,6 +270,7 @@ static int adopt(agent *a)
 		if (drover_ralloc_load(a->ctx, a->st, al->id, &allocs[count], &err) < 0) {
 			agent_log(a, "cannot adopt allocation \"%s\": %s", al->id, err.message);
 			drover_state_alloc_release(a->st, al->id, a->self_pid, NULL);
+			drover_strv_push(&a->refused, al->id);
 			continue;
 		}
 		const char *quarantined = NULL;
@@ -272,6 +285,7 @@ static int adopt(agent *a)
 			agent_log(a, "not adopting allocation \"%s\": %s", al->id, quarantined);
 			drover_ralloc_clear(&allocs[count]);
 			drover_state_alloc_release(a->st, al->id, a->self_pid, NULL);
+			drover_strv_push(&a->refused, al->id);
 			continue;
 		}
 		for (size_t k = 0; k < allocs[count].count; k++)
@@ -411,7 +425,8 @@ static int serve(agent *a, int sigfd, int fp_timer, int periodic_timer, int ino,
 				agent_log(a, "timer: %s", strerror(errno));
 			fingerprint_all(a);
 			quarantine_all(a);
-			rescan = 1; /* allocations `run -detach` created since */
+			drover_strv_clear(&a->refused); /* a driver may have come back */
+			rescan = 1;
 		}
 		if (fds[3].revents & POLLIN)
 			store_changed(a, ino, settle_timer, &settle_armed);
@@ -508,6 +523,7 @@ out:
 		close(a.owners[i].pidfd);
 	free(a.owners);
 	free(a.batches);
+	drover_strv_clear(&a.refused);
 	free(a.health);
 	drover_runner_store_detach();
 	drover_state_close(a.st);
