@@ -1,15 +1,19 @@
 /* drover gc: removes the directories and records of dead allocations. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
+#include "state_orphans.h"
 #include "state_recover.h"
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -124,6 +128,36 @@ int drover_cmd_gc(int argc, char **argv)
 		}
 		drover_ralloc_clear(&a);
 	}
+	/* Directories of allocations that were never recorded (their runner died
+	 * between making the directory and recording it) and hold nothing that
+	 * runs. */
+	_cleanup_(drover_freep) char *root = drover_strdup_printf("%s/alloc", ctx.data_dir);
+	DIR *d = root ? opendir(root) : NULL;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		drover_state_alloc probe = {0};
+		if (e->d_name[0] == '.' || strspn(e->d_name, "0123456789abcdef-") != strlen(e->d_name) ||
+		    drover_state_alloc_get(st, e->d_name, &probe, &err) != -ENOENT) {
+			drover_state_alloc_clear(&probe);
+			continue;
+		}
+		_cleanup_(drover_freep) char *dir = drover_strdup_printf("%s/%s", root, e->d_name);
+		/* A runner records its allocation right after making the directory:
+		 * one younger than a minute may be on its way into the store. */
+		struct stat sb;
+		if (!dir || stat(dir, &sb) < 0 || time(NULL) - sb.st_mtime < 60 ||
+		    drover_state_orphan_dir_live(dir))
+			continue;
+		drover_state_alloc unrecorded = {.id = e->d_name, .alloc_dir = dir};
+		if (remove_alloc_dir(ctx.data_dir, &unrecorded) == 0) {
+			printf("Removed unrecorded allocation directory %s\n", dir);
+			removed++;
+		} else {
+			exit_code = DROVER_EXIT_FAILURE;
+		}
+	}
+	if (d)
+		closedir(d);
 	printf("%zu allocation(s) removed\n", removed);
 	drover_state_allocs_free(list, count);
 	drover_state_close(st);

@@ -33,6 +33,25 @@ static int live_shim(const char *state_dir, int *task_pid, int *shim_pid)
 	return drover_proc_alive(*shim_pid, shim_start);
 }
 
+int drover_state_orphan_dir_live(const char *alloc_dir)
+{
+	DIR *td = opendir(alloc_dir);
+	if (!td)
+		return 0;
+	int live = 0;
+	struct dirent *te;
+	while (!live && (te = readdir(td))) {
+		if (te->d_name[0] == '.' || strcmp(te->d_name, "alloc") == 0)
+			continue;
+		drover_allocdir dirs = {.alloc_dir = (char *)alloc_dir};
+		_cleanup_(drover_freep) char *state_dir = drover_allocdir_state_dir(&dirs, te->d_name);
+		int task_pid = 0, shim_pid = 0;
+		live = state_dir && live_shim(state_dir, &task_pid, &shim_pid);
+	}
+	closedir(td);
+	return live;
+}
+
 static int known(drover_state *st, const char *id)
 {
 	if (!st)
