@@ -33,23 +33,53 @@ static int live_shim(const char *state_dir, int *task_pid, int *shim_pid)
 	return drover_proc_alive(*shim_pid, shim_start);
 }
 
-int drover_state_orphan_dir_live(const char *alloc_dir)
+/* Calls found(task, pids) for every task of allocation `id` whose shim
+ * still runs; returns how many. */
+static int live_tasks(const char *data_dir, const char *id,
+                      void (*found)(void *arg, const char *task, int task_pid, int shim_pid),
+                      void *arg)
 {
-	DIR *td = opendir(alloc_dir);
-	if (!td)
+	drover_allocdir dirs = {0};
+	drover_err err = {{0}};
+	if (drover_allocdir_set_run_dir(data_dir, id, &dirs, &err) < 0)
 		return 0;
+	DIR *td = opendir(dirs.run_dir);
 	int live = 0;
 	struct dirent *te;
-	while (!live && (te = readdir(td))) {
-		if (te->d_name[0] == '.' || strcmp(te->d_name, "alloc") == 0)
+	while (td && (te = readdir(td))) {
+		if (te->d_name[0] == '.')
 			continue;
-		drover_allocdir dirs = {.alloc_dir = (char *)alloc_dir};
 		_cleanup_(drover_freep) char *state_dir = drover_allocdir_state_dir(&dirs, te->d_name);
 		int task_pid = 0, shim_pid = 0;
-		live = state_dir && live_shim(state_dir, &task_pid, &shim_pid);
+		if (!state_dir || !live_shim(state_dir, &task_pid, &shim_pid))
+			continue;
+		live++;
+		if (found)
+			found(arg, te->d_name, task_pid, shim_pid);
 	}
-	closedir(td);
+	if (td)
+		closedir(td);
+	drover_allocdir_clear(&dirs);
 	return live;
+}
+
+int drover_state_orphan_dir_live(const char *data_dir, const char *alloc_id)
+{
+	return live_tasks(data_dir, alloc_id, NULL, NULL) > 0;
+}
+
+typedef struct report_arg {
+	const char *cmd;
+	const char *alloc_dir;
+	FILE *out;
+} report_arg;
+
+static void report_one(void *arg, const char *task, int task_pid, int shim_pid)
+{
+	report_arg *r = arg;
+	fprintf(r->out, "%s: allocation directory \"%s\" is not in the state database, yet its task "
+	        "\"%s\" runs (pid %d, drover-shim pid %d)\n",
+	        r->cmd, r->alloc_dir, task, task_pid, shim_pid);
 }
 
 static int known(drover_state *st, const char *id)
@@ -77,25 +107,8 @@ int drover_state_orphans_report(const char *cmd, const char *data_dir, drover_st
 		    known(st, e->d_name))
 			continue;
 		_cleanup_(drover_freep) char *alloc_dir = drover_strdup_printf("%s/%s", root, e->d_name);
-		DIR *td = alloc_dir ? opendir(alloc_dir) : NULL;
-		if (!td)
-			continue;
-		struct dirent *te;
-		while ((te = readdir(td))) {
-			if (te->d_name[0] == '.' || strcmp(te->d_name, "alloc") == 0)
-				continue;
-			drover_allocdir dirs = {.alloc_dir = alloc_dir};
-			_cleanup_(drover_freep) char *state_dir =
-				drover_allocdir_state_dir(&dirs, te->d_name);
-			int task_pid = 0, shim_pid = 0;
-			if (!state_dir || !live_shim(state_dir, &task_pid, &shim_pid))
-				continue;
-			fprintf(out, "%s: allocation directory \"%s\" is not in the state database, yet its "
-			        "task \"%s\" runs (pid %d, drover-shim pid %d)\n",
-			        cmd, alloc_dir, te->d_name, task_pid, shim_pid);
-			found++;
-		}
-		closedir(td);
+		report_arg r = {cmd, alloc_dir ? alloc_dir : e->d_name, out};
+		found += live_tasks(data_dir, e->d_name, report_one, &r);
 	}
 	closedir(d);
 	return found;

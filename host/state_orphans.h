@@ -17,8 +17,9 @@
 int drover_state_orphans_report(const char *cmd, const char *data_dir, drover_state *st,
                                 FILE *out);
 
-/* 1 when a task directory of `alloc_dir` has a live drover-shim. */
-int drover_state_orphan_dir_live(const char *alloc_dir);
+/* 1 when a task of allocation `alloc_id` has a live drover-shim (found
+ * through its state directory, drover_allocdir_state_dir). */
+int drover_state_orphan_dir_live(const char *data_dir, const char *alloc_id);
 
 /* Opens the store of `data_dir` and checks it as above: 0, or negative with
  * everything printed (the open error, the live tasks it does not know). */
