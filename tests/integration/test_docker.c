@@ -1062,6 +1062,37 @@ Test(docker, recover_by_handle_after_reload)
 	destroy(again);
 }
 
+/* The host died while start ran: no handle was recorded. recover without
+ * one removes the container the task's name names, so that the task never
+ * runs twice or unwatched (issue 12). */
+Test(docker, recover_without_a_handle_removes_what_start_left)
+{
+	drover_task *task, *again = NULL;
+	drover_handle h;
+	drover_err err = { "" };
+	drover_task_config cfg;
+
+	instance("{}");
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sleep\", \"args\": [\"1000\"]}", &h);
+	(void)task;
+	free(h.data);
+	fx.drv->fini(fx.ctx);
+	fx.ctx = NULL;
+	dlclose(fx.so);
+	fx.so = dlopen(DOCKER_SO, RTLD_NOW | RTLD_LOCAL);
+	cr_assert_not_null(fx.so);
+	fx.drv = ((drover_driver_entry_fn)dlsym(fx.so, DROVER_DRIVER_ENTRY_SYMBOL))();
+	cr_assert_eq(fx.drv->init(&fx.host, &fx.ctx, &err), 0);
+	cr_assert_eq(fx.drv->set_config(fx.ctx, &fx.plugin_cfg, &err), 0);
+	cfg = task_config("{\"image\": \"" IMAGE "\"}");
+	cr_assert_eq(fx.drv->recover(fx.ctx, &cfg, NULL, 0, &again, &err), -ENOENT);
+	cr_assert_null(again);
+	cr_assert(strstr(err.message, "what was left of it was removed"), "%s", err.message);
+	err.message[0] = '\0';
+	cr_assert_eq(fx.drv->recover(fx.ctx, &cfg, NULL, 0, &again, &err), -ENOENT);
+	cr_assert(strstr(err.message, "nothing of it was left running"), "%s", err.message);
+}
+
 Test(docker, force_pull_from_the_local_registry)
 {
 	drover_task *task;
