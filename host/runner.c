@@ -319,6 +319,10 @@ static void start_task(run *r, run_task *t)
 	/* A desired stop recorded by `drover stop` is honoured by whoever owns
 	 * the allocation: nothing more of it starts. */
 	if (drover_runner_store_stop_requested(t->alloc->id)) {
+		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Killed",
+		                        "Task was never started: the allocation was stopped");
+		t->result = (drover_exit_result){.struct_size = sizeof(t->result)};
+		drover_runner_store_exited(t->alloc->id, t->spec->name, &t->result);
 		t->killed = 1;
 		t->state = RUN_TASK_SKIPPED;
 		return;
@@ -547,6 +551,10 @@ static size_t advance_alloc(run *r, run_alloc *a, run_task **kills, size_t *nkil
 			if (kill_type)
 				drover_task_event_print(r->events, a->id, t->spec->name, kill_type, "%s",
 				                        message);
+			/* Recorded dead: a row left pending would be started by the
+			 * next owner of the allocation. */
+			t->result = (drover_exit_result){.struct_size = sizeof(t->result)};
+			drover_runner_store_exited(a->id, t->spec->name, &t->result);
 			t->state = RUN_TASK_SKIPPED;
 			break;
 		case DROVER_LC_KILL:

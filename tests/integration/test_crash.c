@@ -438,3 +438,60 @@ Test(crash, wait_follows_a_task_behind_a_prestart_and_stop_records_terminated_on
 	free(job);
 	free(sleeper);
 }
+
+Test(crash, a_desired_stop_is_honoured_by_the_owner_and_by_the_next_agent)
+{
+	char *gate = cs_sh_task("gate", "exec sleep 1000", "\"Lifecycle\": {\"Hook\": \"prestart\"},");
+	char *main_task = cs_sh_task("main", "exec sleep 1000", NULL);
+	char *tasks = NULL;
+	cr_assert(asprintf(&tasks, "%s, %s", gate, main_task) > 0);
+	char *job = cs_job("stopped", 2, NULL, tasks);
+	cli_result r;
+	cs_drover(&r, "run", "-detach", job);
+	cr_assert_eq(r.exit_code, 0, "%s %s", r.out, r.err);
+	char ids[2][40];
+	cr_assert_eq(cs_printed_allocs(r.out, ids, 2), 2);
+	cli_result_clear(&r);
+
+	/* Owner alive: stop kills the prestart task; the runner must not start
+	 * "main" behind it. */
+	cs_drover(&r, "stop", ids[0], NULL);
+	cr_assert_eq(r.exit_code, 0, "%s %s", r.out, r.err);
+	cr_assert(strstr(r.out, "Task \"main\" is waiting to be started by pid"), "%s", r.out);
+	cli_result_clear(&r);
+	char sql[300];
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM tasks WHERE alloc_id = '%s' AND"
+	                           " state = 'dead'", ids[0]);
+	cr_assert(cs_wait_count(sql, 2), "the owner did not end the stopped allocation");
+
+	/* Owner dead: desired stop set behind the store's back (as a stop whose
+	 * kills had not all happened when it was recorded); the next agent stops
+	 * the allocation instead of running it on. */
+	cs_kill9(cs_runner_pid());
+	char db[400];
+	snprintf(db, sizeof(db), "%s/state.db", cs_env.data_dir);
+	sqlite3 *h = NULL;
+	cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+	sqlite3_busy_timeout(h, 10000);
+	char upd[200];
+	snprintf(upd, sizeof(upd), "UPDATE allocations SET desired_status = 'stop' WHERE id = '%s'",
+	         ids[1]);
+	cr_assert_eq(sqlite3_exec(h, upd, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	char *gate_pid = cs_query("SELECT pid FROM tasks WHERE alloc_id = ?1 AND name = 'gate'", ids[1]);
+	cr_assert(cli_pid_alive(atoi(gate_pid)));
+	cs_agent a = cs_agent_start();
+	free(cs_agent_expect(&a, "adopted 1 allocation"));
+	cr_assert(cli_wait_gone(atoi(gate_pid), CS_DEADLINE_MS), "the agent ran a stopped allocation on");
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM tasks WHERE alloc_id = '%s' AND"
+	                           " state = 'dead'", ids[1]);
+	cr_assert(cs_wait_count(sql, 2));
+	cr_assert_eq(cs_query_int("SELECT count(*) FROM tasks WHERE name = 'main' AND pid != 0", NULL),
+	             0, "a main task of a stopped allocation was started");
+	cs_agent_stop(&a);
+	free(gate_pid);
+	free(gate);
+	free(main_task);
+	free(tasks);
+	free(job);
+}
