@@ -7,6 +7,7 @@ plugins_common_libplugincommon_la_SOURCES = \
 	plugins/common/plugin_handle.c plugins/common/plugin_handle.h \
 	plugins/common/plugin_stats.c plugins/common/plugin_stats.h \
 	plugins/common/plugin_cgroup.c plugins/common/plugin_cgroup.h \
+	plugins/common/plugin_devices.c plugins/common/plugin_devices.h \
 	plugins/common/plugin_env.c plugins/common/plugin_env.h \
 	plugins/common/plugin_exec.c plugins/common/plugin_exec.h \
 	plugins/common/plugin_ids.c plugins/common/plugin_ids.h \

@@ -482,7 +482,14 @@ static int gen_binds(build *b)
 
 	GEN(docker_gen_key(b->g, "Binds"));
 	GEN(yajl_gen_array_open(b->g));
+	/* alloc/logs read-only over the read-write alloc/, as exec binds it: the
+	 * logger writes the logs, never the task, and a container that could
+	 * write there could plant links and FIFOs for the rotation, delete or
+	 * forge its own and its siblings' logs. */
 	if ((r0 = standard_bind(b, b->cfg->alloc_dir, "alloc", "/alloc", label)) < 0 ||
+	    (r0 = standard_bind(b, b->cfg->alloc_dir, "alloc/logs", "/alloc/logs",
+	                        label ? (b->s->selinux_label[0] == 'Z' ? "ro,Z" : "ro,z")
+	                              : "ro")) < 0 ||
 	    (r0 = standard_bind(b, b->cfg->task_dir, "local", "/local", label)) < 0 ||
 	    (r0 = standard_bind(b, b->cfg->task_dir, "secrets", "/secrets", label)) < 0)
 		return r0;
