@@ -75,6 +75,9 @@ int plugin_resolve_beneath(const char *base_path, const char *rel, unsigned flag
 	if (!base_path || base_path[0] != '/' || !rel)
 		return drover_err_set(err, -EINVAL, "%s: no absolute base directory to resolve in",
 		                      what);
+	while (*rel == '/')
+		rel++;
+	p = rel;
 	if (strlen(rel) >= sizeof(upto))
 		return drover_err_set(err, -ENAMETOOLONG, "%s: \"%.200s...\" is too long", what, rel);
 	/* The base is the host's; symlinks of the host above it are resolved
