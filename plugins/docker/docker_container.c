@@ -458,7 +458,9 @@ static int standard_bind(build *b, const char *base, const char *name, const cha
 	int r;
 
 	snprintf(what, sizeof(what), "task \"%s\": the %s/ directory", b->task, name);
-	if ((r = plugin_resolve_beneath(base, name, 0, what, &res, b->err)) < 0)
+	/* Created when missing, as dockerd creates a missing Binds source (the
+	 * host makes them all; a driver test or another host may not). */
+	if ((r = plugin_resolve_beneath(base, name, PLUGIN_RESOLVE_MKDIR, what, &res, b->err)) < 0)
 		return r;
 	if (!S_ISDIR(res.st.st_mode)) {
 		plugin_resolved_free(&res);

@@ -9,6 +9,7 @@
  *  5. A container replaces its bound directory local/esc with a symlink to
  *     /etc and exits; on the restart dockerd would bind the host's /etc.
  *  7. A container gets the operator's SHELL, HOME, PWD and PATH.
+ * And the decision that alloc/logs is read-only in a container.
  *
  * Needs root, cgroups and dockerd (skips say which, and fail under
  * DROVER_TEST_STRICT=1). The image is built locally (busybox-static), as
@@ -202,6 +203,7 @@ Test(sec_plugins, docker_volume_swapped_for_a_symlink_is_refused_on_restart)
 	         "     \"command\": \"sh\", \"args\": [\"-c\", "
 	         "\"if [ -e /local/ran ]; then echo RUN2; cat /mnt/shadow; exit 0; fi; "
 	         "touch /local/ran; ls -d /mnt && echo RUN1; "
+	         "touch /alloc/logs/planted 2>/dev/null && echo LOGS_WRITABLE || echo LOGS_RO; "
 	         "rmdir /local/esc && ln -s /etc /local/esc; exit 3\"]}\n"
 	         " }]}]}}\n",
 	         image);
@@ -214,6 +216,9 @@ Test(sec_plugins, docker_volume_swapped_for_a_symlink_is_refused_on_restart)
 	cr_assert(strstr(out, "RUN1"), "run 1 did not run: %s\n%s\n%s", out, r.out, r.err);
 	esc = alloc_path("t/local/esc");
 	cr_assert(lstat(esc, &st) == 0 && S_ISLNK(st.st_mode), "run 1 did not plant the link");
+	/* alloc/logs is the logger's: read-only in the container. */
+	cr_expect(strstr(out, "LOGS_RO") && !strstr(out, "LOGS_WRITABLE"),
+	          "the container could write alloc/logs: %s", out);
 	/* The restart is refused, naming the field and the symlink. */
 	cr_assert(strstr(r.out, "Restarting"), "no restart: %s %s", r.out, r.err);
 	cr_expect(strstr(r.out, "volumes[0]") && strstr(r.out, "symlink"),
