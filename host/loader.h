@@ -27,10 +27,10 @@ int drover_plugin_fingerprint(drover_plugin *p, int fresh, drover_fingerprint *f
                               drover_err *err);
 void drover_plugin_fingerprint_forget(drover_plugin *p);
 
-/* The filesystem isolation the plugin declares in its capabilities. A plugin
- * that declares none, or whose capabilities() fails, counts as
- * DROVER_FS_ISOLATION_IMAGE: what that decides (the host's environment
- * reaching the task, see taskenv.h) is then withheld rather than leaked. */
+/* The filesystem isolation the plugin declares in its capabilities: NONE
+ * without a capabilities method (the SDK's meaning of NULL); IMAGE when the
+ * method fails, so that what this decides (the host's environment reaching
+ * the task, see taskenv.h) is withheld rather than leaked. */
 drover_fs_isolation drover_plugin_fs_isolation(const drover_plugin *p);
 
 /* True when `p` has method `member` within the descriptor size it declared and
