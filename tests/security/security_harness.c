@@ -42,9 +42,20 @@ void sec_env_setup(sec_env *env)
 	free(p);
 }
 
+static void docker_image_remove(const char *ref)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "docker rmi -f %s >/dev/null 2>&1", ref);
+	if (system(cmd) != 0) {
+		/* Already gone: nothing to clean. */
+	}
+}
+
 void sec_env_teardown(sec_env *env)
 {
 	cli_env_teardown(&env->cli);
+	if (env->image[0])
+		docker_image_remove(env->image);
 }
 
 int sec_cgroups_usable(void)
@@ -356,24 +367,15 @@ int sec_docker_usable(void)
 
 /* A busybox root filesystem imported as "drover-sec-host/busybox:p<pid>":
  * built here, from the host's busybox-static, never pulled. */
-int sec_docker_image(char *ref, size_t len)
+int sec_docker_image(sec_env *env)
 {
 	char cmd[2048];
-	snprintf(ref, len, "drover-sec-host/busybox:p%d", (int)getpid());
+	snprintf(env->image, sizeof(env->image), "drover-sec-host/busybox:p%d", (int)getpid());
 	snprintf(cmd, sizeof(cmd),
 	         "docker image inspect %1$s >/dev/null 2>&1 && exit 0; "
 	         "set -e; d=$(mktemp -d); mkdir -p $d/bin $d/alloc; cp /bin/busybox $d/bin/busybox; "
 	         "for a in sh ln head tr echo cat ls id; do ln -s busybox $d/bin/$a; done; "
 	         "tar -C $d -cf $d.tar . ; docker import $d.tar %1$s >/dev/null; rm -rf $d $d.tar",
-	         ref);
+	         env->image);
 	return system(cmd) == 0;
-}
-
-void sec_docker_image_remove(const char *ref)
-{
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "docker rmi -f %s >/dev/null 2>&1", ref);
-	if (system(cmd) != 0) {
-		/* Already gone: nothing to clean. */
-	}
 }

@@ -19,6 +19,7 @@ typedef struct sec_env {
 	cli_env cli;
 	char *data_dir;    /* cli.data_dir */
 	char config[400];  /* raw_exec enabled, exec with a chroot of the host's /bin, /lib... */
+	char image[128];   /* a docker image sec_docker_image made, removed at teardown */
 } sec_env;
 
 void sec_env_setup(sec_env *env);
@@ -56,10 +57,10 @@ char *sec_job_named(const sec_env *env, const char *id, const char *task, const 
 char *sec_json_args(const char *const *args);
 
 /* dockerd answers; a local busybox image "drover-sec-host/busybox:p<pid>"
- * (ref filled) exists or was imported; removed with sec_docker_image_remove. */
+ * (in env->image) exists or was imported; sec_env_teardown removes it, also
+ * when the test failed. */
 int sec_docker_usable(void);
-int sec_docker_image(char *ref, size_t len);
-void sec_docker_image_remove(const char *ref);
+int sec_docker_image(sec_env *env);
 
 /* drover CMD -config ... -plugin-dir ... -data-dir ... [a1 [a2]]. */
 void sec_drover(const sec_env *env, sec_result *r, const char *cmd, const char *a1,

@@ -180,8 +180,8 @@ Test(attack_host, log_rotation_from_a_docker_container)
 {
 	sec_require_root();
 	drover_test_require(sec_docker_usable(), "dockerd is not reachable at /var/run/docker.sock");
-	char image[128], script[1024], extra[2048];
-	cr_assert(sec_docker_image(image, sizeof(image)), "building the test image %s failed", image);
+	char script[1024], extra[2048];
+	cr_assert(sec_docker_image(&env), "building the test image %s failed", env.image);
 	sec_victim v = sec_victim_make(&env);
 	snprintf(script, sizeof(script),
 	         "ln -s '%s' /alloc/logs/t.stdout.1 || echo LINK-REFUSED >&2; "
@@ -192,7 +192,7 @@ Test(attack_host, log_rotation_from_a_docker_container)
 	snprintf(extra, sizeof(extra),
 	         "\"LogConfig\": {\"MaxFiles\": 3, \"MaxFileSizeMB\": 1}, "
 	         "\"Config\": {\"image\": \"%s\", \"command\": \"/bin/sh\", \"args\": [%s]}",
-	         image, list);
+	         env.image, list);
 	free(list);
 	char *job = sec_job(&env, "a2docker", "docker", extra, NULL, NULL);
 	sec_result r;
@@ -201,5 +201,4 @@ Test(attack_host, log_rotation_from_a_docker_container)
 	sec_result_clear(&r);
 	sec_victim_check(&v);
 	free(job);
-	sec_docker_image_remove(image);
 }
