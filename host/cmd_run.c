@@ -214,8 +214,7 @@ int drover_cmd_run(int argc, char **argv)
 			        job.ignored[i]);
 		rc = drover_job_check(&ctx, &job, 1, &configs, &errors);
 	}
-	for (size_t i = 0; i < errors.count; i++)
-		fprintf(stderr, "%s\n", errors.lines[i]);
+	drover_errlist_print(stderr, &errors, NULL);
 	int exit_code = DROVER_EXIT_FAILURE;
 	if (rc == 0)
 		exit_code = detach ? run_detached(&ctx, &job, &configs, json)
