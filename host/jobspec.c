@@ -76,6 +76,20 @@ void drover_jobspec_clear(drover_jobspec *job)
 	memset(job, 0, sizeof(*job));
 }
 
+size_t drover_jobspec_cap_kill_timeout(drover_jobspec *job, long long max_ms)
+{
+	size_t capped = 0;
+	for (size_t g = 0; g < job->group_count; g++)
+		for (size_t t = 0; t < job->groups[g].task_count; t++) {
+			drover_jobspec_task *task = &job->groups[g].tasks[t];
+			if (task->kill_timeout_ms > max_ms) {
+				task->kill_timeout_ms = max_ms;
+				capped++;
+			}
+		}
+	return capped;
+}
+
 /* ID and Name: one is required, each defaults to the other. */
 static char *parse_identity(js_ctx *c, const drover_value *v, drover_jobspec *job)
 {

@@ -558,3 +558,25 @@ Test(jobspec, task_names_and_port_labels_are_checked_with_a_set, .timeout = 60)
 	done(&p);
 	free(s);
 }
+
+/* 9223372036854775807 ns was accepted and made `drover stop` wait forever for
+ * a task that traps its signal: the agent's max_kill_timeout caps it. */
+Test(jobspec, kill_timeout_is_capped_at_max_kill_timeout)
+{
+	parsed p;
+	char *json = job_with("", "", ", \"KillTimeout\": 9223372036854775807");
+	from_text(&p, json);
+	cr_assert_eq(p.rc, 0, "%s", lines(&p));
+	cr_assert_eq(p.job.groups[0].tasks[0].kill_timeout_ms, 9223372036854775807LL / 1000000);
+	cr_assert_eq(drover_jobspec_cap_kill_timeout(&p.job, 30000), 1);
+	cr_assert_eq(p.job.groups[0].tasks[0].kill_timeout_ms, 30000);
+	done(&p);
+	free(json);
+	/* a KillTimeout under the cap is kept */
+	json = job_with("", "", ", \"KillTimeout\": 2000000000");
+	from_text(&p, json);
+	cr_assert_eq(drover_jobspec_cap_kill_timeout(&p.job, 30000), 0);
+	cr_assert_eq(p.job.groups[0].tasks[0].kill_timeout_ms, 2000);
+	done(&p);
+	free(json);
+}
