@@ -13,6 +13,9 @@
 
 #define JSON_MAX_DEPTH 64
 #define JSON_MAX_BYTES ((size_t)64 * 1024 * 1024)
+/* A value costs 32 bytes of tree plus its string: 64 MiB of "a", is 12 million
+ * values and gigabytes once checked and copied. Far above any real job. */
+#define JSON_MAX_VALUES ((size_t)2000000)
 /* Objects with more keys than this get a hash index for the duplicate check, so
  * a huge object cannot make parsing quadratic. */
 #define JSON_HASH_THRESHOLD 32
@@ -44,6 +47,7 @@ typedef struct parser {
 	char message[300];
 	where_kind where;
 	size_t token_len;
+	size_t values;
 } parser;
 
 static void frame_clear(frame *f)
@@ -127,6 +131,13 @@ static int frame_has_key(const frame *f, const char *key, size_t len)
  * ownership of v in every case. Returns 1 to go on, 0 to stop the parse. */
 static int add_value(parser *p, drover_value *v)
 {
+	if (++p->values > JSON_MAX_VALUES) {
+		drover_value_clear(v);
+		return fail(p, -E2BIG, AT_CONSUMED,
+		            "the document holds more than %zu values (strings, numbers, arrays, objects...), "
+		            "the most drover reads",
+		            JSON_MAX_VALUES);
+	}
 	if (p->depth == 0) {
 		p->root = *v;
 		p->have_root = 1;

@@ -413,3 +413,28 @@ Test(json, lone_and_ill_paired_surrogate_escapes_are_refused)
 	msg = refused("[1 2, \"\\ud800\"]", &err);
 	cr_assert(strstr(msg, "doc.json:1:4: "), "syntax error first: %s", msg);
 }
+
+/* 12 million one-character strings (a 60 MB job) took 1.58 GB to validate. */
+Test(json, more_than_two_million_values_are_refused, .timeout = 60)
+{
+	size_t n = 2000001;
+	char *text = malloc(n * 2 + 2);
+	text[0] = '[';
+	for (size_t i = 0; i < n; i++) {
+		text[1 + 2 * i] = '1';
+		text[2 + 2 * i] = i + 1 < n ? ',' : ']';
+	}
+	text[2 * n + 1] = '\0';
+	drover_value v = {.type = DROVER_VALUE_STRING};
+	drover_err err = {{0}};
+	cr_assert_eq(parse(text, &v, &err), -E2BIG);
+	cr_assert(strstr(err.message, "more than 2000000 values"), "%s", err.message);
+	cr_assert(strstr(err.message, "doc.json:1:"), "with a position: %s", err.message);
+	/* 1,999,999 numbers and their array: exactly the limit, read */
+	text[2 * (n - 2)] = ']';
+	text[2 * (n - 2) + 1] = '\0';
+	cr_assert_eq(parse(text, &v, &err), 0, "%s", err.message);
+	cr_assert_eq(v.u.array.count, n - 2);
+	drover_value_clear(&v);
+	free(text);
+}
