@@ -109,14 +109,17 @@ int drover_task_check_limits(const drover_jobspec *job, const drover_jobspec_gro
 			drover_strv_clear(&env);
 			return -ENOMEM;
 		}
-	drover_interp_scope scope;
+	/* Env values do not see the other Env entries (see drover(1)); Config does. */
+	drover_interp_scope env_scope, scope;
+	drover_interp_scope_for_task(&env_scope, job, group, task, NULL, NULL);
 	drover_interp_scope_for_task(&scope, job, group, task, &env, NULL);
-	sizer z = {.scope = &scope, .where = where, .errors = errors};
+	sizer z = {.scope = &env_scope, .where = where, .errors = errors};
 	char path[512];
 	for (size_t i = 0; i < task->env_count && !z.over_interpolated; i++) {
 		snprintf(path, sizeof(path), "Env.%.200s", task->env[i].key);
 		add_string(&z, task->env[i].value, path, 1, strlen(task->env[i].key) + 1);
 	}
+	z.scope = &scope;
 	if (config) {
 		snprintf(path, sizeof(path), "Config");
 		walk(&z, config, path, sizeof(path), 0);
