@@ -392,3 +392,66 @@ Test(cli, kill_timeout_is_capped_by_max_kill_timeout)
 	free(job);
 	free(cfg);
 }
+
+/* A 200 KB Meta value referenced ten times in args: refused by validate and
+ * by run before anything starts, naming the argument. */
+Test(cli, validate_and_run_refuse_a_task_too_large_once_interpolated)
+{
+	size_t big_len = 200 * 1024;
+	char *big = malloc(big_len + 1);
+	memset(big, 'x', big_len);
+	big[big_len] = '\0';
+	char *text = NULL;
+	cr_assert(asprintf(&text,
+	                   "{\"ID\": \"amp\", \"Meta\": {\"big\": \"%s\"}, \"TaskGroups\": [{\"Name\": \"g\", "
+	                   "\"Tasks\": [{\"Name\": \"t\", \"Driver\": \"raw_exec\", \"Config\": {\"command\": "
+	                   "\"/bin/true\", \"args\": [\"${meta.big}\", \"${meta.big}\", \"${meta.big}\", "
+	                   "\"${meta.big}\", \"${meta.big}\", \"${meta.big}\"]}}]}]}\n",
+	                   big) > 0);
+	char *job = cli_write_file(&env, "amp.json", text);
+	free(text);
+	free(big);
+	cli_result r;
+	const char *argv[] = {"validate", "-plugin-dir", plugin_dir(), job, NULL};
+	cli_run(&r, DEADLINE_MS, argv);
+	cr_assert_eq(r.exit_code, 1, "stdout: %s", r.out);
+	cr_assert(strstr(r.err, "job \"amp\", group \"g\", task \"t\": \"Config.args[5]\": the task's Config and Env grow past the limit"),
+	          "stderr: %.600s", r.err);
+	cli_result_clear(&r);
+	const char *run[] = {"run", "-config", env.config_enabled, "-plugin-dir", plugin_dir(),
+	                     "-data-dir", env.data_dir, job, NULL};
+	cli_run(&r, DEADLINE_MS, run);
+	cr_assert_eq(r.exit_code, 1);
+	cr_assert(strstr(r.err, "\"Config.args[5]\""), "stderr: %.600s", r.err);
+	cr_assert(strstr(r.err, "nothing was started"), "stderr: %.600s", r.err);
+	char ids[4][256];
+	cr_assert_eq(list_allocs(ids, 4), 0, "an allocation was created");
+	cli_result_clear(&r);
+	free(job);
+}
+
+/* 40,000 error lines took 48 s under ASan; now at most 100 are printed. */
+Test(cli, validate_prints_at_most_100_errors_then_how_many_more)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	fputs("{\"ID\": \"many\", \"TaskGroups\": [", f);
+	for (int i = 0; i < 3000; i++)
+		fprintf(f, "%s{\"Name\": \"g%d\", \"Tasks\": [{\"Name\": \"t\"}]}", i ? ", " : "", i);
+	fputs("]}\n", f);
+	fclose(f);
+	char *job = cli_write_file(&env, "many.json", text);
+	free(text);
+	cli_result r;
+	const char *argv[] = {"validate", "-plugin-dir", plugin_dir(), job, NULL};
+	cli_run(&r, DEADLINE_MS, argv);
+	cr_assert_eq(r.exit_code, 1);
+	size_t lines = 0;
+	for (const char *p = r.err; *p; p++)
+		lines += *p == '\n';
+	cr_assert_eq(lines, 101, "%zu lines: %.300s", lines, r.err);
+	cr_assert(strstr(r.err, "and 2900 more errors"), "%s", r.err + strlen(r.err) - 200);
+	cli_result_clear(&r);
+	free(job);
+}
