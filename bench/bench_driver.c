@@ -45,7 +45,7 @@ static void checked(const drover_field *schema, const char *what, const char *js
                     drover_value *out)
 {
 	drover_value in;
-	drover_errlist errors = {NULL, 0};
+	drover_errlist errors = {0};
 	bench_json_value(what, json, &in);
 	int rc = drover_schema_check(schema, &in, what, out, &errors);
 	drover_value_clear(&in);

@@ -589,6 +589,34 @@ Test(shim, a_shim_that_cannot_be_executed_is_reported)
 	cr_assert_eq(errno, ECHILD);
 }
 
+/* A job's argv past what execve takes used to end in "Argument list too
+ * long: set DROVER_SHIM or check the installation": the job is to blame. */
+Test(shim, an_argument_list_too_long_blames_the_job)
+{
+	/* 40,000 arguments of 100 bytes: 4 MB, past any default ARG_MAX */
+	enum { N = 40000 };
+	const char **argv = calloc(N + 2, sizeof(*argv));
+	char *arg = malloc(101);
+	memset(arg, 'a', 100);
+	arg[100] = '\0';
+	argv[0] = "true";
+	for (int i = 1; i <= N; i++)
+		argv[i] = arg;
+	drover_spawn_request req = request(argv);
+	drover_err err = { "" };
+	drover_proc p;
+	int r = drover_proc_spawn(NULL, &req, &p, &err);
+	cr_assert_eq(r, -E2BIG, "spawn returned %d: %s", r, err.message);
+	cr_assert(strstr(err.message, "command line and environment are larger than the kernel accepts"),
+	          "%s", err.message);
+	cr_assert(strstr(err.message, "Config args or Env"), "says what to change: %s", err.message);
+	cr_assert_null(strstr(err.message, "installation"), "does not blame the installation: %s",
+	               err.message);
+	cr_assert_eq(waitpid(-1, NULL, WNOHANG | __WALL), -1, "a child of the host is left");
+	free(arg);
+	free(argv);
+}
+
 Test(shim, spawn_validates_the_request)
 {
 	const char *argv[] = { "true", NULL };
