@@ -1,8 +1,6 @@
 # Manual pages, example jobs and agent configs.
 dist_man_MANS += doc/drover.1
-EXTRA_DIST += doc/examples/hello.json doc/examples/agent.json
-# The threat model and the attacks tests/security/ performs.
-EXTRA_DIST += doc/security.md
+EXTRA_DIST += doc/examples/hello.json doc/examples/agent.json doc/security.md
 
 # `make example`: runs doc/examples/hello.json with the freshly built drover,
 # its drivers and drover-shim, keeping its data in ./example-data.
