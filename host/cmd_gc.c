@@ -68,9 +68,10 @@ int drover_cmd_gc(int argc, char **argv)
 	}
 	if (opts.help || args.count != 0) {
 		drover_flags_print_help(opts.help ? stdout : stderr, "drover gc [options]",
-		                        "Removes the directory and the records of every allocation whose\n"
-		                        "tasks are gone, whatever its recorded status. A running allocation,\n"
-		                        "or one a live drover process may still start, is never touched.",
+		                        "Removes the directory, the private run directory and the records of\n"
+		                        "every allocation whose tasks are gone, whatever its recorded status.\n"
+		                        "A running allocation, or one a live drover process may still start,\n"
+		                        "is never touched.",
 		                        flags);
 		drover_strv_clear(&args);
 		return opts.help ? DROVER_EXIT_OK : DROVER_EXIT_USAGE;
