@@ -7,6 +7,7 @@ host_libdroverhost_la_SOURCES = \
 	host/agent_config.c host/agent_config.h \
 	host/agent_lock.c host/agent_lock.h \
 	host/allocdir.c host/allocdir.h \
+	host/build_tree.c host/build_tree.h \
 	host/cli_options.c host/cli_options.h \
 	host/context.c host/context.h \
 	host/host_services.c host/host_services.h \

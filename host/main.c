@@ -6,6 +6,7 @@
 
 #include <drover/driver.h>
 
+#include "build_tree.h"
 #include "commands.h"
 
 static const struct {
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return DROVER_EXIT_USAGE;
 	}
+	drover_build_tree_setup();
 	const char *name = argv[1];
 	if (strcmp(name, "-help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
 	    strcmp(name, "help") == 0) {
