@@ -216,7 +216,7 @@ int drover_cmd_logs(int argc, char **argv)
 	drover_strv args = {0};
 	drover_err err = {{0}};
 	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0) {
-		fprintf(stderr, "drover logs: %s\n", err.message);
+		fprintf(stderr, "drover logs: %s\n", drover_display(err.message));
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}

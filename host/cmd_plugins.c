@@ -56,7 +56,7 @@ static void fingerprint_of(drover_plugin *p, drover_fingerprint *fp)
 	*fp = (drover_fingerprint){.struct_size = sizeof(*fp)};
 	if (drover_plugin_fingerprint(p, 0, fp, &err) < 0) {
 		fp->health = DROVER_HEALTH_UNHEALTHY;
-		snprintf(fp->description, sizeof(fp->description), "fingerprint failed: %.200s", err.message);
+		snprintf(fp->description, sizeof(fp->description), "fingerprint failed: %.200s", drover_display(err.message));
 	}
 }
 
@@ -119,7 +119,7 @@ static void print_table(drover_context *ctx)
 		printf("%-12s %-9s %-5s %-11s %s\n", p->desc->name, p->desc->version ? p->desc->version : "",
 		       abi, health_name(fp.health), p->path);
 		if (fp.description[0])
-			printf("%-12s %s\n", "", fp.description);
+			printf("%-12s %s\n", "", drover_display(fp.description));
 	}
 }
 
@@ -134,7 +134,7 @@ int drover_cmd_plugins(int argc, char **argv)
 	drover_strv args = {0};
 	drover_err err = {{0}};
 	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0 || args.count > 0) {
-		fprintf(stderr, "drover plugins: %s\n", args.count ? "takes no arguments" : err.message);
+		fprintf(stderr, "drover plugins: %s\n", args.count ? "takes no arguments" : drover_display(err.message));
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}

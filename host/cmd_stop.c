@@ -18,12 +18,12 @@ static int stop_task(drover_state *st, drover_ralloc *a, drover_rtask *t)
 	int rc = t->plugin->desc->stop(t->plugin->ctx, t->task, t->spec->kill_signal,
 	                               t->spec->kill_timeout_ms, &err);
 	if (rc < 0) {
-		fprintf(stderr, "drover stop: task \"%s\": %s\n", t->row.name, err.message);
+		fprintf(stderr, "drover stop: task \"%s\": %s\n", t->row.name, drover_display(err.message));
 		return rc;
 	}
 	drover_exit_result res = {.struct_size = sizeof(res)};
 	if ((rc = t->plugin->desc->wait(t->plugin->ctx, t->task, 0, &res, &err)) < 0) {
-		fprintf(stderr, "drover stop: task \"%s\": %s\n", t->row.name, err.message);
+		fprintf(stderr, "drover stop: task \"%s\": %s\n", t->row.name, drover_display(err.message));
 		return rc;
 	}
 	drover_state_event_add(st, a->alloc.id, t->row.name, drover_now_ms(), "Killed",
@@ -41,7 +41,7 @@ int drover_cmd_stop(int argc, char **argv)
 	drover_strv args = {0};
 	drover_err err = {{0}};
 	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0) {
-		fprintf(stderr, "drover stop: %s\n", err.message);
+		fprintf(stderr, "drover stop: %s\n", drover_display(err.message));
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}
@@ -70,7 +70,7 @@ int drover_cmd_stop(int argc, char **argv)
 			exit_code = DROVER_EXIT_FAILURE;
 		} else if (!only &&
 		           drover_state_alloc_set_status(st, a.alloc.id, "stop", NULL, &err) < 0) {
-			fprintf(stderr, "drover stop: %s\n", err.message);
+			fprintf(stderr, "drover stop: %s\n", drover_display(err.message));
 			exit_code = DROVER_EXIT_FAILURE;
 		}
 		for (size_t i = 0; exit_code == DROVER_EXIT_OK && i < a.count; i++) {

@@ -15,7 +15,7 @@ int drover_cmd_validate(int argc, char **argv)
 	drover_strv args = {0};
 	drover_err err = {{0}};
 	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0) {
-		fprintf(stderr, "drover validate: %s\n", err.message);
+		fprintf(stderr, "drover validate: %s\n", drover_display(err.message));
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}
@@ -51,7 +51,7 @@ int drover_cmd_validate(int argc, char **argv)
 		rc = drover_job_check(&ctx, &job, 0, NULL, &errors);
 	}
 	for (size_t i = 0; i < errors.count; i++)
-		fprintf(stderr, "%s\n", errors.lines[i]);
+		fprintf(stderr, "%s\n", drover_display(errors.lines[i]));
 	if (rc == 0)
 		printf("Job validation successful\n");
 	drover_errlist_clear(&errors);

@@ -7,6 +7,8 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "display.h"
+
 int drover_cmd_plugins(int argc, char **argv);
 int drover_cmd_fingerprint(int argc, char **argv);
 int drover_cmd_validate(int argc, char **argv);

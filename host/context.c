@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "build_tree.h"
+#include "display.h"
 #include "host_services.h"
 
 static const drover_value *options_for(void *data, const char *name)
@@ -21,7 +22,7 @@ int drover_context_open(const drover_common_opts *opts, drover_context *ctx)
 		drover_errlist errors = {0};
 		int rc = drover_agent_config_load(opts->config_path, &ctx->config, &errors);
 		for (size_t i = 0; i < errors.count; i++)
-			fprintf(stderr, "drover: %s\n", errors.lines[i]);
+			fprintf(stderr, "drover: %s\n", drover_display(errors.lines[i]));
 		drover_errlist_clear(&errors);
 		if (rc < 0)
 			return rc;

@@ -37,6 +37,9 @@ host_drover_SOURCES = \
 	host/cmd_plugins.c \
 	host/cmd_run.c \
 	host/cmd_status.c \
+	host/status_view.c host/status_view.h \
+	host/status_text.c host/status_text.h \
+	host/status_json.c host/status_json.h \
 	host/cmd_wait.c \
 	host/cmd_stop.c \
 	host/cmd_signal.c \

@@ -2,6 +2,8 @@
 
 #include "runner.h"
 
+#include "display.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -675,7 +677,7 @@ static void destroy_all(run *r)
 		int force = !(r->detached && t->state == RUN_TASK_RUNNING);
 		if (t->task && t->plugin->desc->destroy(t->plugin->ctx, t->task, force, &err) < 0 &&
 		    force)
-			fprintf(stderr, "drover: task \"%s\": destroy failed: %s\n", t->id, err.message);
+			fprintf(stderr, "drover: task \"%s\": destroy failed: %s\n", t->id, drover_display(err.message));
 		if (t->wait_fd >= 0)
 			close(t->wait_fd);
 		free(t->handle.data);
@@ -736,7 +738,7 @@ static int plan(run *r, const drover_job_configs *configs)
 				char why[DROVER_ERR_MESSAGE_MAX + 128];
 				snprintf(why, sizeof(why), "group \"%s\": cannot create the allocation: %s",
 				         group->name, err.message[0] ? err.message : strerror(-rc));
-				fprintf(stderr, "drover: %s\n", why);
+				fprintf(stderr, "drover: %s\n", drover_display(why));
 				if (recorded)
 					drover_runner_store_forget(a->id, why);
 				return rc;
@@ -769,7 +771,7 @@ static int load_node(run *r)
 	if (rc == 0)
 		rc = drover_ports_config_load(&r->ctx->config, &r->ports_cfg, &err);
 	if (rc < 0)
-		fprintf(stderr, "drover: %s\n", err.message);
+		fprintf(stderr, "drover: %s\n", drover_display(err.message));
 	drover_node_info_fingerprint(&r->node, &r->ctx->plugins);
 	return rc;
 }
@@ -954,7 +956,7 @@ static int plan_resume(run *r, drover_ralloc *rallocs, size_t count)
 		if (drover_runner_store_ports(&r->ports_cfg, group->ports, group->port_count,
 		                              &r->ports_in_use, "Networks", a->id, "", &a->ports,
 		                              &err) < 0)
-			fprintf(stderr, "drover: allocation \"%s\": %s, ignoring\n", a->id, err.message);
+			fprintf(stderr, "drover: allocation \"%s\": %s, ignoring\n", a->id, drover_display(err.message));
 		for (size_t k = 0; k < group->task_count; k++) {
 			run_task *rt = &r->tasks[r->task_count++];
 			rt->alloc = a;
