@@ -34,6 +34,19 @@ static int stop_task(drover_state *st, drover_ralloc *a, drover_rtask *t)
 	return 0;
 }
 
+/* The task's last event is "Restarting": its runner starts it after a delay. */
+static int waiting_to_restart(drover_state *st, const char *alloc_id, const char *task)
+{
+	drover_err err = {{0}};
+	drover_state_event *ev = NULL;
+	size_t n = 0;
+	if (drover_state_event_list(st, alloc_id, task, 1, &ev, &n, &err) < 0)
+		return 0;
+	int restarting = n == 1 && ev[0].type && strcmp(ev[0].type, "Restarting") == 0;
+	drover_state_events_free(ev, n);
+	return restarting;
+}
+
 int drover_cmd_stop(int argc, char **argv)
 {
 	drover_common_opts opts = {0};
@@ -78,7 +91,15 @@ int drover_cmd_stop(int argc, char **argv)
 			if (only && strcmp(only, t->row.name) != 0)
 				continue;
 			if (drover_rtask_refresh(st, &a, t, &err) == 1) {
-				printf("Task \"%s\" is not running\n", t->row.name);
+				/* Dead between two runs: the runner watching it must not
+				 * start it again after the delay. */
+				if (only && waiting_to_restart(st, a.alloc.id, t->row.name)) {
+					drover_state_event_add(st, a.alloc.id, t->row.name, drover_now_ms(), "Killed",
+					                       "Task stopped by user while waiting to restart", &err);
+					printf("Task \"%s\" stopped while waiting to restart\n", t->row.name);
+				} else {
+					printf("Task \"%s\" is not running\n", t->row.name);
+				}
 				continue;
 			}
 			if (!t->task) {

@@ -303,7 +303,7 @@ static void restart_task(run *r, run_task *t)
 	t->handle = (drover_handle){0};
 	t->restart_at_ms = 0;
 	/* `drover stop` from another process while the task waited for its delay. */
-	if (drover_runner_store_stop_requested(t->alloc->id)) {
+	if (drover_runner_store_stop_requested(t->alloc->id, t->spec->name)) {
 		t->killed = 1;
 		t->state = RUN_TASK_EXITED;
 		return;
@@ -325,7 +325,7 @@ static void after_exit(run_task *t)
 {
 	/* Killed by this runner, or by `drover stop` from another process: never
 	 * restarted. */
-	if (t->killed || drover_runner_store_stop_requested(t->alloc->id)) {
+	if (t->killed || drover_runner_store_stop_requested(t->alloc->id, t->spec->name)) {
 		t->state = RUN_TASK_EXITED;
 		return;
 	}

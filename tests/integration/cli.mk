@@ -61,3 +61,14 @@ tests_integration_test_cli_leaks_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRI
 tests_integration_test_cli_leaks_LDADD = $(CRITERION_LIBS)
 EXTRA_tests_integration_test_cli_leaks_DEPENDENCIES = host/drover host/shim/drover-shim \
 	tests/plugins.d/.stamp
+
+# `drover status` in Nomad's shapes, states and API JSON.
+check_PROGRAMS += tests/integration/test_cli_status
+TESTS += tests/integration/test_cli_status
+tests_integration_test_cli_status_SOURCES = \
+	tests/integration/test_cli_status.c \
+	tests/integration/cli_harness.c tests/integration/cli_harness.h
+tests_integration_test_cli_status_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS) $(YAJL_CFLAGS)
+tests_integration_test_cli_status_LDADD = $(CRITERION_LIBS) $(YAJL_LIBS)
+EXTRA_tests_integration_test_cli_status_DEPENDENCIES = host/drover host/shim/drover-shim \
+	tests/plugins.d/.stamp
