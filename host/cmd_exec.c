@@ -19,6 +19,8 @@ int drover_cmd_exec(int argc, char **argv)
 		return DROVER_EXIT_USAGE;
 	}
 	if (opts.help || args.count < 3) {
+		if (!opts.help)
+			fprintf(stderr, "drover exec: expected ALLOC TASK -- CMD [ARGS...], got %zu arguments\n\n", args.count);
 		drover_flags_print_help(opts.help ? stdout : stderr,
 		                        "drover exec [options] ALLOC TASK -- CMD [ARGS...]",
 		                        "Runs CMD inside the task (its environment, its isolation) with\n"

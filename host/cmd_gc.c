@@ -55,6 +55,8 @@ int drover_cmd_gc(int argc, char **argv)
 		return DROVER_EXIT_USAGE;
 	}
 	if (opts.help || args.count != 0) {
+		if (!opts.help)
+			fprintf(stderr, "drover gc: takes no arguments, got %zu\n\n", args.count);
 		drover_flags_print_help(opts.help ? stdout : stderr, "drover gc [options]",
 		                        "Removes the directory and the records of every allocation whose\n"
 		                        "tasks are all dead. A running allocation is never touched.",

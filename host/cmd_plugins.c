@@ -6,6 +6,8 @@
 
 #include "commands.h"
 #include "context.h"
+#include "json.h"
+#include "value_tree.h"
 
 static const char *health_name(drover_health h)
 {
@@ -37,8 +39,17 @@ static void gen_schema(yajl_gen g, const drover_field *fields)
 		drover_gen_string(g, field_type_name(fields[i].type));
 		drover_gen_string(g, "required");
 		yajl_gen_bool(g, fields[i].required);
+		/* The default as a JSON value ("zzz", 10, true), not JSON text in a
+		 * string; null when there is none. */
 		drover_gen_string(g, "default");
-		drover_gen_string(g, fields[i].default_json);
+		drover_value def = {.type = DROVER_VALUE_NULL};
+		drover_err err = {{0}};
+		const char *dj = fields[i].default_json;
+		if (dj && drover_json_parse("default", dj, strlen(dj), &def, &err) == 0)
+			drover_json_gen_value(g, &def);
+		else
+			drover_gen_string(g, NULL);
+		drover_value_clear(&def);
 		drover_gen_string(g, "description");
 		drover_gen_string(g, fields[i].description);
 		if (fields[i].fields) {
@@ -153,9 +164,20 @@ int drover_cmd_plugins(int argc, char **argv)
 		return DROVER_EXIT_USAGE;
 	if (json)
 		print_json(&ctx);
-	else
+	else if (ctx.plugins.count)
 		print_table(&ctx);
 	drover_context_report_plugin_errors(&ctx);
+	/* Nothing usable is a failure a script must see, not an empty table. */
+	int exit_code = DROVER_EXIT_OK;
+	if (ctx.plugins.count == 0) {
+		if (ctx.plugin_errors.count)
+			fprintf(stderr, "drover plugins: every plugin in \"%s\" was refused (reasons above)\n",
+			        drover_display(ctx.plugin_dir));
+		else
+			fprintf(stderr, "drover plugins: no plugin (*.so) in \"%s\": set -plugin-dir, or "
+			        "plugin_dir in the agent config\n", drover_display(ctx.plugin_dir));
+		exit_code = DROVER_EXIT_FAILURE;
+	}
 	drover_context_close(&ctx);
-	return DROVER_EXIT_OK;
+	return exit_code;
 }

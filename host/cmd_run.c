@@ -25,7 +25,7 @@ static int load_job(const char *path, drover_jobspec *job, char **json, drover_e
 	drover_value doc = {.type = DROVER_VALUE_NULL};
 	int rc = drover_json_parse_file(path, &doc, &err);
 	if (rc < 0) {
-		drover_errlist_add(errors, "%s", err.message);
+		drover_jobspec_file_error(errors, path, rc, &err);
 		return rc;
 	}
 	drover_errlist local = {0};

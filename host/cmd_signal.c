@@ -34,6 +34,8 @@ int drover_cmd_signal(int argc, char **argv)
 		return DROVER_EXIT_USAGE;
 	}
 	if (opts.help || args.count != 3) {
+		if (!opts.help)
+			fprintf(stderr, "drover signal: expected ALLOC TASK SIGNAL, got %zu arguments\n\n", args.count);
 		drover_flags_print_help(opts.help ? stdout : stderr,
 		                        "drover signal [options] ALLOC TASK SIGNAL",
 		                        "Sends SIGNAL (SIGHUP, HUP or a number) to the task's process.",

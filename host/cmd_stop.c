@@ -59,6 +59,8 @@ int drover_cmd_stop(int argc, char **argv)
 		return DROVER_EXIT_USAGE;
 	}
 	if (opts.help || args.count < 1 || args.count > 2) {
+		if (!opts.help)
+			fprintf(stderr, "drover stop: expected ALLOC and at most one TASK, got %zu arguments\n\n", args.count);
 		drover_flags_print_help(opts.help ? stdout : stderr, "drover stop [options] ALLOC [TASK]",
 		                        "Stops every running task of the allocation (or only TASK): its\n"
 		                        "KillSignal, then SIGKILL after its KillTimeout. The allocation's\n"

@@ -8,6 +8,31 @@
 #include "jobspec.h"
 #include "runner.h"
 
+/* A valid job whose driver cannot run here (raw_exec disabled, no dockerd)
+ * would fail at `drover run`: say so now, once per driver, without failing
+ * the validation (the job may be meant for another host). */
+static void warn_unusable_drivers(drover_context *ctx, const drover_jobspec *job, const char *path)
+{
+	for (size_t i = 0; i < ctx->plugins.count; i++) {
+		drover_plugin *p = ctx->plugins.plugins[i];
+		int used = 0;
+		for (size_t g = 0; g < job->group_count && !used; g++)
+			for (size_t t = 0; t < job->groups[g].task_count && !used; t++)
+				used = strcmp(job->groups[g].tasks[t].driver, p->desc->name) == 0;
+		if (!used)
+			continue;
+		drover_fingerprint fp = {.struct_size = sizeof(fp)};
+		drover_err err = {{0}};
+		if (drover_plugin_fingerprint(p, 0, &fp, &err) < 0)
+			snprintf(fp.description, sizeof(fp.description), "fingerprint failed: %.200s",
+			         err.message);
+		else if (fp.health == DROVER_HEALTH_HEALTHY)
+			continue;
+		fprintf(stderr, "drover validate: warning: %s: driver \"%s\" cannot run tasks on this host: %s\n",
+		        path, p->desc->name, drover_display(fp.description));
+	}
+}
+
 int drover_cmd_validate(int argc, char **argv)
 {
 	drover_common_opts opts = {0};
@@ -52,6 +77,8 @@ int drover_cmd_validate(int argc, char **argv)
 	}
 	for (size_t i = 0; i < errors.count; i++)
 		fprintf(stderr, "%s\n", drover_display(errors.lines[i]));
+	if (rc == 0)
+		warn_unusable_drivers(&ctx, &job, args.items[0]);
 	if (rc == 0)
 		printf("Job validation successful\n");
 	drover_errlist_clear(&errors);

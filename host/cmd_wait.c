@@ -76,6 +76,8 @@ int drover_cmd_wait(int argc, char **argv)
 		return DROVER_EXIT_USAGE;
 	}
 	if (opts.help || args.count != 1) {
+		if (!opts.help)
+			fprintf(stderr, "drover wait: expected one ALLOC, got %zu arguments\n\n", args.count);
 		drover_flags_print_help(opts.help ? stdout : stderr, "drover wait [options] ALLOC",
 		                        "Blocks until every task of the allocation is dead, then prints\n"
 		                        "each task's exit. Exits 0 only when every task exited 0.",

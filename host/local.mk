@@ -13,6 +13,7 @@ host_libdroverhost_la_SOURCES = \
 	host/host_services.c host/host_services.h \
 	host/interpolate.c host/interpolate.h \
 	host/nodeinfo.c host/nodeinfo.h \
+	host/plugin_suggest.c host/plugin_suggest.h \
 	host/ports.c host/ports.h \
 	host/lifecycle.c host/lifecycle.h \
 	host/restart_policy.c host/restart_policy.h \

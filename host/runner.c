@@ -3,6 +3,7 @@
 #include "runner.h"
 
 #include "display.h"
+#include "plugin_suggest.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -70,8 +71,10 @@ int drover_job_check(drover_context *ctx, const drover_jobspec *job, int require
 			         group->name, task->name);
 			drover_plugin *plugin = drover_plugin_set_find(&ctx->plugins, task->driver);
 			if (!plugin) {
-				drover_errlist_add(errors, "%s: driver \"%s\" is not loaded (plugin dir \"%s\"; see `drover plugins`)",
-				                   where, task->driver, ctx->plugin_dir);
+				char known[512];
+				drover_plugin_set_suggest(&ctx->plugins, task->driver, known, sizeof(known));
+				drover_errlist_add(errors, "%s: driver \"%s\" is not loaded (plugin dir \"%s\"; see `drover plugins`): %s",
+				                   where, task->driver, ctx->plugin_dir, known);
 				rc = -EINVAL;
 				continue;
 			}
