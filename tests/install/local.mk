@@ -4,7 +4,4 @@
 # AM_TESTS_ENVIRONMENT (tests/local.mk).
 TESTS += tests/install/test_install.sh tests/install/test_readme_tour.sh
 EXTRA_DIST += tests/install/test_install.sh tests/install/test_readme_tour.sh \
-	doc/examples/counter.json \
-	doc/examples/driver/Makefile \
-	doc/examples/driver/README.md \
-	doc/examples/driver/echo_driver.c
+	doc/examples/counter.json
