@@ -240,13 +240,17 @@ void drover_jobspec_file_error(drover_errlist *errors, const char *path, int rc,
                                const drover_err *err)
 {
 	size_t plen = strlen(path);
-	/* Syntax errors start with "<path>:line:col:"; the others name no place. */
+	/* Syntax errors start with "<path>:line:col:" (kept first, for editors);
+	 * one on line 1 means the file is not JSON at all, an HCL job file most
+	 * of the time. */
 	int syntax = rc == -EINVAL && strncmp(err->message, path, plen) == 0 && err->message[plen] == ':';
-	if (syntax)
+	if (syntax && strncmp(err->message + plen, ":1:", 3) == 0)
 		drover_errlist_add(errors,
-		                   "job file %s (drover reads Nomad's API JSON, not HCL: `nomad job run "
-		                   "-output job.nomad.hcl > job.json` converts one)",
+		                   "%s (the job file is not JSON: drover reads Nomad's API JSON, not HCL; "
+		                   "`nomad job run -output job.nomad.hcl > job.json` converts one)",
 		                   err->message);
+	else if (syntax)
+		drover_errlist_add(errors, "%s", err->message);
 	else
 		drover_errlist_add(errors, "job file: %s", err->message);
 }

@@ -99,7 +99,7 @@ int drover_jobspec_load(const char *path, drover_jobspec *job, drover_errlist *e
 
 /* Reports a job file that could not be read or parsed (`rc`, `err` from
  * drover_json_parse_file): "job file ..." so it is not mistaken for the agent
- * config, and for a syntax error the hint that drover reads Nomad's API JSON
+ * config; for a file that is not JSON at all, the hint that drover reads Nomad's API JSON
  * (an HCL job file is the usual cause). */
 void drover_jobspec_file_error(drover_errlist *errors, const char *path, int rc,
                                const drover_err *err);
