@@ -8,29 +8,27 @@
 #include "jobspec.h"
 #include "runner.h"
 
-/* A valid job whose driver cannot run here (raw_exec disabled, no dockerd)
- * would fail at `drover run`: say so now, once per driver, without failing
- * the validation (the job may be meant for another host). */
-static void warn_unusable_drivers(drover_context *ctx, const drover_jobspec *job, const char *path)
+/* A valid raw_exec job that the agent config does not enable would fail at
+ * `drover run` with "driver is not usable": say so now, without failing the
+ * validation (the job may be meant for another agent). Read from the agent
+ * config rather than by fingerprinting the plugin: validate runs no driver
+ * code beyond loading. */
+static void warn_disabled_raw_exec(drover_context *ctx, const drover_jobspec *job, const char *path)
 {
-	for (size_t i = 0; i < ctx->plugins.count; i++) {
-		drover_plugin *p = ctx->plugins.plugins[i];
-		int used = 0;
-		for (size_t g = 0; g < job->group_count && !used; g++)
-			for (size_t t = 0; t < job->groups[g].task_count && !used; t++)
-				used = strcmp(job->groups[g].tasks[t].driver, p->desc->name) == 0;
-		if (!used)
-			continue;
-		drover_fingerprint fp = {.struct_size = sizeof(fp)};
-		drover_err err = {{0}};
-		if (drover_plugin_fingerprint(p, 0, &fp, &err) < 0)
-			snprintf(fp.description, sizeof(fp.description), "fingerprint failed: %.200s",
-			         err.message);
-		else if (fp.health == DROVER_HEALTH_HEALTHY)
-			continue;
-		fprintf(stderr, "drover validate: warning: %s: driver \"%s\" cannot run tasks on this host: %s\n",
-		        path, p->desc->name, drover_display(fp.description));
-	}
+	int used = 0;
+	for (size_t g = 0; g < job->group_count && !used; g++)
+		for (size_t t = 0; t < job->groups[g].task_count && !used; t++)
+			used = strcmp(job->groups[g].tasks[t].driver, "raw_exec") == 0;
+	if (!used || !drover_plugin_set_find(&ctx->plugins, "raw_exec"))
+		return;
+	const drover_value *opts = drover_agent_config_plugin_options(&ctx->config, "raw_exec");
+	if (opts && drover_value_get_bool(opts, "enabled", 0))
+		return;
+	fprintf(stderr,
+	        "drover validate: warning: %s: driver \"raw_exec\" is disabled in this agent config, "
+	        "so drover run will refuse the job: set \"plugin\": {\"raw_exec\": {\"config\": "
+	        "{\"enabled\": true}}} in the agent config (-config)\n",
+	        path);
 }
 
 int drover_cmd_validate(int argc, char **argv)
@@ -78,7 +76,7 @@ int drover_cmd_validate(int argc, char **argv)
 	for (size_t i = 0; i < errors.count; i++)
 		fprintf(stderr, "%s\n", drover_display(errors.lines[i]));
 	if (rc == 0)
-		warn_unusable_drivers(&ctx, &job, args.items[0]);
+		warn_disabled_raw_exec(&ctx, &job, args.items[0]);
 	if (rc == 0)
 		printf("Job validation successful\n");
 	drover_errlist_clear(&errors);
