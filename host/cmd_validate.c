@@ -73,8 +73,7 @@ int drover_cmd_validate(int argc, char **argv)
 			        job.ignored[i]);
 		rc = drover_job_check(&ctx, &job, 0, NULL, &errors);
 	}
-	for (size_t i = 0; i < errors.count; i++)
-		fprintf(stderr, "%s\n", drover_display(errors.lines[i]));
+	drover_errlist_print(stderr, &errors, NULL);
 	if (rc == 0)
 		warn_disabled_raw_exec(&ctx, &job, args.items[0]);
 	if (rc == 0)
