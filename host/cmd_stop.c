@@ -16,26 +16,29 @@
 static int stop_task(drover_state *st, drover_ralloc *a, drover_rtask *t, int owner_alive)
 {
 	drover_err err = {{0}};
+	char msg[128];
+	snprintf(msg, sizeof(msg), "Sent interrupt. Waiting %lldms before force killing",
+	         t->spec->kill_timeout_ms);
+	/* Before the signal: the task's runner reads it as "a user stopped this
+	 * task" and does not restart it. Its failure (a full disk) stops nothing. */
+	int killing_recorded = drover_state_event_add(st, a->alloc.id, t->row.name, drover_now_ms(),
+	                                              "Killing", msg, &err) == 0;
 	int rc = t->plugin->desc->stop(t->plugin->ctx, t->task, t->spec->kill_signal,
 	                               t->spec->kill_timeout_ms, &err);
 	if (rc < 0) {
 		fprintf(stderr, "drover stop: task \"%s\": %s\n", t->row.name,
-		        err.message[0] ? err.message : strerror(-rc));
+		        drover_display(err.message[0] ? err.message : strerror(-rc)));
 		return rc;
 	}
 	drover_exit_result res = {.struct_size = sizeof(res)};
 	if ((rc = t->plugin->desc->wait(t->plugin->ctx, t->task, 0, &res, &err)) < 0) {
 		fprintf(stderr, "drover stop: task \"%s\": %s\n", t->row.name,
-		        err.message[0] ? err.message : strerror(-rc));
+		        drover_display(err.message[0] ? err.message : strerror(-rc)));
 		return rc;
 	}
 	printf("Task \"%s\" stopped: exit code %d, signal %d\n", t->row.name, res.exit_code,
 	       res.signal);
-	char msg[128];
-	snprintf(msg, sizeof(msg), "Sent interrupt. Waiting %lldms before force killing",
-	         t->spec->kill_timeout_ms);
-	if (drover_state_event_add(st, a->alloc.id, t->row.name, drover_now_ms(), "Killing", msg,
-	                           &err) < 0 ||
+	if (!killing_recorded ||
 	    drover_state_event_add(st, a->alloc.id, t->row.name, drover_now_ms(), "Killed",
 	                           "Task successfully killed", &err) < 0)
 		fprintf(stderr, "drover stop: task \"%s\" is stopped, but recording it failed: %s\n",
@@ -80,6 +83,19 @@ static int stop_unstarted(drover_state *st, drover_ralloc *a, drover_rtask *t, i
 	return 0;
 }
 
+/* The task's last event is "Restarting": its runner starts it after a delay. */
+static int waiting_to_restart(drover_state *st, const char *alloc_id, const char *task)
+{
+	drover_err err = {{0}};
+	drover_state_event *ev = NULL;
+	size_t n = 0;
+	if (drover_state_event_list(st, alloc_id, task, 1, &ev, &n, &err) < 0)
+		return 0;
+	int restarting = n == 1 && ev[0].type && strcmp(ev[0].type, "Restarting") == 0;
+	drover_state_events_free(ev, n);
+	return restarting;
+}
+
 int drover_cmd_stop(int argc, char **argv)
 {
 	drover_common_opts opts = {0};
@@ -87,11 +103,13 @@ int drover_cmd_stop(int argc, char **argv)
 	drover_strv args = {0};
 	drover_err err = {{0}};
 	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0) {
-		fprintf(stderr, "drover stop: %s\n", err.message);
+		fprintf(stderr, "drover stop: %s\n", drover_display(err.message));
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}
 	if (opts.help || args.count < 1 || args.count > 2) {
+		if (!opts.help)
+			fprintf(stderr, "drover stop: expected ALLOC and at most one TASK, got %zu arguments\n\n", args.count);
 		drover_flags_print_help(opts.help ? stdout : stderr, "drover stop [options] ALLOC [TASK]",
 		                        "Stops every running task of the allocation (or only TASK): its\n"
 		                        "KillSignal, then SIGKILL after its KillTimeout. The allocation's\n"
@@ -119,7 +137,7 @@ int drover_cmd_stop(int argc, char **argv)
 			/* A full disk must not keep the task that fills it alive. */
 			fprintf(stderr, "drover stop: cannot record the desired status stop: %s; stopping "
 			        "the tasks anyway\n",
-			        err.message);
+			        drover_display(err.message));
 		}
 		int owner_alive = drover_ralloc_owner_alive(&a);
 		for (size_t i = 0; exit_code == DROVER_EXIT_OK && i < a.count; i++) {
@@ -133,7 +151,15 @@ int drover_cmd_stop(int argc, char **argv)
 			}
 			int dead = drover_rtask_refresh(st, &a, t, &err);
 			if (dead == 1) {
-				printf("Task \"%s\" is not running\n", t->row.name);
+				/* Dead between two runs: the runner watching it must not
+				 * start it again after the delay. */
+				if (only && waiting_to_restart(st, a.alloc.id, t->row.name)) {
+					drover_state_event_add(st, a.alloc.id, t->row.name, drover_now_ms(), "Killed",
+					                       "Task stopped by user while waiting to restart", &err);
+					printf("Task \"%s\" stopped while waiting to restart\n", t->row.name);
+				} else {
+					printf("Task \"%s\" is not running\n", t->row.name);
+				}
 				continue;
 			}
 			if (!t->task) {
