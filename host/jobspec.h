@@ -46,6 +46,8 @@ typedef struct drover_jobspec_task {
 	drover_port *ports;        /* legacy task-level Resources.Networks[].{Dynamic,Reserved}Ports */
 	size_t port_count;
 	int kill_signal;           /* from KillSignal ("SIGINT", "SIGTERM", ...); default SIGINT */
+	int kill_signal_set;       /* KillSignal was given: drivers with their own default
+	                              (docker's STOPSIGNAL) use it only when not */
 	long long kill_timeout_ms; /* KillTimeout (ns in the file), default 5 s */
 	unsigned log_max_files;    /* LogConfig.MaxFiles, default 10 */
 	unsigned long long log_max_file_size_mb; /* LogConfig.MaxFileSizeMB, default 10 */

@@ -242,6 +242,7 @@ int js_parse_task(js_ctx *c, const drover_value *v, size_t gi, size_t ti, const 
 				js_report(c, "%s: \"KillSignal\" \"%s\" is not a signal this system knows (use a name such as \"SIGTERM\" or \"SIGINT\")",
 				          where, shown);
 			t->kill_signal = signo ? signo : SIGINT;
+			t->kill_signal_set = signo != 0;
 			js_display_free(shown);
 		}
 		parse_log_config(c, v, where, ip, t);

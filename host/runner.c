@@ -245,6 +245,7 @@ static int prepare_task(run *r, run_task *t)
 		.memory_mb = spec->memory_mb,
 		.memory_max_mb = spec->memory_max_mb,
 		.kill_signal = spec->kill_signal,
+		.kill_signal_set = spec->kill_signal_set,
 		.kill_timeout_ms = spec->kill_timeout_ms,
 		.log_max_files = spec->log_max_files,
 		.log_max_file_size_mb = spec->log_max_file_size_mb,

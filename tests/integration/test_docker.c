@@ -349,6 +349,7 @@ static drover_task_config task_config(const char *task_json)
 	cfg.memory_mb = 64;
 	cfg.cpu_mhz = 100;
 	cfg.kill_signal = SIGTERM;
+	cfg.kill_signal_set = 1;
 	cfg.kill_timeout_ms = 5000;
 	return cfg;
 }
@@ -573,6 +574,84 @@ Test(docker, stop_kills_after_timeout)
 	v = inspect_container(container_name(name, sizeof(name)), &status);
 	cr_assert_eq(status, 404, "the container was not removed (gc.container defaults to true)");
 	yajl_tree_free(v);
+}
+
+/* The signals Docker delivered to the container, in order ("15 9"), from the
+ * daemon's own "kill" events between `since` (unix seconds) and now. */
+static void kill_signals(const char *name, long long since, char *out, size_t len)
+{
+	char cmd[512];
+	FILE *p;
+	size_t o = 0;
+	char line[64];
+
+	snprintf(cmd, sizeof(cmd),
+	         "docker events --since %lld --until %lld --filter container=%s "
+	         "--filter event=kill --format '{{.Actor.Attributes.signal}}'",
+	         since, (long long)time(NULL) + 1, name);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), p) && o + 8 < len) {
+		line[strcspn(line, "\n")] = '\0';
+		o += (size_t)snprintf(out + o, len - o, "%s%s", o ? " " : "", line);
+	}
+	pclose(p);
+}
+
+/* TestDockerDriver_StopSignal: without KillSignal a stop is Docker's own
+ * (the image's STOPSIGNAL, else SIGTERM, then SIGKILL); with one, that signal
+ * goes first and Docker's stop sequence follows the kill timeout. */
+static void check_stop_signals(const char *image, int kill_signal, int set, const char *want)
+{
+	drover_task_config cfg;
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	char json[256], name[128], got[64], id[80];
+	long status;
+	yajl_val v;
+	long long since = (long long)time(NULL) - 1;
+
+	/* As PID 1 without handlers, sleep ignores every signal but SIGKILL. */
+	snprintf(json, sizeof(json), "{\"image\": \"%s\", \"command\": \"sleep\", "
+	         "\"args\": [\"1000\"]}", image);
+	cfg = task_config(json);
+	cfg.kill_signal = kill_signal;
+	cfg.kill_signal_set = set;
+	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0, "start: %s", err.message);
+	free(h.data);
+	/* By id: the earlier cases' containers had the same name. */
+	v = inspect_container(container_name(name, sizeof(name)), &status);
+	cr_assert_eq(status, 200);
+	snprintf(id, sizeof(id), "%s", YAJL_GET_STRING(yajl_tree_get(v, (const char *[]){ "Id", NULL },
+	                                                              yajl_t_string)));
+	yajl_tree_free(v);
+	cr_assert_eq(fx.drv->stop(fx.ctx, task, kill_signal, 1000, &err), 0, "stop: %s",
+	             err.message);
+	kill_signals(id, since, got, sizeof(got));
+	cr_assert_str_eq(got, want, "%s, KillSignal %s: signals \"%s\", Nomad sends \"%s\"",
+	                 image, set ? "set" : "unset", got, want);
+	destroy(task);
+}
+
+Test(docker, stop_signal_follows_the_image_and_kill_signal, .timeout = 180)
+{
+	char ref[128], cmd[512];
+
+	instance("{}");
+	run_ref(ref, sizeof(ref), NULL, "stopsignal");
+	snprintf(cmd, sizeof(cmd),
+	         "printf 'FROM %s\nSTOPSIGNAL SIGUSR1\n' | DOCKER_BUILDKIT=0 docker build -q -t %s - "
+	         ">/dev/null 2>&1",
+	         image_ref(), ref);
+	cr_assert_eq(system(cmd), 0, "building %s failed", ref);
+	snprintf(fx.cleanup, sizeof(fx.cleanup), "docker rmi -f %s >/dev/null 2>&1", ref);
+
+	check_stop_signals(image_ref(), SIGINT, 0, "15 9");
+	check_stop_signals(ref, SIGINT, 0, "10 9");
+	check_stop_signals(ref, SIGTERM, 1, "15 10 9");
+	check_stop_signals(image_ref(), SIGTERM, 1, "15 15 9");
 }
 
 static int file_exists(void *path)

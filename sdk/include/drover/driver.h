@@ -57,7 +57,7 @@ extern "C" {
 #endif
 
 #define DROVER_ABI_MAJOR 1
-#define DROVER_ABI_MINOR 1
+#define DROVER_ABI_MINOR 2
 
 /* The one symbol a plugin exports. The major is part of its name so that a
  * plugin of another major has no symbol this host looks for. */
@@ -150,6 +150,21 @@ typedef struct drover_fingerprint {
 typedef struct drover_task drover_task; /* the plugin's own, opaque to the host */
 
 /* What the host asks a driver to start, or to recover. */
+/* Since ABI 1.2: one of the task's host volume mounts (Nomad's group
+ * `Volumes` of type "host" joined to the task's `VolumeMounts`), resolved by the
+ * host against the agent's `client.host_volume` declarations. */
+typedef struct drover_mount {
+	uint32_t struct_size;
+	const char *volume;       /* the group volume's name (for messages) */
+	const char *source;       /* the host directory the operator declared:
+	                             trusted, absolute */
+	const char *destination;  /* where the task sees it, from the job: NOT trusted;
+	                             a driver resolves it beneath the task's root
+	                             without following symlinks */
+	int read_only;            /* 1 when the agent, the group volume or the mount says so */
+	const char *propagation;  /* "private", "host-to-task" or "bidirectional" */
+} drover_mount;
+
 typedef struct drover_task_config {
 	uint32_t struct_size;
 	const char *id;           /* "<alloc_id>/<task_name>": unique among live tasks */
@@ -177,6 +192,13 @@ typedef struct drover_task_config {
 	 * ...): callable only during those calls. */
 	void *event_sink;
 	void (*emit_event)(void *event_sink, const char *type, const char *message);
+	/* Since ABI 1.2. 1 when the job set KillSignal; 0 when kill_signal holds
+	 * the default (SIGINT), so that a driver with a default of its own uses it
+	 * (docker: the image's STOPSIGNAL, as `docker stop` does). */
+	int kill_signal_set;
+	/* Since ABI 1.2. The task's host volume mounts, NULL-ended; NULL when
+	 * none. A driver that cannot honour them refuses the start naming them. */
+	const drover_mount *const *mounts;
 } drover_task_config;
 
 /* The opaque, versioned driver state that start returns and recover receives
