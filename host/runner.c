@@ -137,6 +137,7 @@ typedef struct run_task {
 	const drover_value *config;
 	drover_value interpolated; /* config after ${...}: what the driver gets */
 	drover_alloc_ports ports;  /* legacy task-level Resources.Networks */
+	const char **port_labels;  /* their labels, NULL-ended: cfg.task_ports */
 	char *task_dir;
 	char *id;
 	char *alloc_name;
@@ -209,12 +210,24 @@ static int prepare_task(run *r, run_task *t)
 		.node = &r->node,
 	};
 	drover_interp_scope scope;
+	free(t->port_labels);
+	t->port_labels = NULL;
 	drover_alloc_ports_clear(&t->ports); /* prepared again for a restart */
 	if ((rc = drover_runner_store_ports(&r->ports_cfg, spec->ports, spec->port_count,
 	                                    &r->ports_in_use, "Resources.Networks", t->alloc->id,
 	                                    spec->name, &t->ports, &err)) < 0 ||
 	    (rc = drover_taskenv_build(&in, &t->env, &err)) < 0)
 		goto fail;
+	if (t->ports.count) {
+		size_t n = 0;
+		if (!(t->port_labels = calloc(t->ports.count + 1, sizeof(*t->port_labels)))) {
+			rc = drover_err_set(&err, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < t->ports.count; i++)
+			if (t->ports.ports[i].label)
+				t->port_labels[n++] = t->ports.ports[i].label;
+	}
 	drover_interp_scope_for_task(&scope, job, t->alloc->group, spec, &t->env, &r->node);
 	if ((rc = drover_interpolate_task_config(&scope, job, t->alloc->group, spec, t->config,
 	                                         &t->interpolated, &err)) < 0)
@@ -251,6 +264,7 @@ static int prepare_task(run *r, run_task *t)
 		.log_max_file_size_mb = spec->log_max_file_size_mb,
 		.event_sink = t,
 		.emit_event = emit_driver_event,
+		.task_ports = (const char *const *)t->port_labels,
 	};
 	return 0;
 fail:
@@ -687,6 +701,7 @@ static void destroy_all(run *r)
 		drover_value_clear(&t->interpolated);
 		drover_value_clear(&t->owned_config);
 		drover_alloc_ports_clear(&t->ports);
+		free(t->port_labels);
 	}
 	for (size_t i = 0; i < r->alloc_count; i++) {
 		drover_allocdir_clear(&r->allocs[i].dirs);

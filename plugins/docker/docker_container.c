@@ -145,8 +145,32 @@ static int gen_env(build *b)
 			if (strncmp(e, overrides[o], kl) == 0)
 				skip = 1;
 		}
-		if (!skip)
-			GEN(docker_gen_str(b->g, e));
+		if (skip)
+			continue;
+		/* Nomad's port_map: inside the container NOMAD_PORT_<label> is the
+		 * mapped (container) port; NOMAD_HOST_PORT_<label> stays the host's. */
+		if (strncmp(e, "NOMAD_PORT_", 11) == 0 && strchr(e, '=')) {
+			const drover_value *pm = drover_value_get(b->c, "port_map");
+			char label[160], mapped_env[200];
+			size_t ll = (size_t)(strchr(e, '=') - (e + 11));
+			const drover_value *m;
+			if (ll < sizeof(label)) {
+				memcpy(label, e + 11, ll);
+				label[ll] = '\0';
+				m = pm && pm->type == DROVER_VALUE_OBJECT ? drover_value_get(pm, label) : NULL;
+				if (m && (m->type == DROVER_VALUE_INT || m->type == DROVER_VALUE_STRING)) {
+					if (m->type == DROVER_VALUE_INT)
+						snprintf(mapped_env, sizeof(mapped_env), "NOMAD_PORT_%s=%lld",
+						         label, (long long)m->u.integer);
+					else
+						snprintf(mapped_env, sizeof(mapped_env), "NOMAD_PORT_%s=%.16s",
+						         label, m->u.string.ptr);
+					GEN(docker_gen_str(b->g, mapped_env));
+					continue;
+				}
+			}
+		}
+		GEN(docker_gen_str(b->g, e));
 	}
 	for (size_t o = 0; overrides[o]; o++)
 		GEN(docker_gen_str(b->g, overrides[o]));
@@ -262,8 +286,19 @@ static int collect_port_labels(build *b, const char ***labels, size_t *n)
 	size_t cap = 0, count = 0;
 	const char **list;
 
+	/* A task with legacy task-level networks publishes every one of its
+	 * ports, as Nomad's driver does (the container port is the port_map
+	 * entry, else the host port). */
+	const char *const *task_ports =
+		b->cfg->struct_size >= offsetof(drover_task_config, task_ports) +
+		                               sizeof(b->cfg->task_ports) ?
+		b->cfg->task_ports :
+		NULL;
+
 	if (ports && ports->type == DROVER_VALUE_ARRAY)
 		cap += ports->u.array.count;
+	for (size_t i = 0; task_ports && task_ports[i]; i++)
+		cap++;
 	if (port_map && port_map->type == DROVER_VALUE_OBJECT)
 		cap += port_map->u.object.count;
 	else if (port_map && port_map->type != DROVER_VALUE_NULL)
@@ -286,6 +321,14 @@ static int collect_port_labels(build *b, const char ***labels, size_t *n)
 				dup = 1;
 		if (!dup)
 			list[count++] = port_map->u.object.keys[i];
+	}
+	for (size_t i = 0; task_ports && task_ports[i]; i++) {
+		int dup = 0;
+		for (size_t j = 0; j < count; j++)
+			if (strcmp(list[j], task_ports[i]) == 0)
+				dup = 1;
+		if (!dup)
+			list[count++] = task_ports[i];
 	}
 	*labels = list;
 	*n = count;

@@ -81,6 +81,7 @@
 	FIELD(drover_task_config, emit_event, 184, 8) \
 	FIELD(drover_task_config, kill_signal_set, 192, 4) /* 1.2 */ \
 	FIELD(drover_task_config, mounts, 200, 8) /* 1.2 */ \
+	FIELD(drover_task_config, task_ports, 208, 8) /* 1.2 */ \
 	SIZE_AT_LEAST(drover_mount, 48, 8) /* 1.2 */ \
 	FIELD(drover_mount, struct_size, 0, 4) \
 	FIELD(drover_mount, volume, 8, 8) \

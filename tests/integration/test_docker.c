@@ -2517,3 +2517,99 @@ int main(int argc, char *argv[])
 	criterion_finalize(tests);
 	return result;
 }
+
+/* A container started with the task-level ports main and REDIS (legacy
+ * Resources.Networks) at host ports hp[0], hp[1], and `config`. */
+static yajl_val start_with_task_ports(const char *config, const int hp[2], drover_task **task)
+{
+	static const char *const labels[] = { "main", "REDIS", NULL };
+	char env_buf[8][64];
+	const char *env[9];
+	drover_task_config cfg;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	char name[128];
+	long status;
+	yajl_val v;
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(env_buf[i * 4], 64, "NOMAD_PORT_%s=%d", labels[i], hp[i]);
+		snprintf(env_buf[i * 4 + 1], 64, "NOMAD_HOST_PORT_%s=%d", labels[i], hp[i]);
+		snprintf(env_buf[i * 4 + 2], 64, "NOMAD_IP_%s=127.0.0.1", labels[i]);
+		snprintf(env_buf[i * 4 + 3], 64, "NOMAD_ADDR_%s=127.0.0.1:%d", labels[i], hp[i]);
+	}
+	for (int i = 0; i < 8; i++)
+		env[i] = env_buf[i];
+	env[8] = NULL;
+	cfg = task_config(config);
+	cfg.env = env;
+	cfg.task_ports = labels;
+	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, task, &h, &err), 0, "start: %s", err.message);
+	free(h.data);
+	v = inspect_container(container_name(name, sizeof(name)), &status);
+	cr_assert_eq(status, 200);
+	return v;
+}
+
+static void assert_binding(yajl_val v, int container_port, int host_port)
+{
+	char key[32], hps[16];
+
+	snprintf(hps, sizeof(hps), "%d", host_port);
+	for (int proto = 0; proto < 2; proto++) {
+		snprintf(key, sizeof(key), "%d/%s", container_port, proto ? "udp" : "tcp");
+		cr_assert_not_null(docker_json_at(v, "Config", "ExposedPorts", key, NULL),
+		                   "%s is not exposed", key);
+		yajl_val pb = docker_json_at(v, "HostConfig", "PortBindings", key, NULL);
+		cr_assert(YAJL_IS_ARRAY(pb) && pb->u.array.len == 1, "%s is not published", key);
+		cr_assert_str_eq(docker_json_str(pb->u.array.values[0], "HostPort", NULL), hps,
+		                 "%s is published on %s, not on the host port %s", key,
+		                 docker_json_str(pb->u.array.values[0], "HostPort", NULL), hps);
+	}
+}
+
+/* TestDockerDriver_PortsMapping: with task-level networks and port_map, the
+ * container side is the mapped port, and so is NOMAD_PORT_<label> inside. */
+Test(docker, port_map_of_task_networks_sets_the_container_side)
+{
+	int hp[2] = { free_port(), free_port() };
+	drover_task *task;
+	char want[64];
+	yajl_val v;
+
+	instance("{}");
+	v = start_with_task_ports("{\"image\": \"" IMAGE "\", \"command\": \"sleep\", "
+	                          "\"args\": [\"1000\"], \"port_map\": {\"main\": 8080, "
+	                          "\"REDIS\": 6379}}",
+	                          hp, &task);
+	assert_binding(v, 8080, hp[0]);
+	assert_binding(v, 6379, hp[1]);
+	yajl_val env = docker_json_at(v, "Config", "Env", NULL);
+	cr_assert(array_has(env, "NOMAD_PORT_main=8080"), "NOMAD_PORT_main is not 8080");
+	cr_assert(array_has(env, "NOMAD_PORT_REDIS=6379"), "NOMAD_PORT_REDIS is not 6379");
+	snprintf(want, sizeof(want), "NOMAD_HOST_PORT_main=%d", hp[0]);
+	cr_assert(array_has(env, want), "NOMAD_HOST_PORT_main is not the host port");
+	yajl_tree_free(v);
+	destroy(task);
+}
+
+/* TestDockerDriver_PortsNoMap: task-level networks without port_map or ports
+ * expose and publish every task port, container port = host port. */
+Test(docker, task_network_ports_are_all_published_without_port_map)
+{
+	int hp[2] = { free_port(), free_port() };
+	drover_task *task;
+	char want[64];
+	yajl_val v;
+
+	instance("{}");
+	v = start_with_task_ports("{\"image\": \"" IMAGE "\", \"command\": \"sleep\", "
+	                          "\"args\": [\"1000\"]}",
+	                          hp, &task);
+	assert_binding(v, hp[0], hp[0]);
+	assert_binding(v, hp[1], hp[1]);
+	snprintf(want, sizeof(want), "NOMAD_PORT_main=%d", hp[0]);
+	cr_assert(array_has(docker_json_at(v, "Config", "Env", NULL), want));
+	yajl_tree_free(v);
+	destroy(task);
+}

@@ -199,6 +199,11 @@ typedef struct drover_task_config {
 	/* Since ABI 1.2. The task's host volume mounts, NULL-ended; NULL when
 	 * none. A driver that cannot honour them refuses the start naming them. */
 	const drover_mount *const *mounts;
+	/* Since ABI 1.2. The labels of the task's own legacy ports (task-level
+	 * Resources.Networks, as opposed to the group's Networks), NULL-ended;
+	 * NULL when none. Their numbers are in env as NOMAD_HOST_PORT_<label>.
+	 * Nomad's docker driver publishes every one of them. */
+	const char *const *task_ports;
 } drover_task_config;
 
 /* The opaque, versioned driver state that start returns and recover receives
