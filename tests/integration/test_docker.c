@@ -2613,3 +2613,46 @@ Test(docker, task_network_ports_are_all_published_without_port_map)
 	yajl_tree_free(v);
 	destroy(task);
 }
+
+/* `echo x | drover exec A box -- cat`: the command's stdin is the caller's
+ * (Nomad's ExecTaskStreaming forwards it), and its end is the command's EOF. */
+Test(docker, exec_forwards_stdin_until_its_end)
+{
+	static const char *const cat[] = { "cat", NULL };
+	static const char *const count[] = { "sh", "-c", "n=0; while read l; do n=$((n+1)); done; "
+		                                       "echo \"$n lines\"; exit 3", NULL };
+	drover_task *task;
+	drover_err err = { "" };
+	char pi[400], po[400], *out;
+	drover_exec_request req;
+	int code = -1;
+
+	instance("{}");
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sleep\", \"args\": [\"1000\"]}", NULL);
+	snprintf(pi, sizeof(pi), "%s/exec.in", fx.root);
+	snprintf(po, sizeof(po), "%s/exec.out", fx.root);
+	write_file(pi, 0600, "hello\nfrom stdin\n");
+	for (int i = 0; i < 2; i++) {
+		memset(&req, 0, sizeof(req));
+		req.struct_size = sizeof(req);
+		req.argv = i == 0 ? cat : count;
+		req.stdin_fd = open(pi, O_RDONLY);
+		req.stdout_fd = open(po, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		req.stderr_fd = -1;
+		req.timeout_ms = 20000;
+		cr_assert(req.stdin_fd >= 0 && req.stdout_fd >= 0);
+		cr_assert_eq(fx.drv->exec(fx.ctx, task, &req, &code, &err), 0, "exec: %s", err.message);
+		close(req.stdin_fd);
+		close(req.stdout_fd);
+		out = slurp(po, NULL);
+		if (i == 0) {
+			cr_assert_str_eq(out, "hello\nfrom stdin\n", "cat got \"%s\"", out);
+			cr_assert_eq(code, 0);
+		} else {
+			cr_assert_str_eq(out, "2 lines\n", "the command saw \"%s\"", out);
+			cr_assert_eq(code, 3);
+		}
+		free(out);
+	}
+	destroy(task);
+}
