@@ -665,6 +665,24 @@ static void expect_start_refused(void *ctx, task_block *b, const char *user, int
 	cr_assert_not_null(strstr(err.message, "web"), "the task is not named: %s", err.message);
 }
 
+/* A string list value over `items` (NULL-ended), stored in `store`. */
+static drover_value list_value(drover_value *store, size_t cap, const char *const *items)
+{
+	drover_value v;
+	size_t n = 0;
+
+	while (items[n]) {
+		cr_assert_lt(n, cap);
+		store[n] = str_value(items[n]);
+		n++;
+	}
+	memset(&v, 0, sizeof(v));
+	v.type = DROVER_VALUE_ARRAY;
+	v.u.array.count = n;
+	v.u.array.items = store;
+	return v;
+}
+
 Test(exec, work_dir_leading_out_of_the_root_is_refused)
 {
 	char link[400];
@@ -725,8 +743,8 @@ Test(exec, bad_input_is_refused_naming_the_field)
 	task_block_init(&b, "/bin/true", NULL);
 	task_block_set(&b, "ipc_mode", str_value(""));
 	task_block_set_list1(&b, "cap_add", "net_raw");
-	expect_start_refused(ctx, &b, NULL, -EPERM, "capability \"net_raw\" is not in the exec "
-	                                            "driver's allow_caps");
+	expect_start_refused(ctx, &b, NULL, -EPERM, "does not allow the following capabilities: "
+	                                            "net_raw: the operator must add them");
 	task_block_init(&b, "/bin/true", NULL);
 	task_block_set_list1(&b, "cap_drop", "not_a_cap");
 	expect_start_refused(ctx, &b, NULL, -EINVAL, "\"not_a_cap\" is not a Linux capability");
@@ -989,4 +1007,77 @@ Test(exec, unreadable_handle_kills_what_is_left_of_the_task)
 	destroy_ok(ctx, t);
 	fx.drv->fini(ctx);
 	free(h.data);
+}
+
+/* TestExecDriver_Capabilities: allow_caps "ALL" lets a task add any
+ * capability, "all" included; several cap_add outside allow_caps are all
+ * named. */
+static void expect_capeff(void *ctx, const char *const *add, const char *const *drop,
+                          unsigned long long want)
+{
+	const char *args[] = { "-c", "grep CapEff /proc/self/status", NULL };
+	drover_value store[2][8];
+	char line[64], *out;
+	task_block b;
+
+	task_block_init(&b, "/bin/sh", args);
+	if (add)
+		task_block_set(&b, "cap_add", list_value(store[0], 8, add));
+	if (drop)
+		task_block_set(&b, "cap_drop", list_value(store[1], 8, drop));
+	out = run_probe(ctx, &b, NULL);
+	snprintf(line, sizeof(line), "CapEff:\t%016llx\n", want);
+	cr_assert_str_eq(out, line);
+	free(out);
+}
+
+Test(exec, capabilities_follow_nomads_allow_list_cases)
+{
+	static const char *const keys[] = { "allow_caps" };
+	static const char *const all[] = { "ALL", NULL };
+	static const char *const fowner_mknod[] = { "fowner", "mknod", NULL };
+	static const char *const add_two[] = { "net_admin", "mknod", NULL };
+	static const char *const add_all[] = { "all", NULL };
+	static const char *const add_three[] = { "net_admin", "mknod", "CAP_SYS_TIME", NULL };
+	static const char *const drop_all[] = { "ALL", NULL };
+	drover_value store[8], opt, caps[8];
+	drover_err err = { "" };
+	unsigned long long full, bnd;
+	char line[128];
+	task_block b;
+	void *ctx;
+	FILE *f;
+	int last = -1;
+
+	REQUIRE_ROOT();
+	f = fopen("/proc/sys/kernel/cap_last_cap", "r");
+	cr_assert_not_null(f);
+	cr_assert_eq(fscanf(f, "%d", &last), 1);
+	fclose(f);
+	full = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+	/* "all" is what the agent may give: the kernel's, within its bounding set. */
+	f = fopen("/proc/self/status", "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapBnd: %llx", &bnd) == 1)
+			full &= bnd;
+	fclose(f);
+
+	/* permissive-allowlist and permissive-allowlist-add-all */
+	opt = list_value(store, 8, all);
+	cr_assert_eq(instance_opts(keys, &opt, 1, &ctx, &err), 0, "%s", err.message);
+	expect_capeff(ctx, add_two, NULL, full);
+	expect_capeff(ctx, add_all, NULL, full);
+	expect_capeff(ctx, NULL, drop_all, 0);
+	fx.drv->fini(ctx);
+
+	/* restrictive-allowlist-add-multiple-forbidden */
+	opt = list_value(store, 8, fowner_mknod);
+	cr_assert_eq(instance_opts(keys, &opt, 1, &ctx, &err), 0, "%s", err.message);
+	expect_capeff(ctx, fowner_mknod, drop_all, (1ULL << 3) | (1ULL << 27));
+	task_block_init(&b, "/bin/true", NULL);
+	task_block_set(&b, "cap_add", list_value(caps, 8, add_three));
+	expect_start_refused(ctx, &b, NULL, -EPERM,
+	                     "does not allow the following capabilities: net_admin, sys_time:");
+	fx.drv->fini(ctx);
 }
