@@ -362,6 +362,10 @@ static int exec_start(void *ctx, const drover_task_config *cfg, drover_task **ta
 		return drover_err_set(err, -ENOMEM, "task \"%s\": out of memory", task_label(cfg));
 	if ((r = task_prepare(c, cfg, t, err)) < 0)
 		goto fail;
+	if ((r = exec_plan_check_command(&t->plan, cfg, err)) < 0) {
+		r = err_prefix(err, r, "task", task_label(cfg));
+		goto fail;
+	}
 	r = plugin_cgroup_create(&t->cg, cfg->cpu_mhz, cfg->memory_mb, cfg->memory_max_mb,
 	                         c->pids_limit, err);
 	if (r < 0) {

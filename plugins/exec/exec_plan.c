@@ -349,3 +349,98 @@ fail:
 	exec_plan_strv_free(p.env);
 	return r;
 }
+
+/* Whether the root-relative path `rel` ("bin/kill") will be an executable
+ * file in the task's root: through the chroot_env bind that holds it (a host
+ * directory the operator chose), else in the allocation or task directory,
+ * which the task writes, so resolved as if chrooted there (RESOLVE_IN_ROOT):
+ * a symlink it planted cannot make us look at the host. */
+static int in_root_executable(const exec_plan *p, const drover_task_config *cfg, const char *rel)
+{
+	const char *best_src = NULL;
+	size_t best_len = 0, i;
+	char host[DROVER_PATH_MAX * 2];
+	struct open_how how;
+	struct stat st;
+	int dirfd, fd, ok;
+
+	for (i = 0; p->run_argv && p->run_argv[i] && strcmp(p->run_argv[i], "--") != 0; i++) {
+		const char *b = p->run_argv[i], *eq;
+		size_t dl;
+		if (strncmp(b, "--bind=", 7) != 0 || !(eq = strchr(b + 7, '=')))
+			continue;
+		dl = strlen(eq + 1);
+		if (dl > best_len && strncmp(rel, eq + 1, dl) == 0 && (rel[dl] == '/' || !rel[dl])) {
+			best_len = dl;
+			best_src = b + 7;
+		}
+	}
+	if (best_src) {
+		snprintf(host, sizeof(host), "%.*s%s", (int)(strchr(best_src, '=') - best_src), best_src,
+		         rel + best_len);
+		return stat(host, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+	}
+	if (strncmp(rel, "alloc/", 6) == 0) {
+		dirfd = open(cfg->alloc_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		dirfd = open(cfg->task_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (dirfd < 0)
+		return 0;
+	memset(&how, 0, sizeof(how));
+	how.flags = O_PATH | O_CLOEXEC;
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+	close(dirfd);
+	if (fd < 0)
+		return 0;
+	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+	close(fd);
+	return ok;
+}
+
+int exec_plan_check_command(const exec_plan *p, const drover_task_config *cfg, drover_err *err)
+{
+	const char *command = drover_value_get_string(cfg->config, "command", "");
+	const char *wd = "/";
+	char rel[DROVER_PATH_MAX];
+	size_t i;
+
+	for (i = 0; p->priv_args && p->priv_args[i]; i++)
+		if (strncmp(p->priv_args[i], "--work-dir=", 11) == 0)
+			wd = p->priv_args[i] + 11;
+	/* A ".." is resolved by the task's own chroot: nothing to predict here. */
+	if (has_dotdot(command) || has_dotdot(wd))
+		return 0;
+	if (strchr(command, '/')) {
+		if (command[0] == '/')
+			snprintf(rel, sizeof(rel), "%s", command + 1);
+		else
+			snprintf(rel, sizeof(rel), "%s%s%s", wd + strspn(wd, "/"),
+			         wd[strspn(wd, "/")] ? "/" : "", command);
+		if (in_root_executable(p, cfg, rel))
+			return 0;
+	} else {
+		/* A bare name is looked up in the task's PATH, inside its root. */
+		const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+		for (i = 0; cfg->env && cfg->env[i]; i++)
+			if (strncmp(cfg->env[i], "PATH=", 5) == 0)
+				path = cfg->env[i] + 5;
+		for (const char *d = path; *d;) {
+			size_t dl = strcspn(d, ":");
+			if (dl && d[0] == '/') {
+				snprintf(rel, sizeof(rel), "%.*s%s%s", (int)(dl - 1), d + 1,
+				         dl > 1 ? "/" : "", command);
+				if (in_root_executable(p, cfg, rel))
+					return 0;
+			}
+			d += dl;
+			if (*d == ':')
+				d++;
+		}
+	}
+	return drover_err_set(err, -ENOENT,
+	                      "config \"command\": file %.200s not found under path %s (the task's "
+	                      "root: its directory and the chroot_env binds), or not executable",
+	                      command, cfg->task_dir);
+}

@@ -1081,3 +1081,37 @@ Test(exec, capabilities_follow_nomads_allow_list_cases)
 	                     "does not allow the following capabilities: net_admin, sys_time:");
 	fx.drv->fini(ctx);
 }
+
+/* TestExecutor_EscapeContainer: a command that is not in the task's root
+ * fails the start (not a task exiting 127), even when the host has it; a
+ * bare name is looked up in the task's PATH inside the root. */
+Test(exec, a_command_missing_from_the_root_fails_the_start)
+{
+	char host_tool[400], *out;
+	const char *echo_args[] = { "in-root", NULL };
+	task_block b;
+	void *ctx;
+	FILE *f;
+
+	REQUIRE_ROOT();
+	ctx = instance();
+	/* On the host, executable, but outside everything the root binds. */
+	snprintf(host_tool, sizeof(host_tool), "%s/host-tool", fx.root);
+	f = fopen(host_tool, "w");
+	cr_assert_not_null(f);
+	fputs("#!/bin/sh\necho escaped\n", f);
+	fclose(f);
+	cr_assert_eq(chmod(host_tool, 0755), 0);
+	task_block_init(&b, host_tool, NULL);
+	expect_start_refused(ctx, &b, NULL, -ENOENT, "not found under path");
+	task_block_init(&b, "/bin/drover-no-such-command", NULL);
+	expect_start_refused(ctx, &b, NULL, -ENOENT,
+	                     "file /bin/drover-no-such-command not found under path");
+	task_block_init(&b, "drover-no-such-command", NULL);
+	expect_start_refused(ctx, &b, NULL, -ENOENT, "file drover-no-such-command not found");
+	task_block_init(&b, "echo", echo_args);
+	out = run_probe(ctx, &b, NULL);
+	cr_assert_str_eq(out, "in-root\n");
+	free(out);
+	fx.drv->fini(ctx);
+}
