@@ -163,7 +163,7 @@ static int check_work_dir(const drover_task_config *cfg, const char **out, drove
 }
 
 static int resolve_user(const exec_plan_opts *po, const drover_task_config *cfg, exec_plan *p,
-                        strv *priv, drover_err *err)
+                        strv *priv, strv *user_env, drover_err *err)
 {
 	const char *who = cfg->user && cfg->user[0] ? cfg->user : "nobody";
 	struct passwd pw, *found = NULL;
@@ -189,6 +189,10 @@ static int resolve_user(const exec_plan_opts *po, const drover_task_config *cfg,
 	}
 	p->uid = (int)pw.pw_uid;
 	p->gid = (int)pw.pw_gid;
+	/* As Nomad's executor: the task's user, whatever the job's env says. */
+	strv_add(user_env, "USER=%s", pw.pw_name);
+	strv_add(user_env, "LOGNAME=%s", pw.pw_name);
+	strv_add(user_env, "HOME=%s", pw.pw_dir);
 	strv_add(priv, "--uid=%u", (unsigned)pw.pw_uid);
 	strv_add(priv, "--gid=%u", (unsigned)pw.pw_gid);
 	if (ngroups > 0) {
@@ -249,13 +253,18 @@ static int add_binds(const exec_plan_opts *po, strv *run, drover_err *err)
 	return 0;
 }
 
-static int build_env(const drover_task_config *cfg, exec_plan *p)
+static int build_env(const drover_task_config *cfg, char *const *user_env, exec_plan *p)
 {
-	static const char *const in_root[] = { "NOMAD_ALLOC_DIR=/alloc", "NOMAD_TASK_DIR=/local",
-		                               "NOMAD_SECRETS_DIR=/secrets", NULL };
+	const char *in_root[8] = { "NOMAD_ALLOC_DIR=/alloc", "NOMAD_TASK_DIR=/local",
+		                   "NOMAD_SECRETS_DIR=/secrets" };
 	static const char *const none[] = { NULL };
-	const char **env = plugin_env_overlay(cfg->env ? cfg->env : none, in_root);
-	size_t n = 0, i;
+	const char **env;
+	size_t n = 0, i, k = 3;
+
+	for (i = 0; user_env && user_env[i] && k < 7; i++)
+		in_root[k++] = user_env[i];
+	in_root[k] = NULL;
+	env = plugin_env_overlay(cfg->env ? cfg->env : none, in_root);
 
 	if (!env)
 		return -ENOMEM;
@@ -283,7 +292,7 @@ int exec_plan_build(const exec_plan_opts *po, const drover_task_config *cfg, exe
 	const char *pid_mode = drover_value_get_string(cfg->config, "pid_mode", "");
 	const char *ipc_mode = drover_value_get_string(cfg->config, "ipc_mode", "");
 	exec_ns_mode pm = po->default_pid_mode, im = po->default_ipc_mode;
-	strv run = { 0 }, priv = { 0 };
+	strv run = { 0 }, priv = { 0 }, user_env = { 0 };
 	exec_plan p;
 	const char *wd;
 	char caps[64 * 4] = "";
@@ -303,7 +312,7 @@ int exec_plan_build(const exec_plan_opts *po, const drover_task_config *cfg, exe
 		return r;
 	if ((r = check_work_dir(cfg, &wd, err)) < 0)
 		return r;
-	if ((r = resolve_user(po, cfg, &p, &priv, err)) < 0)
+	if ((r = resolve_user(po, cfg, &p, &priv, &user_env, err)) < 0)
 		goto fail;
 	for (n = 0; n < 64; n++)
 		if (p.caps & ((uint64_t)1 << n))
@@ -335,15 +344,17 @@ int exec_plan_build(const exec_plan_opts *po, const drover_task_config *cfg, exe
 		}
 		strv_add(&run, "%s", a->u.string.ptr);
 	}
-	if (run.failed || priv.failed || build_env(cfg, &p) < 0) {
+	if (run.failed || priv.failed || user_env.failed || build_env(cfg, user_env.v, &p) < 0) {
 		r = drover_err_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
+	exec_plan_strv_free(user_env.v);
 	p.run_argv = run.v;
 	p.priv_args = priv.v;
 	*out = p;
 	return 0;
 fail:
+	exec_plan_strv_free(user_env.v);
 	exec_plan_strv_free(run.v);
 	exec_plan_strv_free(priv.v);
 	exec_plan_strv_free(p.env);
