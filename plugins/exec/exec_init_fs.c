@@ -196,6 +196,23 @@ static void build_dev(int rootfd)
 	close(devfd);
 }
 
+/* A read-only sysfs, as Nomad's exec driver (libcontainer) mounts one. Where
+ * a fresh sysfs may not be mounted (a network namespace this helper does not
+ * own, under some container runtimes), the host's /sys read-only instead. */
+static void build_sys(int rootfd)
+{
+	char path[64];
+	int fd = target(rootfd, "sys", 0);
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (mount("sysfs", path, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		if (errno != EPERM && errno != EACCES)
+			exec_init_die(errno, "cannot mount sysfs on sys/ in the task's root");
+		bind_onto(AT_FDCWD, "/sys", fd, RO | MOUNT_ATTR_NOEXEC, "/sys");
+	}
+	close(fd);
+}
+
 static void build_alloc(const exec_init_opts *o, int rootfd)
 {
 	char path[4096];
@@ -278,6 +295,7 @@ void exec_init_fs_build(const exec_init_opts *o)
 	close(fd);
 	build_proc(rootfd);
 	build_dev(rootfd);
+	build_sys(rootfd);
 	close(rootfd);
 	enter_root(o);
 }

@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1113,5 +1114,68 @@ Test(exec, a_command_missing_from_the_root_fails_the_start)
 	out = run_probe(ctx, &b, NULL);
 	cr_assert_str_eq(out, "in-root\n");
 	free(out);
+	fx.drv->fini(ctx);
+}
+
+static void write_oom_score_adj(const char *value)
+{
+	FILE *f = fopen("/proc/self/oom_score_adj", "w");
+	cr_assert_not_null(f);
+	cr_assert_gt(fputs(value, f), -1);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* TestExecutor_DoesNotInheritOomScoreAdj, TestExecutor_UserEnv,
+ * TestExecutor_LogNameEnv and the /sys of TestExecutor_IsolationAndConstraints:
+ * the task's oom_score_adj is 0 whatever drover's is; USER, LOGNAME and HOME
+ * are the task user's, over the job's env; /sys is there and read-only. */
+Test(exec, task_gets_oom_score_adj_0_its_users_env_and_a_read_only_sys)
+{
+	static const char *const env[] = { "PATH=/usr/bin:/bin", "USER=root", "LOGNAME=root", NULL };
+	const char *args[] = { "-c",
+		               "echo oom=$(cat /proc/self/oom_score_adj); echo user=$USER; "
+		               "echo logname=$LOGNAME; echo home=$HOME; "
+		               "ls -d /sys/kernel >/dev/null && echo sys=present; "
+		               "if touch /sys/drover-probe 2>/dev/null; then echo sys=writable; "
+		               "else echo sys=read-only; fi; "
+		               "awk '$2 == \"/sys\" { split($4, o, \",\"); print \"sys_mount=\" o[1] }' "
+		               "/proc/self/mounts",
+		               NULL };
+	drover_task_config cfg;
+	drover_task *t;
+	task_block b;
+	void *ctx;
+	char *out, *err_text;
+	drover_exit_result res;
+	struct passwd *pw;
+	char home[300];
+
+	REQUIRE_ROOT();
+	pw = getpwnam("nobody");
+	cr_assert_not_null(pw);
+	snprintf(home, sizeof(home), "home=%s", pw->pw_dir);
+	ctx = instance();
+	write_oom_score_adj("7");
+	task_block_init(&b, "/bin/sh", args);
+	cfg = task_config(&b);
+	cfg.env = env;
+	remove_logs();
+	t = start_ok(ctx, &cfg, NULL);
+	res = wait_blocking(ctx, t);
+	write_oom_score_adj("0");
+	out = log_of("stdout");
+	err_text = log_of("stderr");
+	cr_assert_eq(res.exit_code, 0, "exit %d; stderr: %s", res.exit_code, err_text);
+	destroy_ok(ctx, t);
+	cr_assert_not_null(out);
+	expect_line(out, "oom=0");
+	expect_line(out, "user=nobody");
+	expect_line(out, "logname=nobody");
+	expect_line(out, home);
+	expect_line(out, "sys=present");
+	expect_line(out, "sys=read-only");
+	expect_line(out, "sys_mount=ro");
+	free(out);
+	free(err_text);
 	fx.drv->fini(ctx);
 }
