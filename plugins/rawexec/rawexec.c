@@ -436,6 +436,26 @@ static int task_prepare(rawexec_ctx *c, const drover_task_config *cfg, struct dr
 	return 0;
 }
 
+/* Nomad's TaskConfig.validate, at start only (a task recovered from an older
+ * handle keeps running as it was started). Every problem is named at once. */
+static int validate_task(const drover_task_config *cfg, drover_err *err)
+{
+	const drover_value *v1 = drover_value_get(cfg->config, "cgroup_v1_override");
+	const char *v2 = drover_value_get_string(cfg->config, "cgroup_v2_override", "");
+	const char *wd = drover_value_get_string(cfg->config, "work_dir", "");
+	int both = v1 && v1->type == DROVER_VALUE_OBJECT && v1->u.object.count > 0 && v2[0];
+	int relative = wd[0] && wd[0] != '/';
+
+	if (!both && !relative)
+		return 0;
+	return drover_err_set(err, -EINVAL, "task \"%s\": %s%s%s%.200s%s", task_label(cfg),
+	                      both ? "config \"cgroup_v1_override\" and \"cgroup_v2_override\" "
+	                             "are both set: only one of them may be" : "",
+	                      both && relative ? "; " : "",
+	                      relative ? "config \"work_dir\" must be an absolute path, not \"" : "",
+	                      relative ? wd : "", relative ? "\" (use ${NOMAD_TASK_DIR}/...)" : "");
+}
+
 /* argv = command + args, pointing into the config (valid during the call). */
 static int build_argv(const drover_task_config *cfg, const char ***argv_out, drover_err *err)
 {
@@ -513,6 +533,8 @@ static int rawexec_start(void *ctx, const drover_task_config *cfg, drover_task *
 		                      "task \"%s\": config \"oom_score_adj\" %lld is out of range: give "
 		                      "0 to 1000 (negative values are refused, as in Nomad)",
 		                      task_label(cfg), oom);
+	if ((r = validate_task(cfg, err)) < 0)
+		return r;
 	if ((r = build_argv(cfg, &argv, err)) < 0)
 		return r;
 	t = task_new(cfg);

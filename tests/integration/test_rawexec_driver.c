@@ -569,19 +569,55 @@ Test(raw_exec, env_reaches_the_task)
 	fx.drv->fini(ctx);
 }
 
-Test(raw_exec, work_dir_is_relative_to_the_task_dir)
+static void expect_start_invalid(void *ctx, const drover_task_config *cfg, const char *needle)
+{
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+
+	cr_assert_eq(fx.drv->start(ctx, cfg, &task, &h, &err), -EINVAL, "start was accepted");
+	cr_assert_null(task);
+	cr_assert(strstr(err.message, needle), "\"%s\" lacks \"%s\"", err.message, needle);
+	cr_assert(strstr(err.message, "\"web\""), "\"%s\" does not name the task", err.message);
+}
+
+/* TestRawExecDriver_validate: work_dir must be absolute, and the two cgroup
+ * overrides are refused as a pair; an absolute work_dir is where the command
+ * runs. */
+Test(raw_exec, relative_work_dir_and_both_cgroup_overrides_are_refused)
 {
 	void *ctx = instance(1);
 	const char *args[] = { "-c", "pwd", NULL };
+	const char *v1_keys[] = { "pids" };
+	drover_value v1_values[1] = { str_value("/drover-test") }, v1;
 	char local[PATH_MAX], expect[PATH_MAX + 2];
 	drover_task *task;
 	task_block b;
 	drover_task_config cfg;
 	char *out;
 
+	task_block_init(&b, "sh", args, "local");
+	cfg = task_config(&b);
+	expect_start_invalid(ctx, &cfg, "\"work_dir\" must be an absolute path, not \"local\"");
+
+	memset(&v1, 0, sizeof(v1));
+	v1.type = DROVER_VALUE_OBJECT;
+	v1.u.object.count = 1;
+	v1.u.object.keys = v1_keys;
+	v1.u.object.values = v1_values;
+	task_block_init(&b, "sh", args, NULL);
+	task_block_set(&b, "cgroup_v1_override", v1);
+	task_block_set(&b, "cgroup_v2_override", str_value("/drover-test"));
+	cfg = task_config(&b);
+	expect_start_invalid(ctx, &cfg, "\"cgroup_v1_override\" and \"cgroup_v2_override\" are "
+	                                "both set: only one of them may be");
+	task_block_set(&b, "work_dir", str_value("rel"));
+	cfg = task_config(&b);
+	expect_start_invalid(ctx, &cfg, "may be; config \"work_dir\" must be an absolute path");
+
 	snprintf(local, sizeof(local), "%s/local", fx.task_dir);
 	cr_assert_eq(mkdir(local, 0755), 0);
-	task_block_init(&b, "sh", args, "local");
+	task_block_init(&b, "sh", args, local);
 	cfg = task_config(&b);
 	task = start_ok(ctx, &cfg, NULL);
 	cr_assert_eq(wait_blocking(ctx, task).exit_code, 0);
