@@ -24,6 +24,22 @@ typedef struct drover_port {
 	char *host_network;
 } drover_port;
 
+/* A group's Volumes entry of Type "host": Source names a client.host_volume. */
+typedef struct drover_volume {
+	char *name;                /* the key of Volumes */
+	char *source;              /* Source: the agent's client.host_volume name */
+	int read_only;             /* ReadOnly */
+} drover_volume;
+
+/* A task's VolumeMounts entry. */
+typedef struct drover_volume_mount {
+	char *volume;              /* Volume: a key of the group's Volumes */
+	char *destination;         /* Destination: the path inside the task */
+	int read_only;             /* ReadOnly */
+	char *propagation;         /* PropagationMode: "private" (default), "host-to-task",
+	                              "bidirectional" */
+} drover_volume_mount;
+
 typedef struct drover_restart_policy {
 	int attempts;
 	long long interval_ms;
@@ -55,6 +71,8 @@ typedef struct drover_jobspec_task {
 	int lifecycle_sidecar;
 	int leader;
 	drover_restart_policy restart; /* the group's, overridden by the task's RestartPolicy */
+	drover_volume_mount *mounts;   /* VolumeMounts */
+	size_t mount_count;
 } drover_jobspec_task;
 
 typedef struct drover_jobspec_group {
@@ -67,6 +85,8 @@ typedef struct drover_jobspec_group {
 	drover_port *ports;        /* Networks[].ReservedPorts and DynamicPorts */
 	size_t port_count;
 	drover_restart_policy restart; /* job-type defaults applied where absent */
+	drover_volume *volumes;    /* Volumes of Type "host" */
+	size_t volume_count;
 } drover_jobspec_group;
 
 typedef struct drover_jobspec {
@@ -100,5 +120,8 @@ int drover_jobspec_from_value(const drover_value *doc, drover_jobspec *job, drov
 int drover_jobspec_load(const char *path, drover_jobspec *job, drover_errlist *errors);
 
 void drover_jobspec_clear(drover_jobspec *job);
+
+/* The group's volume `name`, or NULL. */
+const drover_volume *drover_jobspec_group_volume(const drover_jobspec_group *g, const char *name);
 
 #endif

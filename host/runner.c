@@ -16,6 +16,7 @@
 #include "allocdir.h"
 #include "interpolate.h"
 #include "nodeinfo.h"
+#include "host_volume.h"
 #include "ports.h"
 #include "lifecycle.h"
 #include "restart_policy.h"
@@ -43,6 +44,40 @@ static int driver_healthy(drover_plugin *plugin, char *why, size_t len)
 	}
 	snprintf(why, len, "%s", fp.description[0] ? fp.description : nothing);
 	return fp.health == DROVER_HEALTH_HEALTHY;
+}
+
+/* A task's VolumeMounts: each group volume's Source must be a host volume the
+ * agent declares, and the driver must isolate the filesystem to mount it. */
+static int check_mounts(drover_context *ctx, const drover_jobspec_group *group,
+                        const drover_jobspec_task *task, const drover_plugin *plugin,
+                        const char *where, drover_errlist *errors)
+{
+	drover_capabilities caps = {.struct_size = sizeof(caps)};
+	int rc = 0;
+
+	if (!task->mount_count)
+		return 0;
+	if (plugin->desc->capabilities && plugin->desc->capabilities(plugin->ctx, &caps) == 0 &&
+	    caps.fs_isolation == DROVER_FS_ISOLATION_NONE) {
+		drover_errlist_add(errors, "%s: driver \"%s\" has no filesystem isolation and cannot "
+		                   "mount volumes: remove VolumeMounts, or use the exec or docker driver",
+		                   where, task->driver);
+		rc = -EINVAL;
+	}
+	for (size_t i = 0; i < task->mount_count; i++) {
+		const drover_volume *vol = drover_jobspec_group_volume(group, task->mounts[i].volume);
+		const char *path;
+		int ro;
+		drover_err err = {{0}};
+		if (!vol)
+			continue; /* reported by the job's own checks */
+		if (drover_host_volume_find(&ctx->config, vol->source, &path, &ro, &err) < 0) {
+			drover_errlist_add(errors, "%s: VolumeMounts[%zu] (volume \"%s\"): %s", where, i,
+			                   vol->name, err.message);
+			rc = -EINVAL;
+		}
+	}
+	return rc;
 }
 
 int drover_job_check(drover_context *ctx, const drover_jobspec *job, int require_healthy,
@@ -81,6 +116,8 @@ int drover_job_check(drover_context *ctx, const drover_jobspec *job, int require
 				rc = -EINVAL;
 				continue;
 			}
+			if (check_mounts(ctx, group, task, plugin, where, errors) < 0)
+				rc = -EINVAL;
 			char why[DROVER_HEALTH_DESCRIPTION_MAX + 64];
 			if (require_healthy && !driver_healthy(plugin, why, sizeof(why))) {
 				drover_errlist_add(errors, "%s: driver \"%s\" is not usable on this host: %s", where,
@@ -138,6 +175,7 @@ typedef struct run_task {
 	drover_value interpolated; /* config after ${...}: what the driver gets */
 	drover_alloc_ports ports;  /* legacy task-level Resources.Networks */
 	const char **port_labels;  /* their labels, NULL-ended: cfg.task_ports */
+	drover_task_mounts mounts; /* cfg.mounts */
 	char *task_dir;
 	char *id;
 	char *alloc_name;
@@ -228,6 +266,11 @@ static int prepare_task(run *r, run_task *t)
 			if (t->ports.ports[i].label)
 				t->port_labels[n++] = t->ports.ports[i].label;
 	}
+	/* Resolved again at every (re)start: the host path may have changed. */
+	drover_task_mounts_clear(&t->mounts);
+	if ((rc = drover_task_mounts_build(&r->ctx->config, t->alloc->group, spec, &t->mounts,
+	                                   &err)) < 0)
+		goto fail;
 	drover_interp_scope_for_task(&scope, job, t->alloc->group, spec, &t->env, &r->node);
 	if ((rc = drover_interpolate_task_config(&scope, job, t->alloc->group, spec, t->config,
 	                                         &t->interpolated, &err)) < 0)
@@ -265,6 +308,7 @@ static int prepare_task(run *r, run_task *t)
 		.event_sink = t,
 		.emit_event = emit_driver_event,
 		.task_ports = (const char *const *)t->port_labels,
+		.mounts = (const drover_mount *const *)t->mounts.ptrs,
 	};
 	return 0;
 fail:
@@ -702,6 +746,7 @@ static void destroy_all(run *r)
 		drover_value_clear(&t->owned_config);
 		drover_alloc_ports_clear(&t->ports);
 		free(t->port_labels);
+		drover_task_mounts_clear(&t->mounts);
 	}
 	for (size_t i = 0; i < r->alloc_count; i++) {
 		drover_allocdir_clear(&r->allocs[i].dirs);

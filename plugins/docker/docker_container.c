@@ -462,10 +462,54 @@ static int bind_source(build *b, const char *field, const char *src, char **out)
 	return 0;
 }
 
+/* The task's host volumes (VolumeMounts): binds whatever volumes.enabled
+ * says, since the operator declared them in client.host_volume. Docker
+ * resolves the destination inside the container's root itself. */
+static int gen_host_volume_binds(build *b, char *line, size_t len)
+{
+	static const struct {
+		const char *mode, *docker;
+	} propagation[] = { { "private", "rprivate" },
+		            { "host-to-task", "rslave" },
+		            { "bidirectional", "rshared" } };
+	const char *label = b->s->selinux_label;
+	const drover_mount *const *mounts =
+		b->cfg->struct_size >= offsetof(drover_task_config, mounts) + sizeof(b->cfg->mounts) ?
+		b->cfg->mounts :
+		NULL;
+
+	for (size_t i = 0; mounts && mounts[i]; i++) {
+		const drover_mount *m = mounts[i];
+		const char *prop = NULL;
+		char field[48];
+
+		snprintf(field, sizeof(field), "VolumeMounts[%zu]", i);
+		for (size_t p = 0; p < sizeof(propagation) / sizeof(propagation[0]); p++)
+			if (m->propagation && strcmp(m->propagation, propagation[p].mode) == 0)
+				prop = propagation[p].docker;
+		if (!m->destination || m->destination[0] != '/' || strpbrk(m->destination, ":,"))
+			return drover_err_set(b->err, -EINVAL,
+			                      "%s (volume \"%.64s\"): \"Destination\" \"%.200s\" must "
+			                      "be an absolute path inside the container, without ':' or ','",
+			                      field, m->volume, m->destination ? m->destination : "");
+		if (!m->source || m->source[0] != '/' || strpbrk(m->source, ":,"))
+			return drover_err_set(b->err, -EINVAL,
+			                      "%s (volume \"%.64s\"): the host path \"%.200s\" cannot be "
+			                      "bound (absolute, without ':' or ',')",
+			                      field, m->volume, m->source ? m->source : "");
+		snprintf(line, len, "%s:%s:%s%s%s%s%s", m->source, m->destination,
+		         m->read_only ? "ro" : "rw", prop ? "," : "", prop ? prop : "",
+		         label ? "," : "", label ? label : "");
+		GEN(docker_gen_str(b->g, line));
+	}
+	return 0;
+}
+
 static int gen_binds(build *b)
 {
 	const drover_value *vols = drover_value_get(b->c, "volumes");
 	char line[DROVER_PATH_MAX * 2 + 32];
+	int r;
 	/* volumes.selinuxlabel relabels every bind of the task, whether or not
 	 * volumes are enabled, as in Nomad. */
 	const char *label = b->s->selinux_label;
@@ -484,7 +528,6 @@ static int gen_binds(build *b)
 	for (size_t i = 0; vols && vols->type == DROVER_VALUE_ARRAY && i < vols->u.array.count; i++) {
 		const drover_value *it = &vols->u.array.items[i];
 		char field[32], *src = NULL, *copy, *target, *mode;
-		int r;
 
 		snprintf(field, sizeof(field), "volumes[%zu]", i);
 		if (it->type != DROVER_VALUE_STRING)
@@ -529,6 +572,8 @@ static int gen_binds(build *b)
 		free(copy);
 		GEN(docker_gen_str(b->g, line));
 	}
+	if ((r = gen_host_volume_binds(b, line, sizeof(line))) < 0)
+		return r;
 	GEN(yajl_gen_array_close(b->g));
 	return 0;
 }

@@ -293,6 +293,19 @@ void exec_init_fs_build(const exec_init_opts *o)
 	         (unsigned)o->gid);
 	mount_at(fd, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts, "secrets/");
 	close(fd);
+	/* Host volumes last, so that one may sit under local/ or alloc/. The
+	 * destination is the job's: target() walks it from the root one
+	 * component at a time without following a symlink or "..". */
+	for (i = 0; i < o->nvolumes; i++) {
+		struct stat st;
+		if (stat(o->volumes[i].src, &st) < 0)
+			exec_init_die(errno, "host volume: cannot bind \"%s\"", o->volumes[i].src);
+		fd = target(rootfd, o->volumes[i].dst, !S_ISDIR(st.st_mode));
+		bind_onto(AT_FDCWD, o->volumes[i].src, fd,
+		          o->volumes[i].read_only ? RO : MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+		          o->volumes[i].src);
+		close(fd);
+	}
 	build_proc(rootfd);
 	build_dev(rootfd);
 	build_sys(rootfd);

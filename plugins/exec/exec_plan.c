@@ -7,6 +7,7 @@
 #include <linux/openat2.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +254,43 @@ static int add_binds(const exec_plan_opts *po, strv *run, drover_err *err)
 	return 0;
 }
 
+/* The task's host volumes, bound by drover-exec-init inside the root. */
+static int add_volumes(const drover_task_config *cfg, strv *run, drover_err *err)
+{
+	const drover_mount *const *mounts =
+		cfg->struct_size >= offsetof(drover_task_config, mounts) + sizeof(cfg->mounts) ?
+		cfg->mounts :
+		NULL;
+
+	for (size_t i = 0; mounts && mounts[i]; i++) {
+		const drover_mount *m = mounts[i];
+		const char *dst = m->destination ? m->destination : "";
+		while (*dst == '/')
+			dst++;
+		if (!*dst || has_dotdot(dst) || strlen(dst) >= DROVER_PATH_MAX)
+			return drover_err_set(err, -EINVAL,
+			                      "VolumeMounts[%zu] (volume \"%.64s\"): \"Destination\" "
+			                      "\"%.200s\" must name a path inside the task's root, "
+			                      "without \"..\"",
+			                      i, m->volume, m->destination ? m->destination : "");
+		if (!m->source || m->source[0] != '/' || strchr(m->source, '='))
+			return drover_err_set(err, -EINVAL,
+			                      "VolumeMounts[%zu] (volume \"%.64s\"): the host path "
+			                      "\"%.200s\" cannot be bound (absolute, without '=')",
+			                      i, m->volume, m->source ? m->source : "");
+		/* The root's mounts are private to the task by design (nothing the
+		 * host mounts later appears in it): no propagation either way. */
+		if (m->propagation && strcmp(m->propagation, "private") != 0)
+			return drover_err_set(err, -EINVAL,
+			                      "VolumeMounts[%zu] (volume \"%.64s\"): PropagationMode "
+			                      "\"%.32s\" is not supported by the exec driver: use "
+			                      "\"private\"",
+			                      i, m->volume, m->propagation);
+		strv_add(run, "--volume-%s=%s=%s", m->read_only ? "ro" : "rw", m->source, dst);
+	}
+	return 0;
+}
+
 static int build_env(const drover_task_config *cfg, char *const *user_env, exec_plan *p)
 {
 	const char *in_root[8] = { "NOMAD_ALLOC_DIR=/alloc", "NOMAD_TASK_DIR=/local",
@@ -324,7 +362,7 @@ int exec_plan_build(const exec_plan_opts *po, const drover_task_config *cfg, exe
 	strv_add(&run, "run");
 	strv_add(&run, "--root=%s", cfg->task_dir);
 	strv_add(&run, "--alloc=%s", cfg->alloc_dir);
-	if ((r = add_binds(po, &run, err)) < 0)
+	if ((r = add_binds(po, &run, err)) < 0 || (r = add_volumes(cfg, &run, err)) < 0)
 		goto fail;
 	if (pm == EXEC_NS_PRIVATE)
 		strv_add(&run, "--pid-ns");
@@ -377,13 +415,21 @@ static int in_root_executable(const exec_plan *p, const drover_task_config *cfg,
 
 	for (i = 0; p->run_argv && p->run_argv[i] && strcmp(p->run_argv[i], "--") != 0; i++) {
 		const char *b = p->run_argv[i], *eq;
-		size_t dl;
-		if (strncmp(b, "--bind=", 7) != 0 || !(eq = strchr(b + 7, '=')))
+		size_t dl, skip;
+		/* chroot_env binds, and host volumes (bound after them, so they win
+		 * at an equal depth) */
+		if (strncmp(b, "--bind=", 7) == 0)
+			skip = 7;
+		else if (strncmp(b, "--volume-ro=", 12) == 0 || strncmp(b, "--volume-rw=", 12) == 0)
+			skip = 12;
+		else
+			continue;
+		if (!(eq = strchr(b + skip, '=')))
 			continue;
 		dl = strlen(eq + 1);
-		if (dl > best_len && strncmp(rel, eq + 1, dl) == 0 && (rel[dl] == '/' || !rel[dl])) {
+		if (dl >= best_len && strncmp(rel, eq + 1, dl) == 0 && (rel[dl] == '/' || !rel[dl])) {
 			best_len = dl;
-			best_src = b + 7;
+			best_src = b + skip;
 		}
 	}
 	if (best_src) {

@@ -446,6 +446,15 @@ static int validate_task(const drover_task_config *cfg, drover_err *err)
 	int both = v1 && v1->type == DROVER_VALUE_OBJECT && v1->u.object.count > 0 && v2[0];
 	int relative = wd[0] && wd[0] != '/';
 
+	if (cfg->struct_size >= offsetof(drover_task_config, mounts) + sizeof(cfg->mounts) &&
+	    cfg->mounts && cfg->mounts[0])
+		/* Nomad's raw_exec ignores them; a job that needs its data directory
+		 * must not run without it. */
+		return drover_err_set(err, -EINVAL, "task \"%s\": VolumeMounts (volume \"%.64s\"): "
+		                      "raw_exec has no filesystem isolation to mount volumes into: "
+		                      "use the exec or docker driver, or have the task use the host "
+		                      "path directly",
+		                      task_label(cfg), cfg->mounts[0]->volume);
 	if (!both && !relative)
 		return 0;
 	return drover_err_set(err, -EINVAL, "task \"%s\": %s%s%s%.200s%s", task_label(cfg),

@@ -85,3 +85,117 @@ Test(cli_exec, drover_run_runs_an_exec_task_isolated)
 	free(job);
 	free(config);
 }
+
+/* Host volumes end to end (Nomad's client.host_volume, group Volumes of type
+ * host, task VolumeMounts; TestExecDriver_DevicesAndMounts): read-write and
+ * read-only binds inside the exec task's root, read_only winning from the
+ * agent or the mount; an undeclared volume and a raw_exec task with mounts
+ * refused by validation, naming them. */
+Test(cli_exec, host_volumes_are_bound_read_write_and_read_only)
+{
+	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
+	char rw[400], ro[400], file[500], *config, *job, *bad, *raw, *got;
+	char text[4096];
+	cli_result r;
+	FILE *f;
+
+	drover_test_require(geteuid() == 0 && cgroups_usable(),
+	                    "the exec driver needs root and mounted cgroups");
+	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
+	snprintf(rw, sizeof(rw), "%s/vol-rw", env.root);
+	snprintf(ro, sizeof(ro), "%s/vol-ro", env.root);
+	cr_assert_eq(mkdir(rw, 0777), 0);
+	cr_assert_eq(mkdir(ro, 0755), 0);
+	cr_assert_eq(chmod(rw, 0777), 0);
+	snprintf(file, sizeof(file), "%s/in", ro);
+	f = fopen(file, "w");
+	cr_assert_not_null(f);
+	fputs("from the host\n", f);
+	fclose(f);
+	snprintf(text, sizeof(text),
+	         "{\"client\": {\"chroot_env\": {\"/bin\": \"/bin\", \"/etc\": \"/etc\", \"/lib\": "
+	         "\"/lib\", \"/lib64\": \"/lib64\", \"/usr\": \"/usr\"},\n"
+	         "  \"host_volume\": {\"data\": {\"path\": \"%s\"},\n"
+	         "                  \"shared\": {\"path\": \"%s\", \"read_only\": true}}}}\n",
+	         rw, ro);
+	config = cli_write_file(&env, "agent.json", text);
+	job = cli_write_file(&env, "vol.json",
+	        "{\"Job\": {\"ID\": \"vol\", \"Name\": \"vol\", \"Type\": \"batch\",\n"
+	        " \"TaskGroups\": [{\"Name\": \"g\",\n"
+	        "  \"Volumes\": {\"data\": {\"Name\": \"data\", \"Type\": \"host\", \"Source\": \"data\"},\n"
+	        "               \"shared\": {\"Name\": \"shared\", \"Type\": \"host\", \"Source\": \"shared\","
+	        " \"ReadOnly\": false}},\n"
+	        "  \"Tasks\": [{\"Name\": \"t\", \"Driver\": \"exec\",\n"
+	        "   \"RestartPolicy\": {\"Attempts\": 0},\n"
+	        "   \"VolumeMounts\": [{\"Volume\": \"data\", \"Destination\": \"/srv/data\"},\n"
+	        "                    {\"Volume\": \"shared\", \"Destination\": \"/srv/shared\"},\n"
+	        "                    {\"Volume\": \"data\", \"Destination\": \"/local/data-ro\","
+	        " \"ReadOnly\": true}],\n"
+	        "   \"Config\": {\"command\": \"/bin/sh\", \"args\": [\"-c\", "
+	        "\"echo written > /srv/data/out || exit 3; cat /srv/shared/in || exit 4; "
+	        "touch /srv/shared/x 2>/dev/null && exit 5; "
+	        "touch /local/data-ro/x 2>/dev/null && exit 6; "
+	        "test -f /local/data-ro/out || exit 7; exit 0\"]}\n"
+	        " }]}]}}\n");
+	const char *argv[] = { "run", "-config", config, "-plugin-dir", dir, "-data-dir",
+		               env.data_dir, job, NULL };
+	cli_run(&r, DEADLINE_MS, argv);
+	cr_assert(strstr(r.out, "Exit Code: 0"), "stdout: %s stderr: %s", r.out, r.err);
+	snprintf(file, sizeof(file), "%s/out", rw);
+	got = cli_slurp(file);
+	cr_assert(got && strcmp(got, "written\n") == 0, "the task's write did not reach %s",
+	          file);
+	free(got);
+	snprintf(file, sizeof(file), "%s/x", ro);
+	cr_assert_neq(access(file, F_OK), 0, "the read-only volume was written");
+	cli_result_clear(&r);
+
+	/* A volume the agent does not declare, and raw_exec, which cannot mount. */
+	bad = cli_write_file(&env, "bad.json",
+	        "{\"Job\": {\"ID\": \"bad\", \"Name\": \"bad\", \"Type\": \"batch\",\n"
+	        " \"TaskGroups\": [{\"Name\": \"g\",\n"
+	        "  \"Volumes\": {\"v\": {\"Type\": \"host\", \"Source\": \"nope\"}},\n"
+	        "  \"Tasks\": [{\"Name\": \"t\", \"Driver\": \"exec\",\n"
+	        "   \"VolumeMounts\": [{\"Volume\": \"v\", \"Destination\": \"/srv\"}],\n"
+	        "   \"Config\": {\"command\": \"/bin/true\"}}]}]}}\n");
+	const char *vargv[] = { "validate", "-config", config, "-plugin-dir", dir, bad, NULL };
+	cli_run(&r, DEADLINE_MS, vargv);
+	cr_assert_eq(r.exit_code, 1, "stdout: %s stderr: %s", r.out, r.err);
+	cr_assert(strstr(r.err, "host volume \"nope\" is not declared by this agent"),
+	          "stderr: %s", r.err);
+	cr_assert(strstr(r.err, "task \"t\""), "the task is not named: %s", r.err);
+	cli_result_clear(&r);
+	raw = cli_write_file(&env, "raw.json",
+	        "{\"Job\": {\"ID\": \"raw\", \"Name\": \"raw\", \"Type\": \"batch\",\n"
+	        " \"TaskGroups\": [{\"Name\": \"g\",\n"
+	        "  \"Volumes\": {\"v\": {\"Type\": \"host\", \"Source\": \"data\"}},\n"
+	        "  \"Tasks\": [{\"Name\": \"t\", \"Driver\": \"raw_exec\",\n"
+	        "   \"VolumeMounts\": [{\"Volume\": \"v\", \"Destination\": \"/srv\"}],\n"
+	        "   \"Config\": {\"command\": \"/bin/true\"}}]}]}}\n");
+	const char *rargv[] = { "validate", "-config", config, "-plugin-dir", dir, raw, NULL };
+	cli_run(&r, DEADLINE_MS, rargv);
+	cr_assert_eq(r.exit_code, 1, "stdout: %s stderr: %s", r.out, r.err);
+	cr_assert(strstr(r.err, "driver \"raw_exec\" has no filesystem isolation and cannot "
+	                        "mount volumes"), "stderr: %s", r.err);
+	cli_result_clear(&r);
+	free(raw);
+	/* A mount naming no volume of the group. */
+	raw = cli_write_file(&env, "typo.json",
+	        "{\"Job\": {\"ID\": \"typo\", \"Name\": \"typo\", \"Type\": \"batch\",\n"
+	        " \"TaskGroups\": [{\"Name\": \"g\",\n"
+	        "  \"Volumes\": {\"v\": {\"Type\": \"host\", \"Source\": \"data\"}},\n"
+	        "  \"Tasks\": [{\"Name\": \"t\", \"Driver\": \"exec\",\n"
+	        "   \"VolumeMounts\": [{\"Volume\": \"v\", \"Destination\": \"/srv\"},"
+	        " {\"Volume\": \"w\", \"Destination\": \"/x\"}],\n"
+	        "   \"Config\": {\"command\": \"/bin/true\"}}]}]}}\n");
+	const char *targv[] = { "validate", "-config", config, "-plugin-dir", dir, raw, NULL };
+	cli_run(&r, DEADLINE_MS, targv);
+	cr_assert_eq(r.exit_code, 1, "stdout: %s stderr: %s", r.out, r.err);
+	cr_assert(strstr(r.err, "VolumeMounts[1] names volume \"w\", which is not one of the "
+	                        "group's Volumes"), "stderr: %s", r.err);
+	cli_result_clear(&r);
+	free(raw);
+	free(bad);
+	free(job);
+	free(config);
+}

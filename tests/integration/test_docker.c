@@ -2656,3 +2656,68 @@ Test(docker, exec_forwards_stdin_until_its_end)
 	}
 	destroy(task);
 }
+
+/* Host volumes (client.host_volume + VolumeMounts) are binds whatever
+ * volumes.enabled says: read-write and read-only. */
+Test(docker, host_volumes_are_bound_even_with_volumes_disabled)
+{
+	char rw[400], ro[400], path[500], *got;
+	drover_mount mrw = { .struct_size = sizeof(drover_mount), .volume = "data",
+		             .destination = "/srv/data", .read_only = 0, .propagation = "private" };
+	drover_mount mro = { .struct_size = sizeof(drover_mount), .volume = "shared",
+		             .destination = "/srv/shared", .read_only = 1,
+		             .propagation = "private" };
+	const drover_mount *mounts[] = { &mrw, &mro, NULL };
+	drover_task_config cfg;
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	drover_exit_result res;
+	char name[128];
+	long status;
+	yajl_val v;
+
+	instance("{\"volumes\": {\"enabled\": false}}");
+	snprintf(rw, sizeof(rw), "%s/vol-rw", fx.root);
+	snprintf(ro, sizeof(ro), "%s/vol-ro", fx.root);
+	cr_assert_eq(mkdir(rw, 0777), 0);
+	cr_assert_eq(mkdir(ro, 0755), 0);
+	cr_assert_eq(chmod(rw, 0777), 0);
+	snprintf(path, sizeof(path), "%s/in", ro);
+	write_file(path, 0644, "shared data\n");
+	mrw.source = rw;
+	mro.source = ro;
+	cfg = task_config("{\"image\": \"" IMAGE "\", \"command\": \"sh\", \"args\": [\"-c\", "
+	                  "\"cat /srv/shared/in > /srv/data/copy || exit 3; "
+	                  "touch /srv/shared/x 2>/dev/null && exit 4; exit 0\"]}");
+	cfg.mounts = mounts;
+	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0, "start: %s", err.message);
+	free(h.data);
+	v = inspect_container(container_name(name, sizeof(name)), &status);
+	cr_assert_eq(status, 200);
+	snprintf(path, sizeof(path), "%s:/srv/data:rw,rprivate", rw);
+	cr_assert(array_has(docker_json_at(v, "HostConfig", "Binds", NULL), path), "no %s", path);
+	snprintf(path, sizeof(path), "%s:/srv/shared:ro,rprivate", ro);
+	cr_assert(array_has(docker_json_at(v, "HostConfig", "Binds", NULL), path), "no %s", path);
+	yajl_tree_free(v);
+	res = wait_exit(task, 30000);
+	cr_assert_eq(res.exit_code, 0, "exit %d (3: read failed, 4: the read-only bind was written)",
+	             res.exit_code);
+	snprintf(path, sizeof(path), "%s/copy", rw);
+	got = slurp(path, NULL);
+	cr_assert(got && strcmp(got, "shared data\n") == 0, "the write did not reach %s", path);
+	free(got);
+	snprintf(path, sizeof(path), "%s/x", ro);
+	cr_assert_neq(access(path, F_OK), 0);
+	destroy(task);
+
+	/* A destination Docker would misread. */
+	mrw.destination = "relative";
+	cfg = task_config("{\"image\": \"" IMAGE "\", \"command\": \"true\"}");
+	cfg.mounts = mounts;
+	task = NULL;
+	cr_assert_lt(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0);
+	cr_assert_null(task);
+	cr_assert(strstr(err.message, "VolumeMounts[0] (volume \"data\"): \"Destination\""),
+	          "%s", err.message);
+}

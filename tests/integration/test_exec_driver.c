@@ -666,6 +666,17 @@ static void expect_start_refused(void *ctx, task_block *b, const char *user, int
 	cr_assert_not_null(strstr(err.message, "web"), "the task is not named: %s", err.message);
 }
 
+static void expect_start_refused_cfg(void *ctx, const drover_task_config *cfg, const char *needle)
+{
+	drover_task *t = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+
+	cr_assert_eq(fx.drv->start(ctx, cfg, &t, &h, &err), -EINVAL, "start: %s", err.message);
+	cr_assert_null(t);
+	cr_assert(strstr(err.message, needle), "\"%s\" not in: %s", needle, err.message);
+}
+
 /* A string list value over `items` (NULL-ended), stored in `store`. */
 static drover_value list_value(drover_value *store, size_t cap, const char *const *items)
 {
@@ -1177,5 +1188,79 @@ Test(exec, task_gets_oom_score_adj_0_its_users_env_and_a_read_only_sys)
 	expect_line(out, "sys_mount=ro");
 	free(out);
 	free(err_text);
+	fx.drv->fini(ctx);
+}
+
+/* A host volume's Destination is the job's: a symlink the task left in its
+ * directory must not carry the bind out of the root. */
+Test(exec, host_volume_destination_is_resolved_without_symlinks)
+{
+	const char *args[] = { "-c", "cat /local/vol/in", NULL };
+	char src[400], outside[400], link[600], in[500], *out, *err_text;
+	drover_mount m = { .struct_size = sizeof(drover_mount), .volume = "data",
+		           .read_only = 1, .propagation = "private" };
+	const drover_mount *mounts[] = { &m, NULL };
+	drover_task_config cfg;
+	drover_exit_result res;
+	drover_task *t;
+	task_block b;
+	void *ctx;
+	FILE *f;
+
+	REQUIRE_ROOT();
+	ctx = instance();
+	snprintf(src, sizeof(src), "%s/volume", fx.root);
+	snprintf(outside, sizeof(outside), "%s/outside", fx.root);
+	cr_assert_eq(mkdir(src, 0755), 0);
+	cr_assert_eq(mkdir(outside, 0755), 0);
+	snprintf(in, sizeof(in), "%s/in", src);
+	f = fopen(in, "w");
+	cr_assert_not_null(f);
+	fputs("volume data\n", f);
+	fclose(f);
+	m.source = src;
+
+	/* Straight: the bind is there, read-only. */
+	m.destination = "/local/vol";
+	task_block_init(&b, "/bin/sh", args);
+	cfg = task_config(&b);
+	cfg.mounts = mounts;
+	remove_logs();
+	t = start_ok(ctx, &cfg, NULL);
+	res = wait_blocking(ctx, t);
+	out = log_of("stdout");
+	destroy_ok(ctx, t);
+	cr_assert_eq(res.exit_code, 0);
+	cr_assert_str_eq(out, "volume data\n");
+	free(out);
+
+	/* Through a symlink planted in local/: refused, nothing lands outside. */
+	snprintf(link, sizeof(link), "%s/local/evil", fx.task_dir);
+	cr_assert_eq(symlink(outside, link), 0);
+	m.destination = "/local/evil/vol";
+	cfg = task_config(&b);
+	cfg.mounts = mounts;
+	remove_logs();
+	t = start_ok(ctx, &cfg, NULL);
+	res = wait_blocking(ctx, t);
+	err_text = log_of("stderr");
+	destroy_ok(ctx, t);
+	cr_assert_eq(res.exit_code, 127);
+	cr_assert(err_text && strstr(err_text, "cannot create the mount point \"local/evil/vol\""),
+	          "stderr: %s", err_text ? err_text : "");
+	snprintf(link, sizeof(link), "%s/vol", outside);
+	cr_assert_neq(access(link, F_OK), 0, "the mount point was made outside the root");
+	free(err_text);
+
+	/* ".." and propagation other than private are refused at start. */
+	m.destination = "/local/../../etc";
+	cfg = task_config(&b);
+	cfg.mounts = mounts;
+	expect_start_refused_cfg(ctx, &cfg, "without \"..\"");
+	m.destination = "/srv";
+	m.propagation = "bidirectional";
+	cfg = task_config(&b);
+	cfg.mounts = mounts;
+	expect_start_refused_cfg(ctx, &cfg, "PropagationMode \"bidirectional\" is not supported");
 	fx.drv->fini(ctx);
 }

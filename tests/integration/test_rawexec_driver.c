@@ -615,6 +615,19 @@ Test(raw_exec, relative_work_dir_and_both_cgroup_overrides_are_refused)
 	cfg = task_config(&b);
 	expect_start_invalid(ctx, &cfg, "may be; config \"work_dir\" must be an absolute path");
 
+	/* raw_exec has no root to mount into: host volumes are refused. */
+	{
+		drover_mount m = { .struct_size = sizeof(drover_mount), .volume = "data",
+			           .source = "/srv", .destination = "/data",
+			           .propagation = "private" };
+		const drover_mount *mounts[] = { &m, NULL };
+		task_block_init(&b, "sh", args, NULL);
+		cfg = task_config(&b);
+		cfg.mounts = mounts;
+		expect_start_invalid(ctx, &cfg, "VolumeMounts (volume \"data\"): raw_exec has no "
+		                                "filesystem isolation");
+	}
+
 	snprintf(local, sizeof(local), "%s/local", fx.task_dir);
 	cr_assert_eq(mkdir(local, 0755), 0);
 	task_block_init(&b, "sh", args, local);
