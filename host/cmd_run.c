@@ -98,7 +98,7 @@ static int run_detached(drover_context *ctx, const drover_jobspec *job,
                         const drover_job_configs *configs, const char *json)
 {
 	drover_err err = {{0}};
-	int rc = drover_mkdir_p(ctx->data_dir, 0711);
+	int rc = drover_data_dir_prepare(ctx->data_dir);
 	if (rc < 0) {
 		fprintf(stderr, "drover run: cannot create the data dir \"%s\": %s\n", ctx->data_dir,
 		        strerror(-rc));

@@ -192,6 +192,15 @@ static char *task_where(js_ctx *c, const drover_value *v, size_t ti, const char 
 		js_report(c, "%s: \"Name\" is required for every task", anon);
 	if (r <= 0 || !js_check_name(c, anon, "Name", name))
 		return anon;
+	/* A task's directory is <alloc_dir>/<Name>, beside the shared alloc/: a
+	 * task named "alloc" would own the directory every task of the group
+	 * shares, logs included. */
+	if (strcmp(name, "alloc") == 0) {
+		js_report(c, "%s: \"Name\" \"alloc\" cannot be used for a task: the allocation "
+		          "directory's shared \"alloc\" directory has that name; rename the task",
+		          anon);
+		return anon;
+	}
 	free(anon);
 	t->name = js_strdup(c, name);
 	char *shown = js_display(c, name);

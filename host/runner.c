@@ -177,6 +177,7 @@ typedef struct run_task {
 	const char **port_labels;  /* their labels, NULL-ended: cfg.task_ports */
 	drover_task_mounts mounts; /* cfg.mounts */
 	char *task_dir;
+	char *state_dir; /* <data_dir>/run/<alloc>/<task>: the shim's files */
 	char *id;
 	char *alloc_name;
 	drover_strv env;
@@ -230,7 +231,11 @@ static int prepare_task(run *r, run_task *t)
 {
 	drover_err err = {{0}};
 	const drover_jobspec_task *spec = t->spec;
-	int rc = drover_allocdir_create_task(&t->alloc->dirs, spec->name, &t->task_dir, &err);
+	free(t->task_dir);
+	free(t->state_dir);
+	t->task_dir = t->state_dir = NULL;
+	int rc = drover_allocdir_create_task(&t->alloc->dirs, spec->name, &t->task_dir,
+	                                     &t->state_dir, &err);
 	if (rc < 0)
 		goto fail;
 	const drover_jobspec *job = t->alloc->job;
@@ -307,6 +312,7 @@ static int prepare_task(run *r, run_task *t)
 		.log_max_file_size_mb = spec->log_max_file_size_mb,
 		.event_sink = t,
 		.emit_event = emit_driver_event,
+		.state_dir = t->state_dir,
 		.task_ports = (const char *const *)t->port_labels,
 		.mounts = (const drover_mount *const *)t->mounts.ptrs,
 	};
@@ -739,6 +745,7 @@ static void destroy_all(run *r)
 			close(t->wait_fd);
 		free(t->handle.data);
 		free(t->task_dir);
+		free(t->state_dir);
 		free(t->id);
 		free(t->alloc_name);
 		drover_strv_clear(&t->env);

@@ -51,9 +51,10 @@ static int build_task(drover_context *ctx, drover_ralloc *a, drover_rtask *t, dr
 		return rc;
 	}
 	t->task_dir = drover_strdup_printf("%s/%s", a->dirs.alloc_dir, t->spec->name);
+	t->state_dir = drover_strdup_printf("%s/%s", a->dirs.run_dir, t->spec->name);
 	t->id = drover_strdup_printf("%s/%s", a->alloc.id, t->spec->name);
 	t->alloc_name = strdup(a->alloc.alloc_name);
-	if (!t->task_dir || !t->id || !t->alloc_name)
+	if (!t->task_dir || !t->state_dir || !t->id || !t->alloc_name)
 		return drover_err_set(err, -ENOMEM, "out of memory");
 	drover_taskenv_input in = {
 		.job = &a->job,
@@ -91,6 +92,7 @@ static int build_task(drover_context *ctx, drover_ralloc *a, drover_rtask *t, dr
 		.kill_timeout_ms = t->spec->kill_timeout_ms,
 		.log_max_files = t->spec->log_max_files,
 		.log_max_file_size_mb = t->spec->log_max_file_size_mb,
+		.state_dir = t->state_dir,
 	};
 	if (t->row.problem) {
 		/* The task may still run (only its row is damaged): recover without a
@@ -154,6 +156,8 @@ int drover_ralloc_load(drover_context *ctx, drover_state *st, const char *id, dr
 		rc = drover_err_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
+	if ((rc = drover_allocdir_set_run_dir(ctx->data_dir, id, &a->dirs, err)) < 0)
+		goto fail;
 	drover_state_task *rows;
 	if ((rc = drover_state_task_list(st, id, &rows, &a->count, err)) < 0)
 		goto fail;
@@ -232,6 +236,7 @@ void drover_ralloc_clear(drover_ralloc *a)
 		drover_state_task_clear(&t->row);
 		drover_value_clear(&t->config);
 		free(t->task_dir);
+		free(t->state_dir);
 		free(t->id);
 		free(t->alloc_name);
 		drover_strv_clear(&t->env);

@@ -32,6 +32,7 @@ static struct {
 	char task_id[80];
 	char alloc_dir[300];
 	char task_dir[320];
+	char state_dir[320]; /* the host's private run dir for the task */
 	char log_dir[320];
 	void *so;
 	const drover_driver *drv;
@@ -74,6 +75,8 @@ static void setup(void)
 	snprintf(fx.log_dir, sizeof(fx.log_dir), "%s/alloc", fx.alloc_dir);
 	cr_assert_eq(mkdir(fx.alloc_dir, 0755), 0);
 	cr_assert_eq(mkdir(fx.task_dir, 0755), 0);
+	snprintf(fx.state_dir, sizeof(fx.state_dir), "%s/run-web", fx.root);
+	cr_assert_eq(mkdir(fx.state_dir, 0700), 0);
 	cr_assert_eq(mkdir(fx.log_dir, 0755), 0);
 	strcat(fx.log_dir, "/logs");
 	cr_assert_eq(mkdir(fx.log_dir, 0755), 0);
@@ -97,6 +100,7 @@ static void setup(void)
 	fx.host.proc_status = drover_proc_status;
 	fx.host.proc_signal = drover_proc_signal;
 	fx.host.proc_stop = drover_proc_stop;
+	fx.host.proc_find = drover_proc_find;
 }
 
 static void teardown(void)
@@ -272,6 +276,7 @@ static drover_task_config task_config(const task_block *b)
 	cfg.alloc_name = "job.group[0]";
 	cfg.alloc_dir = fx.alloc_dir;
 	cfg.task_dir = fx.task_dir;
+	cfg.state_dir = fx.state_dir;
 	cfg.log_dir = fx.log_dir;
 	cfg.env = default_env;
 	cfg.config = &b->obj;

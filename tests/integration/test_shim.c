@@ -849,3 +849,112 @@ Test(shim, signal_reaches_the_task_or_its_group)
 	cr_assert_eq(drover_proc_signal(NULL, &p, SIGUSR1, 0, &err), -ESRCH);
 	cr_assert(strstr(err.message, "exited"), "%s", err.message);
 }
+
+/* Issue 11, attack 1 (the host side): the shim's state directory must be one
+ * only the host's user can write, else a task could forge or redirect the
+ * files the host acts on. */
+Test(shim, spawn_refuses_a_state_dir_others_can_write)
+{
+	const char *argv[] = { "true", NULL };
+	drover_spawn_request req = request(argv);
+	drover_err err = { "" };
+	drover_proc p;
+
+	cr_assert_eq(chmod(fx.state, 0777), 0);
+	cr_assert_eq(drover_proc_spawn(NULL, &req, &p, &err), -EPERM);
+	cr_assert(strstr(err.message, "state_dir") && strstr(err.message, "0777"), "%s",
+	          err.message);
+	cr_assert_eq(chmod(fx.state, 01777), 0);
+	cr_assert_eq(drover_proc_spawn(NULL, &req, &p, &err), -EPERM, "sticky is no better");
+	cr_assert_eq(chmod(fx.state, 0700), 0);
+	spawn_ok(argv, &p);
+	cr_assert_eq(wait_exit(&p, 10000).exit_code, 0);
+}
+
+/* Even in its own directory the shim never opens a name it did not create:
+ * a symbolic link planted under its temporary name (the name a task used to
+ * redirect root's write, issue 11 attack 1) is removed, not followed, and
+ * its target keeps its content and mtime. */
+Test(shim, state_files_never_follow_a_planted_link)
+{
+	char fifo[PATH_MAX], script[PATH_MAX + 64], victim[PATH_MAX], link[PATH_MAX], *s;
+	const char *argv[] = { "sh", "-c", script, NULL };
+	struct stat before, after, st;
+	drover_proc p;
+	drover_exit_result res;
+	int fd;
+	FILE *f;
+
+	snprintf(victim, sizeof(victim), "%s/victim", fx.root);
+	f = fopen(victim, "we");
+	cr_assert_not_null(f);
+	fputs("precious\n", f);
+	fclose(f);
+	cr_assert_eq(stat(victim, &before), 0);
+	snprintf(fifo, sizeof(fifo), "%s/go", fx.root);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	snprintf(script, sizeof(script), "read x < %s; exit 3", fifo);
+	spawn_ok(argv, &p);
+	/* The task waits on the FIFO: plant the link the shim's exit-status write
+	 * would have followed, then let the task exit. */
+	snprintf(link, sizeof(link), "%s/.exit-status.%d.tmp", fx.state, p.shim_pid);
+	cr_assert_eq(symlink(victim, link), 0);
+	fd = open(fifo, O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "go\n", 3), 3);
+	close(fd);
+	res = wait_exit(&p, 10000);
+	cr_assert_eq(res.exit_code, 3, "the status was recorded: %s", res.error);
+	cr_assert_neq(lstat(link, &st), 0, "the planted name is gone");
+	cr_assert_eq(stat(victim, &after), 0);
+	cr_assert_eq(after.st_size, before.st_size);
+	cr_assert(after.st_mtim.tv_sec == before.st_mtim.tv_sec &&
+	          after.st_mtim.tv_nsec == before.st_mtim.tv_nsec, "the victim was written");
+	s = read_file(victim, NULL);
+	cr_assert_str_eq(s, "precious\n");
+	free(s);
+	snprintf(link, sizeof(link), "%s/exit-status", fx.state);
+	cr_assert_eq(lstat(link, &st), 0);
+	cr_assert(S_ISREG(st.st_mode) && (st.st_mode & 077) == 0, "exit-status mode %o",
+	          st.st_mode & 07777);
+}
+
+/* Issue 18 item 9: proc_find rebuilds the drover_proc from the pids file, and
+ * the result stops the task as the original did; a damaged or planted file
+ * is refused. */
+Test(shim, proc_find_rebuilds_the_proc_from_the_state_dir)
+{
+	const char *argv[] = { "sleep", "300", NULL };
+	char path[PATH_MAX];
+	drover_err err = { "" };
+	drover_proc p, found;
+	drover_exit_result res;
+	FILE *f;
+
+	cr_assert_eq(drover_proc_find(NULL, fx.state, &found, &err), -ENOENT);
+	cr_assert(strstr(err.message, "no task was started"), "%s", err.message);
+	cr_assert_eq(drover_proc_find(NULL, "relative", &found, &err), -EINVAL);
+	spawn_ok(argv, &p);
+	cr_assert_eq(drover_proc_find(NULL, fx.state, &found, &err), 0, "%s", err.message);
+	cr_assert_eq(found.pid, p.pid);
+	cr_assert_eq(found.shim_pid, p.shim_pid);
+	cr_assert_eq(found.pid_start_time, p.pid_start_time);
+	cr_assert_eq(found.shim_start_time, p.shim_start_time);
+	cr_assert_str_eq(found.state_dir, fx.state);
+	cr_assert_gt(found.started_at_ms, 0);
+	cr_assert_eq(drover_proc_stop(NULL, &found, SIGTERM, 5000, &err), 0, "%s", err.message);
+	res = wait_exit(&p, 10000);
+	cr_assert_eq(res.signal, SIGTERM);
+
+	snprintf(path, sizeof(path), "%s/pids", fx.state);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(symlink("/proc/self/stat", path), 0);
+	cr_assert_eq(drover_proc_find(NULL, fx.state, &found, &err), -EBADMSG, "a link is not read");
+	cr_assert_eq(unlink(path), 0);
+	f = fopen(path, "we");
+	cr_assert_not_null(f);
+	fputs("1 2 x\n", f);
+	fclose(f);
+	cr_assert_eq(drover_proc_find(NULL, fx.state, &found, &err), -EBADMSG);
+	cr_assert(strstr(err.message, "not in drover-shim's format"), "%s", err.message);
+}

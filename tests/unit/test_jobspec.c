@@ -368,6 +368,18 @@ Test(jobspec, hostile_names_are_refused)
 	char extra[300];
 	snprintf(extra, sizeof(extra), ", \"Name\": \"%s\"", long_name);
 	expect_error(extra, "", "", "\"Name\" \"aaaa");
+	/* issue 11, attack 3: a task named "alloc" would own the shared alloc/ */
+	from_text(&p, "{\"ID\": \"web\", \"TaskGroups\": [{\"Name\": \"g\", \"Tasks\": "
+	              "[{\"Name\": \"alloc\", \"Driver\": \"x\"}]}]}");
+	cr_assert_eq(p.rc, -EINVAL);
+	cr_assert(has_line(&p, "group \"g\", Tasks[0]: \"Name\" \"alloc\" cannot be used for a task"),
+	          "%s", lines(&p));
+	done(&p);
+	/* a group or job may be named alloc: neither names a directory beside it */
+	from_text(&p, "{\"ID\": \"alloc\", \"TaskGroups\": [{\"Name\": \"alloc\", \"Tasks\": "
+	              "[{\"Name\": \"Alloc\", \"Driver\": \"x\"}]}]}");
+	cr_assert_eq(p.rc, 0, "%s", lines(&p));
+	done(&p);
 	/* names that are fine */
 	expect_ok(&p, ", \"Name\": \"my-job_v1.2\"", "", "");
 	cr_assert_str_eq(p.job.name, "my-job_v1.2");
