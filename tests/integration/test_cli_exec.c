@@ -86,6 +86,33 @@ Test(cli_exec, drover_run_runs_an_exec_task_isolated)
 	free(config);
 }
 
+/* `drover validate` of a job whose group volume "v" has Source `source`, and
+ * whose one task (on `driver`) mounts `mounted`: exit 1, `needle` on stderr. */
+static void expect_validate_refuses(const char *config, const char *dir, const char *name,
+                                    const char *driver, const char *source, const char *mounted,
+                                    const char *needle)
+{
+	char text[1024], *job;
+	cli_result r;
+
+	snprintf(text, sizeof(text),
+	         "{\"Job\": {\"ID\": \"v\", \"Name\": \"v\", \"Type\": \"batch\",\n"
+	         " \"TaskGroups\": [{\"Name\": \"g\",\n"
+	         "  \"Volumes\": {\"v\": {\"Type\": \"host\", \"Source\": \"%s\"}},\n"
+	         "  \"Tasks\": [{\"Name\": \"t\", \"Driver\": \"%s\",\n"
+	         "   \"VolumeMounts\": [{\"Volume\": \"%s\", \"Destination\": \"/srv\"}],\n"
+	         "   \"Config\": {\"command\": \"/bin/true\"}}]}]}}\n",
+	         source, driver, mounted);
+	job = cli_write_file(&env, name, text);
+	const char *argv[] = { "validate", "-config", config, "-plugin-dir", dir, job, NULL };
+	cli_run(&r, DEADLINE_MS, argv);
+	cr_assert_eq(r.exit_code, 1, "%s: stdout: %s stderr: %s", name, r.out, r.err);
+	cr_assert(strstr(r.err, needle), "%s: \"%s\" not in stderr: %s", name, needle, r.err);
+	cr_assert(strstr(r.err, "task \"t\""), "%s: the task is not named: %s", name, r.err);
+	cli_result_clear(&r);
+	free(job);
+}
+
 /* Host volumes end to end (Nomad's client.host_volume, group Volumes of type
  * host, task VolumeMounts; TestExecDriver_DevicesAndMounts): read-write and
  * read-only binds inside the exec task's root, read_only winning from the
@@ -94,7 +121,7 @@ Test(cli_exec, drover_run_runs_an_exec_task_isolated)
 Test(cli_exec, host_volumes_are_bound_read_write_and_read_only)
 {
 	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
-	char rw[400], ro[400], file[500], *config, *job, *bad, *raw, *got;
+	char rw[400], ro[400], file[500], *config, *job, *got;
 	char text[4096];
 	cli_result r;
 	FILE *f;
@@ -150,52 +177,16 @@ Test(cli_exec, host_volumes_are_bound_read_write_and_read_only)
 	cr_assert_neq(access(file, F_OK), 0, "the read-only volume was written");
 	cli_result_clear(&r);
 
-	/* A volume the agent does not declare, and raw_exec, which cannot mount. */
-	bad = cli_write_file(&env, "bad.json",
-	        "{\"Job\": {\"ID\": \"bad\", \"Name\": \"bad\", \"Type\": \"batch\",\n"
-	        " \"TaskGroups\": [{\"Name\": \"g\",\n"
-	        "  \"Volumes\": {\"v\": {\"Type\": \"host\", \"Source\": \"nope\"}},\n"
-	        "  \"Tasks\": [{\"Name\": \"t\", \"Driver\": \"exec\",\n"
-	        "   \"VolumeMounts\": [{\"Volume\": \"v\", \"Destination\": \"/srv\"}],\n"
-	        "   \"Config\": {\"command\": \"/bin/true\"}}]}]}}\n");
-	const char *vargv[] = { "validate", "-config", config, "-plugin-dir", dir, bad, NULL };
-	cli_run(&r, DEADLINE_MS, vargv);
-	cr_assert_eq(r.exit_code, 1, "stdout: %s stderr: %s", r.out, r.err);
-	cr_assert(strstr(r.err, "host volume \"nope\" is not declared by this agent"),
-	          "stderr: %s", r.err);
-	cr_assert(strstr(r.err, "task \"t\""), "the task is not named: %s", r.err);
-	cli_result_clear(&r);
-	raw = cli_write_file(&env, "raw.json",
-	        "{\"Job\": {\"ID\": \"raw\", \"Name\": \"raw\", \"Type\": \"batch\",\n"
-	        " \"TaskGroups\": [{\"Name\": \"g\",\n"
-	        "  \"Volumes\": {\"v\": {\"Type\": \"host\", \"Source\": \"data\"}},\n"
-	        "  \"Tasks\": [{\"Name\": \"t\", \"Driver\": \"raw_exec\",\n"
-	        "   \"VolumeMounts\": [{\"Volume\": \"v\", \"Destination\": \"/srv\"}],\n"
-	        "   \"Config\": {\"command\": \"/bin/true\"}}]}]}}\n");
-	const char *rargv[] = { "validate", "-config", config, "-plugin-dir", dir, raw, NULL };
-	cli_run(&r, DEADLINE_MS, rargv);
-	cr_assert_eq(r.exit_code, 1, "stdout: %s stderr: %s", r.out, r.err);
-	cr_assert(strstr(r.err, "driver \"raw_exec\" has no filesystem isolation and cannot "
-	                        "mount volumes"), "stderr: %s", r.err);
-	cli_result_clear(&r);
-	free(raw);
-	/* A mount naming no volume of the group. */
-	raw = cli_write_file(&env, "typo.json",
-	        "{\"Job\": {\"ID\": \"typo\", \"Name\": \"typo\", \"Type\": \"batch\",\n"
-	        " \"TaskGroups\": [{\"Name\": \"g\",\n"
-	        "  \"Volumes\": {\"v\": {\"Type\": \"host\", \"Source\": \"data\"}},\n"
-	        "  \"Tasks\": [{\"Name\": \"t\", \"Driver\": \"exec\",\n"
-	        "   \"VolumeMounts\": [{\"Volume\": \"v\", \"Destination\": \"/srv\"},"
-	        " {\"Volume\": \"w\", \"Destination\": \"/x\"}],\n"
-	        "   \"Config\": {\"command\": \"/bin/true\"}}]}]}}\n");
-	const char *targv[] = { "validate", "-config", config, "-plugin-dir", dir, raw, NULL };
-	cli_run(&r, DEADLINE_MS, targv);
-	cr_assert_eq(r.exit_code, 1, "stdout: %s stderr: %s", r.out, r.err);
-	cr_assert(strstr(r.err, "VolumeMounts[1] names volume \"w\", which is not one of the "
-	                        "group's Volumes"), "stderr: %s", r.err);
-	cli_result_clear(&r);
-	free(raw);
-	free(bad);
+	/* A volume the agent does not declare, raw_exec, which cannot mount, and a
+	 * mount naming no volume of the group. */
+	expect_validate_refuses(config, dir, "bad.json", "exec", "nope", "v",
+	                        "host volume \"nope\" is not declared by this agent");
+	expect_validate_refuses(config, dir, "raw.json", "raw_exec", "data", "v",
+	                        "driver \"raw_exec\" has no filesystem isolation and cannot "
+	                        "mount volumes");
+	expect_validate_refuses(config, dir, "typo.json", "exec", "data", "w",
+	                        "VolumeMounts[0] names volume \"w\", which is not one of the "
+	                        "group's Volumes");
 	free(job);
 	free(config);
 }
