@@ -36,6 +36,7 @@
 #include "json.h"
 #include "proc.h"
 #include "schema_check.h"
+#include "plugin_fixture.h"
 #include "test_support.h"
 #include "test_wait.h"
 #include "value_tree.h"
@@ -74,14 +75,6 @@ static const drover_value *test_agent_config(void *host_data, const char *path)
 	(void)host_data;
 	(void)path;
 	return NULL;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static long long mono_ms(void)
@@ -175,7 +168,6 @@ static int ensure_image(void)
 
 static void setup(void)
 {
-	drover_driver_entry_fn entry;
 
 	memset(&fx, 0, sizeof(fx));
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -199,25 +191,8 @@ static void setup(void)
 	/* A fresh allocation id per test: container names never collide. */
 	snprintf(fx.alloc_id, sizeof(fx.alloc_id), "t%d-%lld", (int)getpid(), mono_ms());
 
-	fx.so = dlopen(DOCKER_SO, RTLD_NOW | RTLD_LOCAL);
-	cr_assert_not_null(fx.so, "dlopen %s: %s", DOCKER_SO, dlerror());
-	entry = (drover_driver_entry_fn)dlsym(fx.so, DROVER_DRIVER_ENTRY_SYMBOL);
-	cr_assert_not_null(entry);
-	fx.drv = entry();
-	memset(&fx.host, 0, sizeof(fx.host));
-	fx.host.struct_size = sizeof(fx.host);
-	fx.host.abi_major = DROVER_ABI_MAJOR;
-	fx.host.abi_minor = DROVER_ABI_MINOR;
-	fx.host.log = test_log;
-	fx.host.agent_config = test_agent_config;
-	/* The host's supervised-process services, as drover gives them: the log
-	 * follower runs under a real drover-shim. */
-	fx.host.proc_spawn = drover_proc_spawn;
-	fx.host.proc_wait_fd = drover_proc_wait_fd;
-	fx.host.proc_status = drover_proc_status;
-	fx.host.proc_signal = drover_proc_signal;
-	fx.host.proc_stop = drover_proc_stop;
-	fx.host.proc_find = drover_proc_find;
+	fx.drv = plugin_fixture_load(DOCKER_SO, &fx.so);
+	plugin_fixture_host(&fx.host, test_log, test_agent_config);
 	setenv("DROVER_DOCKER_LOGGER", DOCKER_LOGGER, 1);
 	cr_assert_eq(docker_client_init(&fx.client, SOCK, NULL, NULL, NULL, NULL), 0);
 }
@@ -234,7 +209,7 @@ static void teardown(void)
 	docker_client_free(&fx.client);
 	if (fx.so)
 		dlclose(fx.so);
-	nftw(fx.root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	plugin_fixture_rm_tree(fx.root);
 	curl_global_cleanup();
 }
 

@@ -25,6 +25,7 @@
 #include <drover/driver.h>
 
 #include "proc.h"
+#include "plugin_fixture.h"
 #include "test_support.h"
 #include "test_wait.h"
 
@@ -72,14 +73,6 @@ static const drover_value *test_agent_config(void *host_data, const char *path)
 	return NULL;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void mkdir_mode(const char *path, mode_t mode)
 {
 	cr_assert_eq(mkdir(path, mode), 0, "mkdir %s: %s", path, strerror(errno));
@@ -89,7 +82,6 @@ static void mkdir_mode(const char *path, mode_t mode)
 static void setup(void)
 {
 	static const char *const host_dirs[] = { "/bin", "/etc", "/lib", "/lib64", "/usr", NULL };
-	drover_driver_entry_fn entry;
 	char path[400];
 	size_t n = 0, i;
 	int fd;
@@ -143,31 +135,16 @@ static void setup(void)
 	drover_proc_set_shim_path(DROVER_TEST_SHIM);
 	unsetenv("DROVER_SHIM");
 	setenv("DROVER_EXEC_INIT", DROVER_TEST_EXEC_INIT, 1);
-	fx.so = dlopen(EXEC_SO, RTLD_NOW | RTLD_LOCAL);
-	cr_assert_not_null(fx.so, "dlopen %s: %s", EXEC_SO, dlerror());
-	entry = (drover_driver_entry_fn)dlsym(fx.so, DROVER_DRIVER_ENTRY_SYMBOL);
-	cr_assert_not_null(entry);
-	fx.drv = entry();
+	fx.drv = plugin_fixture_load(EXEC_SO, &fx.so);
 
-	memset(&fx.host, 0, sizeof(fx.host));
-	fx.host.struct_size = sizeof(fx.host);
-	fx.host.abi_major = DROVER_ABI_MAJOR;
-	fx.host.abi_minor = DROVER_ABI_MINOR;
-	fx.host.log = test_log;
-	fx.host.agent_config = test_agent_config;
-	fx.host.proc_spawn = drover_proc_spawn;
-	fx.host.proc_wait_fd = drover_proc_wait_fd;
-	fx.host.proc_status = drover_proc_status;
-	fx.host.proc_signal = drover_proc_signal;
-	fx.host.proc_stop = drover_proc_stop;
-	fx.host.proc_find = drover_proc_find;
+	plugin_fixture_host(&fx.host, test_log, test_agent_config);
 }
 
 static void teardown(void)
 {
 	if (fx.so)
 		dlclose(fx.so);
-	nftw(fx.root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	plugin_fixture_rm_tree(fx.root);
 }
 
 TestSuite(exec, .init = setup, .fini = teardown, .timeout = 90);

@@ -19,6 +19,7 @@
 #include <drover/driver.h>
 
 #include "proc.h"
+#include "plugin_fixture.h"
 #include "test_support.h"
 #include "test_wait.h"
 
@@ -54,17 +55,8 @@ static const drover_value *test_agent_config(void *host_data, const char *path)
 	return NULL;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void setup(void)
 {
-	drover_driver_entry_fn entry;
 
 	snprintf(fx.root, sizeof(fx.root), "/tmp/drover-test-rawexec.XXXXXX");
 	cr_assert_not_null(mkdtemp(fx.root));
@@ -83,31 +75,16 @@ static void setup(void)
 
 	drover_proc_set_shim_path(DROVER_TEST_SHIM);
 	unsetenv("DROVER_SHIM");
-	fx.so = dlopen(RAWEXEC_SO, RTLD_NOW | RTLD_LOCAL);
-	cr_assert_not_null(fx.so, "dlopen %s: %s", RAWEXEC_SO, dlerror());
-	entry = (drover_driver_entry_fn)dlsym(fx.so, DROVER_DRIVER_ENTRY_SYMBOL);
-	cr_assert_not_null(entry, "no %s in %s", DROVER_DRIVER_ENTRY_SYMBOL, RAWEXEC_SO);
-	fx.drv = entry();
+	fx.drv = plugin_fixture_load(RAWEXEC_SO, &fx.so);
 
-	memset(&fx.host, 0, sizeof(fx.host));
-	fx.host.struct_size = sizeof(fx.host);
-	fx.host.abi_major = DROVER_ABI_MAJOR;
-	fx.host.abi_minor = DROVER_ABI_MINOR;
-	fx.host.log = test_log;
-	fx.host.agent_config = test_agent_config;
-	fx.host.proc_spawn = drover_proc_spawn;
-	fx.host.proc_wait_fd = drover_proc_wait_fd;
-	fx.host.proc_status = drover_proc_status;
-	fx.host.proc_signal = drover_proc_signal;
-	fx.host.proc_stop = drover_proc_stop;
-	fx.host.proc_find = drover_proc_find;
+	plugin_fixture_host(&fx.host, test_log, test_agent_config);
 }
 
 static void teardown(void)
 {
 	if (fx.so)
 		dlclose(fx.so);
-	nftw(fx.root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	plugin_fixture_rm_tree(fx.root);
 }
 
 TestSuite(raw_exec, .init = setup, .fini = teardown, .timeout = 60);
