@@ -466,6 +466,13 @@ static int spawn_detached(spawn_ctx *c, const char *what, drover_err *err)
 		                      "cannot start drover-shim for \"%s\": %s: the system is out of "
 		                      "processes or memory",
 		                      what, strerror(c->clone_errno));
+	/* E2BIG is the job's doing (its argv and environment), not the installation's. */
+	if (c->exec_errno == E2BIG)
+		return drover_err_set(err, -E2BIG,
+		                      "cannot start \"%s\": its command line and environment are larger "
+		                      "than the kernel accepts (%s): shorten the task's Config args or Env, "
+		                      "or the Meta values they reference",
+		                      what, strerror(E2BIG));
 	if (c->exec_errno)
 		return drover_err_set(err, -c->exec_errno,
 		                      "cannot execute drover-shim \"%s\": %s: set DROVER_SHIM or check "

@@ -22,6 +22,7 @@
 #include "restart_policy.h"
 #include "runner_store.h"
 #include "task_events.h"
+#include "task_limits.h"
 #include "taskenv.h"
 #include "util.h"
 #include "value_tree.h"
@@ -113,6 +114,10 @@ int drover_job_check(drover_context *ctx, const drover_jobspec *job, int require
 			snprintf(cfg_where, sizeof(cfg_where), "%s, driver \"%s\" config", where, task->driver);
 			if (drover_schema_check(plugin->desc->task_schema, &task->config, cfg_where,
 			                        &c.configs[c.count], errors) < 0) {
+				rc = -EINVAL;
+				continue;
+			}
+			if (drover_task_check_limits(job, group, task, &c.configs[c.count], where, errors) < 0) {
 				rc = -EINVAL;
 				continue;
 			}

@@ -143,6 +143,8 @@ int drover_ralloc_load(drover_context *ctx, drover_state *st, const char *id, dr
 		goto fail;
 	}
 	drover_errlist_clear(&errors);
+	/* the cap of the agent config in force now, as Nomad's client applies it */
+	drover_jobspec_cap_kill_timeout(&a->job, drover_agent_config_max_kill_timeout_ms(&ctx->config));
 	a->group = find_group(&a->job, a->alloc.group_name);
 	if (!a->group) {
 		rc = drover_err_set(err, -EUCLEAN, "allocation \"%s\": group \"%s\" is not in the stored job",

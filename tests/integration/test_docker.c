@@ -234,7 +234,7 @@ static int checked(const drover_field *schema, const char *json, drover_value *o
 {
 	drover_value in;
 	drover_err err = { "" };
-	drover_errlist errors = { NULL, 0 };
+	drover_errlist errors = {0};
 	int r;
 
 	cr_assert_eq(drover_json_parse("test", json, strlen(json), &in, &err), 0, "%s", err.message);

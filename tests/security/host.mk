@@ -7,7 +7,8 @@ tests_security_test_attacks_host_SOURCES = \
 	tests/security/test_attacks_host.c \
 	tests/security/security_harness.c tests/security/security_harness.h \
 	tests/integration/cli_harness.c tests/integration/cli_harness.h
-tests_security_test_attacks_host_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS)
+tests_security_test_attacks_host_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS) \
+	-DSEC_DOCKER_LOGGER='"$(abs_top_builddir)/plugins/docker/drover-docker-logger"'
 tests_security_test_attacks_host_LDADD = $(CRITERION_LIBS)
 EXTRA_tests_security_test_attacks_host_DEPENDENCIES = host/drover host/shim/drover-shim \
-	plugins/exec/drover-exec-init tests/plugins.d/.stamp
+	plugins/exec/drover-exec-init plugins/docker/drover-docker-logger tests/plugins.d/.stamp

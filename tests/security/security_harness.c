@@ -25,6 +25,8 @@ void sec_env_setup(sec_env *env)
 {
 	memset(env, 0, sizeof(*env));
 	cli_env_setup(&env->cli);
+	/* drover finds its docker log follower as it finds the shim. */
+	setenv("DROVER_DOCKER_LOGGER", SEC_DOCKER_LOGGER, 1);
 	env->data_dir = env->cli.data_dir;
 	/* A data dir under a 0700 mkdtemp would stop a task of another uid
 	 * before drover's own modes are tested: open the way to it as an
@@ -40,9 +42,20 @@ void sec_env_setup(sec_env *env)
 	free(p);
 }
 
+static void docker_image_remove(const char *ref)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "docker rmi -f %s >/dev/null 2>&1", ref);
+	if (system(cmd) != 0) {
+		/* Already gone: nothing to clean. */
+	}
+}
+
 void sec_env_teardown(sec_env *env)
 {
 	cli_env_teardown(&env->cli);
+	if (env->image[0])
+		docker_image_remove(env->image);
 }
 
 int sec_cgroups_usable(void)
@@ -118,8 +131,7 @@ static char *json_escape(const char *s)
 	return out;
 }
 
-char *sec_job_named(const sec_env *env, const char *id, const char *task, const char *driver,
-                    const char *extra, const char *command, const char *const *args)
+char *sec_json_args(const char *const *args)
 {
 	char *list = strdup(""), *next = NULL;
 	cr_assert(list);
@@ -130,17 +142,27 @@ char *sec_job_named(const sec_env *env, const char *id, const char *task, const 
 		free(list);
 		list = next;
 	}
+	return list;
+}
+
+char *sec_job_named(const sec_env *env, const char *id, const char *task, const char *driver,
+                    const char *extra, const char *command, const char *const *args)
+{
+	char *list = sec_json_args(args), *config = NULL;
+	if (command)
+		cr_assert(asprintf(&config, ",\n  \"Config\": {\"command\": \"%s\", \"args\": [%s]}",
+		                   command, list) > 0);
 	char *text = NULL;
 	cr_assert(asprintf(&text,
 	                   "{\"Job\": {\"ID\": \"%s\", \"Type\": \"batch\", \"TaskGroups\": [{\n"
 	                   " \"Name\": \"g\", \"RestartPolicy\": {\"Attempts\": 0, \"Mode\": \"fail\"},\n"
 	                   " \"Tasks\": [{\"Name\": \"%s\", \"Driver\": \"%s\"%s%s,\n"
 	                   "  \"KillTimeout\": 1000000000,\n"
-	                   "  \"Resources\": {\"CPU\": 100, \"MemoryMB\": 64},\n"
-	                   "  \"Config\": {\"command\": \"%s\", \"args\": [%s]}}]}]}}\n",
-	                   id, task, driver, extra ? ", " : "", extra ? extra : "", command,
-	                   list) > 0);
+	                   "  \"Resources\": {\"CPU\": 100, \"MemoryMB\": 64}%s}]}]}}\n",
+	                   id, task, driver, extra ? ", " : "", extra ? extra : "",
+	                   config ? config : "") > 0);
 	free(list);
+	free(config);
 	char *file = NULL;
 	cr_assert(asprintf(&file, "%s.json", id) > 0);
 	char *path = cli_write_file(&env->cli, file, text);
@@ -336,4 +358,24 @@ void sec_assert_mode(const char *dir, const char *name, unsigned mode)
 	cr_assert_eq(lstat(path, &st), 0, "%s: %s", path, strerror(errno));
 	cr_assert_eq(st.st_mode & 07777, mode, "%s has mode %04o, not %04o", path,
 	             st.st_mode & 07777, mode);
+}
+
+int sec_docker_usable(void)
+{
+	return system("docker info >/dev/null 2>&1") == 0;
+}
+
+/* A busybox root filesystem imported as "drover-sec-host/busybox:p<pid>":
+ * built here, from the host's busybox-static, never pulled. */
+int sec_docker_image(sec_env *env)
+{
+	char cmd[2048];
+	snprintf(env->image, sizeof(env->image), "drover-sec-host/busybox:p%d", (int)getpid());
+	snprintf(cmd, sizeof(cmd),
+	         "docker image inspect %1$s >/dev/null 2>&1 && exit 0; "
+	         "set -e; d=$(mktemp -d); mkdir -p $d/bin $d/alloc; cp /bin/busybox $d/bin/busybox; "
+	         "for a in sh ln head tr echo cat ls id; do ln -s busybox $d/bin/$a; done; "
+	         "tar -C $d -cf $d.tar . ; docker import $d.tar %1$s >/dev/null; rm -rf $d $d.tar",
+	         env->image);
+	return system(cmd) == 0;
 }

@@ -19,6 +19,7 @@ typedef struct sec_env {
 	cli_env cli;
 	char *data_dir;    /* cli.data_dir */
 	char config[400];  /* raw_exec enabled, exec with a chroot of the host's /bin, /lib... */
+	char image[128];   /* a docker image sec_docker_image made, removed at teardown */
 } sec_env;
 
 void sec_env_setup(sec_env *env);
@@ -45,11 +46,21 @@ void sec_victim_check(const sec_victim *v);
 
 /* A batch job "<id>" of one group "g", no restarts, one task ("t" for
  * sec_job) with the driver, `extra` spliced into the task object (may be
- * NULL), and Config {command, args}. Returns the job file's path (malloc'd). */
+ * NULL), and Config {command, args} unless command is NULL (extra then
+ * holds the Config). Returns the job file's path (malloc'd). */
 char *sec_job(const sec_env *env, const char *id, const char *driver, const char *extra,
               const char *command, const char *const *args);
 char *sec_job_named(const sec_env *env, const char *id, const char *task, const char *driver,
                     const char *extra, const char *command, const char *const *args);
+
+/* The JSON array body (without brackets) of the strings of `args`, malloc'd. */
+char *sec_json_args(const char *const *args);
+
+/* dockerd answers; a local busybox image "drover-sec-host/busybox:p<pid>"
+ * (in env->image) exists or was imported; sec_env_teardown removes it, also
+ * when the test failed. */
+int sec_docker_usable(void);
+int sec_docker_image(sec_env *env);
 
 /* drover CMD -config ... -plugin-dir ... -data-dir ... [a1 [a2]]. */
 void sec_drover(const sec_env *env, sec_result *r, const char *cmd, const char *a1,

@@ -171,3 +171,34 @@ Test(attack_host, gc_removes_the_run_directory)
 	cr_assert(sec_dir_empty_or_missing(&env, "run"), "gc left the run directory");
 	free(job);
 }
+
+/* Attack 2 from a docker container, as the issue ran it: the container links
+ * the next rotation file of its own log to a root-owned file and writes
+ * 1.1 MB with MaxFileSizeMB 1. Its output must never reach the victim
+ * (whether alloc/logs is writable in the container or not). */
+Test(attack_host, log_rotation_from_a_docker_container)
+{
+	sec_require_root();
+	drover_test_require(sec_docker_usable(), "dockerd is not reachable at /var/run/docker.sock");
+	char script[1024], extra[2048];
+	cr_assert(sec_docker_image(&env), "building the test image %s failed", env.image);
+	sec_victim v = sec_victim_make(&env);
+	snprintf(script, sizeof(script),
+	         "ln -s '%s' /alloc/logs/t.stdout.1 || echo LINK-REFUSED >&2; "
+	         "head -c 1100000 /dev/zero | tr '\\0' x; echo; exit 0",
+	         v.path);
+	const char *args[] = { "-c", script, NULL };
+	char *list = sec_json_args(args);
+	snprintf(extra, sizeof(extra),
+	         "\"LogConfig\": {\"MaxFiles\": 3, \"MaxFileSizeMB\": 1}, "
+	         "\"Config\": {\"image\": \"%s\", \"command\": \"/bin/sh\", \"args\": [%s]}",
+	         env.image, list);
+	free(list);
+	char *job = sec_job(&env, "a2docker", "docker", extra, NULL, NULL);
+	sec_result r;
+	sec_drover(&env, &r, "run", job, NULL);
+	cr_assert_eq(r.exit_code, 0, "run: %s %s", r.out, r.err);
+	sec_result_clear(&r);
+	sec_victim_check(&v);
+	free(job);
+}

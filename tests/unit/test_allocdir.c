@@ -122,3 +122,34 @@ Test(allocdir, run_dir_is_made_private_and_never_followed, .init = setup, .fini 
 	assert_dir(p, 0700);
 	drover_allocdir_clear(&d);
 }
+
+/* A task directory is 0777: a task (or any local user) may replace one of its
+ * subdirectories with a link before the task is started again. The mode is
+ * never set through the link (root would have made its target 0777). */
+Test(allocdir, a_link_in_a_task_directory_is_never_followed, .init = setup, .fini = teardown)
+{
+	char data[128], p[PATH_MAX + 64], victim[160];
+	struct stat st;
+	snprintf(data, sizeof(data), "%s/data", root);
+	drover_allocdir d = {0};
+	drover_err err = {{0}};
+	cr_assert_eq(drover_allocdir_create(data, "abc", &d, &err), 0, "%s", err.message);
+	char *task_dir = NULL, *state_dir = NULL;
+	cr_assert_eq(drover_allocdir_create_task(&d, "web", &task_dir, &state_dir, &err), 0, "%s",
+	             err.message);
+	free(state_dir);
+	snprintf(victim, sizeof(victim), "%s/victim", root);
+	cr_assert_eq(mkdir(victim, 0700), 0);
+	snprintf(p, sizeof(p), "%s/local", task_dir);
+	cr_assert_eq(rmdir(p), 0);
+	cr_assert_eq(symlink(victim, p), 0);
+	free(task_dir);
+	task_dir = state_dir = NULL;
+	cr_assert_lt(drover_allocdir_create_task(&d, "web", &task_dir, &state_dir, &err), 0);
+	cr_assert(strstr(err.message, "web/local\" exists and is not a directory"), "%s",
+	          err.message);
+	cr_assert_eq(stat(victim, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0700, "the link's target was chmod'ed to %o",
+	             st.st_mode & 07777);
+	drover_allocdir_clear(&d);
+}
