@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 #include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -63,6 +64,65 @@ static inline int plugin_fixture_rm_entry(const char *path, const struct stat *s
 static inline void plugin_fixture_rm_tree(const char *root)
 {
 	nftw(root, plugin_fixture_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* start, which must succeed with a task and a handle; the handle goes to
+ * *handle or is freed. */
+static inline drover_task *plugin_fixture_start(const drover_driver *drv, void *ctx,
+                                                const drover_task_config *cfg,
+                                                drover_handle *handle)
+{
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	int r = drv->start(ctx, cfg, &task, &h, &err);
+
+	cr_assert_eq(r, 0, "start: %d %s", r, err.message);
+	cr_assert_not_null(task);
+	cr_assert_not_null(h.data);
+	if (handle)
+		*handle = h;
+	else
+		free(h.data);
+	return task;
+}
+
+/* wait without DROVER_WAIT_NOHANG: blocks until the task exited. */
+static inline drover_exit_result plugin_fixture_wait(const drover_driver *drv, void *ctx,
+                                                     drover_task *task)
+{
+	drover_exit_result res;
+	drover_err err = { "" };
+
+	memset(&res, 0, sizeof(res));
+	res.struct_size = sizeof(res);
+	cr_assert_eq(drv->wait(ctx, task, 0, &res, &err), 0, "wait: %s", err.message);
+	return res;
+}
+
+/* destroy with force, which must succeed. */
+static inline void plugin_fixture_destroy(const drover_driver *drv, void *ctx, drover_task *task)
+{
+	drover_err err = { "" };
+	cr_assert_eq(drv->destroy(ctx, task, 1, &err), 0, "destroy: %s", err.message);
+}
+
+/* The whole (small) file, NUL-terminated, malloc'd; NULL when it cannot be
+ * opened. */
+static inline char *plugin_fixture_read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	buf = calloc(1, 65536);
+	cr_assert_not_null(buf);
+	n = fread(buf, 1, 65535, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
 }
 
 #endif

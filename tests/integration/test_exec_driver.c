@@ -290,54 +290,13 @@ static drover_task_config task_config(const task_block *b)
 	return cfg;
 }
 
-static drover_task *start_ok(void *ctx, const drover_task_config *cfg, drover_handle *handle)
-{
-	drover_task *task = NULL;
-	drover_handle h = { NULL, 0 };
-	drover_err err = { "" };
-	int r = fx.drv->start(ctx, cfg, &task, &h, &err);
+#define start_ok(ctx, cfg, handle) plugin_fixture_start(fx.drv, ctx, cfg, handle)
 
-	cr_assert_eq(r, 0, "start: %d %s", r, err.message);
-	cr_assert_not_null(task);
-	if (handle)
-		*handle = h;
-	else
-		free(h.data);
-	return task;
-}
+#define wait_blocking(ctx, task) plugin_fixture_wait(fx.drv, ctx, task)
 
-static drover_exit_result wait_blocking(void *ctx, drover_task *task)
-{
-	drover_exit_result res;
-	drover_err err = { "" };
+#define destroy_ok(ctx, task) plugin_fixture_destroy(fx.drv, ctx, task)
 
-	memset(&res, 0, sizeof(res));
-	res.struct_size = sizeof(res);
-	cr_assert_eq(fx.drv->wait(ctx, task, 0, &res, &err), 0, "wait: %s", err.message);
-	return res;
-}
-
-static void destroy_ok(void *ctx, drover_task *task)
-{
-	drover_err err = { "" };
-	cr_assert_eq(fx.drv->destroy(ctx, task, 1, &err), 0, "destroy: %s", err.message);
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf;
-	size_t n;
-
-	if (!f)
-		return NULL;
-	buf = calloc(1, 65536);
-	cr_assert_not_null(buf);
-	n = fread(buf, 1, 65535, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
+#define read_file plugin_fixture_read_file
 
 static char *log_of(const char *stream)
 {
