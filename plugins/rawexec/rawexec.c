@@ -377,6 +377,49 @@ static int resolve_work_dir(const drover_task_config *cfg, char *out, size_t len
 	return 0;
 }
 
+/* As Nomad's executor when the task names a User: USER, LOGNAME and HOME
+ * are that user's, over the job's env. *env is replaced; -ENOMEM. */
+static int with_user_env(char ***env, const char *user)
+{
+	struct passwd pw, *found = NULL;
+	char buf[4096], *vars[3] = { NULL, NULL, NULL }, **out = NULL;
+	const char *extra[4];
+	const char **merged;
+	size_t n = 0, i;
+	int r = -ENOMEM;
+
+	/* resolve_user already refused a user that does not exist. */
+	if (getpwnam_r(user, &pw, buf, sizeof(buf), &found) != 0 || !found)
+		return 0;
+	if (asprintf(&vars[0], "USER=%s", pw.pw_name) < 0 ||
+	    asprintf(&vars[1], "LOGNAME=%s", pw.pw_name) < 0 ||
+	    asprintf(&vars[2], "HOME=%s", pw.pw_dir) < 0)
+		goto done;
+	for (i = 0; i < 3; i++)
+		extra[i] = vars[i];
+	extra[3] = NULL;
+	if (!(merged = plugin_env_overlay((const char *const *)*env, extra)))
+		goto done;
+	while (merged[n])
+		n++;
+	if ((out = calloc(n + 1, sizeof(*out)))) {
+		for (i = 0; i < n && (out[i] = strdup(merged[i])); i++)
+			;
+		if (i == n) {
+			plugin_env_free(*env);
+			*env = out;
+			out = NULL;
+			r = 0;
+		}
+	}
+	free(merged);
+	plugin_env_free(out);
+done:
+	for (i = 0; i < 3; i++)
+		free(vars[i]);
+	return r;
+}
+
 /* Whether tasks get a cgroup: as Nomad, when running as root, unless
  * no_cgroups; an imitation cgroupfs (tests) works for anyone. */
 static int cgroups_wanted(const rawexec_ctx *c)
@@ -411,7 +454,7 @@ static int task_prepare(rawexec_ctx *c, const drover_task_config *cfg, struct dr
 	t->env = plugin_env_filter(cfg->env, (const char *const *)c->denied_env,
 	                            (const char *const *)task_deny);
 	plugin_env_free(task_deny);
-	if (!t->env)
+	if (!t->env || (cfg->user && cfg->user[0] && with_user_env(&t->env, cfg->user) < 0))
 		return drover_err_set(err, -ENOMEM, "task \"%s\": out of memory", task_label(cfg));
 	if (cgroups_wanted(c)) {
 		const drover_value *v1 = drover_value_get(cfg->config, "cgroup_v1_override");

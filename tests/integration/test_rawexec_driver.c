@@ -6,6 +6,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -775,10 +776,16 @@ Test(raw_exec, start_errors_name_the_task_and_the_cause)
 	fx.drv->fini(ctx);
 }
 
+/* And with that user's USER, LOGNAME and HOME over the job's, as Nomad's
+ * executor sets them (TestExecutor_UserEnv, TestExecutor_LogNameEnv). */
 Test(raw_exec, runs_as_the_task_user)
 {
+	static const char *const env[] = { "PATH=/usr/bin:/bin", "USER=root", "LOGNAME=root",
+		                           "HOME=/root", NULL };
 	void *ctx = instance(1);
-	const char *args[] = { "-c", "id -u", NULL };
+	const char *args[] = { "-c", "id -u; echo \"$USER $LOGNAME $HOME\"", NULL };
+	struct passwd *pw = getpwnam("nobody");
+	char want[400];
 	drover_task *task;
 	task_block b;
 	drover_task_config cfg;
@@ -796,10 +803,13 @@ Test(raw_exec, runs_as_the_task_user)
 	task_block_init(&b, "sh", args, NULL);
 	cfg = task_config(&b);
 	cfg.user = "nobody";
+	cfg.env = env;
 	task = start_ok(ctx, &cfg, NULL);
 	cr_assert_eq(wait_blocking(ctx, task).exit_code, 0);
 	out = stdout_log();
-	cr_assert_str_eq(out, "65534\n");
+	cr_assert_not_null(pw);
+	snprintf(want, sizeof(want), "65534\nnobody nobody %s\n", pw->pw_dir);
+	cr_assert_str_eq(out, want);
 	free(out);
 	destroy_ok(ctx, task);
 	fx.drv->fini(ctx);
