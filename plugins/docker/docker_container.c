@@ -534,8 +534,10 @@ static int gen_host_volume_binds(build *b, char *line, size_t len)
 
 	for (size_t i = 0; mounts && mounts[i]; i++) {
 		const drover_mount *m = mounts[i];
+		plugin_resolved res = PLUGIN_RESOLVED_INIT;
 		const char *prop = NULL;
-		char field[48];
+		char field[48], what[300];
+		int r;
 
 		snprintf(field, sizeof(field), "VolumeMounts[%zu]", i);
 		for (size_t p = 0; p < sizeof(propagation) / sizeof(propagation[0]); p++)
@@ -546,14 +548,29 @@ static int gen_host_volume_binds(build *b, char *line, size_t len)
 			                      "%s (volume \"%.64s\"): \"Destination\" \"%.200s\" must "
 			                      "be an absolute path inside the container, without ':' or ','",
 			                      field, m->volume, m->destination ? m->destination : "");
-		if (!m->source || m->source[0] != '/' || strpbrk(m->source, ":,"))
+		if (!m->source || m->source[0] != '/')
 			return drover_err_set(b->err, -EINVAL,
-			                      "%s (volume \"%.64s\"): the host path \"%.200s\" cannot be "
-			                      "bound (absolute, without ':' or ',')",
+			                      "%s (volume \"%.64s\"): the host path \"%.200s\" is not "
+			                      "absolute",
 			                      field, m->volume, m->source ? m->source : "");
-		snprintf(line, len, "%s:%s:%s%s%s%s%s", m->source, m->destination,
+		/* The operator's path, checked again right before dockerd gets it:
+		 * still a directory or a file, and by its canonical name. */
+		snprintf(what, sizeof(what), "task \"%s\": %s (host volume \"%.64s\")", b->task,
+		         field, m->volume);
+		if ((r = plugin_resolve_beneath(m->source, ".", PLUGIN_RESOLVE_DIR_OR_FILE, what, &res,
+		                                b->err)) < 0)
+			return r;
+		if (strpbrk(res.path, ":,")) {
+			r = drover_err_set(b->err, -EINVAL, "%s: the host path \"%.200s\" cannot be "
+			                   "bound: it holds ':' or ','",
+			                   what, res.path);
+			plugin_resolved_free(&res);
+			return r;
+		}
+		snprintf(line, len, "%s:%s:%s%s%s%s%s", res.path, m->destination,
 		         m->read_only ? "ro" : "rw", prop ? "," : "", prop ? prop : "",
 		         label ? "," : "", label ? label : "");
+		plugin_resolved_free(&res);
 		GEN(docker_gen_str(b->g, line));
 	}
 	return 0;
