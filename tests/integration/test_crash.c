@@ -330,7 +330,10 @@ Test(crash, stop_works_on_a_full_file_system)
 	drover_test_require(mounted == 0 || errno != EPERM,
 	                    "stop on a full disk mounts a tmpfs: this root may not mount");
 	cr_assert_eq(mounted, 0, "mount: %s", strerror(errno));
+	/* The task fills the disk once the test saw its start recorded ($ROOT/go):
+	 * a disk that fills while the start is being recorded is another case. */
 	char *filler = cs_sh_task("filler",
+	                          "while [ ! -e $ROOT/go ]; do sleep 0.05; done; "
 	                          "cat /dev/zero > $NOMAD_ALLOC_DIR/data/fill; "
 	                          "touch $NOMAD_ALLOC_DIR/data/full; exec sleep 1000", NULL);
 	char *job = cs_job("filler", 1, NULL, filler);
@@ -340,6 +343,11 @@ Test(crash, stop_works_on_a_full_file_system)
 	char id[1][40];
 	cs_printed_allocs(r.out, id, 1);
 	cli_result_clear(&r);
+	cr_assert(cs_wait_count("SELECT count(*) FROM tasks WHERE state = 'running' AND pid > 0", 1),
+	          "the start was never recorded");
+	char go[400];
+	snprintf(go, sizeof(go), "%s/go", cs_env.root);
+	cr_assert_eq(close(open(go, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)), 0);
 	char dir[400], full[450];
 	snprintf(dir, sizeof(dir), "%s/alloc/%s/alloc/data", cs_env.data_dir, id[0]);
 	snprintf(full, sizeof(full), "%s/full", dir);

@@ -202,8 +202,18 @@ Test(soak, kill9_runner_and_agent_in_the_start_path_never_duplicates_or_loses_a_
 		char *ai = alloc_of(procs[i]);
 		for (size_t k = i + 1; k < nprocs; k++) {
 			char *ak = alloc_of(procs[k]);
-			if (ai[0] && strcmp(ai, ak) == 0)
+			if (ai[0] && strcmp(ai, ak) == 0) {
 				duplicates++;
+				char *row = cs_query("SELECT state || ' pid ' || pid || ' attempt ' ||"
+				                     " start_attempt || ' shim ' || shim_pid FROM tasks"
+				                     " WHERE alloc_id = ?1", ai);
+				char *ev = cs_query("SELECT group_concat(type || ': ' || message, char(10))"
+				                    " FROM events WHERE alloc_id = ?1", ai);
+				fprintf(stderr, "soak: DUPLICATE of allocation %s: pids %d and %d; row: %s; "
+				        "events:\n%s\n", ai, procs[i], procs[k], row, ev);
+				free(row);
+				free(ev);
+			}
 			free(ak);
 		}
 		free(ai);
