@@ -133,7 +133,20 @@ int status_alloc_load(drover_context *ctx, drover_state *st, const char *id,
 		out->tasks[i].row = out->rows[i];
 		any_running |= out->rows[i].state && strcmp(out->rows[i].state, "running") == 0;
 	}
-	if (any_running) {
+	/* A live runner or agent watches its tasks and records their exits: the
+	 * store is then the answer, and the plain table loads no driver. Without
+	 * one (it crashed, or was killed), only the driver can tell whether a
+	 * task recorded as running still runs. */
+	int watched = 0;
+	if (any_running && !o->stats && !o->inspect) {
+		drover_state_alloc alloc = {0};
+		drover_err e = {{0}};
+		if (drover_state_alloc_get(st, id, &alloc, &e) == 0)
+			watched = alloc.owner_pid > 0 &&
+			          drover_state_owner_alive(alloc.owner_pid, alloc.owner_start);
+		drover_state_alloc_clear(&alloc);
+	}
+	if (any_running && !watched) {
 		ask_drivers(ctx, st, id, o, out);
 		/* The drivers may have recorded exits: read the rows again. */
 		drover_state_task *rows = NULL;
