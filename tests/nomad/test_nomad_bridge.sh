@@ -1,0 +1,79 @@
+#!/bin/sh
+# Conformance of drover-nomad-driver against a client nobody here wrote:
+# Debian's hashicorp/go-plugin and grpc-go, driven by tests/nomad/client in
+# Nomad's order (see that program). Builds the client offline in GOPATH mode
+# from /usr/share/gocode, with Go stubs generated from drover's own .proto
+# files by the protoc-gen-go in that tree.
+#
+# NOMAD_TEST_SCENARIOS: the drivers to run (default: raw_exec).
+# Exit codes follow the automake test protocol: 77 skip, 99 hard error.
+
+srcdir=${DROVER_TEST_SRCDIR:-${srcdir:-.}}
+strict=${DROVER_TEST_STRICT:-0}
+bridge=${DROVER_NOMAD_BRIDGE:-nomad/drover-nomad-driver}
+plugins=${DROVER_TEST_PLUGIN_DIR:-tests/plugins.d}
+gocode=/usr/share/gocode
+
+missing() {
+	if [ "$strict" = 1 ]; then
+		echo "required for this test but missing (DROVER_TEST_STRICT=1): $1" >&2
+		exit 99
+	fi
+	echo "skipping: $1" >&2
+	exit 77
+}
+
+[ -x "$bridge" ] || missing "$bridge (configure found no gRPC/protobuf-c: install libgrpc-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev)"
+command -v go >/dev/null 2>&1 || missing "go (install the Debian package golang-go)"
+command -v protoc >/dev/null 2>&1 || missing "protoc (install the Debian package protobuf-compiler)"
+for pkg in github.com/hashicorp/go-plugin google.golang.org/grpc github.com/zclconf/go-cty/cty \
+	github.com/golang/protobuf/protoc-gen-go google.golang.org/protobuf; do
+	[ -d "$gocode/src/$pkg" ] || missing "$gocode/src/$pkg (install golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev golang-google-protobuf-dev golang-github-zclconf-go-cty-dev)"
+done
+
+work=$(mktemp -d) || exit 99
+trap 'rm -rf "$work"' EXIT
+# The Go build cache outlives the test: the first build takes a minute.
+gobuild=$(pwd)/tests/nomad/go
+mkdir -p "$gobuild/bin" "$gobuild/src/drover/nomadclient" || exit 99
+export GO111MODULE=off GOFLAGS= GOPATH="$gobuild:$gocode" GOCACHE="$gobuild/cache" GOPROXY=off
+
+if [ ! -x "$gobuild/bin/protoc-gen-go" ]; then
+	go build -o "$gobuild/bin/protoc-gen-go" github.com/golang/protobuf/protoc-gen-go || exit 99
+fi
+proto=$srcdir/nomad/proto
+map="Mhclspec.proto=drover/nomadpb/hclspec,Mstructs.proto=drover/nomadpb/structs"
+map="$map,Mbase.proto=drover/nomadpb/base,Mbase_service.proto=drover/nomadpb/base"
+map="$map,Mdriver.proto=drover/nomadpb/drivers,Mdriver_service.proto=drover/nomadpb/drivers"
+# golang/protobuf 1.3 (the runtime grpc-go 1.33 uses here) needs its own
+# well-known types, not the protobuf v2 ones the .proto files name.
+map="$map,Mgoogle/protobuf/duration.proto=github.com/golang/protobuf/ptypes/duration"
+map="$map,Mgoogle/protobuf/timestamp.proto=github.com/golang/protobuf/ptypes/timestamp"
+gen=$work/gen
+for set in hclspec:hclspec.proto structs:structs.proto base:"base.proto base_service.proto" \
+	drivers:"driver.proto driver_service.proto"; do
+	pkg=${set%%:*}
+	files=${set#*:}
+	mkdir -p "$gen/$pkg" || exit 99
+	# shellcheck disable=SC2086
+	(cd "$proto" && PATH="$gobuild/bin:$PATH" protoc --proto_path=. --proto_path=/usr/include \
+		--go_out="plugins=grpc,$map:$gen/$pkg" $files) || exit 99
+	mkdir -p "$gobuild/src/drover/nomadpb/$pkg" || exit 99
+	for f in "$gen/$pkg"/*.pb.go; do
+		cmp -s "$f" "$gobuild/src/drover/nomadpb/$pkg/${f##*/}" || cp "$f" "$gobuild/src/drover/nomadpb/$pkg/" || exit 99
+	done
+done
+cmp -s "$srcdir/tests/nomad/client/main.go" "$gobuild/src/drover/nomadclient/main.go" ||
+	cp "$srcdir/tests/nomad/client/main.go" "$gobuild/src/drover/nomadclient/" || exit 99
+go build -o "$gobuild/bin/nomad_client" drover/nomadclient || exit 99
+
+status=0
+for name in ${NOMAD_TEST_SCENARIOS:-raw_exec}; do
+	so=$plugins/$name.so
+	[ -f "$so" ] || { echo "$so: missing (run make check)" >&2; exit 99; }
+	echo "== $name"
+	mkdir -p "$work/$name" || exit 99
+	"$gobuild/bin/nomad_client" -bridge "$bridge" -plugin "$so" -scenario "$name" \
+		-workdir "$work/$name" || status=1
+done
+exit $status
