@@ -5,7 +5,9 @@
 # from /usr/share/gocode, with Go stubs generated from drover's own .proto
 # files by the protoc-gen-go in that tree.
 #
-# NOMAD_TEST_SCENARIOS: the drivers to run (default: raw_exec).
+# NOMAD_TEST_SCENARIOS: the drivers to run (default: raw_exec exec docker echo;
+# echo is the out-of-tree example driver, doc/examples/driver, built here with
+# the installed-SDK headers of this tree).
 # Exit codes follow the automake test protocol: 77 skip, 99 hard error.
 
 srcdir=${DROVER_TEST_SRCDIR:-${srcdir:-.}}
@@ -32,7 +34,12 @@ for pkg in github.com/hashicorp/go-plugin google.golang.org/grpc github.com/zclc
 done
 
 work=$(mktemp -d) || exit 99
-trap 'rm -rf "$work"' EXIT
+image=drover-nomad-test/busybox:r$$
+cleanup() {
+	docker image rm -f "$image" >/dev/null 2>&1
+	rm -rf "$work"
+}
+trap cleanup EXIT
 # The Go build cache outlives the test: the first build takes a minute.
 gobuild=$(pwd)/tests/nomad/go
 mkdir -p "$gobuild/bin" "$gobuild/src/drover/nomadclient" || exit 99
@@ -67,13 +74,51 @@ cmp -s "$srcdir/tests/nomad/client/main.go" "$gobuild/src/drover/nomadclient/mai
 	cp "$srcdir/tests/nomad/client/main.go" "$gobuild/src/drover/nomadclient/" || exit 99
 go build -o "$gobuild/bin/nomad_client" drover/nomadclient || exit 99
 
+# A scenario that cannot run here is skipped, the others still run.
+skipped=
+skip() {
+	echo "skipping scenario $1: $2" >&2
+	skipped="$skipped $1"
+}
+
+# The drivers' helper programs, from this build tree.
+top=$(pwd)
+[ -n "${DROVER_EXEC_INIT:-}" ] || export DROVER_EXEC_INIT="$top/plugins/exec/drover-exec-init"
+[ -n "${DROVER_DOCKER_LOGGER:-}" ] || export DROVER_DOCKER_LOGGER="$top/plugins/docker/drover-docker-logger"
+
 status=0
-for name in ${NOMAD_TEST_SCENARIOS:-raw_exec}; do
+for name in ${NOMAD_TEST_SCENARIOS:-raw_exec exec docker echo}; do
 	so=$plugins/$name.so
+	extra=
+	case $name in
+	echo)
+		so=$work/echo.so
+		${CC:-cc} -std=gnu99 -pthread -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden -Wl,-z,now -I"$srcdir/sdk/include" \
+			-o "$so" "$srcdir/doc/examples/driver/echo_driver.c" || exit 99
+		;;
+	exec)
+		[ "$(id -u)" = 0 ] || { skip exec "the exec driver needs root"; continue; }
+		;;
+	docker)
+		docker version >/dev/null 2>&1 ||
+			{ skip docker "no dockerd reachable (scripts/test-services.sh start)"; continue; }
+		# The test image, built locally: busybox-static, nothing from the network.
+		d=$work/rootfs
+		mkdir -p "$d/bin" && cp /bin/busybox "$d/bin/busybox" || {
+			skip docker "no /bin/busybox (install the Debian package busybox-static)"; continue; }
+		for a in sh sleep echo cat true; do ln -s busybox "$d/bin/$a"; done
+		tar -C "$d" -cf "$work/rootfs.tar" . && docker import "$work/rootfs.tar" "$image" >/dev/null ||
+			exit 99
+		extra="-image $image"
+		;;
+	esac
 	[ -f "$so" ] || { echo "$so: missing (run make check)" >&2; exit 99; }
 	echo "== $name"
 	mkdir -p "$work/$name" || exit 99
+	# shellcheck disable=SC2086
 	"$gobuild/bin/nomad_client" -bridge "$bridge" -plugin "$so" -scenario "$name" \
-		-workdir "$work/$name" || status=1
+		-workdir "$work/$name" $extra || status=1
 done
-exit $status
+[ "$status" = 0 ] || exit 1
+[ -z "$skipped" ] || missing "scenarios:$skipped"
+exit 0

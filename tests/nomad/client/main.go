@@ -231,7 +231,8 @@ type scenario struct {
 	name           string
 	pluginConfig   string
 	taskConfig     string // runs until signalled; prints "started", traps USR1
-	badTaskConfig  map[string]cty.Value
+	badTaskConfig  map[string]cty.Value // one field of the wrong type...
+	badField       string               // ...named here
 	wantAttribute  string
 	fsIsolation    drivers.DriverCapabilities_FSIsolation
 	signals, exec  bool
@@ -239,16 +240,20 @@ type scenario struct {
 	execCommand    []string
 	execWant       string
 	wantStats      bool
-	recoverRunning bool
+	startedMarker  string // in the task's stdout once it runs
+	exits          bool   // the task ends by itself...
+	exitCode       int32  // ...with this code
 }
 
-var longRunning = `trap 'echo got-usr1' USR1; echo started; while :; do sleep 0.1; done`
+// The trap runs between two sleeps: at most a second after the signal.
+var longRunning = `trap 'echo got-usr1' USR1; echo started; while :; do sleep 1; done`
 
 var scenarios = map[string]scenario{
 	"raw_exec": {
 		pluginConfig:   `{"enabled": true}`,
 		taskConfig:     `{"command": "/bin/sh", "args": ["-c", "` + longRunning + `"]}`,
 		badTaskConfig:  map[string]cty.Value{"command": cty.NumberIntVal(5)},
+		badField:       "command",
 		wantAttribute:  "driver.raw_exec",
 		fsIsolation:    drivers.DriverCapabilities_NONE,
 		signals:        true,
@@ -257,7 +262,50 @@ var scenarios = map[string]scenario{
 		execCommand:    []string{"/bin/echo", "exec-ok"},
 		execWant:       "exec-ok\n",
 		wantStats:      true,
-		recoverRunning: true,
+		startedMarker:  "started",
+	},
+	"exec": {
+		pluginConfig:  `{}`,
+		taskConfig:    `{"command": "/bin/sh", "args": ["-c", "` + longRunning + `"]}`,
+		badTaskConfig: map[string]cty.Value{"command": cty.NumberIntVal(5)},
+		badField:      "command",
+		wantAttribute: "driver.exec",
+		fsIsolation:   drivers.DriverCapabilities_CHROOT,
+		signals:       true,
+		exec:          true,
+		usr1Marker:    "got-usr1",
+		execCommand:   []string{"/bin/echo", "exec-ok"},
+		execWant:      "exec-ok\n",
+		wantStats:     true,
+		startedMarker: "started",
+	},
+	"docker": {
+		pluginConfig:  `{}`,
+		taskConfig:    `{"image": "@IMAGE@", "command": "/bin/sh", "args": ["-c", "` + longRunning + `"]}`,
+		badTaskConfig: map[string]cty.Value{"image": cty.True},
+		badField:      "image",
+		wantAttribute: "driver.docker",
+		fsIsolation:   drivers.DriverCapabilities_IMAGE,
+		signals:       true,
+		exec:          true,
+		usr1Marker:    "got-usr1",
+		execCommand:   []string{"/bin/echo", "exec-ok"},
+		execWant:      "exec-ok\n",
+		wantStats:     true,
+		startedMarker: "started",
+	},
+	// The out-of-tree example driver (doc/examples/driver): a task that
+	// prints its message and exits; no signals, no exec, no stats.
+	"echo": {
+		pluginConfig:  `{}`,
+		taskConfig:    `{"message": "hello-nomad", "exit_code": 3}`,
+		badTaskConfig: map[string]cty.Value{"message": cty.ListValEmpty(cty.String)},
+		badField:      "message",
+		wantAttribute: "driver.echo",
+		fsIsolation:   drivers.DriverCapabilities_NONE,
+		startedMarker: "hello-nomad",
+		exits:         true,
+		exitCode:      3,
 	},
 }
 
@@ -364,8 +412,8 @@ func run(bridge, so, workdir string, sc scenario) {
 			Id: "bad0000/web/0", Name: taskName, AllocId: "bad0000", AllocDir: dir,
 			MsgpackDriverConfig: b, JobName: "job", TaskGroupName: "group"}})
 		check(err == nil && resp.Result == drivers.StartTaskResponse_FATAL &&
-			strings.Contains(resp.DriverErrorMsg, "command"),
-			"StartTask with a number for \"command\" is FATAL naming the field (got %v, %v)", resp, err)
+			strings.Contains(resp.DriverErrorMsg, sc.badField+":"),
+			"StartTask with a wrong type for %q is FATAL naming the field (got %v, %v)", sc.badField, resp, err)
 	}
 
 	dir := allocDir(workdir, taskName)
@@ -387,11 +435,13 @@ func run(bridge, so, workdir string, sc scenario) {
 	check(handle != nil && len(handle.DriverState) > 0 && handle.Config.Id == tc.Id,
 		"StartTask SUCCESS with a handle carrying driver_state and the task config")
 	stdout := filepath.Join(dir, "alloc/logs", taskName+".stdout.0")
-	check(waitFor("started", 10*time.Second, fileHas(stdout, "started")),
+	check(waitFor("started", 30*time.Second, fileHas(stdout, sc.startedMarker)),
 		"the task's stdout reached %s", stdout)
 
 	insp, err := c.driver.InspectTask(ctx, &drivers.InspectTaskRequest{TaskId: tc.Id})
-	check(err == nil && insp.Task.State == drivers.TaskState_RUNNING, "InspectTask RUNNING (got %v, %v)", insp, err)
+	check(err == nil && (insp.Task.State == drivers.TaskState_RUNNING ||
+		(sc.exits && insp.Task.State == drivers.TaskState_EXITED)),
+		"InspectTask RUNNING (got %v, %v)", insp, err)
 
 	if sc.wantStats {
 		sctx, scancel := context.WithCancel(ctx)
@@ -409,7 +459,7 @@ func run(bridge, so, workdir string, sc scenario) {
 		scancel()
 	}
 
-	if sc.signals {
+	if sc.signals && !sc.exits {
 		_, err = c.driver.SignalTask(ctx, &drivers.SignalTaskRequest{TaskId: tc.Id, Signal: "SIGUSR1"})
 		check(err == nil, "SignalTask SIGUSR1: %v", err)
 		if sc.usr1Marker != "" {
@@ -449,7 +499,8 @@ func run(bridge, so, workdir string, sc scenario) {
 	_, err = c.driver.RecoverTask(ctx, &drivers.RecoverTaskRequest{TaskId: tc.Id, Handle: handle})
 	check(err == nil, "RecoverTask with the stored handle after SIGKILL and relaunch: %v", err)
 	insp, err = c.driver.InspectTask(ctx, &drivers.InspectTaskRequest{TaskId: tc.Id})
-	check(err == nil && insp.Task.State == drivers.TaskState_RUNNING,
+	check(err == nil && (insp.Task.State == drivers.TaskState_RUNNING ||
+		(sc.exits && insp.Task.State == drivers.TaskState_EXITED)),
 		"InspectTask after recover: RUNNING (got %v, %v)", insp, err)
 
 	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
@@ -467,8 +518,13 @@ func run(bridge, so, workdir string, sc scenario) {
 		Timeout: &duration.Duration{Seconds: 5}})
 	check(err == nil, "StopTask SIGTERM: %v", err)
 	w := <-waited
-	check(w.err == nil && w.r.Result != nil && (w.r.Result.Signal == 15 || w.r.Result.ExitCode != 0),
-		"WaitTask reports the stopped task (got %v, %v)", w.r, w.err)
+	if sc.exits {
+		check(w.err == nil && w.r.Result != nil && w.r.Result.ExitCode == sc.exitCode,
+			"WaitTask reports exit code %d (got %v, %v)", sc.exitCode, w.r, w.err)
+	} else {
+		check(w.err == nil && w.r.Result != nil && (w.r.Result.Signal == 15 || w.r.Result.ExitCode != 0),
+			"WaitTask reports the stopped task (got %v, %v)", w.r, w.err)
+	}
 
 	_, err = c.driver.DestroyTask(ctx, &drivers.DestroyTaskRequest{TaskId: tc.Id})
 	check(err == nil, "DestroyTask: %v", err)
@@ -487,6 +543,7 @@ func main() {
 	so := flag.String("plugin", "", "the driver .so")
 	name := flag.String("scenario", "raw_exec", "scenario")
 	workdir := flag.String("workdir", os.TempDir(), "scratch directory")
+	image := flag.String("image", "", "the docker image the docker scenario runs")
 	flag.Parse()
 
 	// Started by hand, the plugin refuses with go-plugin's message.
@@ -499,6 +556,7 @@ func main() {
 		fatal("unknown scenario %q", *name)
 	}
 	sc.name = *name
+	sc.taskConfig = strings.Replace(sc.taskConfig, "@IMAGE@", *image, -1)
 	run(*bridge, *so, *workdir, sc)
 	if failures > 0 {
 		fmt.Printf("%d check(s) failed\n", failures)
