@@ -22,7 +22,7 @@ nomad_generated = \
 	nomad/proto/health.pb-c.c nomad/proto/health.pb-c.h \
 	nomad/proto/google/protobuf/duration.pb-c.c nomad/proto/google/protobuf/duration.pb-c.h \
 	nomad/proto/google/protobuf/timestamp.pb-c.c nomad/proto/google/protobuf/timestamp.pb-c.h
-BUILT_SOURCES = $(nomad_generated)
+BUILT_SOURCES += $(nomad_generated)
 CLEANFILES += $(nomad_generated) nomad/proto/.stamp
 
 # One protoc-c run writes every file; the stamp keeps make from running it once
