@@ -111,11 +111,11 @@ static int next(reader *r, mp_item *it)
 		case 0xdc: case 0xdd:
 			if (take(r, b == 0xdc ? 2 : 4, &v) < 0) return -EINVAL;
 			it->kind = MP_ARRAY, it->n = v;
-			return 0;
+			break;
 		case 0xde: case 0xdf:
 			if (take(r, b == 0xde ? 2 : 4, &v) < 0) return -EINVAL;
 			it->kind = MP_MAP, it->n = v;
-			return 0;
+			break;
 		case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
 			/* fixext: one type byte, then 1..16 bytes */
 			it->kind = MP_EXT, it->n = (size_t)1 + (1u << (b - 0xd4));
