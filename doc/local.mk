@@ -25,3 +25,4 @@ clean-example:
 dist_man_MANS += doc/drover-sdk.7 doc/drover-agent-config.5
 driverdocdir = $(docdir)/drivers
 dist_driverdoc_DATA = doc/drivers/raw_exec.md doc/drivers/exec.md doc/drivers/docker.md
+dist_doc_DATA += doc/nomad.md

@@ -74,6 +74,47 @@ cmp -s "$srcdir/tests/nomad/client/main.go" "$gobuild/src/drover/nomadclient/mai
 	cp "$srcdir/tests/nomad/client/main.go" "$gobuild/src/drover/nomadclient/" || exit 99
 go build -o "$gobuild/bin/nomad_client" drover/nomadclient || exit 99
 
+# Waits up to 10 s for a shell condition; the bridge offers no event to block
+# on from a shell, so this looks every 50 ms until the deadline.
+wait_until() {
+	i=0
+	while ! eval "$1"; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || return 1
+		sleep 0.05
+	done
+}
+
+# The plugin's own lifecycle, without go-plugin: SIGTERM, and the death of the
+# process that started it (Nomad's client), each remove the socket and end it.
+lifecycle() {
+	how=$1
+	out=$work/hs-$how
+	: > "$out"
+	NOMAD_PLUGIN_MAGIC_COOKIE=e4327c2e01eabfd75a8a67adb114fb34a757d57eee7728d857a8cec6e91a7255 \
+	PLUGIN_PROTOCOL_VERSIONS=1,2 PLUGIN_UNIX_SOCKET_DIR=$work \
+		sh -c '"$0" "$1" > "$2" & echo $! > "$2.pid"; wait' "$bridge" "$plugins/raw_exec.so" "$out" &
+	parent=$!
+	wait_until "grep -q '|grpc|' '$out'" || { echo "FAIL: $how: no handshake line"; return 1; }
+	bpid=$(cat "$out.pid")
+	sock=$(cut -d'|' -f4 "$out")
+	line=$(cat "$out")
+	[ "$line" = "1|2|unix|$sock|grpc|" ] || { echo "FAIL: $how: handshake line \"$line\""; return 1; }
+	[ -S "$sock" ] || { echo "FAIL: $how: no socket $sock"; return 1; }
+	case $how in
+	sigterm) kill -TERM "$bpid" ;;
+	parent-death) kill -KILL "$parent" ;;
+	esac
+	wait_until "! kill -0 $bpid 2>/dev/null" || { echo "FAIL: $how: plugin $bpid still running"; kill -KILL "$bpid"; return 1; }
+	[ ! -e "$sock" ] || { echo "FAIL: $how: socket $sock left behind"; return 1; }
+	wait "$parent" 2>/dev/null
+	echo "ok: $how: the plugin exited and removed its socket"
+}
+
+status=0
+lifecycle sigterm || status=1
+lifecycle parent-death || status=1
+
 # A scenario that cannot run here is skipped, the others still run.
 skipped=
 skip() {
@@ -86,7 +127,6 @@ top=$(pwd)
 [ -n "${DROVER_EXEC_INIT:-}" ] || export DROVER_EXEC_INIT="$top/plugins/exec/drover-exec-init"
 [ -n "${DROVER_DOCKER_LOGGER:-}" ] || export DROVER_DOCKER_LOGGER="$top/plugins/docker/drover-docker-logger"
 
-status=0
 for name in ${NOMAD_TEST_SCENARIOS:-raw_exec exec docker echo}; do
 	so=$plugins/$name.so
 	extra=
