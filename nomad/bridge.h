@@ -57,6 +57,15 @@ void nomad_rpc_task_stats(nomad_call *call, void *data);
 void nomad_rpc_task_events(nomad_call *call, void *data);
 void nomad_rpc_exec_task(nomad_call *call, void *data);
 
+/* The task `id` with its lock held (every driver call on it holds it), or
+ * NULL with the call finished NOT_FOUND. */
+nomad_task *nomad_task_lock(nomad_bridge *b, nomad_call *call, const char *id);
+void nomad_task_unlock(nomad_bridge *b, nomad_task *t);
+drover_task *nomad_task_driver_task(const nomad_task *t);
+
+/* exec_stream.c: `nomad alloc exec`, interactive, with a pty when asked. */
+void nomad_rpc_exec_task_streaming(nomad_call *call, void *data);
+
 /* A task config decoded for the driver; everything lives in `arena`. */
 typedef struct nomad_task_config {
 	drover_task_config cfg;

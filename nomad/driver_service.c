@@ -246,10 +246,10 @@ const nomad_method nomad_bridge_methods[] = {
 	{DRIVER "TaskStats", nomad_rpc_task_stats},
 	{DRIVER "TaskEvents", nomad_rpc_task_events},
 	{DRIVER "ExecTask", nomad_rpc_exec_task},
-	/* Streaming exec (needs a pty bridge), networks (no drover driver creates
-	 * one) and the go-plugin broker/stdio: answered UNIMPLEMENTED, which
-	 * Nomad and go-plugin treat as "not supported". */
-	{DRIVER "ExecTaskStreaming", rpc_unimplemented},
+	{DRIVER "ExecTaskStreaming", nomad_rpc_exec_task_streaming},
+	/* Networks (no drover driver creates one) and the go-plugin
+	 * broker/stdio: answered UNIMPLEMENTED, which Nomad and go-plugin treat
+	 * as "not supported". */
 	{DRIVER "CreateNetwork", rpc_unimplemented},
 	{DRIVER "DestroyNetwork", rpc_unimplemented},
 	{NULL, NULL},

@@ -732,3 +732,20 @@ void nomad_rpc_exec_task(nomad_call *call, void *data)
 	resp.result = &res;
 	nomad_call_reply(call, &resp.base);
 }
+
+/* ------------------------------------------------------------ for exec_stream.c */
+
+nomad_task *nomad_task_lock(nomad_bridge *b, nomad_call *call, const char *id)
+{
+	return task_lock(b, call, id);
+}
+
+void nomad_task_unlock(nomad_bridge *b, nomad_task *t)
+{
+	task_unlock(b, t);
+}
+
+drover_task *nomad_task_driver_task(const nomad_task *t)
+{
+	return t->task;
+}

@@ -46,10 +46,11 @@ nomad_libdrovernomad_la_SOURCES = \
 	nomad/server.c nomad/server.h \
 	nomad/bridge.c nomad/bridge.h \
 	nomad/base_service.c \
-	nomad/driver_service.c nomad/driver_tasks.c nomad/driver_task_config.c
+	nomad/driver_service.c nomad/driver_tasks.c nomad/driver_task_config.c \
+	nomad/exec_stream.c
 nomad_libdrovernomad_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host -Inomad/proto \
 	$(GRPC_CFLAGS) $(PROTOBUF_C_CFLAGS)
-nomad_libdrovernomad_la_LIBADD = host/libdroverhost.la $(GRPC_LIBS) $(PROTOBUF_C_LIBS) -lpthread
+nomad_libdrovernomad_la_LIBADD = host/libdroverhost.la $(GRPC_LIBS) $(PROTOBUF_C_LIBS) -lutil -lpthread
 
 pkglibexec_PROGRAMS += nomad/drover-nomad-driver
 nomad_drover_nomad_driver_SOURCES = nomad/main.c

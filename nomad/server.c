@@ -22,6 +22,7 @@ struct nomad_call {
 	grpc_metadata_array metadata;
 	const nomad_method *methods;
 	void *data;
+	pthread_mutex_t send_lock; /* sends and the status may come from several threads */
 	int metadata_sent;
 	int finished;
 	int closed;       /* RECV_CLOSE_ON_SERVER completed */
@@ -116,6 +117,11 @@ static void add_metadata(nomad_call *c, grpc_op *ops, size_t *n)
 
 int nomad_call_send(nomad_call *c, const ProtobufCMessage *msg)
 {
+	pthread_mutex_lock(&c->send_lock);
+	if (c->finished) {
+		pthread_mutex_unlock(&c->send_lock);
+		return -ECANCELED;
+	}
 	size_t len = protobuf_c_message_get_packed_size(msg);
 	grpc_slice s = grpc_slice_malloc(len);
 	protobuf_c_message_pack(msg, GRPC_SLICE_START_PTR(s));
@@ -129,13 +135,17 @@ int nomad_call_send(nomad_call *c, const ProtobufCMessage *msg)
 	n++;
 	int rc = batch(c, ops, n, &c->send_tag);
 	grpc_byte_buffer_destroy(bb);
+	pthread_mutex_unlock(&c->send_lock);
 	return rc;
 }
 
 void nomad_call_finish(nomad_call *c, grpc_status_code code, const char *details)
 {
-	if (c->finished)
+	pthread_mutex_lock(&c->send_lock);
+	if (c->finished) {
+		pthread_mutex_unlock(&c->send_lock);
 		return;
+	}
 	c->finished = 1;
 	grpc_slice msg = grpc_slice_from_copied_string(details ? details : "");
 	grpc_op ops[2];
@@ -147,6 +157,7 @@ void nomad_call_finish(nomad_call *c, grpc_status_code code, const char *details
 	n++;
 	(void)batch(c, ops, n, &c->finish_tag);
 	grpc_slice_unref(msg);
+	pthread_mutex_unlock(&c->send_lock);
 }
 
 void nomad_call_reply(nomad_call *c, const ProtobufCMessage *msg)
@@ -154,7 +165,7 @@ void nomad_call_reply(nomad_call *c, const ProtobufCMessage *msg)
 	if (nomad_call_send(c, msg) == 0)
 		nomad_call_finish(c, GRPC_STATUS_OK, NULL);
 	else
-		c->finished = 1; /* the client is gone: nothing left to tell it */
+		nomad_call_finish(c, GRPC_STATUS_CANCELLED, "the client went away");
 }
 
 int nomad_call_gone(nomad_call *c, long wait_ms)
@@ -192,6 +203,7 @@ static void call_free(nomad_call *c)
 	grpc_completion_queue_destroy(c->cq);
 	grpc_call_details_destroy(&c->details);
 	grpc_metadata_array_destroy(&c->metadata);
+	pthread_mutex_destroy(&c->send_lock);
 	free(c);
 }
 
@@ -234,6 +246,7 @@ static nomad_call *request_next(const nomad_method *methods, void *data)
 		return NULL;
 	c->methods = methods;
 	c->data = data;
+	pthread_mutex_init(&c->send_lock, NULL);
 	c->cq = grpc_completion_queue_create_for_pluck(NULL);
 	grpc_call_details_init(&c->details);
 	grpc_metadata_array_init(&c->metadata);

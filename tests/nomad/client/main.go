@@ -228,21 +228,22 @@ func encode(spec *hclspec.Spec, jsonText string) []byte {
 // ------------------------------------------------------------------ scenarios
 
 type scenario struct {
-	name           string
-	pluginConfig   string
-	taskConfig     string // runs until signalled; prints "started", traps USR1
-	badTaskConfig  map[string]cty.Value // one field of the wrong type...
-	badField       string               // ...named here
-	wantAttribute  string
-	fsIsolation    drivers.DriverCapabilities_FSIsolation
-	signals, exec  bool
-	usr1Marker     string // written to stdout after SIGUSR1, "" when not checked
-	execCommand    []string
-	execWant       string
-	wantStats      bool
-	startedMarker  string // in the task's stdout once it runs
-	exits          bool   // the task ends by itself...
-	exitCode       int32  // ...with this code
+	name          string
+	pluginConfig  string
+	taskConfig    string               // runs until signalled; prints "started", traps USR1
+	badTaskConfig map[string]cty.Value // one field of the wrong type...
+	badField      string               // ...named here
+	wantAttribute string
+	fsIsolation   drivers.DriverCapabilities_FSIsolation
+	signals, exec bool
+	usr1Marker    string // written to stdout after SIGUSR1, "" when not checked
+	execCommand   []string
+	execWant      string
+	wantStats     bool
+	startedMarker string // in the task's stdout once it runs
+	streaming     bool   // ExecTaskStreaming checked (pipes, then a tty with resizes)
+	exits         bool   // the task ends by itself...
+	exitCode      int32  // ...with this code
 }
 
 // The trap runs between two sleeps: at most a second after the signal.
@@ -250,19 +251,20 @@ var longRunning = `trap 'echo got-usr1' USR1; echo started; while :; do sleep 1;
 
 var scenarios = map[string]scenario{
 	"raw_exec": {
-		pluginConfig:   `{"enabled": true}`,
-		taskConfig:     `{"command": "/bin/sh", "args": ["-c", "` + longRunning + `"]}`,
-		badTaskConfig:  map[string]cty.Value{"command": cty.NumberIntVal(5)},
-		badField:       "command",
-		wantAttribute:  "driver.raw_exec",
-		fsIsolation:    drivers.DriverCapabilities_NONE,
-		signals:        true,
-		exec:           true,
-		usr1Marker:     "got-usr1",
-		execCommand:    []string{"/bin/echo", "exec-ok"},
-		execWant:       "exec-ok\n",
-		wantStats:      true,
-		startedMarker:  "started",
+		pluginConfig:  `{"enabled": true}`,
+		taskConfig:    `{"command": "/bin/sh", "args": ["-c", "` + longRunning + `"]}`,
+		badTaskConfig: map[string]cty.Value{"command": cty.NumberIntVal(5)},
+		badField:      "command",
+		wantAttribute: "driver.raw_exec",
+		fsIsolation:   drivers.DriverCapabilities_NONE,
+		signals:       true,
+		exec:          true,
+		usr1Marker:    "got-usr1",
+		execCommand:   []string{"/bin/echo", "exec-ok"},
+		execWant:      "exec-ok\n",
+		wantStats:     true,
+		streaming:     true,
+		startedMarker: "started",
 	},
 	"exec": {
 		pluginConfig:  `{}`,
@@ -277,6 +279,7 @@ var scenarios = map[string]scenario{
 		execCommand:   []string{"/bin/echo", "exec-ok"},
 		execWant:      "exec-ok\n",
 		wantStats:     true,
+		streaming:     true,
 		startedMarker: "started",
 	},
 	"docker": {
@@ -474,13 +477,19 @@ func run(bridge, so, workdir string, sc scenario) {
 		check(err == nil && string(ex.Stdout) == sc.execWant && ex.Result.ExitCode == 0,
 			"ExecTask %v printed %q and exited 0 (got %v, %v)", sc.execCommand, sc.execWant, ex, err)
 	}
-	es, err := c.driver.ExecTaskStreaming(ctx)
-	if err == nil {
-		es.Send(&drivers.ExecTaskStreamingRequest{Setup: &drivers.ExecTaskStreamingRequest_Setup{
-			TaskId: tc.Id, Command: []string{"/bin/true"}}})
-		_, err = es.Recv()
+	switch {
+	case sc.streaming:
+		execStreaming(c, tc.Id)
+	case !sc.exec:
+		es, err := c.driver.ExecTaskStreaming(ctx)
+		if err == nil {
+			es.Send(&drivers.ExecTaskStreamingRequest{Setup: &drivers.ExecTaskStreamingRequest_Setup{
+				TaskId: tc.Id, Command: []string{"/bin/true"}}})
+			_, err = es.Recv()
+		}
+		check(status.Code(err) == codes.Unimplemented,
+			"ExecTaskStreaming on a driver without exec answers Unimplemented (got %v)", err)
 	}
-	check(status.Code(err) == codes.Unimplemented, "ExecTaskStreaming answers Unimplemented (got %v)", err)
 
 	// The plugin dies without Kill; the task must not.
 	rc := c.client.ReattachConfig()
@@ -536,6 +545,79 @@ func run(bridge, so, workdir string, sc scenario) {
 	gone := waitFor("exit", 5*time.Second, func() bool { return syscall.Kill(rc.Pid, 0) != nil })
 	_, statErr := os.Stat(rc.Addr.String())
 	check(gone && os.IsNotExist(statErr), "Kill: the plugin exited and removed its socket")
+}
+
+// session runs one ExecTaskStreaming exchange: `first` is the setup message,
+// then each of `inputs` is sent once the output so far contains its `after`.
+type input struct {
+	after string
+	msg   *drivers.ExecTaskStreamingRequest
+}
+
+func session(c *conn, first *drivers.ExecTaskStreamingRequest, inputs []input) (string, *drivers.ExitResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	es, err := c.driver.ExecTaskStreaming(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := es.Send(first); err != nil {
+		return "", nil, err
+	}
+	var out strings.Builder
+	next := 0
+	for {
+		for next < len(inputs) && strings.Contains(out.String(), inputs[next].after) {
+			if err := es.Send(inputs[next].msg); err != nil {
+				return out.String(), nil, err
+			}
+			next++
+		}
+		r, err := es.Recv()
+		if err != nil {
+			return out.String(), nil, err
+		}
+		if r.Stdout != nil {
+			out.Write(r.Stdout.Data)
+		}
+		if r.Stderr != nil {
+			out.Write(r.Stderr.Data)
+		}
+		if r.Exited {
+			es.CloseSend()
+			return out.String(), r.Result, nil
+		}
+	}
+}
+
+func execStreaming(c *conn, id string) {
+	// Pipes: stdin to cat, closed; its stdout back; exit code.
+	out, res, err := session(c, &drivers.ExecTaskStreamingRequest{
+		Setup: &drivers.ExecTaskStreamingRequest_Setup{TaskId: id,
+			Command: []string{"/bin/sh", "-c", "cat; echo to-stderr >&2; exit 4"}},
+		Stdin: &drivers.ExecTaskStreamingIOOperation{Data: []byte("hello-stream\n")},
+	}, []input{{"hello-stream", &drivers.ExecTaskStreamingRequest{
+		Stdin: &drivers.ExecTaskStreamingIOOperation{Close: true}}}})
+	check(err == nil && res != nil && res.ExitCode == 4 && strings.Contains(out, "hello-stream\n") &&
+		strings.Contains(out, "to-stderr"),
+		"ExecTaskStreaming: stdin reached the command, stdout and stderr came back, exit code 4 (got %q %v %v)",
+		out, res, err)
+
+	// A terminal: the size of the setup, then a resize, each seen by stty.
+	script := `[ -t 0 ] && echo is-a-tty; stty size; read a; stty size; read b; echo bye-$b`
+	out, res, err = session(c, &drivers.ExecTaskStreamingRequest{
+		Setup:   &drivers.ExecTaskStreamingRequest_Setup{TaskId: id, Command: []string{"/bin/sh", "-c", script}, Tty: true},
+		TtySize: &drivers.ExecTaskStreamingRequest_TerminalSize{Height: 40, Width: 100},
+	}, []input{
+		{"40 100", &drivers.ExecTaskStreamingRequest{
+			TtySize: &drivers.ExecTaskStreamingRequest_TerminalSize{Height: 50, Width: 120},
+			Stdin:   &drivers.ExecTaskStreamingIOOperation{Data: []byte("x\n")}}},
+		{"50 120", &drivers.ExecTaskStreamingRequest{
+			Stdin: &drivers.ExecTaskStreamingIOOperation{Data: []byte("y\n")}}},
+	})
+	check(err == nil && res != nil && res.ExitCode == 0 && strings.Contains(out, "is-a-tty") &&
+		strings.Contains(out, "40 100") && strings.Contains(out, "50 120") && strings.Contains(out, "bye-y"),
+		"ExecTaskStreaming with a tty: initial size 40x100, resize to 50x120 (got %q %v %v)", out, res, err)
 }
 
 func main() {
