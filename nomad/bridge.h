@@ -63,6 +63,14 @@ nomad_task *nomad_task_lock(nomad_bridge *b, nomad_call *call, const char *id);
 void nomad_task_unlock(nomad_bridge *b, nomad_task *t);
 drover_task *nomad_task_driver_task(const nomad_task *t);
 
+/* state_dir.c: the bridge's data directory (DROVER_NOMAD_DATA_DIR, else
+ * the configured default) and the tasks' private state directories in it,
+ * <data>/run/<alloc_id>/<task>, created 0700 without following links. */
+const char *nomad_data_dir(void);
+int nomad_state_dir(const char *alloc_id, const char *task, char *out, size_t size,
+                    drover_err *err);
+void nomad_state_dir_remove(const char *alloc_id, const char *task);
+
 /* exec_stream.c: `nomad alloc exec`, interactive, with a pty when asked. */
 void nomad_rpc_exec_task_streaming(nomad_call *call, void *data);
 
@@ -70,6 +78,7 @@ void nomad_rpc_exec_task_streaming(nomad_call *call, void *data);
 typedef struct nomad_task_config {
 	drover_task_config cfg;
 	drover_value config;
+	char state_dir[4096];
 } nomad_task_config;
 
 /* driver_task_config.c: Nomad's TaskConfig as the drover_task_config the

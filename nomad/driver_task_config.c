@@ -82,6 +82,10 @@ int nomad_task_config_map(const nomad_bridge *b, const DP(TaskConfig) *tc, nomad
 	if (strchr(tc->name, '/') || strcmp(tc->name, ".") == 0 || strcmp(tc->name, "..") == 0)
 		return drover_err_set(err, -EINVAL, "task \"%s\": a task name cannot be a path",
 		                      tc->name);
+	if (!tc->alloc_id || !*tc->alloc_id || strchr(tc->alloc_id, '/') ||
+	    strcmp(tc->alloc_id, ".") == 0 || strcmp(tc->alloc_id, "..") == 0)
+		return drover_err_set(err, -EINVAL, "task \"%s\": \"alloc_id\" \"%s\" is not an "
+		                      "allocation id", tc->name, tc->alloc_id ? tc->alloc_id : "");
 
 	char where[256];
 	snprintf(where, sizeof(where), "job \"%s\", group \"%s\", task \"%s\", driver \"%s\" config",
@@ -163,5 +167,9 @@ int nomad_task_config_map(const nomad_bridge *b, const DP(TaskConfig) *tc, nomad
 	/* Nomad's default LogConfig: 10 files of 10 MB. */
 	cfg->log_max_files = 10;
 	cfg->log_max_file_size_mb = 10;
+	rc = nomad_state_dir(tc->alloc_id, tc->name, out->state_dir, sizeof(out->state_dir), err);
+	if (rc < 0)
+		return rc;
+	cfg->state_dir = out->state_dir;
 	return 0;
 }

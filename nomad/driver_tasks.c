@@ -468,6 +468,7 @@ void nomad_rpc_destroy_task(nomad_call *call, void *data)
 		t->gone = 1;
 		t->task = NULL;
 		pthread_mutex_unlock(&b->lock);
+		nomad_state_dir_remove(t->alloc_id, t->name);
 	}
 	task_unlock(b, t);
 	if (rc == -EBUSY)

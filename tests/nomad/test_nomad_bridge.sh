@@ -43,6 +43,8 @@ trap cleanup EXIT
 # The Go build cache outlives the test: the first build takes a minute.
 gobuild=$(pwd)/tests/nomad/go
 mkdir -p "$gobuild/bin" "$gobuild/src/drover/nomadclient" || exit 99
+# The bridge keeps the tasks' private state directories here.
+export DROVER_NOMAD_DATA_DIR="$work/data"
 export GO111MODULE=off GOFLAGS= GOPATH="$gobuild:$gocode" GOCACHE="$gobuild/cache" GOPROXY=off
 
 if [ ! -x "$gobuild/bin/protoc-gen-go" ]; then
