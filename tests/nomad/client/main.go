@@ -437,6 +437,11 @@ func run(bridge, so, workdir string, sc scenario) {
 	handle := start.Handle
 	check(handle != nil && len(handle.DriverState) > 0 && handle.Config.Id == tc.Id,
 		"StartTask SUCCESS with a handle carrying driver_state and the task config")
+	// The shim's state lives outside everything the task can write.
+	stateDir := filepath.Join(os.Getenv("DROVER_NOMAD_DATA_DIR"), "run", allocID, taskName)
+	st, serr := os.Lstat(stateDir)
+	check(serr == nil && st.IsDir() && st.Mode().Perm() == 0700,
+		"the task's private state directory %s exists, mode 0700 (got %v)", stateDir, serr)
 	stdout := filepath.Join(dir, "alloc/logs", taskName+".stdout.0")
 	check(waitFor("started", 30*time.Second, fileHas(stdout, sc.startedMarker)),
 		"the task's stdout reached %s", stdout)
@@ -539,6 +544,8 @@ func run(bridge, so, workdir string, sc scenario) {
 	check(err == nil, "DestroyTask: %v", err)
 	_, err = c.driver.InspectTask(ctx, &drivers.InspectTaskRequest{TaskId: tc.Id})
 	check(status.Code(err) == codes.NotFound, "InspectTask after destroy: NotFound (got %v)", err)
+	_, serr = os.Lstat(stateDir)
+	check(os.IsNotExist(serr), "DestroyTask removed the private state directory (got %v)", serr)
 
 	rc = c.client.ReattachConfig()
 	c.client.Kill() // plugin.GRPCController/Shutdown
