@@ -140,6 +140,10 @@ for name in ${NOMAD_TEST_SCENARIOS:-raw_exec exec docker echo}; do
 		;;
 	exec)
 		[ "$(id -u)" = 0 ] || { skip exec "the exec driver needs root"; continue; }
+		# A copy of drover-exec-init the client takes away to make the
+		# driver unhealthy (the Fingerprint stream must say so).
+		cp "$DROVER_EXEC_INIT" "$work/exec-init" || exit 99
+		extra="-health-file $work/exec-init"
 		;;
 	docker)
 		docker version >/dev/null 2>&1 ||
@@ -158,6 +162,12 @@ for name in ${NOMAD_TEST_SCENARIOS:-raw_exec exec docker echo}; do
 	echo "== $name"
 	mkdir -p "$work/$name" || exit 99
 	# shellcheck disable=SC2086
+	if [ "$name" = exec ]; then
+		init=$work/exec-init
+	else
+		init=$DROVER_EXEC_INIT
+	fi
+	DROVER_EXEC_INIT=$init DROVER_NOMAD_FINGERPRINT_INTERVAL_MS=200 \
 	"$gobuild/bin/nomad_client" -bridge "$bridge" -plugin "$so" -scenario "$name" \
 		-workdir "$work/$name" $extra || status=1
 done

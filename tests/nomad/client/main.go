@@ -59,6 +59,10 @@ func (driverPlugin) GRPCClient(ctx context.Context, b *plugin.GRPCBroker, c *grp
 
 var failures int
 
+// A file the driver's fingerprint needs (exec: its drover-exec-init), which
+// the Fingerprint check takes away and puts back; "" skips that check.
+var healthFile = flag.String("health-file", "", "a file the driver's health depends on")
+
 func check(ok bool, format string, args ...interface{}) {
 	if ok {
 		fmt.Printf("ok: "+format+"\n", args...)
@@ -386,7 +390,7 @@ func run(bridge, so, workdir string, sc scenario) {
 		"Capabilities signals=%v exec=%v fs=%v (got %v %v %v)", sc.signals, sc.exec, sc.fsIsolation,
 		cp.SendSignals, cp.Exec, cp.FsIsolation)
 
-	fctx, fcancel := context.WithCancel(ctx)
+	fctx, fcancel := context.WithTimeout(ctx, 30*time.Second)
 	fstream, err := c.driver.Fingerprint(fctx, &drivers.FingerprintRequest{})
 	if err != nil {
 		fatal("Fingerprint: %v", err)
@@ -399,6 +403,18 @@ func run(bridge, so, workdir string, sc scenario) {
 	check(fp.Health == drivers.FingerprintResponse_HEALTHY && hasAttr,
 		"Fingerprint HEALTHY with %s (got %v %q, %d attributes)", sc.wantAttribute, fp.Health,
 		fp.HealthDescription, len(fp.Attributes))
+	if *healthFile != "" {
+		// The stream sends again when health changes: take away what the
+		// driver's fingerprint checks, then give it back.
+		os.Rename(*healthFile, *healthFile+".off")
+		fp, err = fstream.Recv()
+		check(err == nil && fp.Health == drivers.FingerprintResponse_UNHEALTHY,
+			"Fingerprint re-sent UNHEALTHY once %s is gone (got %v, %v)", *healthFile, fp, err)
+		os.Rename(*healthFile+".off", *healthFile)
+		fp, err = fstream.Recv()
+		check(err == nil && fp.Health == drivers.FingerprintResponse_HEALTHY,
+			"Fingerprint re-sent HEALTHY once it is back (got %v, %v)", fp.GetHealth(), err)
+	}
 	fcancel()
 
 	events, err := c.driver.TaskEvents(ctx, &drivers.TaskEventsRequest{})
