@@ -264,7 +264,7 @@ int drover_agent_config_load(const char *path, drover_agent_config *cfg, drover_
 	drover_err err = {{0}};
 	int rc = drover_json_parse_file(path, &c.doc, &err);
 	if (rc < 0) {
-		drover_errlist_add(errors, "%s", err.message);
+		drover_errlist_add(errors, "agent config (-config): %s", err.message);
 		return rc;
 	}
 	if (c.doc.type != DROVER_VALUE_OBJECT) {

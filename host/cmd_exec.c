@@ -14,11 +14,13 @@ int drover_cmd_exec(int argc, char **argv)
 	drover_strv args = {0};
 	drover_err err = {{0}};
 	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0) {
-		fprintf(stderr, "drover exec: %s\n", err.message);
+		fprintf(stderr, "drover exec: %s\n", drover_display(err.message));
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}
 	if (opts.help || args.count < 3) {
+		if (!opts.help)
+			fprintf(stderr, "drover exec: expected ALLOC TASK -- CMD [ARGS...], got %zu arguments\n\n", args.count);
 		drover_flags_print_help(opts.help ? stdout : stderr,
 		                        "drover exec [options] ALLOC TASK -- CMD [ARGS...]",
 		                        "Runs CMD inside the task (its environment, its isolation) with\n"
@@ -49,7 +51,7 @@ int drover_cmd_exec(int argc, char **argv)
 			fprintf(stderr, "drover exec: allocation \"%s\" has no task \"%.64s\"\n", a.alloc.id,
 			        args.items[1]);
 		else if (!t->plugin)
-			fprintf(stderr, "drover exec: task \"%s\": %s\n", t->row.name, t->error);
+			fprintf(stderr, "drover exec: task \"%s\": %s\n", t->row.name, drover_display(t->error));
 		else if (!t->plugin->desc->exec)
 			fprintf(stderr, "drover exec: driver %s does not support exec\n",
 			        t->plugin->desc->name);
@@ -57,7 +59,7 @@ int drover_cmd_exec(int argc, char **argv)
 			fprintf(stderr, "drover exec: task \"%s\" is not running%s%s\n", t->row.name,
 			        t->error[0] ? ": " : "", t->error);
 		else if (t->plugin->desc->exec(t->plugin->ctx, t->task, &req, &code, &err) < 0)
-			fprintf(stderr, "drover exec: task \"%s\": %s\n", t->row.name, err.message);
+			fprintf(stderr, "drover exec: task \"%s\": %s\n", t->row.name, drover_display(err.message));
 		else
 			exit_code = code;
 		drover_ralloc_clear(&a);

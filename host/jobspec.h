@@ -97,6 +97,13 @@ int drover_jobspec_from_value(const drover_value *doc, drover_jobspec *job, drov
  * "<path>:<line>:<column>: ...". */
 int drover_jobspec_load(const char *path, drover_jobspec *job, drover_errlist *errors);
 
+/* Reports a job file that could not be read or parsed (`rc`, `err` from
+ * drover_json_parse_file): "job file ..." so it is not mistaken for the agent
+ * config; for a file that is not JSON at all, the hint that drover reads Nomad's API JSON
+ * (an HCL job file is the usual cause). */
+void drover_jobspec_file_error(drover_errlist *errors, const char *path, int rc,
+                               const drover_err *err);
+
 /* Lowers every task's KillTimeout above `max_ms` to it, as Nomad's client
  * applies its max_kill_timeout; returns how many tasks were capped. */
 size_t drover_jobspec_cap_kill_timeout(drover_jobspec *job, long long max_ms);

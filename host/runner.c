@@ -2,6 +2,9 @@
 
 #include "runner.h"
 
+#include "display.h"
+#include "plugin_suggest.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -69,8 +72,10 @@ int drover_job_check(drover_context *ctx, const drover_jobspec *job, int require
 			         group->name, task->name);
 			drover_plugin *plugin = drover_plugin_set_find(&ctx->plugins, task->driver);
 			if (!plugin) {
-				drover_errlist_add(errors, "%s: driver \"%s\" is not loaded (plugin dir \"%s\"; see `drover plugins`)",
-				                   where, task->driver, ctx->plugin_dir);
+				char known[512];
+				drover_plugin_set_suggest(&ctx->plugins, task->driver, known, sizeof(known));
+				drover_errlist_add(errors, "%s: driver \"%s\" is not loaded (plugin dir \"%s\"; see `drover plugins`): %s",
+				                   where, task->driver, ctx->plugin_dir, known);
 				rc = -EINVAL;
 				continue;
 			}
@@ -213,7 +218,9 @@ static int prepare_task(run *r, run_task *t)
 		.alloc_index = t->alloc->index,
 		.dirs = &t->alloc->dirs,
 		.task_dir = t->task_dir,
-		.host_env = environ,
+		.host_env = drover_plugin_fs_isolation(t->plugin) == DROVER_FS_ISOLATION_IMAGE
+		                     ? NULL
+		                     : environ,
 		.group_ports = &t->alloc->ports,
 		.task_ports = &t->ports,
 		.node = &r->node,
@@ -312,7 +319,7 @@ static void restart_task(run *r, run_task *t)
 	t->handle = (drover_handle){0};
 	t->restart_at_ms = 0;
 	/* `drover stop` from another process while the task waited for its delay. */
-	if (drover_runner_store_stop_requested(t->alloc->id)) {
+	if (drover_runner_store_stop_requested(t->alloc->id, t->spec->name)) {
 		t->killed = 1;
 		t->state = RUN_TASK_EXITED;
 		return;
@@ -334,7 +341,7 @@ static void after_exit(run_task *t)
 {
 	/* Killed by this runner, or by `drover stop` from another process: never
 	 * restarted. */
-	if (t->killed || drover_runner_store_stop_requested(t->alloc->id)) {
+	if (t->killed || drover_runner_store_stop_requested(t->alloc->id, t->spec->name)) {
 		t->state = RUN_TASK_EXITED;
 		return;
 	}
@@ -686,7 +693,7 @@ static void destroy_all(run *r)
 		int force = !(r->detached && t->state == RUN_TASK_RUNNING);
 		if (t->task && t->plugin->desc->destroy(t->plugin->ctx, t->task, force, &err) < 0 &&
 		    force)
-			fprintf(stderr, "drover: task \"%s\": destroy failed: %s\n", t->id, err.message);
+			fprintf(stderr, "drover: task \"%s\": destroy failed: %s\n", t->id, drover_display(err.message));
 		if (t->wait_fd >= 0)
 			close(t->wait_fd);
 		free(t->handle.data);
@@ -748,7 +755,7 @@ static int plan(run *r, const drover_job_configs *configs)
 				char why[DROVER_ERR_MESSAGE_MAX + 128];
 				snprintf(why, sizeof(why), "group \"%s\": cannot create the allocation: %s",
 				         group->name, err.message[0] ? err.message : strerror(-rc));
-				fprintf(stderr, "drover: %s\n", why);
+				fprintf(stderr, "drover: %s\n", drover_display(why));
 				if (recorded)
 					drover_runner_store_forget(a->id, why);
 				return rc;
@@ -781,7 +788,7 @@ static int load_node(run *r)
 	if (rc == 0)
 		rc = drover_ports_config_load(&r->ctx->config, &r->ports_cfg, &err);
 	if (rc < 0)
-		fprintf(stderr, "drover: %s\n", err.message);
+		fprintf(stderr, "drover: %s\n", drover_display(err.message));
 	drover_node_info_fingerprint(&r->node, &r->ctx->plugins);
 	return rc;
 }
@@ -966,7 +973,7 @@ static int plan_resume(run *r, drover_ralloc *rallocs, size_t count)
 		if (drover_runner_store_ports(&r->ports_cfg, group->ports, group->port_count,
 		                              &r->ports_in_use, "Networks", a->id, "", &a->ports,
 		                              &err) < 0)
-			fprintf(stderr, "drover: allocation \"%s\": %s, ignoring\n", a->id, err.message);
+			fprintf(stderr, "drover: allocation \"%s\": %s, ignoring\n", a->id, drover_display(err.message));
 		for (size_t k = 0; k < group->task_count; k++) {
 			run_task *rt = &r->tasks[r->task_count++];
 			rt->alloc = a;
