@@ -41,6 +41,13 @@ static struct {
 
 static int shutdown_tag;
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static gpr_timespec deadline_ms(long ms)
 {
 	if (ms < 0)
@@ -293,8 +300,20 @@ int nomad_server_run(const char *path, const nomad_method *methods, void *data,
 	nomad_call *pending = request_next(methods, data);
 	ready(data);
 
+	long long stop_deadline = -1;
 	for (;;) {
-		grpc_event ev = grpc_completion_queue_next(srv.cq, deadline_ms(-1), NULL);
+		/* The shutdown tag arrives only once every call is released: a
+		 * handler stuck in the driver (an exec whose command ignores end of
+		 * input) would hold the process forever, and a plugin whose Nomad
+		 * client died must go. Once stopping, wait at most a second. */
+		grpc_event ev = grpc_completion_queue_next(srv.cq, deadline_ms(200), NULL);
+		if (atomic_load(&srv.stopping) && stop_deadline < 0)
+			stop_deadline = now_ms() + 1000;
+		if (ev.type == GRPC_QUEUE_TIMEOUT) {
+			if (stop_deadline >= 0 && now_ms() > stop_deadline)
+				break;
+			continue;
+		}
 		if (ev.type != GRPC_OP_COMPLETE)
 			break;
 		if (ev.tag == &shutdown_tag)
@@ -331,7 +350,7 @@ int nomad_server_run(const char *path, const nomad_method *methods, void *data,
 	 * threads a moment to notice, then leave without them. */
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 2;
+	until.tv_sec += 1;
 	pthread_mutex_lock(&srv.lock);
 	while (srv.threads > 0)
 		if (pthread_cond_timedwait(&srv.idle, &srv.lock, &until) != 0)
@@ -339,14 +358,17 @@ int nomad_server_run(const char *path, const nomad_method *methods, void *data,
 	unsigned left = srv.threads;
 	pthread_mutex_unlock(&srv.lock);
 	if (left == 0) {
-		if (pending) {
-			/* the shutdown completed the pending request with failure */
-		}
+		/* The pending request (if any) completes with failure in the drain;
+		 * the process is about to exit, so a queue that does not drain in
+		 * time is left as it is. */
 		grpc_server_destroy(srv.server);
 		grpc_completion_queue_shutdown(srv.cq);
-		while (grpc_completion_queue_next(srv.cq, deadline_ms(-1), NULL).type != GRPC_QUEUE_SHUTDOWN)
-			;
-		grpc_completion_queue_destroy(srv.cq);
+		grpc_event ev;
+		do
+			ev = grpc_completion_queue_next(srv.cq, deadline_ms(1000), NULL);
+		while (ev.type == GRPC_OP_COMPLETE);
+		if (ev.type == GRPC_QUEUE_SHUTDOWN)
+			grpc_completion_queue_destroy(srv.cq);
 	}
 	return 0;
 }
