@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "agent_config.h"
+#include "host_volume.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ static const char *const nomad_agent_keys_ignored[] = {
 	"disable_anonymous_signature", "reporting", "keyring", NULL,
 };
 
-/* Keys of Nomad's `client` block; drover reads chroot_env (exec driver),
+/* Keys of Nomad's `client` block; drover reads chroot_env (exec driver), host_volume,
  * node_class, meta, network_interface, min_dynamic_port, max_dynamic_port and
  * max_kill_timeout,
  * and passes the block on to drivers through drover_host.agent_config. */
@@ -244,6 +245,8 @@ static int check_client(const char *path, const drover_value *client, drover_err
 			rc = -EINVAL;
 		}
 	}
+	if (drover_host_volumes_check(path, drover_value_get(client, "host_volume"), errors) < 0)
+		rc = -EINVAL;
 	const drover_value *chroot = drover_value_get(client, "chroot_env");
 	if (chroot && chroot->type != DROVER_VALUE_NULL) {
 		int ok = chroot->type == DROVER_VALUE_OBJECT;

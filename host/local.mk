@@ -11,6 +11,7 @@ host_libdroverhost_la_SOURCES = \
 	host/cli_options.c host/cli_options.h \
 	host/context.c host/context.h \
 	host/host_services.c host/host_services.h \
+	host/host_volume.c host/host_volume.h \
 	host/interpolate.c host/interpolate.h \
 	host/nodeinfo.c host/nodeinfo.h \
 	host/plugin_suggest.c host/plugin_suggest.h \

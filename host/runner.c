@@ -19,6 +19,7 @@
 #include "allocdir.h"
 #include "interpolate.h"
 #include "nodeinfo.h"
+#include "host_volume.h"
 #include "ports.h"
 #include "lifecycle.h"
 #include "restart_policy.h"
@@ -47,6 +48,40 @@ static int driver_healthy(drover_plugin *plugin, char *why, size_t len)
 	}
 	snprintf(why, len, "%s", fp.description[0] ? fp.description : nothing);
 	return fp.health == DROVER_HEALTH_HEALTHY;
+}
+
+/* A task's VolumeMounts: each group volume's Source must be a host volume the
+ * agent declares, and the driver must isolate the filesystem to mount it. */
+static int check_mounts(drover_context *ctx, const drover_jobspec_group *group,
+                        const drover_jobspec_task *task, const drover_plugin *plugin,
+                        const char *where, drover_errlist *errors)
+{
+	drover_capabilities caps = {.struct_size = sizeof(caps)};
+	int rc = 0;
+
+	if (!task->mount_count)
+		return 0;
+	if (plugin->desc->capabilities && plugin->desc->capabilities(plugin->ctx, &caps) == 0 &&
+	    caps.fs_isolation == DROVER_FS_ISOLATION_NONE) {
+		drover_errlist_add(errors, "%s: driver \"%s\" has no filesystem isolation and cannot "
+		                   "mount volumes: remove VolumeMounts, or use the exec or docker driver",
+		                   where, task->driver);
+		rc = -EINVAL;
+	}
+	for (size_t i = 0; i < task->mount_count; i++) {
+		const drover_volume *vol = drover_jobspec_group_volume(group, task->mounts[i].volume);
+		const char *path;
+		int ro;
+		drover_err err = {{0}};
+		if (!vol)
+			continue; /* reported by the job's own checks */
+		if (drover_host_volume_find(&ctx->config, vol->source, &path, &ro, &err) < 0) {
+			drover_errlist_add(errors, "%s: VolumeMounts[%zu] (volume \"%s\"): %s", where, i,
+			                   vol->name, err.message);
+			rc = -EINVAL;
+		}
+	}
+	return rc;
 }
 
 int drover_job_check(drover_context *ctx, const drover_jobspec *job, int require_healthy,
@@ -91,6 +126,8 @@ int drover_job_check(drover_context *ctx, const drover_jobspec *job, int require
 				rc = -EINVAL;
 				continue;
 			}
+			if (check_mounts(ctx, group, task, plugin, where, errors) < 0)
+				rc = -EINVAL;
 			char why[DROVER_HEALTH_DESCRIPTION_MAX + 64];
 			if (require_healthy && !driver_healthy(plugin, why, sizeof(why))) {
 				drover_errlist_add(errors, "%s: driver \"%s\" is not usable on this host: %s", where,
@@ -147,6 +184,8 @@ typedef struct run_task {
 	const drover_value *config;
 	drover_value interpolated; /* config after ${...}: what the driver gets */
 	drover_alloc_ports ports;  /* legacy task-level Resources.Networks */
+	const char **port_labels;  /* their labels, NULL-ended: cfg.task_ports */
+	drover_task_mounts mounts; /* cfg.mounts */
 	char *task_dir;
 	char *state_dir; /* <data_dir>/run/<alloc>/<task>: the shim's files */
 	char *id;
@@ -226,11 +265,28 @@ static int prepare_task(run *r, run_task *t)
 		.node = &r->node,
 	};
 	drover_interp_scope scope;
+	free(t->port_labels);
+	t->port_labels = NULL;
 	drover_alloc_ports_clear(&t->ports); /* prepared again for a restart */
 	if ((rc = drover_runner_store_ports(&r->ports_cfg, spec->ports, spec->port_count,
 	                                    &r->ports_in_use, "Resources.Networks", t->alloc->id,
 	                                    spec->name, &t->ports, &err)) < 0 ||
 	    (rc = drover_taskenv_build(&in, &t->env, &err)) < 0)
+		goto fail;
+	if (t->ports.count) {
+		size_t n = 0;
+		if (!(t->port_labels = calloc(t->ports.count + 1, sizeof(*t->port_labels)))) {
+			rc = drover_err_set(&err, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < t->ports.count; i++)
+			if (t->ports.ports[i].label)
+				t->port_labels[n++] = t->ports.ports[i].label;
+	}
+	/* Resolved again at every (re)start: the host path may have changed. */
+	drover_task_mounts_clear(&t->mounts);
+	if ((rc = drover_task_mounts_build(&r->ctx->config, t->alloc->group, spec, &t->mounts,
+	                                   &err)) < 0)
 		goto fail;
 	drover_interp_scope_for_task(&scope, job, t->alloc->group, spec, &t->env, &r->node);
 	if ((rc = drover_interpolate_task_config(&scope, job, t->alloc->group, spec, t->config,
@@ -262,12 +318,15 @@ static int prepare_task(run *r, run_task *t)
 		.memory_mb = spec->memory_mb,
 		.memory_max_mb = spec->memory_max_mb,
 		.kill_signal = spec->kill_signal,
+		.kill_signal_set = spec->kill_signal_set,
 		.kill_timeout_ms = spec->kill_timeout_ms,
 		.log_max_files = spec->log_max_files,
 		.log_max_file_size_mb = spec->log_max_file_size_mb,
 		.event_sink = t,
 		.emit_event = emit_driver_event,
 		.state_dir = t->state_dir,
+		.task_ports = (const char *const *)t->port_labels,
+		.mounts = (const drover_mount *const *)t->mounts.ptrs,
 	};
 	return 0;
 fail:
@@ -705,6 +764,8 @@ static void destroy_all(run *r)
 		drover_value_clear(&t->interpolated);
 		drover_value_clear(&t->owned_config);
 		drover_alloc_ports_clear(&t->ports);
+		free(t->port_labels);
+		drover_task_mounts_clear(&t->mounts);
 	}
 	for (size_t i = 0; i < r->alloc_count; i++) {
 		drover_allocdir_clear(&r->allocs[i].dirs);
