@@ -48,8 +48,9 @@ int plugin_cgroup_plan(plugin_cgroup *cg, const char *alloc_id, const char *task
                         drover_err *err);
 
 /* Creates the managed directories and writes the limits: memory hard limit
- * MemoryMaxMB when set (else MemoryMB), soft limit MemoryMB (v1
- * memory.soft_limit_in_bytes, v2 memory.low), CPU shares (v1 cpu.shares, v2
+ * MemoryMaxMB when set (else MemoryMB), soft limit MemoryMB only when
+ * MemoryMaxMB is set (v1 memory.soft_limit_in_bytes, v2 memory.low), as
+ * Nomad's executor does; CPU shares (v1 cpu.shares, v2
  * cpu.weight converted as runc does), pids.max when pids_max > 0. Checks that
  * override directories exist. */
 int plugin_cgroup_create(plugin_cgroup *cg, long long cpu_mhz, long long memory_mb,
