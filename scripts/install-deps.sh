@@ -8,4 +8,5 @@ apt-get install -y -qq --no-install-recommends \
 	libltdl-dev libcurl4-openssl-dev libyajl-dev libcgroup-dev libsqlite3-dev \
 	libcriterion-dev libseccomp-dev libcap-dev crun \
 	g++ binutils procps ca-certificates abigail-tools \
-	docker.io docker-registry busybox-static curl apache2-utils
+	docker.io docker-registry busybox-static curl apache2-utils \
+	qemu-system-x86 cpio

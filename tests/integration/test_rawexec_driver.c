@@ -1206,6 +1206,54 @@ Test(raw_exec, stop_kills_a_grandchild_that_left_the_process_group)
 	fx.drv->fini(ctx);
 }
 
+/* The recovery rule on a damaged handle: nothing of the task may keep running
+ * unsupervised. A grandchild that left the task's session is in no pids file
+ * and no process group of it: only the task's cgroup still finds it, and the
+ * cgroup is removed afterwards. */
+Test(raw_exec, damaged_handle_recovery_kills_an_escaped_grandchild_through_the_cgroup)
+{
+	void *ctx, *ctx2;
+	char pidfile[300], script[1200], dir[PATH_MAX];
+	const char *args[] = { "-c", script, NULL };
+	static const char garbage[] = "not a raw_exec handle, not at all";
+	drover_err err = { "" };
+	drover_handle h;
+	drover_task *task, *again = NULL;
+	task_block b;
+	drover_task_config cfg;
+	long long esc = 0;
+	unsigned long long start;
+
+	REQUIRE_CGROUPS();
+	ctx = instance(1);
+	snprintf(pidfile, sizeof(pidfile), "%s/escaped.pid", fx.root);
+	snprintf(script, sizeof(script),
+	         "(setsid sh -c 'echo $$ > %s.tmp; mv %s.tmp %s; exec sleep 1000' &); "
+	         "exec sleep 1000",
+	         pidfile, pidfile, pidfile);
+	task_block_init(&b, "sh", args, NULL);
+	cfg = task_config(&b);
+	task = start_ok(ctx, &cfg, &h);
+	memory_cgroup_of(task_pid(ctx, task), dir, sizeof(dir));
+	struct pid_wait pw = { pidfile, &esc };
+	cr_assert(test_wait_in_dir(fx.root, pid_file_written, &pw, 10000),
+	          "the grandchild never wrote its pid");
+	start = drover_proc_start_time((int)esc);
+	cr_assert_neq(start, 0);
+	(void)task;
+	/* The host restarts and finds the handle damaged. */
+	fx.drv->fini(ctx);
+	ctx2 = instance(1);
+	cr_assert_lt(fx.drv->recover(ctx2, &cfg, garbage, sizeof(garbage), &again, &err), 0,
+	             "a garbage handle was recovered");
+	cr_assert(strstr(err.message, "what was left of it was killed"), "%s", err.message);
+	cr_assert(gone_within((int)esc, start, 10000),
+	          "the escaped grandchild %lld survived the refused recovery", esc);
+	cr_assert_neq(access(dir, F_OK), 0, "the cgroup \"%s\" is left", dir);
+	free(h.data);
+	fx.drv->fini(ctx2);
+}
+
 /* exec's stdout into a file of the fixture; returns what it wrote. */
 static char *exec_capture(void *ctx, drover_task *task, const char *const *argv,
                           long long timeout_ms, int *rc, int *exit_code, drover_err *err)

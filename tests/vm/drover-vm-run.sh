@@ -6,13 +6,14 @@
 # host's own programs are at the same paths inside. A scratch directory is
 # shared writable: the command's output and exit status come back through it.
 #
-#   drover-vm-run.sh [-t SECONDS] [-e VAR]... -- COMMAND [ARG]...
+#   drover-vm-run.sh [-t SECONDS] [-e VAR]... [-o DIR] -- COMMAND [ARG]...
 #
 # The command runs as root in the current directory, in the child cgroup
 # /init.scope (as on a systemd host: the root cgroup holds no process of ours),
 # with PATH, HOME, TMPDIR, DROVER_*, CRITERION_*, ASAN_OPTIONS, UBSAN_OPTIONS
 # and each -e VAR of the caller's environment. Its output is printed after the
-# VM exits, and its exit status is ours.
+# VM exits, and its exit status is ours. With -o DIR, what the command wrote
+# into $DROVER_VM_OUT (a directory of the scratch share) is copied to DIR.
 #
 # Exit 77 (skip) when qemu or the kernel package cannot be had; under
 # DROVER_TEST_STRICT=1 that is a failure (1). 99: the VM did not report a
@@ -23,15 +24,17 @@ set -euo pipefail
 
 timeout_s=900
 extra_env=()
+out_dir=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-t) timeout_s=$2; shift 2 ;;
 	-e) extra_env+=("$2"); shift 2 ;;
+	-o) out_dir=$2; shift 2 ;;
 	--) shift; break ;;
 	*) break ;;
 	esac
 done
-[ $# -gt 0 ] || { echo "usage: $0 [-t SECONDS] [-e VAR]... -- COMMAND [ARG]..." >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: $0 [-t SECONDS] [-e VAR]... [-o DIR] -- COMMAND [ARG]..." >&2; exit 2; }
 
 # The modules the guest needs for the 9p root and the overlay, in load order:
 # the unpacked package has no modules.dep and busybox's insmod resolves nothing.
@@ -158,13 +161,14 @@ fi
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/drover-vm.XXXXXX")
 case $scratch in *[[:space:]]*) skip "scratch path \"$scratch\" holds a blank" ;; esac
 trap 'rm -rf "$scratch"' EXIT
+mkdir "$scratch/out"
 {
 	echo "cd $(printf '%q' "$PWD") || exit 98"
 	for v in PATH HOME TMPDIR DROVER_TEST_STRICT ASAN_OPTIONS UBSAN_OPTIONS "${extra_env[@]}" \
 		$(compgen -e | grep -E '^(DROVER_|CRITERION_)' || true); do
 		[ -n "${!v+x}" ] && echo "export $v=$(printf '%q' "${!v}")"
 	done
-	echo "export DROVER_IN_TEST_VM=1"
+	echo "export DROVER_IN_TEST_VM=1 DROVER_VM_OUT=$scratch/out"
 	printf 'exec'
 	printf ' %q' "$@"
 	echo
@@ -188,6 +192,9 @@ qrc=$?
 set -e
 log "the VM ran $(( $(date +%s) - t0 )) s (qemu status $qrc)"
 [ -f "$scratch/output.log" ] && cat "$scratch/output.log"
+if [ -n "$out_dir" ]; then
+	mkdir -p "$out_dir" && cp -r "$scratch/out/." "$out_dir/"
+fi
 if [ ! -s "$scratch/status" ]; then
 	echo "drover-vm-run: the VM reported no exit status (qemu status $qrc); its console:" >&2
 	tail -n 50 "$scratch/console.log" >&2
