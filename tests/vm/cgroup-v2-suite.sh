@@ -36,6 +36,10 @@ leftovers() {
 echo "== cgroup v2: $(cat $cg/cgroup.controllers), kernel $(uname -r)"
 run tests/integration/test_rawexec_driver --filter "$RAW_EXEC"
 run tests/integration/test_exec_driver
+# Whole commands: an exec job through `drover run`, and `drover gc` of a dead
+# allocation; then nothing of drover may be left in the hierarchy.
+run tests/integration/test_cli_exec
+run tests/integration/test_cli_state --filter 'cli_state/gc_*'
 leftovers $cg/drover.slice
 
 # Delegated: a subtree with the controllers enabled for its children, this
