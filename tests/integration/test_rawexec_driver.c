@@ -1254,6 +1254,55 @@ Test(raw_exec, damaged_handle_recovery_kills_an_escaped_grandchild_through_the_c
 	fx.drv->fini(ctx2);
 }
 
+/* cgroup_v2_override (v1: cgroup_v1_override of the memory controller) on the
+ * real hierarchy: the task joins the operator's existing cgroup, relative to
+ * the root, and drover neither limits nor removes it. */
+Test(raw_exec, cgroup_override_joins_an_existing_cgroup_and_leaves_it)
+{
+	void *ctx;
+	const char *args[] = { "1000", NULL };
+	int v1 = access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) == 0;
+	static const char *const ctrl[] = { "memory" };
+	drover_value path_v[1], map;
+	drover_err err = { "" };
+	drover_task *task;
+	task_block b;
+	drover_task_config cfg;
+	char rel[128], abs_dir[PATH_MAX], dir[PATH_MAX], file[PATH_MAX + 64];
+	long long v = 0;
+
+	REQUIRE_CGROUPS();
+	snprintf(rel, sizeof(rel), "drover-test-override-%s", fx.alloc_id);
+	snprintf(abs_dir, sizeof(abs_dir), "/sys/fs/cgroup/%s%s", v1 ? "memory/" : "", rel);
+	cr_assert_eq(mkdir(abs_dir, 0755), 0, "%s: %s", abs_dir, strerror(errno));
+	ctx = instance(1);
+	task_block_init(&b, "sleep", args, NULL);
+	if (v1) {
+		path_v[0] = str_value(rel);
+		memset(&map, 0, sizeof(map));
+		map.type = DROVER_VALUE_OBJECT;
+		map.u.object.count = 1;
+		map.u.object.keys = ctrl;
+		map.u.object.values = path_v;
+		task_block_set(&b, "cgroup_v1_override", map);
+	} else {
+		task_block_set(&b, "cgroup_v2_override", str_value(rel));
+	}
+	cfg = task_config(&b);
+	cfg.memory_mb = 32;
+	task = start_ok(ctx, &cfg, NULL);
+	memory_cgroup_of(task_pid(ctx, task), dir, sizeof(dir));
+	cr_assert_str_eq(dir, abs_dir, "the task is not in the override cgroup");
+	/* The operator's cgroup: no limit written into it. */
+	snprintf(file, sizeof(file), "%s/%s", dir, v1 ? "memory.limit_in_bytes" : "memory.max");
+	if (read_int_file(file, &v) == 0)
+		cr_assert_neq(v, 32LL << 20, "drover limited the operator's cgroup");
+	cr_assert_eq(fx.drv->destroy(ctx, task, 1, &err), 0, "%s", err.message);
+	cr_assert_eq(access(abs_dir, F_OK), 0, "destroy removed the operator's cgroup");
+	cr_assert_eq(rmdir(abs_dir), 0, "%s: %s (a process left in it?)", abs_dir, strerror(errno));
+	fx.drv->fini(ctx);
+}
+
 /* exec's stdout into a file of the fixture; returns what it wrote. */
 static char *exec_capture(void *ctx, drover_task *task, const char *const *argv,
                           long long timeout_ms, int *rc, int *exit_code, drover_err *err)
