@@ -7,6 +7,7 @@
 EXTRA_DIST += tests/vm/drover-vm-run.sh tests/vm/cgroup-v2-suite.sh
 
 check-vm: $(check_PROGRAMS) tests/plugins.d/.stamp $(pkglibexec_PROGRAMS) $(plugin_LTLIBRARIES)
-	$(AM_TESTS_ENVIRONMENT) $(srcdir)/tests/vm/drover-vm-run.sh -t 1200 -- \
-		$(abs_srcdir)/tests/vm/cgroup-v2-suite.sh $(abs_top_builddir)
+	@$(AM_TESTS_ENVIRONMENT) rc=0; $(srcdir)/tests/vm/drover-vm-run.sh -t 600 -- \
+		$(abs_srcdir)/tests/vm/cgroup-v2-suite.sh $(abs_top_builddir) || rc=$$?; \
+	if test $$rc = 77; then echo "SKIP: check-vm (see above)"; exit 0; fi; exit $$rc
 .PHONY: check-vm
