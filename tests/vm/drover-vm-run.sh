@@ -128,7 +128,6 @@ mount -t devpts devpts /newroot/dev/pts
 mount -t tmpfs shm /newroot/dev/shm
 mount -t cgroup2 cgroup2 /newroot/sys/fs/cgroup
 mount -t tmpfs run /newroot/run
-mount -t tmpfs tmp /newroot/tmp
 mkdir -p "/newroot$DROVER_VM_SCRATCH"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 scratch "/newroot$DROVER_VM_SCRATCH"
 # As on a systemd host: our processes live in a child of the root cgroup.
