@@ -45,7 +45,7 @@ static void checked(const drover_field *schema, const char *what, const char *js
                     drover_value *out)
 {
 	drover_value in;
-	drover_errlist errors = {NULL, 0};
+	drover_errlist errors = {0};
 	bench_json_value(what, json, &in);
 	int rc = drover_schema_check(schema, &in, what, out, &errors);
 	drover_value_clear(&in);
@@ -90,6 +90,7 @@ void bench_driver_open(bench_driver *d, const char *so, const char *plugin_json)
 	d->host.proc_status = drover_proc_status;
 	d->host.proc_signal = drover_proc_signal;
 	d->host.proc_stop = drover_proc_stop;
+	d->host.proc_find = drover_proc_find;
 	checked(d->drv->plugin_schema, "plugin config", plugin_json, &d->plugin_cfg);
 	drover_err err = {{0}};
 	if (d->drv->init(&d->host, &d->ctx, &err) < 0)
@@ -115,6 +116,7 @@ int bench_driver_start(bench_driver *d, bench_task *t, const char *task_json, lo
 		.alloc_name = "bench.bench[0]",
 		.alloc_dir = t->alloc_dir,
 		.task_dir = t->task_dir,
+		.state_dir = t->state_dir,
 		.log_dir = t->log_dir,
 		.env = task_env,
 		.config = &config,

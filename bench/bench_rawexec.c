@@ -64,6 +64,7 @@ void bench_rawexec_open(bench_rawexec *rx, int no_cgroups)
 	rx->host.proc_status = drover_proc_status;
 	rx->host.proc_signal = drover_proc_signal;
 	rx->host.proc_stop = drover_proc_stop;
+	rx->host.proc_find = drover_proc_find;
 
 	static const char *const keys[] = {"enabled", "no_cgroups"};
 	drover_value values[2] = {{.type = DROVER_VALUE_BOOL}, {.type = DROVER_VALUE_BOOL}};
@@ -89,9 +90,12 @@ void bench_task_prepare(bench_task *t, const char *root, int index)
 	snprintf(t->alloc_dir, sizeof(t->alloc_dir), "%s/a%d", root, index);
 	snprintf(t->task_dir, sizeof(t->task_dir), "%s/task", t->alloc_dir);
 	snprintf(t->log_dir, sizeof(t->log_dir), "%s/alloc/logs", t->alloc_dir);
+	snprintf(t->state_dir, sizeof(t->state_dir), "%s/run", t->alloc_dir);
 	int rc = drover_mkdir_p(t->task_dir, 0755);
 	if (rc == 0)
 		rc = drover_mkdir_p(t->log_dir, 0755);
+	if (rc == 0)
+		rc = drover_mkdir_p(t->state_dir, 0700);
 	if (rc < 0)
 		bench_die("cannot create the allocation directory \"%s\": %s", t->alloc_dir,
 		          strerror(-rc));
@@ -133,6 +137,7 @@ int bench_task_start(bench_rawexec *rx, bench_task *t, const char *const *argv,
 		.alloc_name = "bench.bench[0]",
 		.alloc_dir = t->alloc_dir,
 		.task_dir = t->task_dir,
+		.state_dir = t->state_dir,
 		.log_dir = t->log_dir,
 		.env = task_env,
 		.config = &config,

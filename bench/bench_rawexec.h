@@ -26,6 +26,7 @@ typedef struct bench_task {
 	char alloc_dir[256];
 	char task_dir[300];
 	char log_dir[300];
+	char state_dir[300]; /* the shim's private directory (0700), as the host makes it */
 	drover_task *task;   /* NULL when not running */
 	pid_t shim_pid;
 	pid_t pid;

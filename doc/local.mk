@@ -1,6 +1,6 @@
 # Manual pages, example jobs and agent configs.
 dist_man_MANS += doc/drover.1
-EXTRA_DIST += doc/examples/hello.json doc/examples/agent.json
+EXTRA_DIST += doc/examples/hello.json doc/examples/agent.json doc/security.md
 
 # `make example`: runs doc/examples/hello.json with the freshly built drover,
 # its drivers and drover-shim, keeping its data in ./example-data.

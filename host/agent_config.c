@@ -22,7 +22,8 @@ static const char *const nomad_agent_keys_ignored[] = {
 };
 
 /* Keys of Nomad's `client` block; drover reads chroot_env (exec driver),
- * node_class, meta, network_interface, min_dynamic_port and max_dynamic_port,
+ * node_class, meta, network_interface, min_dynamic_port, max_dynamic_port and
+ * max_kill_timeout,
  * and passes the block on to drivers through drover_host.agent_config. */
 static const char *const nomad_client_keys[] = {
 	"enabled", "state_dir", "alloc_dir", "servers", "node_class", "node_pool", "meta", "options",
@@ -169,7 +170,8 @@ static int check_strings(const char *path, const drover_value *obj, const char *
 	return rc;
 }
 
-static int check_client(const char *path, const drover_value *client, drover_errlist *errors)
+static int check_client(const char *path, const drover_value *client, drover_errlist *errors,
+                        long long *max_kill_timeout_ms)
 {
 	client = unwrap_block(client);
 	if (client->type != DROVER_VALUE_OBJECT) {
@@ -216,6 +218,21 @@ static int check_client(const char *path, const drover_value *client, drover_err
 		                   "least 100ms such as \"30s\" (a number and one of ms, s, m, h)",
 		                   path);
 		rc = -EINVAL;
+	}
+	/* Nomad caps every task's kill_timeout at this (default 30s): a job file
+	 * cannot make a stop wait forever for a task that ignores its signal. */
+	const drover_value *mkt = drover_value_get(client, "max_kill_timeout");
+	long long mkt_ms;
+	if (mkt && mkt->type != DROVER_VALUE_NULL) {
+		if (mkt->type != DROVER_VALUE_STRING ||
+		    drover_parse_duration_ms(mkt->u.string.ptr, &mkt_ms) < 0 || mkt_ms < 1) {
+			drover_errlist_add(errors, "%s: client.max_kill_timeout must be a positive duration "
+			                   "such as \"30s\" (a number and one of ms, s, m, h)",
+			                   path);
+			rc = -EINVAL;
+		} else {
+			*max_kill_timeout_ms = mkt_ms;
+		}
 	}
 	const drover_value *meta = drover_value_get(client, "meta");
 	if (meta && meta->type != DROVER_VALUE_NULL) {
@@ -268,7 +285,7 @@ int drover_agent_config_load(const char *path, drover_agent_config *cfg, drover_
 			    normalise_plugins(path, val, &c.plugin, errors) < 0)
 				rc = -EINVAL;
 		} else if (strcmp(key, "client") == 0) {
-			if (val->type != DROVER_VALUE_NULL && check_client(path, val, errors) < 0)
+			if (val->type != DROVER_VALUE_NULL && check_client(path, val, errors, &c.max_kill_timeout_ms) < 0)
 				rc = -EINVAL;
 		} else if (in_list(nomad_agent_keys_ignored, key)) {
 			char **grown = realloc(c.ignored, (c.ignored_count + 1) * sizeof(*grown));
@@ -318,6 +335,12 @@ const drover_value *drover_agent_config_lookup(const drover_agent_config *cfg, c
 	for (char *part = strtok_r(copy, ".", &save); part && v; part = strtok_r(NULL, ".", &save))
 		v = drover_value_get(unwrap_block(v), part);
 	return v ? unwrap_block(v) : NULL;
+}
+
+long long drover_agent_config_max_kill_timeout_ms(const drover_agent_config *cfg)
+{
+	return cfg && cfg->max_kill_timeout_ms > 0 ? cfg->max_kill_timeout_ms
+	                                           : DROVER_DEFAULT_MAX_KILL_TIMEOUT_MS;
 }
 
 void drover_agent_config_clear(drover_agent_config *cfg)

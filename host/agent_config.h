@@ -23,7 +23,12 @@ typedef struct drover_agent_config {
 	drover_value plugin; /* "plugin", normalised to {"<driver>": {"config": {...}}} */
 	char **ignored;      /* keys accepted but not acted on */
 	size_t ignored_count;
+	long long max_kill_timeout_ms; /* client.max_kill_timeout; 0 when unset */
 } drover_agent_config;
+
+/* Nomad's default for client.max_kill_timeout: no task's KillTimeout makes a
+ * stop wait longer than this. */
+#define DROVER_DEFAULT_MAX_KILL_TIMEOUT_MS 30000LL
 
 /* Reads `path`; every problem becomes one line in `errors` naming the file and
  * the key. -EINVAL (or -errno for an unreadable file) leaves `cfg` empty. */
@@ -35,6 +40,9 @@ const drover_value *drover_agent_config_plugin_options(const drover_agent_config
 
 /* A value by dotted path ("client.chroot_env"), or NULL. */
 const drover_value *drover_agent_config_lookup(const drover_agent_config *cfg, const char *path);
+
+/* client.max_kill_timeout in ms, or the default (30s) when unset or cfg is NULL. */
+long long drover_agent_config_max_kill_timeout_ms(const drover_agent_config *cfg);
 
 void drover_agent_config_clear(drover_agent_config *cfg);
 

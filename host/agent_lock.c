@@ -8,13 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
 
 int drover_agent_lock(const char *data_dir, int *fd_out, drover_err *err)
 {
-	int rc = drover_mkdir_p(data_dir, 0711);
+	int rc = drover_data_dir_prepare(data_dir);
 	if (rc < 0)
 		return drover_err_set(err, rc, "cannot create the data dir \"%s\": %s", data_dir,
 		                      strerror(-rc));
@@ -22,10 +23,11 @@ int drover_agent_lock(const char *data_dir, int *fd_out, drover_err *err)
 	                                                         DROVER_AGENT_LOCK_FILE);
 	if (!path)
 		return drover_err_set(err, -ENOMEM, "out of memory");
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return drover_err_set(err, -errno, "cannot open the lock file \"%s\": %s", path,
 		                      strerror(errno));
+	fchmod(fd, 0600); /* one left 0644 by an older drover */
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno == EINTR)
 			continue;

@@ -32,6 +32,14 @@ static int remove_alloc_dir(const char *data_dir, const drover_state_alloc *a)
 	if (!realpath(data_dir, real_data) ||
 	    !(expect = drover_strdup_printf("%s/alloc/%s", real_data, a->id)))
 		return -errno;
+	if (!a->id[0] || strchr(a->id, '/') || strcmp(a->id, ".") == 0 || strcmp(a->id, "..") == 0)
+		return -EINVAL;
+	/* The host's private files about its tasks (drover-shim's state). */
+	_cleanup_(drover_freep) char *run = drover_strdup_printf("%s/run/%s", real_data, a->id);
+	if (!run)
+		return -ENOMEM;
+	if (nftw(run, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0 && errno != ENOENT)
+		return -EIO;
 	char real_alloc[PATH_MAX];
 	if (!realpath(a->alloc_dir, real_alloc))
 		return errno == ENOENT ? 0 : -errno;
@@ -56,8 +64,9 @@ int drover_cmd_gc(int argc, char **argv)
 	}
 	if (opts.help || args.count != 0) {
 		drover_flags_print_help(opts.help ? stdout : stderr, "drover gc [options]",
-		                        "Removes the directory and the records of every allocation whose\n"
-		                        "tasks are all dead. A running allocation is never touched.",
+		                        "Removes the directory, the private run directory and the records of\n"
+		                        "every allocation whose tasks are all dead. A running allocation is\n"
+		                        "never touched.",
 		                        flags);
 		drover_strv_clear(&args);
 		return opts.help ? DROVER_EXIT_OK : DROVER_EXIT_USAGE;

@@ -98,7 +98,7 @@ static int run_detached(drover_context *ctx, const drover_jobspec *job,
                         const drover_job_configs *configs, const char *json)
 {
 	drover_err err = {{0}};
-	int rc = drover_mkdir_p(ctx->data_dir, 0711);
+	int rc = drover_data_dir_prepare(ctx->data_dir);
 	if (rc < 0) {
 		fprintf(stderr, "drover run: cannot create the data dir \"%s\": %s\n", ctx->data_dir,
 		        strerror(-rc));
@@ -208,14 +208,15 @@ int drover_cmd_run(int argc, char **argv)
 	drover_job_configs configs = {0};
 	char *json = NULL;
 	int rc = load_job(args.items[0], &job, &json, &errors);
+	if (rc == 0)
+		drover_jobspec_cap_kill_timeout(&job, drover_agent_config_max_kill_timeout_ms(&ctx.config));
 	if (rc == 0) {
 		for (size_t i = 0; i < job.ignored_count; i++)
 			fprintf(stderr, "drover: %s: \"%s\" is not used by drover, ignoring\n", args.items[0],
 			        job.ignored[i]);
 		rc = drover_job_check(&ctx, &job, 1, &configs, &errors);
 	}
-	for (size_t i = 0; i < errors.count; i++)
-		fprintf(stderr, "%s\n", errors.lines[i]);
+	drover_errlist_print(stderr, &errors, NULL);
 	int exit_code = DROVER_EXIT_FAILURE;
 	if (rc == 0)
 		exit_code = detach ? run_detached(&ctx, &job, &configs, json)

@@ -50,8 +50,7 @@ int drover_cmd_validate(int argc, char **argv)
 			        job.ignored[i]);
 		rc = drover_job_check(&ctx, &job, 0, NULL, &errors);
 	}
-	for (size_t i = 0; i < errors.count; i++)
-		fprintf(stderr, "%s\n", errors.lines[i]);
+	drover_errlist_print(stderr, &errors, NULL);
 	if (rc == 0)
 		printf("Job validation successful\n");
 	drover_errlist_clear(&errors);

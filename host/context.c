@@ -19,8 +19,7 @@ int drover_context_open(const drover_common_opts *opts, drover_context *ctx)
 	if (opts->config_path) {
 		drover_errlist errors = {0};
 		int rc = drover_agent_config_load(opts->config_path, &ctx->config, &errors);
-		for (size_t i = 0; i < errors.count; i++)
-			fprintf(stderr, "drover: %s\n", errors.lines[i]);
+		drover_errlist_print(stderr, &errors, "drover: ");
 		drover_errlist_clear(&errors);
 		if (rc < 0)
 			return rc;

@@ -54,6 +54,7 @@ drover_host drover_host_services(const drover_agent_config *config)
 		.proc_status = drover_proc_status,
 		.proc_signal = drover_proc_signal,
 		.proc_stop = drover_proc_stop,
+		.proc_find = drover_proc_find,
 	};
 	return host;
 }

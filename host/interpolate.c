@@ -11,12 +11,17 @@
 typedef struct buf {
 	char *data;
 	size_t len, cap, max;
+	int measure; /* only count: validation sizes a task without building it */
 } buf;
 
 static int buf_add(buf *b, const char *s, size_t n)
 {
 	if (n > b->max || b->len > b->max - n)
 		return -E2BIG;
+	if (b->measure) {
+		b->len += n;
+		return 0;
+	}
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
 		while (cap < b->len + n + 1)
@@ -136,6 +141,17 @@ int drover_interpolate_string(const drover_interp_scope *scope, const char *in, 
 		return fail(err, rc, field, b.max);
 	}
 	*out = b.data;
+	return 0;
+}
+
+int drover_interpolate_measure(const drover_interp_scope *scope, const char *in, size_t max,
+                               size_t *len)
+{
+	buf b = {.max = max, .measure = 1};
+	int rc = interpolate(scope, in, &b);
+	if (rc < 0)
+		return rc;
+	*len = b.len;
 	return 0;
 }
 

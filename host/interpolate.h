@@ -38,6 +38,11 @@ typedef struct drover_interp_scope {
 int drover_interpolate_string(const drover_interp_scope *scope, const char *in, const char *field,
                               char **out, drover_err *err);
 
+/* The length `in` would have once interpolated, computed without building
+ * it: 0, or -E2BIG as soon as it passes `max`. */
+int drover_interpolate_measure(const drover_interp_scope *scope, const char *in, size_t max,
+                               size_t *len);
+
 /* A deep copy of `in` with every string interpolated (object keys are kept as
  * written). Errors name `field` and the path inside it: `Config.args[2]`. */
 int drover_interpolate_value(const drover_interp_scope *scope, const drover_value *in,

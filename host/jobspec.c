@@ -3,6 +3,7 @@
 #include "jobspec.h"
 #include "jobspec_util.h"
 #include "json.h"
+#include "strset.h"
 #include "value_tree.h"
 
 #include <errno.h>
@@ -73,6 +74,20 @@ void drover_jobspec_clear(drover_jobspec *job)
 		free(job->ignored[i]);
 	free(job->ignored);
 	memset(job, 0, sizeof(*job));
+}
+
+size_t drover_jobspec_cap_kill_timeout(drover_jobspec *job, long long max_ms)
+{
+	size_t capped = 0;
+	for (size_t g = 0; g < job->group_count; g++)
+		for (size_t t = 0; t < job->groups[g].task_count; t++) {
+			drover_jobspec_task *task = &job->groups[g].tasks[t];
+			if (task->kill_timeout_ms > max_ms) {
+				task->kill_timeout_ms = max_ms;
+				capped++;
+			}
+		}
+	return capped;
 }
 
 /* ID and Name: one is required, each defaults to the other. */
@@ -161,18 +176,22 @@ static void parse_groups(js_ctx *c, const drover_value *v, const char *where, dr
 		c->oom = c->failed = 1;
 		return;
 	}
+	drover_strset names = {0};
 	for (size_t i = 0; i < n; i++) {
 		job->group_count = i + 1;
-		if (js_parse_group(c, &groups->u.array.items[i], i, where, &job->groups[i]) < 0)
+		/* a group with other problems still takes its name */
+		js_parse_group(c, &groups->u.array.items[i], i, where, &job->groups[i]);
+		if (!job->groups[i].name)
 			continue;
-		for (size_t j = 0; j < i; j++) {
-			if (job->groups[j].name && strcmp(job->groups[j].name, job->groups[i].name) == 0) {
-				js_report(c, "%s: group name \"%s\" is used twice (TaskGroups[%zu] and TaskGroups[%zu]); group names in a job must be unique",
-				          where, job->groups[i].name, j, i);
-				break;
-			}
-		}
+		size_t j = 0;
+		int added = drover_strset_add(&names, job->groups[i].name, i, &j);
+		if (added < 0)
+			c->oom = c->failed = 1;
+		else if (added == 0)
+			js_report(c, "%s: group name \"%s\" is used twice (TaskGroups[%zu] and TaskGroups[%zu]); group names in a job must be unique",
+			          where, job->groups[i].name, j, i);
 	}
+	drover_strset_clear(&names);
 }
 
 /* `{"Job": {...}}` (nomad job run -output) or the job itself. */

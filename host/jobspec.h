@@ -97,6 +97,10 @@ int drover_jobspec_from_value(const drover_value *doc, drover_jobspec *job, drov
  * "<path>:<line>:<column>: ...". */
 int drover_jobspec_load(const char *path, drover_jobspec *job, drover_errlist *errors);
 
+/* Lowers every task's KillTimeout above `max_ms` to it, as Nomad's client
+ * applies its max_kill_timeout; returns how many tasks were capped. */
+size_t drover_jobspec_cap_kill_timeout(drover_jobspec *job, long long max_ms);
+
 void drover_jobspec_clear(drover_jobspec *job);
 
 #endif

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "jobspec_util.h"
+#include "strset.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -154,14 +155,18 @@ void js_get_networks(js_ctx *c, const drover_value *obj, const char *key, const 
 		free(path);
 		free(ipath);
 	}
-	for (size_t i = 0; i < *count; i++)
-		for (size_t j = 0; j < i; j++)
-			if ((*ports)[i].label && (*ports)[j].label &&
-			    strcmp((*ports)[i].label, (*ports)[j].label) == 0) {
-				js_report(c, "%s: port label \"%s\" is used twice; each port needs its own label",
-				          where, (*ports)[i].label);
-				break;
-			}
+	drover_strset labels = {0};
+	for (size_t i = 0; i < *count; i++) {
+		if (!(*ports)[i].label)
+			continue;
+		int r = drover_strset_add(&labels, (*ports)[i].label, i, NULL);
+		if (r < 0)
+			c->oom = c->failed = 1;
+		else if (r == 0)
+			js_report(c, "%s: port label \"%s\" is used twice; each port needs its own label",
+			          where, (*ports)[i].label);
+	}
+	drover_strset_clear(&labels);
 }
 
 void js_group_clear(drover_jobspec_group *g)
@@ -219,20 +224,21 @@ static void parse_tasks(js_ctx *c, const drover_value *v, size_t index, const ch
 		c->oom = c->failed = 1;
 		return;
 	}
+	drover_strset names = {0};
 	for (size_t i = 0; i < n; i++) {
 		g->task_count = i + 1;
-		if (js_parse_task(c, &tasks->u.array.items[i], index, i, where, &g->restart,
-		                  &g->tasks[i]) < 0)
+		js_parse_task(c, &tasks->u.array.items[i], index, i, where, &g->restart, &g->tasks[i]);
+		if (!g->tasks[i].name)
 			continue;
-		for (size_t j = 0; j < i; j++) {
-			if (g->tasks[j].name && g->tasks[i].name &&
-			    strcmp(g->tasks[j].name, g->tasks[i].name) == 0) {
-				js_report(c, "%s: task name \"%s\" is used twice (Tasks[%zu] and Tasks[%zu]); task names in a group must be unique",
-				          where, g->tasks[i].name, j, i);
-				break;
-			}
-		}
+		size_t j = 0;
+		int added = drover_strset_add(&names, g->tasks[i].name, i, &j);
+		if (added < 0)
+			c->oom = c->failed = 1;
+		else if (added == 0)
+			js_report(c, "%s: task name \"%s\" is used twice (Tasks[%zu] and Tasks[%zu]); task names in a group must be unique",
+			          where, g->tasks[i].name, j, i);
 	}
+	drover_strset_clear(&names);
 }
 
 int js_parse_group(js_ctx *c, const drover_value *v, size_t index, const char *job_where,
@@ -268,9 +274,9 @@ int js_parse_group(js_ctx *c, const drover_value *v, size_t index, const char *j
 
 	js_check_keys(c, v, group_keys, where, NULL, ignored_prefix);
 	long long count = 1;
-	if (js_get_int(c, v, "Count", where, NULL, &count) > 0 && (count < 0 || count > MAX_COUNT))
-		js_report(c, "%s: \"Count\" must be between 0 and %d, not %lld", where, MAX_COUNT, count);
-	out->count = count >= 0 && count <= MAX_COUNT ? (int)count : 1;
+	if (js_get_int_range(c, v, "Count", where, NULL, 0, MAX_COUNT, "", &count) < 0)
+		count = 1;
+	out->count = (int)count;
 	js_get_string_map(c, v, "Meta", where, &out->meta, &out->meta_count);
 	js_restart_defaults(c, c->job_type, &out->restart);
 	js_get_restart(c, v, where, ignored_prefix, &out->restart);

@@ -97,20 +97,13 @@ static void parse_resources(js_ctx *c, const drover_value *v, const char *where,
 	js_check_keys(c, res, keys, where, "Resources", ip);
 	long long n;
 	/* Nomad's own minimums (structs.Resources.Validate). */
-	if (js_get_int(c, res, "CPU", where, "Resources", &n) > 0) {
-		if (n < 1 || n > INT_MAX)
-			js_report(c, "%s: \"Resources.CPU\" must be at least 1 (MHz), not %lld", where, n);
-		else
-			t->cpu_mhz = n;
-	}
-	if (js_get_int(c, res, "MemoryMB", where, "Resources", &n) > 0) {
-		if (n < 10 || n > INT_MAX)
-			js_report(c, "%s: \"Resources.MemoryMB\" must be at least 10, not %lld", where, n);
-		else
-			t->memory_mb = n;
-	}
-	if (js_get_int(c, res, "MemoryMaxMB", where, "Resources", &n) > 0 && n != 0) {
-		if (n < t->memory_mb || n > INT_MAX)
+	if (js_get_int_range(c, res, "CPU", where, "Resources", 1, INT_MAX, " (MHz)", &n) > 0)
+		t->cpu_mhz = n;
+	if (js_get_int_range(c, res, "MemoryMB", where, "Resources", 10, INT_MAX, " (MB)", &n) > 0)
+		t->memory_mb = n;
+	if (js_get_int_range(c, res, "MemoryMaxMB", where, "Resources", 0, INT_MAX, " (MB)", &n) > 0 &&
+	    n != 0) {
+		if (n < t->memory_mb)
 			js_report(c, "%s: \"Resources.MemoryMaxMB\" (%lld) must be 0 (unset) or at least MemoryMB (%lld)",
 			          where, n, t->memory_mb);
 		else
@@ -138,19 +131,10 @@ static void parse_log_config(js_ctx *c, const drover_value *v, const char *where
 	js_check_keys(c, lc, keys, where, "LogConfig", ip);
 	free(ip);
 	long long n;
-	if (js_get_int(c, lc, "MaxFiles", where, "LogConfig", &n) > 0) {
-		if (n < 1 || n > 10000)
-			js_report(c, "%s: \"LogConfig.MaxFiles\" must be between 1 and 10000, not %lld", where, n);
-		else
-			t->log_max_files = (unsigned)n;
-	}
-	if (js_get_int(c, lc, "MaxFileSizeMB", where, "LogConfig", &n) > 0) {
-		if (n < 1 || n > 1024 * 1024)
-			js_report(c, "%s: \"LogConfig.MaxFileSizeMB\" must be between 1 and 1048576, not %lld",
-			          where, n);
-		else
-			t->log_max_file_size_mb = (unsigned long long)n;
-	}
+	if (js_get_int_range(c, lc, "MaxFiles", where, "LogConfig", 1, 10000, "", &n) > 0)
+		t->log_max_files = (unsigned)n;
+	if (js_get_int_range(c, lc, "MaxFileSizeMB", where, "LogConfig", 1, 1024 * 1024, " (MB)", &n) > 0)
+		t->log_max_file_size_mb = (unsigned long long)n;
 }
 
 static void parse_lifecycle(js_ctx *c, const drover_value *v, const char *where,
@@ -191,6 +175,15 @@ static char *task_where(js_ctx *c, const drover_value *v, size_t ti, const char 
 		js_report(c, "%s: \"Name\" is required for every task", anon);
 	if (r <= 0 || !js_check_name(c, anon, "Name", name))
 		return anon;
+	/* A task's directory is <alloc_dir>/<Name>, beside the shared alloc/: a
+	 * task named "alloc" would own the directory every task of the group
+	 * shares, logs included. */
+	if (strcmp(name, "alloc") == 0) {
+		js_report(c, "%s: \"Name\" \"alloc\" cannot be used for a task: the allocation "
+		          "directory's shared \"alloc\" directory has that name; rename the task",
+		          anon);
+		return anon;
+	}
 	free(anon);
 	t->name = js_strdup(c, name);
 	char *shown = js_display(c, name);

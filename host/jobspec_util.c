@@ -3,6 +3,8 @@
 #include "jobspec_util.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,16 +184,57 @@ int js_get_string(js_ctx *c, const drover_value *obj, const char *key, const cha
 	return 1;
 }
 
+/* The JSON reader keeps integers past long long as floats: 18446744073709551616
+ * is an integer that is too large, not "a float". */
+static int out_of_range_integer(const drover_value *v)
+{
+	return v->type == DROVER_VALUE_FLOAT && v->u.number == floor(v->u.number) &&
+	       (v->u.number >= 9223372036854775807.0 || v->u.number < -9223372036854775807.0);
+}
+
+static int report_range(js_ctx *c, const char *where, const char *prefix, const char *key,
+                        const drover_value *v, long long min, long long max, const char *unit)
+{
+	char given[48];
+	if (v->type == DROVER_VALUE_INT)
+		snprintf(given, sizeof(given), "%lld", v->u.integer);
+	else
+		snprintf(given, sizeof(given), "%.0f", v->u.number); /* integral: see out_of_range_integer */
+	int big = v->type == DROVER_VALUE_INT ? v->u.integer > max : v->u.number > 0;
+	if (big)
+		js_report(c, "%s: \"%s%s%s\" is too large (%s): the largest value accepted is %lld%s",
+		          where, prefix ? prefix : "", prefix ? "." : "", key, given, max, unit);
+	else
+		js_report(c, "%s: \"%s%s%s\" is too small (%s): the smallest value accepted is %lld%s",
+		          where, prefix ? prefix : "", prefix ? "." : "", key, given, min, unit);
+	return -1;
+}
+
 int js_get_int(js_ctx *c, const drover_value *obj, const char *key, const char *where,
                const char *prefix, long long *out)
 {
 	const drover_value *v = lookup(obj, key);
 	if (!v)
 		return 0;
+	if (out_of_range_integer(v))
+		return report_range(c, where, prefix, key, v, LLONG_MIN, LLONG_MAX, "");
 	if (v->type != DROVER_VALUE_INT)
 		return wrong_type(c, where, prefix, key, "an integer", v);
 	*out = v->u.integer;
 	return 1;
+}
+
+int js_get_int_range(js_ctx *c, const drover_value *obj, const char *key, const char *where,
+                     const char *prefix, long long min, long long max, const char *unit,
+                     long long *out)
+{
+	const drover_value *v = lookup(obj, key);
+	if (!v)
+		return 0;
+	if (out_of_range_integer(v) ||
+	    (v->type == DROVER_VALUE_INT && (v->u.integer < min || v->u.integer > max)))
+		return report_range(c, where, prefix, key, v, min, max, unit ? unit : "");
+	return js_get_int(c, obj, key, where, prefix, out);
 }
 
 int js_get_bool(js_ctx *c, const drover_value *obj, const char *key, const char *where,
@@ -236,6 +279,8 @@ int js_get_duration_ms(js_ctx *c, const drover_value *obj, const char *key, cons
 	const drover_value *v = lookup(obj, key);
 	if (!v)
 		return 0;
+	if (out_of_range_integer(v))
+		return report_range(c, where, prefix, key, v, 0, LLONG_MAX, " ns");
 	if (v->type != DROVER_VALUE_INT)
 		return wrong_type(c, where, prefix, key, "an integer number of nanoseconds (5000000000 for 5s)", v);
 	if (v->u.integer < 0) {
@@ -336,13 +381,8 @@ void js_get_restart(js_ctx *c, const drover_value *obj, const char *where,
 	js_check_keys(c, rp, keys, where, "RestartPolicy", ip);
 	free(ip);
 	long long attempts;
-	if (js_get_int(c, rp, "Attempts", where, "RestartPolicy", &attempts) > 0) {
-		if (attempts < 0 || attempts > 1000000)
-			js_report(c, "%s: \"RestartPolicy.Attempts\" must be between 0 and 1000000, not %lld",
-			          where, attempts);
-		else
-			inout->attempts = (int)attempts;
-	}
+	if (js_get_int_range(c, rp, "Attempts", where, "RestartPolicy", 0, 1000000, "", &attempts) > 0)
+		inout->attempts = (int)attempts;
 	js_get_duration_ms(c, rp, "Interval", where, "RestartPolicy", &inout->interval_ms);
 	js_get_duration_ms(c, rp, "Delay", where, "RestartPolicy", &inout->delay_ms);
 	const char *mode = NULL;

@@ -51,6 +51,11 @@ int js_get_string(js_ctx *c, const drover_value *obj, const char *key, const cha
                   const char *prefix, const char **out);
 int js_get_int(js_ctx *c, const drover_value *obj, const char *key, const char *where,
                const char *prefix, long long *out);
+/* An integer between min and max; out of range is reported as "too large" or
+ * "too small" with the limit (and `unit`, " MHz"), returning -1. */
+int js_get_int_range(js_ctx *c, const drover_value *obj, const char *key, const char *where,
+                     const char *prefix, long long min, long long max, const char *unit,
+                     long long *out);
 int js_get_bool(js_ctx *c, const drover_value *obj, const char *key, const char *where,
                 const char *prefix, int *out);
 int js_get_object(js_ctx *c, const drover_value *obj, const char *key, const char *where,

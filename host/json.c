@@ -13,6 +13,9 @@
 
 #define JSON_MAX_DEPTH 64
 #define JSON_MAX_BYTES ((size_t)64 * 1024 * 1024)
+/* A value costs 32 bytes of tree plus its string: 64 MiB of "a", is 12 million
+ * values and gigabytes once checked and copied. Far above any real job. */
+#define JSON_MAX_VALUES ((size_t)2000000)
 /* Objects with more keys than this get a hash index for the duplicate check, so
  * a huge object cannot make parsing quadratic. */
 #define JSON_HASH_THRESHOLD 32
@@ -44,6 +47,7 @@ typedef struct parser {
 	char message[300];
 	where_kind where;
 	size_t token_len;
+	size_t values;
 } parser;
 
 static void frame_clear(frame *f)
@@ -127,6 +131,13 @@ static int frame_has_key(const frame *f, const char *key, size_t len)
  * ownership of v in every case. Returns 1 to go on, 0 to stop the parse. */
 static int add_value(parser *p, drover_value *v)
 {
+	if (++p->values > JSON_MAX_VALUES) {
+		drover_value_clear(v);
+		return fail(p, -E2BIG, AT_CONSUMED,
+		            "the document holds more than %zu values (strings, numbers, arrays, objects...), "
+		            "the most drover reads",
+		            JSON_MAX_VALUES);
+	}
 	if (p->depth == 0) {
 		p->root = *v;
 		p->have_root = 1;
@@ -364,6 +375,142 @@ static int only_space(const char *text, size_t len)
 	return 1;
 }
 
+/* What yajl lets through although RFC 8259 does not: \f and \v as whitespace,
+ * overlong UTF-8, encoded surrogates, code points above U+10FFFF, and \u escapes
+ * of surrogates that do not pair (yajl turns a lone one into '?' and an
+ * ill-ordered pair into CESU-8 bytes). One linear pass that stops at the first
+ * problem: 0, or -EINVAL with *offset at the offending byte and `msg` filled.
+ * Anything else malformed is yajl's to report. */
+static int hex4(const char *s, size_t left, unsigned *out)
+{
+	unsigned v = 0;
+	if (left < 4)
+		return 0;
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return 0;
+	}
+	*out = v;
+	return 1;
+}
+
+/* Length of the well-formed UTF-8 sequence at s (Unicode table 3-7), or 0. */
+static size_t utf8_sequence(const unsigned char *s, size_t left, const char **why)
+{
+	unsigned char b = s[0];
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xBF;
+	if (b >= 0xC2 && b <= 0xDF) {
+		n = 2;
+	} else if (b >= 0xE0 && b <= 0xEF) {
+		n = 3;
+		if (b == 0xE0)
+			lo = 0xA0;
+		else if (b == 0xED)
+			hi = 0x9F;
+	} else if (b >= 0xF0 && b <= 0xF4) {
+		n = 4;
+		if (b == 0xF0)
+			lo = 0x90;
+		else if (b == 0xF4)
+			hi = 0x8F;
+	} else {
+		*why = b == 0xC0 || b == 0xC1 ? "an overlong UTF-8 encoding"
+		       : b >= 0xF5            ? "a UTF-8 byte that would encode a code point above U+10FFFF"
+		                              : "a UTF-8 continuation byte without a leading byte";
+		return 0;
+	}
+	if (left < n) {
+		*why = "a UTF-8 sequence cut short";
+		return 0;
+	}
+	if (s[1] < lo || s[1] > hi) {
+		if (b == 0xE0 || b == 0xF0)
+			*why = s[1] >= 0x80 && s[1] < lo ? "an overlong UTF-8 encoding" : "invalid UTF-8";
+		else if (b == 0xED && s[1] > hi && s[1] <= 0xBF)
+			*why = "an encoded UTF-16 surrogate (CESU-8), which is not UTF-8";
+		else if (b == 0xF4 && s[1] > hi && s[1] <= 0xBF)
+			*why = "a code point above U+10FFFF";
+		else
+			*why = "invalid UTF-8";
+		return 0;
+	}
+	for (size_t i = 2; i < n; i++) {
+		if (s[i] < 0x80 || s[i] > 0xBF) {
+			*why = "invalid UTF-8";
+			return 0;
+		}
+	}
+	return n;
+}
+
+static int check_text(const char *text, size_t len, size_t *offset, char *msg, size_t size)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	int in_string = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = s[i];
+		if (!in_string) {
+			if (b == '"') {
+				in_string = 1;
+			} else if (b == '\f' || b == '\v') {
+				*offset = i;
+				snprintf(msg, size, "a %s (\\%c) is not JSON whitespace; use spaces, tabs or newlines",
+				         b == '\f' ? "form feed" : "vertical tab", b == '\f' ? 'f' : 'v');
+				return -EINVAL;
+			}
+			continue;
+		}
+		if (b == '"') {
+			in_string = 0;
+		} else if (b == '\\' && i + 1 < len && s[i + 1] == 'u') {
+			unsigned cu, low;
+			if (!hex4(text + i + 2, len - i - 2, &cu)) {
+				i++;
+				continue; /* yajl reports the malformed escape */
+			}
+			if (cu >= 0xDC00 && cu <= 0xDFFF) {
+				*offset = i;
+				snprintf(msg, size, "the escape \\u%04X is a low surrogate without a high surrogate before it; "
+				         "a character above U+FFFF is written as a pair such as \\uD83D\\uDE00", cu);
+				return -EINVAL;
+			}
+			if (cu >= 0xD800 && cu <= 0xDBFF) {
+				if (i + 7 >= len || s[i + 6] != '\\' || s[i + 7] != 'u' ||
+				    !hex4(text + i + 8, len - i - 8, &low) || low < 0xDC00 || low > 0xDFFF) {
+					*offset = i;
+					snprintf(msg, size, "the escape \\u%04X is a high surrogate not followed by a low surrogate "
+					         "(\\uDC00 to \\uDFFF)", cu);
+					return -EINVAL;
+				}
+				i += 11;
+			} else {
+				i += 5;
+			}
+		} else if (b == '\\') {
+			i++;
+		} else if (b >= 0x80) {
+			const char *why = "invalid UTF-8";
+			size_t n = utf8_sequence(s + i, len - i, &why);
+			if (!n) {
+				*offset = i;
+				snprintf(msg, size, "a string holds %s (byte 0x%02X); JSON text must be valid UTF-8", why, b);
+				return -EINVAL;
+			}
+			i += n - 1;
+		}
+	}
+	return 0;
+}
+
 static void parser_clear(parser *p)
 {
 	while (p->depth)
@@ -388,15 +535,25 @@ int drover_json_parse(const char *source, const char *text, size_t len, drover_v
 		free(p);
 		return drover_err_set(err, -ENOMEM, "%s: out of memory", source);
 	}
-	yajl_status st = yajl_parse(h, (const unsigned char *)text, len);
+	size_t bad_offset = len;
+	char bad_msg[200] = "";
+	int bad = check_text(text, len, &bad_offset, bad_msg, sizeof(bad_msg)) < 0;
+	/* Parse only up to the first byte the check refuses, so that a syntax
+	 * error before it is reported first and nothing after it is built. */
+	size_t parse_len = bad ? bad_offset : len;
+	yajl_status st = yajl_parse(h, (const unsigned char *)text, parse_len);
 	size_t offset = yajl_get_bytes_consumed(h);
 	int at_end = 0;
-	if (st == yajl_status_ok) {
+	if (st == yajl_status_ok && !bad) {
 		st = yajl_complete_parse(h);
 		at_end = 1; /* what goes wrong now is the end of the text */
 	}
 	int rc = 0;
-	if (st == yajl_status_client_canceled) {
+	if (bad && (st == yajl_status_ok || (st == yajl_status_error && offset >= bad_offset))) {
+		size_t line, col;
+		line_column(text, bad_offset, &line, &col);
+		rc = drover_err_set(err, -EINVAL, "%s:%zu:%zu: %s", source, line, col, bad_msg);
+	} else if (st == yajl_status_client_canceled) {
 		size_t where = offset;
 		if (p->where == AT_STRING_START)
 			where = string_start(text, offset);

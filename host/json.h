@@ -12,7 +12,10 @@
  * "<source>:<line>:<column>: <what is wrong>"; `source` names the file for the
  * message. Integers that fit in long long become DROVER_VALUE_INT, other numbers
  * DROVER_VALUE_FLOAT. Duplicate keys in one object are an error naming the key.
- * Nesting deeper than 64 levels and documents over 64 MiB are refused. */
+ * Nesting deeper than 64 levels, documents over 64 MiB and documents of more
+ * than 2,000,000 values are refused; so are text yajl would take although
+ * RFC 8259 does not (\f and \v as whitespace, overlong or surrogate UTF-8,
+ * code points above U+10FFFF, unpaired surrogate escapes), with line:column. */
 int drover_json_parse(const char *source, const char *text, size_t len, drover_value *out,
                       drover_err *err);
 

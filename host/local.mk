@@ -21,6 +21,7 @@ host_libdroverhost_la_SOURCES = \
 	host/state_store.c host/state_store.h \
 	host/state_internal.h host/state_ports.c \
 	host/task_events.c host/task_events.h \
+	host/task_limits.c host/task_limits.h \
 	host/taskenv.c host/taskenv.h \
 	host/util.c host/util.h
 host_libdroverhost_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS) $(SQLITE_CFLAGS) \

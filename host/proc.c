@@ -27,6 +27,7 @@
 #define REPORT_DEADLINE_MS 10000
 #define STOP_RECORD_DEADLINE_MS 10000
 #define EXIT_STATUS_FILE "exit-status"
+#define PIDS_FILE "pids"
 
 static char shim_path_override[DROVER_PATH_MAX];
 
@@ -175,6 +176,30 @@ static int check_dir(const char *field, const char *path, drover_err *err)
 	return 0;
 }
 
+/* The shim's files decide what the host kills and reports: a directory
+ * another user (the task) can write would let it forge them. */
+static int check_state_dir(const char *path, drover_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return drover_err_set(err, -errno, "spawn request: state_dir \"%s\": %s", path,
+		                      strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return drover_err_set(err, -ENOTDIR,
+		                      "spawn request: state_dir \"%s\" is a symbolic link or not a "
+		                      "directory",
+		                      path);
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return drover_err_set(err, -EPERM,
+		                      "spawn request: state_dir \"%s\" (mode %04o, owner uid %u) can be "
+		                      "written by another user than uid %u, so a task could forge the "
+		                      "shim's files: give drover_task_config.state_dir (ABI 1.2)",
+		                      path, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
+		                      (unsigned)geteuid());
+	return 0;
+}
+
 /* Members beyond the caller's struct_size are absent: a plugin of ABI 1.0
  * never set them. */
 static const char *spawn_cgroup(const drover_spawn_request *req)
@@ -230,7 +255,8 @@ static int spawn_validate(const drover_spawn_request *req, drover_err *err)
 		                      req ? req->struct_size : 0);
 	if (!req->argv || !req->argv[0] || !req->argv[0][0])
 		return drover_err_set(err, -EINVAL, "spawn request: argv is empty: give the command");
-	if ((r = check_dir("state_dir", req->state_dir, err)) < 0)
+	if ((r = check_dir("state_dir", req->state_dir, err)) < 0 ||
+	    (r = check_state_dir(req->state_dir, err)) < 0)
 		return r;
 	if ((r = check_dir("log_dir", req->log_dir, err)) < 0)
 		return r;
@@ -440,6 +466,13 @@ static int spawn_detached(spawn_ctx *c, const char *what, drover_err *err)
 		                      "cannot start drover-shim for \"%s\": %s: the system is out of "
 		                      "processes or memory",
 		                      what, strerror(c->clone_errno));
+	/* E2BIG is the job's doing (its argv and environment), not the installation's. */
+	if (c->exec_errno == E2BIG)
+		return drover_err_set(err, -E2BIG,
+		                      "cannot start \"%s\": its command line and environment are larger "
+		                      "than the kernel accepts (%s): shorten the task's Config args or Env, "
+		                      "or the Meta values they reference",
+		                      what, strerror(E2BIG));
 	if (c->exec_errno)
 		return drover_err_set(err, -c->exec_errno,
 		                      "cannot execute drover-shim \"%s\": %s: set DROVER_SHIM or check "
@@ -609,26 +642,56 @@ int drover_proc_wait_fd(void *host_data, const drover_proc *proc, drover_err *er
 	return fd;
 }
 
+/* Reads the shim's file `name` of `state_dir` into buf (NUL-ended): its
+ * length, or a negative errno (-ENOENT: not there). The name is opened
+ * relative to the directory, never through a symbolic link, never blocking
+ * (a FIFO planted in the task directory of a handle from before ABI 1.2),
+ * and only a regular file is read. */
+static ssize_t state_file_read(const char *state_dir, const char *name, char *buf, size_t len,
+                               struct stat *st_out)
+{
+	_cleanup_fd_ int dfd = -1, fd = -1;
+	struct stat st;
+	ssize_t n;
+
+	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return errno == ELOOP ? -EBADMSG : -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EBADMSG;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	if (st_out)
+		*st_out = st;
+	return n;
+}
+
 /* 0 and `res` filled, -ENOENT when the file is not there, other errors filled. */
 static int read_exit_status(const drover_proc *proc, drover_exit_result *res, drover_err *err)
 {
 	char path[DROVER_PATH_MAX + 32], buf[512];
 	drover_exit_result r;
-	_cleanup_fd_ int fd = -1;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "%s/%s", proc->state_dir, EXIT_STATUS_FILE);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
+	n = state_file_read(proc->state_dir, EXIT_STATUS_FILE, buf, sizeof(buf), NULL);
+	if (n == -ENOENT)
 		return -ENOENT;
-	if (fd < 0)
-		return drover_err_set(err, -errno, "cannot read the exit status \"%s\": %s", path,
-		                      strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
+	if (n == -EBADMSG)
+		return drover_err_set(err, -EBADMSG,
+		                      "the exit status \"%s\" is not a regular file: something other "
+		                      "than drover-shim put it there",
+		                      path);
 	if (n < 0)
-		return drover_err_set(err, -errno, "cannot read the exit status \"%s\": %s", path,
-		                      strerror(errno));
-	buf[n] = '\0';
+		return drover_err_set(err, (int)n, "cannot read the exit status \"%s\": %s", path,
+		                      strerror((int)-n));
 	memset(&r, 0, sizeof(r));
 	if (sscanf(buf, "exit_code=%d\nsignal=%d\noom_killed=%d\nexited_at_ms=%lld\n", &r.exit_code,
 	           &r.signal, &r.oom_killed, &r.exited_at_ms) != 4)
@@ -735,5 +798,39 @@ int drover_proc_stop(void *host_data, const drover_proc *proc, int signo, long l
 		                      "task pid %d did not exit within %d s of SIGKILL (a process stuck "
 		                      "in the kernel?); drover-shim pid %d still waits for it",
 		                      proc->pid, STOP_RECORD_DEADLINE_MS / 1000, proc->shim_pid);
+	return 0;
+}
+
+int drover_proc_find(void *host_data, const char *state_dir, drover_proc *out, drover_err *err)
+{
+	char buf[128], tail;
+	struct stat st;
+	drover_proc p;
+	ssize_t n;
+
+	(void)host_data;
+	if (!state_dir || state_dir[0] != '/' || strlen(state_dir) >= sizeof(p.state_dir))
+		return drover_err_set(err, -EINVAL, "proc_find: state_dir \"%.200s\" is not an "
+		                      "absolute path of less than %d bytes",
+		                      state_dir ? state_dir : "", DROVER_PATH_MAX);
+	n = state_file_read(state_dir, PIDS_FILE, buf, sizeof(buf), &st);
+	if (n == -ENOENT)
+		return drover_err_set(err, -ENOENT, "no task was started in \"%.3900s\" (no %s file)",
+		                      state_dir, PIDS_FILE);
+	if (n < 0 && n != -EBADMSG)
+		return drover_err_set(err, (int)n, "cannot read \"%.3900s/%s\": %s", state_dir,
+		                      PIDS_FILE, strerror((int)-n));
+	memset(&p, 0, sizeof(p));
+	if (n < 0 ||
+	    sscanf(buf, "%d %llu %d %llu%c", &p.pid, &p.pid_start_time, &p.shim_pid,
+	           &p.shim_start_time, &tail) != 5 ||
+	    tail != '\n' || p.pid <= 0 || p.shim_pid <= 0 || p.pid_start_time == 0 ||
+	    p.shim_start_time == 0)
+		return drover_err_set(err, -EBADMSG, "\"%.3900s/%s\" is not in drover-shim's format",
+		                      state_dir, PIDS_FILE);
+	p.struct_size = sizeof(p);
+	p.started_at_ms = (long long)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+	snprintf(p.state_dir, sizeof(p.state_dir), "%s", state_dir);
+	*out = p;
 	return 0;
 }

@@ -23,6 +23,12 @@
  *   pipes to the shim, no other fd). Before it execs, the task child writes
  *   --oom-score-adj to /proc/self/oom_score_adj and its pid into the
  *   cgroup.procs of every --cgroup directory, then drops to --gid/--uid.
+ *   The state directory must be one only the host's user can write (spawn
+ *   refuses another: drover_task_config.state_dir, <data_dir>/run/<alloc>/<task>);
+ *   the shim opens it once (O_DIRECTORY|O_NOFOLLOW) and creates, renames and
+ *   removes its files only relative to that descriptor, each temporary file
+ *   with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600; the host reads them relative
+ *   to the directory with O_NOFOLLOW|O_NONBLOCK, regular files only.
  *   Once the task's exec succeeded, the shim writes <state_dir>/pids
  *   atomically (temporary file, rename) as one line
  *   "<task_pid> <task_starttime> <shim_pid> <shim_starttime>\n", so that a
@@ -74,6 +80,7 @@ int drover_proc_signal(void *host_data, const drover_proc *proc, int signo, int 
                        drover_err *err);
 int drover_proc_stop(void *host_data, const drover_proc *proc, int signo, long long timeout_ms,
                      drover_err *err);
+int drover_proc_find(void *host_data, const char *state_dir, drover_proc *out, drover_err *err);
 
 /* /proc/<pid>/stat field 22 (starttime), 0 when the process does not exist. */
 unsigned long long drover_proc_start_time(int pid);

@@ -21,6 +21,7 @@
 #include "restart_policy.h"
 #include "runner_store.h"
 #include "task_events.h"
+#include "task_limits.h"
 #include "taskenv.h"
 #include "util.h"
 #include "value_tree.h"
@@ -81,6 +82,10 @@ int drover_job_check(drover_context *ctx, const drover_jobspec *job, int require
 				rc = -EINVAL;
 				continue;
 			}
+			if (drover_task_check_limits(job, group, task, &c.configs[c.count], where, errors) < 0) {
+				rc = -EINVAL;
+				continue;
+			}
 			char why[DROVER_HEALTH_DESCRIPTION_MAX + 64];
 			if (require_healthy && !driver_healthy(plugin, why, sizeof(why))) {
 				drover_errlist_add(errors, "%s: driver \"%s\" is not usable on this host: %s", where,
@@ -138,6 +143,7 @@ typedef struct run_task {
 	drover_value interpolated; /* config after ${...}: what the driver gets */
 	drover_alloc_ports ports;  /* legacy task-level Resources.Networks */
 	char *task_dir;
+	char *state_dir; /* <data_dir>/run/<alloc>/<task>: the shim's files */
 	char *id;
 	char *alloc_name;
 	drover_strv env;
@@ -191,7 +197,11 @@ static int prepare_task(run *r, run_task *t)
 {
 	drover_err err = {{0}};
 	const drover_jobspec_task *spec = t->spec;
-	int rc = drover_allocdir_create_task(&t->alloc->dirs, spec->name, &t->task_dir, &err);
+	free(t->task_dir);
+	free(t->state_dir);
+	t->task_dir = t->state_dir = NULL;
+	int rc = drover_allocdir_create_task(&t->alloc->dirs, spec->name, &t->task_dir,
+	                                     &t->state_dir, &err);
 	if (rc < 0)
 		goto fail;
 	const drover_jobspec *job = t->alloc->job;
@@ -250,6 +260,7 @@ static int prepare_task(run *r, run_task *t)
 		.log_max_file_size_mb = spec->log_max_file_size_mb,
 		.event_sink = t,
 		.emit_event = emit_driver_event,
+		.state_dir = t->state_dir,
 	};
 	return 0;
 fail:
@@ -680,6 +691,7 @@ static void destroy_all(run *r)
 			close(t->wait_fd);
 		free(t->handle.data);
 		free(t->task_dir);
+		free(t->state_dir);
 		free(t->id);
 		free(t->alloc_name);
 		drover_strv_clear(&t->env);

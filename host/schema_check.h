@@ -2,18 +2,27 @@
 #ifndef DROVER_HOST_SCHEMA_CHECK_H
 #define DROVER_HOST_SCHEMA_CHECK_H
 
+#include <stdio.h>
+
 #include <drover/driver.h>
 
 /* A list of error lines, each a complete sentence for the user. */
 typedef struct drover_errlist {
 	char **lines;
 	size_t count;
+	size_t cap; /* allocated entries of lines */
 } drover_errlist;
+
+/* drover_errlist_print shows at most this many lines, then "and N more". */
+#define DROVER_ERRLIST_PRINT_MAX 100
 
 /* Appends a printf-formatted line. Never fails visibly: on ENOMEM the line is lost. */
 void drover_errlist_add(drover_errlist *list, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void drover_errlist_clear(drover_errlist *list);
+/* One line per error, `prefix` in front of each, the first
+ * DROVER_ERRLIST_PRINT_MAX only, then one "and N more errors" line. */
+void drover_errlist_print(FILE *f, const drover_errlist *list, const char *prefix);
 
 /* Checks `input` (an object, or NULL/DROVER_VALUE_NULL meaning "no block given")
  * against `fields` and builds `*out`: a copy of input with the defaults of absent

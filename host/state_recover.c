@@ -51,9 +51,10 @@ static int build_task(drover_context *ctx, drover_ralloc *a, drover_rtask *t, dr
 		return rc;
 	}
 	t->task_dir = drover_strdup_printf("%s/%s", a->dirs.alloc_dir, t->spec->name);
+	t->state_dir = drover_strdup_printf("%s/%s", a->dirs.run_dir, t->spec->name);
 	t->id = drover_strdup_printf("%s/%s", a->alloc.id, t->spec->name);
 	t->alloc_name = strdup(a->alloc.alloc_name);
-	if (!t->task_dir || !t->id || !t->alloc_name)
+	if (!t->task_dir || !t->state_dir || !t->id || !t->alloc_name)
 		return drover_err_set(err, -ENOMEM, "out of memory");
 	drover_taskenv_input in = {
 		.job = &a->job,
@@ -90,6 +91,7 @@ static int build_task(drover_context *ctx, drover_ralloc *a, drover_rtask *t, dr
 		.kill_timeout_ms = t->spec->kill_timeout_ms,
 		.log_max_files = t->spec->log_max_files,
 		.log_max_file_size_mb = t->spec->log_max_file_size_mb,
+		.state_dir = t->state_dir,
 	};
 	if (t->row.problem) {
 		/* The task may still run (only its row is damaged): recover without a
@@ -140,6 +142,8 @@ int drover_ralloc_load(drover_context *ctx, drover_state *st, const char *id, dr
 		goto fail;
 	}
 	drover_errlist_clear(&errors);
+	/* the cap of the agent config in force now, as Nomad's client applies it */
+	drover_jobspec_cap_kill_timeout(&a->job, drover_agent_config_max_kill_timeout_ms(&ctx->config));
 	a->group = find_group(&a->job, a->alloc.group_name);
 	if (!a->group) {
 		rc = drover_err_set(err, -EUCLEAN, "allocation \"%s\": group \"%s\" is not in the stored job",
@@ -153,6 +157,8 @@ int drover_ralloc_load(drover_context *ctx, drover_state *st, const char *id, dr
 		rc = drover_err_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
+	if ((rc = drover_allocdir_set_run_dir(ctx->data_dir, id, &a->dirs, err)) < 0)
+		goto fail;
 	drover_state_task *rows;
 	if ((rc = drover_state_task_list(st, id, &rows, &a->count, err)) < 0)
 		goto fail;
@@ -231,6 +237,7 @@ void drover_ralloc_clear(drover_ralloc *a)
 		drover_state_task_clear(&t->row);
 		drover_value_clear(&t->config);
 		free(t->task_dir);
+		free(t->state_dir);
 		free(t->id);
 		free(t->alloc_name);
 		drover_strv_clear(&t->env);

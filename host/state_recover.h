@@ -17,6 +17,7 @@ typedef struct drover_rtask {
 	drover_plugin *plugin;
 	drover_value config;
 	char *task_dir;
+	char *state_dir; /* <data_dir>/run/<alloc>/<task> */
 	char *id;
 	char *alloc_name;
 	drover_strv env;

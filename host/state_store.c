@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -169,8 +170,47 @@ static int setup_lock(drover_state *st, int *fd_out, drover_err *err)
 	return 0;
 }
 
+/* The database holds every job's document: task Env values, registry
+ * passwords. It is made 0600 before SQLite opens it (SQLite then gives its
+ * -wal and -shm files the database's mode), and files left by an older drover
+ * with wider modes are narrowed. */
+static int state_files_private(const char *path, drover_err *err)
+{
+	static const char *const suffixes[] = { "-wal", "-shm", ".lock" };
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
+	struct stat sb;
+
+	if (fd < 0)
+		return drover_err_set(err, -errno, "cannot open the state database \"%s\": %s", path,
+		                      strerror(errno));
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    ((sb.st_mode & 07777) != 0600 && fchmod(fd, 0600) < 0)) {
+		int rc = S_ISREG(sb.st_mode) ? -errno : -EINVAL;
+		close(fd);
+		return drover_err_set(err, rc, "cannot make the state database \"%s\" private (a "
+		                      "regular file of mode 0600): %s",
+		                      path, strerror(-rc));
+	}
+	close(fd);
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		_cleanup_(drover_freep) char *side = drover_strdup_printf("%s%s", path, suffixes[i]);
+		if (!side)
+			return drover_err_set(err, -ENOMEM, "out of memory");
+		int sfd = open(side, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+		if (sfd < 0)
+			continue; /* not there yet: created with the database's mode */
+		if (fstat(sfd, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 077))
+			fchmod(sfd, 0600);
+		close(sfd);
+	}
+	return 0;
+}
+
 int drover_state_open_file(const char *path, drover_state **out, drover_err *err)
 {
+	int prc = state_files_private(path, err);
+	if (prc < 0)
+		return prc;
 	drover_state *st = calloc(1, sizeof(*st));
 	if (!st || !(st->path = strdup(path))) {
 		free(st);
@@ -209,7 +249,7 @@ int drover_state_open_file(const char *path, drover_state **out, drover_err *err
 
 int drover_state_open(const char *data_dir, drover_state **out, drover_err *err)
 {
-	int rc = drover_mkdir_p(data_dir, 0711);
+	int rc = drover_data_dir_prepare(data_dir);
 	if (rc < 0)
 		return drover_err_set(err, rc, "cannot create the data dir \"%s\": %s", data_dir,
 		                      strerror(-rc));

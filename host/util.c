@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 long long drover_now_ms(void)
 {
@@ -64,6 +65,21 @@ int drover_mkdir_p(const char *path, unsigned mode)
 	if (stat(path, &st) < 0)
 		return -errno;
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+int drover_data_dir_prepare(const char *data_dir)
+{
+	struct stat st;
+	int rc = drover_mkdir_p(data_dir, 0711);
+	if (rc < 0)
+		return rc;
+	if (stat(data_dir, &st) < 0)
+		return -errno;
+	/* A sticky directory is shared on purpose (/tmp): not ours to narrow. */
+	if (st.st_uid == geteuid() && !(st.st_mode & S_ISVTX) && (st.st_mode & 066) &&
+	    chmod(data_dir, st.st_mode & 07711) < 0)
+		return -errno;
+	return 0;
 }
 
 int drover_uuid_v4(char *buf, size_t len)

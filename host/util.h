@@ -29,6 +29,12 @@ int drover_parse_duration_ms(const char *text, long long *ms);
 /* mkdir -p with `mode` for each created level; 0 or -errno. */
 int drover_mkdir_p(const char *path, unsigned mode);
 
+/* The data directory: created (mkdir -p) 0711 when missing, and an existing
+ * one of ours narrowed so that other users can traverse it (a task running as
+ * another uid reaches its directory under alloc/) but neither list nor write
+ * it. 0 or -errno. */
+int drover_data_dir_prepare(const char *data_dir);
+
 /* A random RFC 4122 version 4 UUID, as Nomad's allocation ids; buf >= 37 bytes. */
 int drover_uuid_v4(char *buf, size_t len);
 

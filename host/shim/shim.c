@@ -597,17 +597,27 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Writes <dir>/<name> atomically: a reader sees the old file or the whole new
- * one. With `durable`, the content and the rename survive a machine crash. */
-static int write_atomic(const char *dir, const char *name, const char *text, int durable)
-{
-	char tmp[PATH_MAX], final[PATH_MAX];
-	size_t len = strlen(text);
-	int fd, dfd, r = 0;
+/* The state directory, opened once: every file of ours in it is created and
+ * renamed relative to this descriptor. */
+static int state_dir_fd = -1;
 
-	snprintf(tmp, sizeof(tmp), "%s/.%s.%d.tmp", dir, name, (int)getpid());
-	snprintf(final, sizeof(final), "%s/%s", dir, name);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+/* Writes <state dir>/<name> atomically: a reader sees the old file or the
+ * whole new one. The temporary name is created with O_EXCL|O_NOFOLLOW, so
+ * that nothing planted under it (a symbolic link, a FIFO) is ever opened; one
+ * left by a dead shim of the same pid is removed first (unlinkat removes a
+ * link, never its target). With `durable`, the content and the rename
+ * survive a machine crash. */
+static int write_atomic(const char *name, const char *text, int durable)
+{
+	char tmp[NAME_MAX + 1];
+	size_t len = strlen(text);
+	int fd, r = 0;
+
+	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
+	fd = openat(state_dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST && unlinkat(state_dir_fd, tmp, 0) == 0)
+		fd = openat(state_dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		            0600);
 	if (fd < 0)
 		return -errno;
 	errno = 0;
@@ -615,24 +625,18 @@ static int write_atomic(const char *dir, const char *name, const char *text, int
 		r = errno ? -errno : -EIO;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, final) < 0)
+	if (r == 0 && renameat(state_dir_fd, tmp, state_dir_fd, name) < 0)
 		r = -errno;
 	if (r < 0) {
-		unlink(tmp);
+		unlinkat(state_dir_fd, tmp, 0);
 		return r;
 	}
-	if (durable) {
-		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
+	if (durable)
+		fsync(state_dir_fd);
 	return 0;
 }
 
-static int write_exit_status(const char *state_dir, int status, int oom_killed,
-                             long long exited_at_ms)
+static int write_exit_status(int status, int oom_killed, long long exited_at_ms)
 {
 	char text[256];
 	int code = 0, sig = 0;
@@ -645,7 +649,7 @@ static int write_exit_status(const char *state_dir, int status, int oom_killed,
 	}
 	snprintf(text, sizeof(text), "exit_code=%d\nsignal=%d\noom_killed=%d\nexited_at_ms=%lld\n",
 	         code, sig, oom_killed, exited_at_ms);
-	return write_atomic(state_dir, EXIT_STATUS_FILE, text, 1);
+	return write_atomic(EXIT_STATUS_FILE, text, 1);
 }
 
 static void ensure_std_fds(void)
@@ -702,9 +706,15 @@ int main(int argc, char **argv)
 	if (sfd < 0)
 		fail(errno, "drover-shim: signalfd: %s", strerror(errno));
 
+	/* The host made it (root-owned, 0700); O_NOFOLLOW refuses a last
+	 * component that is a link. */
+	state_dir_fd = open(o.state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (state_dir_fd < 0)
+		fail(errno, "cannot open the state directory \"%s\": %s", o.state_dir,
+		     strerror(errno));
 	/* A status left by an earlier run of the task must not be mistaken for this one's. */
 	snprintf(path, sizeof(path), "%s/%s", o.state_dir, EXIT_STATUS_FILE);
-	if (unlink(path) < 0 && errno != ENOENT)
+	if (unlinkat(state_dir_fd, EXIT_STATUS_FILE, 0) < 0 && errno != ENOENT)
 		fail(errno, "cannot remove the old exit status \"%s\": %s", path, strerror(errno));
 
 	r = shim_log_open(&out_log, o.log_dir, o.log_name, "stdout", o.max_files, o.max_size, msg,
@@ -768,7 +778,7 @@ int main(int argc, char **argv)
 	shim_start_time = start_time_of(getpid());
 	snprintf(msg, sizeof(msg), "%d %llu %d %llu\n", (int)pid, task_start_time, (int)getpid(),
 	         shim_start_time);
-	r = write_atomic(o.state_dir, PIDS_FILE, msg, 0);
+	r = write_atomic(PIDS_FILE, msg, 0);
 	if (r < 0) {
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
@@ -824,7 +834,7 @@ int main(int argc, char **argv)
 	shim_log_close(&out_log);
 	shim_log_close(&err_log);
 
-	r = write_exit_status(o.state_dir, status, oom_kills(o.cgroups) > oom_before, exited_at);
+	r = write_exit_status(status, oom_kills(o.cgroups) > oom_before, exited_at);
 	if (r < 0) {
 		dprintf(2, "drover-shim: cannot record the exit status in \"%s\": %s\n", path,
 		        strerror(-r));

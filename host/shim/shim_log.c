@@ -36,19 +36,70 @@ static void log_name(const shim_log *log, unsigned long index, char *buf, size_t
 	snprintf(buf, len, "%s%lu", log->prefix, index);
 }
 
-/* Opens `name` (created) as the file of `index`. */
+/* The log directory is writable by tasks (a container gets alloc/ read-write,
+ * logs/ included) and so is every name in it: a task may plant a symbolic
+ * link, a FIFO or a hard link to a host file under the name of the next log
+ * file at any moment. Only a regular file we created is ever written: a new
+ * file is created with O_EXCL|O_NOFOLLOW (whatever holds the name is removed
+ * first: unlinkat removes a link, never its target), and an existing one is
+ * continued only when it is a regular file of ours with one link. */
+#define LOG_CREATE_TRIES 8
+
+static int log_is_ours(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	       st.st_nlink == 1;
+}
+
+static int log_create(int dir_fd, const char *name)
+{
+	int i, fd = -1;
+
+	for (i = 0; i < LOG_CREATE_TRIES; i++) {
+		if (unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT) {
+			/* A directory planted under the name: leave it, refuse the name. */
+			return errno == EISDIR ? -EEXIST : -errno;
+		}
+		/* Read-write, not O_APPEND: moving a line's start to the next file
+		 * reads it back, and copy_file_range refuses an O_APPEND destination.
+		 * The shim is the only writer, so the file position stays at the end. */
+		fd = openat(dir_fd, name,
+		            O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
+		            0644);
+		if (fd >= 0 || errno != EEXIST)
+			break; /* EEXIST: something was planted again in between */
+	}
+	if (fd < 0)
+		return -errno;
+	fcntl(fd, F_SETFL, 0);
+	return fd;
+}
+
+/* The existing file `name` when it is a regular file of ours, else a new one. */
+static int log_continue(int dir_fd, const char *name)
+{
+	int fd = openat(dir_fd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+	if (fd >= 0 && log_is_ours(fd)) {
+		fcntl(fd, F_SETFL, 0);
+		return fd;
+	}
+	if (fd >= 0)
+		close(fd);
+	return log_create(dir_fd, name);
+}
+
+/* Opens `name` as the file of `index`: a fresh file with `truncate`, else the
+ * existing one continued. */
 static int log_open_named(shim_log *log, const char *name, unsigned long index, int truncate)
 {
 	struct stat st;
 	int fd;
 
-	/* Read-write, not O_APPEND: moving a line's start to the next file reads it
-	 * back, and copy_file_range refuses an O_APPEND destination. The shim is
-	 * the only writer, so the file position stays at the end. */
-	fd = openat(log->dir_fd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | (truncate ? O_TRUNC : 0),
-	            0644);
+	fd = truncate ? log_create(log->dir_fd, name) : log_continue(log->dir_fd, name);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_END) < 0) {
 		int e = -errno;
 		close(fd);
@@ -114,10 +165,13 @@ int shim_log_open(shim_log *log, const char *dir, const char *name, const char *
 		snprintf(msg, msg_len, "log name \"%s\" is too long", name);
 		return -ENAMETOOLONG;
 	}
-	log->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* The last component may have been replaced by the task (alloc/ is
+	 * writable by it): never through a link. */
+	log->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (log->dir_fd < 0) {
-		r = -errno;
-		snprintf(msg, msg_len, "cannot open log directory \"%s\": %s", dir, strerror(-r));
+		r = errno == ELOOP ? -ENOTDIR : -errno;
+		snprintf(msg, msg_len, "cannot open log directory \"%s\": %s", dir,
+		         r == -ENOTDIR ? "it is a symbolic link or not a directory" : strerror(-r));
 		return r;
 	}
 	r = dup(log->dir_fd);

@@ -1,6 +1,7 @@
 #include "plugin_leftovers.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,35 +15,11 @@
  * clean-up gives up on it. */
 #define CGROUP_LEFTOVERS_KILL_TIMEOUT_MS 10000
 
-int plugin_leftovers_read(const char *state_dir, drover_proc *proc)
+const char *plugin_state_dir(const drover_task_config *cfg)
 {
-	char path[DROVER_PATH_MAX + 16], buf[128], tail;
-	drover_proc out;
-	ssize_t n;
-	int fd;
-
-	if (!state_dir || state_dir[0] != '/' || strlen(state_dir) >= sizeof(out.state_dir))
-		return -EINVAL;
-	snprintf(path, sizeof(path), "%s/%s", state_dir, PLUGIN_PIDS_FILE);
-	/* O_NOFOLLOW: the task owns its directory and could plant a link. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT ? -ENOENT : -EINVAL;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EINVAL;
-	buf[n] = '\0';
-	memset(&out, 0, sizeof(out));
-	out.struct_size = sizeof(out);
-	if (sscanf(buf, "%d %llu %d %llu%c", &out.pid, &out.pid_start_time, &out.shim_pid,
-	           &out.shim_start_time, &tail) != 5 ||
-	    tail != '\n' || out.pid <= 0 || out.shim_pid <= 0 || out.pid_start_time == 0 ||
-	    out.shim_start_time == 0)
-		return -EINVAL;
-	snprintf(out.state_dir, sizeof(out.state_dir), "%s", state_dir);
-	*proc = out;
-	return 0;
+	if (!cfg || cfg->struct_size < offsetof(drover_task_config, state_dir) + sizeof(cfg->state_dir))
+		return NULL;
+	return cfg->state_dir && cfg->state_dir[0] == '/' ? cfg->state_dir : NULL;
 }
 
 int plugin_leftovers_clean(const drover_host *host, const char *state_dir,
@@ -59,10 +36,11 @@ int plugin_leftovers_clean(const drover_host *host, const char *state_dir,
 	if (!state_dir) {
 		if (killed)
 			*killed = 0;
-		return drover_err_set(err, r, "%.900s; no task directory was given to look for "
+		return drover_err_set(err, r, "%.900s; no state directory was given to look for "
 		                      "what is left of it", why);
 	}
-	if (plugin_leftovers_read(state_dir, &p) == 0) {
+	if (host && host->struct_size >= offsetof(drover_host, proc_find) + sizeof(host->proc_find) &&
+	    host->proc_find && host->proc_find(host->host_data, state_dir, &p, &ignored) == 0) {
 		any |= plugin_stats_alive(p.shim_pid, p.shim_start_time);
 		any |= plugin_leftovers_kill_task(&p);
 		/* Returns once the shim has recorded the exit and killed the rest. */

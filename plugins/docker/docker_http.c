@@ -399,10 +399,22 @@ static int parse_minor(const char *v)
 	return (int)m;
 }
 
+int docker_version_parse(const char *body, size_t len, int *server, int *min, drover_err *err)
+{
+	yajl_val v = NULL;
+	int r;
+
+	if ((r = docker_json_parse(body, len, "the answer to GET /version", &v, err)) < 0)
+		return r;
+	*server = parse_minor(docker_json_str(v, "ApiVersion", NULL));
+	*min = parse_minor(docker_json_str(v, "MinAPIVersion", NULL));
+	yajl_tree_free(v);
+	return 0;
+}
+
 int docker_client_negotiate(docker_client *c, docker_response *version, drover_err *err)
 {
 	docker_request req;
-	yajl_val v = NULL;
 	int r, server, min;
 
 	memset(&req, 0, sizeof(req));
@@ -416,14 +428,10 @@ int docker_client_negotiate(docker_client *c, docker_response *version, drover_e
 		docker_response_free(version);
 		return r;
 	}
-	if ((r = docker_json_parse(version->body, version->len, "the answer to GET /version", &v,
-	                           err)) < 0) {
+	if ((r = docker_version_parse(version->body, version->len, &server, &min, err)) < 0) {
 		docker_response_free(version);
 		return r;
 	}
-	server = parse_minor(docker_json_str(v, "ApiVersion", NULL));
-	min = parse_minor(docker_json_str(v, "MinAPIVersion", NULL));
-	yajl_tree_free(v);
 	if (server < 0) {
 		docker_response_free(version);
 		return drover_err_set(err, -EPROTO,

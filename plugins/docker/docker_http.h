@@ -80,6 +80,10 @@ int docker_client_negotiate(docker_client *c, docker_response *version, drover_e
 
 /* Splits a stream of newline-delimited JSON into lines. */
 typedef int (*docker_line_fn)(void *ud, const char *line, size_t len);
+/* The answer to GET /version: the minor of "ApiVersion" and "MinAPIVersion"
+ * ("1.43" -> 43; -1 when absent or not "1.<n>"); <0 when it is not JSON. */
+int docker_version_parse(const char *body, size_t len, int *server, int *min, drover_err *err);
+
 typedef struct docker_lines {
 	char *buf;
 	size_t len, cap;

@@ -10,12 +10,48 @@
 
 #include "docker_json.h"
 
+/* The deepest nesting of arrays and objects outside strings, stopping as soon
+ * as it passes `limit`. Malformed text is yajl's to refuse; this only has to
+ * count what yajl would nest. */
+static size_t json_depth(const char *text, size_t len, size_t limit)
+{
+	size_t depth = 0, deepest = 0;
+	int in_string = 0;
+
+	for (size_t i = 0; i < len && deepest <= limit; i++) {
+		char c = text[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '[' || c == '{') {
+			if (++depth > deepest)
+				deepest = depth;
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return deepest;
+}
+
 int docker_json_parse(const char *text, size_t len, const char *what, yajl_val *out,
                       drover_err *err)
 {
 	char errbuf[256] = "";
 	char *copy;
 	yajl_val v;
+
+	/* yajl_tree_parse has no depth limit and yajl_tree_free recurses: a
+	 * daemon (or a config file, or a credential helper) that answers with
+	 * 200,000 nested arrays would overflow the stack of whichever thread
+	 * reads it. The job parser's limit applies to everything drover reads. */
+	if (json_depth(text, len, DOCKER_JSON_MAX_DEPTH) > DOCKER_JSON_MAX_DEPTH)
+		return drover_err_set(err, -EPROTO,
+		                      "%s is refused: it nests arrays and objects deeper than %d levels",
+		                      what, DOCKER_JSON_MAX_DEPTH);
 
 	/* yajl_tree_parse wants a C string; daemon answers are not terminated. */
 	copy = malloc(len + 1);

@@ -11,8 +11,12 @@
 
 #include <drover/driver.h>
 
+/* Nesting deeper than this is refused before yajl sees it (as the host's job parser). */
+#define DOCKER_JSON_MAX_DEPTH 64
+
 /* Parses `len` bytes (need not be NUL-terminated). `what` names the answer in
- * the message ("the answer to GET /version"). Free with yajl_tree_free. */
+ * the message ("the answer to GET /version"). Free with yajl_tree_free.
+ * Documents nested deeper than DOCKER_JSON_MAX_DEPTH are refused (-EPROTO). */
 int docker_json_parse(const char *text, size_t len, const char *what, yajl_val *out,
                       drover_err *err);
 

@@ -51,6 +51,13 @@ int docker_logger_spawn(const drover_host *host, const docker_client *client,
 		                      path, strerror(errno));
 	if (!cfg->log_dir || !cfg->task_dir || !cfg->task_name)
 		return drover_err_set(err, -EINVAL, "docker: the task and log directories are not set");
+	/* The follower's exit status and pids go where no container can reach
+	 * (the task directory is bound into the container). */
+	if (cfg->struct_size < offsetof(drover_task_config, state_dir) + sizeof(cfg->state_dir) ||
+	    !cfg->state_dir)
+		return drover_err_set(err, -EINVAL, "docker: the host gave no private state directory "
+		                      "for the log follower of task \"%s\"",
+		                      cfg->task_name);
 	if (client->unix_path)
 		snprintf(endpoint, sizeof(endpoint), "unix://%s", client->unix_path);
 	else
@@ -77,7 +84,7 @@ int docker_logger_spawn(const drover_host *host, const docker_client *client,
 	req.argv = argv;
 	req.env = env;
 	req.work_dir = cfg->task_dir;
-	req.state_dir = cfg->task_dir;
+	req.state_dir = cfg->state_dir;
 	req.log_dir = cfg->log_dir;
 	req.log_name = cfg->task_name;
 	req.log_max_files = cfg->log_max_files ? cfg->log_max_files : DEFAULT_LOG_MAX_FILES;

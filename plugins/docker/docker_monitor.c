@@ -12,27 +12,43 @@
 #include "docker_json.h"
 #include "docker_monitor.h"
 
+int docker_event_parse(const char *line, size_t len, char *id, size_t id_len, long long *time_s)
+{
+	yajl_val v = NULL;
+	const char *s;
+	int r;
+
+	id[0] = '\0';
+	*time_s = -1;
+	if ((r = docker_json_parse(line, len, "an event", &v, NULL)) < 0)
+		return r;
+	s = docker_json_str(v, "Actor", "ID", NULL);
+	if (!s)
+		s = docker_json_str(v, "id", NULL);
+	if (s && strlen(s) < id_len)
+		memcpy(id, s, strlen(s) + 1);
+	if (docker_json_int(time_s, v, "time", NULL) < 0)
+		*time_s = -1;
+	yajl_tree_free(v);
+	return 0;
+}
+
 static int on_event(void *ud, const char *line, size_t len)
 {
 	docker_monitor *m = ud;
-	yajl_val v = NULL;
-	const char *id;
+	char id[DOCKER_EVENT_ID_MAX];
 	long long t;
 
-	if (docker_json_parse(line, len, "an event", &v, NULL) < 0)
+	if (docker_event_parse(line, len, id, sizeof(id), &t) < 0)
 		return 0;
-	id = docker_json_str(v, "Actor", "ID", NULL);
-	if (!id)
-		id = docker_json_str(v, "id", NULL);
-	if (docker_json_int(&t, v, "time", NULL) == 0) {
+	if (t >= 0) {
 		pthread_mutex_lock(&m->lock);
 		if (t > m->since_s)
 			m->since_s = t;
 		pthread_mutex_unlock(&m->lock);
 	}
-	if (id)
+	if (id[0])
 		m->on_die(m->ud, id);
-	yajl_tree_free(v);
 	return 0;
 }
 

@@ -30,4 +30,11 @@ int docker_monitor_start(docker_monitor *m, docker_client *c,
 /* Ends the stream and joins the thread (within about a second). */
 void docker_monitor_stop(docker_monitor *m);
 
+/* Container ids are 64 hex digits; a longer "ID" is not one of drover's. */
+#define DOCKER_EVENT_ID_MAX 128
+/* One line of GET /events: the container id into `id` ("" when absent or
+ * longer than id_len - 1) and "time" into *time_s (-1 when absent); <0 when
+ * the line is not JSON drover reads. */
+int docker_event_parse(const char *line, size_t len, char *id, size_t id_len, long long *time_s);
+
 #endif

@@ -43,10 +43,7 @@ int docker_state_read(docker_client *c, const char *container_id, docker_state *
 {
 	docker_request req;
 	docker_response resp;
-	yajl_val v = NULL;
 	char path[128];
-	long long n;
-	const char *s;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -61,9 +58,20 @@ int docker_state_read(docker_client *c, const char *container_id, docker_state *
 		return 0; /* exists = 0 */
 	}
 	if (r == 0)
-		r = docker_json_parse(resp.body, resp.len, "the container inspection", &v, err);
+		r = docker_state_parse(resp.body, resp.len, out, err);
 	docker_response_free(&resp);
-	if (r < 0)
+	return r;
+}
+
+int docker_state_parse(const char *body, size_t len, docker_state *out, drover_err *err)
+{
+	yajl_val v = NULL;
+	long long n;
+	const char *s;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = docker_json_parse(body, len, "the container inspection", &v, err)) < 0)
 		return r;
 	out->exists = 1;
 	out->running = docker_json_bool(v, "State", "Running", NULL) ||

@@ -22,6 +22,8 @@ typedef struct docker_state {
 
 int docker_state_read(docker_client *c, const char *container_id, docker_state *out,
                       drover_err *err);
+/* The body of that answer into *out (exists = 1); <0 when it is not JSON. */
+int docker_state_parse(const char *body, size_t len, docker_state *out, drover_err *err);
 
 /* RFC 3339 with optional fraction ("2024-05-01T10:00:00.123456789Z") to ms since
  * the epoch; 0 for Go's zero time or anything unreadable. */

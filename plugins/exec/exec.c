@@ -374,7 +374,7 @@ static int exec_start(void *ctx, const drover_task_config *cfg, drover_task **ta
 	req.argv = (const char *const *)t->plan.run_argv;
 	req.env = (const char *const *)t->plan.env;
 	req.work_dir = cfg->task_dir;
-	req.state_dir = cfg->task_dir;
+	req.state_dir = plugin_state_dir(cfg);
 	req.log_dir = cfg->log_dir;
 	req.log_name = cfg->task_name;
 	req.log_max_files = cfg->log_max_files ? cfg->log_max_files : DEFAULT_LOG_MAX_FILES;
@@ -429,7 +429,7 @@ static int kill_unrecoverable(exec_ctx *c, const drover_task_config *cfg, int r,
 	if (cfg && cfg->task_dir && (t = task_new(cfg)) != NULL &&
 	    task_prepare(c, cfg, t, &ignored) == 0 && t->cg.version != 0)
 		cg = &t->cg;
-	r = plugin_leftovers_clean(c->host, cfg ? cfg->task_dir : NULL, cg, r, err, &killed, NULL);
+	r = plugin_leftovers_clean(c->host, plugin_state_dir(cfg), cg, r, err, &killed, NULL);
 	if (t)
 		task_free(t);
 	if (killed)

@@ -533,7 +533,7 @@ static int rawexec_start(void *ctx, const drover_task_config *cfg, drover_task *
 	req.argv = argv;
 	req.env = (const char *const *)t->env;
 	req.work_dir = t->dir;
-	req.state_dir = cfg->task_dir;
+	req.state_dir = plugin_state_dir(cfg);
 	req.log_dir = cfg->log_dir;
 	req.log_name = cfg->task_name;
 	req.log_max_files = cfg->log_max_files ? cfg->log_max_files : DEFAULT_LOG_MAX_FILES;
@@ -593,7 +593,7 @@ static int kill_unrecoverable(rawexec_ctx *c, const drover_task_config *cfg, int
 	if (cfg && cfg->task_dir && cgroups_wanted(c) && (t = task_new(cfg)) != NULL &&
 	    task_prepare(c, cfg, t, &ignored) == 0 && t->cgroups)
 		cg = &t->cg;
-	r = plugin_leftovers_clean(c->host, cfg ? cfg->task_dir : NULL, cg, r, err, &killed,
+	r = plugin_leftovers_clean(c->host, plugin_state_dir(cfg), cg, r, err, &killed,
 	                           &found);
 	if (t)
 		task_free(t);

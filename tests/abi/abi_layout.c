@@ -79,6 +79,7 @@
 	FIELD(drover_task_config, log_max_file_size_mb, 168, 8) \
 	FIELD(drover_task_config, event_sink, 176, 8) \
 	FIELD(drover_task_config, emit_event, 184, 8) \
+	FIELD(drover_task_config, state_dir, 192, 8) /* 1.2 */ \
 	SIZE_FIXED(drover_handle, 16, 8) \
 	FIELD(drover_handle, data, 0, 8) \
 	FIELD(drover_handle, len, 8, 8) \
@@ -156,6 +157,7 @@
 	FIELD(drover_host, proc_status, 48, 8) \
 	FIELD(drover_host, proc_signal, 56, 8) \
 	FIELD(drover_host, proc_stop, 64, 8) \
+	FIELD(drover_host, proc_find, 72, 8) /* 1.2 */ \
 	SIZE_AT_LEAST(drover_driver, 184, 8) \
 	FIELD(drover_driver, struct_size, 0, 4) \
 	FIELD(drover_driver, abi_major, 4, 2) \

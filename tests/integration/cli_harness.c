@@ -54,7 +54,7 @@ void cli_env_setup(cli_env *env)
 static void kill_leftover_tasks(const cli_env *env)
 {
 	char pattern[600];
-	snprintf(pattern, sizeof(pattern), "%s/alloc/*/*/pids", env->data_dir);
+	snprintf(pattern, sizeof(pattern), "%s/run/*/*/pids", env->data_dir);
 	glob_t g;
 	if (glob(pattern, 0, NULL, &g) != 0)
 		return;

@@ -215,12 +215,12 @@ static int exists(void *path)
 	return access(path, F_OK) == 0;
 }
 
-/* Waits until the shim of task `task` recorded an exit in its directory (it
- * renames the file into place: inotify sees it arrive). */
+/* Waits until the shim of task `task` recorded an exit in its private state
+ * directory (it renames the file into place: inotify sees it arrive). */
 static void wait_exit_status(const char *alloc, const char *task)
 {
 	char dir[600], path[620];
-	snprintf(dir, sizeof(dir), "%s/alloc/%s/%s", env.data_dir, alloc, task);
+	snprintf(dir, sizeof(dir), "%s/run/%s/%s", env.data_dir, alloc, task);
 	snprintf(path, sizeof(path), "%s/exit-status", dir);
 	cr_assert(test_wait_in_dir(dir, exists, path, DEADLINE_MS), "%s never appeared", path);
 }

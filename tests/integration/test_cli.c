@@ -15,6 +15,7 @@
 
 #include "cli_harness.h"
 #include "tests/test_support.h"
+#include "tests/test_wait.h"
 
 #define DEADLINE_MS 30000
 #define NO_RESTART "\"RestartPolicy\": {\"Attempts\": 0}"
@@ -342,5 +343,115 @@ Test(cli, sigterm_stops_tasks_gracefully_then_kills)
 	for (int i = 0; i < 500 && cli_pid_alive(grandchild); i++)
 		usleep(10000);
 	cr_assert(!cli_pid_alive(grandchild), "the grandchild survived the stop");
+	free(job);
+}
+
+static int log_says_ready(void *path)
+{
+	char *log = cli_slurp(path);
+	int ok = log && strstr(log, "ready");
+	free(log);
+	return ok;
+}
+
+/* KillTimeout 9223372036854775807 ns on a task that ignores INT and TERM: with
+ * no cap the stop waited forever. client.max_kill_timeout (1s here; Nomad's
+ * default is 30s) bounds it, and the task is SIGKILLed at the cap. */
+Test(cli, kill_timeout_is_capped_by_max_kill_timeout)
+{
+	char *cfg = cli_write_file(&env, "agent-capped.json",
+	                           "{\"plugin\": {\"raw_exec\": {\"config\": {\"enabled\": true}}},\n"
+	                           " \"client\": {\"max_kill_timeout\": \"1s\"}}\n");
+	char *job = write_job("unstoppable", "trap '' INT TERM; echo ready; while true; do sleep 1; done",
+	                      "\"KillTimeout\": 9223372036854775807", 1);
+	const char *argv[] = {"run", "-config", cfg, "-plugin-dir", plugin_dir(),
+	                      "-data-dir", env.data_dir, job, NULL};
+	int out_fd;
+	pid_t pid = cli_spawn(argv, &out_fd);
+	char *seen = cli_read_until(out_fd, "Started", DEADLINE_MS);
+	cr_assert(seen, "the task never started");
+	free(seen);
+	char ids[4][256];
+	cr_assert_eq(list_allocs(ids, 4), 1);
+	char logpath[4096];
+	snprintf(logpath, sizeof(logpath), "%s/alloc/%s/alloc/logs/t.stdout.0", env.data_dir, ids[0]);
+	char logdir[4096];
+	snprintf(logdir, sizeof(logdir), "%s/alloc/%s/alloc/logs", env.data_dir, ids[0]);
+	cr_assert(test_wait_in_dir(logdir, log_says_ready, logpath, DEADLINE_MS), "task never became ready");
+	long long t0 = test_wait_now_ms();
+	kill(pid, SIGTERM);
+	int status = cli_wait(pid, DEADLINE_MS);
+	cr_assert_neq(status, -1, "drover did not exit: the KillTimeout was not capped");
+	long long took = test_wait_now_ms() - t0;
+	cr_assert_lt(took, 15000, "the stop took %lld ms for a 1s cap", took);
+	char *rest = cli_read_until(out_fd, "Signal: 9", 5000);
+	cr_assert(rest, "the task was not SIGKILLed at the capped kill timeout");
+	cr_assert(strstr(rest, "Waiting 1000ms"), "the Killing event says the capped timeout: %s", rest);
+	free(rest);
+	close(out_fd);
+	free(job);
+	free(cfg);
+}
+
+/* A 200 KB Meta value referenced ten times in args: refused by validate and
+ * by run before anything starts, naming the argument. */
+Test(cli, validate_and_run_refuse_a_task_too_large_once_interpolated)
+{
+	size_t big_len = 200 * 1024;
+	char *big = malloc(big_len + 1);
+	memset(big, 'x', big_len);
+	big[big_len] = '\0';
+	char *text = NULL;
+	cr_assert(asprintf(&text,
+	                   "{\"ID\": \"amp\", \"Meta\": {\"big\": \"%s\"}, \"TaskGroups\": [{\"Name\": \"g\", "
+	                   "\"Tasks\": [{\"Name\": \"t\", \"Driver\": \"raw_exec\", \"Config\": {\"command\": "
+	                   "\"/bin/true\", \"args\": [\"${meta.big}\", \"${meta.big}\", \"${meta.big}\", "
+	                   "\"${meta.big}\", \"${meta.big}\", \"${meta.big}\"]}}]}]}\n",
+	                   big) > 0);
+	char *job = cli_write_file(&env, "amp.json", text);
+	free(text);
+	free(big);
+	cli_result r;
+	const char *argv[] = {"validate", "-plugin-dir", plugin_dir(), job, NULL};
+	cli_run(&r, DEADLINE_MS, argv);
+	cr_assert_eq(r.exit_code, 1, "stdout: %s", r.out);
+	cr_assert(strstr(r.err, "job \"amp\", group \"g\", task \"t\": \"Config.args[5]\": the task's Config and Env grow past the limit"),
+	          "stderr: %.600s", r.err);
+	cli_result_clear(&r);
+	const char *run[] = {"run", "-config", env.config_enabled, "-plugin-dir", plugin_dir(),
+	                     "-data-dir", env.data_dir, job, NULL};
+	cli_run(&r, DEADLINE_MS, run);
+	cr_assert_eq(r.exit_code, 1);
+	cr_assert(strstr(r.err, "\"Config.args[5]\""), "stderr: %.600s", r.err);
+	cr_assert(strstr(r.err, "nothing was started"), "stderr: %.600s", r.err);
+	char ids[4][256];
+	cr_assert_eq(list_allocs(ids, 4), 0, "an allocation was created");
+	cli_result_clear(&r);
+	free(job);
+}
+
+/* 40,000 error lines took 48 s under ASan; now at most 100 are printed. */
+Test(cli, validate_prints_at_most_100_errors_then_how_many_more)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	fputs("{\"ID\": \"many\", \"TaskGroups\": [", f);
+	for (int i = 0; i < 3000; i++)
+		fprintf(f, "%s{\"Name\": \"g%d\", \"Tasks\": [{\"Name\": \"t\"}]}", i ? ", " : "", i);
+	fputs("]}\n", f);
+	fclose(f);
+	char *job = cli_write_file(&env, "many.json", text);
+	free(text);
+	cli_result r;
+	const char *argv[] = {"validate", "-plugin-dir", plugin_dir(), job, NULL};
+	cli_run(&r, DEADLINE_MS, argv);
+	cr_assert_eq(r.exit_code, 1);
+	size_t lines = 0;
+	for (const char *p = r.err; *p; p++)
+		lines += *p == '\n';
+	cr_assert_eq(lines, 101, "%zu lines: %.300s", lines, r.err);
+	cr_assert(strstr(r.err, "and 2900 more errors"), "%s", r.err + strlen(r.err) - 200);
+	cli_result_clear(&r);
 	free(job);
 }

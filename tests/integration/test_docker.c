@@ -49,6 +49,7 @@ static struct {
 	char root[256];
 	char alloc_dir[300];
 	char task_dir[320];
+	char state_dir[320]; /* the host's private run dir for the task */
 	char log_dir[320];
 	void *so;
 	const drover_driver *drv;
@@ -185,6 +186,8 @@ static void setup(void)
 	snprintf(fx.log_dir, sizeof(fx.log_dir), "%s/alloc/logs", fx.alloc_dir);
 	cr_assert_eq(mkdir(fx.alloc_dir, 0755), 0);
 	cr_assert_eq(mkdir(fx.task_dir, 0755), 0);
+	snprintf(fx.state_dir, sizeof(fx.state_dir), "%s/run-web", fx.root);
+	cr_assert_eq(mkdir(fx.state_dir, 0700), 0);
 	{
 		char p[400];
 		snprintf(p, sizeof(p), "%s/local", fx.task_dir);
@@ -214,6 +217,7 @@ static void setup(void)
 	fx.host.proc_status = drover_proc_status;
 	fx.host.proc_signal = drover_proc_signal;
 	fx.host.proc_stop = drover_proc_stop;
+	fx.host.proc_find = drover_proc_find;
 	setenv("DROVER_DOCKER_LOGGER", DOCKER_LOGGER, 1);
 	cr_assert_eq(docker_client_init(&fx.client, SOCK, NULL, NULL, NULL, NULL), 0);
 }
@@ -255,7 +259,7 @@ static int checked(const drover_field *schema, const char *json, drover_value *o
 {
 	drover_value in;
 	drover_err err = { "" };
-	drover_errlist errors = { NULL, 0 };
+	drover_errlist errors = {0};
 	int r;
 
 	cr_assert_eq(drover_json_parse("test", json, strlen(json), &in, &err), 0, "%s", err.message);
@@ -343,6 +347,7 @@ static drover_task_config task_config(const char *task_json)
 	cfg.alloc_name = "job.group[0]";
 	cfg.alloc_dir = fx.alloc_dir;
 	cfg.task_dir = fx.task_dir;
+	cfg.state_dir = fx.state_dir;
 	cfg.log_dir = fx.log_dir;
 	cfg.env = test_env;
 	cfg.config = &fx.task_cfg;

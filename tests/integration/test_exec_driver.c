@@ -33,6 +33,7 @@ static struct {
 	char task_id[80];
 	char alloc_dir[300];
 	char task_dir[320];
+	char state_dir[320]; /* the host's private run dir for the task */
 	char log_dir[320];
 	char secret[300];
 	void *so;
@@ -106,6 +107,8 @@ static void setup(void)
 	mkdir_mode(path, 0777);
 	mkdir_mode(fx.log_dir, 0755);
 	mkdir_mode(fx.task_dir, 0755);
+	snprintf(fx.state_dir, sizeof(fx.state_dir), "%s/run-web", fx.root);
+	cr_assert_eq(mkdir(fx.state_dir, 0700), 0);
 	snprintf(path, sizeof(path), "%s/local", fx.task_dir);
 	mkdir_mode(path, 0777);
 	snprintf(path, sizeof(path), "%s/secrets", fx.task_dir);
@@ -156,6 +159,7 @@ static void setup(void)
 	fx.host.proc_status = drover_proc_status;
 	fx.host.proc_signal = drover_proc_signal;
 	fx.host.proc_stop = drover_proc_stop;
+	fx.host.proc_find = drover_proc_find;
 }
 
 static void teardown(void)
@@ -297,6 +301,7 @@ static drover_task_config task_config(const task_block *b)
 	cfg.alloc_name = "job.group[0]";
 	cfg.alloc_dir = fx.alloc_dir;
 	cfg.task_dir = fx.task_dir;
+	cfg.state_dir = fx.state_dir;
 	cfg.log_dir = fx.log_dir;
 	cfg.env = default_env;
 	cfg.config = &b->obj;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ static struct {
 	char task_id[80];
 	char alloc_dir[300];
 	char task_dir[320];
+	char state_dir[320]; /* the host's private run dir for the task */
 	char log_dir[320];
 	void *so;
 	const drover_driver *drv;
@@ -76,6 +78,8 @@ static void setup(void)
 	snprintf(fx.log_dir, sizeof(fx.log_dir), "%s/alloc", fx.alloc_dir);
 	cr_assert_eq(mkdir(fx.alloc_dir, 0755), 0);
 	cr_assert_eq(mkdir(fx.task_dir, 0755), 0);
+	snprintf(fx.state_dir, sizeof(fx.state_dir), "%s/run-web", fx.root);
+	cr_assert_eq(mkdir(fx.state_dir, 0700), 0);
 	cr_assert_eq(mkdir(fx.log_dir, 0755), 0);
 	strcat(fx.log_dir, "/logs");
 	cr_assert_eq(mkdir(fx.log_dir, 0755), 0);
@@ -99,6 +103,7 @@ static void setup(void)
 	fx.host.proc_status = drover_proc_status;
 	fx.host.proc_signal = drover_proc_signal;
 	fx.host.proc_stop = drover_proc_stop;
+	fx.host.proc_find = drover_proc_find;
 }
 
 static void teardown(void)
@@ -274,6 +279,7 @@ static drover_task_config task_config(const task_block *b)
 	cfg.alloc_name = "job.group[0]";
 	cfg.alloc_dir = fx.alloc_dir;
 	cfg.task_dir = fx.task_dir;
+	cfg.state_dir = fx.state_dir;
 	cfg.log_dir = fx.log_dir;
 	cfg.env = default_env;
 	cfg.config = &b->obj;
@@ -1492,4 +1498,41 @@ Test(raw_exec, cgroup_v2_layout_against_an_imitation_cgroupfs)
 	cr_assert_eq(access(file, F_OK), 0, "destroy removed an override cgroup");
 	fx.drv->fini(ctx);
 	unsetenv("DROVER_CGROUP_ROOT");
+}
+
+/* Issue 18 item 9 and the recover contract: a raw_exec task whose handle is
+ * garbage is found again through the host's proc_find (the shim's pids file
+ * in the task's private state directory) and killed, so a restart never
+ * makes two copies. */
+Test(raw_exec, unreadable_handle_kills_what_is_left_through_proc_find)
+{
+	void *ctx = instance(1), *ctx2;
+	const char *args[] = { "600", NULL };
+	static const char garbage[] = "not a raw_exec handle at all";
+	drover_task_status st = { .struct_size = sizeof(st) };
+	drover_err err = { "" };
+	drover_handle h;
+	drover_task *t, *r = NULL;
+	drover_task_config cfg;
+	task_block b;
+
+	task_block_init(&b, "sleep", args, NULL);
+	cfg = task_config(&b);
+	t = start_ok(ctx, &cfg, &h);
+	cr_assert_eq(fx.drv->inspect(ctx, t, &st, &err), 0, "inspect: %s", err.message);
+	cr_assert_gt(st.pid, 0);
+	int pidfd = (int)syscall(SYS_pidfd_open, st.pid, 0);
+	cr_assert(pidfd >= 0, "pidfd_open %d: %s", st.pid, strerror(errno));
+
+	ctx2 = instance(1);
+	cr_assert_lt(fx.drv->recover(ctx2, &cfg, garbage, sizeof(garbage), &r, &err), 0);
+	cr_assert(strstr(err.message, "what was left of it was killed"), "%s", err.message);
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+	cr_assert_eq(poll(&pfd, 1, 10000), 1, "task pid %d still runs after recover refused it",
+	             st.pid);
+	close(pidfd);
+	fx.drv->fini(ctx2);
+	destroy_ok(ctx, t);
+	fx.drv->fini(ctx);
+	free(h.data);
 }

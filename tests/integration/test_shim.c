@@ -589,6 +589,34 @@ Test(shim, a_shim_that_cannot_be_executed_is_reported)
 	cr_assert_eq(errno, ECHILD);
 }
 
+/* A job's argv past what execve takes used to end in "Argument list too
+ * long: set DROVER_SHIM or check the installation": the job is to blame. */
+Test(shim, an_argument_list_too_long_blames_the_job)
+{
+	/* 40,000 arguments of 100 bytes: 4 MB, past any default ARG_MAX */
+	enum { N = 40000 };
+	const char **argv = calloc(N + 2, sizeof(*argv));
+	char *arg = malloc(101);
+	memset(arg, 'a', 100);
+	arg[100] = '\0';
+	argv[0] = "true";
+	for (int i = 1; i <= N; i++)
+		argv[i] = arg;
+	drover_spawn_request req = request(argv);
+	drover_err err = { "" };
+	drover_proc p;
+	int r = drover_proc_spawn(NULL, &req, &p, &err);
+	cr_assert_eq(r, -E2BIG, "spawn returned %d: %s", r, err.message);
+	cr_assert(strstr(err.message, "command line and environment are larger than the kernel accepts"),
+	          "%s", err.message);
+	cr_assert(strstr(err.message, "Config args or Env"), "says what to change: %s", err.message);
+	cr_assert_null(strstr(err.message, "installation"), "does not blame the installation: %s",
+	               err.message);
+	cr_assert_eq(waitpid(-1, NULL, WNOHANG | __WALL), -1, "a child of the host is left");
+	free(arg);
+	free(argv);
+}
+
 Test(shim, spawn_validates_the_request)
 {
 	const char *argv[] = { "true", NULL };
@@ -848,4 +876,208 @@ Test(shim, signal_reaches_the_task_or_its_group)
 	cr_assert_eq(res.exit_code, 42);
 	cr_assert_eq(drover_proc_signal(NULL, &p, SIGUSR1, 0, &err), -ESRCH);
 	cr_assert(strstr(err.message, "exited"), "%s", err.message);
+}
+
+/* Issue 11, attack 1 (the host side): the shim's state directory must be one
+ * only the host's user can write, else a task could forge or redirect the
+ * files the host acts on. */
+Test(shim, spawn_refuses_a_state_dir_others_can_write)
+{
+	const char *argv[] = { "true", NULL };
+	drover_spawn_request req = request(argv);
+	drover_err err = { "" };
+	drover_proc p;
+
+	cr_assert_eq(chmod(fx.state, 0777), 0);
+	cr_assert_eq(drover_proc_spawn(NULL, &req, &p, &err), -EPERM);
+	cr_assert(strstr(err.message, "state_dir") && strstr(err.message, "0777"), "%s",
+	          err.message);
+	cr_assert_eq(chmod(fx.state, 01777), 0);
+	cr_assert_eq(drover_proc_spawn(NULL, &req, &p, &err), -EPERM, "sticky is no better");
+	cr_assert_eq(chmod(fx.state, 0700), 0);
+	spawn_ok(argv, &p);
+	cr_assert_eq(wait_exit(&p, 10000).exit_code, 0);
+}
+
+/* Even in its own directory the shim never opens a name it did not create:
+ * a symbolic link planted under its temporary name (the name a task used to
+ * redirect root's write, issue 11 attack 1) is removed, not followed, and
+ * its target keeps its content and mtime. */
+Test(shim, state_files_never_follow_a_planted_link)
+{
+	char fifo[PATH_MAX], script[PATH_MAX + 64], victim[PATH_MAX], link[PATH_MAX], *s;
+	const char *argv[] = { "sh", "-c", script, NULL };
+	struct stat before, after, st;
+	drover_proc p;
+	drover_exit_result res;
+	int fd;
+	FILE *f;
+
+	snprintf(victim, sizeof(victim), "%s/victim", fx.root);
+	f = fopen(victim, "we");
+	cr_assert_not_null(f);
+	fputs("precious\n", f);
+	fclose(f);
+	cr_assert_eq(stat(victim, &before), 0);
+	snprintf(fifo, sizeof(fifo), "%s/go", fx.root);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	snprintf(script, sizeof(script), "read x < %s; exit 3", fifo);
+	spawn_ok(argv, &p);
+	/* The task waits on the FIFO: plant the link the shim's exit-status write
+	 * would have followed, then let the task exit. */
+	snprintf(link, sizeof(link), "%s/.exit-status.%d.tmp", fx.state, p.shim_pid);
+	cr_assert_eq(symlink(victim, link), 0);
+	fd = open(fifo, O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "go\n", 3), 3);
+	close(fd);
+	res = wait_exit(&p, 10000);
+	cr_assert_eq(res.exit_code, 3, "the status was recorded: %s", res.error);
+	cr_assert_neq(lstat(link, &st), 0, "the planted name is gone");
+	cr_assert_eq(stat(victim, &after), 0);
+	cr_assert_eq(after.st_size, before.st_size);
+	cr_assert(after.st_mtim.tv_sec == before.st_mtim.tv_sec &&
+	          after.st_mtim.tv_nsec == before.st_mtim.tv_nsec, "the victim was written");
+	s = read_file(victim, NULL);
+	cr_assert_str_eq(s, "precious\n");
+	free(s);
+	snprintf(link, sizeof(link), "%s/exit-status", fx.state);
+	cr_assert_eq(lstat(link, &st), 0);
+	cr_assert(S_ISREG(st.st_mode) && (st.st_mode & 077) == 0, "exit-status mode %o",
+	          st.st_mode & 07777);
+}
+
+/* Issue 18 item 9: proc_find rebuilds the drover_proc from the pids file, and
+ * the result stops the task as the original did; a damaged or planted file
+ * is refused. */
+Test(shim, proc_find_rebuilds_the_proc_from_the_state_dir)
+{
+	const char *argv[] = { "sleep", "300", NULL };
+	char path[PATH_MAX];
+	drover_err err = { "" };
+	drover_proc p, found;
+	drover_exit_result res;
+	FILE *f;
+
+	cr_assert_eq(drover_proc_find(NULL, fx.state, &found, &err), -ENOENT);
+	cr_assert(strstr(err.message, "no task was started"), "%s", err.message);
+	cr_assert_eq(drover_proc_find(NULL, "relative", &found, &err), -EINVAL);
+	spawn_ok(argv, &p);
+	cr_assert_eq(drover_proc_find(NULL, fx.state, &found, &err), 0, "%s", err.message);
+	cr_assert_eq(found.pid, p.pid);
+	cr_assert_eq(found.shim_pid, p.shim_pid);
+	cr_assert_eq(found.pid_start_time, p.pid_start_time);
+	cr_assert_eq(found.shim_start_time, p.shim_start_time);
+	cr_assert_str_eq(found.state_dir, fx.state);
+	cr_assert_gt(found.started_at_ms, 0);
+	cr_assert_eq(drover_proc_stop(NULL, &found, SIGTERM, 5000, &err), 0, "%s", err.message);
+	res = wait_exit(&p, 10000);
+	cr_assert_eq(res.signal, SIGTERM);
+
+	snprintf(path, sizeof(path), "%s/pids", fx.state);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(symlink("/proc/self/stat", path), 0);
+	cr_assert_eq(drover_proc_find(NULL, fx.state, &found, &err), -EBADMSG, "a link is not read");
+	cr_assert_eq(unlink(path), 0);
+	f = fopen(path, "we");
+	cr_assert_not_null(f);
+	fputs("1 2 x\n", f);
+	fclose(f);
+	cr_assert_eq(drover_proc_find(NULL, fx.state, &found, &err), -EBADMSG);
+	cr_assert(strstr(err.message, "not in drover-shim's format"), "%s", err.message);
+}
+
+/* Issue 11, attack 2: the log directory is writable by tasks (a container
+ * gets alloc/ read-write). Whatever a task plants under the name of a log
+ * file — a symbolic link or a hard link to a host file, a FIFO — is never
+ * written through, and never blocks the shim. */
+static void make_victim(char *path, size_t len, struct stat *st)
+{
+	FILE *f;
+	struct timespec old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+
+	snprintf(path, len, "%s/victim", fx.root);
+	f = fopen(path, "we");
+	cr_assert_not_null(f);
+	fputs("precious\n", f);
+	fclose(f);
+	cr_assert_eq(utimensat(AT_FDCWD, path, old, 0), 0);
+	cr_assert_eq(stat(path, st), 0);
+}
+
+static void check_victim(const char *path, const struct stat *before)
+{
+	struct stat now;
+	char *s;
+
+	cr_assert_eq(stat(path, &now), 0);
+	cr_assert_eq(now.st_size, before->st_size, "the victim grew to %lld bytes",
+	             (long long)now.st_size);
+	cr_assert_eq(now.st_mtim.tv_sec, before->st_mtim.tv_sec, "the victim was written");
+	s = read_file(path, NULL);
+	cr_assert_str_eq(s, "precious\n");
+	free(s);
+}
+
+Test(shim, log_rotation_never_follows_what_a_task_planted)
+{
+	/* After the go: 300 lines of 100 bytes through 1000-byte files. */
+	char script[PATH_MAX + 256], fifo[PATH_MAX];
+	const char *argv[] = { "sh", "-c", script, NULL };
+	drover_spawn_request req = request(argv);
+	char victim[PATH_MAX], name[PATH_MAX], *s;
+	drover_err err = { "" };
+	struct stat before, st;
+	drover_proc p;
+	int i, fd;
+
+	snprintf(fifo, sizeof(fifo), "%s/go", fx.root);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	snprintf(script, sizeof(script),
+	         "read x < %s; i=0; while [ $i -lt 300 ]; do printf '%%099d\\n' $i; i=$((i+1)); "
+	         "done", fifo);
+	make_victim(victim, sizeof(victim), &before);
+	/* .0, the file the shim continues at start: a hard link to the victim. */
+	snprintf(name, sizeof(name), "%s/t.stdout.0", fx.logs);
+	cr_assert_eq(link(victim, name), 0);
+	cr_assert_eq(chmod(fx.logs, 0777), 0);
+	req.log_max_files = 100;
+	req.log_max_file_size = 1000;
+	cr_assert_eq(drover_proc_spawn(NULL, &req, &p, &err), 0, "%s", err.message);
+	/* The shim has its .0 open: plant the names rotation goes to next, as
+	 * the issue's container did: .1 a symbolic link (the CVE's shape), .2 a
+	 * FIFO (a shim blocked on it would never record the exit), .3 a hard
+	 * link, and a link on the temporary name a rotation moving a line uses. */
+	snprintf(name, sizeof(name), "%s/t.stdout.1", fx.logs);
+	cr_assert_eq(symlink(victim, name), 0);
+	snprintf(name, sizeof(name), "%s/t.stdout.2", fx.logs);
+	cr_assert_eq(mkfifo(name, 0666), 0);
+	snprintf(name, sizeof(name), "%s/t.stdout.3", fx.logs);
+	cr_assert_eq(link(victim, name), 0);
+	snprintf(name, sizeof(name), "%s/.t.stdout.4.moving", fx.logs);
+	cr_assert_eq(symlink(victim, name), 0);
+	fd = open(fifo, O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "go\n", 3), 3);
+	close(fd);
+	cr_assert_eq(wait_exit(&p, 20000).exit_code, 0);
+	check_victim(victim, &before);
+	cr_assert_eq(stat(victim, &st), 0);
+	cr_assert_eq(st.st_nlink, 1, "a planted hard link is still there");
+	for (i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "%s/t.stdout.%d", fx.logs, i);
+		cr_assert_eq(lstat(name, &st), 0, "%s: %s", name, strerror(errno));
+		cr_assert(S_ISREG(st.st_mode) && st.st_nlink == 1, "%s is not a log file of ours",
+		          name);
+	}
+	/* Every line arrived, in the files the shim made. */
+	snprintf(name, sizeof(name), "%s/t.stdout.1", fx.logs);
+	s = read_file(name, NULL);
+	cr_assert(s && strncmp(s, "0000000000", 10) == 0, "t.stdout.1: %s", s ? s : "(none)");
+	free(s);
+	snprintf(name, sizeof(name), "%s/t.stdout.29", fx.logs);
+	s = read_file(name, NULL);
+	cr_assert_not_null(s, "the last file is missing");
+	cr_assert(strstr(s, "299\n"), "%s", s);
+	free(s);
 }

@@ -11,7 +11,8 @@ HOST_UNIT_TESTS = \
 	tests/unit/test_restart_policy \
 	tests/unit/test_lifecycle \
 	tests/unit/test_state_store \
-	tests/unit/test_task_events
+	tests/unit/test_task_events \
+	tests/unit/test_task_limits
 check_PROGRAMS += $(HOST_UNIT_TESTS)
 TESTS += $(HOST_UNIT_TESTS)
 HOST_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -I$(top_srcdir)/host $(CRITERION_CFLAGS)
@@ -39,3 +40,5 @@ tests_unit_test_state_store_CPPFLAGS = $(HOST_UNIT_CPPFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_state_store_LDADD = $(HOST_UNIT_LDADD) $(SQLITE_LIBS)
 tests_unit_test_task_events_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_task_events_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_task_limits_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
+tests_unit_test_task_limits_LDADD = $(HOST_UNIT_LDADD)

@@ -25,3 +25,11 @@ EXTRA_DIST += \
 	tests/fixtures/jobs/bad-syntax.json \
 	tests/fixtures/jobs/bad-structure.json \
 	tests/fixtures/jobs/hostile-names.json
+
+# The docker driver's JSON reader, compiled from the plugin's source.
+check_PROGRAMS += tests/unit/test_docker_json
+TESTS += tests/unit/test_docker_json
+tests_unit_test_docker_json_SOURCES = tests/unit/test_docker_json.c plugins/docker/docker_json.c
+tests_unit_test_docker_json_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/docker $(YAJL_CFLAGS)
+tests_unit_test_docker_json_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_docker_json_LDADD = $(YAJL_LIBS) $(CRITERION_LIBS)

@@ -145,3 +145,38 @@ Test(agent_config, refuses_bad_port_range_and_wrong_types_naming_the_key)
 		drover_errlist_clear(&errors);
 	}
 }
+
+/* Nomad's client.max_kill_timeout: 30s unless the agent config says otherwise. */
+Test(agent_config, max_kill_timeout_defaults_to_30s_and_is_read)
+{
+	cr_assert_eq(drover_agent_config_max_kill_timeout_ms(NULL), 30000);
+	drover_agent_config none = {0};
+	cr_assert_eq(drover_agent_config_max_kill_timeout_ms(&none), 30000);
+	drover_agent_config cfg = {0};
+	drover_errlist errors = {0};
+	int rc = load("{\"client\": {\"max_kill_timeout\": \"2m\"}}", &cfg, &errors);
+	cr_assert_eq(rc, 0, "%s", errors.count ? errors.lines[0] : "");
+	cr_assert_eq(drover_agent_config_max_kill_timeout_ms(&cfg), 120000);
+	drover_agent_config_clear(&cfg);
+	rc = load("{\"client\": {\"enabled\": true}}", &cfg, &errors);
+	cr_assert_eq(rc, 0);
+	cr_assert_eq(drover_agent_config_max_kill_timeout_ms(&cfg), 30000);
+	drover_agent_config_clear(&cfg);
+}
+
+Test(agent_config, bad_max_kill_timeout_is_named)
+{
+	static const char *const bad[] = {
+		"{\"client\": {\"max_kill_timeout\": 30}}",
+		"{\"client\": {\"max_kill_timeout\": \"forever\"}}",
+		"{\"client\": {\"max_kill_timeout\": \"0s\"}}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		drover_agent_config cfg = {0};
+		drover_errlist errors = {0};
+		cr_assert_eq(load(bad[i], &cfg, &errors), -EINVAL, "%s", bad[i]);
+		cr_assert(errors.count && strstr(errors.lines[0], "client.max_kill_timeout must be a positive duration"),
+		          "%s: %s", bad[i], errors.count ? errors.lines[0] : "(none)");
+		drover_errlist_clear(&errors);
+	}
+}

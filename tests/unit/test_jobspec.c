@@ -280,8 +280,8 @@ Test(jobspec, missing_required_structure)
 
 Test(jobspec, structural_errors_name_where_and_what)
 {
-	expect_error("", ", \"Count\": -1", "", "job \"web\", group \"g\": \"Count\" must be between 0 and 10000, not -1");
-	expect_error("", ", \"Count\": 10001", "", "\"Count\" must be between 0 and 10000, not 10001");
+	expect_error("", ", \"Count\": -1", "", "job \"web\", group \"g\": \"Count\" is too small (-1): the smallest value accepted is 0");
+	expect_error("", ", \"Count\": 10001", "", "\"Count\" is too large (10001): the largest value accepted is 10000");
 	expect_error("", ", \"Count\": \"2\"", "", "job \"web\", group \"g\": \"Count\" must be an integer, not string");
 	expect_error(", \"Type\": \"cron\"", "", "", "job \"web\": \"Type\" must be \"service\", \"batch\", \"system\" or \"sysbatch\", not \"cron\"");
 	expect_error(", \"Datacenters\": \"dc1\"", "", "", "job \"web\": \"Datacenters\" must be an array, not string");
@@ -291,9 +291,9 @@ Test(jobspec, structural_errors_name_where_and_what)
 	expect_error("", "", ", \"Config\": [\"a\"]", "task \"t\": \"Config\" must be an object, not array");
 	expect_error("", "", ", \"Env\": {\"PORT\": 80}", "task \"t\": \"Env.PORT\" must be a string, not integer");
 	expect_error("", "", ", \"Env\": {\"A=B\": \"x\"}", "\"Env\" has an unusable name \"A=B\"");
-	expect_error("", "", ", \"LogConfig\": {\"MaxFiles\": 0}", "\"LogConfig.MaxFiles\" must be between 1 and 10000, not 0");
-	expect_error("", "", ", \"LogConfig\": {\"MaxFileSizeMB\": 0}", "\"LogConfig.MaxFileSizeMB\" must be between 1");
-	expect_error("", "", ", \"Resources\": {\"CPU\": 0}", "\"Resources.CPU\" must be at least 1");
+	expect_error("", "", ", \"LogConfig\": {\"MaxFiles\": 0}", "\"LogConfig.MaxFiles\" is too small (0): the smallest value accepted is 1");
+	expect_error("", "", ", \"LogConfig\": {\"MaxFileSizeMB\": 0}", "\"LogConfig.MaxFileSizeMB\" is too small (0): the smallest value accepted is 1 (MB)");
+	expect_error("", "", ", \"Resources\": {\"CPU\": 0}", "\"Resources.CPU\" is too small (0): the smallest value accepted is 1 (MHz)");
 	expect_error("", "", ", \"Resources\": {\"MemoryMB\": 256, \"MemoryMaxMB\": 128}", "\"Resources.MemoryMaxMB\" (128) must be 0 (unset) or at least MemoryMB (256)");
 	expect_error("", ", \"RestartPolicy\": {\"Mode\": \"retry\"}", "", "job \"web\", group \"g\": \"RestartPolicy.Mode\" must be \"fail\" or \"delay\", not \"retry\"");
 	expect_error("", ", \"RestartPolicy\": {\"Delay\": 1.5}", "", "\"RestartPolicy.Delay\" must be an integer number of nanoseconds");
@@ -368,6 +368,18 @@ Test(jobspec, hostile_names_are_refused)
 	char extra[300];
 	snprintf(extra, sizeof(extra), ", \"Name\": \"%s\"", long_name);
 	expect_error(extra, "", "", "\"Name\" \"aaaa");
+	/* issue 11, attack 3: a task named "alloc" would own the shared alloc/ */
+	from_text(&p, "{\"ID\": \"web\", \"TaskGroups\": [{\"Name\": \"g\", \"Tasks\": "
+	              "[{\"Name\": \"alloc\", \"Driver\": \"x\"}]}]}");
+	cr_assert_eq(p.rc, -EINVAL);
+	cr_assert(has_line(&p, "group \"g\", Tasks[0]: \"Name\" \"alloc\" cannot be used for a task"),
+	          "%s", lines(&p));
+	done(&p);
+	/* a group or job may be named alloc: neither names a directory beside it */
+	from_text(&p, "{\"ID\": \"alloc\", \"TaskGroups\": [{\"Name\": \"alloc\", \"Tasks\": "
+	              "[{\"Name\": \"Alloc\", \"Driver\": \"x\"}]}]}");
+	cr_assert_eq(p.rc, 0, "%s", lines(&p));
+	done(&p);
 	/* names that are fine */
 	expect_ok(&p, ", \"Name\": \"my-job_v1.2\"", "", "");
 	cr_assert_str_eq(p.job.name, "my-job_v1.2");
@@ -462,7 +474,7 @@ Test(jobspec, every_problem_collected_with_the_file_name)
 	char want[512];
 	snprintf(want, sizeof(want), "%sjob \"web\": unknown key \"Typo\"", f);
 	cr_assert(has_line(&p, want), "%s", lines(&p));
-	snprintf(want, sizeof(want), "%sjob \"web\", group \"cache\": \"Count\" must be between 0 and 10000, not -1", f);
+	snprintf(want, sizeof(want), "%sjob \"web\", group \"cache\": \"Count\" is too small (-1): the smallest value accepted is 0", f);
 	cr_assert(has_line(&p, want), "%s", lines(&p));
 	cr_assert(has_line(&p, "job \"web\", group \"cache\", task \"redis\": \"Driver\" is required"), "%s", lines(&p));
 	cr_assert(has_line(&p, "task \"redis\": \"KillSignal\" \"SIGBOGUS\""), "%s", lines(&p));
@@ -485,4 +497,98 @@ Test(jobspec, load_reports_syntax_errors_with_position)
 	cr_assert_eq(p.rc, -ENOENT);
 	cr_assert(has_line(&p, "cannot open \"" JOBS "no-such-job.json\""), "%s", lines(&p));
 	done(&p);
+}
+
+/* The issue's measurements: integers the JSON reader cannot hold as long long
+ * were reported as "not float", and out-of-range ones as "must be at least". */
+Test(jobspec, integer_too_large_says_so_with_the_limit)
+{
+	expect_error("", "", ", \"Resources\": {\"CPU\": 9223372036854775807}",
+	             "\"Resources.CPU\" is too large (9223372036854775807): the largest value accepted is 2147483647 (MHz)");
+	expect_error("", "", ", \"Resources\": {\"MemoryMB\": 8796093022208}",
+	             "\"Resources.MemoryMB\" is too large (8796093022208): the largest value accepted is 2147483647 (MB)");
+	expect_error("", "", ", \"Resources\": {\"MemoryMB\": 18446744073709551616}",
+	             "\"Resources.MemoryMB\" is too large (18446744073709551616): the largest value accepted is 2147483647 (MB)");
+	expect_error("", "", ", \"KillTimeout\": 18446744073709551616",
+	             "\"KillTimeout\" is too large (18446744073709551616): the largest value accepted is 9223372036854775807 ns");
+	expect_error("", ", \"Count\": 1e30", "", "\"Count\" is too large (1000000000000000019884624838656): the largest value accepted is 10000");
+	expect_error("", ", \"RestartPolicy\": {\"Attempts\": -99999999999999999999}", "",
+	             "\"RestartPolicy.Attempts\" is too small (-100000000000000000000): the smallest value accepted is 0");
+	/* a fraction is still a type error, not a range error */
+	expect_error("", "", ", \"Resources\": {\"CPU\": 1.5}", "\"Resources.CPU\" must be an integer, not float");
+}
+
+static char *many_groups(size_t n, size_t dup_a, size_t dup_b)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+	fputs("{\"ID\": \"big\", \"TaskGroups\": [", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s{\"Name\": \"g%zu\", \"Tasks\": [{\"Name\": \"t\", \"Driver\": \"raw_exec\"}]}",
+		        i ? ", " : "", i == dup_b ? dup_a : i);
+	fputs("]}", f);
+	fclose(f);
+	return s;
+}
+
+/* 100,000 groups did not finish in 180 s when every pair of names was
+ * compared; with a hash set it is a few seconds even under ASan. */
+Test(jobspec, group_name_uniqueness_is_linear, .timeout = 60)
+{
+	char *json = many_groups(100000, 3, 99999);
+	parsed p;
+	from_text(&p, json);
+	cr_assert_eq(p.rc, -EINVAL);
+	cr_assert(has_line(&p, "group name \"g3\" is used twice (TaskGroups[3] and TaskGroups[99999])"), "%s",
+	          lines(&p));
+	cr_assert_eq(p.errors.count, 1, "%s", lines(&p));
+	done(&p);
+	free(json);
+}
+
+Test(jobspec, task_names_and_port_labels_are_checked_with_a_set, .timeout = 60)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+	fputs("{\"ID\": \"big\", \"TaskGroups\": [{\"Name\": \"g\", \"Networks\": [{\"DynamicPorts\": [", f);
+	for (size_t i = 0; i < 50000; i++)
+		fprintf(f, "%s{\"Label\": \"p%zu\"}", i ? ", " : "", i == 49999 ? (size_t)7 : i);
+	fputs("]}], \"Tasks\": [", f);
+	for (size_t i = 0; i < 50000; i++)
+		fprintf(f, "%s{\"Name\": \"t%zu\", \"Driver\": \"raw_exec\"}", i ? ", " : "",
+		        i == 40000 ? (size_t)12 : i);
+	fputs("]}]}", f);
+	fclose(f);
+	parsed p;
+	from_text(&p, s);
+	cr_assert_eq(p.rc, -EINVAL);
+	cr_assert(has_line(&p, "task name \"t12\" is used twice (Tasks[12] and Tasks[40000])"), "%s", lines(&p));
+	cr_assert(has_line(&p, "port label \"p7\" is used twice"), "%s", lines(&p));
+	cr_assert_eq(p.errors.count, 2, "%s", lines(&p));
+	done(&p);
+	free(s);
+}
+
+/* 9223372036854775807 ns was accepted and made `drover stop` wait forever for
+ * a task that traps its signal: the agent's max_kill_timeout caps it. */
+Test(jobspec, kill_timeout_is_capped_at_max_kill_timeout)
+{
+	parsed p;
+	char *json = job_with("", "", ", \"KillTimeout\": 9223372036854775807");
+	from_text(&p, json);
+	cr_assert_eq(p.rc, 0, "%s", lines(&p));
+	cr_assert_eq(p.job.groups[0].tasks[0].kill_timeout_ms, 9223372036854775807LL / 1000000);
+	cr_assert_eq(drover_jobspec_cap_kill_timeout(&p.job, 30000), 1);
+	cr_assert_eq(p.job.groups[0].tasks[0].kill_timeout_ms, 30000);
+	done(&p);
+	free(json);
+	/* a KillTimeout under the cap is kept */
+	json = job_with("", "", ", \"KillTimeout\": 2000000000");
+	from_text(&p, json);
+	cr_assert_eq(drover_jobspec_cap_kill_timeout(&p.job, 30000), 0);
+	cr_assert_eq(p.job.groups[0].tasks[0].kill_timeout_ms, 2000);
+	done(&p);
+	free(json);
 }

@@ -346,3 +346,95 @@ Test(json, type_names_read_well)
 	cr_assert_str_eq(drover_value_type_name(DROVER_VALUE_OBJECT), "object");
 	cr_assert_str_eq(drover_value_type_name(DROVER_VALUE_NULL), "null");
 }
+
+/* JSONTestSuite n_structure_whitespace_formfeed and friends: yajl's lexer takes
+ * \f and \v as whitespace, RFC 8259 does not. */
+Test(json, formfeed_and_vertical_tab_are_not_whitespace)
+{
+	drover_err err = {{0}};
+	const char *msg = refused("[\f]", &err);
+	cr_assert(strstr(msg, "doc.json:1:2: "), "points at the form feed: %s", msg);
+	cr_assert(strstr(msg, "form feed"), "names it: %s", msg);
+	msg = refused("{\"a\": 1,\n \f\v\"b\": 2}", &err);
+	cr_assert(strstr(msg, "doc.json:2:2: "), "line and column: %s", msg);
+	msg = refused("[1]\v", &err);
+	cr_assert(strstr(msg, "vertical tab"), "got: %s", msg);
+	/* inside a string, escaped, they are characters like any other */
+	drover_value v = {0};
+	cr_assert_eq(parse("[\"\\f\\u000b\"]", &v, &err), 0, "%s", err.message);
+	drover_value_clear(&v);
+}
+
+Test(json, overlong_surrogate_and_out_of_range_utf8_are_refused)
+{
+	drover_err err = {{0}};
+	const char *msg = refused("{\"k\":\n \"a\xC0\xAF\"}", &err);
+	cr_assert(strstr(msg, "doc.json:2:4: "), "points at the byte: %s", msg);
+	cr_assert(strstr(msg, "overlong"), "says overlong: %s", msg);
+	msg = refused("[\"\xE0\x80\xAF\"]", &err);
+	cr_assert(strstr(msg, "overlong"), "3-byte overlong: %s", msg);
+	msg = refused("[\"\xF0\x80\x80\xAF\"]", &err);
+	cr_assert(strstr(msg, "overlong"), "4-byte overlong: %s", msg);
+	msg = refused("[\"x\xED\xA0\x80\"]", &err);
+	cr_assert(strstr(msg, "doc.json:1:4: "), "points at the surrogate: %s", msg);
+	cr_assert(strstr(msg, "surrogate"), "says surrogate: %s", msg);
+	msg = refused("[\"\xF4\x90\x80\x80\"]", &err);
+	cr_assert(strstr(msg, "U+10FFFF"), "above U+10FFFF: %s", msg);
+	msg = refused("[\"\xF5\x80\x80\x80\"]", &err);
+	cr_assert(strstr(msg, "U+10FFFF"), "F5 lead byte: %s", msg);
+	msg = refused("{\"\xC0\xAF\": 1}", &err);
+	cr_assert(strstr(msg, "doc.json:1:3: "), "in a key too: %s", msg);
+	/* the extremes of valid UTF-8 still pass */
+	drover_value v = {0};
+	cr_assert_eq(parse("[\"\xC2\x80\xED\x9F\xBF\xEE\x80\x80\xF0\x90\x80\x80\xF4\x8F\xBF\xBF\"]", &v, &err), 0,
+	             "%s", err.message);
+	drover_value_clear(&v);
+}
+
+Test(json, lone_and_ill_paired_surrogate_escapes_are_refused)
+{
+	drover_err err = {{0}};
+	const char *msg = refused("[\"ab\\ud800\"]", &err);
+	cr_assert(strstr(msg, "doc.json:1:5: "), "points at the escape: %s", msg);
+	cr_assert(strstr(msg, "high surrogate"), "got: %s", msg);
+	msg = refused("[\"\\udc00\\ud800\"]", &err);
+	cr_assert(strstr(msg, "doc.json:1:3: "), "points at the first escape: %s", msg);
+	cr_assert(strstr(msg, "low surrogate"), "got: %s", msg);
+	msg = refused("[\"\\ud800\\u0041\"]", &err);
+	cr_assert(strstr(msg, "high surrogate"), "got: %s", msg);
+	msg = refused("{\"\\udfff\": 1}", &err);
+	cr_assert(strstr(msg, "low surrogate"), "in a key: %s", msg);
+	/* a proper pair is one character, U+1F600, as 4 bytes of UTF-8 */
+	drover_value v = {0};
+	cr_assert_eq(parse("[\"\\ud83d\\ude00\"]", &v, &err), 0, "%s", err.message);
+	cr_assert_str_eq(v.u.array.items[0].u.string.ptr, "\xF0\x9F\x98\x80");
+	drover_value_clear(&v);
+	/* a syntax error before the bad escape is the one reported */
+	msg = refused("[1 2, \"\\ud800\"]", &err);
+	cr_assert(strstr(msg, "doc.json:1:4: "), "syntax error first: %s", msg);
+}
+
+/* 12 million one-character strings (a 60 MB job) took 1.58 GB to validate. */
+Test(json, more_than_two_million_values_are_refused, .timeout = 60)
+{
+	size_t n = 2000001;
+	char *text = malloc(n * 2 + 2);
+	text[0] = '[';
+	for (size_t i = 0; i < n; i++) {
+		text[1 + 2 * i] = '1';
+		text[2 + 2 * i] = i + 1 < n ? ',' : ']';
+	}
+	text[2 * n + 1] = '\0';
+	drover_value v = {.type = DROVER_VALUE_STRING};
+	drover_err err = {{0}};
+	cr_assert_eq(parse(text, &v, &err), -E2BIG);
+	cr_assert(strstr(err.message, "more than 2000000 values"), "%s", err.message);
+	cr_assert(strstr(err.message, "doc.json:1:"), "with a position: %s", err.message);
+	/* 1,999,999 numbers and their array: exactly the limit, read */
+	text[2 * (n - 2)] = ']';
+	text[2 * (n - 2) + 1] = '\0';
+	cr_assert_eq(parse(text, &v, &err), 0, "%s", err.message);
+	cr_assert_eq(v.u.array.count, n - 2);
+	drover_value_clear(&v);
+	free(text);
+}

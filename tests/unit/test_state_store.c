@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -378,5 +379,43 @@ Test(state_store, ports_are_held_by_one_live_allocation_at_a_time)
 	cr_assert_eq(drover_state_ports_get(st, b, "", &got, &n, &err), 0);
 	cr_assert_eq(n, 2, "port 21001 taken over from the dead allocation");
 	drover_state_ports_free(got, n);
+	drover_state_close(st);
+}
+
+static unsigned file_mode(const char *suffix)
+{
+	char path[160];
+	struct stat sb;
+	snprintf(path, sizeof(path), "%s%s", db_path, suffix);
+	cr_assert_eq(lstat(path, &sb), 0, "%s: %s", path, strerror(errno));
+	return sb.st_mode & 07777;
+}
+
+/* Issue 11, attack 6: the database holds every job's Env and registry
+ * passwords; no other user may read it, its WAL or its shared memory, and a
+ * world-readable file left by an older drover is narrowed. The data dir is
+ * traversable (tasks of other uids reach alloc/) but not listable. */
+Test(state_store, database_files_are_private)
+{
+	drover_state *st = open_store();
+	put_alloc(st, "0a1b2c3d-0000-4000-8000-000000000009");
+	cr_assert_eq(file_mode(""), 0600);
+	cr_assert_eq(file_mode("-wal"), 0600);
+	cr_assert_eq(file_mode("-shm"), 0600);
+	cr_assert_eq(file_mode(".lock"), 0600);
+	drover_state_close(st);
+
+	cr_assert_eq(chmod(db_path, 0644), 0);
+	char side[160];
+	snprintf(side, sizeof(side), "%s-wal", db_path);
+	chmod(side, 0644);
+	cr_assert_eq(chmod(root, 0755), 0);
+	st = open_store();
+	cr_assert_eq(file_mode(""), 0600);
+	struct stat sb;
+	if (stat(side, &sb) == 0)
+		cr_assert_eq(sb.st_mode & 077, 0, "-wal mode %o", sb.st_mode & 07777);
+	cr_assert_eq(stat(root, &sb), 0);
+	cr_assert_eq(sb.st_mode & 07777, 0711, "data dir mode %o", sb.st_mode & 07777);
 	drover_state_close(st);
 }

@@ -139,7 +139,7 @@ static void task_free(echo_ctx *c, struct drover_task *t)
  *   pid_start_time=5678
  *   shim_start_time=5670
  *   started_at_ms=1700000000000
- *   state_dir=/var/lib/drover/alloc/.../task
+ *   state_dir=/var/lib/drover/run/<alloc_id>/<task>
  */
 #define HANDLE_MAGIC "drover-echo-handle"
 #define HANDLE_VERSION 1
@@ -327,12 +327,11 @@ static int echo_start(void *ctx, const drover_task_config *cfg, drover_task **ta
 	struct drover_task *t;
 	int r;
 
-	/* log_max_file_size_mb is the last member this driver reads. */
-	if (cfg->struct_size < offsetof(drover_task_config, log_max_file_size_mb) +
-	                           sizeof(cfg->log_max_file_size_mb))
+	/* state_dir (ABI 1.2) is the last member this driver reads. */
+	if (cfg->struct_size < offsetof(drover_task_config, state_dir) + sizeof(cfg->state_dir))
 		return drover_err_set(err, -EINVAL, "echo: task config struct_size %u is too small",
 		                      cfg->struct_size);
-	if (!cfg->task_dir || !cfg->log_dir || !cfg->task_name)
+	if (!cfg->task_dir || !cfg->log_dir || !cfg->task_name || !cfg->state_dir)
 		return drover_err_set(err, -EINVAL, "task \"%s\": the task name, task directory or log "
 		                      "directory is not set", cfg_label(cfg));
 	if (cfg->user && cfg->user[0])
@@ -366,7 +365,9 @@ static int echo_start(void *ctx, const drover_task_config *cfg, drover_task **ta
 	req.argv = argv;
 	req.env = cfg->env ? cfg->env : no_env;
 	req.work_dir = cfg->task_dir; /* so that a relative `file` lands in the task directory */
-	req.state_dir = cfg->task_dir;
+	/* The host's private directory for the task: never one the task can
+	 * write, or it could forge the exit status and pids the host acts on. */
+	req.state_dir = cfg->state_dir;
 	req.log_dir = cfg->log_dir;
 	req.log_name = cfg->task_name;
 	req.log_max_files = cfg->log_max_files ? cfg->log_max_files : DEFAULT_LOG_MAX_FILES;
@@ -409,8 +410,21 @@ static int echo_recover(void *ctx, const drover_task_config *cfg, const void *ha
 	int r;
 
 	r = handle_decode(handle, len, &proc, cfg_label(cfg), err);
-	if (r < 0)
+	if (r < 0) {
+		/* recover's contract: a task whose handle is damaged is not left
+		 * running. The host finds it again through the shim's pids file in
+		 * the task's state directory. */
+		drover_proc left;
+		drover_err ignored, why = *err;
+		if (cfg->struct_size >= offsetof(drover_task_config, state_dir) +
+		                            sizeof(cfg->state_dir) &&
+		    cfg->state_dir &&
+		    c->host->proc_find(c->host->host_data, cfg->state_dir, &left, &ignored) == 0 &&
+		    c->host->proc_stop(c->host->host_data, &left, SIGKILL, 0, &ignored) == 0)
+			return drover_err_set(err, r, "%.400s; what was left of it (pid %d) was killed",
+			                      why.message, left.pid);
 		return r;
+	}
 	/* Whether it still runs or exited meanwhile, the shim's state directory
 	 * tells: wait and inspect ask the host, which reads it. */
 	t = task_new(c, cfg, &proc);

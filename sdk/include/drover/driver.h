@@ -57,7 +57,7 @@ extern "C" {
 #endif
 
 #define DROVER_ABI_MAJOR 1
-#define DROVER_ABI_MINOR 1
+#define DROVER_ABI_MINOR 2
 
 /* The one symbol a plugin exports. The major is part of its name so that a
  * plugin of another major has no symbol this host looks for. */
@@ -177,6 +177,16 @@ typedef struct drover_task_config {
 	 * ...): callable only during those calls. */
 	void *event_sink;
 	void (*emit_event)(void *event_sink, const char *type, const char *message);
+	/* Since ABI 1.2 (absent when struct_size does not cover it). A directory
+	 * only the host's user can write (root-owned, 0700, outside every
+	 * directory a task can see or write: <data_dir>/run/<alloc_id>/<task>),
+	 * created by the host before start/recover, one per task, removed by
+	 * `drover gc`. Give it as drover_spawn_request.state_dir: drover-shim
+	 * keeps the task's exit status and pids there. A driver may keep its own
+	 * files there too (create them with O_EXCL|O_NOFOLLOW). Never give a
+	 * directory the task can write (task_dir, alloc_dir): the task could then
+	 * forge the pids and exit status the host acts on. */
+	const char *state_dir;
 } drover_task_config;
 
 /* The opaque, versioned driver state that start returns and recover receives
@@ -254,6 +264,20 @@ typedef struct drover_exec_request {
  * rotated log files, reaps the task and records its exit status in `state_dir`.
  * A driver keeps the drover_proc it is given in its handle and hands it back
  * to the proc_* services after a restart of the host.
+ *
+ * The state directory
+ *   drover-shim keeps two files in the spawn request's state_dir, each
+ *   replaced atomically (written to a temporary name created with
+ *   O_EXCL|O_NOFOLLOW in the same directory, then renamed):
+ *     pids         one line "<task_pid> <task_starttime> <shim_pid>
+ *                  <shim_starttime>\n" (decimal; starttime is field 22 of
+ *                  /proc/<pid>/stat, which tells a reused pid), written once
+ *                  the task's exec succeeded and kept after its exit;
+ *     exit-status  "exit_code=N\nsignal=N\noom_killed=N\nexited_at_ms=N\n",
+ *                  written (and fsynced) when the task has exited.
+ *   A stale exit-status is removed when a new shim starts. Read them only
+ *   through the proc_* services (proc_find rebuilds a drover_proc from the
+ *   pids file when a handle is lost).
  */
 #define DROVER_PATH_MAX 4096
 
@@ -262,8 +286,12 @@ typedef struct drover_spawn_request {
 	const char *const *argv;  /* NULL-ended; argv[0] is an absolute path, or a name
 	                             looked up in the PATH of `env` */
 	const char *const *env;   /* NULL-ended "KEY=VALUE" */
-	const char *work_dir;     /* NULL: state_dir */
-	const char *state_dir;    /* where the shim records the exit status */
+	const char *work_dir;     /* NULL: state_dir (which a task that changes
+	                             its uid cannot enter: give one) */
+	/* Where the shim records the task's files (see "The state directory"
+	 * below): drover_task_config.state_dir. It must exist, be owned by the
+	 * host's user and be writable by nobody else; spawn refuses any other. */
+	const char *state_dir;
 	const char *log_dir;
 	const char *log_name;     /* files are <log_dir>/<log_name>.stdout.N / .stderr.N */
 	unsigned log_max_files;
@@ -328,6 +356,16 @@ typedef struct drover_host {
 	 * process group; returns when the exit status is recorded. */
 	int (*proc_stop)(void *host_data, const drover_proc *proc, int signo, long long timeout_ms,
 	                 drover_err *err);
+	/* Since ABI 1.2 (NULL in an older host: check struct_size). Rebuilds the
+	 * drover_proc of the task last spawned with `state_dir` from the shim's
+	 * pids file (see "The state directory"), for a driver whose handle is lost
+	 * or damaged and that must kill what is left (recover's contract):
+	 * started_at_ms is the time the file was written. The other proc_*
+	 * services check start times, so a stale file names nothing they would
+	 * act on. 0; -ENOENT when no task was ever started there; -EBADMSG when the
+	 * file is damaged; -EINVAL for a state_dir that is not an absolute path.
+	 * No side effects: callable from recover. */
+	int (*proc_find)(void *host_data, const char *state_dir, drover_proc *out, drover_err *err);
 } drover_host;
 
 /* -------------------------------------------------------------- descriptor */
