@@ -27,6 +27,12 @@ int drover_plugin_fingerprint(drover_plugin *p, int fresh, drover_fingerprint *f
                               drover_err *err);
 void drover_plugin_fingerprint_forget(drover_plugin *p);
 
+/* The filesystem isolation the plugin declares in its capabilities: NONE
+ * without a capabilities method (the SDK's meaning of NULL); IMAGE when the
+ * method fails, so that what this decides (the host's environment reaching
+ * the task, see taskenv.h) is withheld rather than leaked. */
+drover_fs_isolation drover_plugin_fs_isolation(const drover_plugin *p);
+
 /* True when `p` has method `member` within the descriptor size it declared and
  * the pointer is not NULL: methods beyond an older plugin's size are absent. */
 #define DROVER_PLUGIN_HAS(p, member)                                                        \

@@ -108,3 +108,16 @@ int drover_plugin_fingerprint(drover_plugin *p, int fresh, drover_fingerprint *f
 	}
 	return rc;
 }
+
+drover_fs_isolation drover_plugin_fs_isolation(const drover_plugin *p)
+{
+	drover_capabilities caps;
+
+	memset(&caps, 0, sizeof(caps));
+	caps.struct_size = sizeof(caps);
+	if (!DROVER_PLUGIN_HAS(p, capabilities))
+		return DROVER_FS_ISOLATION_NONE; /* the SDK's meaning of NULL */
+	if (p->desc->capabilities(p->ctx, &caps) < 0)
+		return DROVER_FS_ISOLATION_IMAGE;
+	return caps.fs_isolation;
+}

@@ -213,7 +213,9 @@ static int prepare_task(run *r, run_task *t)
 		.alloc_index = t->alloc->index,
 		.dirs = &t->alloc->dirs,
 		.task_dir = t->task_dir,
-		.host_env = environ,
+		.host_env = drover_plugin_fs_isolation(t->plugin) == DROVER_FS_ISOLATION_IMAGE
+		                     ? NULL
+		                     : environ,
 		.group_ports = &t->alloc->ports,
 		.task_ports = &t->ports,
 		.node = &r->node,

@@ -64,7 +64,9 @@ static int build_task(drover_context *ctx, drover_ralloc *a, drover_rtask *t, dr
 		.alloc_index = a->alloc.alloc_index,
 		.dirs = &a->dirs,
 		.task_dir = t->task_dir,
-		.host_env = environ,
+		.host_env = drover_plugin_fs_isolation(t->plugin) == DROVER_FS_ISOLATION_IMAGE
+		                     ? NULL
+		                     : environ,
 	};
 	if ((rc = drover_taskenv_build(&in, &t->env, err)) < 0)
 		return rc;

@@ -21,7 +21,12 @@ typedef struct drover_taskenv_input {
 	int alloc_index;
 	const drover_allocdir *dirs;
 	const char *task_dir;
-	char *const *host_env; /* usually environ */
+	/* environ for drivers without image isolation (raw_exec, exec), NULL
+	 * for the others (docker): as Nomad's task runner, which gives the
+	 * client's variables only to drivers whose FSIsolation is not "image".
+	 * A container gets exactly the task's environment, never the
+	 * operator's SHELL, HOME, PWD or a PATH hiding the image's. */
+	char *const *host_env;
 	const drover_alloc_ports *group_ports; /* the allocation's ports, or NULL */
 	const drover_alloc_ports *task_ports;  /* legacy task-level ports, or NULL */
 	const drover_node_info *node;          /* for ${node.*}/${attr.*} in Env, or NULL */

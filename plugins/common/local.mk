@@ -7,9 +7,18 @@ plugins_common_libplugincommon_la_SOURCES = \
 	plugins/common/plugin_handle.c plugins/common/plugin_handle.h \
 	plugins/common/plugin_stats.c plugins/common/plugin_stats.h \
 	plugins/common/plugin_cgroup.c plugins/common/plugin_cgroup.h \
+	plugins/common/plugin_devices.c plugins/common/plugin_devices.h \
 	plugins/common/plugin_env.c plugins/common/plugin_env.h \
 	plugins/common/plugin_exec.c plugins/common/plugin_exec.h \
 	plugins/common/plugin_ids.c plugins/common/plugin_ids.h \
 	plugins/common/plugin_leftovers.c plugins/common/plugin_leftovers.h
 plugins_common_libplugincommon_la_CFLAGS = $(AM_CFLAGS) $(PLUGIN_COMPILE_FLAGS) $(CGROUP_CFLAGS)
 plugins_common_libplugincommon_la_LIBADD = $(CGROUP_LIBS)
+
+# Resolving task-writable paths without following symlinks (plugin_resolve.h):
+# its own library, so that the docker driver links it without the cgroup code.
+noinst_LTLIBRARIES += plugins/common/libpluginresolve.la
+plugins_common_libpluginresolve_la_SOURCES = \
+	plugins/common/plugin_resolve.c plugins/common/plugin_resolve.h
+plugins_common_libpluginresolve_la_CFLAGS = $(AM_CFLAGS) $(PLUGIN_COMPILE_FLAGS)
+plugins_common_libplugincommon_la_LIBADD += plugins/common/libpluginresolve.la

@@ -16,6 +16,8 @@
 
 #include <libcgroup.h>
 
+#include "plugin_devices.h"
+
 #ifndef CGROUP_SUPER_MAGIC
 #define CGROUP_SUPER_MAGIC 0x27e0eb
 #endif
@@ -374,6 +376,46 @@ out:
 	return r;
 }
 
+int plugin_cgroup_plan_devices(plugin_cgroup *cg, drover_err *err)
+{
+	const char *root = getenv(PLUGIN_CGROUP_ROOT_ENV);
+	char mp[DROVER_PATH_MAX], path[DROVER_PATH_MAX];
+	const char *name;
+
+	if (root && !root[0])
+		root = NULL;
+	if (!cg->managed || cg->version == 0 || cg->n == 0)
+		return 0;
+	if (cg->version == 2) {
+		cg->devices = 1;
+		return 0;
+	}
+	if (mount_of(root, 1, "devices", mp, sizeof(mp)) < 0)
+		return 0; /* the seccomp filter of drover-exec-init still refuses mknod */
+	/* The same <alloc_id>.<task> as the other controllers' directories. */
+	name = strrchr(cg->dirs[0].path, '/');
+	if (!name || (size_t)snprintf(path, sizeof(path), "%s/" V1_PARENT "%s", mp, name) >=
+	                     sizeof(path))
+		return drover_err_set(err, -ENAMETOOLONG, "the cgroup path under \"%s\" is too long",
+		                      mp);
+	cg->devices = 1;
+	return dir_add(cg, "devices", path, err);
+}
+
+static int apply_devices(const plugin_cgroup *cg, drover_err *err)
+{
+	size_t i;
+
+	if (!cg->devices)
+		return 0;
+	if (cg->version == 2)
+		return plugin_devices_v2_attach(cg->dirs[0].path, err);
+	for (i = 0; i < cg->n; i++)
+		if (strcmp(cg->dirs[i].controller, "devices") == 0)
+			return plugin_devices_v1_apply(cg->dirs[i].path, err);
+	return 0;
+}
+
 static int mkdir_one(const char *path, drover_err *err)
 {
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
@@ -547,6 +589,8 @@ int plugin_cgroup_create(plugin_cgroup *cg, long long cpu_mhz, long long memory_
 			goto fail;
 	r = cg->version == 2 ? limits_v2(cg, cpu_mhz, soft, hard, pids_max, err)
 	                     : limits_v1(cg, cpu_mhz, soft, hard, pids_max, err);
+	if (r == 0)
+		r = apply_devices(cg, err);
 	if (r == 0)
 		return 0;
 fail:

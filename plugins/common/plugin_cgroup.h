@@ -25,6 +25,7 @@
 typedef struct plugin_cgroup {
 	int version;          /* 1 or 2; 0: the task has no cgroup */
 	int managed;          /* created by us: limits written, removed on destroy */
+	int devices;          /* plugin_cgroup_plan_devices: the device allow list applies */
 	size_t n;
 	struct {
 		char controller[32]; /* v1: "memory", ...; v2: "" */
@@ -47,11 +48,21 @@ int plugin_cgroup_plan(plugin_cgroup *cg, const char *alloc_id, const char *task
                         const drover_value *v1_override, const char *v2_override,
                         drover_err *err);
 
+/* The task's devices are restricted to plugin_devices.h's allow list (exec;
+ * not raw_exec, which isolates nothing). Call after plugin_cgroup_plan, for
+ * start and recover alike: on v1 it adds the task's devices cgroup
+ * (<mount of devices>/drover/<alloc_id>.<task>) to the directories the task
+ * joins and removes; on v2 the task's one cgroup gets the program.
+ * plugin_cgroup_create then applies the list. Nothing for a cgroup drover
+ * does not manage, nor on v1 without a devices hierarchy (returns 0). */
+int plugin_cgroup_plan_devices(plugin_cgroup *cg, drover_err *err);
+
 /* Creates the managed directories and writes the limits: memory hard limit
  * MemoryMaxMB when set (else MemoryMB), soft limit MemoryMB only when
  * MemoryMaxMB is set (v1 memory.soft_limit_in_bytes, v2 memory.low), as
  * Nomad's executor does; CPU shares (v1 cpu.shares, v2
- * cpu.weight converted as runc does), pids.max when pids_max > 0. Checks that
+ * cpu.weight converted as runc does), pids.max when pids_max > 0, and the
+ * device allow list when planned (plugin_cgroup_plan_devices). Checks that
  * override directories exist. */
 int plugin_cgroup_create(plugin_cgroup *cg, long long cpu_mhz, long long memory_mb,
                          long long memory_max_mb, long long pids_max, drover_err *err);

@@ -412,6 +412,14 @@ static int docker_start(void *ctx, const drover_task_config *cfg, drover_task **
 		docker_create_spec_free(&spec);
 		return task_error(err, r, task_label(cfg));
 	}
+	/* Built again once the image is there: a pull can take minutes, and the
+	 * bind sources are to be resolved right before dockerd looks them up
+	 * (the first build refused bad input before any pull). */
+	docker_create_spec_free(&spec);
+	if ((r = docker_container_build(&c->s, cfg, &spec, err)) < 0) {
+		free(image_id);
+		return r;
+	}
 	memset(&h, 0, sizeof(h));
 	r = create_container(c, &spec, h.container_id, err);
 	docker_create_spec_free(&spec);

@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "docker_container.h"
 #include "docker_cpu.h"
 #include "docker_json.h"
+#include "plugin_resolve.h"
 
 /* Docker's default capability set, lower case without "cap_". */
 static const char *const docker_default_caps[] = {
@@ -380,11 +382,23 @@ static int path_within(const char *path, const char *dir)
 }
 
 /* The host side of a bind: relative paths are under the task directory; a path
- * outside the allocation directory needs volumes.enabled. malloc'd in *out. */
-static int bind_source(build *b, const char *field, const char *src, char **out)
+ * outside the allocation directory needs volumes.enabled. malloc'd in *out.
+ *
+ * A path inside the allocation directory is the tasks' to change: it is
+ * resolved beneath the allocation directory at every start and restart
+ * (docker_container_build runs for each), refusing every symlink, so that a
+ * container that swapped "local/esc" for a link to /etc during its previous
+ * run does not get the host's /etc bound on the next one. dockerd gets the
+ * canonical path just checked to name the resolved directory. `create`: create
+ * a missing source as dockerd does for Binds (but without following links). */
+static int bind_source(build *b, const char *field, const char *src, int create,
+                       char **out)
 {
 	size_t n = strlen(src) + strlen(b->cfg->task_dir) + 2;
-	char *path, *alloc;
+	plugin_resolved res = PLUGIN_RESOLVED_INIT;
+	char *path, *alloc, what[300];
+	size_t alen;
+	int r;
 
 	if (!src[0])
 		return field_error(b, -EINVAL, field, "the host path is empty");
@@ -404,18 +418,58 @@ static int bind_source(build *b, const char *field, const char *src, char **out)
 		return drover_err_set(b->err, -ENOMEM, "out of memory");
 	}
 	path_clean(alloc);
-	if (!b->s->volumes_enabled && !path_within(path, alloc)) {
-		int r = field_error(b, -EPERM, field,
-		                    "host path \"%.200s\" is outside the allocation directory and "
-		                    "the docker plugin's volumes are disabled: set "
-		                    "volumes.enabled in the plugin options to allow it",
-		                    src);
-		free(path);
+	if (!path_within(path, alloc)) {
 		free(alloc);
+		if (b->s->volumes_enabled) {
+			/* A host path the operator lets job authors bind. */
+			*out = path;
+			return 0;
+		}
+		r = field_error(b, -EPERM, field,
+		                "host path \"%.200s\" is outside the allocation directory and "
+		                "the docker plugin's volumes are disabled: set "
+		                "volumes.enabled in the plugin options to allow it",
+		                src);
+		free(path);
 		return r;
 	}
+	alen = strlen(alloc);
+	snprintf(what, sizeof(what), "task \"%s\": docker config \"%s\"", b->task, field);
+	r = plugin_resolve_beneath(b->cfg->alloc_dir, path + (alen > 1 ? alen : 0),
+	                           PLUGIN_RESOLVE_DIR_OR_FILE | (create ? PLUGIN_RESOLVE_MKDIR : 0),
+	                           what, &res, b->err);
 	free(alloc);
-	*out = path;
+	free(path);
+	if (r < 0)
+		return r;
+	*out = res.path;
+	res.path = NULL;
+	plugin_resolved_free(&res);
+	return 0;
+}
+
+/* One of the binds every container gets (alloc/, local/, secrets/), checked
+ * like a task's own: the directory the host made, not a link in its place. */
+static int standard_bind(build *b, const char *base, const char *name, const char *target,
+                         const char *label)
+{
+	plugin_resolved res = PLUGIN_RESOLVED_INIT;
+	char line[DROVER_PATH_MAX * 2 + 32], what[300];
+	int r;
+
+	snprintf(what, sizeof(what), "task \"%s\": the %s/ directory", b->task, name);
+	/* Created when missing, as dockerd creates a missing Binds source (the
+	 * host makes them all; a driver test or another host may not). */
+	if ((r = plugin_resolve_beneath(base, name, PLUGIN_RESOLVE_MKDIR, what, &res, b->err)) < 0)
+		return r;
+	if (!S_ISDIR(res.st.st_mode)) {
+		plugin_resolved_free(&res);
+		return drover_err_set(b->err, -ENOTDIR, "%s is not a directory", what);
+	}
+	snprintf(line, sizeof(line), "%s:%s%s%s", res.path, target, label ? ":" : "",
+	         label ? label : "");
+	plugin_resolved_free(&res);
+	GEN(docker_gen_str(b->g, line));
 	return 0;
 }
 
@@ -426,18 +480,21 @@ static int gen_binds(build *b)
 	/* volumes.selinuxlabel relabels every bind of the task, whether or not
 	 * volumes are enabled, as in Nomad. */
 	const char *label = b->s->selinux_label;
+	int r0;
 
 	GEN(docker_gen_key(b->g, "Binds"));
 	GEN(yajl_gen_array_open(b->g));
-	snprintf(line, sizeof(line), "%s/alloc:/alloc%s%s", b->cfg->alloc_dir, label ? ":" : "",
-	         label ? label : "");
-	GEN(docker_gen_str(b->g, line));
-	snprintf(line, sizeof(line), "%s/local:/local%s%s", b->cfg->task_dir, label ? ":" : "",
-	         label ? label : "");
-	GEN(docker_gen_str(b->g, line));
-	snprintf(line, sizeof(line), "%s/secrets:/secrets%s%s", b->cfg->task_dir,
-	         label ? ":" : "", label ? label : "");
-	GEN(docker_gen_str(b->g, line));
+	/* alloc/logs read-only over the read-write alloc/, as exec binds it: the
+	 * logger writes the logs, never the task, and a container that could
+	 * write there could plant links and FIFOs for the rotation, delete or
+	 * forge its own and its siblings' logs. */
+	if ((r0 = standard_bind(b, b->cfg->alloc_dir, "alloc", "/alloc", label)) < 0 ||
+	    (r0 = standard_bind(b, b->cfg->alloc_dir, "alloc/logs", "/alloc/logs",
+	                        label ? (b->s->selinux_label[0] == 'Z' ? "ro,Z" : "ro,z")
+	                              : "ro")) < 0 ||
+	    (r0 = standard_bind(b, b->cfg->task_dir, "local", "/local", label)) < 0 ||
+	    (r0 = standard_bind(b, b->cfg->task_dir, "secrets", "/secrets", label)) < 0)
+		return r0;
 	for (size_t i = 0; vols && vols->type == DROVER_VALUE_ARRAY && i < vols->u.array.count; i++) {
 		const drover_value *it = &vols->u.array.items[i];
 		char field[32], *src = NULL, *copy, *target, *mode;
@@ -473,7 +530,7 @@ static int gen_binds(build *b)
 		    !strchr(copy, '/'))
 			r = (src = strdup(copy)) ? 0 : drover_err_set(b->err, -ENOMEM, "out of memory");
 		else
-			r = bind_source(b, field, copy, &src);
+			r = bind_source(b, field, copy, 1, &src);
 		if (r < 0) {
 			free(copy);
 			return r;
@@ -575,7 +632,7 @@ static int gen_mount_one(build *b, const drover_value *m, const char *field)
 			int r;
 			if (!source)
 				return field_error(b, -EINVAL, field, "a bind mount needs \"source\"");
-			if ((r = bind_source(b, field, source, &src)) < 0)
+			if ((r = bind_source(b, field, source, 0, &src)) < 0)
 				return r;
 			GEN(docker_gen_key_str(b->g, "Type", "bind"));
 			r = docker_gen_key_str(b->g, "Source", src);

@@ -14,6 +14,7 @@
 
 #include "docker_auth.h"
 #include "docker_image.h"
+#include "plugin_resolve.h"
 #include "docker_json.h"
 
 char *docker_base64url(const char *data, size_t len)
@@ -475,6 +476,8 @@ static int load(docker_client *c, const drover_task_config *cfg, const char *rel
 	docker_request req;
 	docker_lines lines;
 	progress prog;
+	plugin_resolved res = PLUGIN_RESOLVED_INIT;
+	char what[300], fdpath[64];
 	struct stat st;
 	int fd, r;
 
@@ -485,20 +488,33 @@ static int load(docker_client *c, const drover_task_config *cfg, const char *rel
 		                      "task \"%s\": docker config \"load\": \"%.200s\" must be a path "
 		                      "relative to the task's local/ directory, without \"..\"",
 		                      task, rel);
-	if ((size_t)snprintf(path, sizeof(path), "%s/local/%s", cfg->task_dir, rel) >= sizeof(path))
+	if ((size_t)snprintf(path, sizeof(path), "%s/local", cfg->task_dir) >= sizeof(path))
 		return drover_err_set(err, -ENAMETOOLONG,
 		                      "task \"%s\": docker config \"load\": the path is too long", task);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return drover_err_set(err, -errno, "task \"%s\": docker config \"load\": cannot open "
-		                      "\"%s\": %s",
-		                      task, path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	/* local/ is the task's: no symlink anywhere in the path (O_NOFOLLOW
+	 * covered only the last component), and nothing but a regular file, so
+	 * that a FIFO planted there cannot block the open. */
+	snprintf(what, sizeof(what), "task \"%s\": docker config \"load\"", task);
+	if ((r = plugin_resolve_beneath(path, rel, PLUGIN_RESOLVE_DIR_OR_FILE, what, &res, err)) < 0)
+		return r;
+	if (!S_ISREG(res.st.st_mode)) {
+		plugin_resolved_free(&res);
 		return drover_err_set(err, -EINVAL,
-		                      "task \"%s\": docker config \"load\": \"%s\" is not a regular "
-		                      "file",
-		                      task, path);
+		                      "task \"%s\": docker config \"load\": \"%.200s\" is not a "
+		                      "regular file",
+		                      task, rel);
+	}
+	snprintf(path, sizeof(path), "%s", res.path);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", res.fd);
+	fd = open(fdpath, O_RDONLY | O_CLOEXEC);
+	plugin_resolved_free(&res);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = drover_err_set(err, -EINVAL, "task \"%s\": docker config \"load\": cannot open "
+		                   "\"%s\": %s", task, path, fd < 0 ? strerror(errno) : "not a "
+		                   "regular file");
+		if (fd >= 0)
+			close(fd);
+		return r;
 	}
 	memset(&prog, 0, sizeof(prog));
 	memset(&lines, 0, sizeof(lines));

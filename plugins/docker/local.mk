@@ -15,10 +15,12 @@ plugins_docker_docker_la_SOURCES = \
 	plugins/docker/docker_monitor.c plugins/docker/docker_monitor.h \
 	plugins/docker/docker_fingerprint.c plugins/docker/docker_fingerprint.h \
 	plugins/docker/docker_handle.c plugins/docker/docker_handle.h
-plugins_docker_docker_la_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(YAJL_CFLAGS)
+plugins_docker_docker_la_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(YAJL_CFLAGS) \
+	-I$(top_srcdir)/plugins/common
 plugins_docker_docker_la_CFLAGS = $(AM_CFLAGS) $(PLUGIN_COMPILE_FLAGS)
 plugins_docker_docker_la_LDFLAGS = $(AM_LDFLAGS) $(PLUGIN_LINK_FLAGS)
-plugins_docker_docker_la_LIBADD = $(CURL_LIBS) $(YAJL_LIBS) -lpthread
+plugins_docker_docker_la_LIBADD = plugins/common/libpluginresolve.la $(CURL_LIBS) $(YAJL_LIBS) \
+	-lpthread
 EXTRA_DIST += scripts/test-services.sh
 plugins_docker_docker_la_SOURCES += \
 	plugins/docker/docker_logger_run.c plugins/docker/docker_logger_run.h \

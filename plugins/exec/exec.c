@@ -325,6 +325,10 @@ static int task_prepare(exec_ctx *c, const drover_task_config *cfg, struct drove
 	r = plugin_cgroup_plan(&t->cg, cfg->alloc_id, cfg->task_name, NULL, NULL, err);
 	if (r == 0 && t->cg.version == 0)
 		r = drover_err_set(err, -ENOTSUP, "no cgroup hierarchy is mounted");
+	/* A device node the task made would be on the host's filesystem, in
+	 * its task directory, for any local user to open. */
+	if (r == 0)
+		r = plugin_cgroup_plan_devices(&t->cg, err);
 	if (r == 0)
 		t->cgroups = plugin_cgroup_join_list(&t->cg, &r);
 	if (r < 0)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <seccomp.h>
@@ -90,6 +91,19 @@ static void load_seccomp(void)
 		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
 		                          SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]))) < 0)
 			exec_init_die(-r, "cannot add clone to the seccomp filter");
+	/* No device node, whatever the task's capabilities and cgroup: one
+	 * made in its task directory is on the host's filesystem, where every
+	 * local user can open it. The devices cgroup refuses it too; this also
+	 * holds on a v1 host without the devices controller. FIFOs and sockets
+	 * stay allowed. */
+	for (i = 0; i < 2; i++) {
+		static const unsigned long kinds[] = { S_IFCHR, S_IFBLK };
+		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mknod), 1,
+		                          SCMP_A1(SCMP_CMP_MASKED_EQ, S_IFMT, kinds[i]))) < 0 ||
+		    (r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(mknodat), 1,
+		                          SCMP_A2(SCMP_CMP_MASKED_EQ, S_IFMT, kinds[i]))) < 0)
+			exec_init_die(-r, "cannot add mknod to the seccomp filter");
+	}
 	nr = seccomp_syscall_resolve_name("clone3");
 	if (nr != __NR_SCMP_ERROR && (r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0)) < 0)
 		exec_init_die(-r, "cannot add clone3 to the seccomp filter");

@@ -795,8 +795,11 @@ Test(docker, selinuxlabel_is_appended_to_every_bind)
 	v = inspect_container(container_name(name, sizeof(name)), &status);
 	cr_assert_eq(status, 200);
 	binds = docker_json_at(v, "HostConfig", "Binds", NULL);
-	cr_assert(YAJL_IS_ARRAY(binds) && binds->u.array.len == 5);
+	cr_assert(YAJL_IS_ARRAY(binds) && binds->u.array.len == 6);
 	snprintf(bind, sizeof(bind), "%s/alloc:/alloc:z", fx.alloc_dir);
+	cr_assert(array_has(binds, bind), "no %s bind", bind);
+	/* The logs are the logger's: read-only over the read-write alloc/. */
+	snprintf(bind, sizeof(bind), "%s/alloc/logs:/alloc/logs:ro,z", fx.alloc_dir);
 	cr_assert(array_has(binds, bind), "no %s bind", bind);
 	snprintf(bind, sizeof(bind), "%s/local:/local:z", fx.task_dir);
 	cr_assert(array_has(binds, bind), "no %s bind", bind);
