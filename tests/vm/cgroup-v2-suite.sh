@@ -52,6 +52,8 @@ leftovers() {
 echo "== cgroup v2: $(cat $cg/cgroup.controllers), kernel $(uname -r)"
 run tests/integration/test_rawexec_driver --filter "$RAW_EXEC"
 run tests/integration/test_exec_driver
+# exec's device allow list: on v2 a BPF device program on the task's cgroup.
+run tests/security/test_sec_devices
 # Whole commands: an exec job through `drover run`, and `drover gc` of a dead
 # allocation; then nothing of drover may be left in the hierarchy.
 run tests/integration/test_cli_exec
