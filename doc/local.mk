@@ -25,3 +25,9 @@ clean-example:
 dist_man_MANS += doc/drover-sdk.7 doc/drover-agent-config.5
 driverdocdir = $(docdir)/drivers
 dist_driverdoc_DATA = doc/drivers/raw_exec.md doc/drivers/exec.md doc/drivers/docker.md
+
+# The example third-party driver, installed where drover-sdk(7) and
+# `pkg-config --variable=exampledir drover-sdk` point a driver author.
+exampledriverdir = $(docdir)/examples/driver
+dist_exampledriver_DATA = doc/examples/driver/Makefile doc/examples/driver/README.md \
+	doc/examples/driver/echo_driver.c

@@ -2,6 +2,8 @@
 
 #include "agent.h"
 
+#include "display.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -68,7 +70,8 @@ static void agent_log(agent *a, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fprintf(a->log, "%s  drover agent: %s\n", when, line);
+	/* The lines carry task events and driver messages: job text. */
+	fprintf(a->log, "%s  drover agent: %s\n", when, drover_display(line));
 	fflush(a->log);
 }
 

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "agent_config.h"
+#include "host_volume.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ static const char *const nomad_agent_keys_ignored[] = {
 	"disable_anonymous_signature", "reporting", "keyring", NULL,
 };
 
-/* Keys of Nomad's `client` block; drover reads chroot_env (exec driver),
+/* Keys of Nomad's `client` block; drover reads chroot_env (exec driver), host_volume,
  * node_class, meta, network_interface, min_dynamic_port, max_dynamic_port and
  * max_kill_timeout,
  * and passes the block on to drivers through drover_host.agent_config. */
@@ -244,6 +245,8 @@ static int check_client(const char *path, const drover_value *client, drover_err
 			rc = -EINVAL;
 		}
 	}
+	if (drover_host_volumes_check(path, drover_value_get(client, "host_volume"), errors) < 0)
+		rc = -EINVAL;
 	const drover_value *chroot = drover_value_get(client, "chroot_env");
 	if (chroot && chroot->type != DROVER_VALUE_NULL) {
 		int ok = chroot->type == DROVER_VALUE_OBJECT;
@@ -264,7 +267,7 @@ int drover_agent_config_load(const char *path, drover_agent_config *cfg, drover_
 	drover_err err = {{0}};
 	int rc = drover_json_parse_file(path, &c.doc, &err);
 	if (rc < 0) {
-		drover_errlist_add(errors, "%s", err.message);
+		drover_errlist_add(errors, "agent config (-config): %s", err.message);
 		return rc;
 	}
 	if (c.doc.type != DROVER_VALUE_OBJECT) {

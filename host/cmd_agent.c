@@ -14,11 +14,13 @@ int drover_cmd_agent(int argc, char **argv)
 	drover_strv args = {0};
 	drover_err err = {{0}};
 	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0) {
-		fprintf(stderr, "drover agent: %s\n", err.message);
+		fprintf(stderr, "drover agent: %s\n", drover_display(err.message));
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}
 	if (opts.help || args.count != 0) {
+		if (!opts.help)
+			fprintf(stderr, "drover agent: takes no arguments, got %zu (the agent config goes in -config FILE)\n\n", args.count);
 		drover_flags_print_help(opts.help ? stdout : stderr, "drover agent [options]",
 		                        "Runs as the long-lived host of the data dir (one agent per data\n"
 		                        "dir: <data_dir>/agent.lock). Adopts every live allocation whose\n"

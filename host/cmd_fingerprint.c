@@ -50,7 +50,7 @@ int drover_cmd_fingerprint(int argc, char **argv)
 	drover_strv args = {0};
 	drover_err err = {{0}};
 	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0 || args.count > 0) {
-		fprintf(stderr, "drover fingerprint: %s\n", args.count ? "takes no arguments" : err.message);
+		fprintf(stderr, "drover fingerprint: %s\n", args.count ? "takes no arguments" : drover_display(err.message));
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}
@@ -81,7 +81,7 @@ int drover_cmd_fingerprint(int argc, char **argv)
 		                         .set_attribute = collect_attribute};
 		if (drover_plugin_fingerprint(p, 0, &fp, &err) < 0) {
 			fp.health = DROVER_HEALTH_UNHEALTHY;
-			snprintf(fp.description, sizeof(fp.description), "fingerprint failed: %.200s", err.message);
+			snprintf(fp.description, sizeof(fp.description), "fingerprint failed: %.200s", drover_display(err.message));
 		}
 		if (json) {
 			drover_gen_string(g, p->desc->name);
@@ -100,7 +100,7 @@ int drover_cmd_fingerprint(int argc, char **argv)
 			yajl_gen_map_close(g);
 		} else {
 			for (size_t k = 0; k < attrs.keys.count; k++)
-				printf("%s = %s\n", attrs.keys.items[k], attrs.values.items[k]);
+				printf("%s = %s\n", drover_display(attrs.keys.items[k]), drover_display(attrs.values.items[k]));
 			if (fp.health != DROVER_HEALTH_HEALTHY)
 				fprintf(stderr, "drover: driver \"%s\" is %s: %s\n", p->desc->name,
 				        health_name(fp.health), fp.description);

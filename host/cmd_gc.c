@@ -58,11 +58,13 @@ int drover_cmd_gc(int argc, char **argv)
 	drover_strv args = {0};
 	drover_err err = {{0}};
 	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0) {
-		fprintf(stderr, "drover gc: %s\n", err.message);
+		fprintf(stderr, "drover gc: %s\n", drover_display(err.message));
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}
 	if (opts.help || args.count != 0) {
+		if (!opts.help)
+			fprintf(stderr, "drover gc: takes no arguments, got %zu\n\n", args.count);
 		drover_flags_print_help(opts.help ? stdout : stderr, "drover gc [options]",
 		                        "Removes the directory, the private run directory and the records of\n"
 		                        "every allocation whose tasks are all dead. A running allocation is\n"
@@ -81,7 +83,7 @@ int drover_cmd_gc(int argc, char **argv)
 	drover_state_alloc *list = NULL;
 	size_t count = 0;
 	if (drover_state_alloc_list(st, &list, &count, &err) < 0) {
-		fprintf(stderr, "drover gc: %s\n", err.message);
+		fprintf(stderr, "drover gc: %s\n", drover_display(err.message));
 		exit_code = DROVER_EXIT_FAILURE;
 	}
 	size_t removed = 0;
@@ -103,7 +105,7 @@ int drover_cmd_gc(int argc, char **argv)
 				removed++;
 			} else {
 				if (rc == 0)
-					fprintf(stderr, "drover gc: %s\n", err.message);
+					fprintf(stderr, "drover gc: %s\n", drover_display(err.message));
 				exit_code = DROVER_EXIT_FAILURE;
 			}
 		}

@@ -203,43 +203,87 @@ static int follow(const char *dir, const char *prefix, unsigned long index, off_
 	return 0;
 }
 
+static int is_number(const char *s)
+{
+	return s && *s && strspn(s, "0123456789") == strlen(s);
+}
+
+static int parse_lines(const char *flag, const char *text, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(text, &end, 10);
+	if (*end || errno || v < 0 || !*text) {
+		fprintf(stderr, "drover logs: %s takes a number of lines >= 0, not \"%s\"\n", flag,
+		        drover_display(text));
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 int drover_cmd_logs(int argc, char **argv)
 {
 	drover_common_opts opts = {0};
-	int follow_flag = 0, use_stderr = 0;
-	const char *tail = NULL;
+	int follow_flag = 0, use_stderr = 0, nomad_tail = 0;
+	const char *tail = NULL, *n_lines = NULL;
 	const drover_flag flags[] = {
 		{"f", NULL, &follow_flag, "keep printing new output until the task is dead"},
 		{"stderr", NULL, &use_stderr, "show stderr instead of stdout"},
-		{"tail", &tail, NULL, "N: only the last N lines"},
+		{"tail", &tail, NULL, "N: only the last N lines (or Nomad's -tail -n N; -tail alone: 10)"},
+		{"n", &n_lines, NULL, "N: with -tail, the number of lines, as in Nomad"},
 		{NULL, NULL, NULL, NULL}};
 	drover_strv args = {0};
 	drover_err err = {{0}};
-	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0) {
-		fprintf(stderr, "drover logs: %s\n", err.message);
+	/* Nomad spells it `-tail -n N` (-tail a switch); drover's `-tail N` stays. */
+	char **av = calloc((size_t)argc + 1, sizeof(*av));
+	int ac = 0;
+	if (!av) {
+		fprintf(stderr, "drover logs: out of memory\n");
+		return DROVER_EXIT_FAILURE;
+	}
+	for (int i = 0; i < argc; i++) {
+		if ((strcmp(argv[i], "-tail") == 0 || strcmp(argv[i], "--tail") == 0) &&
+		    (i + 1 == argc || !is_number(argv[i + 1]))) {
+			nomad_tail = 1;
+			continue;
+		}
+		av[ac++] = argv[i];
+	}
+	int rc = drover_flags_parse(flags, &opts, ac, av, &args, &err);
+	free(av);
+	if (rc < 0) {
+		fprintf(stderr, "drover logs: %s\n", drover_display(err.message));
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}
-	if (opts.help || args.count != 2) {
-		drover_flags_print_help(opts.help ? stdout : stderr, "drover logs [options] ALLOC TASK",
+	if (opts.help || args.count < 1 || args.count > 2) {
+		if (!opts.help)
+			fprintf(stderr, "drover logs: %s\n\n",
+			        args.count ? "too many arguments: expected ALLOC and at most one TASK"
+			                   : "missing the allocation id (ALLOC)");
+		drover_flags_print_help(opts.help ? stdout : stderr, "drover logs [options] ALLOC [TASK]",
 		                        "Prints the task's stdout (or stderr) from its rotated log files,\n"
-		                        "oldest first. With -f, keeps printing across rotations until the\n"
-		                        "task is dead.",
+		                        "oldest first. TASK may be left out when the allocation has one\n"
+		                        "task. With -f, keeps printing across rotations until the task is\n"
+		                        "dead. -tail N, or Nomad's -tail -n N, prints only the last N lines.",
 		                        flags);
 		drover_strv_clear(&args);
 		return opts.help ? DROVER_EXIT_OK : DROVER_EXIT_USAGE;
 	}
 	long long lines = -1;
-	if (tail) {
-		char *end;
-		errno = 0;
-		lines = strtoll(tail, &end, 10);
-		if (*end || errno || lines < 0) {
-			fprintf(stderr, "drover logs: -tail takes a number of lines >= 0, not \"%.64s\"\n", tail);
-			drover_strv_clear(&args);
-			return DROVER_EXIT_USAGE;
-		}
+	if ((tail && parse_lines("-tail", tail, &lines) < 0) ||
+	    (n_lines && parse_lines("-n", n_lines, &lines) < 0)) {
+		drover_strv_clear(&args);
+		return DROVER_EXIT_USAGE;
 	}
+	if (n_lines && !nomad_tail && !tail) {
+		fprintf(stderr, "drover logs: -n %s needs -tail (Nomad's -tail -n N)\n", n_lines);
+		drover_strv_clear(&args);
+		return DROVER_EXIT_USAGE;
+	}
+	if (nomad_tail && !n_lines && !tail)
+		lines = 10;
 	drover_context ctx;
 	drover_state *st;
 	if (drover_cmd_open("drover logs", &opts, &ctx, &st) < 0) {
@@ -249,16 +293,22 @@ int drover_cmd_logs(int argc, char **argv)
 	drover_ralloc a;
 	int exit_code = DROVER_EXIT_FAILURE;
 	if (drover_cmd_load_alloc("drover logs", &ctx, st, args.items[0], &a) == 0) {
-		drover_rtask *t = drover_ralloc_find_task(&a, args.items[1]);
+		drover_rtask *t = args.count == 2 ? drover_ralloc_find_task(&a, args.items[1])
+		                  : a.count == 1 ? &a.tasks[0] : NULL;
 		_cleanup_(drover_freep) char *prefix =
 			t ? drover_strdup_printf("%s.%s.", t->row.name, use_stderr ? "stderr" : "stdout")
 			  : NULL;
 		unsigned long *idx = NULL;
 		size_t n = 0;
-		int rc;
-		if (!t)
-			fprintf(stderr, "drover logs: allocation \"%s\" has no task \"%.64s\"\n", a.alloc.id,
-			        args.items[1]);
+		if (!t && args.count == 1) {
+			fprintf(stderr, "drover logs: allocation \"%s\" has %zu tasks: name one (drover logs ALLOC TASK):",
+			        a.alloc.id, a.count);
+			for (size_t i = 0; i < a.count; i++)
+				fprintf(stderr, "%s %s", i ? "," : "", drover_display(a.tasks[i].row.name));
+			fputc('\n', stderr);
+		} else if (!t)
+			fprintf(stderr, "drover logs: allocation \"%s\" has no task \"%s\"\n", a.alloc.id,
+			        drover_display(args.items[1]));
 		else if (!prefix)
 			fprintf(stderr, "drover logs: out of memory\n");
 		else if ((rc = list_indexes(a.dirs.log_dir, prefix, &idx, &n)) < 0)

@@ -6,6 +6,8 @@
 
 #include "commands.h"
 #include "context.h"
+#include "json.h"
+#include "value_tree.h"
 
 static const char *health_name(drover_health h)
 {
@@ -37,8 +39,17 @@ static void gen_schema(yajl_gen g, const drover_field *fields)
 		drover_gen_string(g, field_type_name(fields[i].type));
 		drover_gen_string(g, "required");
 		yajl_gen_bool(g, fields[i].required);
+		/* The default as a JSON value ("zzz", 10, true), not JSON text in a
+		 * string; null when there is none. */
 		drover_gen_string(g, "default");
-		drover_gen_string(g, fields[i].default_json);
+		drover_value def = {.type = DROVER_VALUE_NULL};
+		drover_err err = {{0}};
+		const char *dj = fields[i].default_json;
+		if (dj && drover_json_parse("default", dj, strlen(dj), &def, &err) == 0)
+			drover_json_gen_value(g, &def);
+		else
+			drover_gen_string(g, NULL);
+		drover_value_clear(&def);
 		drover_gen_string(g, "description");
 		drover_gen_string(g, fields[i].description);
 		if (fields[i].fields) {
@@ -56,7 +67,7 @@ static void fingerprint_of(drover_plugin *p, drover_fingerprint *fp)
 	*fp = (drover_fingerprint){.struct_size = sizeof(*fp)};
 	if (drover_plugin_fingerprint(p, 0, fp, &err) < 0) {
 		fp->health = DROVER_HEALTH_UNHEALTHY;
-		snprintf(fp->description, sizeof(fp->description), "fingerprint failed: %.200s", err.message);
+		snprintf(fp->description, sizeof(fp->description), "fingerprint failed: %.200s", drover_display(err.message));
 	}
 }
 
@@ -119,7 +130,7 @@ static void print_table(drover_context *ctx)
 		printf("%-12s %-9s %-5s %-11s %s\n", p->desc->name, p->desc->version ? p->desc->version : "",
 		       abi, health_name(fp.health), p->path);
 		if (fp.description[0])
-			printf("%-12s %s\n", "", fp.description);
+			printf("%-12s %s\n", "", drover_display(fp.description));
 	}
 }
 
@@ -134,7 +145,7 @@ int drover_cmd_plugins(int argc, char **argv)
 	drover_strv args = {0};
 	drover_err err = {{0}};
 	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0 || args.count > 0) {
-		fprintf(stderr, "drover plugins: %s\n", args.count ? "takes no arguments" : err.message);
+		fprintf(stderr, "drover plugins: %s\n", args.count ? "takes no arguments" : drover_display(err.message));
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}
@@ -153,9 +164,20 @@ int drover_cmd_plugins(int argc, char **argv)
 		return DROVER_EXIT_USAGE;
 	if (json)
 		print_json(&ctx);
-	else
+	else if (ctx.plugins.count)
 		print_table(&ctx);
 	drover_context_report_plugin_errors(&ctx);
+	/* Nothing usable is a failure a script must see, not an empty table. */
+	int exit_code = DROVER_EXIT_OK;
+	if (ctx.plugins.count == 0) {
+		if (ctx.plugin_errors.count)
+			fprintf(stderr, "drover plugins: every plugin in \"%s\" was refused (reasons above)\n",
+			        drover_display(ctx.plugin_dir));
+		else
+			fprintf(stderr, "drover plugins: no plugin (*.so) in \"%s\": set -plugin-dir, or "
+			        "plugin_dir in the agent config\n", drover_display(ctx.plugin_dir));
+		exit_code = DROVER_EXIT_FAILURE;
+	}
 	drover_context_close(&ctx);
-	return DROVER_EXIT_OK;
+	return exit_code;
 }

@@ -25,7 +25,7 @@ static int load_job(const char *path, drover_jobspec *job, char **json, drover_e
 	drover_value doc = {.type = DROVER_VALUE_NULL};
 	int rc = drover_json_parse_file(path, &doc, &err);
 	if (rc < 0) {
-		drover_errlist_add(errors, "%s", err.message);
+		drover_jobspec_file_error(errors, path, rc, &err);
 		return rc;
 	}
 	drover_errlist local = {0};
@@ -79,10 +79,10 @@ static int report_detached(int fd)
 			printf("==> Allocation \"%s\" created\n", line + 6);
 			allocs++;
 		} else if (strncmp(line, "failed ", 7) == 0) {
-			fprintf(stderr, "drover run: task could not start: %s\n", line + 7);
+			fprintf(stderr, "drover run: task could not start: %s\n", drover_display(line + 7));
 			failed++;
 		} else if (strncmp(line, "error ", 6) == 0) {
-			fprintf(stderr, "drover run: %s\n", line + 6);
+			fprintf(stderr, "drover run: %s\n", drover_display(line + 6));
 			failed++;
 		}
 	}
@@ -122,7 +122,7 @@ static int run_detached(drover_context *ctx, const drover_jobspec *job,
 			_exit(DROVER_EXIT_FAILURE);
 		drover_state *st = NULL;
 		if (drover_state_open(ctx->data_dir, &st, &err) < 0) {
-			fprintf(stderr, "drover run: %s\n", err.message);
+			fprintf(stderr, "drover run: %s\n", drover_display(err.message));
 			_exit(DROVER_EXIT_FAILURE);
 		}
 		if (drover_runner_store_attach(st, json, notify[1], &err) < 0)
@@ -148,7 +148,7 @@ static int run_attached(drover_context *ctx, const drover_jobspec *job,
 	drover_state *st = NULL;
 	if (drover_state_open(ctx->data_dir, &st, &err) < 0 ||
 	    drover_runner_store_attach(st, json, -1, &err) < 0) {
-		fprintf(stderr, "drover run: %s\nnothing was started\n", err.message);
+		fprintf(stderr, "drover run: %s\nnothing was started\n", drover_display(err.message));
 		drover_state_close(st);
 		return DROVER_EXIT_FAILURE;
 	}
@@ -171,7 +171,7 @@ int drover_cmd_run(int argc, char **argv)
 	drover_strv args = {0};
 	drover_err err = {{0}};
 	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0) {
-		fprintf(stderr, "drover run: %s\n", err.message);
+		fprintf(stderr, "drover run: %s\n", drover_display(err.message));
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}

@@ -29,11 +29,13 @@ int drover_cmd_signal(int argc, char **argv)
 	drover_strv args = {0};
 	drover_err err = {{0}};
 	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0) {
-		fprintf(stderr, "drover signal: %s\n", err.message);
+		fprintf(stderr, "drover signal: %s\n", drover_display(err.message));
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}
 	if (opts.help || args.count != 3) {
+		if (!opts.help)
+			fprintf(stderr, "drover signal: expected ALLOC TASK SIGNAL, got %zu arguments\n\n", args.count);
 		drover_flags_print_help(opts.help ? stdout : stderr,
 		                        "drover signal [options] ALLOC TASK SIGNAL",
 		                        "Sends SIGNAL (SIGHUP, HUP or a number) to the task's process.",
@@ -68,7 +70,7 @@ int drover_cmd_signal(int argc, char **argv)
 			fprintf(stderr, "drover signal: driver %s does not support signals\n",
 			        t->plugin->desc->name);
 		else if (t->plugin->desc->signal(t->plugin->ctx, t->task, signo, &err) < 0)
-			fprintf(stderr, "drover signal: task \"%s\": %s\n", t->row.name, err.message);
+			fprintf(stderr, "drover signal: task \"%s\": %s\n", t->row.name, drover_display(err.message));
 		else {
 			char msg[64];
 			snprintf(msg, sizeof(msg), "Task being sent signal %s", drover_signal_name(signo));

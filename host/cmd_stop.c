@@ -18,12 +18,12 @@ static int stop_task(drover_state *st, drover_ralloc *a, drover_rtask *t)
 	int rc = t->plugin->desc->stop(t->plugin->ctx, t->task, t->spec->kill_signal,
 	                               t->spec->kill_timeout_ms, &err);
 	if (rc < 0) {
-		fprintf(stderr, "drover stop: task \"%s\": %s\n", t->row.name, err.message);
+		fprintf(stderr, "drover stop: task \"%s\": %s\n", t->row.name, drover_display(err.message));
 		return rc;
 	}
 	drover_exit_result res = {.struct_size = sizeof(res)};
 	if ((rc = t->plugin->desc->wait(t->plugin->ctx, t->task, 0, &res, &err)) < 0) {
-		fprintf(stderr, "drover stop: task \"%s\": %s\n", t->row.name, err.message);
+		fprintf(stderr, "drover stop: task \"%s\": %s\n", t->row.name, drover_display(err.message));
 		return rc;
 	}
 	drover_state_event_add(st, a->alloc.id, t->row.name, drover_now_ms(), "Killed",
@@ -34,6 +34,19 @@ static int stop_task(drover_state *st, drover_ralloc *a, drover_rtask *t)
 	return 0;
 }
 
+/* The task's last event is "Restarting": its runner starts it after a delay. */
+static int waiting_to_restart(drover_state *st, const char *alloc_id, const char *task)
+{
+	drover_err err = {{0}};
+	drover_state_event *ev = NULL;
+	size_t n = 0;
+	if (drover_state_event_list(st, alloc_id, task, 1, &ev, &n, &err) < 0)
+		return 0;
+	int restarting = n == 1 && ev[0].type && strcmp(ev[0].type, "Restarting") == 0;
+	drover_state_events_free(ev, n);
+	return restarting;
+}
+
 int drover_cmd_stop(int argc, char **argv)
 {
 	drover_common_opts opts = {0};
@@ -41,11 +54,13 @@ int drover_cmd_stop(int argc, char **argv)
 	drover_strv args = {0};
 	drover_err err = {{0}};
 	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0) {
-		fprintf(stderr, "drover stop: %s\n", err.message);
+		fprintf(stderr, "drover stop: %s\n", drover_display(err.message));
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}
 	if (opts.help || args.count < 1 || args.count > 2) {
+		if (!opts.help)
+			fprintf(stderr, "drover stop: expected ALLOC and at most one TASK, got %zu arguments\n\n", args.count);
 		drover_flags_print_help(opts.help ? stdout : stderr, "drover stop [options] ALLOC [TASK]",
 		                        "Stops every running task of the allocation (or only TASK): its\n"
 		                        "KillSignal, then SIGKILL after its KillTimeout. The allocation's\n"
@@ -70,7 +85,7 @@ int drover_cmd_stop(int argc, char **argv)
 			exit_code = DROVER_EXIT_FAILURE;
 		} else if (!only &&
 		           drover_state_alloc_set_status(st, a.alloc.id, "stop", NULL, &err) < 0) {
-			fprintf(stderr, "drover stop: %s\n", err.message);
+			fprintf(stderr, "drover stop: %s\n", drover_display(err.message));
 			exit_code = DROVER_EXIT_FAILURE;
 		}
 		for (size_t i = 0; exit_code == DROVER_EXIT_OK && i < a.count; i++) {
@@ -78,7 +93,15 @@ int drover_cmd_stop(int argc, char **argv)
 			if (only && strcmp(only, t->row.name) != 0)
 				continue;
 			if (drover_rtask_refresh(st, &a, t, &err) == 1) {
-				printf("Task \"%s\" is not running\n", t->row.name);
+				/* Dead between two runs: the runner watching it must not
+				 * start it again after the delay. */
+				if (only && waiting_to_restart(st, a.alloc.id, t->row.name)) {
+					drover_state_event_add(st, a.alloc.id, t->row.name, drover_now_ms(), "Killed",
+					                       "Task stopped by user while waiting to restart", &err);
+					printf("Task \"%s\" stopped while waiting to restart\n", t->row.name);
+				} else {
+					printf("Task \"%s\" is not running\n", t->row.name);
+				}
 				continue;
 			}
 			if (!t->task) {

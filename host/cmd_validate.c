@@ -8,6 +8,29 @@
 #include "jobspec.h"
 #include "runner.h"
 
+/* A valid raw_exec job that the agent config does not enable would fail at
+ * `drover run` with "driver is not usable": say so now, without failing the
+ * validation (the job may be meant for another agent). Read from the agent
+ * config rather than by fingerprinting the plugin: validate runs no driver
+ * code beyond loading. */
+static void warn_disabled_raw_exec(drover_context *ctx, const drover_jobspec *job, const char *path)
+{
+	int used = 0;
+	for (size_t g = 0; g < job->group_count && !used; g++)
+		for (size_t t = 0; t < job->groups[g].task_count && !used; t++)
+			used = strcmp(job->groups[g].tasks[t].driver, "raw_exec") == 0;
+	if (!used || !drover_plugin_set_find(&ctx->plugins, "raw_exec"))
+		return;
+	const drover_value *opts = drover_agent_config_plugin_options(&ctx->config, "raw_exec");
+	if (opts && drover_value_get_bool(opts, "enabled", 0))
+		return;
+	fprintf(stderr,
+	        "drover validate: warning: %s: driver \"raw_exec\" is disabled in this agent config, "
+	        "so drover run will refuse the job: set \"plugin\": {\"raw_exec\": {\"config\": "
+	        "{\"enabled\": true}}} in the agent config (-config)\n",
+	        path);
+}
+
 int drover_cmd_validate(int argc, char **argv)
 {
 	drover_common_opts opts = {0};
@@ -15,7 +38,7 @@ int drover_cmd_validate(int argc, char **argv)
 	drover_strv args = {0};
 	drover_err err = {{0}};
 	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0) {
-		fprintf(stderr, "drover validate: %s\n", err.message);
+		fprintf(stderr, "drover validate: %s\n", drover_display(err.message));
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}
@@ -51,6 +74,8 @@ int drover_cmd_validate(int argc, char **argv)
 		rc = drover_job_check(&ctx, &job, 0, NULL, &errors);
 	}
 	drover_errlist_print(stderr, &errors, NULL);
+	if (rc == 0)
+		warn_disabled_raw_exec(&ctx, &job, args.items[0]);
 	if (rc == 0)
 		printf("Job validation successful\n");
 	drover_errlist_clear(&errors);

@@ -36,13 +36,13 @@ static int wait_all(drover_state *st, drover_ralloc *a)
 				/* Exited since the refresh: a blocking wait returns at once. */
 				drover_exit_result res = {.struct_size = sizeof(res)};
 				if ((rc = t->plugin->desc->wait(t->plugin->ctx, t->task, 0, &res, &err)) < 0)
-					fprintf(stderr, "drover wait: task \"%s\": %s\n", t->row.name, err.message);
+					fprintf(stderr, "drover wait: task \"%s\": %s\n", t->row.name, drover_display(err.message));
 				else
 					drover_rtask_record_exit(st, a, t, &res);
 				continue;
 			}
 			if (fd < 0) {
-				fprintf(stderr, "drover wait: task \"%s\": %s\n", t->row.name, err.message);
+				fprintf(stderr, "drover wait: task \"%s\": %s\n", t->row.name, drover_display(err.message));
 				rc = fd;
 				break;
 			}
@@ -71,11 +71,13 @@ int drover_cmd_wait(int argc, char **argv)
 	drover_strv args = {0};
 	drover_err err = {{0}};
 	if (drover_flags_parse(flags, &opts, argc, argv, &args, &err) < 0) {
-		fprintf(stderr, "drover wait: %s\n", err.message);
+		fprintf(stderr, "drover wait: %s\n", drover_display(err.message));
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}
 	if (opts.help || args.count != 1) {
+		if (!opts.help)
+			fprintf(stderr, "drover wait: expected one ALLOC, got %zu arguments\n\n", args.count);
 		drover_flags_print_help(opts.help ? stdout : stderr, "drover wait [options] ALLOC",
 		                        "Blocks until every task of the allocation is dead, then prints\n"
 		                        "each task's exit. Exits 0 only when every task exited 0.",

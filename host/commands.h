@@ -7,6 +7,8 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "display.h"
+
 int drover_cmd_plugins(int argc, char **argv);
 int drover_cmd_fingerprint(int argc, char **argv);
 int drover_cmd_validate(int argc, char **argv);
@@ -36,12 +38,23 @@ static inline void drover_gen_string(yajl_gen g, const char *s)
 		yajl_gen_null(g);
 }
 
+/* yajl escapes C0 controls in strings but writes the C1 ones (U+0080..U+009F,
+ * CSI and OSC to some terminals) raw: -json output on a terminal gets them as
+ * \u escapes too. They can only occur inside strings, so the swap is safe. */
 static inline void drover_gen_print(yajl_gen g)
 {
 	const unsigned char *buf;
-	size_t len;
+	size_t len, start = 0;
 	yajl_gen_get_buf(g, &buf, &len);
-	fwrite(buf, 1, len, stdout);
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (buf[i] != 0xc2 || buf[i + 1] < 0x80 || buf[i + 1] > 0x9f)
+			continue;
+		fwrite(buf + start, 1, i - start, stdout);
+		printf("\\u%04x", buf[i + 1]);
+		start = i + 2;
+		i++;
+	}
+	fwrite(buf + start, 1, len - start, stdout);
 	fputc('\n', stdout);
 }
 

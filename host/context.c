@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "build_tree.h"
+#include "display.h"
 #include "host_services.h"
 
 static const drover_value *options_for(void *data, const char *name)
@@ -30,7 +32,8 @@ int drover_context_open(const drover_common_opts *opts, drover_context *ctx)
 	const char *plugin_dir = opts->plugin_dir ? opts->plugin_dir
 	                         : ctx->config.plugin_dir ? ctx->config.plugin_dir
 	                         : getenv("DROVER_PLUGIN_DIR") ? getenv("DROVER_PLUGIN_DIR")
-	                                                       : DROVER_PLUGINDIR;
+	                         : drover_build_tree_plugin_dir() ? drover_build_tree_plugin_dir()
+	                                                          : DROVER_PLUGINDIR;
 	const char *data_dir = opts->data_dir ? opts->data_dir
 	                       : ctx->config.data_dir ? ctx->config.data_dir
 	                       : getenv("DROVER_DATA_DIR") ? getenv("DROVER_DATA_DIR")

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "display.h"
 #include "loader.h"
 #include "proc.h"
 
@@ -28,7 +29,7 @@ static void services_log(void *host_data, drover_log_level level, const char *me
 	const drover_plugin *plugin = host_data;
 	const char *name = plugin && plugin->desc && plugin->desc->name ? plugin->desc->name : "?";
 	/* One fprintf per line, so lines of concurrent tasks do not interleave. */
-	fprintf(stderr, "drover: [%s] %s: %s\n", name, names[level], message ? message : "");
+	fprintf(stderr, "drover: [%s] %s: %s\n", name, names[level], drover_display(message));
 }
 
 static const drover_value *services_agent_config(void *host_data, const char *path)

@@ -255,13 +255,32 @@ int drover_jobspec_from_value(const drover_value *doc, drover_jobspec *job, drov
 	return 0;
 }
 
+void drover_jobspec_file_error(drover_errlist *errors, const char *path, int rc,
+                               const drover_err *err)
+{
+	size_t plen = strlen(path);
+	/* Syntax errors start with "<path>:line:col:" (kept first, for editors);
+	 * one on line 1 means the file is not JSON at all, an HCL job file most
+	 * of the time. */
+	int syntax = rc == -EINVAL && strncmp(err->message, path, plen) == 0 && err->message[plen] == ':';
+	if (syntax && strncmp(err->message + plen, ":1:", 3) == 0)
+		drover_errlist_add(errors,
+		                   "%s (the job file is not JSON: drover reads Nomad's API JSON, not HCL; "
+		                   "`nomad job run -output job.nomad.hcl > job.json` converts one)",
+		                   err->message);
+	else if (syntax)
+		drover_errlist_add(errors, "%s", err->message);
+	else
+		drover_errlist_add(errors, "job file: %s", err->message);
+}
+
 int drover_jobspec_load(const char *path, drover_jobspec *job, drover_errlist *errors)
 {
 	drover_err err = {{0}};
 	drover_value doc = {.type = DROVER_VALUE_NULL};
 	int rc = drover_json_parse_file(path, &doc, &err);
 	if (rc < 0) {
-		drover_errlist_add(errors, "%s", err.message);
+		drover_jobspec_file_error(errors, path, rc, &err);
 		memset(job, 0, sizeof(*job));
 		return rc;
 	}

@@ -24,6 +24,22 @@ typedef struct drover_port {
 	char *host_network;
 } drover_port;
 
+/* A group's Volumes entry of Type "host": Source names a client.host_volume. */
+typedef struct drover_volume {
+	char *name;                /* the key of Volumes */
+	char *source;              /* Source: the agent's client.host_volume name */
+	int read_only;             /* ReadOnly */
+} drover_volume;
+
+/* A task's VolumeMounts entry. */
+typedef struct drover_volume_mount {
+	char *volume;              /* Volume: a key of the group's Volumes */
+	char *destination;         /* Destination: the path inside the task */
+	int read_only;             /* ReadOnly */
+	char *propagation;         /* PropagationMode: "private" (default), "host-to-task",
+	                              "bidirectional" */
+} drover_volume_mount;
+
 typedef struct drover_restart_policy {
 	int attempts;
 	long long interval_ms;
@@ -46,6 +62,8 @@ typedef struct drover_jobspec_task {
 	drover_port *ports;        /* legacy task-level Resources.Networks[].{Dynamic,Reserved}Ports */
 	size_t port_count;
 	int kill_signal;           /* from KillSignal ("SIGINT", "SIGTERM", ...); default SIGINT */
+	int kill_signal_set;       /* KillSignal was given: drivers with their own default
+	                              (docker's STOPSIGNAL) use it only when not */
 	long long kill_timeout_ms; /* KillTimeout (ns in the file), default 5 s */
 	unsigned log_max_files;    /* LogConfig.MaxFiles, default 10 */
 	unsigned long long log_max_file_size_mb; /* LogConfig.MaxFileSizeMB, default 10 */
@@ -53,6 +71,8 @@ typedef struct drover_jobspec_task {
 	int lifecycle_sidecar;
 	int leader;
 	drover_restart_policy restart; /* the group's, overridden by the task's RestartPolicy */
+	drover_volume_mount *mounts;   /* VolumeMounts */
+	size_t mount_count;
 } drover_jobspec_task;
 
 typedef struct drover_jobspec_group {
@@ -65,6 +85,8 @@ typedef struct drover_jobspec_group {
 	drover_port *ports;        /* Networks[].ReservedPorts and DynamicPorts */
 	size_t port_count;
 	drover_restart_policy restart; /* job-type defaults applied where absent */
+	drover_volume *volumes;    /* Volumes of Type "host" */
+	size_t volume_count;
 } drover_jobspec_group;
 
 typedef struct drover_jobspec {
@@ -97,10 +119,20 @@ int drover_jobspec_from_value(const drover_value *doc, drover_jobspec *job, drov
  * "<path>:<line>:<column>: ...". */
 int drover_jobspec_load(const char *path, drover_jobspec *job, drover_errlist *errors);
 
+/* Reports a job file that could not be read or parsed (`rc`, `err` from
+ * drover_json_parse_file): "job file ..." so it is not mistaken for the agent
+ * config; for a file that is not JSON at all, the hint that drover reads Nomad's API JSON
+ * (an HCL job file is the usual cause). */
+void drover_jobspec_file_error(drover_errlist *errors, const char *path, int rc,
+                               const drover_err *err);
+
 /* Lowers every task's KillTimeout above `max_ms` to it, as Nomad's client
  * applies its max_kill_timeout; returns how many tasks were capped. */
 size_t drover_jobspec_cap_kill_timeout(drover_jobspec *job, long long max_ms);
 
 void drover_jobspec_clear(drover_jobspec *job);
+
+/* The group's volume `name`, or NULL. */
+const drover_volume *drover_jobspec_group_volume(const drover_jobspec_group *g, const char *name);
 
 #endif

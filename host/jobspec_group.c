@@ -177,6 +177,7 @@ void js_group_clear(drover_jobspec_group *g)
 	free(g->tasks);
 	js_kv_free(g->meta, g->meta_count);
 	js_ports_free(g->ports, g->port_count);
+	js_volumes_free(g->volumes, g->volume_count);
 	free(g->restart.mode);
 	memset(g, 0, sizeof(*g));
 }
@@ -191,7 +192,7 @@ static const js_key group_keys[] = {
 	{"Constraints", JS_IGNORED},
 	{"Affinities", JS_IGNORED},
 	{"Spreads", JS_IGNORED},
-	{"Volumes", JS_IGNORED},
+	{"Volumes", JS_USED},
 	{"ReschedulePolicy", JS_IGNORED},
 	{"EphemeralDisk", JS_IGNORED},
 	{"Update", JS_IGNORED},
@@ -281,7 +282,9 @@ int js_parse_group(js_ctx *c, const drover_value *v, size_t index, const char *j
 	js_restart_defaults(c, c->job_type, &out->restart);
 	js_get_restart(c, v, where, ignored_prefix, &out->restart);
 	js_get_networks(c, v, "Networks", where, NULL, ignored_prefix, &out->ports, &out->port_count);
+	js_get_volumes(c, v, where, out);
 	parse_tasks(c, v, index, where, out);
+	js_check_volume_mounts(c, where, out);
 done:
 	free(where);
 	free(ignored_prefix);

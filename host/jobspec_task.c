@@ -25,6 +25,7 @@ void js_task_clear(drover_jobspec_task *t)
 	js_kv_free(t->env, t->env_count);
 	js_kv_free(t->meta, t->meta_count);
 	js_ports_free(t->ports, t->port_count);
+	js_volume_mounts_free(t->mounts, t->mount_count);
 	free(t->lifecycle_hook);
 	free(t->restart.mode);
 	memset(t, 0, sizeof(*t));
@@ -65,7 +66,7 @@ static const js_key task_keys[] = {
 	{"Consul", JS_IGNORED},
 	{"Templates", JS_IGNORED},
 	{"DispatchPayload", JS_IGNORED},
-	{"VolumeMounts", JS_IGNORED},
+	{"VolumeMounts", JS_USED},
 	{"CSIPluginConfig", JS_IGNORED},
 	{"ShutdownDelay", JS_IGNORED},
 	{"Kind", JS_IGNORED},
@@ -235,9 +236,11 @@ int js_parse_task(js_ctx *c, const drover_value *v, size_t gi, size_t ti, const 
 				js_report(c, "%s: \"KillSignal\" \"%s\" is not a signal this system knows (use a name such as \"SIGTERM\" or \"SIGINT\")",
 				          where, shown);
 			t->kill_signal = signo ? signo : SIGINT;
+			t->kill_signal_set = signo != 0;
 			js_display_free(shown);
 		}
 		parse_log_config(c, v, where, ip, t);
+		js_get_volume_mounts(c, v, where, t);
 		parse_lifecycle(c, v, where, t);
 		js_get_bool(c, v, "Leader", where, NULL, &t->leader);
 

@@ -2,6 +2,8 @@
 
 #include "jobspec_util.h"
 
+#include "display.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -58,30 +60,15 @@ static char placeholder[] = "?";
 
 char *js_display(js_ctx *c, const char *s)
 {
-	size_t len = strlen(s);
-	size_t shown = len > 64 ? 64 : len;
-	char *out = malloc(shown * 4 + 4);
+	/* 64 shown bytes, each at most 8 escaped bytes, and "..." */
+	size_t len = strlen(s) > 64 ? 64 * 8 + 4 : strlen(s) * 8 + 4;
+	char *out = malloc(len);
 	if (!out) {
 		c->oom = 1;
 		c->failed = 1;
 		return placeholder;
 	}
-	char *p = out;
-	for (size_t i = 0; i < shown; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch == '"' || ch == '\\') {
-			*p++ = '\\';
-			*p++ = (char)ch;
-		} else if (ch < 0x20 || ch == 0x7f) {
-			p += sprintf(p, "\\x%02x", ch);
-		} else {
-			*p++ = (char)ch;
-		}
-	}
-	if (shown < len)
-		p += sprintf(p, "...");
-	*p = '\0';
-	return out;
+	return drover_display_escape(out, len, s, 64, 1);
 }
 
 void js_display_free(char *s)

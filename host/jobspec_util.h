@@ -93,6 +93,16 @@ int js_parse_group(js_ctx *c, const drover_value *v, size_t index, const char *j
 int js_parse_task(js_ctx *c, const drover_value *v, size_t gi, size_t ti, const char *group_where,
                   const drover_restart_policy *group_restart, drover_jobspec_task *out);
 void js_group_clear(drover_jobspec_group *g);
+
+/* The group's Volumes (host volumes only) and a task's VolumeMounts; then
+ * every mount checked to name one of the group's volumes. */
+void js_get_volumes(js_ctx *c, const drover_value *obj, const char *where,
+                    drover_jobspec_group *g);
+void js_get_volume_mounts(js_ctx *c, const drover_value *obj, const char *where,
+                          drover_jobspec_task *t);
+void js_check_volume_mounts(js_ctx *c, const char *where, const drover_jobspec_group *g);
+void js_volumes_free(drover_volume *v, size_t n);
+void js_volume_mounts_free(drover_volume_mount *m, size_t n);
 void js_task_clear(drover_jobspec_task *t);
 
 #endif

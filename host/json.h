@@ -25,4 +25,9 @@ int drover_json_parse_file(const char *path, drover_value *out, drover_err *err)
 /* Writes `v` as JSON to `f`; pretty-printed with two-space indent when `pretty`. */
 int drover_json_write(FILE *f, const drover_value *v, int pretty);
 
+/* Adds `v` to a yajl generator (a struct yajl_gen_t *, which yajl calls
+ * yajl_gen); 0 or -EINVAL when yajl refuses it. */
+struct yajl_gen_t;
+int drover_json_gen_value(struct yajl_gen_t *g, const drover_value *v);
+
 #endif

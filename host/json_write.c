@@ -30,6 +30,13 @@ static int format_double(double d, char *buf, size_t size)
 	return 0;
 }
 
+static int gen_value(yajl_gen g, const drover_value *v);
+
+int drover_json_gen_value(struct yajl_gen_t *g, const drover_value *v)
+{
+	return gen_value(g, v);
+}
+
 static int gen_value(yajl_gen g, const drover_value *v)
 {
 	yajl_gen_status st = yajl_gen_status_ok;

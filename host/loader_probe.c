@@ -241,7 +241,8 @@ int drover_probe_run(const char *path, drover_probe_body body, void *data, drove
 		format_timeout(timeout, limit, sizeof(limit));
 		return drover_err_set(err, -ETIMEDOUT,
 		                      "%s: did not finish loading within %s (hung in %s): the plugin was "
-		                      "killed and is not loaded; fix or remove it",
+		                      "killed and is not loaded; fix or remove it (DROVER_PLUGIN_PROBE_TIMEOUT_MS "
+		                      "sets the limit for a plugin that is only slow)",
 		                      path, limit, describe_phase(phase));
 	}
 	if (waited < 0) {

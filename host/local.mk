@@ -7,11 +7,14 @@ host_libdroverhost_la_SOURCES = \
 	host/agent_config.c host/agent_config.h \
 	host/agent_lock.c host/agent_lock.h \
 	host/allocdir.c host/allocdir.h \
+	host/build_tree.c host/build_tree.h \
 	host/cli_options.c host/cli_options.h \
 	host/context.c host/context.h \
 	host/host_services.c host/host_services.h \
+	host/host_volume.c host/host_volume.h \
 	host/interpolate.c host/interpolate.h \
 	host/nodeinfo.c host/nodeinfo.h \
+	host/plugin_suggest.c host/plugin_suggest.h \
 	host/ports.c host/ports.h \
 	host/lifecycle.c host/lifecycle.h \
 	host/restart_policy.c host/restart_policy.h \
@@ -37,6 +40,9 @@ host_drover_SOURCES = \
 	host/cmd_plugins.c \
 	host/cmd_run.c \
 	host/cmd_status.c \
+	host/status_view.c host/status_view.h \
+	host/status_text.c host/status_text.h \
+	host/status_json.c host/status_json.h \
 	host/cmd_wait.c \
 	host/cmd_stop.c \
 	host/cmd_signal.c \

@@ -6,7 +6,9 @@
 
 #include <drover/driver.h>
 
+#include "build_tree.h"
 #include "commands.h"
+#include "display.h"
 
 static const struct {
 	const char *name;
@@ -43,7 +45,20 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return DROVER_EXIT_USAGE;
 	}
+	drover_build_tree_setup();
 	const char *name = argv[1];
+	if (strcmp(name, "help") == 0 && argc >= 3) {
+		/* `drover help run` is `drover run -help`. */
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (strcmp(commands[i].name, argv[2]) == 0) {
+				char help[] = "-help";
+				char *args[] = {help, NULL};
+				return commands[i].run(1, args);
+			}
+		fprintf(stderr, "drover help: unknown command \"%s\"\n\n", drover_display(argv[2]));
+		usage(stderr);
+		return DROVER_EXIT_USAGE;
+	}
 	if (strcmp(name, "-help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 ||
 	    strcmp(name, "help") == 0) {
 		usage(stdout);
@@ -58,7 +73,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return commands[i].run(argc - 2, argv + 2);
-	fprintf(stderr, "drover: unknown command \"%s\"\n\n", name);
+	fprintf(stderr, "drover: unknown command \"%s\"\n\n", drover_display(name));
 	usage(stderr);
 	return DROVER_EXIT_USAGE;
 }

@@ -2,6 +2,9 @@
 
 #include "runner.h"
 
+#include "display.h"
+#include "plugin_suggest.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -16,6 +19,7 @@
 #include "allocdir.h"
 #include "interpolate.h"
 #include "nodeinfo.h"
+#include "host_volume.h"
 #include "ports.h"
 #include "lifecycle.h"
 #include "restart_policy.h"
@@ -46,6 +50,40 @@ static int driver_healthy(drover_plugin *plugin, char *why, size_t len)
 	return fp.health == DROVER_HEALTH_HEALTHY;
 }
 
+/* A task's VolumeMounts: each group volume's Source must be a host volume the
+ * agent declares, and the driver must isolate the filesystem to mount it. */
+static int check_mounts(drover_context *ctx, const drover_jobspec_group *group,
+                        const drover_jobspec_task *task, const drover_plugin *plugin,
+                        const char *where, drover_errlist *errors)
+{
+	drover_capabilities caps = {.struct_size = sizeof(caps)};
+	int rc = 0;
+
+	if (!task->mount_count)
+		return 0;
+	if (plugin->desc->capabilities && plugin->desc->capabilities(plugin->ctx, &caps) == 0 &&
+	    caps.fs_isolation == DROVER_FS_ISOLATION_NONE) {
+		drover_errlist_add(errors, "%s: driver \"%s\" has no filesystem isolation and cannot "
+		                   "mount volumes: remove VolumeMounts, or use the exec or docker driver",
+		                   where, task->driver);
+		rc = -EINVAL;
+	}
+	for (size_t i = 0; i < task->mount_count; i++) {
+		const drover_volume *vol = drover_jobspec_group_volume(group, task->mounts[i].volume);
+		const char *path;
+		int ro;
+		drover_err err = {{0}};
+		if (!vol)
+			continue; /* reported by the job's own checks */
+		if (drover_host_volume_find(&ctx->config, vol->source, &path, &ro, &err) < 0) {
+			drover_errlist_add(errors, "%s: VolumeMounts[%zu] (volume \"%s\"): %s", where, i,
+			                   vol->name, err.message);
+			rc = -EINVAL;
+		}
+	}
+	return rc;
+}
+
 int drover_job_check(drover_context *ctx, const drover_jobspec *job, int require_healthy,
                      drover_job_configs *out, drover_errlist *errors)
 {
@@ -69,8 +107,10 @@ int drover_job_check(drover_context *ctx, const drover_jobspec *job, int require
 			         group->name, task->name);
 			drover_plugin *plugin = drover_plugin_set_find(&ctx->plugins, task->driver);
 			if (!plugin) {
-				drover_errlist_add(errors, "%s: driver \"%s\" is not loaded (plugin dir \"%s\"; see `drover plugins`)",
-				                   where, task->driver, ctx->plugin_dir);
+				char known[512];
+				drover_plugin_set_suggest(&ctx->plugins, task->driver, known, sizeof(known));
+				drover_errlist_add(errors, "%s: driver \"%s\" is not loaded (plugin dir \"%s\"; see `drover plugins`): %s",
+				                   where, task->driver, ctx->plugin_dir, known);
 				rc = -EINVAL;
 				continue;
 			}
@@ -86,6 +126,8 @@ int drover_job_check(drover_context *ctx, const drover_jobspec *job, int require
 				rc = -EINVAL;
 				continue;
 			}
+			if (check_mounts(ctx, group, task, plugin, where, errors) < 0)
+				rc = -EINVAL;
 			char why[DROVER_HEALTH_DESCRIPTION_MAX + 64];
 			if (require_healthy && !driver_healthy(plugin, why, sizeof(why))) {
 				drover_errlist_add(errors, "%s: driver \"%s\" is not usable on this host: %s", where,
@@ -142,6 +184,8 @@ typedef struct run_task {
 	const drover_value *config;
 	drover_value interpolated; /* config after ${...}: what the driver gets */
 	drover_alloc_ports ports;  /* legacy task-level Resources.Networks */
+	const char **port_labels;  /* their labels, NULL-ended: cfg.task_ports */
+	drover_task_mounts mounts; /* cfg.mounts */
 	char *task_dir;
 	char *state_dir; /* <data_dir>/run/<alloc>/<task>: the shim's files */
 	char *id;
@@ -221,11 +265,28 @@ static int prepare_task(run *r, run_task *t)
 		.node = &r->node,
 	};
 	drover_interp_scope scope;
+	free(t->port_labels);
+	t->port_labels = NULL;
 	drover_alloc_ports_clear(&t->ports); /* prepared again for a restart */
 	if ((rc = drover_runner_store_ports(&r->ports_cfg, spec->ports, spec->port_count,
 	                                    &r->ports_in_use, "Resources.Networks", t->alloc->id,
 	                                    spec->name, &t->ports, &err)) < 0 ||
 	    (rc = drover_taskenv_build(&in, &t->env, &err)) < 0)
+		goto fail;
+	if (t->ports.count) {
+		size_t n = 0;
+		if (!(t->port_labels = calloc(t->ports.count + 1, sizeof(*t->port_labels)))) {
+			rc = drover_err_set(&err, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		for (size_t i = 0; i < t->ports.count; i++)
+			if (t->ports.ports[i].label)
+				t->port_labels[n++] = t->ports.ports[i].label;
+	}
+	/* Resolved again at every (re)start: the host path may have changed. */
+	drover_task_mounts_clear(&t->mounts);
+	if ((rc = drover_task_mounts_build(&r->ctx->config, t->alloc->group, spec, &t->mounts,
+	                                   &err)) < 0)
 		goto fail;
 	drover_interp_scope_for_task(&scope, job, t->alloc->group, spec, &t->env, &r->node);
 	if ((rc = drover_interpolate_task_config(&scope, job, t->alloc->group, spec, t->config,
@@ -257,12 +318,15 @@ static int prepare_task(run *r, run_task *t)
 		.memory_mb = spec->memory_mb,
 		.memory_max_mb = spec->memory_max_mb,
 		.kill_signal = spec->kill_signal,
+		.kill_signal_set = spec->kill_signal_set,
 		.kill_timeout_ms = spec->kill_timeout_ms,
 		.log_max_files = spec->log_max_files,
 		.log_max_file_size_mb = spec->log_max_file_size_mb,
 		.event_sink = t,
 		.emit_event = emit_driver_event,
 		.state_dir = t->state_dir,
+		.task_ports = (const char *const *)t->port_labels,
+		.mounts = (const drover_mount *const *)t->mounts.ptrs,
 	};
 	return 0;
 fail:
@@ -314,7 +378,7 @@ static void restart_task(run *r, run_task *t)
 	t->handle = (drover_handle){0};
 	t->restart_at_ms = 0;
 	/* `drover stop` from another process while the task waited for its delay. */
-	if (drover_runner_store_stop_requested(t->alloc->id)) {
+	if (drover_runner_store_stop_requested(t->alloc->id, t->spec->name)) {
 		t->killed = 1;
 		t->state = RUN_TASK_EXITED;
 		return;
@@ -336,7 +400,7 @@ static void after_exit(run_task *t)
 {
 	/* Killed by this runner, or by `drover stop` from another process: never
 	 * restarted. */
-	if (t->killed || drover_runner_store_stop_requested(t->alloc->id)) {
+	if (t->killed || drover_runner_store_stop_requested(t->alloc->id, t->spec->name)) {
 		t->state = RUN_TASK_EXITED;
 		return;
 	}
@@ -688,7 +752,7 @@ static void destroy_all(run *r)
 		int force = !(r->detached && t->state == RUN_TASK_RUNNING);
 		if (t->task && t->plugin->desc->destroy(t->plugin->ctx, t->task, force, &err) < 0 &&
 		    force)
-			fprintf(stderr, "drover: task \"%s\": destroy failed: %s\n", t->id, err.message);
+			fprintf(stderr, "drover: task \"%s\": destroy failed: %s\n", t->id, drover_display(err.message));
 		if (t->wait_fd >= 0)
 			close(t->wait_fd);
 		free(t->handle.data);
@@ -700,6 +764,8 @@ static void destroy_all(run *r)
 		drover_value_clear(&t->interpolated);
 		drover_value_clear(&t->owned_config);
 		drover_alloc_ports_clear(&t->ports);
+		free(t->port_labels);
+		drover_task_mounts_clear(&t->mounts);
 	}
 	for (size_t i = 0; i < r->alloc_count; i++) {
 		drover_allocdir_clear(&r->allocs[i].dirs);
@@ -750,7 +816,7 @@ static int plan(run *r, const drover_job_configs *configs)
 				char why[DROVER_ERR_MESSAGE_MAX + 128];
 				snprintf(why, sizeof(why), "group \"%s\": cannot create the allocation: %s",
 				         group->name, err.message[0] ? err.message : strerror(-rc));
-				fprintf(stderr, "drover: %s\n", why);
+				fprintf(stderr, "drover: %s\n", drover_display(why));
 				if (recorded)
 					drover_runner_store_forget(a->id, why);
 				return rc;
@@ -783,7 +849,7 @@ static int load_node(run *r)
 	if (rc == 0)
 		rc = drover_ports_config_load(&r->ctx->config, &r->ports_cfg, &err);
 	if (rc < 0)
-		fprintf(stderr, "drover: %s\n", err.message);
+		fprintf(stderr, "drover: %s\n", drover_display(err.message));
 	drover_node_info_fingerprint(&r->node, &r->ctx->plugins);
 	return rc;
 }
@@ -968,7 +1034,7 @@ static int plan_resume(run *r, drover_ralloc *rallocs, size_t count)
 		if (drover_runner_store_ports(&r->ports_cfg, group->ports, group->port_count,
 		                              &r->ports_in_use, "Networks", a->id, "", &a->ports,
 		                              &err) < 0)
-			fprintf(stderr, "drover: allocation \"%s\": %s, ignoring\n", a->id, err.message);
+			fprintf(stderr, "drover: allocation \"%s\": %s, ignoring\n", a->id, drover_display(err.message));
 		for (size_t k = 0; k < group->task_count; k++) {
 			run_task *rt = &r->tasks[r->task_count++];
 			rt->alloc = a;

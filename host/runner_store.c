@@ -155,7 +155,41 @@ void drover_runner_store_restarting(const char *alloc_id, const char *task_name,
 		warn("recording a restart", &err);
 }
 
-int drover_runner_store_stop_requested(const char *alloc_id)
+/* `drover stop ALLOC TASK` records a "Killing" event before it signals the
+ * task (or "Killed" when it finds it waiting out a restart delay): one since
+ * the task last started means a user stopped this task. */
+static int task_stopped_by_user(const char *alloc_id, const char *task_name)
+{
+	drover_err err = {{0}};
+	drover_state_task *tasks = NULL;
+	drover_state_event *ev = NULL;
+	size_t ntasks = 0, nev = 0;
+	long long started = -1;
+	int stopped = 0;
+
+	if (drover_state_task_list(rs.st, alloc_id, &tasks, &ntasks, &err) < 0) {
+		warn("reading the task's state", &err);
+		return 0;
+	}
+	for (size_t i = 0; i < ntasks; i++)
+		if (tasks[i].name && strcmp(tasks[i].name, task_name) == 0)
+			started = tasks[i].started_ms;
+	drover_state_tasks_free(tasks, ntasks);
+	if (started < 0)
+		return 0;
+	if (drover_state_event_list(rs.st, alloc_id, task_name, 8, &ev, &nev, &err) < 0) {
+		warn("reading the task's events", &err);
+		return 0;
+	}
+	for (size_t i = 0; i < nev; i++)
+		if (ev[i].time_ms >= started && ev[i].type &&
+		    (strcmp(ev[i].type, "Killing") == 0 || strcmp(ev[i].type, "Killed") == 0))
+			stopped = 1;
+	drover_state_events_free(ev, nev);
+	return stopped;
+}
+
+int drover_runner_store_stop_requested(const char *alloc_id, const char *task_name)
 {
 	if (!rs.st)
 		return 0;
@@ -167,7 +201,7 @@ int drover_runner_store_stop_requested(const char *alloc_id)
 	}
 	int stop = a.desired_status && strcmp(a.desired_status, "stop") == 0;
 	drover_state_alloc_clear(&a);
-	return stop;
+	return stop || (task_name && task_stopped_by_user(alloc_id, task_name));
 }
 
 void drover_runner_store_forget(const char *alloc_id, const char *why)

@@ -34,8 +34,10 @@ void drover_runner_store_exited(const char *alloc_id, const char *task_name,
                                 const drover_exit_result *res);
 /* The restart policy decided to start the task again: its count goes up. */
 void drover_runner_store_restarting(const char *alloc_id, const char *task_name, unsigned restarts);
-/* 1 when `drover stop` set the allocation's desired status to stop. */
-int drover_runner_store_stop_requested(const char *alloc_id);
+/* 1 when `drover stop` set the allocation's desired status to stop, or
+ * (task_name not NULL) when `drover stop ALLOC TASK` stopped this task since
+ * it last started: a user stop stays stopped. */
+int drover_runner_store_stop_requested(const char *alloc_id, const char *task_name);
 void drover_runner_store_start_done(void);
 /* Removes an allocation that could not be set up after it was recorded;
  * `why` reaches `run -detach` as an "error <why>" line instead of its

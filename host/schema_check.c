@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include "schema_check.h"
+
+#include "display.h"
 #include "json.h"
 #include "value_tree.h"
 
@@ -41,7 +43,7 @@ void drover_errlist_print(FILE *f, const drover_errlist *list, const char *prefi
 {
 	size_t shown = list->count > DROVER_ERRLIST_PRINT_MAX ? DROVER_ERRLIST_PRINT_MAX : list->count;
 	for (size_t i = 0; i < shown; i++)
-		fprintf(f, "%s%s\n", prefix ? prefix : "", list->lines[i]);
+		fprintf(f, "%s%s\n", prefix ? prefix : "", drover_display(list->lines[i]));
 	if (shown < list->count)
 		fprintf(f, "%sand %zu more error%s (only the first %d are shown)\n", prefix ? prefix : "",
 		        list->count - shown, list->count - shown == 1 ? "" : "s", DROVER_ERRLIST_PRINT_MAX);

@@ -90,6 +90,7 @@ static int build_task(drover_context *ctx, drover_ralloc *a, drover_rtask *t, dr
 		.memory_mb = t->spec->memory_mb,
 		.memory_max_mb = t->spec->memory_max_mb,
 		.kill_signal = t->spec->kill_signal,
+		.kill_signal_set = t->spec->kill_signal_set,
 		.kill_timeout_ms = t->spec->kill_timeout_ms,
 		.log_max_files = t->spec->log_max_files,
 		.log_max_file_size_mb = t->spec->log_max_file_size_mb,

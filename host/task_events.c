@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "display.h"
 #include "util.h"
 
 static drover_task_event_recorder recorder;
@@ -49,8 +50,8 @@ void drover_task_event_print(FILE *out, const char *alloc_id, const char *task, 
 	if (open_out && open_out != out)
 		fflush(open_out);
 	/* One call per line: lines from concurrent tasks never interleave. */
-	fprintf(out, "%s  %.8s  %-12s  %-14s  %s%s", when, alloc_id, task, type, message,
-	        progress ? "" : "\n");
+	fprintf(out, "%s  %.8s  %-12s  %-14s  %s%s", when, alloc_id, drover_display(task),
+	        drover_display(type), drover_display(message), progress ? "" : "\n");
 	fflush(out);
 	open_out = progress ? out : NULL;
 	if (progress)

@@ -6,7 +6,7 @@ AM_TESTS_ENVIRONMENT = \
 	DROVER_TEST_DROVER='$(abs_top_builddir)/host/drover'; export DROVER_TEST_DROVER; \
 	DROVER_TEST_SRCDIR='$(abs_top_srcdir)'; export DROVER_TEST_SRCDIR;
 
-EXTRA_DIST += tests/test_support.h tests/test_wait.h
+EXTRA_DIST += tests/test_support.h tests/test_wait.h tests/plugin_fixture.h
 
 tests/plugins.d/.stamp: $(plugin_LTLIBRARIES)
 	$(AM_V_GEN)rm -rf tests/plugins.d && $(MKDIR_P) tests/plugins.d && \
@@ -14,6 +14,10 @@ tests/plugins.d/.stamp: $(plugin_LTLIBRARIES)
 		so=`dirname $$la`/.libs/`basename $$la .la`.so; \
 		cp $$so tests/plugins.d/ || exit 1; \
 	done && touch $@
+
+# The build tree is usable as it is: a drover run from it loads its plugins
+# from here (host/build_tree.c), so `make` builds it, not only `make check`.
+all-local: tests/plugins.d/.stamp
 
 clean-local: clean-test-plugins
 clean-test-plugins:

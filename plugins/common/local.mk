@@ -11,7 +11,8 @@ plugins_common_libplugincommon_la_SOURCES = \
 	plugins/common/plugin_env.c plugins/common/plugin_env.h \
 	plugins/common/plugin_exec.c plugins/common/plugin_exec.h \
 	plugins/common/plugin_ids.c plugins/common/plugin_ids.h \
-	plugins/common/plugin_leftovers.c plugins/common/plugin_leftovers.h
+	plugins/common/plugin_leftovers.c plugins/common/plugin_leftovers.h \
+	plugins/common/plugin_task.c plugins/common/plugin_task.h
 plugins_common_libplugincommon_la_CFLAGS = $(AM_CFLAGS) $(PLUGIN_COMPILE_FLAGS) $(CGROUP_CFLAGS)
 plugins_common_libplugincommon_la_LIBADD = $(CGROUP_LIBS)
 

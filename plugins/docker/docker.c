@@ -52,6 +52,11 @@ struct drover_task {
 	char *image_id;           /* counted in the image GC while the task lives */
 	int exited;
 	drover_exit_result result;
+	/* The job named no KillSignal: a stop with `default_signal` (the host's
+	 * default) becomes Docker's own stop, which sends the image's STOPSIGNAL
+	 * (SIGTERM when it sets none), as Nomad's driver does. */
+	int image_stop_signal;
+	int default_signal;
 	struct drover_task *prev, *next;
 };
 
@@ -286,6 +291,11 @@ static struct drover_task *task_new(const drover_task_config *cfg, const char *i
 	}
 	snprintf(t->container_id, sizeof(t->container_id), "%s", id);
 	t->started_at_ms = started;
+	if (cfg && cfg->struct_size >= offsetof(drover_task_config, kill_signal_set) +
+	                                   sizeof(cfg->kill_signal_set)) {
+		t->image_stop_signal = !cfg->kill_signal_set;
+		t->default_signal = cfg->kill_signal;
+	}
 	return t;
 }
 
@@ -618,6 +628,25 @@ static int wait_not_running(docker_ctx *c, struct drover_task *t, long long time
 	return r;
 }
 
+/* POST /containers/<id>/stop: Docker sends the container's stop signal (the
+ * image's STOPSIGNAL, else SIGTERM), then SIGKILL after `timeout_ms`, rounded
+ * up to Docker's whole seconds. */
+static int stop_container(docker_ctx *c, struct drover_task *t, long long timeout_ms,
+                          drover_err *err)
+{
+	char path[160];
+	long long secs = timeout_ms > 0 ? (timeout_ms + 999) / 1000 : 0;
+	long status = 0;
+	int r;
+
+	snprintf(path, sizeof(path), "/containers/%s/stop?t=%lld", t->container_id, secs);
+	r = call(c, "POST", path, NULL, secs * 1000 + KILL_GRACE_MS, &status, err);
+	/* 404: removed behind our back; the poll below reports it. */
+	if (r == -ENOENT && status == 404)
+		return 0;
+	return r;
+}
+
 static int docker_stop(void *ctx, drover_task *task, int signo, long long timeout_ms,
                        drover_err *err)
 {
@@ -628,15 +657,19 @@ static int docker_stop(void *ctx, drover_task *task, int signo, long long timeou
 		return 0;
 	if (signo <= 0)
 		signo = SIGTERM;
-	if ((r = kill_container(c, task, signo, err)) < 0)
-		return task_error(err, r, task->name);
-	if (signo != SIGKILL) {
-		r = wait_not_running(c, task, timeout_ms, NULL);
-		if (r < 0) {
+	if (task->image_stop_signal && signo == task->default_signal) {
+		if ((r = stop_container(c, task, timeout_ms, err)) < 0)
+			return task_error(err, r, task->name);
+	} else {
+		if ((r = kill_container(c, task, signo, err)) < 0)
+			return task_error(err, r, task->name);
+		if (signo != SIGKILL && wait_not_running(c, task, timeout_ms, NULL) < 0) {
 			dlog(c, DROVER_LOG_INFO, "task \"%s\": still running %lld ms after signal %d, "
-			     "killing it",
+			     "stopping it",
 			     task->name, timeout_ms, signo);
-			if ((r = kill_container(c, task, SIGKILL, err)) < 0)
+			/* The rest of Docker's own sequence, at once: the stop signal,
+			 * then SIGKILL (Nomad's driver ends the same way). */
+			if ((r = stop_container(c, task, 0, err)) < 0)
 				return task_error(err, r, task->name);
 		}
 	}

@@ -147,8 +147,32 @@ static int gen_env(build *b)
 			if (strncmp(e, overrides[o], kl) == 0)
 				skip = 1;
 		}
-		if (!skip)
-			GEN(docker_gen_str(b->g, e));
+		if (skip)
+			continue;
+		/* Nomad's port_map: inside the container NOMAD_PORT_<label> is the
+		 * mapped (container) port; NOMAD_HOST_PORT_<label> stays the host's. */
+		if (strncmp(e, "NOMAD_PORT_", 11) == 0 && strchr(e, '=')) {
+			const drover_value *pm = drover_value_get(b->c, "port_map");
+			char label[160], mapped_env[200];
+			size_t ll = (size_t)(strchr(e, '=') - (e + 11));
+			const drover_value *m;
+			if (ll < sizeof(label)) {
+				memcpy(label, e + 11, ll);
+				label[ll] = '\0';
+				m = pm && pm->type == DROVER_VALUE_OBJECT ? drover_value_get(pm, label) : NULL;
+				if (m && (m->type == DROVER_VALUE_INT || m->type == DROVER_VALUE_STRING)) {
+					if (m->type == DROVER_VALUE_INT)
+						snprintf(mapped_env, sizeof(mapped_env), "NOMAD_PORT_%s=%lld",
+						         label, (long long)m->u.integer);
+					else
+						snprintf(mapped_env, sizeof(mapped_env), "NOMAD_PORT_%s=%.16s",
+						         label, m->u.string.ptr);
+					GEN(docker_gen_str(b->g, mapped_env));
+					continue;
+				}
+			}
+		}
+		GEN(docker_gen_str(b->g, e));
 	}
 	for (size_t o = 0; overrides[o]; o++)
 		GEN(docker_gen_str(b->g, overrides[o]));
@@ -264,8 +288,19 @@ static int collect_port_labels(build *b, const char ***labels, size_t *n)
 	size_t cap = 0, count = 0;
 	const char **list;
 
+	/* A task with legacy task-level networks publishes every one of its
+	 * ports, as Nomad's driver does (the container port is the port_map
+	 * entry, else the host port). */
+	const char *const *task_ports =
+		b->cfg->struct_size >= offsetof(drover_task_config, task_ports) +
+		                               sizeof(b->cfg->task_ports) ?
+		b->cfg->task_ports :
+		NULL;
+
 	if (ports && ports->type == DROVER_VALUE_ARRAY)
 		cap += ports->u.array.count;
+	for (size_t i = 0; task_ports && task_ports[i]; i++)
+		cap++;
 	if (port_map && port_map->type == DROVER_VALUE_OBJECT)
 		cap += port_map->u.object.count;
 	else if (port_map && port_map->type != DROVER_VALUE_NULL)
@@ -288,6 +323,14 @@ static int collect_port_labels(build *b, const char ***labels, size_t *n)
 				dup = 1;
 		if (!dup)
 			list[count++] = port_map->u.object.keys[i];
+	}
+	for (size_t i = 0; task_ports && task_ports[i]; i++) {
+		int dup = 0;
+		for (size_t j = 0; j < count; j++)
+			if (strcmp(list[j], task_ports[i]) == 0)
+				dup = 1;
+		if (!dup)
+			list[count++] = task_ports[i];
 	}
 	*labels = list;
 	*n = count;
@@ -473,10 +516,71 @@ static int standard_bind(build *b, const char *base, const char *name, const cha
 	return 0;
 }
 
+/* The task's host volumes (VolumeMounts): binds whatever volumes.enabled
+ * says, since the operator declared them in client.host_volume. Docker
+ * resolves the destination inside the container's root itself. */
+static int gen_host_volume_binds(build *b, char *line, size_t len)
+{
+	static const struct {
+		const char *mode, *docker;
+	} propagation[] = { { "private", "rprivate" },
+		            { "host-to-task", "rslave" },
+		            { "bidirectional", "rshared" } };
+	const char *label = b->s->selinux_label;
+	const drover_mount *const *mounts =
+		b->cfg->struct_size >= offsetof(drover_task_config, mounts) + sizeof(b->cfg->mounts) ?
+		b->cfg->mounts :
+		NULL;
+
+	for (size_t i = 0; mounts && mounts[i]; i++) {
+		const drover_mount *m = mounts[i];
+		plugin_resolved res = PLUGIN_RESOLVED_INIT;
+		const char *prop = NULL;
+		char field[48], what[300];
+		int r;
+
+		snprintf(field, sizeof(field), "VolumeMounts[%zu]", i);
+		for (size_t p = 0; p < sizeof(propagation) / sizeof(propagation[0]); p++)
+			if (m->propagation && strcmp(m->propagation, propagation[p].mode) == 0)
+				prop = propagation[p].docker;
+		if (!m->destination || m->destination[0] != '/' || strpbrk(m->destination, ":,"))
+			return drover_err_set(b->err, -EINVAL,
+			                      "%s (volume \"%.64s\"): \"Destination\" \"%.200s\" must "
+			                      "be an absolute path inside the container, without ':' or ','",
+			                      field, m->volume, m->destination ? m->destination : "");
+		if (!m->source || m->source[0] != '/')
+			return drover_err_set(b->err, -EINVAL,
+			                      "%s (volume \"%.64s\"): the host path \"%.200s\" is not "
+			                      "absolute",
+			                      field, m->volume, m->source ? m->source : "");
+		/* The operator's path, checked again right before dockerd gets it:
+		 * still a directory or a file, and by its canonical name. */
+		snprintf(what, sizeof(what), "task \"%s\": %s (host volume \"%.64s\")", b->task,
+		         field, m->volume);
+		if ((r = plugin_resolve_beneath(m->source, ".", PLUGIN_RESOLVE_DIR_OR_FILE, what, &res,
+		                                b->err)) < 0)
+			return r;
+		if (strpbrk(res.path, ":,")) {
+			r = drover_err_set(b->err, -EINVAL, "%s: the host path \"%.200s\" cannot be "
+			                   "bound: it holds ':' or ','",
+			                   what, res.path);
+			plugin_resolved_free(&res);
+			return r;
+		}
+		snprintf(line, len, "%s:%s:%s%s%s%s%s", res.path, m->destination,
+		         m->read_only ? "ro" : "rw", prop ? "," : "", prop ? prop : "",
+		         label ? "," : "", label ? label : "");
+		plugin_resolved_free(&res);
+		GEN(docker_gen_str(b->g, line));
+	}
+	return 0;
+}
+
 static int gen_binds(build *b)
 {
 	const drover_value *vols = drover_value_get(b->c, "volumes");
 	char line[DROVER_PATH_MAX * 2 + 32];
+	int r;
 	/* volumes.selinuxlabel relabels every bind of the task, whether or not
 	 * volumes are enabled, as in Nomad. */
 	const char *label = b->s->selinux_label;
@@ -498,7 +602,6 @@ static int gen_binds(build *b)
 	for (size_t i = 0; vols && vols->type == DROVER_VALUE_ARRAY && i < vols->u.array.count; i++) {
 		const drover_value *it = &vols->u.array.items[i];
 		char field[32], *src = NULL, *copy, *target, *mode;
-		int r;
 
 		snprintf(field, sizeof(field), "volumes[%zu]", i);
 		if (it->type != DROVER_VALUE_STRING)
@@ -543,6 +646,8 @@ static int gen_binds(build *b)
 		free(copy);
 		GEN(docker_gen_str(b->g, line));
 	}
+	if ((r = gen_host_volume_binds(b, line, sizeof(line))) < 0)
+		return r;
 	GEN(yajl_gen_array_close(b->g));
 	return 0;
 }

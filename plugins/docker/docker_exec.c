@@ -2,6 +2,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,7 @@ static char *create_body(const drover_exec_request *req)
 	if (!g)
 		return NULL;
 	bad |= yajl_gen_map_open(g);
-	bad |= docker_gen_key_bool(g, "AttachStdin", 0);
+	bad |= docker_gen_key_bool(g, "AttachStdin", req->stdin_fd >= 0);
 	bad |= docker_gen_key_bool(g, "AttachStdout", 1);
 	bad |= docker_gen_key_bool(g, "AttachStderr", 1);
 	bad |= docker_gen_key_bool(g, "Tty", req->tty != 0);
@@ -128,6 +129,74 @@ static long long mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The command's stdin comes from req->stdin_fd: the exec is started on a
+ * hijacked connection that carries stdin one way and the output back, as
+ * `docker exec -i` does (and Nomad's ExecTaskStreaming). */
+static int stream_hijacked(docker_client *c, const char *exec_id, const drover_exec_request *req,
+                           docker_logstream *ls, drover_err *err)
+{
+	char path[200], buf[16384];
+	docker_hijack h;
+	int in_open = 1, r = 0;
+	long long deadline = req->timeout_ms > 0 ? mono_ms() + req->timeout_ms : 0;
+
+	snprintf(path, sizeof(path), "/exec/%s/start", exec_id);
+	if ((r = docker_http_hijack(c, path, req->tty ? "{\"Detach\":false,\"Tty\":true}"
+	                                              : "{\"Detach\":false,\"Tty\":false}",
+	                            0, &h, err)) < 0)
+		return r;
+	for (;;) {
+		/* Whatever the connection already holds first: with TLS it may sit in
+		 * curl's buffers where poll cannot see it. */
+		ssize_t n = docker_hijack_recv(&h, buf, sizeof(buf));
+		if (n > 0) {
+			if ((r = docker_logstream_feed(ls, buf, (size_t)n)) < 0)
+				break;
+			continue;
+		}
+		if (n == 0)
+			break;
+		if (n != -EAGAIN) {
+			r = drover_err_set(err, -EIO, "exec: the connection to the daemon broke");
+			break;
+		}
+		struct pollfd pfd[2] = { { .fd = h.fd, .events = POLLIN, .revents = 0 },
+			                 { .fd = req->stdin_fd, .events = POLLIN, .revents = 0 } };
+		int timeout = -1;
+		if (deadline) {
+			long long left = deadline - mono_ms();
+			if (left <= 0) {
+				r = -ETIMEDOUT;
+				break;
+			}
+			timeout = (int)left;
+		}
+		int ready = poll(pfd, in_open ? 2 : 1, timeout);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready < 0) {
+			r = drover_err_set(err, -errno, "exec: poll: %s", strerror(errno));
+			break;
+		}
+		if (ready == 0)
+			continue; /* the deadline check above ends it */
+		if (in_open && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			ssize_t got = read(req->stdin_fd, buf, sizeof(buf));
+			if (got < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (got <= 0) {
+				in_open = 0;
+				docker_hijack_close_write(&h);
+			} else if (docker_hijack_send(&h, buf, (size_t)got) < 0) {
+				/* The command closed its stdin or ended: its output still counts. */
+				in_open = 0;
+			}
+		}
+	}
+	docker_hijack_free(&h);
+	return r;
+}
+
 int docker_exec_run(docker_client *c, const char *container_id, const drover_exec_request *req,
                     int *exit_code, drover_err *err)
 {
@@ -167,11 +236,15 @@ int docker_exec_run(docker_client *c, const char *container_id, const drover_exe
 	docker_logstream_init(&ls, req->tty != 0, emit, &out);
 	ls.raw = 1;
 	snprintf(path, sizeof(path), "/exec/%s/start", exec_id);
-	r = post_json(c, path, req->tty ? "{\"Detach\":false,\"Tty\":true}"
-	                                 : "{\"Detach\":false,\"Tty\":false}",
-	              req->timeout_ms > 0 ? req->timeout_ms : -1, docker_logstream_feed, &ls, &resp,
-	              err);
-	docker_response_free(&resp);
+	if (req->stdin_fd >= 0) {
+		r = stream_hijacked(c, exec_id, req, &ls, err);
+	} else {
+		r = post_json(c, path, req->tty ? "{\"Detach\":false,\"Tty\":true}"
+		                                 : "{\"Detach\":false,\"Tty\":false}",
+		              req->timeout_ms > 0 ? req->timeout_ms : -1, docker_logstream_feed, &ls,
+		              &resp, err);
+		docker_response_free(&resp);
+	}
 	if (r == 0)
 		r = docker_logstream_flush(&ls);
 	docker_logstream_free(&ls);

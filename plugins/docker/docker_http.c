@@ -2,9 +2,12 @@
 #include <config.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -492,4 +495,184 @@ int docker_lines_finish(docker_lines *l)
 	l->buf = NULL;
 	l->len = l->cap = 0;
 	return r;
+}
+
+/* ------------------------------------------------------------- hijacking */
+
+static long long hijack_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int hijack_wait(int fd, short events, long long deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events, .revents = 0 };
+	long long left = deadline - hijack_mono_ms();
+	int n;
+
+	if (left <= 0)
+		return -ETIMEDOUT;
+	while ((n = poll(&pfd, 1, (int)left)) < 0 && errno == EINTR)
+		;
+	return n > 0 ? 0 : n == 0 ? -ETIMEDOUT : -errno;
+}
+
+ssize_t docker_hijack_recv(docker_hijack *h, char *buf, size_t len)
+{
+	size_t got = 0;
+	CURLcode rc;
+
+	if (h->early_len) {
+		size_t n = h->early_len < len ? h->early_len : len;
+		memcpy(buf, h->early, n);
+		memmove(h->early, h->early + n, h->early_len - n);
+		h->early_len -= n;
+		return (ssize_t)n;
+	}
+	rc = curl_easy_recv(h->curl, buf, len, &got);
+	if (rc == CURLE_AGAIN)
+		return -EAGAIN;
+	if (rc != CURLE_OK)
+		return -EIO;
+	return (ssize_t)got;
+}
+
+int docker_hijack_send(docker_hijack *h, const char *buf, size_t len)
+{
+	while (len) {
+		size_t sent = 0;
+		CURLcode rc = curl_easy_send(h->curl, buf, len, &sent);
+		if (rc == CURLE_AGAIN) {
+			int r = hijack_wait(h->fd, POLLOUT, hijack_mono_ms() + DOCKER_DEFAULT_TIMEOUT_MS);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (rc != CURLE_OK)
+			return -EPIPE;
+		buf += sent;
+		len -= sent;
+	}
+	return 0;
+}
+
+void docker_hijack_close_write(docker_hijack *h)
+{
+	/* TLS has no half-close: the command keeps its stdin until it ends. */
+	if (!h->tls && h->fd >= 0)
+		shutdown(h->fd, SHUT_WR);
+}
+
+void docker_hijack_free(docker_hijack *h)
+{
+	if (h->curl)
+		curl_easy_cleanup(h->curl);
+	free(h->early);
+	memset(h, 0, sizeof(*h));
+	h->fd = -1;
+}
+
+int docker_http_hijack(docker_client *c, const char *path, const char *body,
+                       long long timeout_ms, docker_hijack *h, drover_err *err)
+{
+	char url[512], *req = NULL, head[16384];
+	size_t head_len = 0;
+	curl_socket_t sock = CURL_SOCKET_BAD;
+	long long deadline = hijack_mono_ms() +
+	                     (timeout_ms > 0 ? timeout_ms : DOCKER_DEFAULT_TIMEOUT_MS);
+	const char *end = NULL;
+	int minor, r, status = 0;
+	CURLcode rc;
+
+	memset(h, 0, sizeof(*h));
+	h->fd = -1;
+	if ((minor = api_minor(c)) == 0) {
+		docker_response v = { 0, NULL, 0 };
+		if ((r = docker_client_negotiate(c, &v, err)) < 0)
+			return r;
+		docker_response_free(&v);
+		minor = api_minor(c);
+	}
+	snprintf(url, sizeof(url), "%s/v1.%d%s", c->base_url, minor, path);
+	if (!(h->curl = curl_easy_init()))
+		return drover_err_set(err, -ENOMEM, "docker: cannot create a curl handle");
+	curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_CONNECT_ONLY, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	if (c->unix_path)
+		curl_easy_setopt(h->curl, CURLOPT_UNIX_SOCKET_PATH, c->unix_path);
+	if (c->tls_ca)
+		curl_easy_setopt(h->curl, CURLOPT_CAINFO, c->tls_ca);
+	if (c->tls_cert)
+		curl_easy_setopt(h->curl, CURLOPT_SSLCERT, c->tls_cert);
+	if (c->tls_key)
+		curl_easy_setopt(h->curl, CURLOPT_SSLKEY, c->tls_key);
+	h->tls = strncmp(c->base_url, "https:", 6) == 0;
+	if ((rc = curl_easy_perform(h->curl)) != CURLE_OK ||
+	    curl_easy_getinfo(h->curl, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK ||
+	    sock == CURL_SOCKET_BAD) {
+		r = drover_err_set(err, rc == CURLE_OK ? -EIO : curl_code(rc),
+		                   "POST %s: cannot connect to %s: %s", path, c->endpoint,
+		                   curl_easy_strerror(rc));
+		docker_hijack_free(h);
+		return r;
+	}
+	h->fd = (int)sock;
+	if (asprintf(&req,
+	             "POST /v1.%d%s HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\n"
+	             "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: %zu\r\n\r\n%s",
+	             minor, path, strlen(body), body) < 0) {
+		docker_hijack_free(h);
+		return drover_err_set(err, -ENOMEM, "docker: out of memory");
+	}
+	r = docker_hijack_send(h, req, strlen(req));
+	free(req);
+	while (r == 0 && !end) {
+		size_t got = 0;
+		if (head_len + 1 >= sizeof(head)) {
+			r = -EPROTO;
+			break;
+		}
+		rc = curl_easy_recv(h->curl, head + head_len, sizeof(head) - 1 - head_len, &got);
+		if (rc == CURLE_AGAIN) {
+			r = hijack_wait(h->fd, POLLIN, deadline);
+			continue;
+		}
+		if (rc != CURLE_OK || got == 0) {
+			r = -EPROTO;
+			break;
+		}
+		head_len += got;
+		head[head_len] = '\0';
+		end = strstr(head, "\r\n\r\n");
+	}
+	if (r < 0) {
+		docker_hijack_free(h);
+		return drover_err_set(err, r, "POST %s: %s", path,
+		                      r == -ETIMEDOUT ? "the daemon did not answer in time"
+		                                      : "the daemon's answer was not HTTP");
+	}
+	if (sscanf(head, "HTTP/1.%*d %d", &status) != 1)
+		status = 0;
+	if (status != 101 && status != 200) {
+		/* The body (the daemon's message) may follow the headers. */
+		const char *msg = end + 4;
+		r = drover_err_set(err, status == 404 ? -ENOENT : status == 409 ? -EEXIST : -EIO,
+		                   "POST %s: the daemon answered %d%s%.300s", path, status,
+		                   *msg ? ": " : "", msg);
+		docker_hijack_free(h);
+		return r;
+	}
+	h->early_len = head_len - (size_t)(end + 4 - head);
+	if (h->early_len) {
+		if (!(h->early = malloc(h->early_len))) {
+			docker_hijack_free(h);
+			return drover_err_set(err, -ENOMEM, "docker: out of memory");
+		}
+		memcpy(h->early, end + 4, h->early_len);
+	}
+	return 0;
 }

@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <drover/driver.h>
 
@@ -73,6 +74,29 @@ void docker_response_free(docker_response *r);
  * status and body in every case. */
 int docker_http_do(docker_client *c, const docker_request *req, docker_response *resp,
                    drover_err *err);
+
+/* A hijacked connection (POST with "Upgrade: tcp"): after the daemon's 101
+ * (or 200) answer, the socket carries the call's raw stream both ways, as
+ * `docker exec -i` uses it. */
+typedef struct docker_hijack {
+	void *curl;               /* CURL *, connect-only */
+	int fd;                   /* the socket, to poll */
+	int tls;                  /* TLS: no half-close; data may wait in curl's buffers */
+	char *early;              /* stream bytes that came with the answer's headers */
+	size_t early_len;
+} docker_hijack;
+
+/* POSTs `body` (JSON) to `path` asking to upgrade, and reads the answer's
+ * headers. 0 with `h` ready, else a negative code with the daemon's message. */
+int docker_http_hijack(docker_client *c, const char *path, const char *body,
+                       long long timeout_ms, docker_hijack *h, drover_err *err);
+/* >0 bytes, 0 at the end of the stream, -EAGAIN when nothing is ready. */
+ssize_t docker_hijack_recv(docker_hijack *h, char *buf, size_t len);
+/* Sends everything (waits while the socket is full); 0 or a negative code. */
+int docker_hijack_send(docker_hijack *h, const char *buf, size_t len);
+/* Ends our side of the stream (the command's stdin sees EOF). */
+void docker_hijack_close_write(docker_hijack *h);
+void docker_hijack_free(docker_hijack *h);
 
 /* GET /version: negotiates the API version (cached) and hands back the parsed
  * answer's raw body (free with docker_response_free). */

@@ -32,6 +32,7 @@
 #include "plugin_handle.h"
 #include "plugin_leftovers.h"
 #include "plugin_stats.h"
+#include "plugin_task.h"
 
 #ifndef DROVER_EXEC_INIT_PATH
 #error "DROVER_EXEC_INIT_PATH must be defined by the build"
@@ -366,6 +367,10 @@ static int exec_start(void *ctx, const drover_task_config *cfg, drover_task **ta
 		return drover_err_set(err, -ENOMEM, "task \"%s\": out of memory", task_label(cfg));
 	if ((r = task_prepare(c, cfg, t, err)) < 0)
 		goto fail;
+	if ((r = exec_plan_check_command(&t->plan, cfg, err)) < 0) {
+		r = err_prefix(err, r, "task", task_label(cfg));
+		goto fail;
+	}
 	r = plugin_cgroup_create(&t->cg, cfg->cpu_mhz, cfg->memory_mb, cfg->memory_max_mb,
 	                         c->pids_limit, err);
 	if (r < 0) {
@@ -470,172 +475,62 @@ static int exec_recover(void *ctx, const drover_task_config *cfg, const void *ha
 	return 0;
 }
 
-static void copy_result(drover_exit_result *dst, const drover_exit_result *src)
+/* The pieces of the task the shared shim-task methods need (plugin_task.h). */
+static plugin_task core(exec_ctx *c, struct drover_task *t)
 {
-	uint32_t size = dst->struct_size;
-	memcpy(dst, src, size < sizeof(*src) ? size : sizeof(*src));
-	dst->struct_size = size;
-}
-
-static int task_poll(exec_ctx *c, struct drover_task *t, drover_err *err)
-{
-	drover_exit_result res;
-	int r;
-
-	if (t->exited)
-		return 0;
-	memset(&res, 0, sizeof(res));
-	res.struct_size = sizeof(res);
-	r = c->host->proc_status(c->host->host_data, &t->proc, &res, err);
-	if (r < 0)
-		return r;
-	t->result = res;
-	t->exited = 1;
-	return 0;
+	return (plugin_task){ c->host, t->name, &t->proc, &t->cg, &t->exited, &t->result };
 }
 
 static int exec_wait_fd(void *ctx, drover_task *task, drover_err *err)
 {
-	exec_ctx *c = ctx;
-
-	if (task->exited)
-		return drover_err_set(err, -ESRCH, "task \"%s\" has already exited", task->name);
-	return c->host->proc_wait_fd(c->host->host_data, &task->proc, err);
+	plugin_task k = core(ctx, task);
+	return plugin_task_wait_fd(&k, err);
 }
 
 static int exec_wait(void *ctx, drover_task *task, int flags, drover_exit_result *res,
-                     drover_err *err)
+                drover_err *err)
 {
-	exec_ctx *c = ctx;
-	int r;
-
-	for (;;) {
-		struct pollfd pfd;
-		int fd;
-
-		r = task_poll(c, task, err);
-		if (r != -EAGAIN || (flags & DROVER_WAIT_NOHANG))
-			break;
-		fd = c->host->proc_wait_fd(c->host->host_data, &task->proc, err);
-		if (fd == -ESRCH)
-			continue;
-		if (fd < 0)
-			return fd;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-			;
-		close(fd);
-	}
-	if (r < 0)
-		return r;
-	copy_result(res, &task->result);
-	return 0;
+	plugin_task k = core(ctx, task);
+	return plugin_task_wait(&k, flags, res, err);
 }
 
 static int exec_stop(void *ctx, drover_task *task, int signo, long long timeout_ms,
-                     drover_err *err)
+                drover_err *err)
 {
-	exec_ctx *c = ctx;
-	int r;
-
-	if (task->exited)
-		return plugin_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, err);
-	/* drover-exec-init passes signo on to the command; at the timeout the
-	 * shim's SIGKILL of it takes the PID namespace down with it. */
-	r = c->host->proc_stop(c->host->host_data, &task->proc, signo, timeout_ms, err);
-	if (r < 0)
-		return r;
-	/* What left the PID namespace's reach (pid_mode host, a shim that died)
-	 * is still in the cgroup. */
-	if ((r = plugin_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, err)) < 0)
-		return r;
-	r = task_poll(c, task, err);
-	if (r == -EAGAIN)
-		return drover_err_set(err, -EIO, "task \"%s\" was stopped but its exit status is not "
-		                      "recorded yet",
-		                      task->name);
-	return r;
+	plugin_task k = core(ctx, task);
+	return plugin_task_stop(&k, signo, timeout_ms, err);
 }
 
 static int exec_destroy(void *ctx, drover_task *task, int force, drover_err *err)
 {
 	exec_ctx *c = ctx;
-	int r = task_poll(c, task, err);
+	plugin_task k = core(c, task);
+	int r = plugin_task_destroy(&k, force, err);
 
-	if (r == -EAGAIN) {
-		if (!force)
-			return drover_err_set(err, -EBUSY,
-			                      "task \"%s\" (pid %d) is still running: stop it first, or "
-			                      "destroy it with force",
-			                      task->name, task->proc.pid);
-		if ((r = exec_stop(ctx, task, SIGKILL, 0, err)) < 0)
-			return r;
-	}
-	if (task->cg.version) {
-		drover_err cg_err = { "" };
-		if (plugin_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, &cg_err) < 0 ||
-		    plugin_cgroup_remove(&task->cg, &cg_err) < 0)
-			exec_log(c, DROVER_LOG_WARN, "task \"%s\": %s, ignoring", task->name,
-			         cg_err.message);
-	}
+	if (r < 0)
+		return r;
 	task_untrack(c, task);
 	task_free(task);
 	return 0;
 }
 
-static int exec_inspect(void *ctx, drover_task *task, drover_task_status *out, drover_err *err)
+static int exec_inspect(void *ctx, drover_task *task, drover_task_status *out,
+                   drover_err *err)
 {
-	exec_ctx *c = ctx;
-	drover_task_status s;
-	int r = task_poll(c, task, err);
-
-	if (r < 0 && r != -EAGAIN)
-		return r;
-	memset(&s, 0, sizeof(s));
-	s.struct_size = out->struct_size;
-	s.pid = task->proc.pid;
-	s.started_at_ms = task->proc.started_at_ms;
-	s.state = task->exited ? DROVER_TASK_EXITED : DROVER_TASK_RUNNING;
-	if (task->exited) {
-		s.completed_at_ms = task->result.exited_at_ms;
-		s.exit_code = task->result.exit_code;
-		s.signal = task->result.signal;
-		s.oom_killed = task->result.oom_killed;
-	}
-	if (task->exited && task->result.error[0])
-		snprintf(s.detail, sizeof(s.detail), "%s", task->result.error);
-	else
-		snprintf(s.detail, sizeof(s.detail), "drover-shim pid %d", task->proc.shim_pid);
-	memcpy(out, &s, out->struct_size < sizeof(s) ? out->struct_size : sizeof(s));
-	return 0;
+	plugin_task k = core(ctx, task);
+	return plugin_task_inspect(&k, out, err);
 }
 
 static int exec_stats(void *ctx, drover_task *task, drover_task_stats *out, drover_err *err)
 {
-	drover_task_stats s;
-	struct timespec ts;
-
-	(void)ctx;
-	if (task->exited || !plugin_stats_alive(task->proc.pid, task->proc.pid_start_time))
-		return drover_err_set(err, -ESRCH, "task \"%s\" has exited: no statistics", task->name);
-	memset(&s, 0, sizeof(s));
-	if (!task->cg.version || plugin_cgroup_stats(&task->cg, &s, NULL) < 0)
-		return plugin_stats_read(task->proc.pid, task->proc.pid_start_time, out, err);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	s.timestamp_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	s.struct_size = out->struct_size;
-	memcpy(out, &s, out->struct_size < sizeof(s) ? out->struct_size : sizeof(s));
-	return 0;
+	plugin_task k = core(ctx, task);
+	return plugin_task_stats(&k, out, err);
 }
 
 static int exec_signal(void *ctx, drover_task *task, int signo, drover_err *err)
 {
-	exec_ctx *c = ctx;
-
-	if (task->exited)
-		return drover_err_set(err, -ESRCH, "task \"%s\" has already exited", task->name);
-	return c->host->proc_signal(c->host->host_data, &task->proc, signo, 0, err);
+	plugin_task k = core(ctx, task);
+	return plugin_task_signal(&k, signo, err);
 }
 
 /* The task's pid 1: drover-exec-init's only child. */

@@ -15,6 +15,9 @@
 	"\"mknod\",\"net_bind_service\",\"setfcap\",\"setgid\",\"setpcap\",\"setuid\","    \
 	"\"sys_chroot\"]"
 
+/* The capabilities this kernel knows ("all"). */
+uint64_t exec_caps_all(void);
+
 /* The capability number of `name`, or -1. */
 int exec_caps_number(const char *name);
 
@@ -23,8 +26,8 @@ int exec_caps_number(const char *name);
 int exec_caps_parse(const drover_value *list, const char *field, int allow_all, uint64_t *out,
                     drover_err *err);
 
-/* The task's set; -EPERM naming the first capability of cap_add that
- * allow_caps does not hold. */
+/* The task's set; -EPERM naming every capability of cap_add that
+ * allow_caps does not hold ("net_admin, sys_time"). */
 int exec_caps_compute(uint64_t allow, const drover_value *cap_add, const drover_value *cap_drop,
                       uint64_t *out, drover_err *err);
 

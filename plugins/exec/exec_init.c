@@ -74,6 +74,8 @@ static void parse(int argc, char **argv, exec_init_opts *o)
 		{ "root", required_argument, NULL, 'r' },
 		{ "alloc", required_argument, NULL, 'a' },
 		{ "bind", required_argument, NULL, 'b' },
+		{ "volume-ro", required_argument, NULL, 'V' },
+		{ "volume-rw", required_argument, NULL, 'W' },
 		{ "pid-ns", no_argument, NULL, 'P' },
 		{ "ipc-ns", no_argument, NULL, 'I' },
 		{ "no-pivot-root", no_argument, NULL, 'N' },
@@ -113,6 +115,19 @@ static void parse(int argc, char **argv, exec_init_opts *o)
 			o->binds[o->nbinds].src = optarg;
 			o->binds[o->nbinds].dst = eq + 1;
 			o->nbinds++;
+			break;
+		case 'V':
+		case 'W':
+			if (o->nvolumes == EXEC_INIT_MAX_BINDS)
+				usage_die("too many --volume-ro/--volume-rw");
+			eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || optarg[0] != '/' || !eq[1])
+				usage_die("--volume-ro/--volume-rw want SRC=DST with an absolute SRC");
+			*eq = '\0';
+			o->volumes[o->nvolumes].src = optarg;
+			o->volumes[o->nvolumes].dst = eq + 1;
+			o->volumes[o->nvolumes].read_only = c == 'V';
+			o->nvolumes++;
 			break;
 		case 'P': o->pid_ns = 1; break;
 		case 'I': o->ipc_ns = 1; break;

@@ -4,6 +4,7 @@
  * and execs the task's command with what is left of its privileges.
  *
  *   drover-exec-init run  --root TASK_DIR --alloc ALLOC_DIR [--bind SRC=DST]...
+ *                         [--volume-ro SRC=DST] [--volume-rw SRC=DST]...
  *                         [--pid-ns] [--ipc-ns] [--no-pivot-root] COMMON -- CMD ARGS...
  *   drover-exec-init join --pid PID COMMON -- CMD ARGS...
  *   COMMON: --uid N --gid N [--groups G,G...] [--caps N,N...] [--work-dir DIR]
@@ -35,6 +36,11 @@ typedef struct exec_init_opts {
 	struct {
 		const char *src, *dst;
 	} binds[EXEC_INIT_MAX_BINDS];
+	size_t nvolumes;          /* host volumes: SRC the operator's, DST the job's */
+	struct {
+		const char *src, *dst;
+		int read_only;
+	} volumes[EXEC_INIT_MAX_BINDS];
 	int pid_ns, ipc_ns, no_pivot_root;
 	uid_t uid;
 	gid_t gid;

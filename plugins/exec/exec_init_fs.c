@@ -196,6 +196,23 @@ static void build_dev(int rootfd)
 	close(devfd);
 }
 
+/* A read-only sysfs, as Nomad's exec driver (libcontainer) mounts one. Where
+ * a fresh sysfs may not be mounted (a network namespace this helper does not
+ * own, under some container runtimes), the host's /sys read-only instead. */
+static void build_sys(int rootfd)
+{
+	char path[64];
+	int fd = target(rootfd, "sys", 0);
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (mount("sysfs", path, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		if (errno != EPERM && errno != EACCES)
+			exec_init_die(errno, "cannot mount sysfs on sys/ in the task's root");
+		bind_onto(AT_FDCWD, "/sys", fd, RO | MOUNT_ATTR_NOEXEC, "/sys");
+	}
+	close(fd);
+}
+
 static void build_alloc(const exec_init_opts *o, int rootfd)
 {
 	char path[4096];
@@ -276,8 +293,22 @@ void exec_init_fs_build(const exec_init_opts *o)
 	         (unsigned)o->gid);
 	mount_at(fd, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts, "secrets/");
 	close(fd);
+	/* Host volumes last, so that one may sit under local/ or alloc/. The
+	 * destination is the job's: target() walks it from the root one
+	 * component at a time without following a symlink or "..". */
+	for (i = 0; i < o->nvolumes; i++) {
+		struct stat st;
+		if (stat(o->volumes[i].src, &st) < 0)
+			exec_init_die(errno, "host volume: cannot bind \"%s\"", o->volumes[i].src);
+		fd = target(rootfd, o->volumes[i].dst, !S_ISDIR(st.st_mode));
+		bind_onto(AT_FDCWD, o->volumes[i].src, fd,
+		          o->volumes[i].read_only ? RO : MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+		          o->volumes[i].src);
+		close(fd);
+	}
 	build_proc(rootfd);
 	build_dev(rootfd);
+	build_sys(rootfd);
 	close(rootfd);
 	enter_root(o);
 }

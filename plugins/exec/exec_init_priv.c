@@ -6,6 +6,7 @@
 #include "exec_init.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <stdio.h>
@@ -116,6 +117,12 @@ void exec_init_become_task(const exec_init_opts *o)
 {
 	int cap, last = (int)cap_max_bits() - 1;
 
+	/* The task does not inherit the agent's oom_score_adj (Nomad resets it
+	 * to 0): lowering it needs root, so before the user change. */
+	int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (oom < 0 || write(oom, "0", 1) != 1)
+		exec_init_die(errno, "cannot reset the task's oom_score_adj to 0");
+	close(oom);
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		exec_init_die(errno, "cannot keep capabilities across the user change");
 	/* The bounding set first: dropping needs CAP_SETPCAP, which goes next. */

@@ -7,6 +7,7 @@
 #include <linux/openat2.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,7 +164,7 @@ static int check_work_dir(const drover_task_config *cfg, const char **out, drove
 }
 
 static int resolve_user(const exec_plan_opts *po, const drover_task_config *cfg, exec_plan *p,
-                        strv *priv, drover_err *err)
+                        strv *priv, strv *user_env, drover_err *err)
 {
 	const char *who = cfg->user && cfg->user[0] ? cfg->user : "nobody";
 	struct passwd pw, *found = NULL;
@@ -189,6 +190,10 @@ static int resolve_user(const exec_plan_opts *po, const drover_task_config *cfg,
 	}
 	p->uid = (int)pw.pw_uid;
 	p->gid = (int)pw.pw_gid;
+	/* As Nomad's executor: the task's user, whatever the job's env says. */
+	strv_add(user_env, "USER=%s", pw.pw_name);
+	strv_add(user_env, "LOGNAME=%s", pw.pw_name);
+	strv_add(user_env, "HOME=%s", pw.pw_dir);
 	strv_add(priv, "--uid=%u", (unsigned)pw.pw_uid);
 	strv_add(priv, "--gid=%u", (unsigned)pw.pw_gid);
 	if (ngroups > 0) {
@@ -249,13 +254,55 @@ static int add_binds(const exec_plan_opts *po, strv *run, drover_err *err)
 	return 0;
 }
 
-static int build_env(const drover_task_config *cfg, exec_plan *p)
+/* The task's host volumes, bound by drover-exec-init inside the root. */
+static int add_volumes(const drover_task_config *cfg, strv *run, drover_err *err)
 {
-	static const char *const in_root[] = { "NOMAD_ALLOC_DIR=/alloc", "NOMAD_TASK_DIR=/local",
-		                               "NOMAD_SECRETS_DIR=/secrets", NULL };
+	const drover_mount *const *mounts =
+		cfg->struct_size >= offsetof(drover_task_config, mounts) + sizeof(cfg->mounts) ?
+		cfg->mounts :
+		NULL;
+
+	for (size_t i = 0; mounts && mounts[i]; i++) {
+		const drover_mount *m = mounts[i];
+		const char *dst = m->destination ? m->destination : "";
+		while (*dst == '/')
+			dst++;
+		if (!*dst || has_dotdot(dst) || strlen(dst) >= DROVER_PATH_MAX)
+			return drover_err_set(err, -EINVAL,
+			                      "VolumeMounts[%zu] (volume \"%.64s\"): \"Destination\" "
+			                      "\"%.200s\" must name a path inside the task's root, "
+			                      "without \"..\"",
+			                      i, m->volume, m->destination ? m->destination : "");
+		if (!m->source || m->source[0] != '/' || strchr(m->source, '='))
+			return drover_err_set(err, -EINVAL,
+			                      "VolumeMounts[%zu] (volume \"%.64s\"): the host path "
+			                      "\"%.200s\" cannot be bound (absolute, without '=')",
+			                      i, m->volume, m->source ? m->source : "");
+		/* The root's mounts are private to the task by design (nothing the
+		 * host mounts later appears in it): no propagation either way. */
+		if (m->propagation && strcmp(m->propagation, "private") != 0)
+			return drover_err_set(err, -EINVAL,
+			                      "VolumeMounts[%zu] (volume \"%.64s\"): PropagationMode "
+			                      "\"%.32s\" is not supported by the exec driver: use "
+			                      "\"private\"",
+			                      i, m->volume, m->propagation);
+		strv_add(run, "--volume-%s=%s=%s", m->read_only ? "ro" : "rw", m->source, dst);
+	}
+	return 0;
+}
+
+static int build_env(const drover_task_config *cfg, char *const *user_env, exec_plan *p)
+{
+	const char *in_root[8] = { "NOMAD_ALLOC_DIR=/alloc", "NOMAD_TASK_DIR=/local",
+		                   "NOMAD_SECRETS_DIR=/secrets" };
 	static const char *const none[] = { NULL };
-	const char **env = plugin_env_overlay(cfg->env ? cfg->env : none, in_root);
-	size_t n = 0, i;
+	const char **env;
+	size_t n = 0, i, k = 3;
+
+	for (i = 0; user_env && user_env[i] && k < 7; i++)
+		in_root[k++] = user_env[i];
+	in_root[k] = NULL;
+	env = plugin_env_overlay(cfg->env ? cfg->env : none, in_root);
 
 	if (!env)
 		return -ENOMEM;
@@ -283,7 +330,7 @@ int exec_plan_build(const exec_plan_opts *po, const drover_task_config *cfg, exe
 	const char *pid_mode = drover_value_get_string(cfg->config, "pid_mode", "");
 	const char *ipc_mode = drover_value_get_string(cfg->config, "ipc_mode", "");
 	exec_ns_mode pm = po->default_pid_mode, im = po->default_ipc_mode;
-	strv run = { 0 }, priv = { 0 };
+	strv run = { 0 }, priv = { 0 }, user_env = { 0 };
 	exec_plan p;
 	const char *wd;
 	char caps[64 * 4] = "";
@@ -303,7 +350,7 @@ int exec_plan_build(const exec_plan_opts *po, const drover_task_config *cfg, exe
 		return r;
 	if ((r = check_work_dir(cfg, &wd, err)) < 0)
 		return r;
-	if ((r = resolve_user(po, cfg, &p, &priv, err)) < 0)
+	if ((r = resolve_user(po, cfg, &p, &priv, &user_env, err)) < 0)
 		goto fail;
 	for (n = 0; n < 64; n++)
 		if (p.caps & ((uint64_t)1 << n))
@@ -315,7 +362,7 @@ int exec_plan_build(const exec_plan_opts *po, const drover_task_config *cfg, exe
 	strv_add(&run, "run");
 	strv_add(&run, "--root=%s", cfg->task_dir);
 	strv_add(&run, "--alloc=%s", cfg->alloc_dir);
-	if ((r = add_binds(po, &run, err)) < 0)
+	if ((r = add_binds(po, &run, err)) < 0 || (r = add_volumes(cfg, &run, err)) < 0)
 		goto fail;
 	if (pm == EXEC_NS_PRIVATE)
 		strv_add(&run, "--pid-ns");
@@ -335,17 +382,122 @@ int exec_plan_build(const exec_plan_opts *po, const drover_task_config *cfg, exe
 		}
 		strv_add(&run, "%s", a->u.string.ptr);
 	}
-	if (run.failed || priv.failed || build_env(cfg, &p) < 0) {
+	if (run.failed || priv.failed || user_env.failed || build_env(cfg, user_env.v, &p) < 0) {
 		r = drover_err_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
+	exec_plan_strv_free(user_env.v);
 	p.run_argv = run.v;
 	p.priv_args = priv.v;
 	*out = p;
 	return 0;
 fail:
+	exec_plan_strv_free(user_env.v);
 	exec_plan_strv_free(run.v);
 	exec_plan_strv_free(priv.v);
 	exec_plan_strv_free(p.env);
 	return r;
+}
+
+/* Whether the root-relative path `rel` ("bin/kill") will be an executable
+ * file in the task's root: through the chroot_env bind that holds it (a host
+ * directory the operator chose), else in the allocation or task directory,
+ * which the task writes, so resolved as if chrooted there (RESOLVE_IN_ROOT):
+ * a symlink it planted cannot make us look at the host. */
+static int in_root_executable(const exec_plan *p, const drover_task_config *cfg, const char *rel)
+{
+	const char *best_src = NULL;
+	size_t best_len = 0, i;
+	char host[DROVER_PATH_MAX * 2];
+	struct open_how how;
+	struct stat st;
+	int dirfd, fd, ok;
+
+	for (i = 0; p->run_argv && p->run_argv[i] && strcmp(p->run_argv[i], "--") != 0; i++) {
+		const char *b = p->run_argv[i], *eq;
+		size_t dl, skip;
+		/* chroot_env binds, and host volumes (bound after them, so they win
+		 * at an equal depth) */
+		if (strncmp(b, "--bind=", 7) == 0)
+			skip = 7;
+		else if (strncmp(b, "--volume-ro=", 12) == 0 || strncmp(b, "--volume-rw=", 12) == 0)
+			skip = 12;
+		else
+			continue;
+		if (!(eq = strchr(b + skip, '=')))
+			continue;
+		dl = strlen(eq + 1);
+		if (dl >= best_len && strncmp(rel, eq + 1, dl) == 0 && (rel[dl] == '/' || !rel[dl])) {
+			best_len = dl;
+			best_src = b + skip;
+		}
+	}
+	if (best_src) {
+		snprintf(host, sizeof(host), "%.*s%s", (int)(strchr(best_src, '=') - best_src), best_src,
+		         rel + best_len);
+		return stat(host, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+	}
+	if (strncmp(rel, "alloc/", 6) == 0) {
+		dirfd = open(cfg->alloc_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		dirfd = open(cfg->task_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (dirfd < 0)
+		return 0;
+	memset(&how, 0, sizeof(how));
+	how.flags = O_PATH | O_CLOEXEC;
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+	close(dirfd);
+	if (fd < 0)
+		return 0;
+	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+	close(fd);
+	return ok;
+}
+
+int exec_plan_check_command(const exec_plan *p, const drover_task_config *cfg, drover_err *err)
+{
+	const char *command = drover_value_get_string(cfg->config, "command", "");
+	const char *wd = "/";
+	char rel[DROVER_PATH_MAX];
+	size_t i;
+
+	for (i = 0; p->priv_args && p->priv_args[i]; i++)
+		if (strncmp(p->priv_args[i], "--work-dir=", 11) == 0)
+			wd = p->priv_args[i] + 11;
+	/* A ".." is resolved by the task's own chroot: nothing to predict here. */
+	if (has_dotdot(command) || has_dotdot(wd))
+		return 0;
+	if (strchr(command, '/')) {
+		if (command[0] == '/')
+			snprintf(rel, sizeof(rel), "%s", command + 1);
+		else
+			snprintf(rel, sizeof(rel), "%s%s%s", wd + strspn(wd, "/"),
+			         wd[strspn(wd, "/")] ? "/" : "", command);
+		if (in_root_executable(p, cfg, rel))
+			return 0;
+	} else {
+		/* A bare name is looked up in the task's PATH, inside its root. */
+		const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+		for (i = 0; cfg->env && cfg->env[i]; i++)
+			if (strncmp(cfg->env[i], "PATH=", 5) == 0)
+				path = cfg->env[i] + 5;
+		for (const char *d = path; *d;) {
+			size_t dl = strcspn(d, ":");
+			if (dl && d[0] == '/') {
+				snprintf(rel, sizeof(rel), "%.*s%s%s", (int)(dl - 1), d + 1,
+				         dl > 1 ? "/" : "", command);
+				if (in_root_executable(p, cfg, rel))
+					return 0;
+			}
+			d += dl;
+			if (*d == ':')
+				d++;
+		}
+	}
+	return drover_err_set(err, -ENOENT,
+	                      "config \"command\": file %.200s not found under path %s (the task's "
+	                      "root: its directory and the chroot_env binds), or not executable",
+	                      command, cfg->task_dir);
 }

@@ -36,6 +36,12 @@ int exec_plan_ns_mode(const char *value, const char *field, exec_ns_mode *out, d
 int exec_plan_build(const exec_plan_opts *po, const drover_task_config *cfg, exec_plan *out,
                     drover_err *err);
 
+/* At start: -ENOENT, as Nomad's "file X not found under path", when the
+ * command will not be an executable file in the task's root (looked up in
+ * the task's PATH when it has no '/'), so a missing command fails the start
+ * instead of the task exiting 127. */
+int exec_plan_check_command(const exec_plan *p, const drover_task_config *cfg, drover_err *err);
+
 void exec_plan_free(exec_plan *p);
 
 /* Frees a NULL-ended array of malloc()ed strings. */

@@ -25,6 +25,7 @@
 #include "plugin_handle.h"
 #include "plugin_ids.h"
 #include "plugin_stats.h"
+#include "plugin_task.h"
 #include "plugin_leftovers.h"
 
 #define RAWEXEC_ENABLE_ADVICE \
@@ -376,6 +377,49 @@ static int resolve_work_dir(const drover_task_config *cfg, char *out, size_t len
 	return 0;
 }
 
+/* As Nomad's executor when the task names a User: USER, LOGNAME and HOME
+ * are that user's, over the job's env. *env is replaced; -ENOMEM. */
+static int with_user_env(char ***env, const char *user)
+{
+	struct passwd pw, *found = NULL;
+	char buf[4096], *vars[3] = { NULL, NULL, NULL }, **out = NULL;
+	const char *extra[4];
+	const char **merged;
+	size_t n = 0, i;
+	int r = -ENOMEM;
+
+	/* resolve_user already refused a user that does not exist. */
+	if (getpwnam_r(user, &pw, buf, sizeof(buf), &found) != 0 || !found)
+		return 0;
+	if (asprintf(&vars[0], "USER=%s", pw.pw_name) < 0 ||
+	    asprintf(&vars[1], "LOGNAME=%s", pw.pw_name) < 0 ||
+	    asprintf(&vars[2], "HOME=%s", pw.pw_dir) < 0)
+		goto done;
+	for (i = 0; i < 3; i++)
+		extra[i] = vars[i];
+	extra[3] = NULL;
+	if (!(merged = plugin_env_overlay((const char *const *)*env, extra)))
+		goto done;
+	while (merged[n])
+		n++;
+	if ((out = calloc(n + 1, sizeof(*out)))) {
+		for (i = 0; i < n && (out[i] = strdup(merged[i])); i++)
+			;
+		if (i == n) {
+			plugin_env_free(*env);
+			*env = out;
+			out = NULL;
+			r = 0;
+		}
+	}
+	free(merged);
+	plugin_env_free(out);
+done:
+	for (i = 0; i < 3; i++)
+		free(vars[i]);
+	return r;
+}
+
 /* Whether tasks get a cgroup: as Nomad, when running as root, unless
  * no_cgroups; an imitation cgroupfs (tests) works for anyone. */
 static int cgroups_wanted(const rawexec_ctx *c)
@@ -410,7 +454,7 @@ static int task_prepare(rawexec_ctx *c, const drover_task_config *cfg, struct dr
 	t->env = plugin_env_filter(cfg->env, (const char *const *)c->denied_env,
 	                            (const char *const *)task_deny);
 	plugin_env_free(task_deny);
-	if (!t->env)
+	if (!t->env || (cfg->user && cfg->user[0] && with_user_env(&t->env, cfg->user) < 0))
 		return drover_err_set(err, -ENOMEM, "task \"%s\": out of memory", task_label(cfg));
 	if (cgroups_wanted(c)) {
 		const drover_value *v1 = drover_value_get(cfg->config, "cgroup_v1_override");
@@ -434,6 +478,35 @@ static int task_prepare(rawexec_ctx *c, const drover_task_config *cfg, struct dr
 		}
 	}
 	return 0;
+}
+
+/* Nomad's TaskConfig.validate, at start only (a task recovered from an older
+ * handle keeps running as it was started). Every problem is named at once. */
+static int validate_task(const drover_task_config *cfg, drover_err *err)
+{
+	const drover_value *v1 = drover_value_get(cfg->config, "cgroup_v1_override");
+	const char *v2 = drover_value_get_string(cfg->config, "cgroup_v2_override", "");
+	const char *wd = drover_value_get_string(cfg->config, "work_dir", "");
+	int both = v1 && v1->type == DROVER_VALUE_OBJECT && v1->u.object.count > 0 && v2[0];
+	int relative = wd[0] && wd[0] != '/';
+
+	if (cfg->struct_size >= offsetof(drover_task_config, mounts) + sizeof(cfg->mounts) &&
+	    cfg->mounts && cfg->mounts[0])
+		/* Nomad's raw_exec ignores them; a job that needs its data directory
+		 * must not run without it. */
+		return drover_err_set(err, -EINVAL, "task \"%s\": VolumeMounts (volume \"%.64s\"): "
+		                      "raw_exec has no filesystem isolation to mount volumes into: "
+		                      "use the exec or docker driver, or have the task use the host "
+		                      "path directly",
+		                      task_label(cfg), cfg->mounts[0]->volume);
+	if (!both && !relative)
+		return 0;
+	return drover_err_set(err, -EINVAL, "task \"%s\": %s%s%s%.200s%s", task_label(cfg),
+	                      both ? "config \"cgroup_v1_override\" and \"cgroup_v2_override\" "
+	                             "are both set: only one of them may be" : "",
+	                      both && relative ? "; " : "",
+	                      relative ? "config \"work_dir\" must be an absolute path, not \"" : "",
+	                      relative ? wd : "", relative ? "\" (use ${NOMAD_TASK_DIR}/...)" : "");
 }
 
 /* argv = command + args, pointing into the config (valid during the call). */
@@ -513,6 +586,8 @@ static int rawexec_start(void *ctx, const drover_task_config *cfg, drover_task *
 		                      "task \"%s\": config \"oom_score_adj\" %lld is out of range: give "
 		                      "0 to 1000 (negative values are refused, as in Nomad)",
 		                      task_label(cfg), oom);
+	if ((r = validate_task(cfg, err)) < 0)
+		return r;
 	if ((r = build_argv(cfg, &argv, err)) < 0)
 		return r;
 	t = task_new(cfg);
@@ -629,175 +704,56 @@ static int rawexec_recover(void *ctx, const drover_task_config *cfg, const void 
 	return 0;
 }
 
-static void copy_result(drover_exit_result *dst, const drover_exit_result *src)
+/* The pieces of the task the shared shim-task methods need (plugin_task.h). */
+static plugin_task core(rawexec_ctx *c, struct drover_task *t)
 {
-	uint32_t size = dst->struct_size;
-	memcpy(dst, src, size < sizeof(*src) ? size : sizeof(*src));
-	dst->struct_size = size;
-}
-
-/* 0 with t->result final, -EAGAIN while it runs. */
-static int task_poll(rawexec_ctx *c, struct drover_task *t, drover_err *err)
-{
-	drover_exit_result res;
-	int r;
-
-	if (t->exited)
-		return 0;
-	memset(&res, 0, sizeof(res));
-	res.struct_size = sizeof(res);
-	r = c->host->proc_status(c->host->host_data, &t->proc, &res, err);
-	if (r < 0)
-		return r;
-	t->result = res;
-	t->exited = 1;
-	return 0;
+	return (plugin_task){ c->host, t->name, &t->proc, &t->cg, &t->exited, &t->result };
 }
 
 static int rawexec_wait_fd(void *ctx, drover_task *task, drover_err *err)
 {
-	rawexec_ctx *c = ctx;
-
-	if (task->exited)
-		return drover_err_set(err, -ESRCH, "task \"%s\" has already exited", task->name);
-	return c->host->proc_wait_fd(c->host->host_data, &task->proc, err);
+	plugin_task k = core(ctx, task);
+	return plugin_task_wait_fd(&k, err);
 }
 
 static int rawexec_wait(void *ctx, drover_task *task, int flags, drover_exit_result *res,
-                        drover_err *err)
+                   drover_err *err)
 {
-	rawexec_ctx *c = ctx;
-	int r;
-
-	for (;;) {
-		int fd;
-		struct pollfd pfd;
-
-		r = task_poll(c, task, err);
-		if (r != -EAGAIN || (flags & DROVER_WAIT_NOHANG))
-			break;
-		fd = c->host->proc_wait_fd(c->host->host_data, &task->proc, err);
-		if (fd == -ESRCH)
-			continue; /* the shim is gone: the status is final now */
-		if (fd < 0)
-			return fd;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-			;
-		close(fd);
-	}
-	if (r < 0)
-		return r;
-	copy_result(res, &task->result);
-	return 0;
+	plugin_task k = core(ctx, task);
+	return plugin_task_wait(&k, flags, res, err);
 }
 
 static int rawexec_stop(void *ctx, drover_task *task, int signo, long long timeout_ms,
-                        drover_err *err)
+                   drover_err *err)
 {
-	rawexec_ctx *c = ctx;
-	int r;
-
-	if (task->exited)
-		return plugin_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, err);
-	r = c->host->proc_stop(c->host->host_data, &task->proc, signo, timeout_ms, err);
-	if (r < 0)
-		return r;
-	/* The shim killed its process group and children; whatever escaped both
-	 * (double fork and setsid, or a shim that died) is still in the cgroup. */
-	if ((r = plugin_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, err)) < 0)
-		return r;
-	r = task_poll(c, task, err);
-	if (r == -EAGAIN)
-		return drover_err_set(err, -EIO, "task \"%s\" was stopped but its exit status is not "
-		                      "recorded yet",
-		                      task->name);
-	return r;
+	plugin_task k = core(ctx, task);
+	return plugin_task_stop(&k, signo, timeout_ms, err);
 }
 
 static int rawexec_destroy(void *ctx, drover_task *task, int force, drover_err *err)
 {
 	rawexec_ctx *c = ctx;
-	int r = task_poll(c, task, err);
+	plugin_task k = core(c, task);
+	int r = plugin_task_destroy(&k, force, err);
 
-	if (r == -EAGAIN) {
-		if (!force)
-			return drover_err_set(err, -EBUSY,
-			                      "task \"%s\" (pid %d) is still running: stop it first, or "
-			                      "destroy it with force",
-			                      task->name, task->proc.pid);
-		r = rawexec_stop(ctx, task, SIGKILL, 0, err);
-		if (r < 0)
-			return r;
-	}
-	/* Any other error of the status (unreadable file) must not keep the task alive forever. */
-	if (task->cg.version) {
-		drover_err cg_err = { "" };
-		if (plugin_cgroup_kill(&task->cg, CGROUP_KILL_TIMEOUT_MS, &cg_err) < 0 ||
-		    plugin_cgroup_remove(&task->cg, &cg_err) < 0)
-			rawexec_log(c, DROVER_LOG_WARN, "task \"%s\": %s, ignoring", task->name,
-			            cg_err.message);
-	}
+	if (r < 0)
+		return r;
 	task_untrack(c, task);
 	task_free(task);
 	return 0;
 }
 
 static int rawexec_inspect(void *ctx, drover_task *task, drover_task_status *out,
-                           drover_err *err)
+                      drover_err *err)
 {
-	rawexec_ctx *c = ctx;
-	drover_task_status s;
-	int r = task_poll(c, task, err);
-
-	if (r < 0 && r != -EAGAIN)
-		return r;
-	memset(&s, 0, sizeof(s));
-	s.struct_size = out->struct_size;
-	s.pid = task->proc.pid;
-	s.started_at_ms = task->proc.started_at_ms;
-	if (task->exited) {
-		s.state = DROVER_TASK_EXITED;
-		s.completed_at_ms = task->result.exited_at_ms;
-		s.exit_code = task->result.exit_code;
-		s.signal = task->result.signal;
-		s.oom_killed = task->result.oom_killed;
-		if (task->result.error[0])
-			snprintf(s.detail, sizeof(s.detail), "%s", task->result.error);
-		else
-			snprintf(s.detail, sizeof(s.detail), "drover-shim pid %d", task->proc.shim_pid);
-	} else {
-		s.state = DROVER_TASK_RUNNING;
-		snprintf(s.detail, sizeof(s.detail), "drover-shim pid %d", task->proc.shim_pid);
-	}
-	memcpy(out, &s, out->struct_size < sizeof(s) ? out->struct_size : sizeof(s));
-	return 0;
+	plugin_task k = core(ctx, task);
+	return plugin_task_inspect(&k, out, err);
 }
 
 static int rawexec_stats(void *ctx, drover_task *task, drover_task_stats *out, drover_err *err)
 {
-	drover_task_stats s;
-	struct timespec ts;
-	int r;
-
-	(void)ctx;
-	if (task->exited)
-		return drover_err_set(err, -ESRCH, "task \"%s\" has exited: no statistics", task->name);
-	/* The cgroup counts every process of the task, however it detached. */
-	memset(&s, 0, sizeof(s));
-	if (task->cg.version && plugin_cgroup_stats(&task->cg, &s, NULL) == 0) {
-		if (!plugin_stats_alive(task->proc.pid, task->proc.pid_start_time))
-			return drover_err_set(err, -ESRCH, "task \"%s\" has exited: no statistics",
-			                      task->name);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		s.timestamp_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-		s.struct_size = out->struct_size;
-		memcpy(out, &s, out->struct_size < sizeof(s) ? out->struct_size : sizeof(s));
-		return 0;
-	}
-	r = plugin_stats_read(task->proc.pid, task->proc.pid_start_time, out, err);
-	return r;
+	plugin_task k = core(ctx, task);
+	return plugin_task_stats(&k, out, err);
 }
 
 static int rawexec_exec(void *ctx, drover_task *task, const drover_exec_request *req,
@@ -827,11 +783,8 @@ static int rawexec_exec(void *ctx, drover_task *task, const drover_exec_request 
 
 static int rawexec_signal(void *ctx, drover_task *task, int signo, drover_err *err)
 {
-	rawexec_ctx *c = ctx;
-
-	if (task->exited)
-		return drover_err_set(err, -ESRCH, "task \"%s\" has already exited", task->name);
-	return c->host->proc_signal(c->host->host_data, &task->proc, signo, 0, err);
+	plugin_task k = core(ctx, task);
+	return plugin_task_signal(&k, signo, err);
 }
 
 static const drover_driver rawexec_driver = {

@@ -38,6 +38,7 @@ typedef struct drover_abi_surface {
 	drover_field_type field_type;
 	const drover_value *value;
 	drover_value_type value_type;
+	const drover_mount *mount; /* 1.2 */
 } drover_abi_surface;
 
 __attribute__((visibility("default"))) size_t drover_abi_surface_size(const drover_abi_surface *s);

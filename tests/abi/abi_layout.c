@@ -80,6 +80,16 @@
 	FIELD(drover_task_config, event_sink, 176, 8) \
 	FIELD(drover_task_config, emit_event, 184, 8) \
 	FIELD(drover_task_config, state_dir, 192, 8) /* 1.2 */ \
+	FIELD(drover_task_config, kill_signal_set, 200, 4) /* 1.2 */ \
+	FIELD(drover_task_config, mounts, 208, 8) /* 1.2 */ \
+	FIELD(drover_task_config, task_ports, 216, 8) /* 1.2 */ \
+	SIZE_AT_LEAST(drover_mount, 48, 8) /* 1.2 */ \
+	FIELD(drover_mount, struct_size, 0, 4) \
+	FIELD(drover_mount, volume, 8, 8) \
+	FIELD(drover_mount, source, 16, 8) \
+	FIELD(drover_mount, destination, 24, 8) \
+	FIELD(drover_mount, read_only, 32, 4) \
+	FIELD(drover_mount, propagation, 40, 8) \
 	SIZE_FIXED(drover_handle, 16, 8) \
 	FIELD(drover_handle, data, 0, 8) \
 	FIELD(drover_handle, len, 8, 8) \

@@ -71,6 +71,11 @@ check_file include/drover/schema.h -f
 check_file include/drover/value.h -f
 check_file lib/pkgconfig/drover-sdk.pc -f
 check_file share/man/man1/drover.1 -f
+check_file share/man/man7/drover-sdk.7 -f
+# The example driver drover-sdk(7) points a driver author to.
+check_file share/doc/drover/examples/driver/echo_driver.c -f
+check_file share/doc/drover/examples/driver/Makefile -f
+check_file share/doc/drover/examples/driver/README.md -f
 # The host loads every *.so of the plugin directory and nothing else: a
 # libtool .la left there is clutter a packager would ship.
 leftover=$(find "$root/lib/drover/plugins" -name '*.la')
@@ -97,12 +102,27 @@ pc_minor=$(pkg-config --variable=abi_minor drover-sdk)
 plugindir=$(pkg-config --variable=plugindir drover-sdk)
 [ "$plugindir" = "$root/lib/drover/plugins" ] ||
 	fail "drover-sdk.pc plugindir is $plugindir, drover was installed with $root/lib/drover/plugins"
+exampledir=$(pkg-config --variable=exampledir drover-sdk)
+[ "$exampledir" = "$root/share/doc/drover/examples/driver" ] ||
+	fail "drover-sdk.pc exampledir is $exampledir, the example was installed in $root/share/doc/drover/examples/driver"
+# What the installed manual tells an author: where the example is, the
+# SDK's real ABI minor, and nothing that only a source tree has.
+man7=$root/share/man/man7/drover-sdk.7
+grep -q 'examples/driver' "$man7" || fail "drover-sdk(7) does not point to the installed example"
+grep -q 'plugins/rawexec' "$man7" && fail "drover-sdk(7) points to plugins/rawexec/, which is not installed"
+grep -q "abi_minor drover-sdk  *# $pc_minor\$" "$man7" ||
+	fail "drover-sdk(7) does not show abi_minor as $pc_minor, as drover-sdk.pc does"
+for topic in 'WAIT DESCRIPTORS' 'THE STATE DIRECTORY' 'RECOVER IS CALLED FROM EVERY COMMAND' \
+	'CRASHES AND BLOCKING' 'TASK EVENTS' 'TRYING A DRIVER'; do
+	grep -q "^\.SH $topic" "$man7" || fail "drover-sdk(7) has no section $topic"
+done
 cflags=$(pkg-config --cflags drover-sdk | sed "s/ *$//") # pkgconf ends it with a space
 [ "$cflags" = "-I$root/include" ] || fail "drover-sdk.pc Cflags are \"$cflags\", not -I$root/include"
 
-echo "== the example driver, built out of tree"
-cp -R "$srcdir/doc/examples/driver" "$tmp/driver" || exit 99
-chmod -R u+w "$tmp/driver" # distcheck's source tree is read-only, and so would the copy be
+echo "== the installed example driver, built out of tree"
+# The copy an author makes of the installed example, as drover-sdk(7) says.
+cp -R "$exampledir" "$tmp/driver" || exit 99
+chmod -R u+w "$tmp/driver"
 # The author's own make, not this build's: drop what the running make passes down.
 ex_make() {
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$make" -C "$tmp/driver" "$@"

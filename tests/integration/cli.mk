@@ -61,3 +61,26 @@ tests_integration_test_cli_leaks_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRI
 tests_integration_test_cli_leaks_LDADD = $(CRITERION_LIBS)
 EXTRA_tests_integration_test_cli_leaks_DEPENDENCIES = host/drover host/shim/drover-shim \
 	tests/plugins.d/.stamp
+
+# `drover status` in Nomad's shapes, states and API JSON.
+check_PROGRAMS += tests/integration/test_cli_status
+TESTS += tests/integration/test_cli_status
+tests_integration_test_cli_status_SOURCES = \
+	tests/integration/test_cli_status.c \
+	tests/integration/cli_harness.c tests/integration/cli_harness.h
+tests_integration_test_cli_status_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS) $(YAJL_CFLAGS)
+tests_integration_test_cli_status_LDADD = $(CRITERION_LIBS) $(YAJL_LIBS)
+EXTRA_tests_integration_test_cli_status_DEPENDENCIES = host/drover host/shim/drover-shim \
+	tests/plugins.d/.stamp
+
+# An operator's first steps: the build tree as it is, logs, usage errors, hints.
+check_PROGRAMS += tests/integration/test_cli_operator
+TESTS += tests/integration/test_cli_operator
+tests_integration_test_cli_operator_SOURCES = \
+	tests/integration/test_cli_operator.c \
+	tests/integration/cli_harness.c tests/integration/cli_harness.h
+tests_integration_test_cli_operator_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS) $(YAJL_CFLAGS)
+tests_integration_test_cli_operator_LDADD = $(CRITERION_LIBS) $(YAJL_LIBS)
+EXTRA_tests_integration_test_cli_operator_DEPENDENCIES = host/drover host/shim/drover-shim \
+	host/shim/drover-shim plugins/exec/drover-exec-init plugins/docker/drover-docker-logger \
+	tests/plugins.d/.stamp

@@ -188,23 +188,27 @@ static void status_of(const char *alloc, const char *task, task_status *out)
 	cli_result r;
 	drover(&r, "status", alloc, NULL);
 	cr_assert_eq(r.exit_code, 0, "status: %s %s", r.out, r.err);
+	/* `drover status ALLOC`: a `Task "NAME" is "STATE"` line, then its
+	 * "Key = value" lines up to the next blank line. */
 	char key[64];
-	snprintf(key, sizeof(key), "Task \"%s\" (raw_exec): ", task);
+	snprintf(key, sizeof(key), "Task \"%s\" is \"", task);
 	const char *p = strstr(r.out, key);
 	cr_assert(p, "no task %s in: %s", task, r.out);
 	p += strlen(key);
 	*out = (task_status){.exit_code = -1000};
 	sscanf(p, "%15[a-z]", out->state);
-	const char *line_end = strchr(p, '\n');
-	const char *q = strstr(p, "pid ");
-	if (q && q < line_end)
-		out->pid = atoi(q + 4);
-	q = strstr(p, "restarts ");
-	if (q && q < line_end)
-		out->restarts = atoi(q + 9);
-	q = strstr(p, "exit code ");
-	if (q && q < line_end)
-		out->exit_code = atoi(q + 10);
+	const char *end = strstr(p, "\n\n");
+	if (!end)
+		end = p + strlen(p);
+	const char *q = strstr(p, "\nPid ");
+	if (q && q < end)
+		out->pid = atoi(strchr(q, '=') + 1);
+	q = strstr(p, "\nTotal Restarts ");
+	if (q && q < end)
+		out->restarts = atoi(strchr(q, '=') + 1);
+	q = strstr(p, "\nExit Code ");
+	if (q && q < end)
+		out->exit_code = atoi(strchr(q, '=') + 1);
 	out->text = r.out;
 	r.out = NULL;
 	cli_result_clear(&r);
@@ -403,7 +407,7 @@ Test(agent, missing_task_directory_is_reported_failed)
 	wait_gone(pid);
 	status_of(id, "t0", &s);
 	cr_assert_str_eq(s.state, "dead", "%s", s.text);
-	cr_assert(strstr(s.text, "failed"), "%s", s.text);
+	cr_assert(strstr(s.text, "Client Status      = failed"), "%s", s.text);
 	free(s.text);
 	cr_assert(cli_pid_alive(a.pid), "the agent died on a missing task directory");
 	agent_kill9(&a);

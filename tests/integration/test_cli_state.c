@@ -122,10 +122,41 @@ static pid_t runner_pid(void)
 	return pid;
 }
 
+/* The value of a "Key   = value" line of `drover status ALLOC` (the first
+ * one: the allocation's, or the first task's), or NULL. Static buffer. */
+static const char *status_field(const char *out, const char *key)
+{
+	static char value[256];
+	size_t klen = strlen(key);
+	for (const char *p = out; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, key, klen) != 0 || (p[klen] != ' ' && p[klen] != '='))
+			continue;
+		const char *v = p + klen + strspn(p + klen, " ");
+		if (*v != '=')
+			continue;
+		v += 1 + strspn(v + 1, " ");
+		size_t n = strcspn(v, "\n");
+		snprintf(value, sizeof(value), "%.*s", (int)n, v);
+		return value;
+	}
+	return NULL;
+}
+
+static int status_int(const char *out, const char *key)
+{
+	const char *v = status_field(out, key);
+	return v ? atoi(v) : -1000;
+}
+
+static int status_is(const char *out, const char *key, const char *value)
+{
+	const char *v = status_field(out, key);
+	return v && strcmp(v, value) == 0;
+}
+
 static int status_pid(const char *out)
 {
-	const char *p = strstr(out, ", pid ");
-	return p ? atoi(p + 6) : 0;
+	return status_int(out, "Pid");
 }
 
 Test(cli_state, detached_run_then_status_reports_exit_code_after_everything_is_gone)
@@ -136,7 +167,8 @@ Test(cli_state, detached_run_then_status_reports_exit_code_after_everything_is_g
 	cli_result r;
 	drover(&r, "status", id, NULL, NULL, NULL);
 	cr_assert_eq(r.exit_code, 0, "%s", r.err);
-	cr_assert(strstr(r.out, "running, pid "), "the task is recorded as started: %s", r.out);
+	cr_assert(strstr(r.out, "is \"running\"") && status_pid(r.out) > 0,
+	          "the task is recorded as started: %s", r.out);
 	cli_result_clear(&r);
 
 	touch("go");
@@ -144,8 +176,8 @@ Test(cli_state, detached_run_then_status_reports_exit_code_after_everything_is_g
 	drover(&r, "status", id, NULL, NULL, NULL);
 	cr_assert_eq(r.exit_code, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "dead"), "%s", r.out);
-	cr_assert(strstr(r.out, "exit code 7"), "%s", r.out);
-	cr_assert(strstr(r.out, "Status: failed"), "%s", r.out);
+	cr_assert_eq(status_int(r.out, "Exit Code"), 7, "%s", r.out);
+	cr_assert(status_is(r.out, "Client Status", "failed"), "%s", r.out);
 	cr_assert(strstr(r.out, "Terminated"), "events recorded: %s", r.out);
 	cli_result_clear(&r);
 
@@ -185,7 +217,7 @@ Test(cli_state, task_survives_kill_9_of_the_runner_and_status_learns_its_exit)
 	cr_assert(strstr(r.out, "exit code 7"), "%s", r.out);
 	cli_result_clear(&r);
 	drover(&r, "status", prefix, NULL, NULL, NULL);
-	cr_assert(strstr(r.out, "exit code 7"), "%s", r.out);
+	cr_assert_eq(status_int(r.out, "Exit Code"), 7, "%s", r.out);
 	cli_result_clear(&r);
 	free(job);
 }
@@ -203,8 +235,8 @@ Test(cli_state, detached_runner_restarts_by_policy_and_status_counts_them)
 	cli_result r;
 	drover(&r, "status", id, NULL, NULL, NULL);
 	cr_assert_eq(r.exit_code, 0, "%s", r.err);
-	cr_assert(strstr(r.out, "restarts 2"), "two restarts recorded: %s", r.out);
-	cr_assert(strstr(r.out, "exit code 3"), "%s", r.out);
+	cr_assert_eq(status_int(r.out, "Total Restarts"), 2, "two restarts recorded: %s", r.out);
+	cr_assert_eq(status_int(r.out, "Exit Code"), 3, "%s", r.out);
 	cr_assert(strstr(r.out, "Not Restarting"), "the final event: %s", r.out);
 	cli_result_clear(&r);
 	char path[400];
@@ -231,7 +263,7 @@ Test(cli_state, stop_is_not_undone_by_the_runners_restart_policy)
 	cr_assert(cli_wait_gone(runner, DEADLINE_MS), "the runner restarted a stopped task");
 	drover(&r, "status", id, NULL, NULL, NULL);
 	cr_assert(strstr(r.out, "dead"), "%s", r.out);
-	cr_assert(strstr(r.out, "restarts 0"), "%s", r.out);
+	cr_assert_eq(status_int(r.out, "Total Restarts"), 0, "%s", r.out);
 	cr_assert_null(strstr(r.out, "Restarting"), "%s", r.out);
 	cli_result_clear(&r);
 	free(job);
@@ -255,7 +287,7 @@ Test(cli_state, status_of_a_running_task_after_runner_kill_records_the_exit_itse
 	cr_assert(cli_wait_gone(shim_pid, DEADLINE_MS), "the task and its shim did not exit");
 	/* The task has exited but the store still says running: status asks. */
 	drover(&r, "status", id, NULL, NULL, NULL);
-	cr_assert(strstr(r.out, "dead") && strstr(r.out, "exit code 5"), "%s", r.out);
+	cr_assert(strstr(r.out, "dead") && status_int(r.out, "Exit Code") == 5, "%s", r.out);
 	cli_result_clear(&r);
 	free(job);
 }
@@ -406,7 +438,7 @@ Test(cli_state, stop_uses_kill_signal_then_kill_timeout)
 	cr_assert_geq(took, 450, "SIGKILL came before the 500ms KillTimeout (%lld ms)", took);
 	cli_result_clear(&r);
 	drover(&r, "status", id, NULL, NULL, NULL);
-	cr_assert(strstr(r.out, "Desired: stop"), "%s", r.out);
+	cr_assert(status_is(r.out, "Desired Status", "stop"), "%s", r.out);
 	cr_assert(strstr(r.out, "Killed"), "%s", r.out);
 	cli_result_clear(&r);
 	free(job);

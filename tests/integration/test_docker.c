@@ -36,6 +36,7 @@
 #include "json.h"
 #include "proc.h"
 #include "schema_check.h"
+#include "plugin_fixture.h"
 #include "test_support.h"
 #include "test_wait.h"
 #include "value_tree.h"
@@ -74,14 +75,6 @@ static const drover_value *test_agent_config(void *host_data, const char *path)
 	(void)host_data;
 	(void)path;
 	return NULL;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
 }
 
 static long long mono_ms(void)
@@ -175,7 +168,6 @@ static int ensure_image(void)
 
 static void setup(void)
 {
-	drover_driver_entry_fn entry;
 
 	memset(&fx, 0, sizeof(fx));
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -199,25 +191,8 @@ static void setup(void)
 	/* A fresh allocation id per test: container names never collide. */
 	snprintf(fx.alloc_id, sizeof(fx.alloc_id), "t%d-%lld", (int)getpid(), mono_ms());
 
-	fx.so = dlopen(DOCKER_SO, RTLD_NOW | RTLD_LOCAL);
-	cr_assert_not_null(fx.so, "dlopen %s: %s", DOCKER_SO, dlerror());
-	entry = (drover_driver_entry_fn)dlsym(fx.so, DROVER_DRIVER_ENTRY_SYMBOL);
-	cr_assert_not_null(entry);
-	fx.drv = entry();
-	memset(&fx.host, 0, sizeof(fx.host));
-	fx.host.struct_size = sizeof(fx.host);
-	fx.host.abi_major = DROVER_ABI_MAJOR;
-	fx.host.abi_minor = DROVER_ABI_MINOR;
-	fx.host.log = test_log;
-	fx.host.agent_config = test_agent_config;
-	/* The host's supervised-process services, as drover gives them: the log
-	 * follower runs under a real drover-shim. */
-	fx.host.proc_spawn = drover_proc_spawn;
-	fx.host.proc_wait_fd = drover_proc_wait_fd;
-	fx.host.proc_status = drover_proc_status;
-	fx.host.proc_signal = drover_proc_signal;
-	fx.host.proc_stop = drover_proc_stop;
-	fx.host.proc_find = drover_proc_find;
+	fx.drv = plugin_fixture_load(DOCKER_SO, &fx.so);
+	plugin_fixture_host(&fx.host, test_log, test_agent_config);
 	setenv("DROVER_DOCKER_LOGGER", DOCKER_LOGGER, 1);
 	cr_assert_eq(docker_client_init(&fx.client, SOCK, NULL, NULL, NULL, NULL), 0);
 }
@@ -234,7 +209,7 @@ static void teardown(void)
 	docker_client_free(&fx.client);
 	if (fx.so)
 		dlclose(fx.so);
-	nftw(fx.root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	plugin_fixture_rm_tree(fx.root);
 	curl_global_cleanup();
 }
 
@@ -354,6 +329,7 @@ static drover_task_config task_config(const char *task_json)
 	cfg.memory_mb = 64;
 	cfg.cpu_mhz = 100;
 	cfg.kill_signal = SIGTERM;
+	cfg.kill_signal_set = 1;
 	cfg.kill_timeout_ms = 5000;
 	return cfg;
 }
@@ -578,6 +554,84 @@ Test(docker, stop_kills_after_timeout)
 	v = inspect_container(container_name(name, sizeof(name)), &status);
 	cr_assert_eq(status, 404, "the container was not removed (gc.container defaults to true)");
 	yajl_tree_free(v);
+}
+
+/* The signals Docker delivered to the container, in order ("15 9"), from the
+ * daemon's own "kill" events between `since` (unix seconds) and now. */
+static void kill_signals(const char *name, long long since, char *out, size_t len)
+{
+	char cmd[512];
+	FILE *p;
+	size_t o = 0;
+	char line[64];
+
+	snprintf(cmd, sizeof(cmd),
+	         "docker events --since %lld --until %lld --filter container=%s "
+	         "--filter event=kill --format '{{.Actor.Attributes.signal}}'",
+	         since, (long long)time(NULL) + 1, name);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), p) && o + 8 < len) {
+		line[strcspn(line, "\n")] = '\0';
+		o += (size_t)snprintf(out + o, len - o, "%s%s", o ? " " : "", line);
+	}
+	pclose(p);
+}
+
+/* TestDockerDriver_StopSignal: without KillSignal a stop is Docker's own
+ * (the image's STOPSIGNAL, else SIGTERM, then SIGKILL); with one, that signal
+ * goes first and Docker's stop sequence follows the kill timeout. */
+static void check_stop_signals(const char *image, int kill_signal, int set, const char *want)
+{
+	drover_task_config cfg;
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	char json[256], name[128], got[64], id[80];
+	long status;
+	yajl_val v;
+	long long since = (long long)time(NULL) - 1;
+
+	/* As PID 1 without handlers, sleep ignores every signal but SIGKILL. */
+	snprintf(json, sizeof(json), "{\"image\": \"%s\", \"command\": \"sleep\", "
+	         "\"args\": [\"1000\"]}", image);
+	cfg = task_config(json);
+	cfg.kill_signal = kill_signal;
+	cfg.kill_signal_set = set;
+	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0, "start: %s", err.message);
+	free(h.data);
+	/* By id: the earlier cases' containers had the same name. */
+	v = inspect_container(container_name(name, sizeof(name)), &status);
+	cr_assert_eq(status, 200);
+	snprintf(id, sizeof(id), "%s", YAJL_GET_STRING(yajl_tree_get(v, (const char *[]){ "Id", NULL },
+	                                                              yajl_t_string)));
+	yajl_tree_free(v);
+	cr_assert_eq(fx.drv->stop(fx.ctx, task, kill_signal, 1000, &err), 0, "stop: %s",
+	             err.message);
+	kill_signals(id, since, got, sizeof(got));
+	cr_assert_str_eq(got, want, "%s, KillSignal %s: signals \"%s\", Nomad sends \"%s\"",
+	                 image, set ? "set" : "unset", got, want);
+	destroy(task);
+}
+
+Test(docker, stop_signal_follows_the_image_and_kill_signal, .timeout = 180)
+{
+	char ref[128], cmd[512];
+
+	instance("{}");
+	run_ref(ref, sizeof(ref), NULL, "stopsignal");
+	snprintf(cmd, sizeof(cmd),
+	         "printf 'FROM %s\nSTOPSIGNAL SIGUSR1\n' | DOCKER_BUILDKIT=0 docker build -q -t %s - "
+	         ">/dev/null 2>&1",
+	         image_ref(), ref);
+	cr_assert_eq(system(cmd), 0, "building %s failed", ref);
+	snprintf(fx.cleanup, sizeof(fx.cleanup), "docker rmi -f %s >/dev/null 2>&1", ref);
+
+	check_stop_signals(image_ref(), SIGINT, 0, "15 9");
+	check_stop_signals(ref, SIGINT, 0, "10 9");
+	check_stop_signals(ref, SIGTERM, 1, "15 10 9");
+	check_stop_signals(image_ref(), SIGTERM, 1, "15 15 9");
 }
 
 static int file_exists(void *path)
@@ -2445,4 +2499,208 @@ int main(int argc, char *argv[])
 	}
 	criterion_finalize(tests);
 	return result;
+}
+
+/* A container started with the task-level ports main and REDIS (legacy
+ * Resources.Networks) at host ports hp[0], hp[1], and `config`. */
+static yajl_val start_with_task_ports(const char *config, const int hp[2], drover_task **task)
+{
+	static const char *const labels[] = { "main", "REDIS", NULL };
+	char env_buf[8][64];
+	const char *env[9];
+	drover_task_config cfg;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	char name[128];
+	long status;
+	yajl_val v;
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(env_buf[i * 4], 64, "NOMAD_PORT_%s=%d", labels[i], hp[i]);
+		snprintf(env_buf[i * 4 + 1], 64, "NOMAD_HOST_PORT_%s=%d", labels[i], hp[i]);
+		snprintf(env_buf[i * 4 + 2], 64, "NOMAD_IP_%s=127.0.0.1", labels[i]);
+		snprintf(env_buf[i * 4 + 3], 64, "NOMAD_ADDR_%s=127.0.0.1:%d", labels[i], hp[i]);
+	}
+	for (int i = 0; i < 8; i++)
+		env[i] = env_buf[i];
+	env[8] = NULL;
+	cfg = task_config(config);
+	cfg.env = env;
+	cfg.task_ports = labels;
+	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, task, &h, &err), 0, "start: %s", err.message);
+	free(h.data);
+	v = inspect_container(container_name(name, sizeof(name)), &status);
+	cr_assert_eq(status, 200);
+	return v;
+}
+
+static void assert_binding(yajl_val v, int container_port, int host_port)
+{
+	char key[32], hps[16];
+
+	snprintf(hps, sizeof(hps), "%d", host_port);
+	for (int proto = 0; proto < 2; proto++) {
+		snprintf(key, sizeof(key), "%d/%s", container_port, proto ? "udp" : "tcp");
+		cr_assert_not_null(docker_json_at(v, "Config", "ExposedPorts", key, NULL),
+		                   "%s is not exposed", key);
+		yajl_val pb = docker_json_at(v, "HostConfig", "PortBindings", key, NULL);
+		cr_assert(YAJL_IS_ARRAY(pb) && pb->u.array.len == 1, "%s is not published", key);
+		cr_assert_str_eq(docker_json_str(pb->u.array.values[0], "HostPort", NULL), hps,
+		                 "%s is published on %s, not on the host port %s", key,
+		                 docker_json_str(pb->u.array.values[0], "HostPort", NULL), hps);
+	}
+}
+
+/* TestDockerDriver_PortsMapping: with task-level networks and port_map, the
+ * container side is the mapped port, and so is NOMAD_PORT_<label> inside. */
+Test(docker, port_map_of_task_networks_sets_the_container_side)
+{
+	int hp[2] = { free_port(), free_port() };
+	drover_task *task;
+	char want[64];
+	yajl_val v;
+
+	instance("{}");
+	v = start_with_task_ports("{\"image\": \"" IMAGE "\", \"command\": \"sleep\", "
+	                          "\"args\": [\"1000\"], \"port_map\": {\"main\": 8080, "
+	                          "\"REDIS\": 6379}}",
+	                          hp, &task);
+	assert_binding(v, 8080, hp[0]);
+	assert_binding(v, 6379, hp[1]);
+	yajl_val env = docker_json_at(v, "Config", "Env", NULL);
+	cr_assert(array_has(env, "NOMAD_PORT_main=8080"), "NOMAD_PORT_main is not 8080");
+	cr_assert(array_has(env, "NOMAD_PORT_REDIS=6379"), "NOMAD_PORT_REDIS is not 6379");
+	snprintf(want, sizeof(want), "NOMAD_HOST_PORT_main=%d", hp[0]);
+	cr_assert(array_has(env, want), "NOMAD_HOST_PORT_main is not the host port");
+	yajl_tree_free(v);
+	destroy(task);
+}
+
+/* TestDockerDriver_PortsNoMap: task-level networks without port_map or ports
+ * expose and publish every task port, container port = host port. */
+Test(docker, task_network_ports_are_all_published_without_port_map)
+{
+	int hp[2] = { free_port(), free_port() };
+	drover_task *task;
+	char want[64];
+	yajl_val v;
+
+	instance("{}");
+	v = start_with_task_ports("{\"image\": \"" IMAGE "\", \"command\": \"sleep\", "
+	                          "\"args\": [\"1000\"]}",
+	                          hp, &task);
+	assert_binding(v, hp[0], hp[0]);
+	assert_binding(v, hp[1], hp[1]);
+	snprintf(want, sizeof(want), "NOMAD_PORT_main=%d", hp[0]);
+	cr_assert(array_has(docker_json_at(v, "Config", "Env", NULL), want));
+	yajl_tree_free(v);
+	destroy(task);
+}
+
+/* `echo x | drover exec A box -- cat`: the command's stdin is the caller's
+ * (Nomad's ExecTaskStreaming forwards it), and its end is the command's EOF. */
+Test(docker, exec_forwards_stdin_until_its_end)
+{
+	static const char *const cat[] = { "cat", NULL };
+	static const char *const count[] = { "sh", "-c", "n=0; while read l; do n=$((n+1)); done; "
+		                                       "echo \"$n lines\"; exit 3", NULL };
+	drover_task *task;
+	drover_err err = { "" };
+	char pi[400], po[400], *out;
+	drover_exec_request req;
+	int code = -1;
+
+	instance("{}");
+	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sleep\", \"args\": [\"1000\"]}", NULL);
+	snprintf(pi, sizeof(pi), "%s/exec.in", fx.root);
+	snprintf(po, sizeof(po), "%s/exec.out", fx.root);
+	write_file(pi, 0600, "hello\nfrom stdin\n");
+	for (int i = 0; i < 2; i++) {
+		memset(&req, 0, sizeof(req));
+		req.struct_size = sizeof(req);
+		req.argv = i == 0 ? cat : count;
+		req.stdin_fd = open(pi, O_RDONLY);
+		req.stdout_fd = open(po, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		req.stderr_fd = -1;
+		req.timeout_ms = 20000;
+		cr_assert(req.stdin_fd >= 0 && req.stdout_fd >= 0);
+		cr_assert_eq(fx.drv->exec(fx.ctx, task, &req, &code, &err), 0, "exec: %s", err.message);
+		close(req.stdin_fd);
+		close(req.stdout_fd);
+		out = slurp(po, NULL);
+		if (i == 0) {
+			cr_assert_str_eq(out, "hello\nfrom stdin\n", "cat got \"%s\"", out);
+			cr_assert_eq(code, 0);
+		} else {
+			cr_assert_str_eq(out, "2 lines\n", "the command saw \"%s\"", out);
+			cr_assert_eq(code, 3);
+		}
+		free(out);
+	}
+	destroy(task);
+}
+
+/* Host volumes (client.host_volume + VolumeMounts) are binds whatever
+ * volumes.enabled says: read-write and read-only. */
+Test(docker, host_volumes_are_bound_even_with_volumes_disabled)
+{
+	char rw[400], ro[400], path[500], *got;
+	drover_mount mrw = { .struct_size = sizeof(drover_mount), .volume = "data",
+		             .destination = "/srv/data", .read_only = 0, .propagation = "private" };
+	drover_mount mro = { .struct_size = sizeof(drover_mount), .volume = "shared",
+		             .destination = "/srv/shared", .read_only = 1,
+		             .propagation = "private" };
+	const drover_mount *mounts[] = { &mrw, &mro, NULL };
+	drover_task_config cfg;
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	drover_exit_result res;
+	char name[128];
+	long status;
+	yajl_val v;
+
+	instance("{\"volumes\": {\"enabled\": false}}");
+	snprintf(rw, sizeof(rw), "%s/vol-rw", fx.root);
+	snprintf(ro, sizeof(ro), "%s/vol-ro", fx.root);
+	cr_assert_eq(mkdir(rw, 0777), 0);
+	cr_assert_eq(mkdir(ro, 0755), 0);
+	cr_assert_eq(chmod(rw, 0777), 0);
+	snprintf(path, sizeof(path), "%s/in", ro);
+	write_file(path, 0644, "shared data\n");
+	mrw.source = rw;
+	mro.source = ro;
+	cfg = task_config("{\"image\": \"" IMAGE "\", \"command\": \"sh\", \"args\": [\"-c\", "
+	                  "\"cat /srv/shared/in > /srv/data/copy || exit 3; "
+	                  "touch /srv/shared/x 2>/dev/null && exit 4; exit 0\"]}");
+	cfg.mounts = mounts;
+	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0, "start: %s", err.message);
+	free(h.data);
+	v = inspect_container(container_name(name, sizeof(name)), &status);
+	cr_assert_eq(status, 200);
+	snprintf(path, sizeof(path), "%s:/srv/data:rw,rprivate", rw);
+	cr_assert(array_has(docker_json_at(v, "HostConfig", "Binds", NULL), path), "no %s", path);
+	snprintf(path, sizeof(path), "%s:/srv/shared:ro,rprivate", ro);
+	cr_assert(array_has(docker_json_at(v, "HostConfig", "Binds", NULL), path), "no %s", path);
+	yajl_tree_free(v);
+	res = wait_exit(task, 30000);
+	cr_assert_eq(res.exit_code, 0, "exit %d (3: read failed, 4: the read-only bind was written)",
+	             res.exit_code);
+	snprintf(path, sizeof(path), "%s/copy", rw);
+	got = slurp(path, NULL);
+	cr_assert(got && strcmp(got, "shared data\n") == 0, "the write did not reach %s", path);
+	free(got);
+	snprintf(path, sizeof(path), "%s/x", ro);
+	cr_assert_neq(access(path, F_OK), 0);
+	destroy(task);
+
+	/* A destination Docker would misread. */
+	mrw.destination = "relative";
+	cfg = task_config("{\"image\": \"" IMAGE "\", \"command\": \"true\"}");
+	cfg.mounts = mounts;
+	task = NULL;
+	cr_assert_lt(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0);
+	cr_assert_null(task);
+	cr_assert(strstr(err.message, "VolumeMounts[0] (volume \"data\"): \"Destination\""),
+	          "%s", err.message);
 }

@@ -9,6 +9,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <drover/driver.h>
 
 #include "proc.h"
+#include "plugin_fixture.h"
 #include "test_support.h"
 #include "test_wait.h"
 
@@ -71,14 +73,6 @@ static const drover_value *test_agent_config(void *host_data, const char *path)
 	return NULL;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void mkdir_mode(const char *path, mode_t mode)
 {
 	cr_assert_eq(mkdir(path, mode), 0, "mkdir %s: %s", path, strerror(errno));
@@ -88,7 +82,6 @@ static void mkdir_mode(const char *path, mode_t mode)
 static void setup(void)
 {
 	static const char *const host_dirs[] = { "/bin", "/etc", "/lib", "/lib64", "/usr", NULL };
-	drover_driver_entry_fn entry;
 	char path[400];
 	size_t n = 0, i;
 	int fd;
@@ -142,31 +135,16 @@ static void setup(void)
 	drover_proc_set_shim_path(DROVER_TEST_SHIM);
 	unsetenv("DROVER_SHIM");
 	setenv("DROVER_EXEC_INIT", DROVER_TEST_EXEC_INIT, 1);
-	fx.so = dlopen(EXEC_SO, RTLD_NOW | RTLD_LOCAL);
-	cr_assert_not_null(fx.so, "dlopen %s: %s", EXEC_SO, dlerror());
-	entry = (drover_driver_entry_fn)dlsym(fx.so, DROVER_DRIVER_ENTRY_SYMBOL);
-	cr_assert_not_null(entry);
-	fx.drv = entry();
+	fx.drv = plugin_fixture_load(EXEC_SO, &fx.so);
 
-	memset(&fx.host, 0, sizeof(fx.host));
-	fx.host.struct_size = sizeof(fx.host);
-	fx.host.abi_major = DROVER_ABI_MAJOR;
-	fx.host.abi_minor = DROVER_ABI_MINOR;
-	fx.host.log = test_log;
-	fx.host.agent_config = test_agent_config;
-	fx.host.proc_spawn = drover_proc_spawn;
-	fx.host.proc_wait_fd = drover_proc_wait_fd;
-	fx.host.proc_status = drover_proc_status;
-	fx.host.proc_signal = drover_proc_signal;
-	fx.host.proc_stop = drover_proc_stop;
-	fx.host.proc_find = drover_proc_find;
+	plugin_fixture_host(&fx.host, test_log, test_agent_config);
 }
 
 static void teardown(void)
 {
 	if (fx.so)
 		dlclose(fx.so);
-	nftw(fx.root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	plugin_fixture_rm_tree(fx.root);
 }
 
 TestSuite(exec, .init = setup, .fini = teardown, .timeout = 90);
@@ -312,54 +290,13 @@ static drover_task_config task_config(const task_block *b)
 	return cfg;
 }
 
-static drover_task *start_ok(void *ctx, const drover_task_config *cfg, drover_handle *handle)
-{
-	drover_task *task = NULL;
-	drover_handle h = { NULL, 0 };
-	drover_err err = { "" };
-	int r = fx.drv->start(ctx, cfg, &task, &h, &err);
+#define start_ok(ctx, cfg, handle) plugin_fixture_start(fx.drv, ctx, cfg, handle)
 
-	cr_assert_eq(r, 0, "start: %d %s", r, err.message);
-	cr_assert_not_null(task);
-	if (handle)
-		*handle = h;
-	else
-		free(h.data);
-	return task;
-}
+#define wait_blocking(ctx, task) plugin_fixture_wait(fx.drv, ctx, task)
 
-static drover_exit_result wait_blocking(void *ctx, drover_task *task)
-{
-	drover_exit_result res;
-	drover_err err = { "" };
+#define destroy_ok(ctx, task) plugin_fixture_destroy(fx.drv, ctx, task)
 
-	memset(&res, 0, sizeof(res));
-	res.struct_size = sizeof(res);
-	cr_assert_eq(fx.drv->wait(ctx, task, 0, &res, &err), 0, "wait: %s", err.message);
-	return res;
-}
-
-static void destroy_ok(void *ctx, drover_task *task)
-{
-	drover_err err = { "" };
-	cr_assert_eq(fx.drv->destroy(ctx, task, 1, &err), 0, "destroy: %s", err.message);
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf;
-	size_t n;
-
-	if (!f)
-		return NULL;
-	buf = calloc(1, 65536);
-	cr_assert_not_null(buf);
-	n = fread(buf, 1, 65535, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
+#define read_file plugin_fixture_read_file
 
 static char *log_of(const char *stream)
 {
@@ -675,6 +612,35 @@ static void expect_start_refused(void *ctx, task_block *b, const char *user, int
 	cr_assert_not_null(strstr(err.message, "web"), "the task is not named: %s", err.message);
 }
 
+static void expect_start_refused_cfg(void *ctx, const drover_task_config *cfg, const char *needle)
+{
+	drover_task *t = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+
+	cr_assert_eq(fx.drv->start(ctx, cfg, &t, &h, &err), -EINVAL, "start: %s", err.message);
+	cr_assert_null(t);
+	cr_assert(strstr(err.message, needle), "\"%s\" not in: %s", needle, err.message);
+}
+
+/* A string list value over `items` (NULL-ended), stored in `store`. */
+static drover_value list_value(drover_value *store, size_t cap, const char *const *items)
+{
+	drover_value v;
+	size_t n = 0;
+
+	while (items[n]) {
+		cr_assert_lt(n, cap);
+		store[n] = str_value(items[n]);
+		n++;
+	}
+	memset(&v, 0, sizeof(v));
+	v.type = DROVER_VALUE_ARRAY;
+	v.u.array.count = n;
+	v.u.array.items = store;
+	return v;
+}
+
 Test(exec, work_dir_leading_out_of_the_root_is_refused)
 {
 	char link[400];
@@ -735,8 +701,8 @@ Test(exec, bad_input_is_refused_naming_the_field)
 	task_block_init(&b, "/bin/true", NULL);
 	task_block_set(&b, "ipc_mode", str_value(""));
 	task_block_set_list1(&b, "cap_add", "net_raw");
-	expect_start_refused(ctx, &b, NULL, -EPERM, "capability \"net_raw\" is not in the exec "
-	                                            "driver's allow_caps");
+	expect_start_refused(ctx, &b, NULL, -EPERM, "does not allow the following capabilities: "
+	                                            "net_raw: the operator must add them");
 	task_block_init(&b, "/bin/true", NULL);
 	task_block_set_list1(&b, "cap_drop", "not_a_cap");
 	expect_start_refused(ctx, &b, NULL, -EINVAL, "\"not_a_cap\" is not a Linux capability");
@@ -999,4 +965,248 @@ Test(exec, unreadable_handle_kills_what_is_left_of_the_task)
 	destroy_ok(ctx, t);
 	fx.drv->fini(ctx);
 	free(h.data);
+}
+
+/* TestExecDriver_Capabilities: allow_caps "ALL" lets a task add any
+ * capability, "all" included; several cap_add outside allow_caps are all
+ * named. */
+static void expect_capeff(void *ctx, const char *const *add, const char *const *drop,
+                          unsigned long long want)
+{
+	const char *args[] = { "-c", "grep CapEff /proc/self/status", NULL };
+	drover_value store[2][8];
+	char line[64], *out;
+	task_block b;
+
+	task_block_init(&b, "/bin/sh", args);
+	if (add)
+		task_block_set(&b, "cap_add", list_value(store[0], 8, add));
+	if (drop)
+		task_block_set(&b, "cap_drop", list_value(store[1], 8, drop));
+	out = run_probe(ctx, &b, NULL);
+	snprintf(line, sizeof(line), "CapEff:\t%016llx\n", want);
+	cr_assert_str_eq(out, line);
+	free(out);
+}
+
+Test(exec, capabilities_follow_nomads_allow_list_cases)
+{
+	static const char *const keys[] = { "allow_caps" };
+	static const char *const all[] = { "ALL", NULL };
+	static const char *const fowner_mknod[] = { "fowner", "mknod", NULL };
+	static const char *const add_two[] = { "net_admin", "mknod", NULL };
+	static const char *const add_all[] = { "all", NULL };
+	static const char *const add_three[] = { "net_admin", "mknod", "CAP_SYS_TIME", NULL };
+	static const char *const drop_all[] = { "ALL", NULL };
+	drover_value store[8], opt, caps[8];
+	drover_err err = { "" };
+	unsigned long long full, bnd;
+	char line[128];
+	task_block b;
+	void *ctx;
+	FILE *f;
+	int last = -1;
+
+	REQUIRE_ROOT();
+	f = fopen("/proc/sys/kernel/cap_last_cap", "r");
+	cr_assert_not_null(f);
+	cr_assert_eq(fscanf(f, "%d", &last), 1);
+	fclose(f);
+	full = last >= 63 ? ~0ULL : (1ULL << (last + 1)) - 1;
+	/* "all" is what the agent may give: the kernel's, within its bounding set. */
+	f = fopen("/proc/self/status", "r");
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapBnd: %llx", &bnd) == 1)
+			full &= bnd;
+	fclose(f);
+
+	/* permissive-allowlist and permissive-allowlist-add-all */
+	opt = list_value(store, 8, all);
+	cr_assert_eq(instance_opts(keys, &opt, 1, &ctx, &err), 0, "%s", err.message);
+	expect_capeff(ctx, add_two, NULL, full);
+	expect_capeff(ctx, add_all, NULL, full);
+	expect_capeff(ctx, NULL, drop_all, 0);
+	fx.drv->fini(ctx);
+
+	/* restrictive-allowlist-add-multiple-forbidden */
+	opt = list_value(store, 8, fowner_mknod);
+	cr_assert_eq(instance_opts(keys, &opt, 1, &ctx, &err), 0, "%s", err.message);
+	expect_capeff(ctx, fowner_mknod, drop_all, (1ULL << 3) | (1ULL << 27));
+	task_block_init(&b, "/bin/true", NULL);
+	task_block_set(&b, "cap_add", list_value(caps, 8, add_three));
+	expect_start_refused(ctx, &b, NULL, -EPERM,
+	                     "does not allow the following capabilities: net_admin, sys_time:");
+	fx.drv->fini(ctx);
+}
+
+/* TestExecutor_EscapeContainer: a command that is not in the task's root
+ * fails the start (not a task exiting 127), even when the host has it; a
+ * bare name is looked up in the task's PATH inside the root. */
+Test(exec, a_command_missing_from_the_root_fails_the_start)
+{
+	char host_tool[400], *out;
+	const char *echo_args[] = { "in-root", NULL };
+	task_block b;
+	void *ctx;
+	FILE *f;
+
+	REQUIRE_ROOT();
+	ctx = instance();
+	/* On the host, executable, but outside everything the root binds. */
+	snprintf(host_tool, sizeof(host_tool), "%s/host-tool", fx.root);
+	f = fopen(host_tool, "w");
+	cr_assert_not_null(f);
+	fputs("#!/bin/sh\necho escaped\n", f);
+	fclose(f);
+	cr_assert_eq(chmod(host_tool, 0755), 0);
+	task_block_init(&b, host_tool, NULL);
+	expect_start_refused(ctx, &b, NULL, -ENOENT, "not found under path");
+	task_block_init(&b, "/bin/drover-no-such-command", NULL);
+	expect_start_refused(ctx, &b, NULL, -ENOENT,
+	                     "file /bin/drover-no-such-command not found under path");
+	task_block_init(&b, "drover-no-such-command", NULL);
+	expect_start_refused(ctx, &b, NULL, -ENOENT, "file drover-no-such-command not found");
+	task_block_init(&b, "echo", echo_args);
+	out = run_probe(ctx, &b, NULL);
+	cr_assert_str_eq(out, "in-root\n");
+	free(out);
+	fx.drv->fini(ctx);
+}
+
+static void write_oom_score_adj(const char *value)
+{
+	FILE *f = fopen("/proc/self/oom_score_adj", "w");
+	cr_assert_not_null(f);
+	cr_assert_gt(fputs(value, f), -1);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* TestExecutor_DoesNotInheritOomScoreAdj, TestExecutor_UserEnv,
+ * TestExecutor_LogNameEnv and the /sys of TestExecutor_IsolationAndConstraints:
+ * the task's oom_score_adj is 0 whatever drover's is; USER, LOGNAME and HOME
+ * are the task user's, over the job's env; /sys is there and read-only. */
+Test(exec, task_gets_oom_score_adj_0_its_users_env_and_a_read_only_sys)
+{
+	static const char *const env[] = { "PATH=/usr/bin:/bin", "USER=root", "LOGNAME=root", NULL };
+	const char *args[] = { "-c",
+		               "echo oom=$(cat /proc/self/oom_score_adj); echo user=$USER; "
+		               "echo logname=$LOGNAME; echo home=$HOME; "
+		               "ls -d /sys/kernel >/dev/null && echo sys=present; "
+		               "if touch /sys/drover-probe 2>/dev/null; then echo sys=writable; "
+		               "else echo sys=read-only; fi; "
+		               "awk '$2 == \"/sys\" { split($4, o, \",\"); print \"sys_mount=\" o[1] }' "
+		               "/proc/self/mounts",
+		               NULL };
+	drover_task_config cfg;
+	drover_task *t;
+	task_block b;
+	void *ctx;
+	char *out, *err_text;
+	drover_exit_result res;
+	struct passwd *pw;
+	char home[300];
+
+	REQUIRE_ROOT();
+	pw = getpwnam("nobody");
+	cr_assert_not_null(pw);
+	snprintf(home, sizeof(home), "home=%s", pw->pw_dir);
+	ctx = instance();
+	write_oom_score_adj("7");
+	task_block_init(&b, "/bin/sh", args);
+	cfg = task_config(&b);
+	cfg.env = env;
+	remove_logs();
+	t = start_ok(ctx, &cfg, NULL);
+	res = wait_blocking(ctx, t);
+	write_oom_score_adj("0");
+	out = log_of("stdout");
+	err_text = log_of("stderr");
+	cr_assert_eq(res.exit_code, 0, "exit %d; stderr: %s", res.exit_code, err_text);
+	destroy_ok(ctx, t);
+	cr_assert_not_null(out);
+	expect_line(out, "oom=0");
+	expect_line(out, "user=nobody");
+	expect_line(out, "logname=nobody");
+	expect_line(out, home);
+	expect_line(out, "sys=present");
+	expect_line(out, "sys=read-only");
+	expect_line(out, "sys_mount=ro");
+	free(out);
+	free(err_text);
+	fx.drv->fini(ctx);
+}
+
+/* A host volume's Destination is the job's: a symlink the task left in its
+ * directory must not carry the bind out of the root. */
+Test(exec, host_volume_destination_is_resolved_without_symlinks)
+{
+	const char *args[] = { "-c", "cat /local/vol/in", NULL };
+	char src[400], outside[400], link[600], in[500], *out, *err_text;
+	drover_mount m = { .struct_size = sizeof(drover_mount), .volume = "data",
+		           .read_only = 1, .propagation = "private" };
+	const drover_mount *mounts[] = { &m, NULL };
+	drover_task_config cfg;
+	drover_exit_result res;
+	drover_task *t;
+	task_block b;
+	void *ctx;
+	FILE *f;
+
+	REQUIRE_ROOT();
+	ctx = instance();
+	snprintf(src, sizeof(src), "%s/volume", fx.root);
+	snprintf(outside, sizeof(outside), "%s/outside", fx.root);
+	cr_assert_eq(mkdir(src, 0755), 0);
+	cr_assert_eq(mkdir(outside, 0755), 0);
+	snprintf(in, sizeof(in), "%s/in", src);
+	f = fopen(in, "w");
+	cr_assert_not_null(f);
+	fputs("volume data\n", f);
+	fclose(f);
+	m.source = src;
+
+	/* Straight: the bind is there, read-only. */
+	m.destination = "/local/vol";
+	task_block_init(&b, "/bin/sh", args);
+	cfg = task_config(&b);
+	cfg.mounts = mounts;
+	remove_logs();
+	t = start_ok(ctx, &cfg, NULL);
+	res = wait_blocking(ctx, t);
+	out = log_of("stdout");
+	destroy_ok(ctx, t);
+	cr_assert_eq(res.exit_code, 0);
+	cr_assert_str_eq(out, "volume data\n");
+	free(out);
+
+	/* Through a symlink planted in local/: refused, nothing lands outside. */
+	snprintf(link, sizeof(link), "%s/local/evil", fx.task_dir);
+	cr_assert_eq(symlink(outside, link), 0);
+	m.destination = "/local/evil/vol";
+	cfg = task_config(&b);
+	cfg.mounts = mounts;
+	remove_logs();
+	t = start_ok(ctx, &cfg, NULL);
+	res = wait_blocking(ctx, t);
+	err_text = log_of("stderr");
+	destroy_ok(ctx, t);
+	cr_assert_eq(res.exit_code, 127);
+	cr_assert(err_text && strstr(err_text, "cannot create the mount point \"local/evil/vol\""),
+	          "stderr: %s", err_text ? err_text : "");
+	snprintf(link, sizeof(link), "%s/vol", outside);
+	cr_assert_neq(access(link, F_OK), 0, "the mount point was made outside the root");
+	free(err_text);
+
+	/* ".." and propagation other than private are refused at start. */
+	m.destination = "/local/../../etc";
+	cfg = task_config(&b);
+	cfg.mounts = mounts;
+	expect_start_refused_cfg(ctx, &cfg, "without \"..\"");
+	m.destination = "/srv";
+	m.propagation = "bidirectional";
+	cfg = task_config(&b);
+	cfg.mounts = mounts;
+	expect_start_refused_cfg(ctx, &cfg, "PropagationMode \"bidirectional\" is not supported");
+	fx.drv->fini(ctx);
 }

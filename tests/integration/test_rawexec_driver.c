@@ -8,6 +8,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <drover/driver.h>
 
 #include "proc.h"
+#include "plugin_fixture.h"
 #include "test_support.h"
 #include "test_wait.h"
 
@@ -57,17 +59,8 @@ static const drover_value *test_agent_config(void *host_data, const char *path)
 	return NULL;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void setup(void)
 {
-	drover_driver_entry_fn entry;
 
 	snprintf(fx.root, sizeof(fx.root), "/tmp/drover-test-rawexec.XXXXXX");
 	cr_assert_not_null(mkdtemp(fx.root));
@@ -86,31 +79,16 @@ static void setup(void)
 
 	drover_proc_set_shim_path(DROVER_TEST_SHIM);
 	unsetenv("DROVER_SHIM");
-	fx.so = dlopen(RAWEXEC_SO, RTLD_NOW | RTLD_LOCAL);
-	cr_assert_not_null(fx.so, "dlopen %s: %s", RAWEXEC_SO, dlerror());
-	entry = (drover_driver_entry_fn)dlsym(fx.so, DROVER_DRIVER_ENTRY_SYMBOL);
-	cr_assert_not_null(entry, "no %s in %s", DROVER_DRIVER_ENTRY_SYMBOL, RAWEXEC_SO);
-	fx.drv = entry();
+	fx.drv = plugin_fixture_load(RAWEXEC_SO, &fx.so);
 
-	memset(&fx.host, 0, sizeof(fx.host));
-	fx.host.struct_size = sizeof(fx.host);
-	fx.host.abi_major = DROVER_ABI_MAJOR;
-	fx.host.abi_minor = DROVER_ABI_MINOR;
-	fx.host.log = test_log;
-	fx.host.agent_config = test_agent_config;
-	fx.host.proc_spawn = drover_proc_spawn;
-	fx.host.proc_wait_fd = drover_proc_wait_fd;
-	fx.host.proc_status = drover_proc_status;
-	fx.host.proc_signal = drover_proc_signal;
-	fx.host.proc_stop = drover_proc_stop;
-	fx.host.proc_find = drover_proc_find;
+	plugin_fixture_host(&fx.host, test_log, test_agent_config);
 }
 
 static void teardown(void)
 {
 	if (fx.so)
 		dlclose(fx.so);
-	nftw(fx.root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	plugin_fixture_rm_tree(fx.root);
 }
 
 TestSuite(raw_exec, .init = setup, .fini = teardown, .timeout = 60);
@@ -290,55 +268,13 @@ static drover_task_config task_config(const task_block *b)
 	return cfg;
 }
 
-static drover_task *start_ok(void *ctx, const drover_task_config *cfg, drover_handle *handle)
-{
-	drover_task *task = NULL;
-	drover_handle h = { NULL, 0 };
-	drover_err err = { "" };
-	int r = fx.drv->start(ctx, cfg, &task, &h, &err);
+#define start_ok(ctx, cfg, handle) plugin_fixture_start(fx.drv, ctx, cfg, handle)
 
-	cr_assert_eq(r, 0, "start: %d %s", r, err.message);
-	cr_assert_not_null(task);
-	cr_assert_not_null(h.data);
-	if (handle)
-		*handle = h;
-	else
-		free(h.data);
-	return task;
-}
+#define wait_blocking(ctx, task) plugin_fixture_wait(fx.drv, ctx, task)
 
-static drover_exit_result wait_blocking(void *ctx, drover_task *task)
-{
-	drover_exit_result res;
-	drover_err err = { "" };
+#define destroy_ok(ctx, task) plugin_fixture_destroy(fx.drv, ctx, task)
 
-	memset(&res, 0, sizeof(res));
-	res.struct_size = sizeof(res);
-	cr_assert_eq(fx.drv->wait(ctx, task, 0, &res, &err), 0, "wait: %s", err.message);
-	return res;
-}
-
-static void destroy_ok(void *ctx, drover_task *task)
-{
-	drover_err err = { "" };
-	cr_assert_eq(fx.drv->destroy(ctx, task, 0, &err), 0, "destroy: %s", err.message);
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf;
-	size_t n;
-
-	if (!f)
-		return NULL;
-	buf = calloc(1, 65536);
-	cr_assert_not_null(buf);
-	n = fread(buf, 1, 65535, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
+#define read_file plugin_fixture_read_file
 
 static char *stdout_log(void)
 {
@@ -577,19 +513,68 @@ Test(raw_exec, env_reaches_the_task)
 	fx.drv->fini(ctx);
 }
 
-Test(raw_exec, work_dir_is_relative_to_the_task_dir)
+static void expect_start_invalid(void *ctx, const drover_task_config *cfg, const char *needle)
+{
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+
+	cr_assert_eq(fx.drv->start(ctx, cfg, &task, &h, &err), -EINVAL, "start was accepted");
+	cr_assert_null(task);
+	cr_assert(strstr(err.message, needle), "\"%s\" lacks \"%s\"", err.message, needle);
+	cr_assert(strstr(err.message, "\"web\""), "\"%s\" does not name the task", err.message);
+}
+
+/* TestRawExecDriver_validate: work_dir must be absolute, and the two cgroup
+ * overrides are refused as a pair; an absolute work_dir is where the command
+ * runs. */
+Test(raw_exec, relative_work_dir_and_both_cgroup_overrides_are_refused)
 {
 	void *ctx = instance(1);
 	const char *args[] = { "-c", "pwd", NULL };
+	const char *v1_keys[] = { "pids" };
+	drover_value v1_values[1] = { str_value("/drover-test") }, v1;
 	char local[PATH_MAX], expect[PATH_MAX + 2];
 	drover_task *task;
 	task_block b;
 	drover_task_config cfg;
 	char *out;
 
+	task_block_init(&b, "sh", args, "local");
+	cfg = task_config(&b);
+	expect_start_invalid(ctx, &cfg, "\"work_dir\" must be an absolute path, not \"local\"");
+
+	memset(&v1, 0, sizeof(v1));
+	v1.type = DROVER_VALUE_OBJECT;
+	v1.u.object.count = 1;
+	v1.u.object.keys = v1_keys;
+	v1.u.object.values = v1_values;
+	task_block_init(&b, "sh", args, NULL);
+	task_block_set(&b, "cgroup_v1_override", v1);
+	task_block_set(&b, "cgroup_v2_override", str_value("/drover-test"));
+	cfg = task_config(&b);
+	expect_start_invalid(ctx, &cfg, "\"cgroup_v1_override\" and \"cgroup_v2_override\" are "
+	                                "both set: only one of them may be");
+	task_block_set(&b, "work_dir", str_value("rel"));
+	cfg = task_config(&b);
+	expect_start_invalid(ctx, &cfg, "may be; config \"work_dir\" must be an absolute path");
+
+	/* raw_exec has no root to mount into: host volumes are refused. */
+	{
+		drover_mount m = { .struct_size = sizeof(drover_mount), .volume = "data",
+			           .source = "/srv", .destination = "/data",
+			           .propagation = "private" };
+		const drover_mount *mounts[] = { &m, NULL };
+		task_block_init(&b, "sh", args, NULL);
+		cfg = task_config(&b);
+		cfg.mounts = mounts;
+		expect_start_invalid(ctx, &cfg, "VolumeMounts (volume \"data\"): raw_exec has no "
+		                                "filesystem isolation");
+	}
+
 	snprintf(local, sizeof(local), "%s/local", fx.task_dir);
 	cr_assert_eq(mkdir(local, 0755), 0);
-	task_block_init(&b, "sh", args, "local");
+	task_block_init(&b, "sh", args, local);
 	cfg = task_config(&b);
 	task = start_ok(ctx, &cfg, NULL);
 	cr_assert_eq(wait_blocking(ctx, task).exit_code, 0);
@@ -793,10 +778,16 @@ Test(raw_exec, start_errors_name_the_task_and_the_cause)
 	fx.drv->fini(ctx);
 }
 
+/* And with that user's USER, LOGNAME and HOME over the job's, as Nomad's
+ * executor sets them (TestExecutor_UserEnv, TestExecutor_LogNameEnv). */
 Test(raw_exec, runs_as_the_task_user)
 {
+	static const char *const env[] = { "PATH=/usr/bin:/bin", "USER=root", "LOGNAME=root",
+		                           "HOME=/root", NULL };
 	void *ctx = instance(1);
-	const char *args[] = { "-c", "id -u", NULL };
+	const char *args[] = { "-c", "id -u; echo \"$USER $LOGNAME $HOME\"", NULL };
+	struct passwd *pw = getpwnam("nobody");
+	char want[400];
 	drover_task *task;
 	task_block b;
 	drover_task_config cfg;
@@ -814,10 +805,13 @@ Test(raw_exec, runs_as_the_task_user)
 	task_block_init(&b, "sh", args, NULL);
 	cfg = task_config(&b);
 	cfg.user = "nobody";
+	cfg.env = env;
 	task = start_ok(ctx, &cfg, NULL);
 	cr_assert_eq(wait_blocking(ctx, task).exit_code, 0);
 	out = stdout_log();
-	cr_assert_str_eq(out, "65534\n");
+	cr_assert_not_null(pw);
+	snprintf(want, sizeof(want), "65534\nnobody nobody %s\n", pw->pw_dir);
+	cr_assert_str_eq(out, want);
 	free(out);
 	destroy_ok(ctx, task);
 	fx.drv->fini(ctx);

@@ -2,7 +2,8 @@
 CONF_UNIT_TESTS = \
 	tests/unit/test_json \
 	tests/unit/test_schema_check \
-	tests/unit/test_jobspec
+	tests/unit/test_jobspec \
+	tests/unit/test_display
 check_PROGRAMS += $(CONF_UNIT_TESTS)
 TESTS += $(CONF_UNIT_TESTS)
 CONF_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -I$(top_srcdir)/host $(CRITERION_CFLAGS) \
@@ -18,6 +19,9 @@ tests_unit_test_schema_check_LDADD = $(CONF_UNIT_LDADD)
 tests_unit_test_jobspec_SOURCES = tests/unit/test_jobspec.c
 tests_unit_test_jobspec_CPPFLAGS = $(CONF_UNIT_CPPFLAGS)
 tests_unit_test_jobspec_LDADD = $(CONF_UNIT_LDADD)
+tests_unit_test_display_SOURCES = tests/unit/test_display.c
+tests_unit_test_display_CPPFLAGS = $(CONF_UNIT_CPPFLAGS)
+tests_unit_test_display_LDADD = $(CONF_UNIT_LDADD)
 
 EXTRA_DIST += \
 	tests/fixtures/jobs/nomad-output.json \

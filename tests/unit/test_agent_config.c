@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "agent_config.h"
+#include "host_volume.h"
 
 static char *write_tmp(const char *text)
 {
@@ -144,6 +145,49 @@ Test(agent_config, refuses_bad_port_range_and_wrong_types_naming_the_key)
 		          errors.lines[0]);
 		drover_errlist_clear(&errors);
 	}
+}
+
+/* client.host_volume in Nomad's JSON forms: an object of blocks, and
+ * HCL-to-JSON's lists; a relative path, an unknown key and a non-boolean
+ * read_only are named. */
+Test(agent_config, host_volumes_in_every_json_form)
+{
+	static const char *const forms[] = {
+		"{\"client\": {\"host_volume\": {\"data\": {\"path\": \"/srv/data\", \"read_only\": true}}}}",
+		"{\"client\": {\"host_volume\": [{\"data\": [{\"path\": \"/srv/data\", \"read_only\": true}]}]}}",
+		"{\"client\": [{\"host_volume\": [{\"other\": {\"path\": \"/o\"}}, {\"data\": {\"path\": "
+		"\"/srv/data\", \"read_only\": true}}]}]}",
+	};
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		drover_agent_config cfg = {0};
+		drover_errlist errors = {0};
+		drover_err err = {{0}};
+		const char *path = NULL;
+		int ro = 0;
+		cr_assert_eq(load(forms[i], &cfg, &errors), 0, "%s", errors.count ? errors.lines[0] : "");
+		cr_assert_eq(drover_host_volume_find(&cfg, "data", &path, &ro, &err), 0, "%s",
+		             err.message);
+		cr_assert_str_eq(path, "/srv/data");
+		cr_assert_eq(ro, 1);
+		cr_assert_eq(drover_host_volume_find(&cfg, "nope", &path, &ro, &err), -ENOENT);
+		cr_assert(strstr(err.message, "host volume \"nope\" is not declared by this agent"),
+		          "%s", err.message);
+		drover_agent_config_clear(&cfg);
+		drover_errlist_clear(&errors);
+	}
+
+	drover_agent_config cfg = {0};
+	drover_errlist errors = {0};
+	cr_assert_eq(load("{\"client\": {\"host_volume\": {\"a\": {\"path\": \"rel\"}, "
+	                  "\"b\": {\"path\": \"/x\", \"readonly\": true}, "
+	                  "\"c\": {\"path\": \"/y\", \"read_only\": \"yes\"}}}}",
+	                  &cfg, &errors),
+	             -EINVAL);
+	cr_assert_eq(errors.count, 3);
+	cr_assert(strstr(errors.lines[0], "client.host_volume \"a\": \"path\" must be an absolute"));
+	cr_assert(strstr(errors.lines[1], "client.host_volume \"b\": unknown key \"readonly\""));
+	cr_assert(strstr(errors.lines[2], "client.host_volume \"c\": \"read_only\" must be true"));
+	drover_errlist_clear(&errors);
 }
 
 /* Nomad's client.max_kill_timeout: 30s unless the agent config says otherwise. */

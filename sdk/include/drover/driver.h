@@ -150,6 +150,21 @@ typedef struct drover_fingerprint {
 typedef struct drover_task drover_task; /* the plugin's own, opaque to the host */
 
 /* What the host asks a driver to start, or to recover. */
+/* Since ABI 1.2: one of the task's host volume mounts (Nomad's group
+ * `Volumes` of type "host" joined to the task's `VolumeMounts`), resolved by the
+ * host against the agent's `client.host_volume` declarations. */
+typedef struct drover_mount {
+	uint32_t struct_size;
+	const char *volume;       /* the group volume's name (for messages) */
+	const char *source;       /* the host directory the operator declared:
+	                             trusted, absolute */
+	const char *destination;  /* where the task sees it, from the job: NOT trusted;
+	                             a driver resolves it beneath the task's root
+	                             without following symlinks */
+	int read_only;            /* 1 when the agent, the group volume or the mount says so */
+	const char *propagation;  /* "private", "host-to-task" or "bidirectional" */
+} drover_mount;
+
 typedef struct drover_task_config {
 	uint32_t struct_size;
 	const char *id;           /* "<alloc_id>/<task_name>": unique among live tasks */
@@ -187,6 +202,18 @@ typedef struct drover_task_config {
 	 * directory the task can write (task_dir, alloc_dir): the task could then
 	 * forge the pids and exit status the host acts on. */
 	const char *state_dir;
+	/* Since ABI 1.2. 1 when the job set KillSignal; 0 when kill_signal holds
+	 * the default (SIGINT), so that a driver with a default of its own uses it
+	 * (docker: the image's STOPSIGNAL, as `docker stop` does). */
+	int kill_signal_set;
+	/* Since ABI 1.2. The task's host volume mounts, NULL-ended; NULL when
+	 * none. A driver that cannot honour them refuses the start naming them. */
+	const drover_mount *const *mounts;
+	/* Since ABI 1.2. The labels of the task's own legacy ports (task-level
+	 * Resources.Networks, as opposed to the group's Networks), NULL-ended;
+	 * NULL when none. Their numbers are in env as NOMAD_HOST_PORT_<label>.
+	 * Nomad's docker driver publishes every one of them. */
+	const char *const *task_ports;
 } drover_task_config;
 
 /* The opaque, versioned driver state that start returns and recover receives

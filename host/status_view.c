@@ -1,0 +1,181 @@
+#include "config.h"
+
+#include "status_view.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state_recover.h"
+
+/* Asks the drivers about the tasks recorded as running: an exit nobody
+ * watched is recorded, and the drivers' detail and stats are kept by name. */
+static void ask_drivers(drover_context *ctx, drover_state *st, const char *id,
+                        const status_load_opts *o, status_alloc *out)
+{
+	drover_ralloc a;
+	drover_err err = {{0}};
+	if (drover_ralloc_load(ctx, st, id, &a, &err) < 0) {
+		for (size_t i = 0; i < out->count; i++)
+			snprintf(out->tasks[i].problem, sizeof(out->tasks[i].problem), "%s", err.message);
+		return;
+	}
+	for (size_t i = 0; i < a.count; i++) {
+		drover_rtask *t = &a.tasks[i];
+		status_task *v = NULL;
+		for (size_t k = 0; k < out->count; k++)
+			if (strcmp(out->tasks[k].row.name, t->row.name) == 0)
+				v = &out->tasks[k];
+		if (!v)
+			continue;
+		err = (drover_err){{0}};
+		if (drover_rtask_refresh(st, &a, t, &err) < 0)
+			snprintf(t->error, sizeof(t->error), "%s", err.message);
+		if (t->error[0])
+			snprintf(v->problem, sizeof(v->problem), "%s", t->error);
+		if (!t->task || strcmp(t->row.state, "running") != 0)
+			continue;
+		drover_task_status s = {.struct_size = sizeof(s)};
+		if (o->inspect && t->plugin->desc->inspect &&
+		    t->plugin->desc->inspect(t->plugin->ctx, t->task, &s, &err) == 0 && s.detail[0])
+			snprintf(v->detail, sizeof(v->detail), "%s", s.detail);
+		v->stats = (drover_task_stats){.struct_size = sizeof(v->stats)};
+		if (o->stats && t->plugin->desc->stats &&
+		    t->plugin->desc->stats(t->plugin->ctx, t->task, &v->stats, &err) == 0)
+			v->has_stats = 1;
+	}
+	drover_ralloc_clear(&a);
+}
+
+/* drover killed this run of the task (a "Killing" or "Killed" event since it
+ * last started): Nomad does not count such an exit as a failure. */
+static int killed_by_drover(const status_task *t)
+{
+	for (size_t i = t->event_count; i-- > 0;) {
+		const drover_state_event *e = &t->events[i];
+		if (e->time_ms < t->row.started_ms)
+			break;
+		if (e->type && (strcmp(e->type, "Killing") == 0 || strcmp(e->type, "Killed") == 0))
+			return 1;
+	}
+	return 0;
+}
+
+static void view_task(const status_alloc *a, status_task *t, int owner_alive)
+{
+	const drover_state_event *last = t->event_count ? &t->events[t->event_count - 1] : NULL;
+	int stopping = a->alloc.desired_status && strcmp(a->alloc.desired_status, "stop") == 0;
+
+	t->state = t->row.state ? t->row.state : "pending";
+	t->failed = t->row.failed;
+	t->started = t->row.started_ms > 0;
+	if (strcmp(t->state, "dead") != 0)
+		return;
+	/* Between runs: the watching runner or agent starts it again after the
+	 * delay, so Nomad shows it pending. */
+	if (last && last->type && strcmp(last->type, "Restarting") == 0 && owner_alive && !stopping) {
+		t->state = "pending";
+		t->failed = 0;
+		return;
+	}
+	if (t->failed && t->started && killed_by_drover(t))
+		t->failed = 0;
+}
+
+/* Nomad's getClientStatus: failed wins, then running, then pending. */
+static void view_alloc(status_alloc *a)
+{
+	int pending = 0, running = 0, dead = 0, failed = 0;
+	for (size_t i = 0; i < a->count; i++) {
+		const status_task *t = &a->tasks[i];
+		if (strcmp(t->state, "running") == 0)
+			running = 1;
+		else if (strcmp(t->state, "pending") == 0)
+			pending = 1;
+		else if (t->failed)
+			failed = 1;
+		else
+			dead = 1;
+	}
+	if (failed) {
+		a->client_status = "failed";
+		a->client_description = "Failed tasks";
+	} else if (running) {
+		a->client_status = "running";
+		a->client_description = "Tasks are running";
+	} else if (pending) {
+		a->client_status = "pending";
+		a->client_description = "No tasks have started";
+	} else if (dead) {
+		a->client_status = "complete";
+		a->client_description = "All tasks have completed";
+	} else {
+		a->client_status = a->alloc.client_status ? a->alloc.client_status : "pending";
+		a->client_description = "";
+	}
+}
+
+int status_alloc_load(drover_context *ctx, drover_state *st, const char *id,
+                      const status_load_opts *o, status_alloc *out, drover_err *err)
+{
+	int rc;
+	*out = (status_alloc){0};
+	if ((rc = drover_state_task_list(st, id, &out->rows, &out->count, err)) < 0)
+		return rc;
+	out->tasks = calloc(out->count ? out->count : 1, sizeof(*out->tasks));
+	if (!out->tasks) {
+		status_alloc_clear(out);
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	}
+	int any_running = 0;
+	for (size_t i = 0; i < out->count; i++) {
+		out->tasks[i].row = out->rows[i];
+		any_running |= out->rows[i].state && strcmp(out->rows[i].state, "running") == 0;
+	}
+	if (any_running) {
+		ask_drivers(ctx, st, id, o, out);
+		/* The drivers may have recorded exits: read the rows again. */
+		drover_state_task *rows = NULL;
+		size_t count = 0;
+		if (drover_state_task_list(st, id, &rows, &count, err) == 0 && count == out->count) {
+			drover_state_tasks_free(out->rows, out->count);
+			out->rows = rows;
+			for (size_t i = 0; i < count; i++)
+				out->tasks[i].row = rows[i];
+		} else if (rows) {
+			drover_state_tasks_free(rows, count);
+		}
+	}
+	if ((rc = drover_state_alloc_get(st, id, &out->alloc, err)) < 0) {
+		status_alloc_clear(out);
+		return rc;
+	}
+	int owner_alive = out->alloc.owner_pid > 0 &&
+	                  drover_state_owner_alive(out->alloc.owner_pid, out->alloc.owner_start);
+	for (size_t i = 0; i < out->count; i++) {
+		status_task *t = &out->tasks[i];
+		drover_err e = {{0}};
+		if (drover_state_event_list(st, id, t->row.name, DROVER_STATE_EVENTS_KEPT, &t->events,
+		                            &t->event_count, &e) < 0) {
+			t->events = NULL;
+			t->event_count = 0;
+			if (!t->problem[0])
+				snprintf(t->problem, sizeof(t->problem), "events: %.400s", e.message);
+		}
+		view_task(out, t, owner_alive);
+	}
+	view_alloc(out);
+	return 0;
+}
+
+void status_alloc_clear(status_alloc *a)
+{
+	for (size_t i = 0; a->tasks && i < a->count; i++)
+		drover_state_events_free(a->tasks[i].events, a->tasks[i].event_count);
+	free(a->tasks);
+	if (a->rows)
+		drover_state_tasks_free(a->rows, a->count);
+	drover_state_alloc_clear(&a->alloc);
+	*a = (status_alloc){0};
+}
