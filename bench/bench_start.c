@@ -104,6 +104,32 @@ static void whole_run(const char *root)
 	        bench_samples_median(&run), bench_samples_median(&base));
 	bench_samples_clear(&run);
 	bench_samples_clear(&base);
+
+	/* `drover status` over the allocations just run (all complete): what an
+	 * operator pays to look, with no driver needed for a dead task. */
+	const char *status_argv[] = {cli.drover, "status", "-config", cli.agent_config,
+	                             "-plugin-dir", cli.plugin_dir, "-data-dir", cli.data_dir,
+	                             NULL};
+	for (long long i = 0; i < repeat; i++) {
+		long long t0 = bench_now_ns();
+		int rc = bench_run(status_argv, 60000, NULL);
+		long long t1 = bench_now_ns();
+		if (rc != 0)
+			bench_die("drover status exited %d (run %lld)", rc, i + 1);
+		bench_samples_add(&run, (double)(t1 - t0) / 1e6);
+		bench_samples_add(&base, spawn_true_ms(1));
+	}
+	bench_result("status_table", "unit", "ms");
+	bench_result_samples("status_table", "samples", &run);
+	bench_result_samples("status_table", "baseline", &base);
+	bench_result("status_table", "note",
+	             "%lld runs of `drover status` (table, %lld complete allocations) from spawn to "
+	             "exit; baseline is posix_spawn plus waitpid of /bin/true",
+	             repeat, repeat);
+	fprintf(stderr, "bench_start: drover status median %.3f ms, spawn+wait %.3f ms\n",
+	        bench_samples_median(&run), bench_samples_median(&base));
+	bench_samples_clear(&run);
+	bench_samples_clear(&base);
 	free(job);
 }
 

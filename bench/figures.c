@@ -46,6 +46,8 @@ const bench_figure bench_figures[] = {
 	 "posix_spawn of `/bin/true`", BENCH_TARGET_NONE, 0, "", NULL, 1},
 	{"run_true", "whole `drover run` of a one-task `/bin/true` job",
 	 "posix_spawn + waitpid of `/bin/true`", BENCH_TARGET_NONE, 0, "", NULL, 1},
+	{"status_table", "whole `drover status` (table) over the `drover run` allocations above",
+	 "posix_spawn + waitpid of `/bin/true`", BENCH_TARGET_NONE, 0, "", NULL, 1},
 	{"log_shim_cpu", "shim CPU while logging at full speed", NULL, BENCH_TARGET_NONE, 0, "",
 	 NULL, 1},
 	{"plugins_cli", "whole `drover plugins`", NULL, BENCH_TARGET_NONE, 0, "", NULL, 1},

@@ -197,7 +197,7 @@ int drover_cmd_run(int argc, char **argv)
 		return DROVER_EXIT_USAGE;
 	}
 	drover_context ctx;
-	if (drover_context_open(&opts, &ctx) < 0) {
+	if (drover_context_open_lazy(&opts, &ctx) < 0) {
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}

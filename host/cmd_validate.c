@@ -19,7 +19,7 @@ static void warn_disabled_raw_exec(drover_context *ctx, const drover_jobspec *jo
 	for (size_t g = 0; g < job->group_count && !used; g++)
 		for (size_t t = 0; t < job->groups[g].task_count && !used; t++)
 			used = strcmp(job->groups[g].tasks[t].driver, "raw_exec") == 0;
-	if (!used || !drover_plugin_set_find(&ctx->plugins, "raw_exec"))
+	if (!used || !drover_context_plugin(ctx, "raw_exec"))
 		return;
 	const drover_value *opts = drover_agent_config_plugin_options(&ctx->config, "raw_exec");
 	if (opts && drover_value_get_bool(opts, "enabled", 0))
@@ -58,7 +58,7 @@ int drover_cmd_validate(int argc, char **argv)
 		return DROVER_EXIT_USAGE;
 	}
 	drover_context ctx;
-	if (drover_context_open(&opts, &ctx) < 0) {
+	if (drover_context_open_lazy(&opts, &ctx) < 0) {
 		drover_strv_clear(&args);
 		return DROVER_EXIT_USAGE;
 	}

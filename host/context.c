@@ -15,7 +15,7 @@ static const drover_value *options_for(void *data, const char *name)
 	return drover_agent_config_plugin_options(data, name);
 }
 
-int drover_context_open(const drover_common_opts *opts, drover_context *ctx)
+static int open_context(const drover_common_opts *opts, drover_context *ctx, int lazy)
 {
 	*ctx = (drover_context){0};
 	if (opts->config_path) {
@@ -45,6 +45,11 @@ int drover_context_open(const drover_common_opts *opts, drover_context *ctx)
 		return -ENOMEM;
 	}
 	ctx->services = drover_host_services(&ctx->config);
+	if (lazy) {
+		ctx->lazy = 1;
+		return 0;
+	}
+	ctx->scanned = 1;
 	int rc = drover_loader_load_dir(ctx->plugin_dir, &ctx->services, options_for, &ctx->config,
 	                                &ctx->plugins, &ctx->plugin_errors);
 	if (rc < 0) {
@@ -56,6 +61,43 @@ int drover_context_open(const drover_common_opts *opts, drover_context *ctx)
 		return rc;
 	}
 	return 0;
+}
+
+int drover_context_open(const drover_common_opts *opts, drover_context *ctx)
+{
+	return open_context(opts, ctx, 0);
+}
+
+int drover_context_open_lazy(const drover_common_opts *opts, drover_context *ctx)
+{
+	return open_context(opts, ctx, 1);
+}
+
+/* Prints the refusals added since `from`: each is printed once, when it
+ * happens, however many drivers the command asks for. */
+static void report_new_errors(drover_context *ctx, size_t from)
+{
+	for (size_t i = from; i < ctx->plugin_errors.count; i++)
+		fprintf(stderr, "drover: plugin skipped: %s\n", ctx->plugin_errors.lines[i]);
+}
+
+drover_plugin *drover_context_plugin(drover_context *ctx, const char *name)
+{
+	drover_plugin *p = drover_plugin_set_find(&ctx->plugins, name);
+	if (p || !ctx->lazy)
+		return p;
+	size_t before = ctx->plugin_errors.count;
+	if (drover_loader_load_named(ctx->plugin_dir, name, &ctx->services, options_for, &ctx->config,
+	                             &ctx->plugins, &ctx->plugin_errors) < 0 &&
+	    !ctx->scanned) {
+		ctx->scanned = 1;
+		if (drover_loader_load_dir(ctx->plugin_dir, &ctx->services, options_for, &ctx->config,
+		                           &ctx->plugins, &ctx->plugin_errors) < 0)
+			fprintf(stderr, "drover: no plugins loaded from \"%s\": set -plugin-dir, or plugin_dir in the agent config\n",
+			        ctx->plugin_dir);
+	}
+	report_new_errors(ctx, before);
+	return drover_plugin_set_find(&ctx->plugins, name);
 }
 
 void drover_context_report_plugin_errors(const drover_context *ctx)

@@ -407,6 +407,42 @@ static void load_one(const char *path, const drover_host *services,
 	set->plugins[set->count++] = p;
 }
 
+/* A file drover_loader_load_named already loaded is not loaded twice. */
+static int set_has_path(const drover_plugin_set *set, const char *path)
+{
+	for (size_t i = 0; i < set->count; i++)
+		if (strcmp(set->plugins[i]->path, path) == 0)
+			return 1;
+	return 0;
+}
+
+int drover_loader_load_named(const char *dir, const char *driver_name, const drover_host *services,
+                             drover_plugin_options_fn options_for, void *options_data,
+                             drover_plugin_set *set, drover_errlist *errors)
+{
+	_cleanup_(drover_freep) char *abs = absolute_path(dir);
+	_cleanup_(drover_freep) char *file = NULL;
+	if (!abs || asprintf(&file, "%s.so", driver_name) < 0) {
+		drover_errlist_add(errors, "%s: cannot read the plugin directory: %s", dir, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	/* Only a name a driver may have: no "../x" or "/" reaches the path. */
+	for (const char *c = driver_name; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+			return -ENOENT;
+	if (!driver_name[0])
+		return -ENOENT;
+	_cleanup_(drover_freep) char *path = NULL;
+	if (asprintf(&path, "%s/%s", abs, file) < 0)
+		return -ENOMEM;
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return -ENOENT;
+	if (!set_has_path(set, path))
+		load_one(path, services, options_for, options_data, set, errors);
+	return drover_plugin_set_find(set, driver_name) ? 0 : -ENOENT;
+}
+
 /* Name order, independent of the locale, so that which of two duplicates wins
  * is the same on every machine. */
 static int by_name(const struct dirent **a, const struct dirent **b)
@@ -433,10 +469,10 @@ int drover_loader_load_dir(const char *dir, const drover_host *services,
 		const char *name = entries[i]->d_name;
 		if (is_candidate(abs, name, errors)) {
 			_cleanup_(drover_freep) char *path = NULL;
-			if (asprintf(&path, "%s/%s", abs, name) >= 0)
-				load_one(path, services, options_for, options_data, set, errors);
-			else
+			if (asprintf(&path, "%s/%s", abs, name) < 0)
 				drover_errlist_add(errors, "%s/%s: cannot load the plugin: out of memory", dir, name);
+			else if (!set_has_path(set, path))
+				load_one(path, services, options_for, options_data, set, errors);
 		}
 		free(entries[i]);
 	}

@@ -101,11 +101,25 @@ int drover_probe_run(const char *path, drover_probe_body body, void *data, drove
  * Each plugin is first probed in a forked child (drover_probe_run: the same
  * steps, then fingerprint) and loaded in-process only when that child finished.
  * Each refused plugin adds one line to `errors` ("<path>: <reason>") and is
- * skipped; the others load. Returns 0, or -ENOENT when `dir` cannot be read. */
+ * skipped; the others load. A file already in `set` (by path) is skipped.
+ * Returns 0, or -ENOENT when `dir` cannot be read. */
 typedef const drover_value *(*drover_plugin_options_fn)(void *data, const char *driver_name);
 int drover_loader_load_dir(const char *dir, const drover_host *services,
                            drover_plugin_options_fn options_for, void *options_data,
                            drover_plugin_set *set, drover_errlist *errors);
+
+/* Loads only `<dir>/<driver_name>.so` (a regular file or a symlink to one), the
+ * way drover_loader_load_dir loads each file, so that a command that needs
+ * one driver neither probes nor runs the others (a broken plugin next to it
+ * then costs nothing and says nothing). Returns 0 when `driver_name` is then
+ * in `set`; -ENOENT when there is no such file, or it failed to load (the
+ * reason in `errors`), or it provides another driver: the caller falls back
+ * to drover_loader_load_dir, which skips the files already in `set`. A file
+ * named after its driver wins here even when a file earlier in name order
+ * declares the same driver (drover_loader_load_dir refuses the later one). */
+int drover_loader_load_named(const char *dir, const char *driver_name, const drover_host *services,
+                             drover_plugin_options_fn options_for, void *options_data,
+                             drover_plugin_set *set, drover_errlist *errors);
 
 drover_plugin *drover_plugin_set_find(drover_plugin_set *set, const char *name);
 

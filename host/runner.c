@@ -105,7 +105,7 @@ int drover_job_check(drover_context *ctx, const drover_jobspec *job, int require
 			char where[512];
 			snprintf(where, sizeof(where), "job \"%s\", group \"%s\", task \"%s\"", job->name,
 			         group->name, task->name);
-			drover_plugin *plugin = drover_plugin_set_find(&ctx->plugins, task->driver);
+			drover_plugin *plugin = drover_context_plugin(ctx, task->driver);
 			if (!plugin) {
 				char known[512];
 				drover_plugin_set_suggest(&ctx->plugins, task->driver, known, sizeof(known));
@@ -1039,7 +1039,7 @@ static int plan_resume(run *r, drover_ralloc *rallocs, size_t count)
 			run_task *rt = &r->tasks[r->task_count++];
 			rt->alloc = a;
 			rt->spec = &group->tasks[k];
-			rt->plugin = drover_plugin_set_find(&r->ctx->plugins, rt->spec->driver);
+			rt->plugin = drover_context_plugin(r->ctx, rt->spec->driver);
 			rt->wait_fd = -1;
 			rt->events = r->events;
 			rt->owned_config = (drover_value){.type = DROVER_VALUE_NULL};

@@ -36,7 +36,7 @@ static int build_task(drover_context *ctx, drover_ralloc *a, drover_rtask *t, dr
 		                      t->row.name);
 	/* A damaged row may have lost its driver column: the job names it too. */
 	const char *driver = t->row.driver ? t->row.driver : t->spec->driver;
-	t->plugin = drover_plugin_set_find(&ctx->plugins, driver);
+	t->plugin = drover_context_plugin(ctx, driver);
 	if (!t->plugin)
 		return drover_err_set(err, -ENOENT,
 		                      "task \"%s\": driver \"%s\" is not loaded (plugin dir \"%s\")",
@@ -264,7 +264,7 @@ int drover_cmd_open(const char *cmd, const drover_common_opts *opts, drover_cont
                     drover_state **st)
 {
 	drover_err err = {{0}};
-	int rc = drover_context_open(opts, ctx);
+	int rc = drover_context_open_lazy(opts, ctx);
 	if (rc < 0)
 		return rc;
 	drover_context_report_plugin_errors(ctx);

@@ -10,9 +10,12 @@
 #include "state_recover.h"
 
 /* Asks the drivers about the tasks recorded as running: an exit nobody
- * watched is recorded, and the drivers' detail and stats are kept by name. */
+ * watched is recorded, and the drivers' detail and stats are kept by name.
+ * While a live runner or agent watches the allocation (`watched`) the exit is
+ * its to record: recording it here too raced with it and could append a second
+ * Terminated after its Restarting. */
 static void ask_drivers(drover_context *ctx, drover_state *st, const char *id,
-                        const status_load_opts *o, status_alloc *out)
+                        const status_load_opts *o, int watched, status_alloc *out)
 {
 	drover_ralloc a;
 	drover_err err = {{0}};
@@ -30,7 +33,7 @@ static void ask_drivers(drover_context *ctx, drover_state *st, const char *id,
 		if (!v)
 			continue;
 		err = (drover_err){{0}};
-		if (drover_rtask_refresh(st, &a, t, &err) < 0)
+		if (!watched && drover_rtask_refresh(st, &a, t, &err) < 0)
 			snprintf(t->error, sizeof(t->error), "%s", err.message);
 		if (t->error[0])
 			snprintf(v->problem, sizeof(v->problem), "%s", t->error);
@@ -133,8 +136,21 @@ int status_alloc_load(drover_context *ctx, drover_state *st, const char *id,
 		out->tasks[i].row = out->rows[i];
 		any_running |= out->rows[i].state && strcmp(out->rows[i].state, "running") == 0;
 	}
+	/* A live runner or agent watches its tasks and records their exits: the
+	 * store is then the answer, and the plain table loads no driver. Without
+	 * one (it crashed, or was killed), only the driver can tell whether a
+	 * task recorded as running still runs. */
+	int watched = 0;
 	if (any_running) {
-		ask_drivers(ctx, st, id, o, out);
+		drover_state_alloc alloc = {0};
+		drover_err e = {{0}};
+		if (drover_state_alloc_get(st, id, &alloc, &e) == 0)
+			watched = alloc.owner_pid > 0 &&
+			          drover_state_owner_alive(alloc.owner_pid, alloc.owner_start);
+		drover_state_alloc_clear(&alloc);
+	}
+	if (any_running && (!watched || o->stats || o->inspect)) {
+		ask_drivers(ctx, st, id, o, watched, out);
 		/* The drivers may have recorded exits: read the rows again. */
 		drover_state_task *rows = NULL;
 		size_t count = 0;

@@ -1042,3 +1042,44 @@ Test(loader, fingerprint_is_asked_once_per_process_unless_fresh)
 	cr_assert_str_eq(again.description, "call 2", "the fresh answer is the one kept");
 	drover_plugin_fingerprint_forget(&p);
 }
+
+/* Loading one driver by name opens only <name>.so: the crashing and hanging
+ * plugins next to it are not even probed (no error line, no delay), a name
+ * that is not a driver name never reaches the filesystem, and the full scan
+ * that may follow skips the file already loaded instead of refusing it as a
+ * duplicate of itself. */
+Test(loader, load_named_opens_only_the_file_named_after_the_driver)
+{
+	copy_fixture("crash_in_init");
+	copy_fixture("hang_in_init");
+	copy_fixture("good");
+	loaded l = {.rc = 0};
+
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	cr_assert_eq(drover_loader_load_named(plugin_dir, "good", &test_services, test_options, NULL,
+	                                      &l.set, &l.errors), 0);
+	cr_assert_lt(elapsed_ms_since(&start), 3000, "a hanging plugin was probed");
+	cr_assert_eq(l.set.count, 1);
+	cr_assert_not_null(drover_plugin_set_find(&l.set, "good"));
+	cr_assert_eq(l.errors.count, 0, "%s", l.errors.count ? l.errors.lines[0] : "");
+
+	/* Absent, or not a driver name: nothing loaded, nothing said. */
+	cr_assert_eq(drover_loader_load_named(plugin_dir, "docker", &test_services, test_options,
+	                                      NULL, &l.set, &l.errors), -ENOENT);
+	cr_assert_eq(drover_loader_load_named(plugin_dir, "../good", &test_services, test_options,
+	                                      NULL, &l.set, &l.errors), -ENOENT);
+	cr_assert_eq(l.set.count, 1);
+	cr_assert_eq(l.errors.count, 0);
+
+	/* The fallback scan: good is not loaded twice, the broken ones are refused. */
+	short_probe_timeout();
+	cr_assert_eq(drover_loader_load_dir(plugin_dir, &test_services, test_options, NULL, &l.set,
+	                                    &l.errors), 0);
+	cr_assert_eq(l.set.count, 1);
+	cr_assert_null(error_for(&l, "good.so"), "good.so refused: %s", error_for(&l, "good.so"));
+	cr_assert_not_null(error_for(&l, "crash_in_init.so"));
+	cr_assert_not_null(error_for(&l, "hang_in_init.so"));
+	unload(&l);
+	assert_no_child_left();
+}

@@ -4,10 +4,12 @@ TESTS += tests/integration/test_cli
 tests_integration_test_cli_SOURCES = \
 	tests/integration/test_cli.c \
 	tests/integration/cli_harness.c tests/integration/cli_harness.h
-tests_integration_test_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS)
+# FIXTURE_LIBS_DIR: broken plugins next to raw_exec (only the drivers used load).
+tests_integration_test_cli_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS) \
+	-DFIXTURE_LIBS_DIR='"$(abs_top_builddir)/tests/abi/fixtures/.libs"'
 tests_integration_test_cli_LDADD = $(CRITERION_LIBS)
 EXTRA_tests_integration_test_cli_DEPENDENCIES = host/drover host/shim/drover-shim \
-	tests/plugins.d/.stamp
+	tests/plugins.d/.stamp tests/abi/fixtures/crash_in_init.la tests/abi/fixtures/hang_in_init.la
 
 # Ports and ${...} interpolation through `drover run`.
 check_PROGRAMS += tests/integration/test_cli_ports

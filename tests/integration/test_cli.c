@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -454,4 +455,108 @@ Test(cli, validate_prints_at_most_100_errors_then_how_many_more)
 	cr_assert(strstr(r.err, "and 2900 more errors"), "%s", r.err + strlen(r.err) - 200);
 	cli_result_clear(&r);
 	free(job);
+}
+
+/* A plugin directory holding raw_exec and, next to it, plugins that crash or
+ * hang in init: a command loads only the drivers it uses, so run, validate,
+ * status and stop of a raw_exec job neither wait for nor mention the broken
+ * ones (a probe of the hanging one alone would take the 5 s default and be
+ * reported), while `drover plugins` still loads, and reports, every file. */
+static char *mixed_plugin_dir(void)
+{
+	char *dir = NULL;
+	cr_assert(asprintf(&dir, "%s/plugins-mixed", env.root) > 0);
+	cr_assert(mkdir(dir, 0755) == 0, "mkdir %s: %s", dir, strerror(errno));
+	static const char *const links[][2] = {
+		{FIXTURE_LIBS_DIR "/crash_in_init.so", "a_crash.so"},
+		{FIXTURE_LIBS_DIR "/hang_in_init.so", "b_hang.so"},
+	};
+	char path[600], target[600];
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, links[i][1]);
+		cr_assert(symlink(links[i][0], path) == 0, "symlink %s: %s", path, strerror(errno));
+	}
+	snprintf(path, sizeof(path), "%s/raw_exec.so", dir);
+	snprintf(target, sizeof(target), "%s/raw_exec.so", plugin_dir());
+	cr_assert(symlink(target, path) == 0, "symlink %s: %s", path, strerror(errno));
+	return dir;
+}
+
+static void assert_no_broken_plugin(const cli_result *r, const char *what)
+{
+	const char *const names[] = {"a_crash", "b_hang", "crash_in_init", "hang_in_init"};
+	for (size_t i = 0; i < 4; i++) {
+		cr_assert(!strstr(r->out, names[i]), "%s mentions %s: %s", what, names[i], r->out);
+		cr_assert(!strstr(r->err, names[i]), "%s mentions %s: %s", what, names[i], r->err);
+	}
+}
+
+Test(cli, commands_load_only_the_drivers_they_use)
+{
+	char *dir = mixed_plugin_dir();
+	char *job = write_job("only-raw", "exit 0", NULL, 1);
+	cli_result r;
+
+	const char *validate[] = {"validate", "-config", env.config_enabled, "-plugin-dir", dir, job, NULL};
+	cli_run(&r, DEADLINE_MS, validate);
+	cr_assert_eq(r.exit_code, 0, "validate: stdout: %s stderr: %s", r.out, r.err);
+	assert_no_broken_plugin(&r, "validate");
+	cli_result_clear(&r);
+
+	const char *run[] = {"run", "-config", env.config_enabled, "-plugin-dir", dir,
+	                     "-data-dir", env.data_dir, job, NULL};
+	cli_run(&r, DEADLINE_MS, run);
+	cr_assert_eq(r.exit_code, 0, "run: stdout: %s stderr: %s", r.out, r.err);
+	cr_assert(strstr(r.out, "Exit Code: 0, Signal: 0"), "run: %s", r.out);
+	assert_no_broken_plugin(&r, "run");
+	cli_result_clear(&r);
+
+	/* A running detached task: status shows it, stop loads raw_exec only. */
+	char *sleeper = write_job("only-raw-sleep", "sleep 60", NO_RESTART, 1);
+	const char *detach[] = {"run", "-detach", "-config", env.config_enabled, "-plugin-dir", dir,
+	                        "-data-dir", env.data_dir, sleeper, NULL};
+	cli_run(&r, DEADLINE_MS, detach);
+	cr_assert_eq(r.exit_code, 0, "run -detach: stdout: %s stderr: %s", r.out, r.err);
+	assert_no_broken_plugin(&r, "run -detach");
+	const char *p = strstr(r.out, "==> Allocation \"");
+	cr_assert(p, "no allocation printed: %s", r.out);
+	char id[64];
+	snprintf(id, sizeof(id), "%.36s", p + strlen("==> Allocation \""));
+	cli_result_clear(&r);
+
+	const char *status[] = {"status", "-config", env.config_enabled, "-plugin-dir", dir,
+	                        "-data-dir", env.data_dir, NULL};
+	cli_run(&r, DEADLINE_MS, status);
+	cr_assert_eq(r.exit_code, 0, "status: stdout: %s stderr: %s", r.out, r.err);
+	cr_assert(strstr(r.out, "only-raw-sleep") && strstr(r.out, "running"), "status: %s", r.out);
+	assert_no_broken_plugin(&r, "status");
+	cli_result_clear(&r);
+
+	const char *status_one[] = {"status", "-config", env.config_enabled, "-plugin-dir", dir,
+	                            "-data-dir", env.data_dir, id, NULL};
+	cli_run(&r, DEADLINE_MS, status_one);
+	cr_assert_eq(r.exit_code, 0, "status ID: stdout: %s stderr: %s", r.out, r.err);
+	assert_no_broken_plugin(&r, "status ID");
+	cli_result_clear(&r);
+
+	const char *stop[] = {"stop", "-config", env.config_enabled, "-plugin-dir", dir,
+	                      "-data-dir", env.data_dir, id, NULL};
+	cli_run(&r, DEADLINE_MS, stop);
+	cr_assert_eq(r.exit_code, 0, "stop: stdout: %s stderr: %s", r.out, r.err);
+	assert_no_broken_plugin(&r, "stop");
+	cli_result_clear(&r);
+
+	/* plugins loads every file: both refusals are reported, raw_exec listed. */
+	setenv("DROVER_PLUGIN_PROBE_TIMEOUT_MS", "500", 1);
+	const char *plugins[] = {"plugins", "-config", env.config_enabled, "-plugin-dir", dir, NULL};
+	cli_run(&r, DEADLINE_MS, plugins);
+	unsetenv("DROVER_PLUGIN_PROBE_TIMEOUT_MS");
+	cr_assert(strstr(r.out, "raw_exec"), "plugins: stdout: %s stderr: %s", r.out, r.err);
+	cr_assert(strstr(r.err, "a_crash.so") && strstr(r.err, "crashed with SIGSEGV while loading (in init)"),
+	          "plugins: stderr: %s", r.err);
+	cr_assert(strstr(r.err, "b_hang.so") && strstr(r.err, "hung in init"), "plugins: stderr: %s", r.err);
+	cli_result_clear(&r);
+	free(sleeper);
+	free(job);
+	free(dir);
 }
