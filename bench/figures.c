@@ -6,6 +6,7 @@
 #define NO_EXEC "bench_exec did not run (it needs root, cgroups and crun)"
 #define NO_DOCKER "bench_docker did not run (it needs a dockerd: scripts/test-services.sh start)"
 #define NO_AGENT "bench_agent did not run"
+#define NO_NOMAD "bench_nomad measured nothing (configure built no Nomad bridge)"
 
 const bench_figure bench_figures[] = {
 	{"rawexec_start", "raw_exec start-to-running latency (`/bin/true`), driver level",
@@ -59,6 +60,12 @@ const bench_figure bench_figures[] = {
 	 BENCH_TARGET_NONE, 0, "", NULL, 1},
 	{"fleet_stop", "stopping 1000 tasks (SIGTERM to the detached runner)", NULL,
 	 BENCH_TARGET_NONE, 0, "", NULL, 1},
+	{"nomad_handshake", "drover-nomad-driver (raw_exec) launch to go-plugin handshake line",
+	 "raw_exec.so loaded and initialised in a forked process", BENCH_TARGET_NONE, 0, "",
+	 NO_NOMAD, 1},
+	{"nomad_rss", "drover-nomad-driver (raw_exec) RSS after the handshake",
+	 "RSS of a process with raw_exec.so loaded and initialised", BENCH_TARGET_NONE, 0, "",
+	 NO_NOMAD, 1},
 };
 
 const size_t bench_figure_count = sizeof(bench_figures) / sizeof(bench_figures[0]);

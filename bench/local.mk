@@ -26,9 +26,11 @@ bench_programs = \
 	bench/bench_fleet \
 	bench/bench_exec \
 	bench/bench_docker \
-	bench/bench_agent
+	bench/bench_agent \
+	bench/bench_nomad
 EXTRA_PROGRAMS = bench/bench_start bench/bench_memory bench/bench_logs bench/bench_plugins \
-	bench/bench_fleet bench/bench_exec bench/bench_docker bench/bench_agent bench/bench_report
+	bench/bench_fleet bench/bench_exec bench/bench_docker bench/bench_agent bench/bench_nomad \
+	bench/bench_report
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += doc/performance.md bench/notes.md
 
@@ -45,7 +47,8 @@ bench_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/host -I$(top_srcdir)/bench \
 	-DBENCH_EXEC_SO_DEFAULT='"$(abs_top_builddir)/plugins/exec/.libs/exec.so"' \
 	-DBENCH_EXEC_INIT_DEFAULT='"$(abs_top_builddir)/plugins/exec/drover-exec-init"' \
 	-DBENCH_DOCKER_SO_DEFAULT='"$(abs_top_builddir)/plugins/docker/.libs/docker.so"' \
-	-DBENCH_DOCKER_LOGGER_DEFAULT='"$(abs_top_builddir)/plugins/docker/drover-docker-logger"'
+	-DBENCH_DOCKER_LOGGER_DEFAULT='"$(abs_top_builddir)/plugins/docker/drover-docker-logger"' \
+	-DBENCH_NOMAD_BRIDGE_DEFAULT='"$(abs_top_builddir)/nomad/drover-nomad-driver"'
 bench_ldadd = host/libdroverhost.la $(DL_LIBS)
 
 bench_bench_start_SOURCES = bench/bench_start.c $(bench_common_sources)
@@ -80,11 +83,21 @@ bench_bench_agent_SOURCES = bench/bench_agent.c $(bench_common_sources)
 bench_bench_agent_CPPFLAGS = $(bench_cppflags)
 bench_bench_agent_LDADD = $(bench_ldadd)
 
+bench_bench_nomad_SOURCES = bench/bench_nomad.c $(bench_common_sources)
+bench_bench_nomad_CPPFLAGS = $(bench_cppflags)
+bench_bench_nomad_LDADD = $(bench_ldadd)
+
 bench_bench_report_SOURCES = bench/bench_report.c bench/figures.c bench/figures.h
 bench_bench_report_LDADD = -lm
 
+if NOMAD_BRIDGE
+bench_nomad_bridge = nomad/drover-nomad-driver
+else
+bench_nomad_bridge =
+endif
 bench: $(bench_programs) bench/bench_report host/drover host/shim/drover-shim \
-		tests/plugins.d/.stamp plugins/exec/drover-exec-init plugins/docker/drover-docker-logger
+		tests/plugins.d/.stamp plugins/exec/drover-exec-init plugins/docker/drover-docker-logger \
+		$(bench_nomad_bridge)
 	rm -rf bench/results && $(MKDIR_P) bench/results
 	@for p in $(bench_programs); do \
 		echo "== $$p"; \

@@ -9,4 +9,7 @@ apt-get install -y -qq --no-install-recommends \
 	libcriterion-dev libseccomp-dev libcap-dev crun \
 	g++ binutils procps ca-certificates abigail-tools clang libclang-rt-14-dev \
 	docker.io docker-registry busybox-static curl apache2-utils \
+	libgrpc-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev protobuf-compiler \
+	golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev \
+	golang-google-protobuf-dev golang-github-hashicorp-go-hclog-dev golang-github-zclconf-go-cty-dev \
 	qemu-system-x86 cpio

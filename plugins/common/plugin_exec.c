@@ -165,6 +165,20 @@ intermediate(const plugin_exec_ctx *x, const char *const *argv, char **envp,
 		run_command(x, argv, envp, fds, exec_w);
 	}
 	close(exec_w);
+	/* This process never execs, so O_CLOEXEC does not shut the host's
+	 * descriptors here: a host that feeds the command's stdin through a pipe
+	 * (drover-nomad-driver's ExecTaskStreaming) would never see the command
+	 * reach end of input while this copy of the write end lives. Keep only
+	 * the two pipes this process still uses. */
+	{
+		unsigned lo = (unsigned)(report_w < exec_r ? report_w : exec_r);
+		unsigned hi = (unsigned)(report_w < exec_r ? exec_r : report_w);
+		if (lo > 0)
+			close_range(0, lo - 1, 0);
+		if (hi > lo + 1)
+			close_range(lo + 1, hi - 1, 0);
+		close_range(hi + 1, ~0U, 0);
+	}
 	/* The command's setup report, if it failed before exec. */
 	do
 		n = read(exec_r, &rep, sizeof(rep));

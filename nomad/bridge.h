@@ -1,0 +1,105 @@
+/* The bridge's state: one drover driver served as a Nomad task-driver plugin. */
+#ifndef DROVER_NOMAD_BRIDGE_H
+#define DROVER_NOMAD_BRIDGE_H
+
+#include <pthread.h>
+
+#include "arena.h"
+#include "loader.h"
+#include "pb.h"
+#include "server.h"
+
+/* Nomad's base plugin API version the bridge implements (semantic version). */
+#define NOMAD_PLUGIN_API_VERSION "0.1.0"
+
+/* How often the Fingerprint stream asks the driver again, unless
+ * DROVER_NOMAD_FINGERPRINT_INTERVAL_MS says otherwise. Nomad re-sends what it
+ * gets when health changes; the stream only sends when something changed. */
+#define NOMAD_FINGERPRINT_INTERVAL_MS 30000
+
+typedef struct nomad_task nomad_task;
+
+typedef struct nomad_bridge {
+	drover_plugin *plugin;    /* loaded and initialised */
+	pthread_mutex_t lock;     /* configured, config_bytes, tasks */
+	int configured;
+	uint8_t *config_bytes;    /* the msgpack SetConfig accepted, to accept it again */
+	size_t config_len;
+	nomad_task *tasks;
+	/* TaskEvents subscribers wait on this for new events */
+	pthread_cond_t events_cond;
+	struct nomad_event *events; /* every event since start, oldest first */
+	size_t event_count;
+} nomad_bridge;
+
+/* The method table nomad_server_run serves. */
+extern const nomad_method nomad_bridge_methods[];
+
+/* base_service.c */
+void nomad_rpc_plugin_info(nomad_call *call, void *data);
+void nomad_rpc_config_schema(nomad_call *call, void *data);
+void nomad_rpc_set_config(nomad_call *call, void *data);
+
+/* driver_service.c */
+void nomad_rpc_task_config_schema(nomad_call *call, void *data);
+void nomad_rpc_capabilities(nomad_call *call, void *data);
+void nomad_rpc_fingerprint(nomad_call *call, void *data);
+
+/* driver_tasks.c */
+void nomad_rpc_start_task(nomad_call *call, void *data);
+void nomad_rpc_recover_task(nomad_call *call, void *data);
+void nomad_rpc_wait_task(nomad_call *call, void *data);
+void nomad_rpc_stop_task(nomad_call *call, void *data);
+void nomad_rpc_destroy_task(nomad_call *call, void *data);
+void nomad_rpc_inspect_task(nomad_call *call, void *data);
+void nomad_rpc_signal_task(nomad_call *call, void *data);
+void nomad_rpc_task_stats(nomad_call *call, void *data);
+void nomad_rpc_task_events(nomad_call *call, void *data);
+void nomad_rpc_exec_task(nomad_call *call, void *data);
+
+/* The task `id` with its lock held (every driver call on it holds it), or
+ * NULL with the call finished NOT_FOUND. */
+nomad_task *nomad_task_lock(nomad_bridge *b, nomad_call *call, const char *id);
+void nomad_task_unlock(nomad_bridge *b, nomad_task *t);
+drover_task *nomad_task_driver_task(const nomad_task *t);
+
+/* state_dir.c: the bridge's data directory (DROVER_NOMAD_DATA_DIR, else
+ * the configured default) and the tasks' private state directories in it,
+ * <data>/run/<alloc_id>/<task>, created 0700 without following links. */
+const char *nomad_data_dir(void);
+int nomad_state_dir(const char *alloc_id, const char *task, char *out, size_t size,
+                    drover_err *err);
+void nomad_state_dir_remove(const char *alloc_id, const char *task);
+
+/* exec_stream.c: `nomad alloc exec`, interactive, with a pty when asked. */
+void nomad_rpc_exec_task_streaming(nomad_call *call, void *data);
+
+/* A task config decoded for the driver; everything lives in `arena`. */
+typedef struct nomad_task_config {
+	drover_task_config cfg;
+	drover_value config;
+	char state_dir[4096];
+} nomad_task_config;
+
+/* driver_task_config.c: Nomad's TaskConfig as the drover_task_config the
+ * driver gets, its driver config decoded (cty msgpack) and checked against
+ * the task schema with the messages drover's own host gives. 0, or -EINVAL
+ * with `err` saying what is wrong. */
+int nomad_task_config_map(const nomad_bridge *b, const DP(TaskConfig) *tc, nomad_arena *arena,
+                          nomad_task_config *out, drover_err *err);
+
+/* A signal name as Nomad sends it ("SIGTERM", "TERM", "" = default) as a
+ * number, or -EINVAL. */
+int nomad_signal_number(const char *name, int fallback);
+
+
+
+/* bridge.c: opens the driver at `path` through drover's loader (the ABI
+ * checks of the host) and calls its init with drover's host services. 0, or a
+ * negative errno with `err` naming the file and the reason. */
+int nomad_bridge_open(nomad_bridge *b, const char *path, drover_err *err);
+
+/* Calls the driver's fini: tasks keep running (Nomad recovers them through a
+ * new plugin process). */
+void nomad_bridge_close(nomad_bridge *b);
+#endif
