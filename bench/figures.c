@@ -37,6 +37,12 @@ const bench_figure bench_figures[] = {
 	 "agent killed with 1000 tasks running, restarted: time until all are re-adopted", NULL,
 	 BENCH_TARGET_VALUE_LT, 1000, "< 1 s", NO_AGENT, 0},
 
+	{"rawexec_start_v2",
+	 "raw_exec start-to-running latency on cgroup v2 (`/bin/true`, in the test VM: Debian's "
+	 "kernel under qemu TCG; the task is created in its cgroup with clone3)",
+	 "posix_spawn of `/bin/true` in the same VM", BENCH_TARGET_NONE, 0, "report the ratio",
+	 "the cgroup v2 test VM could not run (tests/vm/drover-vm-run.sh: qemu and the kernel "
+	 "package)", 1},
 	{"rawexec_start_nocg", "raw_exec start-to-running latency, plugin option `no_cgroups`",
 	 "posix_spawn of `/bin/true`", BENCH_TARGET_NONE, 0, "", NULL, 1},
 	{"run_true", "whole `drover run` of a one-task `/bin/true` job",

@@ -9,7 +9,8 @@
 # BENCH_LOG_REPEAT, BENCH_PLUGINS_REPEAT, BENCH_PLUGINS_CLI_REPEAT,
 # BENCH_FLEET_TASKS, BENCH_FLEET_REPEAT, BENCH_IDLE_SECONDS, BENCH_EXEC_REPEAT,
 # BENCH_EXEC_DISK_REPEAT, BENCH_EXEC_BYTE_COPY, BENCH_DOCKER_REPEAT,
-# BENCH_AGENT_IDLE_SECONDS, BENCH_READOPT_TASKS, BENCH_READOPT_REPEAT;
+# BENCH_AGENT_IDLE_SECONDS, BENCH_READOPT_TASKS, BENCH_READOPT_REPEAT,
+# BENCH_VM_START_REPEAT (bench_start's runs inside the cgroup v2 test VM, 50);
 # BENCH_NOTE adds a line about the machine. bench_exec needs root, cgroups and
 # crun; bench_docker a dockerd (scripts/test-services.sh start).
 #
@@ -102,6 +103,10 @@ bench: $(bench_programs) bench/bench_report host/drover host/shim/drover-shim \
 		echo "== $$p"; \
 		BENCH_RESULTS_DIR='$(abs_top_builddir)/bench/results' ./$$p || exit 1; \
 	done
+	@echo "== bench/bench_start on cgroup v2, inside the test VM (tests/vm)"
+	-BENCH_START_REPEAT=$${BENCH_VM_START_REPEAT:-50} $(srcdir)/tests/vm/drover-vm-run.sh \
+		-t 900 -e BENCH_START_REPEAT -o '$(abs_top_builddir)/bench/results' -- \
+		sh -c 'BENCH_RESULTS_DIR=$$DROVER_VM_OUT exec ./bench/bench_start'
 	./bench/bench_report bench/results $(srcdir)/doc/performance.md $(srcdir)/bench/notes.md
 	@echo "wrote $(srcdir)/doc/performance.md"
 .PHONY: bench

@@ -11,4 +11,5 @@ apt-get install -y -qq --no-install-recommends \
 	docker.io docker-registry busybox-static curl apache2-utils \
 	libgrpc-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev protobuf-compiler \
 	golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev \
-	golang-google-protobuf-dev golang-github-hashicorp-go-hclog-dev golang-github-zclconf-go-cty-dev
+	golang-google-protobuf-dev golang-github-hashicorp-go-hclog-dev golang-github-zclconf-go-cty-dev \
+	qemu-system-x86 cpio

@@ -2,7 +2,7 @@
 # libcurl) so that it stays small in memory while it waits for its task.
 pkglibexec_PROGRAMS += host/shim/drover-shim
 host_shim_drover_shim_SOURCES = \
-	host/shim/shim.c \
+	host/shim/shim.c host/shim/shim_clone.c host/shim/shim_clone.h \
 	host/shim/shim_log.c host/shim/shim_log.h
 # Static (static-pie where the toolchain can) when configure found a static
 # libc (see configure.ac): a shorter exec on every task start.

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shim_clone.h"
 #include "shim_log.h"
 
 #define REPORT_FD 3
@@ -310,6 +311,7 @@ static int join_cgroups(const char *list)
 typedef struct task_start {
 	const shim_opts *o;
 	int devnull, out_w, err_w;
+	int in_cgroup; /* created in its cgroup (clone3): nothing to join */
 	struct task_failure failure;
 } task_start;
 
@@ -365,7 +367,7 @@ static int TASK_NO_SANITIZE run_task(void *arg)
 		f.stage = STAGE_OOM_SCORE;
 		goto failed;
 	}
-	if (o->cgroups && join_cgroups(o->cgroups) < 0) {
+	if (o->cgroups && !ts->in_cgroup && join_cgroups(o->cgroups) < 0) {
 		f.stage = STAGE_CGROUP;
 		goto failed;
 	}
@@ -477,6 +479,26 @@ static int is_cgroupfs(const char *dir)
 	struct statfs sf;
 	return statfs(dir, &sf) == 0 && ((unsigned long)sf.f_type == 0x27e0ebUL /* v1 */ ||
 	                                 (unsigned long)sf.f_type == 0x63677270UL /* v2 */);
+}
+
+/* The one cgroup v2 directory of a --cgroup list, open to be the task's
+ * cgroup from its creation (clone3 CLONE_INTO_CGROUP); -1 for a v1 list
+ * (several hierarchies, or not cgroup2), which is joined through cgroup.procs. */
+static int open_v2_cgroup(const char *list)
+{
+	struct statfs sf;
+	int fd;
+
+	if (!list || strchr(list, ':'))
+		return -1;
+	fd = open(list, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstatfs(fd, &sf) < 0 || (unsigned long)sf.f_type != 0x63677270UL) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* "key N" of a flat keyed cgroup file, 0 when absent. */
@@ -657,6 +679,7 @@ int main(int argc, char **argv)
 	size_t stack_len = 0;
 	char *stack;
 	pid_t pid;
+	int cg_fd;
 
 	if (fcntl(REPORT_FD, F_GETFD) >= 0) {
 		report_fd = REPORT_FD;
@@ -720,8 +743,22 @@ int main(int argc, char **argv)
 	ts.devnull = devnull;
 	ts.out_w = out_p[1];
 	ts.err_w = err_p[1];
+	/* On cgroup v2 the task is created in its cgroup; where clone3 is
+	 * missing (ENOSYS), or on v1, it joins it before exec instead. */
+	pid = -1;
+	cg_fd = open_v2_cgroup(o.cgroups);
+	if (cg_fd >= 0) {
+		ts.in_cgroup = 1;
+		pid = shim_clone_into_cgroup(run_task, &ts, stack, stack_len, cg_fd);
+		if (pid < 0 && errno != ENOSYS)
+			fail(errno, "cannot start \"%s\" in its cgroup \"%s\": %s", o.argv[0],
+			     o.cgroups, strerror(errno));
+		close(cg_fd);
+		ts.in_cgroup = pid >= 0;
+	}
 	/* Stacks grow down on every architecture drover builds for. */
-	pid = clone(run_task, stack + stack_len, CLONE_VM | CLONE_VFORK | SIGCHLD, &ts);
+	if (pid < 0)
+		pid = clone(run_task, stack + stack_len, CLONE_VM | CLONE_VFORK | SIGCHLD, &ts);
 	if (pid < 0)
 		fail(errno, "cannot start the task \"%s\": %s", o.argv[0], strerror(errno));
 	munmap(stack, stack_len);

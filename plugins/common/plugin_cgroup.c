@@ -472,9 +472,11 @@ static int limits_v1(const plugin_cgroup *cg, long long cpu, long long soft, lon
 			/* No swap beyond the limit (as Nomad): the limit is on RAM + swap.
 			 * Absent without swap accounting: ignored. */
 			write_file(d, "memory.memsw.limit_in_bytes", num);
-			snprintf(num, sizeof(num), "%lld", soft);
-			if ((r = set_limit(d, "memory.soft_limit_in_bytes", num, err)) < 0)
-				return r;
+			if (soft > 0) {
+				snprintf(num, sizeof(num), "%lld", soft);
+				if ((r = set_limit(d, "memory.soft_limit_in_bytes", num, err)) < 0)
+					return r;
+			}
 		}
 		if (strcmp(cg->dirs[i].controller, "pids") == 0 && pids > 0) {
 			snprintf(num, sizeof(num), "%lld", pids);
@@ -502,9 +504,11 @@ static int limits_v2(const plugin_cgroup *cg, long long cpu, long long soft, lon
 		if ((r = set_limit(d, "memory.max", num, err)) < 0)
 			return r;
 		write_file(d, "memory.swap.max", "0"); /* absent without swap: ignored */
-		snprintf(num, sizeof(num), "%lld", soft);
-		if ((r = set_limit(d, "memory.low", num, err)) < 0)
-			return r;
+		if (soft > 0) {
+			snprintf(num, sizeof(num), "%lld", soft);
+			if ((r = set_limit(d, "memory.low", num, err)) < 0)
+				return r;
+		}
 	}
 	if (pids > 0) {
 		snprintf(num, sizeof(num), "%lld", pids);
@@ -542,8 +546,11 @@ int plugin_cgroup_create(plugin_cgroup *cg, long long cpu_mhz, long long memory_
 		                      "Resources.MemoryMaxMB %lld is below MemoryMB %lld: the hard "
 		                      "limit must be at least the reservation",
 		                      memory_max_mb, memory_mb);
+	/* As Nomad's executor: MemoryMB is a reservation (soft limit) only when
+	 * MemoryMaxMB raises the hard limit above it; alone it is the hard limit
+	 * and no soft one is set. */
 	hard = mb * 1024 * 1024;
-	soft = (memory_mb > 0 ? memory_mb : mb) * 1024 * 1024;
+	soft = memory_max_mb > 0 ? memory_mb * 1024 * 1024 : 0;
 
 	if (!cg->managed) {
 		for (i = 0; i < cg->n; i++)

@@ -58,8 +58,9 @@ int plugin_cgroup_plan(plugin_cgroup *cg, const char *alloc_id, const char *task
 int plugin_cgroup_plan_devices(plugin_cgroup *cg, drover_err *err);
 
 /* Creates the managed directories and writes the limits: memory hard limit
- * MemoryMaxMB when set (else MemoryMB), soft limit MemoryMB (v1
- * memory.soft_limit_in_bytes, v2 memory.low), CPU shares (v1 cpu.shares, v2
+ * MemoryMaxMB when set (else MemoryMB), soft limit MemoryMB only when
+ * MemoryMaxMB is set (v1 memory.soft_limit_in_bytes, v2 memory.low), as
+ * Nomad's executor does; CPU shares (v1 cpu.shares, v2
  * cpu.weight converted as runc does), pids.max when pids_max > 0, and the
  * device allow list when planned (plugin_cgroup_plan_devices). Checks that
  * override directories exist. */

@@ -462,9 +462,14 @@ Test(exec, mount_unshare_ptrace_and_raw_sockets_fail)
 	fx.drv->fini(ctx);
 }
 
+/* The task's cgroup for `controller`: one directory per controller on v1, the
+ * one unified scope on v2 (where the test VM, tests/vm, runs these tests). */
 static void cgroup_dir(const char *controller, char *out, size_t len)
 {
-	snprintf(out, len, "/sys/fs/cgroup/%s/drover/%s.web", controller, fx.alloc_id);
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
+		snprintf(out, len, "/sys/fs/cgroup/drover.slice/%s.web.scope", fx.alloc_id);
+	else
+		snprintf(out, len, "/sys/fs/cgroup/%s/drover/%s.web", controller, fx.alloc_id);
 }
 
 Test(exec, allocation_past_the_memory_limit_is_reported_oom_killed)

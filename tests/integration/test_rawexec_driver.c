@@ -1,9 +1,11 @@
 /* The raw_exec plugin through its descriptor: the built .so loaded with dlopen,
  * given a host services table made of host/proc.c, running real processes. */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <libgen.h>
 #include <limits.h>
 #include <poll.h>
 #include <pwd.h>
@@ -981,8 +983,9 @@ static int cgroups_available(void)
 #define REQUIRE_CGROUPS() \
 	drover_test_require(cgroups_available(), "needs root and a mounted memory cgroup controller")
 
-/* The memory cgroup directory of a live process, from /proc/<pid>/cgroup. */
-static void memory_cgroup_of(int pid, char *out, size_t len)
+/* The cgroup directory of a live process for a v1 controller (its hierarchy,
+ * "cpu,cpuacct" included), or the unified one on v2, from /proc/<pid>/cgroup. */
+static void controller_cgroup_of(int pid, const char *controller, char *out, size_t len)
 {
 	char path[64], line[1024];
 	int v1 = access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) == 0;
@@ -993,18 +996,28 @@ static void memory_cgroup_of(int pid, char *out, size_t len)
 	f = fopen(path, "re");
 	cr_assert_not_null(f);
 	while (fgets(line, sizeof(line), f)) {
-		char *p = strchr(line, ':'), *nl = strchr(line, '\n');
+		char *p = strchr(line, ':'), *nl = strchr(line, '\n'), *q, *tok, *save = NULL;
+		char list[256];
 		if (nl)
 			*nl = '\0';
-		if (!p)
+		if (!p || !(q = strchr(p + 1, ':')))
 			continue;
-		if (v1 && strncmp(p, ":memory:", 8) == 0)
-			snprintf(out, len, "/sys/fs/cgroup/memory%s", p + 8);
-		else if (!v1 && strncmp(line, "0::", 3) == 0)
+		if (!v1 && strncmp(line, "0::", 3) == 0) {
 			snprintf(out, len, "/sys/fs/cgroup%s", line + 3);
+			continue;
+		}
+		snprintf(list, sizeof(list), "%.*s", (int)(q - p - 1), p + 1);
+		for (tok = strtok_r(list, ",", &save); v1 && tok; tok = strtok_r(NULL, ",", &save))
+			if (strcmp(tok, controller) == 0)
+				snprintf(out, len, "/sys/fs/cgroup/%.*s%s", (int)(q - p - 1), p + 1, q + 1);
 	}
 	fclose(f);
-	cr_assert(out[0], "no memory cgroup for pid %d", pid);
+	cr_assert(out[0], "no %s cgroup for pid %d", controller, pid);
+}
+
+static void memory_cgroup_of(int pid, char *out, size_t len)
+{
+	controller_cgroup_of(pid, "memory", out, len);
 }
 
 Test(raw_exec, memory_limits_are_in_the_tasks_cgroup)
@@ -1017,7 +1030,7 @@ Test(raw_exec, memory_limits_are_in_the_tasks_cgroup)
 	drover_task *task;
 	task_block b;
 	drover_task_config cfg;
-	char dir[PATH_MAX], file[PATH_MAX + 64];
+	char dir[PATH_MAX], cpudir[PATH_MAX], file[PATH_MAX + 64];
 	long long v = 0;
 
 	REQUIRE_CGROUPS();
@@ -1037,16 +1050,80 @@ Test(raw_exec, memory_limits_are_in_the_tasks_cgroup)
 	snprintf(file, sizeof(file), "%s/%s", dir, v1 ? "memory.soft_limit_in_bytes" : "memory.low");
 	cr_assert_eq(read_int_file(file, &v), 0, "%s", file);
 	cr_assert_eq(v, 32LL << 20, "%s: %lld", file, v);
+	/* CPU 500 MHz as relative shares: v1 cpu.shares 500, v2 cpu.weight by
+	 * runc's conversion 1 + (500 - 2) * 9999 / 262142 = 19. */
+	controller_cgroup_of(task_pid(ctx, task), "cpu", cpudir, sizeof(cpudir));
+	snprintf(file, sizeof(file), "%s/%s", cpudir, v1 ? "cpu.shares" : "cpu.weight");
+	cr_assert_eq(read_int_file(file, &v), 0, "%s", file);
+	cr_assert_eq(v, v1 ? 500 : 19, "%s: %lld", file, v);
 
 	memset(&s, 0, sizeof(s));
 	s.struct_size = sizeof(s);
 	cr_assert_eq(fx.drv->stats(ctx, task, &s, &err), 0, "%s", err.message);
 	cr_assert_gt(s.memory_usage_bytes, 0, "the cgroup reports no memory use");
 	cr_assert_eq(s.pids, 1);
+	/* Stats come from the cgroup's own files: the very usage the file shows
+	 * when it reads the same just before and just after the stats call (the
+	 * task may still be mapping its libraries at first). */
+	snprintf(file, sizeof(file), "%s/%s", dir, v1 ? "memory.usage_in_bytes" : "memory.current");
+	{
+		long long before = -1, after = -2, t0 = mono_ms();
+		while (before != after && mono_ms() - t0 < 10000) {
+			cr_assert_eq(read_int_file(file, &before), 0, "%s", file);
+			cr_assert_eq(fx.drv->stats(ctx, task, &s, &err), 0, "%s", err.message);
+			cr_assert_eq(read_int_file(file, &after), 0, "%s", file);
+		}
+		cr_assert_eq(before, after, "%s never held still", file);
+		cr_assert_eq((long long)s.memory_usage_bytes, after, "stats say %llu bytes, %s says %lld",
+		             s.memory_usage_bytes, file, after);
+	}
 
 	cr_assert_eq(fx.drv->stop(ctx, task, SIGTERM, 5000, &err), 0, "%s", err.message);
 	destroy_ok(ctx, task);
 	cr_assert_neq(access(dir, F_OK), 0, "the cgroup \"%s\" is left after destroy", dir);
+	fx.drv->fini(ctx);
+}
+
+/* MemoryMB alone is the hard limit and reserves nothing (Nomad's executor sets
+ * a reservation only when MemoryMaxMB is above MemoryMB); and after destroy,
+ * nothing of drover is left in the hierarchy but its empty parent. */
+Test(raw_exec, memory_mb_alone_is_the_hard_limit_without_a_reservation)
+{
+	void *ctx;
+	const char *args[] = { "1000", NULL };
+	int v1 = access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) == 0;
+	drover_err err = { "" };
+	drover_task *task;
+	task_block b;
+	drover_task_config cfg;
+	char dir[PATH_MAX], file[PATH_MAX + 64], *parent;
+	long long v = 0;
+	DIR *d;
+	struct dirent *e;
+
+	REQUIRE_CGROUPS();
+	ctx = instance(1);
+	task_block_init(&b, "sleep", args, NULL);
+	cfg = task_config(&b);
+	cfg.memory_mb = 48;
+	task = start_ok(ctx, &cfg, NULL);
+	memory_cgroup_of(task_pid(ctx, task), dir, sizeof(dir));
+	snprintf(file, sizeof(file), "%s/%s", dir, v1 ? "memory.limit_in_bytes" : "memory.max");
+	cr_assert_eq(read_int_file(file, &v), 0, "%s", file);
+	cr_assert_eq(v, 48LL << 20, "%s: %lld", file, v);
+	snprintf(file, sizeof(file), "%s/%s", dir, v1 ? "memory.soft_limit_in_bytes" : "memory.low");
+	cr_assert_eq(read_int_file(file, &v), 0, "%s", file);
+	/* Unset: v2 memory.low 0; v1 "unlimited", a page-rounded LLONG_MAX. */
+	cr_assert(v1 ? v > (1LL << 50) : v == 0, "%s holds %lld: a reservation was set", file, v);
+	cr_assert_eq(fx.drv->destroy(ctx, task, 1, &err), 0, "%s", err.message);
+	cr_assert_neq(access(dir, F_OK), 0, "the cgroup \"%s\" is left after destroy", dir);
+	parent = dirname(dir);
+	d = opendir(parent);
+	cr_assert_not_null(d, "%s", parent);
+	while ((e = readdir(d)))
+		cr_assert(!(e->d_type == DT_DIR && strstr(e->d_name, fx.alloc_id)),
+		          "\"%s/%s\" is left after destroy", parent, e->d_name);
+	closedir(d);
 	fx.drv->fini(ctx);
 }
 
@@ -1135,6 +1212,103 @@ Test(raw_exec, stop_kills_a_grandchild_that_left_the_process_group)
 	cr_assert(members && !members[0], "the cgroup still holds: %s", members ? members : "?");
 	free(members);
 	destroy_ok(ctx, task);
+	fx.drv->fini(ctx);
+}
+
+/* The recovery rule on a damaged handle: nothing of the task may keep running
+ * unsupervised. A grandchild that left the task's session is in no pids file
+ * and no process group of it: only the task's cgroup still finds it, and the
+ * cgroup is removed afterwards. */
+Test(raw_exec, damaged_handle_recovery_kills_an_escaped_grandchild_through_the_cgroup)
+{
+	void *ctx, *ctx2;
+	char pidfile[300], script[1200], dir[PATH_MAX];
+	const char *args[] = { "-c", script, NULL };
+	static const char garbage[] = "not a raw_exec handle, not at all";
+	drover_err err = { "" };
+	drover_handle h;
+	drover_task *task, *again = NULL;
+	task_block b;
+	drover_task_config cfg;
+	long long esc = 0;
+	unsigned long long start;
+
+	REQUIRE_CGROUPS();
+	ctx = instance(1);
+	snprintf(pidfile, sizeof(pidfile), "%s/escaped.pid", fx.root);
+	snprintf(script, sizeof(script),
+	         "(setsid sh -c 'echo $$ > %s.tmp; mv %s.tmp %s; exec sleep 1000' &); "
+	         "exec sleep 1000",
+	         pidfile, pidfile, pidfile);
+	task_block_init(&b, "sh", args, NULL);
+	cfg = task_config(&b);
+	task = start_ok(ctx, &cfg, &h);
+	memory_cgroup_of(task_pid(ctx, task), dir, sizeof(dir));
+	struct pid_wait pw = { pidfile, &esc };
+	cr_assert(test_wait_in_dir(fx.root, pid_file_written, &pw, 10000),
+	          "the grandchild never wrote its pid");
+	start = drover_proc_start_time((int)esc);
+	cr_assert_neq(start, 0);
+	(void)task;
+	/* The host restarts and finds the handle damaged. */
+	fx.drv->fini(ctx);
+	ctx2 = instance(1);
+	cr_assert_lt(fx.drv->recover(ctx2, &cfg, garbage, sizeof(garbage), &again, &err), 0,
+	             "a garbage handle was recovered");
+	cr_assert(strstr(err.message, "what was left of it was killed"), "%s", err.message);
+	cr_assert(gone_within((int)esc, start, 10000),
+	          "the escaped grandchild %lld survived the refused recovery", esc);
+	cr_assert_neq(access(dir, F_OK), 0, "the cgroup \"%s\" is left", dir);
+	free(h.data);
+	fx.drv->fini(ctx2);
+}
+
+/* cgroup_v2_override (v1: cgroup_v1_override of the memory controller) on the
+ * real hierarchy: the task joins the operator's existing cgroup, relative to
+ * the root, and drover neither limits nor removes it. */
+Test(raw_exec, cgroup_override_joins_an_existing_cgroup_and_leaves_it)
+{
+	void *ctx;
+	const char *args[] = { "1000", NULL };
+	int v1 = access("/sys/fs/cgroup/memory/cgroup.procs", F_OK) == 0;
+	static const char *const ctrl[] = { "memory" };
+	drover_value path_v[1], map;
+	drover_err err = { "" };
+	drover_task *task;
+	task_block b;
+	drover_task_config cfg;
+	char rel[128], abs_dir[PATH_MAX], dir[PATH_MAX], file[PATH_MAX + 64];
+	long long v = 0;
+
+	REQUIRE_CGROUPS();
+	snprintf(rel, sizeof(rel), "drover-test-override-%s", fx.alloc_id);
+	snprintf(abs_dir, sizeof(abs_dir), "/sys/fs/cgroup/%s%s", v1 ? "memory/" : "", rel);
+	cr_assert_eq(mkdir(abs_dir, 0755), 0, "%s: %s", abs_dir, strerror(errno));
+	ctx = instance(1);
+	task_block_init(&b, "sleep", args, NULL);
+	if (v1) {
+		path_v[0] = str_value(rel);
+		memset(&map, 0, sizeof(map));
+		map.type = DROVER_VALUE_OBJECT;
+		map.u.object.count = 1;
+		map.u.object.keys = ctrl;
+		map.u.object.values = path_v;
+		task_block_set(&b, "cgroup_v1_override", map);
+	} else {
+		task_block_set(&b, "cgroup_v2_override", str_value(rel));
+	}
+	cfg = task_config(&b);
+	cfg.memory_mb = 32;
+	task = start_ok(ctx, &cfg, NULL);
+	memory_cgroup_of(task_pid(ctx, task), dir, sizeof(dir));
+	cr_assert_str_eq(dir, abs_dir, "the task is not in the override cgroup");
+	/* The operator's cgroup: no limit written into it. */
+	snprintf(file, sizeof(file), "%s/%s", dir, v1 ? "memory.limit_in_bytes" : "memory.max");
+	if (read_int_file(file, &v) == 0)
+		cr_assert_neq(v, 32LL << 20, "drover limited the operator's cgroup");
+	cr_assert_eq(fx.drv->destroy(ctx, task, 1, &err), 0, "%s", err.message);
+	cr_assert_eq(access(abs_dir, F_OK), 0, "destroy removed the operator's cgroup");
+	cr_assert_eq(rmdir(abs_dir), 0, "%s: %s (a process left in it?)", abs_dir, strerror(errno));
 	fx.drv->fini(ctx);
 }
 
