@@ -31,6 +31,12 @@
 
 static char shim_path_override[DROVER_PATH_MAX];
 
+/* The shim's start gate (drover-shim --start-gate): the shim starts the task
+ * only after reading one byte on this fd, written once the host recorded the
+ * shim's pid. */
+#define SHIM_START_GATE_FD 4
+#define SHIM_START_GATE_FD_TEXT "4"
+
 static drover_proc_spawn_hook spawn_hook;
 
 void drover_proc_set_spawn_hook(drover_proc_spawn_hook hook)
@@ -354,6 +360,8 @@ static int shim_cmd_build(shim_cmd *c, const char *shim, const drover_spawn_requ
 		c->argv[i++] = (char *)"--oom-score-adj";
 		c->argv[i++] = c->numbers[4];
 	}
+	c->argv[i++] = (char *)"--start-gate";
+	c->argv[i++] = (char *)SHIM_START_GATE_FD_TEXT;
 	c->argv[i++] = (char *)"--";
 	for (k = 0; k < nargs; k++)
 		c->argv[i++] = (char *)req->argv[k];
@@ -381,6 +389,7 @@ typedef struct spawn_ctx {
 	char **envp;
 	int devnull;
 	int report_w;
+	int gate_r;        /* the start gate's read end, fd 4 in the shim */
 	char *shim_stack;  /* top of the shim child's stack */
 	int clone_errno;   /* set by the helper when it could not clone */
 	int exec_errno;    /* set by the shim child when the exec failed */
@@ -405,14 +414,16 @@ static void __attribute__((noreturn)) spawn_exit(int code)
 #endif
 
 /* The shim child: its own session, /dev/null on 0-2, the report pipe on 3,
- * nothing else, then the exec. */
+ * the start gate on 4, nothing else, then the exec. Every source fd is above
+ * 4, so no dup2 clobbers one still to be copied. */
 static int SPAWN_NO_SANITIZE spawn_shim_child(void *arg)
 {
 	spawn_ctx *c = arg;
 
 	setsid();
 	if (dup2(c->devnull, 0) < 0 || dup2(c->devnull, 1) < 0 || dup2(c->devnull, 2) < 0 ||
-	    dup2(c->report_w, 3) < 0 || close_range(4, ~0U, 0) < 0) {
+	    dup2(c->report_w, 3) < 0 || dup2(c->gate_r, SHIM_START_GATE_FD) < 0 ||
+	    close_range(SHIM_START_GATE_FD + 1, ~0U, 0) < 0) {
 		c->exec_errno = errno ? errno : EIO;
 		spawn_exit(127);
 	}
@@ -553,16 +564,52 @@ static int parse_report(const char *line, const char *shim, const drover_spawn_r
 	                      shim, line);
 }
 
+/* Writes the start gate's byte. A shim that already died (its report says
+ * why) leaves EPIPE; its SIGPIPE, which would kill the host, is blocked in
+ * this thread for the write and taken back if it came. */
+static int open_gate(int gate_w)
+{
+	static const struct timespec no_wait = { 0, 0 };
+	sigset_t pipe_set, old;
+	ssize_t n;
+	int e;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	do
+		n = write(gate_w, "g", 1);
+	while (n < 0 && errno == EINTR);
+	e = n < 0 ? errno : 0;
+	if (e == EPIPE && !sigismember(&old, SIGPIPE))
+		sigtimedwait(&pipe_set, NULL, &no_wait);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return e && e != EPIPE ? -e : 0;
+}
+
+/* Moves *fd above `floor` (keeping O_CLOEXEC), closing the old one. */
+static int fd_above(int *fd, int floor)
+{
+	if (*fd > floor)
+		return 0;
+	int moved = fcntl(*fd, F_DUPFD_CLOEXEC, floor + 1);
+	if (moved < 0)
+		return -errno;
+	close(*fd);
+	*fd = moved;
+	return 0;
+}
+
 int drover_proc_spawn(void *host_data, const drover_spawn_request *req, drover_proc *out,
                       drover_err *err)
 {
 	static const char *const empty_env[] = { NULL };
 	const char *shim = drover_proc_shim_path();
-	_cleanup_fd_ int devnull = -1, report_r = -1, report_w = -1;
+	_cleanup_fd_ int devnull = -1, report_r = -1, report_w = -1, gate_r = -1, gate_w = -1;
 	shim_cmd cmd = { 0 };
 	spawn_ctx sc;
 	char line[1024];
-	int p[2], r;
+	int p[2], g[2], r;
 
 	(void)host_data;
 	if ((r = spawn_validate(req, err)) < 0)
@@ -577,24 +624,21 @@ int drover_proc_spawn(void *host_data, const drover_spawn_request *req, drover_p
 		                      strerror(errno));
 	report_r = p[0];
 	report_w = p[1];
+	if (pipe2(g, O_CLOEXEC) < 0)
+		return drover_err_set(err, -errno, "cannot create a pipe for drover-shim: %s",
+		                      strerror(errno));
+	gate_r = g[0];
+	gate_w = g[1];
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (devnull < 0)
 		return drover_err_set(err, -errno, "cannot open /dev/null: %s", strerror(errno));
-	/* Above 3 so that the dup2s onto 0..3 in the child cannot clobber them. */
-	if (report_w <= 3) {
-		int fd = fcntl(report_w, F_DUPFD_CLOEXEC, 4);
-		if (fd < 0)
-			return drover_err_set(err, -errno, "cannot move a pipe: %s", strerror(errno));
-		close(report_w);
-		report_w = fd;
-	}
-	if (devnull <= 3) {
-		int fd = fcntl(devnull, F_DUPFD_CLOEXEC, 4);
-		if (fd < 0)
-			return drover_err_set(err, -errno, "cannot move /dev/null: %s", strerror(errno));
-		close(devnull);
-		devnull = fd;
-	}
+	/* Above the shim's fixed fds, so that the dup2s onto 0..4 in the child
+	 * cannot clobber one that is still to be copied. */
+	if ((r = fd_above(&report_w, SHIM_START_GATE_FD)) < 0 ||
+	    (r = fd_above(&gate_r, SHIM_START_GATE_FD)) < 0 ||
+	    (r = fd_above(&devnull, SHIM_START_GATE_FD)) < 0)
+		return drover_err_set(err, r, "cannot move a descriptor for drover-shim: %s",
+		                      strerror(-r));
 	if (shim_cmd_build(&cmd, shim, req) < 0)
 		return drover_err_set(err, -ENOMEM, "out of memory starting \"%s\"", req->argv[0]);
 
@@ -603,17 +647,26 @@ int drover_proc_spawn(void *host_data, const drover_spawn_request *req, drover_p
 	sc.envp = (char **)(req->env ? req->env : empty_env);
 	sc.devnull = devnull;
 	sc.report_w = report_w;
+	sc.gate_r = gate_r;
 	sc.shim_pid = 0;
 	r = spawn_detached(&sc, req->argv[0], err);
 	shim_cmd_free(&cmd);
 	close_fd(&report_w);
+	close_fd(&gate_r);
 	if (r < 0)
 		return r;
 	/* The shim exists before it reports: recorded now, so that a host that
 	 * dies while the shim starts the task leaves its successor the shim to
-	 * wait for (intent before effect). */
+	 * wait for (intent before effect). Only then is the shim let through its
+	 * start gate: a host that dies before (or while) recording it closes the
+	 * gate's write end, and the shim exits without starting the task, so no
+	 * task ever runs that its successor could not find. */
 	if (spawn_hook && sc.shim_pid > 0 && !sc.exec_errno)
 		spawn_hook(req->state_dir, sc.shim_pid, drover_proc_start_time(sc.shim_pid));
+	if ((r = open_gate(gate_w)) < 0)
+		return drover_err_set(err, r, "cannot let drover-shim start \"%s\": %s", req->argv[0],
+		                      strerror(-r));
+	close_fd(&gate_w);
 	if ((r = read_report(report_r, line, sizeof(line), shim, err)) < 0)
 		return r;
 	return parse_report(line, shim, req, out, err);

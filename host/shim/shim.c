@@ -51,6 +51,7 @@ typedef struct shim_opts {
 	int gid;
 	const char *cgroups;      /* "dir:dir:...", joined by the task before exec */
 	int oom_score_adj;        /* written before exec unless 0 */
+	int start_gate;           /* fd to read one byte from before starting the task, or -1 */
 	char **argv;
 } shim_opts;
 
@@ -108,7 +109,7 @@ static void __attribute__((noreturn)) usage(const char *what)
 	fail(EINVAL,
 	     "drover-shim: %s; usage: drover-shim --state-dir DIR --log-dir DIR --log-name NAME "
 	     "--log-max-files N --log-max-size BYTES [--work-dir DIR] [--uid N --gid N] "
-	     "[--cgroup DIR[:DIR...]] [--oom-score-adj N] -- ARGV...",
+	     "[--cgroup DIR[:DIR...]] [--oom-score-adj N] [--start-gate FD] -- ARGV...",
 	     what);
 }
 
@@ -135,6 +136,7 @@ static void parse_args(int argc, char **argv, shim_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->uid = -1;
 	o->gid = -1;
+	o->start_gate = -1;
 	for (i = 1; i < argc; i++) {
 		const char *opt = argv[i];
 		const char *val;
@@ -166,6 +168,8 @@ static void parse_args(int argc, char **argv, shim_opts *o)
 			o->cgroups = val;
 		else if (strcmp(opt, "--oom-score-adj") == 0)
 			o->oom_score_adj = (int)parse_number(opt, val, 1000);
+		else if (strcmp(opt, "--start-gate") == 0)
+			o->start_gate = (int)parse_number(opt, val, INT_MAX);
 		else
 			fail(EINVAL, "drover-shim: unknown option \"%s\"", opt);
 	}
@@ -665,6 +669,21 @@ static void ensure_std_fds(void)
 		close(fd);
 }
 
+static void wait_start_gate(int fd, const char *task)
+{
+	char go;
+	ssize_t n;
+
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	do
+		n = read(fd, &go, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		fail(ECANCELED, "drover-shim: the host went away before recording this shim; the "
+		     "task \"%s\" was not started", task);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	task_start ts;
@@ -733,6 +752,11 @@ int main(int argc, char **argv)
 		fail(errno, "cannot create the task's pipes: %s", strerror(errno));
 
 	/* A reused cgroup may have counted OOM kills of an earlier run. */
+	/* The host lets us through only once it has recorded our pid: a host
+	 * that died before closed the gate's write end, and its successor, which
+	 * does not know of us, may already have recorded the start as failed. */
+	if (o.start_gate >= 0)
+		wait_start_gate(o.start_gate, o.argv[0]);
 	oom_before = oom_kills(o.cgroups);
 	stack = task_stack_alloc(&o, &stack_len);
 	if (!stack)

@@ -783,6 +783,65 @@ Test(shim, exit_status_survives_the_host_that_spawned_it)
 	cr_assert_eq(res.exit_code, 5);
 }
 
+/* The hook of the "host" below: it hands the shim's pid over and dies, as a
+ * host killed right after the shim existed and before the shim was let
+ * through its start gate. */
+static int gate_report_fd = -1;
+static void die_after_recording(const char *state_dir, int shim_pid, unsigned long long start)
+{
+	(void)state_dir;
+	(void)start;
+	if (write(gate_report_fd, &shim_pid, sizeof(shim_pid)) != (ssize_t)sizeof(shim_pid))
+		_exit(2);
+	_exit(0);
+}
+
+Test(shim, a_host_that_dies_before_opening_the_start_gate_starts_no_task)
+{
+	char marker[PATH_MAX], script[PATH_MAX + 64];
+	const char *argv[] = { "sh", "-c", script, NULL };
+	int pipefd[2], st, shim_pid = 0;
+	pid_t host;
+
+	snprintf(marker, sizeof(marker), "%s/started", fx.root);
+	snprintf(script, sizeof(script), "echo yes > %s", marker);
+	cr_assert_eq(pipe(pipefd), 0);
+	host = fork();
+	cr_assert_geq(host, 0);
+	if (host == 0) {
+		drover_spawn_request req = request(argv);
+		drover_err err = { "" };
+		drover_proc q;
+		close(pipefd[0]);
+		gate_report_fd = pipefd[1];
+		drover_proc_set_spawn_hook(die_after_recording);
+		drover_proc_spawn(NULL, &req, &q, &err);
+		_exit(3); /* the hook never returned: unreachable unless it was not called */
+	}
+	close(pipefd[1]);
+	cr_assert_eq(read(pipefd[0], &shim_pid, sizeof(shim_pid)), (ssize_t)sizeof(shim_pid),
+	             "the spawning host did not record a shim");
+	close(pipefd[0]);
+	cr_assert_eq(waitpid(host, &st, 0), host);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the host did not die in its hook");
+
+	/* The shim exits on its own, without starting the task. */
+	int pidfd = (int)syscall(SYS_pidfd_open, shim_pid, 0);
+	if (pidfd >= 0) {
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+		cr_assert_eq(poll(&pfd, 1, 10000), 1, "the shim %d is still running 10 s after its "
+		             "host died before opening the start gate", shim_pid);
+		close(pidfd);
+	} else {
+		cr_assert_eq(errno, ESRCH, "pidfd_open: %s", strerror(errno));
+	}
+	cr_assert_eq(access(marker, F_OK), -1, "the task ran although its host died before "
+	             "recording the shim");
+	char pids[PATH_MAX];
+	snprintf(pids, sizeof(pids), "%s/pids", fx.state);
+	cr_assert_eq(access(pids, F_OK), -1, "the shim wrote a pids file for a task it never started");
+}
+
 Test(shim, exit_status_is_never_seen_half_written)
 {
 	const char *argv[] = { "true", NULL };
