@@ -723,7 +723,7 @@ static ssize_t state_file_read(const char *state_dir, const char *name, char *bu
 	struct stat st;
 	ssize_t n;
 
-	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd < 0)
 		return -errno;
 	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
