@@ -1140,3 +1140,106 @@ Test(shim, log_rotation_never_follows_what_a_task_planted)
 	cr_assert(strstr(s, "299\n"), "%s", s);
 	free(s);
 }
+
+/* Under drover-nomad-driver the task's output goes to Nomad's
+ * TaskConfig.stdout_path/stderr_path FIFOs (drover_proc_spawn_ex), which
+ * Nomad's log collector reads. */
+static void make_fifo_reader(const char *name, char *path, size_t len, int *fd)
+{
+	snprintf(path, len, "%s/%s", fx.logs, name);
+	cr_assert_eq(mkfifo(path, 0600), 0, "mkfifo %s: %s", path, strerror(errno));
+	/* Non-blocking so that the open does not wait for the writer. */
+	*fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	cr_assert_geq(*fd, 0, "open %s: %s", path, strerror(errno));
+}
+
+static char *read_available(int fd)
+{
+	static char buf[4096];
+	size_t used = 0;
+	ssize_t n;
+
+	while (used < sizeof(buf) - 1 && (n = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0)
+		used += (size_t)n;
+	buf[used] = '\0';
+	return buf;
+}
+
+Test(shim, fifo_output_goes_to_the_fifos_unchanged)
+{
+	const char *argv[] = { "sh", "-c", "echo out-line; echo err-line >&2; printf partial",
+		               NULL };
+	drover_spawn_request req = request(argv);
+	char out_path[PATH_MAX], err_path[PATH_MAX], log0[PATH_MAX];
+	drover_proc_spawn_opts opts = { out_path, err_path };
+	drover_err err = { "" };
+	drover_proc p;
+	int out_fd, err_fd;
+
+	make_fifo_reader(".t.stdout.fifo", out_path, sizeof(out_path), &out_fd);
+	make_fifo_reader(".t.stderr.fifo", err_path, sizeof(err_path), &err_fd);
+	cr_assert_eq(drover_proc_spawn_ex(NULL, &req, &opts, &p, &err), 0, "%s", err.message);
+	drover_exit_result res = wait_exit(&p, 10000);
+	cr_assert_eq(res.exit_code, 0);
+	/* The shim wrote everything before it recorded the exit. */
+	cr_assert_str_eq(read_available(out_fd), "out-line\npartial");
+	cr_assert_str_eq(read_available(err_fd), "err-line\n");
+	snprintf(log0, sizeof(log0), "%s/t.stdout.0", fx.logs);
+	cr_assert_eq(access(log0, F_OK), -1, "a log file was written beside the FIFO");
+	close(out_fd);
+	close(err_fd);
+}
+
+static void check_fifo_refused(const char *what, const char *want)
+{
+	const char *argv[] = { "sh", "-c", "echo out-line; echo err-line >&2", NULL };
+	drover_spawn_request req = request(argv);
+	char out_path[PATH_MAX], err_path[PATH_MAX];
+	drover_proc_spawn_opts opts = { out_path, err_path };
+	drover_err err = { "" };
+	drover_proc p;
+	int err_fd;
+
+	snprintf(out_path, sizeof(out_path), "%s/.t.stdout.fifo", fx.logs);
+	make_fifo_reader(".t.stderr.fifo", err_path, sizeof(err_path), &err_fd);
+	int r = drover_proc_spawn_ex(NULL, &req, &opts, &p, &err);
+	cr_assert_lt(r, 0, "a %s at the stdout FIFO's path was accepted", what);
+	cr_assert(strstr(err.message, out_path) && strstr(err.message, want),
+	          "the error names the path and says \"%s\": %s", want, err.message);
+	/* Nothing of the task ran: no output anywhere. */
+	cr_assert_str_eq(read_available(err_fd), "");
+	close(err_fd);
+}
+
+Test(shim, fifo_path_that_is_a_symlink_is_refused)
+{
+	char target[PATH_MAX], link_path[PATH_MAX];
+	int target_fd;
+
+	/* A real FIFO with a reader behind the link: the open would succeed if
+	 * the link were followed. */
+	snprintf(target, sizeof(target), "%s/elsewhere.fifo", fx.root);
+	cr_assert_eq(mkfifo(target, 0600), 0);
+	target_fd = open(target, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	cr_assert_geq(target_fd, 0);
+	snprintf(link_path, sizeof(link_path), "%s/.t.stdout.fifo", fx.logs);
+	cr_assert_eq(symlink(target, link_path), 0);
+	check_fifo_refused("symbolic link", "symbolic link");
+	cr_assert_str_eq(read_available(target_fd), "", "output went through the link");
+	close(target_fd);
+}
+
+Test(shim, fifo_path_that_is_a_regular_file_is_refused)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/.t.stdout.fifo", fx.logs);
+	f = fopen(path, "we");
+	cr_assert_not_null(f);
+	fclose(f);
+	check_fifo_refused("regular file", "not a FIFO");
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_size, 0, "the regular file was written");
+}
