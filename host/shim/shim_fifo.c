@@ -42,10 +42,14 @@ static int fifo_open_once(const char *path)
 	close(dir_fd);
 	if (fd < 0)
 		return fd;
-	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
-		int e = errno;
+	if (fstat(fd, &st) < 0) {
+		int e = -errno;
 		close(fd);
-		return S_ISFIFO(st.st_mode) ? -e : -EINVAL;
+		return e;
+	}
+	if (!S_ISFIFO(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
 	}
 	return fd;
 }
