@@ -1243,3 +1243,87 @@ Test(shim, fifo_path_that_is_a_regular_file_is_refused)
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_size, 0, "the regular file was written");
 }
+
+/* Nomad's logmon restarts: the shim follows its reader to the FIFO's next
+ * open; what is written while nobody reads is dropped, the task not held. */
+Test(shim, fifo_reader_that_restarts_is_followed)
+{
+	char script[2 * PATH_MAX + 128], go1[PATH_MAX], go2[PATH_MAX];
+	const char *argv[] = { "sh", "-c", script, NULL };
+	drover_spawn_request req = request(argv);
+	char out_path[PATH_MAX], err_path[PATH_MAX];
+	drover_proc_spawn_opts opts = { out_path, err_path };
+	drover_err err = { "" };
+	drover_proc p;
+	int out_fd, err_fd, fd;
+	long long deadline;
+	char got[4096] = "";
+
+	snprintf(go1, sizeof(go1), "%s/go1", fx.root);
+	snprintf(go2, sizeof(go2), "%s/go2", fx.root);
+	cr_assert_eq(mkfifo(go1, 0600), 0);
+	cr_assert_eq(mkfifo(go2, 0600), 0);
+	snprintf(script, sizeof(script),
+	         "echo one; read x < %s; echo lost; echo lost-done >&2; read x < %s; echo two",
+	         go1, go2);
+	make_fifo_reader(".t.stdout.fifo", out_path, sizeof(out_path), &out_fd);
+	make_fifo_reader(".t.stderr.fifo", err_path, sizeof(err_path), &err_fd);
+	cr_assert_eq(drover_proc_spawn_ex(NULL, &req, &opts, &p, &err), 0, "%s", err.message);
+	deadline = mono_ms() + 10000;
+	while (!strstr(got, "one\n") && mono_ms() < deadline) {
+		strncat(got, read_available(out_fd), sizeof(got) - strlen(got) - 1);
+		nap_ms(10);
+	}
+	cr_assert_str_eq(got, "one\n");
+	close(out_fd); /* the reader goes away */
+	fd = open(go1, O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "\n", 1), 1);
+	close(fd);
+	/* The shim reads stdout before stderr: once "lost-done" is through,
+	 * "lost" met the FIFO without a reader. */
+	got[0] = '\0';
+	while (!strstr(got, "lost-done\n") && mono_ms() < deadline) {
+		strncat(got, read_available(err_fd), sizeof(got) - strlen(got) - 1);
+		nap_ms(10);
+	}
+	cr_assert_str_eq(got, "lost-done\n");
+	out_fd = open(out_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* logmon is back */
+	cr_assert_geq(out_fd, 0);
+	fd = open(go2, O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "\n", 1), 1);
+	close(fd);
+	cr_assert_eq(wait_exit(&p, 10000).exit_code, 0);
+	cr_assert_str_eq(read_available(out_fd), "two\n");
+	close(out_fd);
+	close(err_fd);
+}
+
+/* Nobody reads, or a reader that never reads: the task still runs to its end
+ * and its exit is recorded (output dropped), within the shim's bounds
+ * (SHIM_FIFO_OPEN_WAIT_MS at start, SHIM_FIFO_STALL_MS once). */
+Test(shim, fifo_without_a_reader_never_holds_the_task, .timeout = 60)
+{
+	/* 1 MB to the FIFO nobody reads from, far beyond a pipe's 64 KB. */
+	const char *argv[] = { "sh", "-c", "head -c 1048576 /dev/zero; echo done >&2", NULL };
+	drover_spawn_request req = request(argv);
+	char out_path[PATH_MAX], err_path[PATH_MAX];
+	drover_proc_spawn_opts opts = { out_path, err_path };
+	drover_err err = { "" };
+	drover_proc p;
+	int stalled_fd;
+	long long t0;
+
+	/* stdout: a reader that holds the FIFO open and never reads; stderr: no
+	 * reader at all. */
+	make_fifo_reader(".t.stdout.fifo", out_path, sizeof(out_path), &stalled_fd);
+	snprintf(err_path, sizeof(err_path), "%s/.t.stderr.fifo", fx.logs);
+	cr_assert_eq(mkfifo(err_path, 0600), 0);
+	t0 = mono_ms();
+	cr_assert_eq(drover_proc_spawn_ex(NULL, &req, &opts, &p, &err), 0, "%s", err.message);
+	drover_exit_result res = wait_exit(&p, 30000);
+	cr_assert_eq(res.exit_code, 0);
+	cr_assert_lt(mono_ms() - t0, 20000, "the task was held %lld ms", mono_ms() - t0);
+	close(stalled_fd);
+}
