@@ -315,13 +315,14 @@ static void shim_cmd_free(shim_cmd *c)
 	c->argv = NULL;
 }
 
-static int shim_cmd_build(shim_cmd *c, const char *shim, const drover_spawn_request *req)
+static int shim_cmd_build(shim_cmd *c, const char *shim, const drover_spawn_request *req,
+                          const drover_proc_spawn_opts *opts)
 {
 	size_t nargs = 0, i = 0, k;
 
 	while (req->argv[nargs])
 		nargs++;
-	c->argv = calloc(nargs + 24, sizeof(char *));
+	c->argv = calloc(nargs + 28, sizeof(char *));
 	if (!c->argv)
 		return -ENOMEM;
 	snprintf(c->numbers[0], sizeof(c->numbers[0]), "%u", req->log_max_files);
@@ -359,6 +360,12 @@ static int shim_cmd_build(shim_cmd *c, const char *shim, const drover_spawn_requ
 	if (spawn_oom_score_adj(req) != 0) {
 		c->argv[i++] = (char *)"--oom-score-adj";
 		c->argv[i++] = c->numbers[4];
+	}
+	if (opts && opts->stdout_fifo) {
+		c->argv[i++] = (char *)"--stdout-fifo";
+		c->argv[i++] = (char *)opts->stdout_fifo;
+		c->argv[i++] = (char *)"--stderr-fifo";
+		c->argv[i++] = (char *)opts->stderr_fifo;
 	}
 	c->argv[i++] = (char *)"--start-gate";
 	c->argv[i++] = (char *)SHIM_START_GATE_FD_TEXT;
@@ -603,6 +610,12 @@ static int fd_above(int *fd, int floor)
 int drover_proc_spawn(void *host_data, const drover_spawn_request *req, drover_proc *out,
                       drover_err *err)
 {
+	return drover_proc_spawn_ex(host_data, req, NULL, out, err);
+}
+
+int drover_proc_spawn_ex(void *host_data, const drover_spawn_request *req,
+                         const drover_proc_spawn_opts *opts, drover_proc *out, drover_err *err)
+{
 	static const char *const empty_env[] = { NULL };
 	const char *shim = drover_proc_shim_path();
 	_cleanup_fd_ int devnull = -1, report_r = -1, report_w = -1, gate_r = -1, gate_w = -1;
@@ -614,6 +627,11 @@ int drover_proc_spawn(void *host_data, const drover_spawn_request *req, drover_p
 	(void)host_data;
 	if ((r = spawn_validate(req, err)) < 0)
 		return r;
+	if (opts && (!opts->stdout_fifo != !opts->stderr_fifo ||
+	             (opts->stdout_fifo && (opts->stdout_fifo[0] != '/' ||
+	                                    opts->stderr_fifo[0] != '/'))))
+		return drover_err_set(err, -EINVAL, "spawn: \"stdout_path\" and \"stderr_path\" "
+		                      "must both be absolute paths");
 	if (access(shim, X_OK) < 0)
 		return drover_err_set(err, -errno,
 		                      "drover-shim \"%s\" cannot be executed: %s: set DROVER_SHIM to its "
@@ -639,7 +657,7 @@ int drover_proc_spawn(void *host_data, const drover_spawn_request *req, drover_p
 	    (r = fd_above(&devnull, SHIM_START_GATE_FD)) < 0)
 		return drover_err_set(err, r, "cannot move a descriptor for drover-shim: %s",
 		                      strerror(-r));
-	if (shim_cmd_build(&cmd, shim, req) < 0)
+	if (shim_cmd_build(&cmd, shim, req, opts) < 0)
 		return drover_err_set(err, -ENOMEM, "out of memory starting \"%s\"", req->argv[0]);
 
 	sc.shim = shim;

@@ -56,7 +56,10 @@
  *   A shim that is gone (its pid no longer has its start time, or is a zombie)
  *   without that file died without recording a status.
  *
- *   Logs: <log_dir>/<log_name>.stdout.N and .stderr.N, continuing at the
+ *   Logs: with --stdout-fifo PATH --stderr-fifo PATH (host-internal, from
+ *   drover_proc_spawn_ex) each stream goes unchanged to that FIFO, opened
+ *   O_NOFOLLOW, FIFOs only (host/shim/shim_fifo.h); otherwise to
+ *   <log_dir>/<log_name>.stdout.N and .stderr.N, continuing at the
  *   highest N present; a file never passes --log-max-size, a line that fits
  *   in one file is never split, and at most --log-max-files files are kept.
  */
@@ -79,6 +82,17 @@ void drover_proc_set_spawn_hook(drover_proc_spawn_hook hook);
 
 int drover_proc_spawn(void *host_data, const drover_spawn_request *req, drover_proc *out,
                       drover_err *err);
+/* Host-internal (not in the SDK): where the task's output goes instead of
+ * drover's rotated log files. drover-nomad-driver passes Nomad's
+ * TaskConfig.stdout_path/stderr_path, FIFOs read by Nomad's log collector;
+ * the shim gets them as --stdout-fifo/--stderr-fifo (see shim_fifo.h). Both
+ * or neither. */
+typedef struct drover_proc_spawn_opts {
+	const char *stdout_fifo;
+	const char *stderr_fifo;
+} drover_proc_spawn_opts;
+int drover_proc_spawn_ex(void *host_data, const drover_spawn_request *req,
+                         const drover_proc_spawn_opts *opts, drover_proc *out, drover_err *err);
 int drover_proc_wait_fd(void *host_data, const drover_proc *proc, drover_err *err);
 int drover_proc_status(void *host_data, const drover_proc *proc, drover_exit_result *res,
                        drover_err *err);

@@ -25,6 +25,8 @@ int nomad_bridge_open(nomad_bridge *b, const char *path, drover_err *err)
 	 * config: Nomad's client config reaches the driver through SetConfig. */
 	p->services = drover_host_services(NULL);
 	p->services.host_data = p;
+	/* A task's output goes to Nomad's FIFOs when it sent them (output_fifo.c). */
+	p->services.proc_spawn = nomad_proc_spawn;
 	drover_err ierr = {{0}};
 	void *ctx = NULL;
 	rc = p->desc->init(&p->services, &ctx, &ierr);

@@ -32,6 +32,17 @@ typedef struct nomad_bridge {
 	size_t event_count;
 } nomad_bridge;
 
+/* output_fifo.c: Nomad's stdout_path/stderr_path FIFOs for the spawns of
+ * the task whose state_dir is `state_dir`, while registered. NULL when Nomad
+ * sent none (or out of memory: the task then logs to drover's files). */
+typedef struct nomad_output nomad_output;
+nomad_output *nomad_output_register(const char *state_dir, const char *stdout_path,
+                                    const char *stderr_path);
+void nomad_output_unregister(nomad_output *o);
+/* The proc_spawn host service drivers get from the bridge. */
+int nomad_proc_spawn(void *host_data, const drover_spawn_request *req, drover_proc *out,
+                     drover_err *err);
+
 /* The method table nomad_server_run serves. */
 extern const nomad_method nomad_bridge_methods[];
 

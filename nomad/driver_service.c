@@ -96,10 +96,10 @@ void nomad_rpc_capabilities(nomad_call *call, void *data)
 		modes[n++] = DP_C(NETWORK_ISOLATION_SPEC__NETWORK_ISOLATION_MODE__NONE);
 	dc.n_network_isolation_modes = n;
 	dc.network_isolation_modes = modes;
-	/* drover's drivers write alloc/logs/<task>.stdout.N themselves (through
-	 * drover-shim or their docker logger), under the names Nomad's log
-	 * collector would use: Nomad must not run a second collector on them. */
-	dc.disable_log_collection = 1;
+	/* Left false (log collection on): the task's output goes to the FIFOs
+	 * of TaskConfig.stdout_path/stderr_path (output_fifo.c), which Nomad's
+	 * log collector (logmon) reads and rotates into alloc/logs. */
+	dc.disable_log_collection = 0;
 	DP(CapabilitiesResponse) resp = DP_INIT(CAPABILITIES_RESPONSE);
 	resp.capabilities = &dc;
 	nomad_call_reply(call, &resp.base);

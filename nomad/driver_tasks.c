@@ -243,7 +243,10 @@ void nomad_rpc_start_task(nomad_call *call, void *data)
 	drover_task *task = NULL;
 	drover_handle handle = {0};
 	const drover_plugin *p = b->plugin;
+	nomad_output *output = nomad_output_register(tc.cfg.state_dir, req->task->stdout_path,
+	                                             req->task->stderr_path);
 	rc = p->desc->start(p->ctx, &tc.cfg, &task, &handle, &err);
+	nomad_output_unregister(output);
 	if (rc < 0) {
 		start_reply(call, rc == -EAGAIN || rc == -EBUSY,
 		            err.message[0] ? err.message : strerror(-rc));
@@ -302,8 +305,14 @@ void nomad_rpc_recover_task(nomad_call *call, void *data)
 		drover_task *task = NULL;
 		const drover_plugin *p = b->plugin;
 		const DP(TaskHandle) *h = req->handle;
+		/* a driver that starts a helper again on recovery (docker's log
+		 * follower) keeps writing to Nomad's FIFOs */
+		nomad_output *output = nomad_output_register(tc.cfg.state_dir,
+		                                             h->config->stdout_path,
+		                                             h->config->stderr_path);
 		rc = p->desc->recover(p->ctx, &tc.cfg, h->driver_state.len ? h->driver_state.data : NULL,
 		                      h->driver_state.len, &task, &err);
+		nomad_output_unregister(output);
 		if (rc == 0 && task_add(b, &tc.cfg, task) < 0) {
 			drover_err derr = {{0}};
 			p->desc->destroy(p->ctx, task, 1, &derr);

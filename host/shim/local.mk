@@ -3,7 +3,8 @@
 pkglibexec_PROGRAMS += host/shim/drover-shim
 host_shim_drover_shim_SOURCES = \
 	host/shim/shim.c host/shim/shim_clone.c host/shim/shim_clone.h \
-	host/shim/shim_log.c host/shim/shim_log.h
+	host/shim/shim_log.c host/shim/shim_log.h \
+	host/shim/shim_fifo.c host/shim/shim_fifo.h
 # Static (static-pie where the toolchain can) when configure found a static
 # libc (see configure.ac): a shorter exec on every task start.
 host_shim_drover_shim_LDFLAGS = $(AM_LDFLAGS) $(SHIM_LDFLAGS)

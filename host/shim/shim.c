@@ -44,6 +44,8 @@ typedef struct shim_opts {
 	const char *state_dir;
 	const char *log_dir;
 	const char *log_name;
+	const char *stdout_fifo;  /* output to these FIFOs instead of log files (Nomad's logmon) */
+	const char *stderr_fifo;
 	const char *work_dir;
 	unsigned max_files;
 	unsigned long long max_size;
@@ -109,7 +111,8 @@ static void __attribute__((noreturn)) usage(const char *what)
 	fail(EINVAL,
 	     "drover-shim: %s; usage: drover-shim --state-dir DIR --log-dir DIR --log-name NAME "
 	     "--log-max-files N --log-max-size BYTES [--work-dir DIR] [--uid N --gid N] "
-	     "[--cgroup DIR[:DIR...]] [--oom-score-adj N] [--start-gate FD] -- ARGV...",
+	     "[--cgroup DIR[:DIR...]] [--oom-score-adj N] [--start-gate FD] "
+	     "[--stdout-fifo PATH --stderr-fifo PATH] -- ARGV...",
 	     what);
 }
 
@@ -154,6 +157,10 @@ static void parse_args(int argc, char **argv, shim_opts *o)
 			o->log_dir = val;
 		else if (strcmp(opt, "--log-name") == 0)
 			o->log_name = val;
+		else if (strcmp(opt, "--stdout-fifo") == 0)
+			o->stdout_fifo = val;
+		else if (strcmp(opt, "--stderr-fifo") == 0)
+			o->stderr_fifo = val;
 		else if (strcmp(opt, "--work-dir") == 0)
 			o->work_dir = val;
 		else if (strcmp(opt, "--log-max-files") == 0)
@@ -185,6 +192,10 @@ static void parse_args(int argc, char **argv, shim_opts *o)
 		usage("--log-max-files must be at least 1");
 	if (o->max_size < 1)
 		usage("--log-max-size must be at least 1");
+	if (!o->stdout_fifo != !o->stderr_fifo)
+		usage("--stdout-fifo and --stderr-fifo go together");
+	if (o->stdout_fifo && (o->stdout_fifo[0] != '/' || o->stderr_fifo[0] != '/'))
+		usage("--stdout-fifo and --stderr-fifo must be absolute paths");
 	if (o->cgroups && !valid_cgroup_list(o->cgroups))
 		usage("--cgroup must be absolute directories separated by \":\"");
 }
@@ -736,14 +747,23 @@ int main(int argc, char **argv)
 	if (unlinkat(state_dir_fd, EXIT_STATUS_FILE, 0) < 0 && errno != ENOENT)
 		fail(errno, "cannot remove the old exit status \"%s\": %s", path, strerror(errno));
 
-	r = shim_log_open(&out_log, o.log_dir, o.log_name, "stdout", o.max_files, o.max_size, msg,
-	                  sizeof(msg));
-	if (r < 0)
-		fail(-r, "%s", msg);
-	r = shim_log_open(&err_log, o.log_dir, o.log_name, "stderr", o.max_files, o.max_size, msg,
-	                  sizeof(msg));
-	if (r < 0)
-		fail(-r, "%s", msg);
+	if (o.stdout_fifo) {
+		r = shim_log_open_fifo(&out_log, o.stdout_fifo, msg, sizeof(msg));
+		if (r < 0)
+			fail(-r, "%s", msg);
+		r = shim_log_open_fifo(&err_log, o.stderr_fifo, msg, sizeof(msg));
+		if (r < 0)
+			fail(-r, "%s", msg);
+	} else {
+		r = shim_log_open(&out_log, o.log_dir, o.log_name, "stdout", o.max_files,
+		                  o.max_size, msg, sizeof(msg));
+		if (r < 0)
+			fail(-r, "%s", msg);
+		r = shim_log_open(&err_log, o.log_dir, o.log_name, "stderr", o.max_files,
+		                  o.max_size, msg, sizeof(msg));
+		if (r < 0)
+			fail(-r, "%s", msg);
+	}
 
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0)

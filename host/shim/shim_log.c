@@ -311,8 +311,21 @@ static void log_rotate(shim_log *log, unsigned long long tail_from)
 		close(old_fd);
 }
 
+int shim_log_open_fifo(shim_log *log, const char *path, char *msg, size_t msg_len)
+{
+	memset(log, 0, sizeof(*log));
+	log->fd = -1;
+	log->dir_fd = -1;
+	log->use_fifo = 1;
+	return shim_fifo_open(&log->fifo, path, msg, msg_len);
+}
+
 void shim_log_write(shim_log *log, const char *buf, size_t len)
 {
+	if (log->use_fifo) {
+		shim_fifo_write(&log->fifo, buf, len);
+		return;
+	}
 	while (len > 0) {
 		unsigned long long room = log->size < log->max_size ? log->max_size - log->size : 0;
 		const char *nl;
@@ -354,6 +367,8 @@ void shim_log_write(shim_log *log, const char *buf, size_t len)
 
 void shim_log_close(shim_log *log)
 {
+	if (log->use_fifo)
+		shim_fifo_close(&log->fifo);
 	if (log->fd >= 0)
 		close(log->fd);
 	if (log->dir_fd >= 0)

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "shim_fifo.h"
+
 typedef struct shim_log {
 	int dir_fd;                 /* the log directory: names are resolved against it */
 	char prefix[256];           /* "<name>.<stream>." */
@@ -20,6 +22,8 @@ typedef struct shim_log {
 	unsigned long long size;    /* bytes in the current file */
 	unsigned long long line_start; /* offset just after the last newline written */
 	int write_error;            /* errno of the first failed write, reported once */
+	int use_fifo;               /* written to `fifo`, not to files (shim_log_open_fifo) */
+	shim_fifo fifo;
 } shim_log;
 
 /* Opens the newest existing file of the stream (a restarted task continues the
@@ -27,6 +31,9 @@ typedef struct shim_log {
 int shim_log_open(shim_log *log, const char *dir, const char *name, const char *stream,
                   unsigned max_files, unsigned long long max_size, char *msg, size_t msg_len);
 
+/* The stream goes unchanged to the FIFO at `path` instead (no files, no
+ * rotation: the reader keeps them); see shim_fifo.h. */
+int shim_log_open_fifo(shim_log *log, const char *path, char *msg, size_t msg_len);
 /* Appends `len` bytes, rotating as needed. Output that cannot be written (disk
  * full) is dropped so that the task is never blocked on its pipe. */
 void shim_log_write(shim_log *log, const char *buf, size_t len);

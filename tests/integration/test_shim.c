@@ -1140,3 +1140,190 @@ Test(shim, log_rotation_never_follows_what_a_task_planted)
 	cr_assert(strstr(s, "299\n"), "%s", s);
 	free(s);
 }
+
+/* Under drover-nomad-driver the task's output goes to Nomad's
+ * TaskConfig.stdout_path/stderr_path FIFOs (drover_proc_spawn_ex), which
+ * Nomad's log collector reads. */
+static void make_fifo_reader(const char *name, char *path, size_t len, int *fd)
+{
+	snprintf(path, len, "%s/%s", fx.logs, name);
+	cr_assert_eq(mkfifo(path, 0600), 0, "mkfifo %s: %s", path, strerror(errno));
+	/* Non-blocking so that the open does not wait for the writer. */
+	*fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	cr_assert_geq(*fd, 0, "open %s: %s", path, strerror(errno));
+}
+
+static char *read_available(int fd)
+{
+	static char buf[4096];
+	size_t used = 0;
+	ssize_t n;
+
+	while (used < sizeof(buf) - 1 && (n = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0)
+		used += (size_t)n;
+	buf[used] = '\0';
+	return buf;
+}
+
+Test(shim, fifo_output_goes_to_the_fifos_unchanged)
+{
+	const char *argv[] = { "sh", "-c", "echo out-line; echo err-line >&2; printf partial",
+		               NULL };
+	drover_spawn_request req = request(argv);
+	char out_path[PATH_MAX], err_path[PATH_MAX], log0[PATH_MAX];
+	drover_proc_spawn_opts opts = { out_path, err_path };
+	drover_err err = { "" };
+	drover_proc p;
+	int out_fd, err_fd;
+
+	make_fifo_reader(".t.stdout.fifo", out_path, sizeof(out_path), &out_fd);
+	make_fifo_reader(".t.stderr.fifo", err_path, sizeof(err_path), &err_fd);
+	cr_assert_eq(drover_proc_spawn_ex(NULL, &req, &opts, &p, &err), 0, "%s", err.message);
+	drover_exit_result res = wait_exit(&p, 10000);
+	cr_assert_eq(res.exit_code, 0);
+	/* The shim wrote everything before it recorded the exit. */
+	cr_assert_str_eq(read_available(out_fd), "out-line\npartial");
+	cr_assert_str_eq(read_available(err_fd), "err-line\n");
+	snprintf(log0, sizeof(log0), "%s/t.stdout.0", fx.logs);
+	cr_assert_eq(access(log0, F_OK), -1, "a log file was written beside the FIFO");
+	close(out_fd);
+	close(err_fd);
+}
+
+static void check_fifo_refused(const char *what, const char *want)
+{
+	const char *argv[] = { "sh", "-c", "echo out-line; echo err-line >&2", NULL };
+	drover_spawn_request req = request(argv);
+	char out_path[PATH_MAX], err_path[PATH_MAX];
+	drover_proc_spawn_opts opts = { out_path, err_path };
+	drover_err err = { "" };
+	drover_proc p;
+	int err_fd;
+
+	snprintf(out_path, sizeof(out_path), "%s/.t.stdout.fifo", fx.logs);
+	make_fifo_reader(".t.stderr.fifo", err_path, sizeof(err_path), &err_fd);
+	int r = drover_proc_spawn_ex(NULL, &req, &opts, &p, &err);
+	cr_assert_lt(r, 0, "a %s at the stdout FIFO's path was accepted", what);
+	cr_assert(strstr(err.message, out_path) && strstr(err.message, want),
+	          "the error names the path and says \"%s\": %s", want, err.message);
+	/* Nothing of the task ran: no output anywhere. */
+	cr_assert_str_eq(read_available(err_fd), "");
+	close(err_fd);
+}
+
+Test(shim, fifo_path_that_is_a_symlink_is_refused)
+{
+	char target[PATH_MAX], link_path[PATH_MAX];
+	int target_fd;
+
+	/* A real FIFO with a reader behind the link: the open would succeed if
+	 * the link were followed. */
+	snprintf(target, sizeof(target), "%s/elsewhere.fifo", fx.root);
+	cr_assert_eq(mkfifo(target, 0600), 0);
+	target_fd = open(target, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	cr_assert_geq(target_fd, 0);
+	snprintf(link_path, sizeof(link_path), "%s/.t.stdout.fifo", fx.logs);
+	cr_assert_eq(symlink(target, link_path), 0);
+	check_fifo_refused("symbolic link", "symbolic link");
+	cr_assert_str_eq(read_available(target_fd), "", "output went through the link");
+	close(target_fd);
+}
+
+Test(shim, fifo_path_that_is_a_regular_file_is_refused)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/.t.stdout.fifo", fx.logs);
+	f = fopen(path, "we");
+	cr_assert_not_null(f);
+	fclose(f);
+	check_fifo_refused("regular file", "not a FIFO");
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_size, 0, "the regular file was written");
+}
+
+/* Nomad's logmon restarts: the shim follows its reader to the FIFO's next
+ * open; what is written while nobody reads is dropped, the task not held. */
+Test(shim, fifo_reader_that_restarts_is_followed)
+{
+	char script[2 * PATH_MAX + 128], go1[PATH_MAX], go2[PATH_MAX];
+	const char *argv[] = { "sh", "-c", script, NULL };
+	drover_spawn_request req = request(argv);
+	char out_path[PATH_MAX], err_path[PATH_MAX];
+	drover_proc_spawn_opts opts = { out_path, err_path };
+	drover_err err = { "" };
+	drover_proc p;
+	int out_fd, err_fd, fd;
+	long long deadline;
+	char got[4096] = "";
+
+	snprintf(go1, sizeof(go1), "%s/go1", fx.root);
+	snprintf(go2, sizeof(go2), "%s/go2", fx.root);
+	cr_assert_eq(mkfifo(go1, 0600), 0);
+	cr_assert_eq(mkfifo(go2, 0600), 0);
+	snprintf(script, sizeof(script),
+	         "echo one; read x < %s; echo lost; echo lost-done >&2; read x < %s; echo two",
+	         go1, go2);
+	make_fifo_reader(".t.stdout.fifo", out_path, sizeof(out_path), &out_fd);
+	make_fifo_reader(".t.stderr.fifo", err_path, sizeof(err_path), &err_fd);
+	cr_assert_eq(drover_proc_spawn_ex(NULL, &req, &opts, &p, &err), 0, "%s", err.message);
+	deadline = mono_ms() + 10000;
+	while (!strstr(got, "one\n") && mono_ms() < deadline) {
+		strncat(got, read_available(out_fd), sizeof(got) - strlen(got) - 1);
+		nap_ms(10);
+	}
+	cr_assert_str_eq(got, "one\n");
+	close(out_fd); /* the reader goes away */
+	fd = open(go1, O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "\n", 1), 1);
+	close(fd);
+	/* The shim reads stdout before stderr: once "lost-done" is through,
+	 * "lost" met the FIFO without a reader. */
+	got[0] = '\0';
+	while (!strstr(got, "lost-done\n") && mono_ms() < deadline) {
+		strncat(got, read_available(err_fd), sizeof(got) - strlen(got) - 1);
+		nap_ms(10);
+	}
+	cr_assert_str_eq(got, "lost-done\n");
+	out_fd = open(out_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* logmon is back */
+	cr_assert_geq(out_fd, 0);
+	fd = open(go2, O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "\n", 1), 1);
+	close(fd);
+	cr_assert_eq(wait_exit(&p, 10000).exit_code, 0);
+	cr_assert_str_eq(read_available(out_fd), "two\n");
+	close(out_fd);
+	close(err_fd);
+}
+
+/* Nobody reads, or a reader that never reads: the task still runs to its end
+ * and its exit is recorded (output dropped), within the shim's bounds
+ * (SHIM_FIFO_OPEN_WAIT_MS at start, SHIM_FIFO_STALL_MS once). */
+Test(shim, fifo_without_a_reader_never_holds_the_task, .timeout = 60)
+{
+	/* 1 MB to the FIFO nobody reads from, far beyond a pipe's 64 KB. */
+	const char *argv[] = { "sh", "-c", "head -c 1048576 /dev/zero; echo done >&2", NULL };
+	drover_spawn_request req = request(argv);
+	char out_path[PATH_MAX], err_path[PATH_MAX];
+	drover_proc_spawn_opts opts = { out_path, err_path };
+	drover_err err = { "" };
+	drover_proc p;
+	int stalled_fd;
+	long long t0;
+
+	/* stdout: a reader that holds the FIFO open and never reads; stderr: no
+	 * reader at all. */
+	make_fifo_reader(".t.stdout.fifo", out_path, sizeof(out_path), &stalled_fd);
+	snprintf(err_path, sizeof(err_path), "%s/.t.stderr.fifo", fx.logs);
+	cr_assert_eq(mkfifo(err_path, 0600), 0);
+	t0 = mono_ms();
+	cr_assert_eq(drover_proc_spawn_ex(NULL, &req, &opts, &p, &err), 0, "%s", err.message);
+	drover_exit_result res = wait_exit(&p, 30000);
+	cr_assert_eq(res.exit_code, 0);
+	cr_assert_lt(mono_ms() - t0, 20000, "the task was held %lld ms", mono_ms() - t0);
+	close(stalled_fd);
+}

@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -245,13 +246,14 @@ type scenario struct {
 	execWant      string
 	wantStats     bool
 	startedMarker string // in the task's stdout once it runs
+	stderrMarker  string // in the task's stderr once it runs, "" when it prints none
 	streaming     bool   // ExecTaskStreaming checked (pipes, then a tty with resizes)
 	exits         bool   // the task ends by itself...
 	exitCode      int32  // ...with this code
 }
 
 // The trap runs between two sleeps: at most a second after the signal.
-var longRunning = `trap 'echo got-usr1' USR1; echo started; while :; do sleep 1; done`
+var longRunning = `trap 'echo got-usr1' USR1; echo started; echo started-err >&2; while :; do sleep 1; done`
 
 var scenarios = map[string]scenario{
 	"raw_exec": {
@@ -269,6 +271,7 @@ var scenarios = map[string]scenario{
 		wantStats:     true,
 		streaming:     true,
 		startedMarker: "started",
+		stderrMarker:  "started-err",
 	},
 	"exec": {
 		pluginConfig:  `{}`,
@@ -285,6 +288,7 @@ var scenarios = map[string]scenario{
 		wantStats:     true,
 		streaming:     true,
 		startedMarker: "started",
+		stderrMarker:  "started-err",
 	},
 	"docker": {
 		pluginConfig:  `{}`,
@@ -300,6 +304,7 @@ var scenarios = map[string]scenario{
 		execWant:      "exec-ok\n",
 		wantStats:     true,
 		startedMarker: "started",
+		stderrMarker:  "started-err",
 	},
 	// The out-of-tree example driver (doc/examples/driver): a task that
 	// prints its message and exits; no signals, no exec, no stats.
@@ -329,6 +334,48 @@ func allocDir(root, task string) string {
 	return dir
 }
 
+// fifoReader reads a FIFO the way Nomad's logmon does: it makes it, opens
+// it for reading (blocking until a writer opens it) and keeps every byte.
+type fifoReader struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func readFifo(path string) *fifoReader {
+	if err := syscall.Mkfifo(path, 0600); err != nil {
+		fatal("mkfifo %s: %v", path, err)
+	}
+	r := &fifoReader{}
+	go func() {
+		f, err := os.OpenFile(path, os.O_RDONLY, os.ModeNamedPipe)
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		chunk := make([]byte, 4096)
+		for {
+			n, err := f.Read(chunk)
+			r.mu.Lock()
+			r.buf = append(r.buf, chunk[:n]...)
+			r.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return r
+}
+
+func (r *fifoReader) text() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return string(r.buf)
+}
+
+func (r *fifoReader) has(text string) func() bool {
+	return func() bool { return strings.Contains(r.text(), text) }
+}
+
 func waitFor(what string, deadline time.Duration, cond func() bool) bool {
 	end := time.Now().Add(deadline)
 	for time.Now().Before(end) {
@@ -338,13 +385,6 @@ func waitFor(what string, deadline time.Duration, cond func() bool) bool {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return cond()
-}
-
-func fileHas(path, text string) func() bool {
-	return func() bool {
-		b, err := ioutil.ReadFile(path)
-		return err == nil && strings.Contains(string(b), text)
-	}
 }
 
 func configure(c *conn, sc scenario) {
@@ -446,6 +486,11 @@ func run(bridge, so, workdir string, sc scenario) {
 			Cpu: &drivers.AllocatedCpuResources{CpuShares: 100}, Memory: &drivers.AllocatedMemoryResources{MemoryMb: 64}}},
 		MsgpackDriverConfig: encode(tschema.Spec, sc.taskConfig),
 	}
+	// Like Nomad's logmon: the two FIFOs under alloc/logs, named as Nomad
+	// names them, read from before the task starts.
+	tc.StdoutPath = filepath.Join(dir, "alloc/logs", "."+taskName+".stdout.fifo")
+	tc.StderrPath = filepath.Join(dir, "alloc/logs", "."+taskName+".stderr.fifo")
+	stdoutFifo, stderrFifo := readFifo(tc.StdoutPath), readFifo(tc.StderrPath)
 	start, err := c.driver.StartTask(ctx, &drivers.StartTaskRequest{Task: tc})
 	if err != nil || start.Result != drivers.StartTaskResponse_SUCCESS {
 		fatal("StartTask: %v %v", start, err)
@@ -458,9 +503,19 @@ func run(bridge, so, workdir string, sc scenario) {
 	st, serr := os.Lstat(stateDir)
 	check(serr == nil && st.IsDir() && st.Mode().Perm() == 0700,
 		"the task's private state directory %s exists, mode 0700 (got %v)", stateDir, serr)
-	stdout := filepath.Join(dir, "alloc/logs", taskName+".stdout.0")
-	check(waitFor("started", 30*time.Second, fileHas(stdout, sc.startedMarker)),
-		"the task's stdout reached %s", stdout)
+	check(waitFor("started", 30*time.Second, stdoutFifo.has(sc.startedMarker+"\n")),
+		"the task's stdout reached the stdout_path FIFO %s", tc.StdoutPath)
+	if sc.stderrMarker != "" {
+		check(waitFor("stderr", 30*time.Second, stderrFifo.has(sc.stderrMarker+"\n")),
+			"the task's stderr reached the stderr_path FIFO %s", tc.StderrPath)
+	}
+	check(!stdoutFifo.has(sc.stderrMarker+"\n")() || sc.stderrMarker == "",
+		"no stderr line on the stdout FIFO (got %q)", stdoutFifo.text())
+	check(!stderrFifo.has(sc.startedMarker+"\n")(),
+		"no stdout line on the stderr FIFO (got %q)", stderrFifo.text())
+	logFile := filepath.Join(dir, "alloc/logs", taskName+".stdout.0")
+	_, lerr := os.Lstat(logFile)
+	check(os.IsNotExist(lerr), "no drover log file %s beside the FIFOs (got %v)", logFile, lerr)
 
 	insp, err := c.driver.InspectTask(ctx, &drivers.InspectTaskRequest{TaskId: tc.Id})
 	check(err == nil && (insp.Task.State == drivers.TaskState_RUNNING ||
@@ -487,7 +542,7 @@ func run(bridge, so, workdir string, sc scenario) {
 		_, err = c.driver.SignalTask(ctx, &drivers.SignalTaskRequest{TaskId: tc.Id, Signal: "SIGUSR1"})
 		check(err == nil, "SignalTask SIGUSR1: %v", err)
 		if sc.usr1Marker != "" {
-			check(waitFor("usr1", 10*time.Second, fileHas(stdout, sc.usr1Marker)),
+			check(waitFor("usr1", 10*time.Second, stdoutFifo.has(sc.usr1Marker)),
 				"the task saw SIGUSR1 (%q in its stdout)", sc.usr1Marker)
 		}
 	}
