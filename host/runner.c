@@ -464,13 +464,15 @@ static void after_exit(run_task *t)
 		t->state = RUN_TASK_EXITED;
 		break;
 	case DROVER_RESTART_RESTART:
-		drover_task_event_print(t->events, t->alloc->id, t->spec->name, "Restarting", "%s",
-		                        message);
 		t->state = RUN_TASK_RESTARTING;
 		t->restart_at_ms = now + d.delay_ms;
-		/* Wall clock in the store: an adopter honours the same due time. */
+		/* Wall clock in the store: an adopter honours the same due time.
+		 * Recorded before the event is announced, so that whoever saw the
+		 * announcement finds the due time too. */
 		drover_runner_store_restarting(t->alloc->id, t->spec->name, t->restart.restarts,
 		                               drover_now_ms() + d.delay_ms);
+		drover_task_event_print(t->events, t->alloc->id, t->spec->name, "Restarting", "%s",
+		                        message);
 		break;
 	case DROVER_RESTART_NOT_RESTARTING:
 		drover_task_event_print(t->events, t->alloc->id, t->spec->name, "Not Restarting", "%s",
