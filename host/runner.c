@@ -13,6 +13,7 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/inotify.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -717,6 +718,42 @@ static void restart_due(run *r)
 	}
 }
 
+/* `drover stop` from another process while a task waits out its restart
+ * delay: the task is settled now (restart_task sees the stop and does not
+ * launch), so that a runner with nothing else to watch ends at once instead
+ * of sleeping until the delay is over. */
+static void restart_stopped(run *r)
+{
+	for (size_t i = 0; i < r->task_count; i++) {
+		run_task *t = &r->tasks[i];
+		if (t->state == RUN_TASK_RESTARTING &&
+		    (drover_runner_store_stop_requested(t->alloc->id, t->spec->name) ||
+		     drover_runner_store_stop_requested(t->alloc->id, NULL)))
+			restart_task(r, t);
+	}
+}
+
+/* Watches the data directory for writes to the state store (its -wal), to
+ * notice a stop recorded by another process; -1 when inotify is unavailable,
+ * and the stop is then seen when the delay ends. */
+static int store_watch_open(const run *r)
+{
+	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (fd >= 0 && inotify_add_watch(fd, r->ctx->data_dir, IN_MODIFY | IN_CREATE |
+	                                 IN_MOVED_TO) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static void store_watch_drain(int fd)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
 /* A task that can no longer start (its lifecycle cannot be satisfied) must not
  * keep the run waiting forever. */
 static void skip_stuck(run *r)
@@ -736,14 +773,14 @@ static void skip_stuck(run *r)
  * timerfd for every pending restart. */
 static int watch(run *r, int sigfd, int timerfd)
 {
-	struct pollfd *fds = calloc(r->task_count + 2, sizeof(*fds));
-	size_t *owner = calloc(r->task_count + 2, sizeof(*owner));
+	struct pollfd *fds = calloc(r->task_count + 3, sizeof(*fds));
+	size_t *owner = calloc(r->task_count + 3, sizeof(*owner));
 	if (!fds || !owner) {
 		free(fds);
 		free(owner);
 		return -ENOMEM;
 	}
-	int rc = 0;
+	int rc = 0, store_fd = store_watch_open(r);
 	for (;;) {
 		if ((rc = advance(r)) < 0)
 			break;
@@ -768,6 +805,9 @@ static int watch(run *r, int sigfd, int timerfd)
 			skip_stuck(r);
 			break;
 		}
+		size_t tasks_end = n;
+		if (restarts && store_fd >= 0)
+			fds[n++] = (struct pollfd){.fd = store_fd, .events = POLLIN};
 		if (poll(fds, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -790,12 +830,18 @@ static int watch(run *r, int sigfd, int timerfd)
 				rc = -errno;
 			restart_due(r);
 		}
-		for (size_t k = 2; k < n; k++)
+		for (size_t k = 2; k < tasks_end; k++)
 			if (fds[k].revents)
 				reap_task(&r->tasks[owner[k]], DROVER_WAIT_NOHANG);
+		if (n > tasks_end && (fds[tasks_end].revents & POLLIN)) {
+			store_watch_drain(store_fd);
+			restart_stopped(r);
+		}
 		if (rc < 0)
 			break;
 	}
+	if (store_fd >= 0)
+		close(store_fd);
 	free(fds);
 	free(owner);
 	return rc;

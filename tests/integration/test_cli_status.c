@@ -319,11 +319,24 @@ Test(cli_status, restart_delay_is_pending_and_a_user_stop_stays_stopped)
 	cr_assert_str_eq(field(p.out, "Client Status"), "pending", "%s", p.out);
 	free(p.out);
 
+	char path[400];
+	snprintf(path, sizeof(path), "%s/drover-run.log", env.data_dir);
+	char *log = cli_slurp(path);
+	cr_assert(log, "no %s", path);
+	const char *rp = strstr(log, "detached runner pid ");
+	cr_assert(rp, "%s", log);
+	pid_t runner = (pid_t)atoi(rp + strlen("detached runner pid "));
+	free(log);
+
 	cli_result r;
 	drover(&r, "stop", id, "t", NULL);
 	cr_assert_eq(r.exit_code, 0, "%s %s", r.out, r.err);
 	cr_assert(strstr(r.out, "stopped"), "%s", r.out);
 	cli_result_clear(&r);
+	/* Its only task stopped, the runner ends now, not when the 600 s delay
+	 * would have run out. */
+	cr_assert(test_wait_gone(runner, DEADLINE_MS),
+	          "the runner is still waiting out the restart delay of a stopped task");
 	drover(&r, "status", id, NULL, NULL);
 	cr_assert(task_section(r.out, "t", "dead"), "stopped stays stopped: %s", r.out);
 	cr_assert_str_eq(field(r.out, "Total Restarts"), "1", "%s", r.out);
