@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/inotify.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "allocdir.h"
@@ -342,10 +343,18 @@ static void stop_after_start(run *r, run_task *t);
 
 /* Starts (or starts again) a prepared task through its driver. The start is
  * recorded as under way first (intent before effect): a task whose start
- * cannot be recorded is not started, since no later drover could find it. */
-static void launch_task(run *r, run_task *t)
+ * cannot be recorded is not started, since no later drover could find it.
+ * The records before the start are one committed batch; those after it stay
+ * in an open batch that the next start's intent, or the runner before it
+ * waits, commits (a runner dying in between leaves the task "starting" with
+ * its shim recorded, which the next owner settles). */
+static void launch_task(run *r, run_task *t, int first)
 {
 	drover_err err = {{0}};
+	drover_runner_store_batch_begin();
+	if (first)
+		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Task Setup",
+		                        "Building Task Directory");
 	if (t->plugin->quarantine[0]) {
 		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Driver Failure", "%s",
 		                        t->plugin->quarantine);
@@ -357,6 +366,10 @@ static void launch_task(run *r, run_task *t)
 	int rc = t->state_dir
 	         ? drover_runner_store_starting(t->alloc->id, t->spec->name, t->state_dir, &err)
 	         : drover_err_set(&err, -ENOMEM, "the task has no state directory");
+	if (rc == 0)
+		rc = drover_runner_store_batch_commit(&err);
+	else
+		drover_runner_store_commit();
 	if (rc < 0) {
 		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Setup Failure",
 		                        "the start cannot be recorded, so the task is not started: %s",
@@ -377,6 +390,7 @@ static void launch_task(run *r, run_task *t)
 	}
 	t->state = RUN_TASK_RUNNING;
 	t->wait_fd = -1;
+	drover_runner_store_batch_begin();
 	drover_runner_store_started(t->alloc->id, t->spec->name, t->plugin, t->task, &t->handle);
 	drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Started",
 	                        "Task started by client");
@@ -401,11 +415,9 @@ static void start_task(run *r, run_task *t)
 	}
 	if (prepare_task(r, t) < 0)
 		return;
-	drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Task Setup",
-	                        "Building Task Directory");
 	drover_restart_tracker_init(&t->restart, t->alloc->job->type, t->spec->lifecycle_hook,
 	                            t->spec->lifecycle_sidecar, drover_monotonic_ms());
-	launch_task(r, t);
+	launch_task(r, t, 1);
 }
 
 /* The driver's previous run of the task is finished with before the next. */
@@ -425,7 +437,7 @@ static void restart_task(run *r, run_task *t)
 		t->state = RUN_TASK_EXITED;
 		return;
 	}
-	launch_task(r, t);
+	launch_task(r, t, 0);
 }
 
 static uint64_t jitter_random(void)
@@ -526,9 +538,8 @@ static int arm_task(run_task *t)
 	return reap_task(t, 0);
 }
 
-static void *stop_task_thread(void *arg)
+static void stop_one(run_task *t)
 {
-	run_task *t = arg;
 	drover_err err = {{0}};
 	drover_crash_enter(t->plugin, "stop", t->alloc->id, t->spec->name);
 	int rc = t->plugin->desc->stop(t->plugin->ctx, t->task, t->spec->kill_signal,
@@ -537,15 +548,101 @@ static void *stop_task_thread(void *arg)
 	if (rc < 0)
 		drover_task_event_print(t->events, t->alloc->id, t->spec->name, "Killing",
 		                        "stop failed: %s", err.message);
+}
+
+/* The stops of one kill_tasks call, shared by its worker threads. */
+typedef struct stop_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t done_cond;
+	run_task **list;
+	size_t n, next, done;
+} stop_pool;
+
+/* Workers a stop starts with. Each stop blocks its worker until the task is
+ * gone (up to its KillTimeout), so more join while stops stay unfinished. */
+#define STOP_WORKERS 16
+/* How long every worker may be busy before another STOP_WORKERS join: a task
+ * that ignores its KillSignal holds its worker for the whole KillTimeout, and
+ * the tasks queued behind it must not wait for that before their own signal. */
+#define STOP_STALL_MS 50
+
+static void *stop_worker(void *arg)
+{
+	stop_pool *p = arg;
+	pthread_mutex_lock(&p->lock);
+	while (p->next < p->n) {
+		run_task *t = p->list[p->next++];
+		pthread_mutex_unlock(&p->lock);
+		stop_one(t);
+		pthread_mutex_lock(&p->lock);
+		p->done++;
+		pthread_cond_signal(&p->done_cond);
+	}
+	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
+/* Runs every stop of `list` on a few threads, more only while stops stall;
+ * without any thread (none could be made), one after the other here. */
+static void stop_all(run_task **list, size_t n)
+{
+	stop_pool p = {.lock = PTHREAD_MUTEX_INITIALIZER, .list = list, .n = n};
+	pthread_t *threads = calloc(n ? n : 1, sizeof(*threads));
+	size_t nthreads = 0;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p.done_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_lock(&p.lock);
+	int stalled = 1; /* at first, as good as stalled: no worker yet */
+	while (p.done < n) {
+		/* No stop finished for STOP_STALL_MS while some are still queued:
+		 * every worker waits out a KillTimeout, so more join. */
+		for (size_t k = 0; stalled && threads && k < STOP_WORKERS && nthreads < n && p.next < n;
+		     k++) {
+			if (pthread_create(&threads[nthreads], NULL, stop_worker, &p) != 0)
+				break;
+			nthreads++;
+		}
+		if (!nthreads) {
+			pthread_mutex_unlock(&p.lock);
+			stop_worker(&p);
+			pthread_mutex_lock(&p.lock);
+			break;
+		}
+		size_t seen = p.done;
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += STOP_STALL_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (p.done == seen && p.done < n &&
+		       pthread_cond_timedwait(&p.done_cond, &p.lock, &until) == 0)
+			;
+		stalled = p.done == seen;
+	}
+	pthread_mutex_unlock(&p.lock);
+	for (size_t i = 0; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
+	pthread_cond_destroy(&p.done_cond);
+	pthread_mutex_destroy(&p.lock);
+	free(threads);
+}
+
 /* Stops the listed tasks in parallel (each may wait up to its own KillTimeout)
- * and collects their exits. A task waiting for a restart just stays down. */
+ * and collects their exits. A task waiting for a restart just stays down.
+ * The "Killing" records are committed together before the first signal and
+ * the exits together after the last stop: two commits, not a few per task. */
 static void kill_tasks(run *r, run_task **list, size_t n)
 {
-	pthread_t *threads = calloc(n ? n : 1, sizeof(*threads));
-	int *started = calloc(n ? n : 1, sizeof(*started));
+	run_task **stops = calloc(n ? n : 1, sizeof(*stops));
+	size_t nstops = 0;
+	if (!stops)
+		return;
+	drover_runner_store_batch_begin();
 	for (size_t i = 0; i < n; i++) {
 		run_task *t = list[i];
 		t->killed = 1;
@@ -559,23 +656,21 @@ static void kill_tasks(run *r, run_task **list, size_t n)
 		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Killing",
 		                        "Sent interrupt. Waiting %lldms before force killing",
 		                        t->spec->kill_timeout_ms);
-		if (threads && started && pthread_create(&threads[i], NULL, stop_task_thread, t) == 0)
-			started[i] = 1;
-		else
-			stop_task_thread(t);
+		stops[nstops++] = t;
 	}
-	for (size_t i = 0; i < n; i++) {
-		run_task *t = list[i];
-		if (started && started[i])
-			pthread_join(threads[i], NULL);
+	drover_runner_store_commit();
+	stop_all(stops, nstops);
+	drover_runner_store_batch_begin();
+	for (size_t i = 0; i < nstops; i++) {
+		run_task *t = stops[i];
 		if (t->state == RUN_TASK_RUNNING) {
 			drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Killed",
 			                        "Task successfully killed");
 			reap_task(t, 0);
 		}
 	}
-	free(threads);
-	free(started);
+	drover_runner_store_commit();
+	free(stops);
 }
 
 static void stop_after_start(run *r, run_task *t)
@@ -782,6 +877,9 @@ static int watch(run *r, int sigfd, int timerfd)
 	}
 	int rc = 0, store_fd = store_watch_open(r);
 	for (;;) {
+		/* The records of one round (exits, restarts, starts) are one batch;
+		 * every driver call commits it first (launch_task, kill_tasks). */
+		drover_runner_store_batch_begin();
 		if ((rc = advance(r)) < 0)
 			break;
 		/* The first wave is started: `run -detach` may return (later calls
@@ -800,6 +898,7 @@ static int watch(run *r, int sigfd, int timerfd)
 		}
 		if (reaped)
 			continue; /* an exit changes what the lifecycle allows */
+		drover_runner_store_commit(); /* before waiting */
 		int restarts = arm_restart_timer(r, timerfd);
 		if (n == 2 && !restarts) {
 			skip_stuck(r);
@@ -830,6 +929,7 @@ static int watch(run *r, int sigfd, int timerfd)
 				rc = -errno;
 			restart_due(r);
 		}
+		drover_runner_store_batch_begin();
 		for (size_t k = 2; k < tasks_end; k++)
 			if (fds[k].revents)
 				reap_task(&r->tasks[owner[k]], DROVER_WAIT_NOHANG);
@@ -840,6 +940,7 @@ static int watch(run *r, int sigfd, int timerfd)
 		if (rc < 0)
 			break;
 	}
+	drover_runner_store_commit();
 	if (store_fd >= 0)
 		close(store_fd);
 	free(fds);
@@ -983,6 +1084,9 @@ int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
 		return -e;
 	}
 	int rc = load_node(&r);
+	/* Every allocation and its "Received" events in one commit: only
+	 * directories are made meanwhile, nothing runs yet. */
+	drover_runner_store_batch_begin();
 	if (rc == 0)
 		rc = plan(&r, configs);
 	/* Nomad gives every task of an allocation "Received" at once; the lifecycle
@@ -990,6 +1094,7 @@ int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
 	for (size_t i = 0; rc == 0 && i < r.task_count; i++)
 		drover_task_event_print(r.events, r.tasks[i].alloc->id, r.tasks[i].spec->name,
 		                        "Received", "Task received by client");
+	drover_runner_store_commit();
 	if (rc == 0)
 		rc = watch(&r, sigfd, timerfd);
 	if (rc < 0) {
@@ -1006,6 +1111,7 @@ int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
 			failed = 1;
 	}
 	drover_runner_store_start_done(); /* when nothing could start at all */
+	drover_runner_store_commit();
 	destroy_all(&r);
 	close(timerfd);
 	close(sigfd);

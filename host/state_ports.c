@@ -42,7 +42,8 @@ int drover_state_ports_claim(drover_state *st, const char *alloc_id, const char 
                              const drover_state_port *ports, size_t count, size_t *conflict,
                              drover_err *err)
 {
-	int rc = state_exec_sql(st, "BEGIN IMMEDIATE", "locking to claim ports", err);
+	int nested;
+	int rc = state_tx_begin(st, "locking to claim ports", &nested, err);
 	if (rc < 0)
 		return rc;
 	/* A claim replaces what (alloc, task) held before: a task's ports are
@@ -81,11 +82,10 @@ int drover_state_ports_claim(drover_state *st, const char *alloc_id, const char 
 		}
 	}
 	if (rc < 0) {
-		drover_err ignored = {{0}};
-		state_exec_sql(st, "ROLLBACK", "rolling back a port claim", &ignored);
+		state_tx_end(st, nested, 0, NULL, NULL);
 		return rc;
 	}
-	return state_exec_sql(st, "COMMIT", "committing a port claim", err);
+	return state_tx_end(st, nested, 1, "committing a port claim", err);
 }
 
 int drover_state_ports_get(drover_state *st, const char *alloc_id, const char *task,

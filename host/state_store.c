@@ -105,6 +105,34 @@ void state_bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
+int state_tx_begin(drover_state *st, const char *what, int *nested, drover_err *err)
+{
+	*nested = !sqlite3_get_autocommit(st->db);
+	return state_exec_sql(st, *nested ? "SAVEPOINT drover_tx" : "BEGIN IMMEDIATE", what, err);
+}
+
+int state_tx_end(drover_state *st, int nested, int ok, const char *what, drover_err *err)
+{
+	if (ok)
+		return state_exec_sql(st, nested ? "RELEASE drover_tx" : "COMMIT", what, err);
+	state_exec_sql(st, nested ? "ROLLBACK TO drover_tx; RELEASE drover_tx" : "ROLLBACK",
+	               "rollback", NULL);
+	return 0;
+}
+
+int drover_state_batch_begin(drover_state *st, int *nested, drover_err *err)
+{
+	return state_tx_begin(st, "locking for a batch of writes", nested, err);
+}
+
+int drover_state_batch_end(drover_state *st, int nested, drover_err *err)
+{
+	int rc = state_tx_end(st, nested, 1, "committing a batch of writes", err);
+	if (rc < 0)
+		state_tx_end(st, nested, 0, NULL, NULL);
+	return rc;
+}
+
 static int user_version(drover_state *st, int *out, drover_err *err)
 {
 	sqlite3_stmt *s;
@@ -893,7 +921,8 @@ int drover_state_event_add(drover_state *st, const char *alloc_id, const char *t
                            long long time_ms, const char *type, const char *message,
                            drover_err *err)
 {
-	int rc = state_exec_sql(st, "BEGIN IMMEDIATE", "locking to record an event", err);
+	int nested;
+	int rc = state_tx_begin(st, "locking to record an event", &nested, err);
 	if (rc < 0)
 		return rc;
 	sqlite3_stmt *s;
@@ -920,9 +949,9 @@ int drover_state_event_add(drover_state *st, const char *alloc_id, const char *t
 	sqlite3_bind_int(s, 3, DROVER_STATE_EVENTS_KEPT);
 	if ((rc = state_step_done(st, s, "dropping old events", err)) < 0)
 		goto rollback;
-	return state_exec_sql(st, "COMMIT", "committing an event", err);
+	return state_tx_end(st, nested, 1, "committing an event", err);
 rollback:
-	state_exec_sql(st, "ROLLBACK", "rollback", NULL);
+	state_tx_end(st, nested, 0, NULL, NULL);
 	return rc;
 }
 

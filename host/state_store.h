@@ -84,6 +84,15 @@ int drover_state_open_file(const char *path, drover_state **out, drover_err *err
 void drover_state_close(drover_state *st);
 const char *drover_state_path(const drover_state *st);
 
+/* Groups the writes made until drover_state_batch_end into one transaction:
+ * one commit (one WAL append) instead of one per write, which is what a
+ * thousand tasks started or stopped at once cost. Holds the database's write
+ * lock meanwhile, so a batch never spans anything slow (a driver call). Inside
+ * an open batch it is a savepoint (`*nested`); writes that open their own
+ * transaction (events, port claims) nest too. A failed commit is rolled back. */
+int drover_state_batch_begin(drover_state *st, int *nested, drover_err *err);
+int drover_state_batch_end(drover_state *st, int nested, drover_err *err);
+
 /* Allocations. put inserts or replaces the whole row. */
 int drover_state_alloc_put(drover_state *st, const drover_state_alloc *a, drover_err *err);
 /* Either status may be NULL to leave it as it is. -ENOENT for an unknown id. */
