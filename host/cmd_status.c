@@ -22,33 +22,20 @@ typedef struct status_opts {
 	int verbose;
 } status_opts;
 
-/* Loads the allocations of `ids`; an allocation that cannot be read is named
- * on stderr and left out. */
-static size_t load_all(drover_context *ctx, drover_state *st, char **ids, size_t n,
-                       const status_load_opts *lo, status_alloc *out, int *exit_code)
+static void load_failed(const char *id, const char *message, void *data)
 {
-	size_t loaded = 0;
-	for (size_t i = 0; i < n; i++) {
-		drover_err err = {{0}};
-		if (status_alloc_load(ctx, st, ids[i], lo, &out[loaded], &err) < 0) {
-			fprintf(stderr, "drover status: allocation \"%s\": %s\n", ids[i],
-			        drover_display(err.message));
-			*exit_code = DROVER_EXIT_FAILURE;
-			continue;
-		}
-		loaded++;
-	}
-	return loaded;
+	fprintf(stderr, "drover status: allocation \"%s\": %s\n", id, drover_display(message));
+	*(int *)data = DROVER_EXIT_FAILURE;
 }
 
 static int print_many(drover_context *ctx, drover_state *st, const status_opts *o,
                       const char *job_id, drover_state_alloc *list, size_t count)
 {
 	int exit_code = DROVER_EXIT_OK;
-	char **ids = calloc(count ? count : 1, sizeof(*ids));
+	drover_state_alloc **rows = calloc(count ? count : 1, sizeof(*rows));
 	status_alloc *allocs = calloc(count ? count : 1, sizeof(*allocs));
-	if (!ids || !allocs) {
-		free(ids);
+	if (!rows || !allocs) {
+		free(rows);
 		free(allocs);
 		fprintf(stderr, "drover status: out of memory\n");
 		return DROVER_EXIT_FAILURE;
@@ -56,10 +43,16 @@ static int print_many(drover_context *ctx, drover_state *st, const status_opts *
 	size_t n = 0;
 	for (size_t i = 0; i < count; i++)
 		if (!job_id || (list[i].job_id && strcmp(list[i].job_id, job_id) == 0))
-			ids[n++] = list[i].id;
-	/* The table needs no driver detail; -json carries it. */
+			rows[n++] = &list[i];
+	/* Allocations a live owner watches come from the store alone (two
+	 * queries for all of them); -json asks the drivers for their detail only
+	 * about the others, and `drover status ALLOC -json` about its tasks. */
 	status_load_opts lo = {.stats = o->stats, .inspect = o->json};
-	size_t loaded = load_all(ctx, st, ids, n, &lo, allocs, &exit_code);
+	size_t loaded = status_alloc_load_many(ctx, st, rows, n, &lo, allocs, load_failed,
+	                                       &exit_code);
+	/* Written whole at the end: one write for a thousand allocations. */
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	if (o->json) {
 		yajl_gen g = yajl_gen_alloc(NULL);
 		if (g) {
@@ -78,10 +71,11 @@ static int print_many(drover_context *ctx, drover_state *st, const status_opts *
 	} else {
 		status_text_table(stdout, allocs, loaded, o->verbose);
 	}
+	fflush(stdout);
 	for (size_t i = 0; i < loaded; i++)
 		status_alloc_clear(&allocs[i]);
 	free(allocs);
-	free(ids);
+	free(rows);
 	return exit_code;
 }
 
