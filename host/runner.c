@@ -207,6 +207,7 @@ typedef struct run_task {
 	FILE *events;
 	drover_value owned_config; /* resumed tasks: `config` points here */
 	int unprepared; /* adopted, but its config cannot be rebuilt: never restarted */
+	int keep_running; /* destroy_all: left running for the next owner */
 } run_task;
 
 typedef struct run {
@@ -550,30 +551,33 @@ static void stop_one(run_task *t)
 		                        "stop failed: %s", err.message);
 }
 
-/* The stops of one kill_tasks call, shared by its worker threads. */
-typedef struct stop_pool {
+/* One driver call per task of a list (stops, destroys), shared by worker
+ * threads: the calls mostly wait (for a process to exit, a cgroup to empty),
+ * so a few threads overlap those waits without a thread per task. */
+typedef struct task_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t done_cond;
 	run_task **list;
 	size_t n, next, done;
-} stop_pool;
+	void (*fn)(run_task *t);
+} task_pool;
 
-/* Workers a stop starts with. Each stop blocks its worker until the task is
- * gone (up to its KillTimeout), so more join while stops stay unfinished. */
-#define STOP_WORKERS 16
-/* How long every worker may be busy before another STOP_WORKERS join: a task
+/* Workers a pool starts with. A stop blocks its worker until the task is gone
+ * (up to its KillTimeout), so more join while calls stay unfinished. */
+#define POOL_WORKERS 32
+/* How long every worker may be busy before another POOL_WORKERS join: a task
  * that ignores its KillSignal holds its worker for the whole KillTimeout, and
  * the tasks queued behind it must not wait for that before their own signal. */
-#define STOP_STALL_MS 50
+#define POOL_STALL_MS 50
 
-static void *stop_worker(void *arg)
+static void *pool_worker(void *arg)
 {
-	stop_pool *p = arg;
+	task_pool *p = arg;
 	pthread_mutex_lock(&p->lock);
 	while (p->next < p->n) {
 		run_task *t = p->list[p->next++];
 		pthread_mutex_unlock(&p->lock);
-		stop_one(t);
+		p->fn(t);
 		pthread_mutex_lock(&p->lock);
 		p->done++;
 		pthread_cond_signal(&p->done_cond);
@@ -582,11 +586,11 @@ static void *stop_worker(void *arg)
 	return NULL;
 }
 
-/* Runs every stop of `list` on a few threads, more only while stops stall;
- * without any thread (none could be made), one after the other here. */
-static void stop_all(run_task **list, size_t n)
+/* Runs fn on every task of `list` on a few threads, more only while the calls
+ * stall; without any thread (none could be made), one after the other here. */
+static void pool_run(run_task **list, size_t n, void (*fn)(run_task *t))
 {
-	stop_pool p = {.lock = PTHREAD_MUTEX_INITIALIZER, .list = list, .n = n};
+	task_pool p = {.lock = PTHREAD_MUTEX_INITIALIZER, .list = list, .n = n, .fn = fn};
 	pthread_t *threads = calloc(n ? n : 1, sizeof(*threads));
 	size_t nthreads = 0;
 	pthread_condattr_t ca;
@@ -597,24 +601,24 @@ static void stop_all(run_task **list, size_t n)
 	pthread_mutex_lock(&p.lock);
 	int stalled = 1; /* at first, as good as stalled: no worker yet */
 	while (p.done < n) {
-		/* No stop finished for STOP_STALL_MS while some are still queued:
-		 * every worker waits out a KillTimeout, so more join. */
-		for (size_t k = 0; stalled && threads && k < STOP_WORKERS && nthreads < n && p.next < n;
+		/* No call finished for POOL_STALL_MS while some are still queued:
+		 * every worker waits (out a KillTimeout, say), so more join. */
+		for (size_t k = 0; stalled && threads && k < POOL_WORKERS && nthreads < n && p.next < n;
 		     k++) {
-			if (pthread_create(&threads[nthreads], NULL, stop_worker, &p) != 0)
+			if (pthread_create(&threads[nthreads], NULL, pool_worker, &p) != 0)
 				break;
 			nthreads++;
 		}
 		if (!nthreads) {
 			pthread_mutex_unlock(&p.lock);
-			stop_worker(&p);
+			pool_worker(&p);
 			pthread_mutex_lock(&p.lock);
 			break;
 		}
 		size_t seen = p.done;
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += STOP_STALL_MS * 1000000L;
+		until.tv_nsec += POOL_STALL_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
@@ -659,7 +663,7 @@ static void kill_tasks(run *r, run_task **list, size_t n)
 		stops[nstops++] = t;
 	}
 	drover_runner_store_commit();
-	stop_all(stops, nstops);
+	pool_run(stops, nstops, stop_one);
 	drover_runner_store_batch_begin();
 	for (size_t i = 0; i < nstops; i++) {
 		run_task *t = stops[i];
@@ -948,17 +952,36 @@ static int watch(run *r, int sigfd, int timerfd)
 	return rc;
 }
 
+/* Detached: running tasks stay up for the next owner (the plugin frees what
+ * a refused destroy keeps at fini). */
+static void destroy_one(run_task *t)
+{
+	drover_err err = {{0}};
+	int force = !t->keep_running;
+	if (t->plugin->desc->destroy(t->plugin->ctx, t->task, force, &err) < 0 && force)
+		fprintf(stderr, "drover: task \"%s\": destroy failed: %s\n", t->id,
+		        drover_display(err.message));
+}
+
 static void destroy_all(run *r)
 {
+	/* In parallel: a destroy waits for the task's cgroups to empty and go. */
+	run_task **list = calloc(r->task_count ? r->task_count : 1, sizeof(*list));
+	size_t n = 0;
 	for (size_t i = 0; i < r->task_count; i++) {
 		run_task *t = &r->tasks[i];
-		drover_err err = {{0}};
-		/* Detached: running tasks stay up for the next owner (the plugin frees
-		 * what a refused destroy keeps at fini). */
-		int force = !(r->detached && t->state == RUN_TASK_RUNNING);
-		if (t->task && t->plugin->desc->destroy(t->plugin->ctx, t->task, force, &err) < 0 &&
-		    force)
-			fprintf(stderr, "drover: task \"%s\": destroy failed: %s\n", t->id, drover_display(err.message));
+		t->keep_running = r->detached && t->state == RUN_TASK_RUNNING;
+		if (!t->task)
+			continue;
+		if (list)
+			list[n++] = t;
+		else
+			destroy_one(t);
+	}
+	pool_run(list, n, destroy_one);
+	free(list);
+	for (size_t i = 0; i < r->task_count; i++) {
+		run_task *t = &r->tasks[i];
 		if (t->wait_fd >= 0)
 			close(t->wait_fd);
 		free(t->handle.data);
