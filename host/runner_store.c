@@ -101,6 +101,7 @@ void drover_runner_store_batch_begin(void)
 		return;
 	}
 	rs.batch_open = 1;
+	drover_task_events_hold(1);
 }
 
 int drover_runner_store_batch_commit(drover_err *err)
@@ -111,6 +112,7 @@ int drover_runner_store_batch_commit(drover_err *err)
 	pthread_mutex_lock(&rs.lock);
 	rs.batch_open = 0;
 	pthread_mutex_unlock(&rs.lock);
+	drover_task_events_hold(0);
 	send_queued();
 	return rc;
 }
