@@ -1,7 +1,8 @@
 /* drover status: Nomad's views of the allocations in the state store. With no
  * argument the allocations table; with a job id that job; with an allocation
  * id (or a prefix) that allocation in detail. Drivers are asked only about
- * tasks the store records as running. */
+ * tasks the store records as running, and for many allocations only about
+ * those no live runner or agent watches. */
 #include "config.h"
 
 #include <errno.h>
@@ -130,7 +131,8 @@ int drover_cmd_status(int argc, char **argv)
 		                        "With an allocation id (or a unique prefix of one), that allocation\n"
 		                        "as `nomad alloc status` shows it: each task's state, exit,\n"
 		                        "restarts and recent events. States read as Nomad's. A task the\n"
-		                        "store records as running is asked through its driver, and an exit\n"
+		                        "store records as running is asked through its driver when no live\n"
+		                        "runner or agent watches it (or for ALLOC, or -stats), and an exit\n"
 		                        "that happened meanwhile is recorded. -json prints Nomad's API\n"
 		                        "JSON (an array of allocations; one object for ALLOC).",
 		                        flags);
