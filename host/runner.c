@@ -644,8 +644,15 @@ static void kill_tasks(run *r, run_task **list, size_t n)
 {
 	run_task **stops = calloc(n ? n : 1, sizeof(*stops));
 	size_t nstops = 0;
-	if (!stops)
+	if (!stops && n > 1) {
+		/* No memory for the list: one task at a time, but every one. */
+		for (size_t i = 0; i < n; i++)
+			kill_tasks(r, &list[i], 1);
 		return;
+	}
+	run_task *one[1];
+	if (!stops)
+		stops = one;
 	drover_runner_store_batch_begin();
 	for (size_t i = 0; i < n; i++) {
 		run_task *t = list[i];
@@ -674,7 +681,8 @@ static void kill_tasks(run *r, run_task **list, size_t n)
 		}
 	}
 	drover_runner_store_commit();
-	free(stops);
+	if (stops != one)
+		free(stops);
 }
 
 static void stop_after_start(run *r, run_task *t)

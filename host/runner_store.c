@@ -23,9 +23,13 @@ static struct {
 	int notify_fd;
 	pthread_mutex_t lock; /* notify_fd, queued: events come from the stop threads too */
 	int batch_open, batch_nested;
+	unsigned batch_allocs; /* allocations recorded in the open batch */
 	char **queued; /* notes written while a batch is open, sent once it is committed */
 	size_t nqueued;
 } rs = {.notify_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* At most this many allocations are recorded in one commit. */
+#define ALLOCS_PER_BATCH 64
 
 static void warn(const char *what, const drover_err *err)
 {
@@ -101,6 +105,7 @@ void drover_runner_store_batch_begin(void)
 		return;
 	}
 	rs.batch_open = 1;
+	rs.batch_allocs = 0;
 	drover_task_events_hold(1);
 }
 
@@ -206,6 +211,13 @@ void drover_runner_store_alloc(const drover_jobspec *job, const drover_jobspec_g
 		};
 		if (drover_state_task_put(rs.st, &t, &err) < 0)
 			warn("recording a task", &err);
+	}
+	/* Making allocation directories can be slow (a busy file system): the
+	 * write lock is given back now and then, so that another drover (a
+	 * `drover stop`) never waits long for it. */
+	if (rs.batch_open && ++rs.batch_allocs % ALLOCS_PER_BATCH == 0) {
+		drover_runner_store_commit();
+		drover_runner_store_batch_begin();
 	}
 }
 
