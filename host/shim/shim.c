@@ -534,20 +534,26 @@ static unsigned long long read_keyed(const char *dir, const char *file, const ch
 	return found;
 }
 
+struct oom_count {
+	unsigned long long sum;
+	int v1; /* several hierarchies: only v1 has them, and no memory.events */
+};
+
 /* The kernel's count of OOM kills in a memory cgroup: memory.events (v2) or
  * memory.oom_control (v1, kernel 4.13 and later). */
 static void add_oom_kills(const char *dir, void *arg)
 {
-	unsigned long long *sum = arg;
-	*sum += read_keyed(dir, "memory.events", "oom_kill") +
-	        read_keyed(dir, "memory.oom_control", "oom_kill");
+	struct oom_count *c = arg;
+	if (!c->v1)
+		c->sum += read_keyed(dir, "memory.events", "oom_kill");
+	c->sum += read_keyed(dir, "memory.oom_control", "oom_kill");
 }
 
 static unsigned long long oom_kills(const char *list)
 {
-	unsigned long long sum = 0;
-	for_each_cgroup(list, add_oom_kills, &sum);
-	return sum;
+	struct oom_count c = { 0, list && strchr(list, ':') != NULL };
+	for_each_cgroup(list, add_oom_kills, &c);
+	return c.sum;
 }
 
 /* Processes that left the task's process group and were never our children
@@ -771,17 +777,22 @@ int main(int argc, char **argv)
 	if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0)
 		fail(errno, "cannot create the task's pipes: %s", strerror(errno));
 
+	/* Everything that does not start the task is done before the gate, while
+	 * the host records our pid: the start itself then costs the clone, the
+	 * exec and the pids file. */
 	/* A reused cgroup may have counted OOM kills of an earlier run. */
-	/* The host lets us through only once it has recorded our pid: a host
-	 * that died before closed the gate's write end, and its successor, which
-	 * does not know of us, may already have recorded the start as failed. */
-	if (o.start_gate >= 0)
-		wait_start_gate(o.start_gate, o.argv[0]);
 	oom_before = oom_kills(o.cgroups);
 	stack = task_stack_alloc(&o, &stack_len);
 	if (!stack)
 		fail(errno, "cannot allocate a stack to start the task \"%s\": %s", o.argv[0],
 		     strerror(errno));
+	shim_start_time = start_time_of(getpid());
+	cg_fd = open_v2_cgroup(o.cgroups);
+	/* The host lets us through only once it has recorded our pid: a host
+	 * that died before closed the gate's write end, and its successor, which
+	 * does not know of us, may already have recorded the start as failed. */
+	if (o.start_gate >= 0)
+		wait_start_gate(o.start_gate, o.argv[0]);
 	memset(&ts, 0, sizeof(ts));
 	ts.o = &o;
 	ts.devnull = devnull;
@@ -790,7 +801,6 @@ int main(int argc, char **argv)
 	/* On cgroup v2 the task is created in its cgroup; where clone3 is
 	 * missing (ENOSYS), or on v1, it joins it before exec instead. */
 	pid = -1;
-	cg_fd = open_v2_cgroup(o.cgroups);
 	if (cg_fd >= 0) {
 		ts.in_cgroup = 1;
 		pid = shim_clone_into_cgroup(run_task, &ts, stack, stack_len, cg_fd);
@@ -805,11 +815,9 @@ int main(int argc, char **argv)
 		pid = clone(run_task, stack + stack_len, CLONE_VM | CLONE_VFORK | SIGCHLD, &ts);
 	if (pid < 0)
 		fail(errno, "cannot start the task \"%s\": %s", o.argv[0], strerror(errno));
-	munmap(stack, stack_len);
 
 	close(out_p[1]);
 	close(err_p[1]);
-	close(devnull);
 	if (ts.failure.stage != 0) {
 		waitpid(pid, NULL, 0);
 		report_task_failure(&o, &ts.failure);
@@ -819,7 +827,6 @@ int main(int argc, char **argv)
 	 * The pids file lets a host whose handle for the task is lost still find
 	 * (and kill) what is left of it. */
 	task_start_time = start_time_of(pid);
-	shim_start_time = start_time_of(getpid());
 	snprintf(msg, sizeof(msg), "%d %llu %d %llu\n", (int)pid, task_start_time, (int)getpid(),
 	         shim_start_time);
 	r = write_atomic(PIDS_FILE, msg, 0);
@@ -831,6 +838,10 @@ int main(int argc, char **argv)
 	}
 	report_line("ok %d %llu %d %llu", (int)pid, task_start_time, (int)getpid(),
 	            shim_start_time);
+	/* Not needed once the task runs; freed after the report, which the host
+	 * waits for. */
+	munmap(stack, stack_len);
+	close(devnull);
 
 	fcntl(out_p[0], F_SETFL, O_NONBLOCK);
 	fcntl(err_p[0], F_SETFL, O_NONBLOCK);
