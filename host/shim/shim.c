@@ -372,7 +372,7 @@ static int TASK_NO_SANITIZE run_task(void *arg)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	if (dup2(ts->devnull, 0) < 0 || dup2(ts->out_w, 1) < 0 || dup2(ts->err_w, 2) < 0 ||
-	    close_range(3, ~0U, 0) < 0) {
+	    syscall(SYS_close_range, 3, ~0U, 0) < 0) {
 		f.stage = STAGE_STDIO;
 		goto failed;
 	}
