@@ -516,8 +516,10 @@ static int open_v2_cgroup(const char *list)
 	return fd;
 }
 
-/* "key N" of a flat keyed cgroup file, 0 when absent. */
-static unsigned long long read_keyed(const char *dir, const char *file, const char *key)
+/* "key N" of a flat keyed cgroup file, 0 when absent; *opened says whether
+ * the file was there. */
+static unsigned long long read_keyed(const char *dir, const char *file, const char *key,
+                                     int *opened)
 {
 	char path[PATH_MAX + 32], name[64];
 	unsigned long long v, found = 0;
@@ -525,6 +527,7 @@ static unsigned long long read_keyed(const char *dir, const char *file, const ch
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	f = fopen(path, "re");
+	*opened = f != NULL;
 	if (!f)
 		return 0;
 	while (fscanf(f, "%63s %llu", name, &v) == 2)
@@ -536,22 +539,29 @@ static unsigned long long read_keyed(const char *dir, const char *file, const ch
 
 struct oom_count {
 	unsigned long long sum;
-	int v1; /* several hierarchies: only v1 has them, and no memory.events */
+	int v1;     /* several hierarchies: only v1 has them, and no memory.events */
+	int memory; /* v1: the one memory hierarchy's directory was read */
 };
 
 /* The kernel's count of OOM kills in a memory cgroup: memory.events (v2) or
- * memory.oom_control (v1, kernel 4.13 and later). */
+ * memory.oom_control (v1, kernel 4.13 and later). A v1 list holds one
+ * directory of the memory controller: the others are not tried after it. */
 static void add_oom_kills(const char *dir, void *arg)
 {
 	struct oom_count *c = arg;
+	int opened;
+
+	if (c->memory)
+		return;
 	if (!c->v1)
-		c->sum += read_keyed(dir, "memory.events", "oom_kill");
-	c->sum += read_keyed(dir, "memory.oom_control", "oom_kill");
+		c->sum += read_keyed(dir, "memory.events", "oom_kill", &opened);
+	c->sum += read_keyed(dir, "memory.oom_control", "oom_kill", &opened);
+	c->memory = c->v1 && opened;
 }
 
 static unsigned long long oom_kills(const char *list)
 {
-	struct oom_count c = { 0, list && strchr(list, ':') != NULL };
+	struct oom_count c = { 0, list && strchr(list, ':') != NULL, 0 };
 	for_each_cgroup(list, add_oom_kills, &c);
 	return c.sum;
 }
