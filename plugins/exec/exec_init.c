@@ -85,6 +85,8 @@ static void parse(int argc, char **argv, exec_init_opts *o)
 		{ "groups", required_argument, NULL, 'G' },
 		{ "caps", required_argument, NULL, 'c' },
 		{ "work-dir", required_argument, NULL, 'w' },
+		{ "resolv-conf", required_argument, NULL, 'R' },
+		{ "hostname", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 }
 	};
 	long nums[EXEC_INIT_MAX_CAPS > EXEC_INIT_MAX_GROUPS ? EXEC_INIT_MAX_CAPS
@@ -146,6 +148,16 @@ static void parse(int argc, char **argv, exec_init_opts *o)
 				o->caps[i] = (int)nums[i];
 			break;
 		case 'w': o->work_dir = optarg; break;
+		case 'R':
+			if (optarg[0] != '/')
+				usage_die("--resolv-conf wants an absolute path");
+			o->resolv_conf = optarg;
+			break;
+		case 'H':
+			if (!optarg[0] || strlen(optarg) > 64)
+				usage_die("--hostname wants 1 to 64 characters");
+			o->hostname = optarg;
+			break;
 		default: usage_die("unknown option");
 		}
 	}
@@ -242,6 +254,7 @@ static void __attribute__((noreturn)) run(const exec_init_opts *o)
 	pid_t pid, parent = getpid();
 	ssize_t n;
 
+	exec_init_dns_uts(o);
 	if (unshare(flags) < 0)
 		exec_init_die(errno, "cannot create the task's namespaces");
 	if (pipe2(sp, O_CLOEXEC) < 0)
@@ -283,6 +296,7 @@ static void __attribute__((noreturn)) join(const exec_init_opts *o)
 	int fds[3], rootfd, i, st;
 	pid_t pid;
 
+	exec_init_dns_join_uts(o->join_pid);
 	for (i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)o->join_pid, ns[i]);
 		fds[i] = open(path, O_RDONLY | O_CLOEXEC);

@@ -5,7 +5,8 @@
  *
  *   drover-exec-init run  --root TASK_DIR --alloc ALLOC_DIR [--bind SRC=DST]...
  *                         [--volume-ro SRC=DST] [--volume-rw SRC=DST]...
- *                         [--pid-ns] [--ipc-ns] [--no-pivot-root] COMMON -- CMD ARGS...
+ *                         [--pid-ns] [--ipc-ns] [--no-pivot-root]
+ *                         [--resolv-conf FILE] [--hostname NAME] COMMON -- CMD ARGS...
  *   drover-exec-init join --pid PID COMMON -- CMD ARGS...
  *   COMMON: --uid N --gid N [--groups G,G...] [--caps N,N...] [--work-dir DIR]
  *
@@ -50,6 +51,8 @@ typedef struct exec_init_opts {
 	int caps[EXEC_INIT_MAX_CAPS];
 	const char *work_dir;     /* inside the root; NULL: "/" */
 	char **argv;
+	const char *resolv_conf;  /* bound at /etc/resolv.conf; NULL: the root's own */
+	const char *hostname;     /* a UTS namespace with this name; NULL: the host's */
 } exec_init_opts;
 
 /* Prints "drover-exec-init: <what>: <strerror(e)>" and exits 127. */
@@ -62,5 +65,12 @@ void exec_init_fs_build(const exec_init_opts *o);
 /* Drops to the task's user, groups and capabilities, sets no_new_privs, loads
  * the seccomp filter, closes every descriptor above 2 and execs o->argv. */
 void exec_init_become_task(const exec_init_opts *o) __attribute__((noreturn));
+
+/* exec_init_dns.c: the group network's host name (a UTS namespace of the
+ * task's own, before the others are made), its resolv.conf (bound in the
+ * root being built, `rootfd`) and, for join, the task's UTS namespace. */
+void exec_init_dns_uts(const exec_init_opts *o);
+void exec_init_dns_bind(const exec_init_opts *o, int rootfd);
+void exec_init_dns_join_uts(pid_t pid);
 
 #endif
