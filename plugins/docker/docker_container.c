@@ -12,6 +12,7 @@
 
 #include "docker_container.h"
 #include "docker_cpu.h"
+#include "docker_dns.h"
 #include "docker_json.h"
 #include "plugin_resolve.h"
 
@@ -576,6 +577,26 @@ static int gen_host_volume_binds(build *b, char *line, size_t len)
 	return 0;
 }
 
+/* The group network's resolv.conf (docker_dns.h), last: Nomad appends it. */
+static int gen_dns_bind(build *b)
+{
+	char *line = NULL;
+	yajl_gen_status st;
+	int r;
+
+	if ((r = docker_dns_bind(b->cfg, b->s->selinux_label, &line, b->err)) < 0) {
+		char msg[DROVER_ERR_MESSAGE_MAX];
+		snprintf(msg, sizeof(msg), "%s", b->err->message);
+		return drover_err_set(b->err, r, "task \"%s\": %s", b->task, msg);
+	}
+	if (!line)
+		return 0;
+	st = docker_gen_str(b->g, line);
+	free(line);
+	GEN(st);
+	return 0;
+}
+
 static int gen_binds(build *b)
 {
 	const drover_value *vols = drover_value_get(b->c, "volumes");
@@ -646,7 +667,7 @@ static int gen_binds(build *b)
 		free(copy);
 		GEN(docker_gen_str(b->g, line));
 	}
-	if ((r = gen_host_volume_binds(b, line, sizeof(line))) < 0)
+	if ((r = gen_host_volume_binds(b, line, sizeof(line))) < 0 || (r = gen_dns_bind(b)) < 0)
 		return r;
 	GEN(yajl_gen_array_close(b->g));
 	return 0;
@@ -1103,10 +1124,13 @@ static int gen_host_config(build *b)
 		GEN(docker_gen_key_str(b->g, "Runtime", s));
 	GEN(docker_gen_key_str(b->g, "NetworkMode",
 	                       (s = get_str(b, "network_mode")) ? s : "bridge"));
-	if ((r = gen_list(b, "dns_servers", "Dns")) < 0 ||
-	    (r = gen_list(b, "dns_search_domains", "DnsSearch")) < 0 ||
-	    (r = gen_list(b, "dns_options", "DnsOptions")) < 0 ||
-	    (r = gen_list(b, "security_opt", "SecurityOpt")) < 0 ||
+	/* With a group DNS block the resolv.conf is bound instead (docker_dns.h). */
+	if (!docker_dns_managed(cfg) &&
+	    ((r = gen_list(b, "dns_servers", "Dns")) < 0 ||
+	     (r = gen_list(b, "dns_search_domains", "DnsSearch")) < 0 ||
+	     (r = gen_list(b, "dns_options", "DnsOptions")) < 0))
+		return r;
+	if ((r = gen_list(b, "security_opt", "SecurityOpt")) < 0 ||
 	    (r = gen_list(b, "group_add", "GroupAdd")) < 0)
 		return r;
 	{
