@@ -52,3 +52,14 @@ tests_integration_test_exec_dns_LDADD = host/libdroverproc.la \
 	plugins/common/libpluginresolve.la $(CRITERION_LIBS) $(DL_LIBS)
 EXTRA_tests_integration_test_exec_dns_DEPENDENCIES = host/shim/drover-shim \
 	plugins/exec/exec.la plugins/exec/drover-exec-init
+
+# The group network's DNS block through the real `drover run`.
+check_PROGRAMS += tests/integration/test_cli_dns
+TESTS += tests/integration/test_cli_dns
+tests_integration_test_cli_dns_SOURCES = \
+	tests/integration/test_cli_dns.c \
+	tests/integration/cli_harness.c tests/integration/cli_harness.h
+tests_integration_test_cli_dns_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS)
+tests_integration_test_cli_dns_LDADD = $(CRITERION_LIBS)
+EXTRA_tests_integration_test_cli_dns_DEPENDENCIES = host/drover host/shim/drover-shim \
+	plugins/exec/drover-exec-init tests/plugins.d/.stamp
