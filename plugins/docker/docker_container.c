@@ -61,13 +61,20 @@ static const char *get_str(build *b, const char *key)
 	return v && v[0] ? v : NULL;
 }
 
+/* The task config's dns_* fields, which a group DNS block replaces: its
+ * resolv.conf is bound instead (docker_dns.h), as in Nomad. */
+static int dns_overridden(build *b, const char *key)
+{
+	return strncmp(key, "dns_", 4) == 0 && docker_dns_managed(b->cfg);
+}
+
 /* A list of strings from the config as a JSON array under `json_key`. */
 static int gen_list(build *b, const char *key, const char *json_key)
 {
 	const drover_value *v = drover_value_get(b->c, key);
 	size_t i;
 
-	if (!v || v->type == DROVER_VALUE_NULL)
+	if (!v || v->type == DROVER_VALUE_NULL || dns_overridden(b, key))
 		return 0;
 	if (v->type != DROVER_VALUE_ARRAY)
 		return field_error(b, -EINVAL, key, "must be a list of strings");
@@ -1124,13 +1131,10 @@ static int gen_host_config(build *b)
 		GEN(docker_gen_key_str(b->g, "Runtime", s));
 	GEN(docker_gen_key_str(b->g, "NetworkMode",
 	                       (s = get_str(b, "network_mode")) ? s : "bridge"));
-	/* With a group DNS block the resolv.conf is bound instead (docker_dns.h). */
-	if (!docker_dns_managed(cfg) &&
-	    ((r = gen_list(b, "dns_servers", "Dns")) < 0 ||
-	     (r = gen_list(b, "dns_search_domains", "DnsSearch")) < 0 ||
-	     (r = gen_list(b, "dns_options", "DnsOptions")) < 0))
-		return r;
-	if ((r = gen_list(b, "security_opt", "SecurityOpt")) < 0 ||
+	if ((r = gen_list(b, "dns_servers", "Dns")) < 0 ||
+	    (r = gen_list(b, "dns_search_domains", "DnsSearch")) < 0 ||
+	    (r = gen_list(b, "dns_options", "DnsOptions")) < 0 ||
+	    (r = gen_list(b, "security_opt", "SecurityOpt")) < 0 ||
 	    (r = gen_list(b, "group_add", "GroupAdd")) < 0)
 		return r;
 	{

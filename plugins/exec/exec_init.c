@@ -254,11 +254,11 @@ static void __attribute__((noreturn)) run(const exec_init_opts *o)
 	pid_t pid, parent = getpid();
 	ssize_t n;
 
-	exec_init_dns_uts(o);
 	if (unshare(flags) < 0)
 		exec_init_die(errno, "cannot create the task's namespaces");
 	if (pipe2(sp, O_CLOEXEC) < 0)
 		exec_init_die(errno, "cannot create a pipe");
+	exec_init_dns_uts(o);
 	pid = fork();
 	if (pid < 0)
 		exec_init_die(errno, "cannot fork");
@@ -296,13 +296,13 @@ static void __attribute__((noreturn)) join(const exec_init_opts *o)
 	int fds[3], rootfd, i, st;
 	pid_t pid;
 
-	exec_init_dns_join_uts(o->join_pid);
 	for (i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)o->join_pid, ns[i]);
 		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0)
 			exec_init_die(errno, "cannot open %s (has the task exited?)", path);
 	}
+	exec_init_dns_join_uts(o->join_pid);
 	snprintf(path, sizeof(path), "/proc/%d/root", (int)o->join_pid);
 	rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)

@@ -5,8 +5,7 @@
  *
  *   drover-exec-init run  --root TASK_DIR --alloc ALLOC_DIR [--bind SRC=DST]...
  *                         [--volume-ro SRC=DST] [--volume-rw SRC=DST]...
- *                         [--pid-ns] [--ipc-ns] [--no-pivot-root]
- *                         [--resolv-conf FILE] [--hostname NAME] COMMON -- CMD ARGS...
+ *                         [--pid-ns] [--ipc-ns] [--no-pivot-root] COMMON -- CMD ARGS...
  *   drover-exec-init join --pid PID COMMON -- CMD ARGS...
  *   COMMON: --uid N --gid N [--groups G,G...] [--caps N,N...] [--work-dir DIR]
  *
@@ -16,6 +15,11 @@
  * helper stays the shim's child, forwards signals and exits as the command did.
  * join: enters the namespaces and root of the process PID (the task's pid 1),
  * for the driver's exec method.
+ *
+ * run also takes --resolv-conf FILE (bound read-only at the root's
+ * /etc/resolv.conf) and --hostname NAME (a UTS namespace of the task's own
+ * with that name): the group network's DNS block and Hostname
+ * (exec_init_dns.c).
  *
  * Failures are written to stderr (the task's stderr log) and end the helper
  * with status 127. */
