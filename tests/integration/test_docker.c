@@ -1386,22 +1386,29 @@ Test(docker, dns_block_is_bound_when_the_container_joins_another_network_namespa
 	char *out;
 
 	instance("{}");
-	/* As a bridge-mode task joins the group's pause container: Docker
-	 * refuses Dns fields for a container:<id> network, a bind it takes. */
-	snprintf(holder, sizeof(holder), "drover-test-dns-holder-%s", fx.alloc_id);
+	/* The group's pause container, by the name Nomad gives it; a bridge-mode
+	 * task joins its namespace (container:<pause>), where Docker refuses Dns
+	 * fields but takes the bind. */
+	snprintf(holder, sizeof(holder), "nomad_init_%s", fx.alloc_id);
 	snprintf(fx.cleanup, sizeof(fx.cleanup), "docker rm -f %s >/dev/null 2>&1", holder);
 	snprintf(cmd, sizeof(cmd), "docker run -d --name %s --network none %s sleep 600 >/dev/null",
 	         holder, image_ref());
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	snprintf(json, sizeof(json), "{\"image\": \"" IMAGE "\", \"command\": \"cat\", "
-	         "\"args\": [\"/etc/resolv.conf\"], \"network_mode\": \"container:%s\"}", holder);
-	out = run_with_dns(json, "bridge", NULL);
+	out = run_with_dns("{\"image\": \"" IMAGE "\", \"command\": \"cat\", \"args\": "
+	                   "[\"/etc/resolv.conf\"]}",
+	                   "bridge", NULL);
 	cr_assert_str_eq(out, dns_text);
 	free(out);
-	/* Mode none: the same file. */
+	/* The same namespace asked for by the task's own network_mode in a host
+	 * mode group, and network_mode none. */
+	snprintf(json, sizeof(json), "{\"image\": \"" IMAGE "\", \"command\": \"cat\", "
+	         "\"args\": [\"/etc/resolv.conf\"], \"network_mode\": \"container:%s\"}", holder);
+	out = run_with_dns(json, "host", NULL);
+	cr_assert_str_eq(out, dns_text);
+	free(out);
 	out = run_with_dns("{\"image\": \"" IMAGE "\", \"command\": \"cat\", \"args\": "
 	                   "[\"/etc/resolv.conf\"], \"network_mode\": \"none\"}",
-	                   "none", NULL);
+	                   "host", NULL);
 	cr_assert_str_eq(out, dns_text);
 	free(out);
 }
