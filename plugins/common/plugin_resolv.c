@@ -273,7 +273,13 @@ int plugin_resolv_write(const drover_task_config *cfg, char **path_out, drover_e
 	if (dfd < 0)
 		return drover_err_set(err, -errno, "cannot open the state directory \"%s\": %s", dir,
 		                      strerror(errno));
-	if (fstat(dfd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
+	if (fstat(dfd, &st) < 0) {
+		e = errno;
+		close(dfd);
+		return drover_err_set(err, -e, "cannot stat the state directory \"%s\": %s", dir,
+		                      strerror(e));
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
 		close(dfd);
 		return drover_err_set(err, -EPERM,
 		                      "the state directory \"%s\" is not this process's own (owner "
