@@ -22,7 +22,7 @@
 #include "interpolate.h"
 #include "nodeinfo.h"
 #include "host_volume.h"
-#include "ports.h"
+#include "network/ports.h"
 #include "lifecycle.h"
 #include "network/group_network.h"
 #include "restart_policy.h"

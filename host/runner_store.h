@@ -13,7 +13,7 @@
 
 #include "jobspec.h"
 #include "loader.h"
-#include "ports.h"
+#include "network/ports.h"
 #include "state_store.h"
 
 /* `job_json` is the job document as validated (copied). `notify_fd` (-1: none)

@@ -168,7 +168,7 @@ int drover_state_fault_count(drover_state *st, const char *driver, const char *p
                              long long since_ms, int *count, char **last_call, int *last_signal,
                              drover_err *err);
 
-/* Ports (host/state_ports.c): every host port an allocation holds, the
+/* Ports (host/network/state_ports.c): every host port an allocation holds, the
  * group's under task "" and a task's own (the legacy Resources.Networks)
  * under its name. A port belongs to one live allocation at a time. */
 typedef struct drover_state_port {

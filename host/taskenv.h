@@ -10,7 +10,7 @@
 #include "allocdir.h"
 #include "jobspec.h"
 #include "nodeinfo.h"
-#include "ports.h"
+#include "network/ports.h"
 #include "util.h"
 
 typedef struct drover_taskenv_input {

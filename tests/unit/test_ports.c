@@ -11,7 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "agent_config.h"
-#include "ports.h"
+#include "network/ports.h"
 
 static drover_ports_config config(int min, int max)
 {

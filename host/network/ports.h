@@ -8,14 +8,14 @@
  * NOMAD_HOST_PORT_<label>, NOMAD_ALLOC_PORT_<label>, NOMAD_IP_<label>,
  * NOMAD_HOST_IP_<label>, NOMAD_ADDR_<label>, NOMAD_HOST_ADDR_<label>.
  */
-#ifndef DROVER_HOST_PORTS_H
-#define DROVER_HOST_PORTS_H
+#ifndef DROVER_HOST_NETWORK_PORTS_H
+#define DROVER_HOST_NETWORK_PORTS_H
 
 #include <stddef.h>
 
-#include "agent_config.h"
-#include "jobspec.h"
-#include "util.h"
+#include "../agent_config.h"
+#include "../jobspec.h"
+#include "../util.h"
 
 #define DROVER_DYNAMIC_PORT_MIN_DEFAULT 20000
 #define DROVER_DYNAMIC_PORT_MAX_DEFAULT 32000

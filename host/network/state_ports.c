@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "state_internal.h"
-#include "util.h"
+#include "../state_internal.h"
+#include "../util.h"
 
 /* An allocation is live while one of its tasks is not dead. */
 #define LIVE_HOLDER                                                                      \
