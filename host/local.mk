@@ -19,6 +19,7 @@ host_libdroverhost_la_SOURCES = \
 	host/network/group_network.c host/network/group_network.h \
 	host/network/ports.c host/network/ports.h \
 	host/network/state_ports.c \
+	host/network/portmap.c host/network/portmap.h \
 	host/lifecycle.c host/lifecycle.h \
 	host/restart_policy.c host/restart_policy.h \
 	host/runner.c host/runner.h \
