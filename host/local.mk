@@ -18,7 +18,7 @@ host_libdroverhost_la_SOURCES = \
 	host/plugin_suggest.c host/plugin_suggest.h \
 	host/network/group_network.c host/network/group_network.h \
 	host/network/ports.c host/network/ports.h \
-	host/network/state_ports.c \
+	host/network/state_ports.c host/network/state_ports.h \
 	host/network/portmap.c host/network/portmap.h \
 	host/lifecycle.c host/lifecycle.h \
 	host/restart_policy.c host/restart_policy.h \

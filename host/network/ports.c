@@ -111,21 +111,26 @@ void drover_alloc_ports_clear(drover_alloc_ports *p)
 	*p = (drover_alloc_ports){0};
 }
 
-static int copy_ports(const drover_port *want, size_t count, drover_alloc_ports *out)
+int drover_alloc_ports_copy(const drover_port *want, size_t count, const char *host_ip,
+                            drover_alloc_ports *out)
 {
-	out->ports = calloc(count ? count : 1, sizeof(*out->ports));
-	if (!out->ports)
+	drover_alloc_ports result = {0};
+	snprintf(result.host_ip, sizeof(result.host_ip), "%s", host_ip ? host_ip : "");
+	result.ports = calloc(count ? count : 1, sizeof(*result.ports));
+	if (!result.ports)
 		return -ENOMEM;
-	for (size_t i = 0; i < count; i++, out->count++) {
-		out->ports[i] = want[i];
-		out->ports[i].label = want[i].label ? strdup(want[i].label) : NULL;
-		out->ports[i].host_network = want[i].host_network ? strdup(want[i].host_network) : NULL;
-		if ((want[i].label && !out->ports[i].label) ||
-		    (want[i].host_network && !out->ports[i].host_network)) {
-			out->count++;
+	for (size_t i = 0; i < count; i++, result.count++) {
+		drover_port *p = &result.ports[i];
+		*p = want[i];
+		p->label = want[i].label ? strdup(want[i].label) : NULL;
+		p->host_network = want[i].host_network ? strdup(want[i].host_network) : NULL;
+		if ((want[i].label && !p->label) || (want[i].host_network && !p->host_network)) {
+			result.count++;
+			drover_alloc_ports_clear(&result);
 			return -ENOMEM;
 		}
 	}
+	*out = result;
 	return 0;
 }
 
@@ -139,11 +144,8 @@ int drover_ports_assign(const drover_ports_config *cfg, const drover_port *want,
                         drover_err *err)
 {
 	drover_alloc_ports result = {0};
-	snprintf(result.host_ip, sizeof(result.host_ip), "%s", cfg->host_ip);
-	if (copy_ports(want, count, &result) < 0) {
-		drover_alloc_ports_clear(&result);
+	if (drover_alloc_ports_copy(want, count, cfg->host_ip, &result) < 0)
 		return drover_err_set(err, -ENOMEM, "%s: out of memory", where);
-	}
 	/* Worked on a copy so that a failure leaves the caller's set as it was. */
 	drover_port_set *taken = malloc(sizeof(*taken));
 	if (!taken) {

@@ -70,6 +70,11 @@ int drover_ports_assign(const drover_ports_config *cfg, const drover_port *want,
 /* Sets the NOMAD_*_<label> variables of every port in `env`. */
 int drover_ports_env(const drover_alloc_ports *ports, drover_strv *env);
 
+/* `out` holds a copy of `want` (labels duplicated) with `host_ip`: the ports
+ * as they stand, Values as given. -ENOMEM leaves `out` empty. */
+int drover_alloc_ports_copy(const drover_port *want, size_t count, const char *host_ip,
+                            drover_alloc_ports *out);
+
 void drover_alloc_ports_clear(drover_alloc_ports *ports);
 
 #endif
