@@ -217,6 +217,13 @@ static int set_var(drover_strv *env, const char *prefix, const char *label, cons
 	return drover_env_set(env, entry);
 }
 
+/* Nomad's scheduler turns To = -1 into the host port (nomad/structs/
+ * network.go); 0 means "no mapping": the task listens on the host port. */
+static int task_port_of(const drover_port *p)
+{
+	return p->to > 0 ? p->to : p->value;
+}
+
 int drover_ports_env(const drover_alloc_ports *ports, drover_strv *env)
 {
 	int rc = 0;
@@ -227,7 +234,7 @@ int drover_ports_env(const drover_alloc_ports *ports, drover_strv *env)
 		const char *ip = ports->host_ip;
 		/* As Nomad: the task-side port is To when set (-1 means "same as the
 		 * host port"), the address is always the host's. */
-		int task_port = p->to > 0 ? p->to : p->value;
+		int task_port = task_port_of(p);
 		rc = set_var(env, "NOMAD_PORT_", p->label, "%d", task_port);
 		if (rc == 0) rc = set_var(env, "NOMAD_ALLOC_PORT_", p->label, "%d", task_port);
 		if (rc == 0) rc = set_var(env, "NOMAD_HOST_PORT_", p->label, "%d", p->value);
@@ -235,6 +242,22 @@ int drover_ports_env(const drover_alloc_ports *ports, drover_strv *env)
 		if (rc == 0) rc = set_var(env, "NOMAD_HOST_IP_", p->label, "%s", ip);
 		if (rc == 0) rc = set_var(env, "NOMAD_ADDR_", p->label, "%s:%d", ip, p->value);
 		if (rc == 0) rc = set_var(env, "NOMAD_HOST_ADDR_", p->label, "%s:%d", ip, p->value);
+	}
+	return rc;
+}
+
+int drover_ports_alloc_env(const drover_alloc_ports *ports, const char *alloc_ip,
+                           const char *interface, drover_strv *env)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && ports && alloc_ip && i < ports->count; i++) {
+		const drover_port *p = &ports->ports[i];
+		if (!p->label)
+			continue;
+		rc = set_var(env, "NOMAD_ALLOC_INTERFACE_", p->label, "%s", interface ? interface : "eth0");
+		if (rc == 0) rc = set_var(env, "NOMAD_ALLOC_IP_", p->label, "%s", alloc_ip);
+		if (rc == 0)
+			rc = set_var(env, "NOMAD_ALLOC_ADDR_", p->label, "%s:%d", alloc_ip, task_port_of(p));
 	}
 	return rc;
 }
