@@ -22,8 +22,9 @@
 #include "interpolate.h"
 #include "nodeinfo.h"
 #include "host_volume.h"
-#include "ports.h"
+#include "network/ports.h"
 #include "lifecycle.h"
+#include "network/group_network.h"
 #include "restart_policy.h"
 #include "runner_store.h"
 #include "task_events.h"
@@ -177,6 +178,7 @@ typedef struct run_alloc {
 	size_t task_count;
 	drover_lifecycle_alloc lc;
 	drover_lifecycle_task *lc_tasks;
+	drover_network network; /* cfg.network of its tasks */
 } run_alloc;
 
 typedef struct run_task {
@@ -267,15 +269,14 @@ static int prepare_task(run *r, run_task *t)
 		.node = &r->node,
 	};
 	drover_interp_scope scope;
-	free(t->port_labels);
-	t->port_labels = NULL;
-	drover_alloc_ports_clear(&t->ports); /* prepared again for a restart */
-	if ((rc = drover_runner_store_ports(&r->ports_cfg, spec->ports, spec->port_count,
-	                                    &r->ports_in_use, "Resources.Networks", t->alloc->id,
-	                                    spec->name, &t->ports, &err)) < 0 ||
-	    (rc = drover_taskenv_build(&in, &t->env, &err)) < 0)
-		goto fail;
-	if (t->ports.count) {
+	/* A task's own ports are taken once, at its first start here: a restart
+	 * keeps them (an adopter reads them back from the store). */
+	if (spec->port_count && !t->ports.count) {
+		if ((rc = drover_runner_store_ports(&r->ports_cfg, spec->ports, spec->port_count,
+		                                    &r->ports_in_use, "Resources.Networks",
+		                                    t->alloc->id, spec->name, &t->ports, &err)) < 0)
+			goto fail;
+		free(t->port_labels);
 		size_t n = 0;
 		if (!(t->port_labels = calloc(t->ports.count + 1, sizeof(*t->port_labels)))) {
 			rc = drover_err_set(&err, -ENOMEM, "out of memory");
@@ -285,6 +286,8 @@ static int prepare_task(run *r, run_task *t)
 			if (t->ports.ports[i].label)
 				t->port_labels[n++] = t->ports.ports[i].label;
 	}
+	if ((rc = drover_taskenv_build(&in, &t->env, &err)) < 0)
+		goto fail;
 	/* Resolved again at every (re)start: the host path may have changed. */
 	drover_task_mounts_clear(&t->mounts);
 	if ((rc = drover_task_mounts_build(&r->ctx->config, t->alloc->group, spec, &t->mounts,
@@ -329,6 +332,7 @@ static int prepare_task(run *r, run_task *t)
 		.state_dir = t->state_dir,
 		.task_ports = (const char *const *)t->port_labels,
 		.mounts = (const drover_mount *const *)t->mounts.ptrs,
+		.network = &t->alloc->network,
 	};
 	return 0;
 fail:
@@ -902,6 +906,7 @@ static int plan(run *r, const drover_job_configs *configs)
 			a->index = index;
 			a->job = r->job;
 			a->group = group;
+			drover_group_network_view(group, NULL, NULL, 0, &a->network);
 			a->first_task = r->task_count;
 			a->lc_tasks = calloc(group->task_count ? group->task_count : 1, sizeof(*a->lc_tasks));
 			if (!a->lc_tasks)
@@ -1156,6 +1161,7 @@ static int plan_resume(run *r, drover_ralloc *rallocs, size_t count)
 		a->index = ra->alloc.alloc_index;
 		a->job = &ra->job;
 		a->group = group;
+		drover_group_network_view(group, NULL, NULL, 0, &a->network);
 		a->dirs = ra->dirs;
 		ra->dirs = (drover_allocdir){0};
 		a->first_task = r->task_count;
