@@ -3,6 +3,7 @@
 pkglibexec_PROGRAMS += host/shim/drover-shim
 host_shim_drover_shim_SOURCES = \
 	host/shim/shim.c host/shim/shim_clone.c host/shim/shim_clone.h \
+	host/shim/shim_exec.c host/shim/shim_exec.h \
 	host/shim/shim_log.c host/shim/shim_log.h \
 	host/shim/shim_fifo.c host/shim/shim_fifo.h
 # Static (static-pie where the toolchain can) when configure found a static

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "shim_clone.h"
+#include "shim_exec.h"
 #include "shim_log.h"
 
 #define REPORT_FD 3
@@ -401,7 +402,7 @@ static int TASK_NO_SANITIZE run_task(void *arg)
 		f.stage = STAGE_CHDIR;
 		goto failed;
 	}
-	execvpe(o->argv[0], o->argv, environ);
+	shim_execvpe(o->argv[0], o->argv, environ);
 	f.stage = STAGE_EXEC;
 failed:
 	f.err = errno ? errno : EIO;
@@ -409,8 +410,9 @@ failed:
 	task_exit(127);
 }
 
-/* The child's stack: room for execvpe, which copies argv on the stack to run
- * a script through /bin/sh, with a guard page below it. */
+/* The child's stack: room for shim_execvpe, which builds each candidate path
+ * and, to run a script through /bin/sh, a copy of argv on the stack, with a
+ * guard page below it. */
 static char *task_stack_alloc(const shim_opts *o, size_t *len)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), argc = 0, size;
