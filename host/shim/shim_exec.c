@@ -9,7 +9,19 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *path_of(char *const envp[])
+#if defined(__has_attribute)
+#if __has_attribute(no_sanitize)
+/* Runs in the task child, which shares the shim's memory and whose frames are
+ * never popped once the exec succeeds: sanitizer bookkeeping of them would be
+ * left behind in the shim's memory (as for run_task in shim.c). */
+#define EXEC_NO_SANITIZE __attribute__((no_sanitize("address", "undefined")))
+#endif
+#endif
+#ifndef EXEC_NO_SANITIZE
+#define EXEC_NO_SANITIZE
+#endif
+
+static const char *EXEC_NO_SANITIZE path_of(char *const envp[])
 {
 	size_t i;
 
@@ -21,7 +33,7 @@ static const char *path_of(char *const envp[])
 
 /* execve, then /bin/sh with the file as its script when the kernel does not
  * know the format. */
-static void exec_or_sh(const char *path, char *const argv[], char *const envp[])
+static void EXEC_NO_SANITIZE exec_or_sh(const char *path, char *const argv[], char *const envp[])
 {
 	size_t argc = 0, i;
 
@@ -44,7 +56,7 @@ static void exec_or_sh(const char *path, char *const argv[], char *const envp[])
 	errno = ENOEXEC;
 }
 
-void shim_execvpe(const char *file, char *const argv[], char *const envp[])
+void EXEC_NO_SANITIZE shim_execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	char buf[PATH_MAX];
 	const char *p, *path;
