@@ -2,6 +2,7 @@
 
 #include "agent_config.h"
 #include "host_volume.h"
+#include "network/network_config.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -246,6 +247,8 @@ static int check_client(const char *path, const drover_value *client, drover_err
 		}
 	}
 	if (drover_host_volumes_check(path, drover_value_get(client, "host_volume"), errors) < 0)
+		rc = -EINVAL;
+	if (drover_network_config_check(path, client, errors) < 0)
 		rc = -EINVAL;
 	const drover_value *chroot = drover_value_get(client, "chroot_env");
 	if (chroot && chroot->type != DROVER_VALUE_NULL) {

@@ -17,6 +17,12 @@ host_libdroverhost_la_SOURCES = \
 	host/nodeinfo.c host/nodeinfo.h \
 	host/plugin_suggest.c host/plugin_suggest.h \
 	host/network/group_network.c host/network/group_network.h \
+	host/network/alloc_network.c host/network/alloc_network.h \
+	host/network/bridge_config.c host/network/bridge_config.h \
+	host/network/cni.c host/network/cni.h \
+	host/network/netns.c host/network/netns.h \
+	host/network/network_config.c host/network/network_config.h \
+	host/network/network_store.c host/network/network_store.h \
 	host/ports.c host/ports.h \
 	host/lifecycle.c host/lifecycle.h \
 	host/restart_policy.c host/restart_policy.h \
