@@ -24,8 +24,8 @@ static const char *const nomad_agent_keys_ignored[] = {
 };
 
 /* Keys of Nomad's `client` block; drover reads chroot_env (exec driver), host_volume,
- * node_class, meta, network_interface, min_dynamic_port, max_dynamic_port and
- * max_kill_timeout,
+ * node_class, meta, network_interface, min_dynamic_port, max_dynamic_port,
+ * max_kill_timeout, bridge_network_name, bridge_network_subnet and cni_path,
  * and passes the block on to drivers through drover_host.agent_config. */
 static const char *const nomad_client_keys[] = {
 	"enabled", "state_dir", "alloc_dir", "servers", "node_class", "node_pool", "meta", "options",
