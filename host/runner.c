@@ -678,8 +678,7 @@ static int network_up(run *r, run_alloc *a, drover_plugin *const *plugins, drove
 	if (!drover_alloc_network_wanted(a->group))
 		return 0;
 	int rc = drover_alloc_network_up(r->ctx, drover_runner_store_state(), a->job, a->group, a->id,
-	                                 a->ports.ports, a->ports.count,
-	                                 drover_alloc_network_initiator(plugins, a->group->task_count),
+	                                 &a->ports, drover_alloc_network_initiator(plugins, a->group->task_count),
 	                                 a->dirs.run_dir, &a->net, err);
 	if (rc < 0)
 		return rc;

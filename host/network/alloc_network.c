@@ -99,8 +99,7 @@ static void request_for(drover_network_request *req, const char *alloc_id, const
 
 int drover_alloc_network_up(drover_context *ctx, drover_state *st, const drover_jobspec *job,
                             const drover_jobspec_group *group, const char *alloc_id,
-                            const drover_port *ports, size_t port_count,
-                            drover_plugin *initiator, const char *run_dir, drover_alloc_net *out,
+                            const drover_alloc_ports *ports, drover_plugin *initiator, const char *run_dir, drover_alloc_net *out,
                             drover_err *err)
 {
 	const char *mode = group->network.mode;
@@ -116,8 +115,8 @@ int drover_alloc_network_up(drover_context *ctx, drover_state *st, const drover_
 	drover_network_config_load(&ctx->config, &cfg);
 	if ((rc = drover_netns_path(alloc_id, path, sizeof(path), err)) < 0 ||
 	    (rc = drover_bridge_conflist(&cfg, mode, &conflist, err)) < 0 ||
-	    (rc = drover_bridge_runtime_config(ports, strcmp(mode, "bridge") == 0 ? port_count : 0,
-	                                       &runtime, err)) < 0)
+	    (rc = drover_bridge_runtime_config(strcmp(mode, "bridge") == 0 ? ports : NULL, &runtime,
+	                                       err)) < 0)
 		goto fail;
 	if (!(conf_text = value_text(&conflist)) || !(runtime_text = value_text(&runtime))) {
 		rc = drover_err_set(err, -ENOMEM, "out of memory");

@@ -18,6 +18,7 @@
 #include "../context.h"
 #include "../jobspec.h"
 #include "../state_store.h"
+#include "ports.h"
 
 typedef struct drover_alloc_net {
 	char netns_path[128];  /* what tasks join (drover_network.netns_path) */
@@ -40,8 +41,7 @@ drover_plugin *drover_alloc_network_initiator(drover_plugin *const *plugins, siz
  * left to cleanup). */
 int drover_alloc_network_up(drover_context *ctx, drover_state *st, const drover_jobspec *job,
                             const drover_jobspec_group *group, const char *alloc_id,
-                            const drover_port *ports, size_t port_count,
-                            drover_plugin *initiator, const char *run_dir, drover_alloc_net *out,
+                            const drover_alloc_ports *ports, drover_plugin *initiator, const char *run_dir, drover_alloc_net *out,
                             drover_err *err);
 
 /* The recorded, ready network of a resumed allocation, whose namespace must

@@ -9,6 +9,7 @@
 
 #include "../json.h"
 #include "../util.h"
+#include "portmap.h"
 
 /* Written as text: every value in it was checked by network_config.c
  * (an interface name, a CIDR) and needs no escaping. The cniVersion is
@@ -40,31 +41,15 @@ int drover_bridge_conflist(const drover_network_config *cfg, const char *mode, d
 	return drover_json_parse("bridge network configuration", text, strlen(text), out, err);
 }
 
-int drover_bridge_runtime_config(const drover_port *ports, size_t count, drover_value *out,
+int drover_bridge_runtime_config(const drover_alloc_ports *ports, drover_value *out,
                                  drover_err *err)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
+	_cleanup_(drover_freep) char *array = drover_portmap_json(
+		ports, ports && ports->count && ports->host_ip[0] ? ports->host_ip : NULL, err);
+	if (!array)
+		return -EINVAL;
+	_cleanup_(drover_freep) char *text = drover_strdup_printf("{\"portMappings\": %s}", array);
+	if (!text)
 		return drover_err_set(err, -ENOMEM, "out of memory");
-	fputs("{\"portMappings\": [", f);
-	int first = 1;
-	for (size_t i = 0; i < count; i++) {
-		if (ports[i].value <= 0)
-			continue;
-		int to = ports[i].to > 0 ? ports[i].to : ports[i].value;
-		static const char *const protos[] = {"tcp", "udp"};
-		for (int p = 0; p < 2; p++) {
-			fprintf(f, "%s{\"hostPort\": %d, \"containerPort\": %d, \"protocol\": \"%s\"}",
-			        first ? "" : ", ", ports[i].value, to, protos[p]);
-			first = 0;
-		}
-	}
-	fputs("]}", f);
-	fclose(f);
-	int rc = text ? drover_json_parse("port mappings", text, len, out, err)
-	              : drover_err_set(err, -ENOMEM, "out of memory");
-	free(text);
-	return rc;
+	return drover_json_parse("port mappings", text, strlen(text), out, err);
 }

@@ -10,6 +10,7 @@
 
 #include "../jobspec.h"
 #include "network_config.h"
+#include "ports.h"
 
 /* The iptables chain the firewall plugin lets operators add rules to, as
  * Nomad names it. */
@@ -25,10 +26,10 @@
 int drover_bridge_conflist(const drover_network_config *cfg, const char *mode, drover_value *out,
                            drover_err *err);
 
-/* {"portMappings": [...]}: each port maps its host port (Value) to To in
- * the namespace (to Value itself when To is 0 or -1), for tcp and udp, as
- * Nomad's CNI setup does. */
-int drover_bridge_runtime_config(const drover_port *ports, size_t count, drover_value *out,
+/* {"portMappings": [...]} for the portmap plugin: drover_portmap_json's
+ * array (each port's host port to To, or to itself when To is 0 or -1, tcp
+ * and udp, on the ports' host IP, as Nomad's CNI setup does). */
+int drover_bridge_runtime_config(const drover_alloc_ports *ports, drover_value *out,
                                  drover_err *err);
 
 #endif

@@ -228,8 +228,9 @@ Test(network_cni, bridge_list_and_port_mappings_are_nomads)
 	drover_port ports[] = {{.label = "a", .value = 25000, .to = 8080},
 	                       {.label = "b", .value = 25001, .to = 0},
 	                       {.label = "c", .value = 25002, .to = -1}};
+	drover_alloc_ports alloc = {.ports = ports, .count = 3, .host_ip = "127.0.0.1"};
 	drover_value rc;
-	cr_assert_eq(drover_bridge_runtime_config(ports, 3, &rc, &err), 0, "%s", err.message);
+	cr_assert_eq(drover_bridge_runtime_config(&alloc, &rc, &err), 0, "%s", err.message);
 	const drover_value *pm = drover_value_get(&rc, "portMappings");
 	cr_assert_eq(pm->u.array.count, 6, "tcp and udp for each port");
 	long long want[][2] = {{25000, 8080}, {25000, 8080}, {25001, 25001},
@@ -239,7 +240,11 @@ Test(network_cni, bridge_list_and_port_mappings_are_nomads)
 		cr_assert_eq(drover_value_get_int(m, "hostPort", 0), want[i][0]);
 		cr_assert_eq(drover_value_get_int(m, "containerPort", 0), want[i][1]);
 		cr_assert_str_eq(drover_value_get_string(m, "protocol", ""), i % 2 ? "udp" : "tcp");
+		cr_assert_str_eq(drover_value_get_string(m, "hostIP", ""), "127.0.0.1");
 	}
+	drover_value_clear(&rc);
+	cr_assert_eq(drover_bridge_runtime_config(NULL, &rc, &err), 0, "mode none: no ports");
+	cr_assert_eq(drover_value_get(&rc, "portMappings")->u.array.count, 0);
 	drover_value_clear(&rc);
 }
 
