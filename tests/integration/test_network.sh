@@ -223,6 +223,21 @@ if [ "$1" = "--case" ]; then
 		assert_clean $a "$ip"
 		assert_clean $a "$crashed_ip"
 		;;
+	stop_without_owner_tears_down)
+		# The runner is gone and no agent runs: `drover stop` itself gives
+		# the namespace back once the task is stopped.
+		job "$work/job.json" bridge 1 exec "$serve" service
+		"$drover" run -detach $opts "$work/job.json" >"$work/run.out" 2>&1 || fail "run: $(cat "$work/run.out")"
+		a=$(allocs)
+		wait_for $deadline port_of $a || fail "allocation $a never wrote its port"
+		wait_for $deadline answers $a "$(port_of $a)" || fail "no answer on the mapped port"
+		ip=$(address_of $a)
+		pid=$(runner_pid)
+		kill -9 "$pid"
+		wait_for $deadline gone "$pid" || fail "the runner survived SIGKILL"
+		"$drover" stop $opts $a >"$work/stop.out" 2>&1 || fail "stop: $(cat "$work/stop.out")"
+		assert_clean $a "$ip"
+		;;
 	raw_exec_refused_in_bridge_mode)
 		job "$work/job.json" bridge 1 raw_exec "true" batch
 		"$drover" validate $opts "$work/job.json" >"$work/out" 2>&1 && fail "validate accepted raw_exec in bridge mode"
@@ -270,6 +285,7 @@ mkdir -p /run/netns /var/lib/cni || exit 99
 cases="${NETWORK_TEST_CASES:-bridge_two_allocations_answer_on_mapped_ports
 agent_restart_keeps_namespace_and_port
 crash_between_add_and_record_leaves_nothing
+stop_without_owner_tears_down
 raw_exec_refused_in_bridge_mode
 none_mode_has_only_loopback}"
 status=0
