@@ -66,20 +66,24 @@ static int parse_text(const char *what, const char *text, drover_value *out, dro
 typedef struct progress {
 	drover_state *st;
 	drover_state_network *row;
+	char *so_far; /* row->result while adding: owned here */
 } progress;
 
 /* The result so far is recorded before the next plugin runs: a DEL after a
- * crash then finds the addresses the firewall and portmap rules name. */
+ * crash (or the undo of a failed ADD) then gets the addresses the firewall
+ * and portmap rules name. */
 static void record_progress(void *data, const char *so_far)
 {
 	progress *p = data;
 	drover_err err = {{0}};
-	char *old = p->row->result;
-	p->row->result = (char *)so_far;
+	char *copy = strdup(so_far);
+	if (!copy)
+		return;
+	free(p->so_far);
+	p->so_far = p->row->result = copy;
 	if (p->st && drover_state_network_put(p->st, p->row, &err) < 0)
 		fprintf(stderr, "drover: allocation \"%s\": recording the network setup: %s, ignoring\n",
 		        p->row->alloc_id, drover_display(err.message));
-	p->row->result = old;
 }
 
 static void request_for(drover_network_request *req, const char *alloc_id, const char *job_id,
@@ -108,6 +112,8 @@ int drover_alloc_network_up(drover_context *ctx, drover_state *st, const drover_
 	_cleanup_(drover_freep) char *conf_text = NULL, *runtime_text = NULL, *result = NULL;
 	drover_network_created created = {.struct_size = sizeof(created)};
 	drover_network_request req;
+	drover_state_network row = {0};
+	progress pr = {.st = st, .row = &row};
 	char path[128];
 	int rc, made = 0;
 
@@ -122,7 +128,7 @@ int drover_alloc_network_up(drover_context *ctx, drover_state *st, const drover_
 		rc = drover_err_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	drover_state_network row = {
+	row = (drover_state_network){
 		.alloc_id = (char *)alloc_id,
 		.state = "adding",
 		.mode = (char *)mode,
@@ -166,7 +172,6 @@ int drover_alloc_network_up(drover_context *ctx, drover_state *st, const drover_
 		.netns_path = path,
 		.ifname = CNI_IFNAME,
 	};
-	progress pr = {.st = st, .row = &row};
 	if ((rc = drover_cni_add(&rt, &conflist, &runtime, record_progress, &pr, &result, err)) < 0)
 		goto undo;
 	row.state = "ready";
@@ -180,6 +185,7 @@ int drover_alloc_network_up(drover_context *ctx, drover_state *st, const drover_
 	out->handle_len = created.handle.len;
 	created.handle.data = NULL;
 	free(created.netns_path);
+	free(pr.so_far);
 	drover_value_clear(&conflist);
 	drover_value_clear(&runtime);
 	return 0;
@@ -207,6 +213,7 @@ undo: {
 		drover_state_network_delete(st, alloc_id, &ignored);
 }
 fail:
+	free(pr.so_far);
 	free(created.handle.data);
 	free(created.netns_path);
 	drover_value_clear(&conflist);

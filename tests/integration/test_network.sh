@@ -141,6 +141,10 @@ if [ "$1" = "--case" ]; then
 		# The namespace's own port is not the host's.
 		curl -sS -m 2 http://127.0.0.1:8080/ >/dev/null 2>&1 && fail "127.0.0.1:8080 answers on the host"
 		[ "$(ip -o link show master "$bridge" | wc -l)" -eq 2 ] || fail "two veths expected on $bridge"
+		# What assert_clean looks for is there while they run.
+		iptables-save | grep -q -- "-d $ip1/32" || fail "no firewall rule names $ip1: $(iptables-save)"
+		iptables-save | grep -q "$a1" || fail "no rule names $a1"
+		[ -e "/var/lib/cni/networks/$bridge/$ip1" ] || fail "no lease of $ip1"
 		pid=$(runner_pid)
 		stop_alloc $a1
 		stop_alloc $a2
@@ -223,6 +227,30 @@ if [ "$1" = "--case" ]; then
 		assert_clean $a "$ip"
 		assert_clean $a "$crashed_ip"
 		;;
+	failed_setup_leaves_nothing)
+		# portmap, the last plugin, does its work and then fails: the
+		# allocation is not created and every plugin's work is undone.
+		rm "$work/cni/portmap"
+		cat >"$work/cni/portmap" <<-EOF
+		#!/bin/sh
+		out=\$($cni/portmap); rc=\$?
+		if [ "\$CNI_COMMAND" = ADD ]; then
+			echo '{"cniVersion": "0.4.0", "code": 999, "msg": "refused by the test"}'
+			exit 1
+		fi
+		printf '%s' "\$out"
+		exit \$rc
+		EOF
+		chmod +x "$work/cni/portmap"
+		job "$work/job.json" bridge 1 exec "$serve" service
+		"$drover" run -detach $opts "$work/job.json" >"$work/run.out" 2>&1 && fail "run succeeded: $(cat "$work/run.out")"
+		grep -q 'CNI plugin "portmap" ADD failed: refused by the test (code 999)' "$work/run.out" "$work/data/drover-run.log" ||
+			fail "the plugin's error is not reported: $(cat "$work/run.out")"
+		[ -z "$(ls "/var/lib/cni/networks/$bridge" 2>/dev/null | grep '^10\.')" ] ||
+			fail "a lease is left: $(ls "/var/lib/cni/networks/$bridge")"
+		iptables-save | grep -q -- "-d 10\.99\.$n\." && fail "firewall rules are left: $(iptables-save | grep 10.99.$n.)"
+		assert_clean none ""
+		;;
 	stop_without_owner_tears_down)
 		# The runner is gone and no agent runs: `drover stop` itself gives
 		# the namespace back once the task is stopped.
@@ -285,6 +313,7 @@ mkdir -p /run/netns /var/lib/cni || exit 99
 cases="${NETWORK_TEST_CASES:-bridge_two_allocations_answer_on_mapped_ports
 agent_restart_keeps_namespace_and_port
 crash_between_add_and_record_leaves_nothing
+failed_setup_leaves_nothing
 stop_without_owner_tears_down
 raw_exec_refused_in_bridge_mode
 none_mode_has_only_loopback}"
