@@ -62,6 +62,10 @@ void exec_init_die(int e, const char *fmt, ...) __attribute__((noreturn, format(
 /* setns(2) into the network namespace at `path` (NULL: stays). */
 void exec_netns_enter(const char *path);
 
+/* In the task's new mount namespace: drops its copies of the host's
+ * pinned network namespaces (/run/netns). */
+void exec_netns_drop_pins(void);
+
 /* Builds the task's root under o->root and makes it the process's root
  * (pivot_root, or chroot with no_pivot_root). In the new mount namespace. */
 void exec_init_fs_build(const exec_init_opts *o);

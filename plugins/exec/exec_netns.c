@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 void exec_netns_enter(const char *path)
@@ -24,4 +25,15 @@ void exec_netns_enter(const char *path)
 	if (setns(fd, CLONE_NEWNET) < 0)
 		exec_init_die(errno, "cannot enter the allocation's network namespace %s", path);
 	close(fd);
+}
+
+/* The task's mount namespace is a private copy of the host's, so it also
+ * holds a copy of every namespace pinned in /run/netns at the time. With
+ * pivot_root the old root, and those copies with it, are detached; with
+ * no_pivot_root (chroot) they would stay, and keep another allocation's
+ * namespace (and its veth on the bridge) alive after the host removed it,
+ * until this task exits. So they go here. Nothing there: nothing to do. */
+void exec_netns_drop_pins(void)
+{
+	umount2("/run/netns", MNT_DETACH);
 }
