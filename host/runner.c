@@ -685,11 +685,17 @@ static int network_up(run *r, run_alloc *a, drover_plugin *const *plugins, drove
 	a->net_up = 1;
 	drover_group_network_view(a->group, a->net.netns_path, a->net.handle, a->net.handle_len,
 	                          &a->network);
-	drover_task_event_print(r->events, a->id, a->group->tasks[0].name, "Network",
-	                        "Network namespace %s set up (mode %s%s%s)", a->net.netns_path,
-	                        a->group->network.mode, a->net.address[0] ? ", address " : "",
-	                        a->net.address);
 	return 0;
+}
+
+/* Told once per allocation, as an event of its first task. */
+static void network_event(run *r, const run_alloc *a)
+{
+	if (a->net_up)
+		drover_task_event_print(r->events, a->id, a->group->tasks[0].name, "Network",
+		                        "Network namespace %s set up (mode %s%s%s)", a->net.netns_path,
+		                        a->group->network.mode, a->net.address[0] ? ", address " : "",
+		                        a->net.address);
 }
 
 /* An allocation none of whose tasks can run again gives its namespace back
@@ -1071,6 +1077,8 @@ int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
 	for (size_t i = 0; rc == 0 && i < r.task_count; i++)
 		drover_task_event_print(r.events, r.tasks[i].alloc->id, r.tasks[i].spec->name,
 		                        "Received", "Task received by client");
+	for (size_t i = 0; rc == 0 && i < r.alloc_count; i++)
+		network_event(&r, &r.allocs[i]);
 	if (rc == 0)
 		rc = watch(&r, sigfd, timerfd);
 	if (rc < 0) {
@@ -1248,7 +1256,9 @@ static void resume_network(run *r, run_alloc *a)
 	if (drover_alloc_network_down(r->ctx, store, a->id, &down_err) < 0)
 		fprintf(stderr, "drover: allocation \"%s\": %s, ignoring\n", a->id,
 		        drover_display(down_err.message));
-	if (may_start && plugins && network_up(r, a, plugins, &err) < 0) {
+	if (may_start && plugins && network_up(r, a, plugins, &err) == 0) {
+		network_event(r, a);
+	} else if (may_start && plugins) {
 		/* Its tasks would otherwise start on the host's network. */
 		fprintf(stderr, "drover: allocation \"%s\": %s: its tasks are not started\n", a->id,
 		        drover_display(err.message));
