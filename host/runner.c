@@ -102,8 +102,9 @@ static int check_network(const drover_jobspec_group *group, const drover_jobspec
 	    (caps.network_modes & DROVER_NET_MODE_GROUP))
 		return 0;
 	drover_errlist_add(errors, "%s: driver \"%s\" cannot run a task in the group's network "
-	                   "namespace (network mode \"%s\"): it has no network isolation; use the "
-	                   "exec or docker driver, or network mode \"host\"",
+	                   "namespace (network mode \"%s\"): the driver does not offer group "
+	                   "network isolation; use one that does (exec, docker), or network mode "
+	                   "\"host\"",
 	                   where, task->driver, group->network.mode);
 	return -EINVAL;
 }
