@@ -1239,10 +1239,19 @@ static void resume_network(run *r, run_alloc *a)
 	drover_err err = {{0}};
 	if (!drover_alloc_network_wanted(a->group) || !store)
 		return;
-	if (drover_alloc_network_recover(store, a->id, &a->net, &err) == 0) {
+	int rc = drover_alloc_network_recover(store, a->id, &a->net, &err);
+	if (rc == 0) {
 		a->net_up = 1;
 		drover_group_network_view(a->group, a->net.netns_path, a->net.handle,
 		                          a->net.handle_len, &a->network);
+		return;
+	}
+	if (rc != -ENOENT && rc != -ESTALE) {
+		/* The record could not be read: what runs keeps its namespace;
+		 * a start is refused by its driver (a group mode without
+		 * netns_path), never made on the host's network. */
+		fprintf(stderr, "drover: allocation \"%s\": %s, ignoring: its tasks cannot be "
+		        "started again\n", a->id, drover_display(err.message));
 		return;
 	}
 	int may_start = 0;
