@@ -103,8 +103,8 @@ static void request_for(drover_network_request *req, const char *alloc_id, const
 
 int drover_alloc_network_up(drover_context *ctx, drover_state *st, const drover_jobspec *job,
                             const drover_jobspec_group *group, const char *alloc_id,
-                            const drover_alloc_ports *ports, drover_plugin *initiator, const char *run_dir, drover_alloc_net *out,
-                            drover_err *err)
+                            const drover_alloc_ports *ports, drover_plugin *initiator,
+                            const char *run_dir, drover_alloc_net *out, drover_err *err)
 {
 	const char *mode = group->network.mode;
 	drover_network_config cfg;
