@@ -275,6 +275,25 @@ if [ "$1" = "--case" ]; then
 		grep -q 'driver "raw_exec" cannot run' "$work/out" || fail "run's message: $(cat "$work/out")"
 		[ -z "$(ip netns list)" ] || fail "a namespace was made: $(ip netns list)"
 		;;
+	bridge_mode_task_sees_the_dns_block)
+		cat >"$work/job.json" <<-EOF
+		{"Job": {"ID": "dns", "Name": "dns", "Type": "batch",
+		 "TaskGroups": [{"Name": "g", "RestartPolicy": {"Attempts": 0, "Mode": "fail"},
+		  "Networks": [{"Mode": "bridge", "DNS": {"Servers": ["10.99.$n.1"],
+		    "Searches": ["svc.test"], "Options": ["ndots:2"]}}],
+		  "Tasks": [{"Name": "t", "Driver": "exec", "Resources": {"CPU": 100, "MemoryMB": 64},
+		   "Config": {"command": "/bin/sh", "args": ["-c", "cat /etc/resolv.conf > /local/resolv; ip -o -4 addr show eth0 > /local/addr"]}}]}]}}
+		EOF
+		"$drover" run $opts "$work/job.json" >"$work/run.out" 2>&1 || fail "run: $(cat "$work/run.out")"
+		a=$(sed -n 's/.*Network namespace \/run\/netns\/\([0-9a-f-]*\) set up.*/\1/p' "$work/run.out")
+		[ -n "$a" ] || fail "no namespace was set up: $(cat "$work/run.out")"
+		resolv=$(cat "$work/data/alloc/$a/t/local/resolv")
+		[ "$resolv" = "$(printf 'search svc.test\nnameserver 10.99.%s.1\noptions ndots:2' "$n")" ] ||
+			fail "the task's resolv.conf: $resolv"
+		grep -q "inet 10\.99\.$n\." "$work/data/alloc/$a/t/local/addr" ||
+			fail "eth0 has no address of $subnet: $(cat "$work/data/alloc/$a/t/local/addr")"
+		assert_clean $a ""
+		;;
 	none_mode_has_only_loopback)
 		job "$work/job.json" none 1 exec 'cat /proc/net/dev > /local/dev; ip -o link > /local/links' batch
 		"$drover" run $opts "$work/job.json" >"$work/run.out" 2>&1 || fail "run: $(cat "$work/run.out")"
@@ -316,6 +335,7 @@ crash_between_add_and_record_leaves_nothing
 failed_setup_leaves_nothing
 stop_without_owner_tears_down
 raw_exec_refused_in_bridge_mode
+bridge_mode_task_sees_the_dns_block
 none_mode_has_only_loopback}"
 status=0
 n=$(( ($$ % 200) + 20 ))
