@@ -141,6 +141,11 @@ if [ "$1" = "--case" ]; then
 		# The namespace's own port is not the host's.
 		curl -sS -m 2 http://127.0.0.1:8080/ >/dev/null 2>&1 && fail "127.0.0.1:8080 answers on the host"
 		[ "$(ip -o link show master "$bridge" | wc -l)" -eq 2 ] || fail "two veths expected on $bridge"
+		# Nomad's forwarding rule for the bridge, in the firewall plugin's
+		# admin chain (shared by the bridge's allocations; it stays).
+		[ "$(iptables -S NOMAD-ADMIN | grep -c -- "-A NOMAD-ADMIN -d $subnet -o $bridge -j ACCEPT")" -eq 1 ] ||
+			fail "not one forwarding rule in NOMAD-ADMIN: $(iptables -S NOMAD-ADMIN)"
+		iptables -S CNI-FORWARD | grep -q -- "-j NOMAD-ADMIN" || fail "CNI-FORWARD does not jump to NOMAD-ADMIN"
 		# What assert_clean looks for is there while they run.
 		iptables-save | grep -q -- "-d $ip1/32" || fail "no firewall rule names $ip1: $(iptables-save)"
 		iptables-save | grep -q "$a1" || fail "no rule names $a1"
