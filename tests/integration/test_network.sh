@@ -253,7 +253,8 @@ if [ "$1" = "--case" ]; then
 			fail "the plugin's error is not reported: $(cat "$work/run.out")"
 		[ -z "$(ls "/var/lib/cni/networks/$bridge" 2>/dev/null | grep '^10\.')" ] ||
 			fail "a lease is left: $(ls "/var/lib/cni/networks/$bridge")"
-		iptables-save | grep -q -- "-d 10\.99\.$n\." && fail "firewall rules are left: $(iptables-save | grep 10.99.$n.)"
+		iptables-save | grep -q -- "-d 10\.99\.$n\.[0-9]*/32" &&
+			fail "firewall rules are left: $(iptables-save | grep "10\.99\.$n\.[0-9]*/32")"
 		assert_clean none ""
 		;;
 	stop_without_owner_tears_down)
