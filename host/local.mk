@@ -17,6 +17,13 @@ host_libdroverhost_la_SOURCES = \
 	host/nodeinfo.c host/nodeinfo.h \
 	host/plugin_suggest.c host/plugin_suggest.h \
 	host/network/group_network.c host/network/group_network.h \
+	host/network/admin_chain.c host/network/admin_chain.h \
+	host/network/alloc_network.c host/network/alloc_network.h \
+	host/network/bridge_config.c host/network/bridge_config.h \
+	host/network/cni.c host/network/cni.h \
+	host/network/netns.c host/network/netns.h \
+	host/network/network_config.c host/network/network_config.h \
+	host/network/network_store.c host/network/network_store.h \
 	host/network/ports.c host/network/ports.h \
 	host/network/state_ports.c host/network/state_ports.h \
 	host/network/portmap.c host/network/portmap.h \

@@ -109,6 +109,11 @@ void drover_runner_store_detach(void)
 	rs.st = NULL;
 }
 
+drover_state *drover_runner_store_state(void)
+{
+	return rs.st;
+}
+
 void drover_runner_store_alloc(const drover_jobspec *job, const drover_jobspec_group *group,
                                int index, const char *alloc_id, const char *alloc_dir)
 {

@@ -26,6 +26,10 @@ int drover_runner_store_attach(drover_state *st, const char *job_json, int notif
                                drover_err *err);
 void drover_runner_store_detach(void);
 
+/* The attached store, or NULL: for what the runner records beyond these
+ * hooks (the allocation's network, host/network/alloc_network.h). */
+drover_state *drover_runner_store_state(void);
+
 /* The hooks runner.c calls. */
 void drover_runner_store_alloc(const drover_jobspec *job, const drover_jobspec_group *group,
                                int index, const char *alloc_id, const char *alloc_dir);

@@ -18,7 +18,7 @@
 
 #include <drover/driver.h>
 
-#define DROVER_STATE_SCHEMA_VERSION 5
+#define DROVER_STATE_SCHEMA_VERSION 6
 #define DROVER_STATE_EVENTS_KEPT 50 /* per task: older events are dropped */
 #define DROVER_STATE_FILE "state.db"
 
