@@ -16,6 +16,7 @@ host_libdroverhost_la_SOURCES = \
 	host/interpolate.c host/interpolate.h \
 	host/nodeinfo.c host/nodeinfo.h \
 	host/plugin_suggest.c host/plugin_suggest.h \
+	host/network/group_network.c host/network/group_network.h \
 	host/ports.c host/ports.h \
 	host/lifecycle.c host/lifecycle.h \
 	host/restart_policy.c host/restart_policy.h \

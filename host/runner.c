@@ -24,6 +24,7 @@
 #include "host_volume.h"
 #include "ports.h"
 #include "lifecycle.h"
+#include "network/group_network.h"
 #include "restart_policy.h"
 #include "runner_store.h"
 #include "task_events.h"
@@ -177,6 +178,7 @@ typedef struct run_alloc {
 	size_t task_count;
 	drover_lifecycle_alloc lc;
 	drover_lifecycle_task *lc_tasks;
+	drover_network network; /* cfg.network of its tasks */
 } run_alloc;
 
 typedef struct run_task {
@@ -329,6 +331,7 @@ static int prepare_task(run *r, run_task *t)
 		.state_dir = t->state_dir,
 		.task_ports = (const char *const *)t->port_labels,
 		.mounts = (const drover_mount *const *)t->mounts.ptrs,
+		.network = &t->alloc->network,
 	};
 	return 0;
 fail:
@@ -902,6 +905,7 @@ static int plan(run *r, const drover_job_configs *configs)
 			a->index = index;
 			a->job = r->job;
 			a->group = group;
+			drover_group_network_view(group, NULL, NULL, 0, &a->network);
 			a->first_task = r->task_count;
 			a->lc_tasks = calloc(group->task_count ? group->task_count : 1, sizeof(*a->lc_tasks));
 			if (!a->lc_tasks)
@@ -1156,6 +1160,7 @@ static int plan_resume(run *r, drover_ralloc *rallocs, size_t count)
 		a->index = ra->alloc.alloc_index;
 		a->job = &ra->job;
 		a->group = group;
+		drover_group_network_view(group, NULL, NULL, 0, &a->network);
 		a->dirs = ra->dirs;
 		ra->dirs = (drover_allocdir){0};
 		a->first_task = r->task_count;

@@ -2,6 +2,8 @@
 
 #include "state_recover.h"
 
+#include "network/group_network.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -105,6 +107,7 @@ static int build_task(drover_context *ctx, drover_ralloc *a, drover_rtask *t, dr
 		.log_max_files = t->spec->log_max_files,
 		.log_max_file_size_mb = t->spec->log_max_file_size_mb,
 		.state_dir = t->state_dir,
+		.network = &a->network,
 	};
 	if (t->row.problem) {
 		/* The task may still run (only its row is damaged): recover without a
@@ -170,6 +173,7 @@ int drover_ralloc_load(drover_context *ctx, drover_state *st, const char *id, dr
 		                    id, a->alloc.group_name);
 		goto fail;
 	}
+	drover_group_network_view(a->group, NULL, NULL, 0, &a->network);
 	a->dirs.alloc_dir = strdup(a->alloc.alloc_dir);
 	a->dirs.shared_dir = drover_strdup_printf("%s/alloc", a->alloc.alloc_dir);
 	a->dirs.log_dir = drover_strdup_printf("%s/alloc/logs", a->alloc.alloc_dir);

@@ -34,6 +34,7 @@ typedef struct drover_ralloc {
 	drover_allocdir dirs;
 	drover_rtask *tasks;
 	size_t count;
+	drover_network network; /* cfg.network of its tasks */
 } drover_ralloc;
 
 /* Loads allocation `id` (a full id) and recovers its running tasks. A task that
