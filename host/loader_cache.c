@@ -450,8 +450,10 @@ struct drover_fingerprint_cache *drover_fingerprint_cache_load(const drover_plug
 	c->health = (drover_health)health;
 	copy_field(&r, get(&r), c->description, sizeof(c->description));
 	long long count = get_num(&r);
-	if (r.bad || c->rc > 0 || c->rc < -4095 || health < DROVER_HEALTH_UNDETECTED ||
-	    health > DROVER_HEALTH_HEALTHY || count < 0 || count > 10000) {
+	/* Only a healthy answer is reused: a stale one costs at most the
+	 * driver's own error at start, while a stale "unhealthy" would refuse a
+	 * job the driver can run now (a daemon back up) for the whole max age. */
+	if (r.bad || c->rc != 0 || health != DROVER_HEALTH_HEALTHY || count < 0 || count > 10000) {
 		drover_fingerprint_cache_free(c);
 		return NULL;
 	}

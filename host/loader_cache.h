@@ -11,10 +11,12 @@
  *     size, modification time), the host's ABI is the same and the plugin's
  *     options in the agent config are the same: replacing the .so, upgrading
  *     drover or editing the options probes again;
- *   - a fingerprint under the same conditions, and only while it is younger
- *     than DROVER_FINGERPRINT_CACHE_MAX_AGE_MS (below). The agent fingerprints
- *     every round and rewrites it; a command asks the driver itself when the
- *     answer is older, and writes what it got.
+ *   - a healthy fingerprint under the same conditions, and only while it is
+ *     younger than DROVER_FINGERPRINT_CACHE_MAX_AGE_MS (below). The agent
+ *     fingerprints every round and rewrites it; a command asks the driver
+ *     itself when the answer is older or was not healthy (a daemon may be
+ *     back: a stale "unhealthy" must not refuse a job), and writes what it
+ *     got.
  *
  * The directory is the running user's alone (0700, files 0600, written to a
  * temporary name with O_EXCL|O_NOFOLLOW and renamed into place). A cache that
@@ -70,8 +72,8 @@ struct drover_fingerprint_cache {
 	int complete;  /* every attribute was kept (no allocation failed) */
 };
 void drover_fingerprint_cache_free(struct drover_fingerprint_cache *c);
-/* Reads `p`'s cached fingerprint when it is younger than the max age:
- * a new record, or NULL. */
+/* Reads `p`'s cached fingerprint when it is healthy and younger than the max
+ * age: a new record, or NULL. */
 struct drover_fingerprint_cache *drover_fingerprint_cache_load(const drover_plugin *p);
 /* Writes it, stamped now. */
 void drover_fingerprint_cache_save(const drover_plugin *p, const struct drover_fingerprint_cache *c);

@@ -44,6 +44,7 @@ static void setup(void)
 	cr_assert_eq(mkdir(data_dir, 0700), 0);
 	setenv("DROVER_TEST_COUNT_FILE", count_file, 1);
 	unsetenv("DROVER_FINGERPRINT_CACHE_MAX_AGE_MS");
+	unsetenv("DROVER_TEST_COUNTED_HEALTH");
 	options = NULL;
 	drover_loader_cache_set_data_dir(data_dir);
 }
@@ -355,6 +356,20 @@ Test(cache, a_fingerprint_older_than_the_max_age_is_asked_again)
 	/* The new answer is fresh again. */
 	free(load_and_fingerprint());
 	cr_assert_eq(count_of("fingerprint"), 3, "the refreshed fingerprint was not reused");
+}
+
+/* A driver that was unhealthy a moment ago (a daemon down) may be healthy now:
+ * only a healthy answer is reused, so a job is never refused on a stale one. */
+Test(cache, an_unhealthy_fingerprint_is_asked_again)
+{
+	setenv("DROVER_TEST_COUNTED_HEALTH", "unhealthy", 1);
+	free(first_load());
+	unsetenv("DROVER_TEST_COUNTED_HEALTH");
+	char *now = load_and_fingerprint();
+	cr_assert_eq(count_of("init"), 3, "the probe record should be reused");
+	cr_assert_eq(count_of("fingerprint"), 3, "a cached unhealthy fingerprint was replayed");
+	cr_assert(strstr(now, "health=2;"), "the driver's healthy answer was not used: %s", now);
+	free(now);
 }
 
 Test(cache, a_fresh_fingerprint_always_asks_the_driver_and_refreshes_the_cache)
