@@ -22,7 +22,7 @@
 #include "interpolate.h"
 #include "nodeinfo.h"
 #include "host_volume.h"
-#include "ports.h"
+#include "network/ports.h"
 #include "lifecycle.h"
 #include "network/group_network.h"
 #include "restart_policy.h"
@@ -269,15 +269,14 @@ static int prepare_task(run *r, run_task *t)
 		.node = &r->node,
 	};
 	drover_interp_scope scope;
-	free(t->port_labels);
-	t->port_labels = NULL;
-	drover_alloc_ports_clear(&t->ports); /* prepared again for a restart */
-	if ((rc = drover_runner_store_ports(&r->ports_cfg, spec->ports, spec->port_count,
-	                                    &r->ports_in_use, "Resources.Networks", t->alloc->id,
-	                                    spec->name, &t->ports, &err)) < 0 ||
-	    (rc = drover_taskenv_build(&in, &t->env, &err)) < 0)
-		goto fail;
-	if (t->ports.count) {
+	/* A task's own ports are taken once, at its first start here: a restart
+	 * keeps them (an adopter reads them back from the store). */
+	if (spec->port_count && !t->ports.count) {
+		if ((rc = drover_runner_store_ports(&r->ports_cfg, spec->ports, spec->port_count,
+		                                    &r->ports_in_use, "Resources.Networks",
+		                                    t->alloc->id, spec->name, &t->ports, &err)) < 0)
+			goto fail;
+		free(t->port_labels);
 		size_t n = 0;
 		if (!(t->port_labels = calloc(t->ports.count + 1, sizeof(*t->port_labels)))) {
 			rc = drover_err_set(&err, -ENOMEM, "out of memory");
@@ -287,6 +286,8 @@ static int prepare_task(run *r, run_task *t)
 			if (t->ports.ports[i].label)
 				t->port_labels[n++] = t->ports.ports[i].label;
 	}
+	if ((rc = drover_taskenv_build(&in, &t->env, &err)) < 0)
+		goto fail;
 	/* Resolved again at every (re)start: the host path may have changed. */
 	drover_task_mounts_clear(&t->mounts);
 	if ((rc = drover_task_mounts_build(&r->ctx->config, t->alloc->group, spec, &t->mounts,

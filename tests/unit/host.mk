@@ -8,6 +8,7 @@ HOST_UNIT_TESTS = \
 	tests/unit/test_util \
 	tests/unit/test_interpolate \
 	tests/unit/test_ports \
+	tests/unit/test_portmap \
 	tests/unit/test_restart_policy \
 	tests/unit/test_lifecycle \
 	tests/unit/test_state_store \
@@ -32,6 +33,8 @@ tests_unit_test_interpolate_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_interpolate_LDADD = $(HOST_UNIT_LDADD)
 tests_unit_test_ports_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_ports_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_portmap_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
+tests_unit_test_portmap_LDADD = $(HOST_UNIT_LDADD)
 tests_unit_test_restart_policy_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_restart_policy_LDADD = $(HOST_UNIT_LDADD)
 tests_unit_test_lifecycle_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
