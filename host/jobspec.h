@@ -75,6 +75,17 @@ typedef struct drover_jobspec_task {
 	size_t mount_count;
 } drover_jobspec_task;
 
+/* The group's network block (Networks[0]): its mode, Hostname and DNS.
+ * Its ports are the group's `ports`. */
+typedef struct drover_group_network {
+	char *mode;                /* "host" (also when there is no block), "bridge" or "none" */
+	char *hostname;            /* Hostname, NULL when unset */
+	int has_dns;               /* a DNS block was given: the lists below replace resolv.conf */
+	char **dns_servers;        /* DNS.Servers, NULL-ended (NULL when empty) */
+	char **dns_searches;       /* DNS.Searches */
+	char **dns_options;        /* DNS.Options */
+} drover_group_network;
+
 typedef struct drover_jobspec_group {
 	char *name;
 	int count;                 /* Count, default 1 */
@@ -87,6 +98,7 @@ typedef struct drover_jobspec_group {
 	drover_restart_policy restart; /* job-type defaults applied where absent */
 	drover_volume *volumes;    /* Volumes of Type "host" */
 	size_t volume_count;
+	drover_group_network network;
 } drover_jobspec_group;
 
 typedef struct drover_jobspec {

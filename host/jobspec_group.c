@@ -104,41 +104,45 @@ static void parse_port_list(js_ctx *c, const drover_value *net, const char *key,
 	}
 }
 
-/* drover runs every task in the host's network namespace (docker tasks in
- * their own network_mode): a group network namespace ("bridge", "cni/...",
- * "none") would silently not exist, so it is refused. */
-static void check_network_mode(js_ctx *c, const drover_value *net, const char *where,
-                               const char *path)
+/* A task's legacy Resources.Networks live in the group's namespace: a mode
+ * of their own would silently not exist, so anything but "host" is refused. */
+static void check_task_network_mode(js_ctx *c, const drover_value *net, const char *where,
+                                    const char *path)
 {
 	const char *mode = NULL;
 
 	if (js_get_string(c, net, "Mode", where, path, &mode) <= 0 || !mode[0] ||
 	    strcmp(mode, "host") == 0)
 		return;
-	if (strcmp(mode, "bridge") == 0)
-		js_report(c, "%s: \"%s.Mode\": \"bridge\" is not supported: drover runs tasks in the "
-		          "host's network (docker tasks in their own network_mode), and has no group "
-		          "network namespace or infra_image pause container; use \"host\"",
-		          where, path);
-	else
-		js_report(c, "%s: \"%s.Mode\": \"%.64s\" is not supported: drover has only \"host\" "
-		          "group networking",
-		          where, path, mode);
+	char *shown = js_display(c, mode);
+	js_report(c, "%s: \"%s.Mode\": \"%s\" is not supported for a task's own network: set "
+	          "the mode on the group's network (TaskGroups[].Networks)",
+	          where, path, shown ? shown : "");
+	js_display_free(shown);
 }
 
 void js_get_networks(js_ctx *c, const drover_value *obj, const char *key, const char *where,
                      const char *prefix, const char *ignored_prefix, drover_port **ports,
-                     size_t *count)
+                     size_t *count, drover_group_network *group_net)
 {
-	static const js_key keys[] = {
+	static const js_key task_keys[] = {
 		{"ReservedPorts", JS_USED}, {"DynamicPorts", JS_USED}, {"Mode", JS_USED},
 		{"Device", JS_IGNORED},     {"CIDR", JS_IGNORED},      {"IP", JS_IGNORED},
 		{"DNS", JS_IGNORED},        {"Hostname", JS_IGNORED},  {"MBits", JS_IGNORED},
 		{"CNI", JS_IGNORED},        JS_KEYS_END,
 	};
+	static const js_key group_keys[] = {
+		{"ReservedPorts", JS_USED}, {"DynamicPorts", JS_USED}, {"Mode", JS_USED},
+		{"Device", JS_IGNORED},     {"CIDR", JS_IGNORED},      {"IP", JS_IGNORED},
+		{"DNS", JS_USED},           {"Hostname", JS_USED},     {"MBits", JS_IGNORED},
+		{"CNI", JS_IGNORED},        JS_KEYS_END,
+	};
 	const drover_value *nets = NULL;
 	if (js_get_array(c, obj, key, where, prefix, &nets) <= 0)
 		return;
+	if (group_net && nets->u.array.count > 1)
+		js_report(c, "%s: \"%s\" has %zu networks; a group has at most one (as in Nomad)",
+		          where, key, nets->u.array.count);
 	for (size_t i = 0; i < nets->u.array.count; i++) {
 		const drover_value *net = &nets->u.array.items[i];
 		char *path = js_printf(c, "%s%s%s[%zu]", prefix ? prefix : "", prefix ? "." : "", key, i);
@@ -147,8 +151,11 @@ void js_get_networks(js_ctx *c, const drover_value *obj, const char *key, const 
 			js_report(c, "%s: \"%s\" must be an object, not %s", where, path,
 			          drover_value_type_name(net->type));
 		} else if (path && ipath) {
-			js_check_keys(c, net, keys, where, path, ipath);
-			check_network_mode(c, net, where, path);
+			js_check_keys(c, net, group_net ? group_keys : task_keys, where, path, ipath);
+			if (!group_net)
+				check_task_network_mode(c, net, where, path);
+			else if (i == 0)
+				js_get_group_network(c, net, where, path, group_net);
 			parse_port_list(c, net, "ReservedPorts", 1, where, path, ipath, ports, count);
 			parse_port_list(c, net, "DynamicPorts", 0, where, path, ipath, ports, count);
 		}
@@ -178,6 +185,7 @@ void js_group_clear(drover_jobspec_group *g)
 	js_kv_free(g->meta, g->meta_count);
 	js_ports_free(g->ports, g->port_count);
 	js_volumes_free(g->volumes, g->volume_count);
+	js_group_network_clear(&g->network);
 	free(g->restart.mode);
 	memset(g, 0, sizeof(*g));
 }
@@ -281,7 +289,10 @@ int js_parse_group(js_ctx *c, const drover_value *v, size_t index, const char *j
 	js_get_string_map(c, v, "Meta", where, &out->meta, &out->meta_count);
 	js_restart_defaults(c, c->job_type, &out->restart);
 	js_get_restart(c, v, where, ignored_prefix, &out->restart);
-	js_get_networks(c, v, "Networks", where, NULL, ignored_prefix, &out->ports, &out->port_count);
+	js_get_networks(c, v, "Networks", where, NULL, ignored_prefix, &out->ports, &out->port_count,
+	                &out->network);
+	if (!out->network.mode)
+		out->network.mode = js_strdup(c, "host");
 	js_get_volumes(c, v, where, out);
 	parse_tasks(c, v, index, where, out);
 	js_check_volume_mounts(c, where, out);

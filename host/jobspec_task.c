@@ -110,7 +110,8 @@ static void parse_resources(js_ctx *c, const drover_value *v, const char *where,
 		else
 			t->memory_max_mb = n;
 	}
-	js_get_networks(c, res, "Networks", where, "Resources", ip, &t->ports, &t->port_count);
+	js_get_networks(c, res, "Networks", where, "Resources", ip, &t->ports, &t->port_count,
+	                NULL);
 	free(ip);
 }
 

@@ -77,10 +77,17 @@ int js_check_name(js_ctx *c, const char *where, const char *key, const char *nam
 char *js_strdup(js_ctx *c, const char *s);
 
 /* Networks[] with their ReservedPorts and DynamicPorts, appended to *ports. */
+/* With `group_net` (group Networks), at most one network, whose Mode, Hostname
+ * and DNS go there; without it (a task's legacy Resources.Networks) only
+ * mode "host" is accepted and Hostname and DNS are reported as ignored. */
 void js_get_networks(js_ctx *c, const drover_value *obj, const char *key, const char *where,
                      const char *prefix, const char *ignored_prefix, drover_port **ports,
-                     size_t *count);
+                     size_t *count, drover_group_network *group_net);
 void js_ports_free(drover_port *ports, size_t count);
+/* A network's Mode, Hostname and DNS into `out` (the group's only network). */
+void js_get_group_network(js_ctx *c, const drover_value *net, const char *where,
+                          const char *path, drover_group_network *out);
+void js_group_network_clear(drover_group_network *n);
 
 /* RestartPolicy: fields present in the object override `*inout`. */
 void js_get_restart(js_ctx *c, const drover_value *obj, const char *where,

@@ -7,7 +7,7 @@ host_libdroverconf_la_SOURCES = \
 	host/display.c host/display.h \
 	host/json.c host/json_file.c host/json_write.c host/json.h \
 	host/schema_check.c host/schema_check.h \
-	host/jobspec.c host/jobspec_group.c host/jobspec_task.c host/jobspec_volumes.c \
+	host/jobspec.c host/jobspec_group.c host/jobspec_network.c host/jobspec_task.c host/jobspec_volumes.c \
 	host/jobspec_util.c host/jobspec_util.h host/jobspec.h \
 	host/strset.c host/strset.h
 host_libdroverconf_la_CPPFLAGS = $(AM_CPPFLAGS) $(YAJL_CFLAGS)

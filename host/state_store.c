@@ -58,6 +58,15 @@ static const char *const migrations[] = {
 	"CREATE TABLE driver_faults ("
 	" seq INTEGER PRIMARY KEY AUTOINCREMENT, driver TEXT NOT NULL, plugin TEXT NOT NULL,"
 	" call TEXT NOT NULL, signal INTEGER NOT NULL, time_ms INTEGER NOT NULL);",
+	/* 5 -> 6: group network namespaces (host/network/network_store.c). Not
+	 * tied to the allocation row: a namespace outlives an allocation that
+	 * is forgotten or collected until its CNI DEL has run. */
+	"CREATE TABLE alloc_networks ("
+	" alloc_id TEXT PRIMARY KEY, state TEXT NOT NULL, mode TEXT NOT NULL,"
+	" netns_name TEXT NOT NULL, driver TEXT, handle BLOB, conflist TEXT,"
+	" runtime_config TEXT, result TEXT, address TEXT,"
+	" owner_pid INTEGER NOT NULL DEFAULT 0, owner_start INTEGER NOT NULL DEFAULT 0,"
+	" created_ms INTEGER NOT NULL DEFAULT 0);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DROVER_STATE_SCHEMA_VERSION,
@@ -596,7 +605,8 @@ int drover_state_alloc_claim(drover_state *st, const char *id, int pid, unsigned
 {
 	/* IMMEDIATE: two processes claiming one allocation queue here, and the
 	 * second one sees the first one's claim. */
-	int rc = state_exec_sql(st, "BEGIN IMMEDIATE", "locking to claim an allocation", err);
+	int nested;
+	int rc = state_tx_begin(st, "locking to claim an allocation", &nested, err);
 	if (rc < 0)
 		return rc;
 	sqlite3_stmt *s;
@@ -620,7 +630,7 @@ int drover_state_alloc_claim(drover_state *st, const char *id, int pid, unsigned
 	if ((cur_pid != pid || cur_start != start) && drover_state_owner_alive(cur_pid, cur_start)) {
 		if (owner_pid)
 			*owner_pid = cur_pid;
-		state_exec_sql(st, "ROLLBACK", "rollback", NULL);
+		state_tx_end(st, nested, 0, NULL, NULL);
 		return drover_err_set(err, -EBUSY, "allocation \"%s\" is watched by pid %d", id,
 		                      cur_pid);
 	}
@@ -633,9 +643,9 @@ int drover_state_alloc_claim(drover_state *st, const char *id, int pid, unsigned
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)start);
 	if ((rc = state_step_done(st, s, "claiming an allocation", err)) < 0)
 		goto rollback;
-	return state_exec_sql(st, "COMMIT", "committing an allocation's owner", err);
+	return state_tx_end(st, nested, 1, "committing an allocation's owner", err);
 rollback:
-	state_exec_sql(st, "ROLLBACK", "rollback", NULL);
+	state_tx_end(st, nested, 0, NULL, NULL);
 	return rc;
 }
 

@@ -41,7 +41,9 @@ typedef struct status_load_opts {
 } status_load_opts;
 
 /* Loads allocation `id` (a full id). The drivers are asked only about tasks the
- * store records as running (an exit nobody watched is recorded then). */
+ * store records as running, and only with `stats` or `inspect`, or when no live
+ * runner or agent watches the allocation and a running task's drover-shim is
+ * gone too (its exit, which nobody watched, is recorded then). */
 int status_alloc_load(drover_context *ctx, drover_state *st, const char *id,
                       const status_load_opts *o, status_alloc *out, drover_err *err);
 void status_alloc_clear(status_alloc *a);
@@ -52,9 +54,10 @@ typedef void (*status_fail_fn)(const char *id, const char *message, void *data);
 /* Loads many allocations at once (`rows`, as drover_state_alloc_list gave
  * them; each row used is taken, left zeroed) into out[0..return value): the
  * tasks and events of all of them in two queries of one read transaction.
- * An allocation a live runner or agent watches is answered from the store
- * alone, as the owner records every exit (no driver call, so no driver
- * detail, unless o->stats); the others go through status_alloc_load. */
+ * An allocation a live runner or agent watches, or whose running tasks'
+ * drover-shims all still run, is answered from the store alone (no driver
+ * call, so no driver detail, unless o->stats); the others go through
+ * status_alloc_load. */
 size_t status_alloc_load_many(drover_context *ctx, drover_state *st, drover_state_alloc **rows,
                               size_t n, const status_load_opts *o, status_alloc *out,
                               status_fail_fn fail, void *data);

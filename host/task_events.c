@@ -92,10 +92,13 @@ void drover_task_event_print(FILE *out, const char *alloc_id, const char *task, 
 	/* Pull progress comes every 2 s for as long as the pull lasts: on a
 	 * terminal it rewrites one line rather than scrolling the others away. */
 	progress = strcmp(type, "Pulling") == 0 && isatty(fileno(out));
+	/* Recorded first: whoever reads the line finds the event in the store. */
+	if (recorder)
+		recorder(recorder_data, alloc_id, task, type, message);
 	pthread_mutex_lock(&line_lock);
 	if (!progress && !open_out && hold_line(out, when, alloc_id, task, type, message)) {
 		pthread_mutex_unlock(&line_lock);
-		goto record;
+		return;
 	}
 	if (open_out == out && progress && strcmp(open_key, key) == 0)
 		fputs("\r\033[K", out);
@@ -111,7 +114,4 @@ void drover_task_event_print(FILE *out, const char *alloc_id, const char *task, 
 	if (progress)
 		memcpy(open_key, key, sizeof(key));
 	pthread_mutex_unlock(&line_lock);
-record:
-	if (recorder)
-		recorder(recorder_data, alloc_id, task, type, message);
 }

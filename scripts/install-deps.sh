@@ -12,4 +12,5 @@ apt-get install -y -qq --no-install-recommends \
 	libgrpc-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev protobuf-compiler \
 	golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev \
 	golang-google-protobuf-dev golang-github-hashicorp-go-hclog-dev golang-github-zclconf-go-cty-dev \
-	qemu-system-x86 cpio
+	qemu-system-x86 cpio \
+	containernetworking-plugins iptables iproute2 musl-tools sqlite3

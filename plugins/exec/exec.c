@@ -26,6 +26,7 @@
 #include <drover/driver.h>
 
 #include "exec_caps.h"
+#include "exec_dns.h"
 #include "exec_plan.h"
 #include "plugin_cgroup.h"
 #include "plugin_exec.h"
@@ -225,7 +226,8 @@ static int exec_capabilities(void *ctx, drover_capabilities *out)
 	out->send_signals = 1;
 	out->exec = 1;
 	out->fs_isolation = DROVER_FS_ISOLATION_CHROOT;
-	out->network_modes = DROVER_NET_MODE_HOST;
+	/* GROUP: a task joins its allocation's namespace (--netns). */
+	out->network_modes = DROVER_NET_MODE_HOST | DROVER_NET_MODE_GROUP;
 	return 0;
 }
 
@@ -368,6 +370,10 @@ static int exec_start(void *ctx, const drover_task_config *cfg, drover_task **ta
 	if ((r = task_prepare(c, cfg, t, err)) < 0)
 		goto fail;
 	if ((r = exec_plan_check_command(&t->plan, cfg, err)) < 0) {
+		r = err_prefix(err, r, "task", task_label(cfg));
+		goto fail;
+	}
+	if ((r = exec_dns_prepare(cfg, &t->plan.run_argv, err)) < 0) {
 		r = err_prefix(err, r, "task", task_label(cfg));
 		goto fail;
 	}

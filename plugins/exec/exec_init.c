@@ -79,12 +79,15 @@ static void parse(int argc, char **argv, exec_init_opts *o)
 		{ "pid-ns", no_argument, NULL, 'P' },
 		{ "ipc-ns", no_argument, NULL, 'I' },
 		{ "no-pivot-root", no_argument, NULL, 'N' },
+		{ "netns", required_argument, NULL, 'n' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "uid", required_argument, NULL, 'u' },
 		{ "gid", required_argument, NULL, 'g' },
 		{ "groups", required_argument, NULL, 'G' },
 		{ "caps", required_argument, NULL, 'c' },
 		{ "work-dir", required_argument, NULL, 'w' },
+		{ "resolv-conf", required_argument, NULL, 'R' },
+		{ "hostname", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 }
 	};
 	long nums[EXEC_INIT_MAX_CAPS > EXEC_INIT_MAX_GROUPS ? EXEC_INIT_MAX_CAPS
@@ -132,6 +135,11 @@ static void parse(int argc, char **argv, exec_init_opts *o)
 		case 'P': o->pid_ns = 1; break;
 		case 'I': o->ipc_ns = 1; break;
 		case 'N': o->no_pivot_root = 1; break;
+		case 'n':
+			if (optarg[0] != '/')
+				usage_die("--netns wants an absolute path");
+			o->netns = optarg;
+			break;
 		case 'p': o->join_pid = (pid_t)parse_num(optarg, "--pid", INT_MAX); break;
 		case 'u': o->uid = (uid_t)parse_num(optarg, "--uid", INT_MAX); have_uid = 1; break;
 		case 'g': o->gid = (gid_t)parse_num(optarg, "--gid", INT_MAX); have_gid = 1; break;
@@ -146,6 +154,16 @@ static void parse(int argc, char **argv, exec_init_opts *o)
 				o->caps[i] = (int)nums[i];
 			break;
 		case 'w': o->work_dir = optarg; break;
+		case 'R':
+			if (optarg[0] != '/')
+				usage_die("--resolv-conf wants an absolute path");
+			o->resolv_conf = optarg;
+			break;
+		case 'H':
+			if (!optarg[0] || strlen(optarg) > 64)
+				usage_die("--hostname wants 1 to 64 characters");
+			o->hostname = optarg;
+			break;
 		default: usage_die("unknown option");
 		}
 	}
@@ -242,10 +260,12 @@ static void __attribute__((noreturn)) run(const exec_init_opts *o)
 	pid_t pid, parent = getpid();
 	ssize_t n;
 
+	exec_netns_enter(o->netns);
 	if (unshare(flags) < 0)
 		exec_init_die(errno, "cannot create the task's namespaces");
 	if (pipe2(sp, O_CLOEXEC) < 0)
 		exec_init_die(errno, "cannot create a pipe");
+	exec_init_dns_uts(o);
 	pid = fork();
 	if (pid < 0)
 		exec_init_die(errno, "cannot fork");
@@ -278,22 +298,24 @@ static void __attribute__((noreturn)) run(const exec_init_opts *o)
 /* Enters the namespaces and root of the task's pid 1, as its exec method. */
 static void __attribute__((noreturn)) join(const exec_init_opts *o)
 {
-	static const char *const ns[] = { "ipc", "pid", "mnt" };
+	/* net first: the task may be in its allocation's network namespace. */
+	static const char *const ns[] = { "net", "ipc", "pid", "mnt" };
 	char path[64];
-	int fds[3], rootfd, i, st;
+	int fds[4], rootfd, i, st;
 	pid_t pid;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)o->join_pid, ns[i]);
 		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0)
 			exec_init_die(errno, "cannot open %s (has the task exited?)", path);
 	}
+	exec_init_dns_join_uts(o->join_pid);
 	snprintf(path, sizeof(path), "/proc/%d/root", (int)o->join_pid);
 	rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		exec_init_die(errno, "cannot open %s", path);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (setns(fds[i], 0) < 0)
 			exec_init_die(errno, "cannot enter the task's %s namespace", ns[i]);
 	/* setns into a mount namespace resets the root to the namespace's; the

@@ -5,7 +5,8 @@
  *
  *   drover-exec-init run  --root TASK_DIR --alloc ALLOC_DIR [--bind SRC=DST]...
  *                         [--volume-ro SRC=DST] [--volume-rw SRC=DST]...
- *                         [--pid-ns] [--ipc-ns] [--no-pivot-root] COMMON -- CMD ARGS...
+ *                         [--pid-ns] [--ipc-ns] [--no-pivot-root] [--netns PATH]
+ *                         COMMON -- CMD ARGS...
  *   drover-exec-init join --pid PID COMMON -- CMD ARGS...
  *   COMMON: --uid N --gid N [--groups G,G...] [--caps N,N...] [--work-dir DIR]
  *
@@ -13,8 +14,15 @@
  * child (pid 1 of the new PID namespace) builds the root in TASK_DIR and, with
  * a PID namespace, forks the command and reaps orphans while it runs. The
  * helper stays the shim's child, forwards signals and exits as the command did.
+ * --netns: the allocation's network namespace (group network mode bridge or
+ * none), entered first (exec_netns.c).
  * join: enters the namespaces and root of the process PID (the task's pid 1),
  * for the driver's exec method.
+ *
+ * run also takes --resolv-conf FILE (bound read-only at the root's
+ * /etc/resolv.conf) and --hostname NAME (a UTS namespace of the task's own
+ * with that name): the group network's DNS block and Hostname
+ * (exec_init_dns.c).
  *
  * Failures are written to stderr (the task's stderr log) and end the helper
  * with status 127. */
@@ -42,6 +50,7 @@ typedef struct exec_init_opts {
 		int read_only;
 	} volumes[EXEC_INIT_MAX_BINDS];
 	int pid_ns, ipc_ns, no_pivot_root;
+	const char *netns;        /* the allocation's network namespace, or NULL */
 	uid_t uid;
 	gid_t gid;
 	size_t ngroups;
@@ -50,10 +59,19 @@ typedef struct exec_init_opts {
 	int caps[EXEC_INIT_MAX_CAPS];
 	const char *work_dir;     /* inside the root; NULL: "/" */
 	char **argv;
+	const char *resolv_conf;  /* bound at /etc/resolv.conf; NULL: the root's own */
+	const char *hostname;     /* a UTS namespace with this name; NULL: the host's */
 } exec_init_opts;
 
 /* Prints "drover-exec-init: <what>: <strerror(e)>" and exits 127. */
 void exec_init_die(int e, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+
+/* setns(2) into the network namespace at `path` (NULL: stays). */
+void exec_netns_enter(const char *path);
+
+/* In the task's new mount namespace: drops its copies of the host's
+ * pinned network namespaces (/run/netns). */
+void exec_netns_drop_pins(void);
 
 /* Builds the task's root under o->root and makes it the process's root
  * (pivot_root, or chroot with no_pivot_root). In the new mount namespace. */
@@ -62,5 +80,12 @@ void exec_init_fs_build(const exec_init_opts *o);
 /* Drops to the task's user, groups and capabilities, sets no_new_privs, loads
  * the seccomp filter, closes every descriptor above 2 and execs o->argv. */
 void exec_init_become_task(const exec_init_opts *o) __attribute__((noreturn));
+
+/* exec_init_dns.c: the group network's host name (a UTS namespace of the
+ * task's own, before the others are made), its resolv.conf (bound in the
+ * root being built, `rootfd`) and, for join, the task's UTS namespace. */
+void exec_init_dns_uts(const exec_init_opts *o);
+void exec_init_dns_bind(const exec_init_opts *o, int rootfd);
+void exec_init_dns_join_uts(pid_t pid);
 
 #endif

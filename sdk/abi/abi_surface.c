@@ -39,6 +39,9 @@ typedef struct drover_abi_surface {
 	const drover_value *value;
 	drover_value_type value_type;
 	const drover_mount *mount; /* 1.2 */
+	const drover_network *network; /* 1.3 */
+	const drover_network_request *network_request; /* 1.3 */
+	drover_network_created *network_created; /* 1.3 */
 } drover_abi_surface;
 
 __attribute__((visibility("default"))) size_t drover_abi_surface_size(const drover_abi_surface *s);

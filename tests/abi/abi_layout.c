@@ -48,6 +48,7 @@
 	FIELD(drover_capabilities, exec, 8, 4) \
 	FIELD(drover_capabilities, fs_isolation, 12, 4) \
 	FIELD(drover_capabilities, network_modes, 16, 4) \
+	FIELD(drover_capabilities, must_initiate_network, 20, 4) /* 1.3 */ \
 	SIZE_AT_LEAST(drover_fingerprint, 280, 8) \
 	FIELD(drover_fingerprint, struct_size, 0, 4) \
 	FIELD(drover_fingerprint, health, 4, 4) \
@@ -83,6 +84,29 @@
 	FIELD(drover_task_config, kill_signal_set, 200, 4) /* 1.2 */ \
 	FIELD(drover_task_config, mounts, 208, 8) /* 1.2 */ \
 	FIELD(drover_task_config, task_ports, 216, 8) /* 1.2 */ \
+	FIELD(drover_task_config, network, 224, 8) /* 1.3 */ \
+	SIZE_AT_LEAST(drover_network, 72, 8) /* 1.3 */ \
+	FIELD(drover_network, struct_size, 0, 4) \
+	FIELD(drover_network, mode, 8, 8) \
+	FIELD(drover_network, netns_path, 16, 8) \
+	FIELD(drover_network, dns_servers, 24, 8) \
+	FIELD(drover_network, dns_searches, 32, 8) \
+	FIELD(drover_network, dns_options, 40, 8) \
+	FIELD(drover_network, hostname, 48, 8) \
+	FIELD(drover_network, created_handle, 56, 8) \
+	FIELD(drover_network, created_handle_len, 64, 8) \
+	SIZE_AT_LEAST(drover_network_request, 56, 8) /* 1.3 */ \
+	FIELD(drover_network_request, struct_size, 0, 4) \
+	FIELD(drover_network_request, alloc_id, 8, 8) \
+	FIELD(drover_network_request, job_id, 16, 8) \
+	FIELD(drover_network_request, group_name, 24, 8) \
+	FIELD(drover_network_request, mode, 32, 8) \
+	FIELD(drover_network_request, hostname, 40, 8) \
+	FIELD(drover_network_request, state_dir, 48, 8) \
+	SIZE_AT_LEAST(drover_network_created, 32, 8) /* 1.3 */ \
+	FIELD(drover_network_created, struct_size, 0, 4) \
+	FIELD(drover_network_created, netns_path, 8, 8) \
+	FIELD(drover_network_created, handle, 16, 16) \
 	SIZE_AT_LEAST(drover_mount, 48, 8) /* 1.2 */ \
 	FIELD(drover_mount, struct_size, 0, 4) \
 	FIELD(drover_mount, volume, 8, 8) \
@@ -194,6 +218,8 @@
 	FIELD(drover_driver, signal, 160, 8) \
 	FIELD(drover_driver, exec, 168, 8) \
 	FIELD(drover_driver, periodic, 176, 8) \
+	FIELD(drover_driver, create_network, 184, 8) /* 1.3 */ \
+	FIELD(drover_driver, destroy_network, 192, 8) /* 1.3 */ \
 	SIZE_FIXED(drover_field, 40, 8) \
 	FIELD(drover_field, name, 0, 8) \
 	FIELD(drover_field, type, 8, 4) \

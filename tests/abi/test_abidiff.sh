@@ -53,7 +53,7 @@ fi
 for t in drover_driver drover_host drover_err drover_capabilities drover_fingerprint \
 	drover_task_config drover_handle drover_exit_result drover_task_status drover_task_stats \
 	drover_event drover_exec_request drover_spawn_request drover_proc drover_field drover_value \
-	drover_mount; do
+	drover_mount drover_network drover_network_request drover_network_created; do
 	if ! grep -q "<class-decl name='$t'" "$work/current.abi"; then
 		echo "FAIL: struct $t is not in the debug info of $lib: was it built without -g" \
 			"(CFLAGS=-g0?), or is it no longer reachable from sdk/abi/abi_surface.c?" >&2

@@ -241,7 +241,7 @@ Test(loader, good_plugin_loads_with_schema_defaults_when_no_options_given)
 	cr_assert_str_eq(attribute(&a, "driver.good.set_config_calls"), "1");
 	cr_assert_str_eq(attribute(&a, "driver.good.greeting"), "hello");
 	cr_assert_str_eq(attribute(&a, "driver.good.count"), "3");
-	cr_assert_str_eq(attribute(&a, "driver.good.host_abi"), "1.2");
+	cr_assert_str_eq(attribute(&a, "driver.good.host_abi"), "1.3");
 
 	cr_assert(is_mapped(expected_path));
 	unload(&l);
@@ -369,28 +369,28 @@ static void expect_refused(const char *fixture, const char *const *expected)
 
 Test(loader, newer_minor_is_refused_asking_to_upgrade_drover)
 {
-	REFUSED("newer_minor", "built for ABI 1.3, newer than this host's 1.2: upgrade drover");
+	REFUSED("newer_minor", "built for ABI 1.4, newer than this host's 1.3: upgrade drover");
 }
 
 Test(loader, other_major_descriptor_is_refused_asking_to_rebuild)
 {
-	REFUSED("other_major", "built for ABI 2.0, this host speaks 1.2: rebuild the plugin against drover-sdk 1.x");
+	REFUSED("other_major", "built for ABI 2.0, this host speaks 1.3: rebuild the plugin against drover-sdk 1.x");
 }
 
 Test(loader, other_major_entry_symbol_is_recognised)
 {
-	REFUSED("entry_v2_only", "built for ABI 2 ", "drover_driver_entry_v2", "this host speaks 1.2");
+	REFUSED("entry_v2_only", "built for ABI 2 ", "drover_driver_entry_v2", "this host speaks 1.3");
 }
 
 Test(loader, shared_object_without_entry_symbol_is_refused)
 {
 	REFUSED("no_entry", "no entry symbol drover_driver_entry_v1: not a drover driver plugin, or "
-	                    "built for another ABI major (this host speaks ABI 1.2)");
+	                    "built for another ABI major (this host speaks ABI 1.3)");
 }
 
 Test(loader, zero_struct_size_is_refused)
 {
-	REFUSED("size_zero", "struct_size is 0", "plugin claims ABI 1.2", "this host speaks 1.2");
+	REFUSED("size_zero", "struct_size is 0", "plugin claims ABI 1.3", "this host speaks 1.3");
 }
 
 Test(loader, descriptor_too_small_for_the_required_methods_is_refused)
@@ -398,26 +398,26 @@ Test(loader, descriptor_too_small_for_the_required_methods_is_refused)
 	char size[64];
 	snprintf(size, sizeof(size), "descriptor size %zu is smaller than",
 	         offsetof(drover_driver, destroy));
-	REFUSED("size_small", size, "plugin claims ABI 1.2", "this host speaks 1.2");
+	REFUSED("size_small", size, "plugin claims ABI 1.3", "this host speaks 1.3");
 }
 
 Test(loader, descriptor_larger_than_its_minor_allows_is_refused)
 {
 	char size[128];
-	snprintf(size, sizeof(size), "descriptor size %zu larger than this host's %zu for ABI 1.2",
+	snprintf(size, sizeof(size), "descriptor size %zu larger than this host's %zu for ABI 1.3",
 	         sizeof(drover_driver) + 64, sizeof(drover_driver));
-	REFUSED("size_large", size, "this host speaks 1.2");
+	REFUSED("size_large", size, "this host speaks 1.3");
 }
 
 Test(loader, missing_required_method_is_named)
 {
-	REFUSED("missing_method", "no `start` method", "plugin ABI 1.2, this host speaks 1.2");
+	REFUSED("missing_method", "no `start` method", "plugin ABI 1.3, this host speaks 1.3");
 }
 
 Test(loader, invalid_driver_name_is_refused)
 {
-	REFUSED("bad_name", "driver name \"Bad-Name\" is not made of [a-z0-9_]", "plugin ABI 1.2",
-	        "this host speaks 1.2");
+	REFUSED("bad_name", "driver name \"Bad-Name\" is not made of [a-z0-9_]", "plugin ABI 1.3",
+	        "this host speaks 1.3");
 }
 
 Test(loader, init_failure_shows_the_plugin_message_and_closes_it)
@@ -864,7 +864,7 @@ static void expect_check(const drover_driver *d, int code, const char *fragment)
 		cr_assert_eq(strncmp(err.message, "/plugins/x.so: ", 15), 0, "%s", err.message);
 		cr_assert_not_null(strstr(err.message, fragment), "\"%s\" not in: %s", fragment,
 		                   err.message);
-		cr_assert_not_null(strstr(err.message, "1.2"), "host ABI not named: %s", err.message);
+		cr_assert_not_null(strstr(err.message, "1.3"), "host ABI not named: %s", err.message);
 	}
 }
 
@@ -934,16 +934,16 @@ Test(descriptor, abi_and_size_refusals_name_both_abis)
 	drover_driver d = valid_descriptor();
 	d.abi_major = 3;
 	d.abi_minor = 2;
-	expect_check(&d, -EPROTO, "built for ABI 3.2, this host speaks 1.2");
+	expect_check(&d, -EPROTO, "built for ABI 3.2, this host speaks 1.3");
 	d = valid_descriptor();
-	d.abi_minor = 3;
-	expect_check(&d, -EPROTO, "built for ABI 1.3, newer than this host's 1.2: upgrade drover");
+	d.abi_minor = 4;
+	expect_check(&d, -EPROTO, "built for ABI 1.4, newer than this host's 1.3: upgrade drover");
 	d = valid_descriptor();
 	d.struct_size = 4;
 	expect_check(&d, -EINVAL, "descriptor size 4 is smaller than its 8-byte frozen prefix");
 	d = valid_descriptor();
 	d.struct_size = 0;
-	expect_check(&d, -EINVAL, "struct_size is 0 (plugin claims ABI 1.2, this host speaks 1.2)");
+	expect_check(&d, -EINVAL, "struct_size is 0 (plugin claims ABI 1.3, this host speaks 1.3)");
 }
 
 Test(abi, configure_and_header_agree_on_the_abi)

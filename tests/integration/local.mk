@@ -26,7 +26,8 @@ EXTRA_tests_integration_test_rawexec_driver_DEPENDENCIES = host/shim/drover-shim
 check_PROGRAMS += tests/integration/test_docker
 TESTS += tests/integration/test_docker
 tests_integration_test_docker_SOURCES = tests/integration/test_docker.c tests/test_support.h \
-	plugins/docker/docker_http.c plugins/docker/docker_json.c plugins/docker/docker_cpu.c
+	plugins/docker/docker_http.c plugins/docker/docker_curl.c plugins/docker/docker_plain.c plugins/docker/docker_json.c \
+	plugins/docker/docker_cpu.c
 tests_integration_test_docker_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host \
 	-I$(top_srcdir)/tests -I$(top_srcdir)/plugins/docker $(CURL_CFLAGS) $(YAJL_CFLAGS) \
 	-DDOCKER_SO='"$(abs_top_builddir)/plugins/docker/.libs/docker.so"' \
@@ -45,3 +46,8 @@ tests_integration_test_docker_logstream_SOURCES = tests/integration/test_docker_
 tests_integration_test_docker_logstream_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/docker
 tests_integration_test_docker_logstream_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_integration_test_docker_logstream_LDADD = $(CRITERION_LIBS)
+
+# Group networking (bridge and none mode) end to end with the real CNI
+# plugins, each case in its own network and mount namespaces (root only).
+TESTS += tests/integration/test_network.sh
+EXTRA_DIST += tests/integration/test_network.sh

@@ -387,21 +387,73 @@ Test(jobspec, hostile_names_are_refused)
 	done(&p);
 }
 
-Test(jobspec, group_network_mode_host_only)
+Test(jobspec, group_network_modes_host_bridge_none)
 {
 	parsed p;
-	/* "host" and no mode are what drover does; neither is reported ignored. */
-	expect_ok(&p, "", ", \"Networks\": [{\"Mode\": \"host\"}, {\"Mode\": \"\"}]", "");
+	/* No network block is mode "host"; "host" and no mode are not reported ignored. */
+	expect_ok(&p, "", "", "");
+	cr_assert_str_eq(p.job.groups[0].network.mode, "host");
+	cr_assert_eq(p.job.groups[0].network.has_dns, 0);
+	done(&p);
+	expect_ok(&p, "", ", \"Networks\": [{\"Mode\": \"\"}]", "");
+	cr_assert_str_eq(p.job.groups[0].network.mode, "host");
 	cr_assert_eq(p.job.ignored_count, 0, "first: %s", p.job.ignored_count ? p.job.ignored[0] : "");
 	done(&p);
-	/* A group network namespace would silently not exist: refused, naming the field. */
-	expect_error("", ", \"Networks\": [{\"Mode\": \"bridge\"}]", "",
-	             "\"Networks[0].Mode\": \"bridge\" is not supported");
-	expect_error("", ", \"Networks\": [{\"Mode\": \"host\"}, {\"Mode\": \"cni/mynet\"}]", "",
-	             "\"Networks[1].Mode\": \"cni/mynet\" is not supported");
+	expect_ok(&p, "", ", \"Networks\": [{\"Mode\": \"bridge\", \"Hostname\": \"web-1.example\"}]", "");
+	cr_assert_str_eq(p.job.groups[0].network.mode, "bridge");
+	cr_assert_str_eq(p.job.groups[0].network.hostname, "web-1.example");
+	done(&p);
+	expect_ok(&p, "", ", \"Networks\": [{\"Mode\": \"none\"}]", "");
+	cr_assert_str_eq(p.job.groups[0].network.mode, "none");
+	done(&p);
+	/* Custom CNI networks by name are not built: refused, naming the field. */
+	expect_error("", ", \"Networks\": [{\"Mode\": \"cni/mynet\"}]", "",
+	             "\"Networks[0].Mode\": \"cni/mynet\" is not supported");
+	expect_error("", ", \"Networks\": [{\"Mode\": \"host\"}, {\"Mode\": \"bridge\"}]", "",
+	             "\"Networks\" has 2 networks; a group has at most one");
 	expect_error("", ", \"Networks\": [{\"Mode\": 5}]", "", "Networks[0].Mode");
+	expect_error("", ", \"Networks\": [{\"Hostname\": \"a..b\"}]", "",
+	             "\"Networks[0].Hostname\" \"a..b\" is not a host name");
+	/* A task's legacy network cannot have a mode of its own. */
 	expect_error("", "", ", \"Resources\": {\"Networks\": [{\"Mode\": \"bridge\"}]}",
-	             "\"Resources.Networks[0].Mode\"");
+	             "\"Resources.Networks[0].Mode\": \"bridge\" is not supported for a task's own network");
+}
+
+Test(jobspec, group_network_dns_is_read_and_checked)
+{
+	parsed p;
+	expect_ok(&p, "",
+	          ", \"Networks\": [{\"DNS\": {\"Servers\": [\"1.1.1.1\", \"2001:db8::53\"], "
+	          "\"Searches\": [\"example.com\"], \"Options\": [\"ndots:2\", \"edns0\"]}}]",
+	          "");
+	const drover_group_network *n = &p.job.groups[0].network;
+	cr_assert_eq(n->has_dns, 1);
+	cr_assert_str_eq(n->dns_servers[0], "1.1.1.1");
+	cr_assert_str_eq(n->dns_servers[1], "2001:db8::53");
+	cr_assert_null(n->dns_servers[2]);
+	cr_assert_str_eq(n->dns_searches[0], "example.com");
+	cr_assert_str_eq(n->dns_options[1], "edns0");
+	cr_assert_eq(p.job.ignored_count, 0, "DNS is used, not ignored: %s",
+	             p.job.ignored_count ? p.job.ignored[0] : "");
+	done(&p);
+	/* An empty block still counts: it replaces resolv.conf with nothing. */
+	expect_ok(&p, "", ", \"Networks\": [{\"DNS\": {}}]", "");
+	cr_assert_eq(p.job.groups[0].network.has_dns, 1);
+	cr_assert_null(p.job.groups[0].network.dns_servers);
+	done(&p);
+	/* Every entry becomes a line root writes into resolv.conf: no injected lines. */
+	expect_error("", ", \"Networks\": [{\"DNS\": {\"Servers\": [\"8.8.8.8\\nnameserver 6.6.6.6\"]}}]",
+	             "", "\"Networks[0].DNS.Servers[0]\"");
+	expect_error("", ", \"Networks\": [{\"DNS\": {\"Servers\": [\"dns.example\"]}}]", "",
+	             "is not an IPv4 or IPv6 address");
+	expect_error("", ", \"Networks\": [{\"DNS\": {\"Searches\": [\"a b\"]}}]", "",
+	             "\"Networks[0].DNS.Searches[0]\" \"a b\" is not a domain");
+	expect_error("", ", \"Networks\": [{\"DNS\": {\"Options\": [\"x\\ny\"]}}]", "",
+	             "\"Networks[0].DNS.Options[0]\"");
+	expect_error("", ", \"Networks\": [{\"DNS\": {\"Servers\": \"1.1.1.1\"}}]", "",
+	             "Networks[0].DNS.Servers");
+	expect_error("", ", \"Networks\": [{\"DNS\": {\"Nameservers\": []}}]", "",
+	             "Nameservers");
 }
 
 Test(jobspec, ignored_keys_reported_only_when_not_empty)

@@ -57,7 +57,7 @@ extern "C" {
 #endif
 
 #define DROVER_ABI_MAJOR 1
-#define DROVER_ABI_MINOR 2
+#define DROVER_ABI_MINOR 3
 
 /* The one symbol a plugin exports. The major is part of its name so that a
  * plugin of another major has no symbol this host looks for. */
@@ -122,6 +122,11 @@ typedef struct drover_capabilities {
 	int exec;                      /* exec() works */
 	drover_fs_isolation fs_isolation;
 	uint32_t network_modes;        /* DROVER_NET_MODE_* */
+	/* Since ABI 1.3. 1 when a group network namespace its tasks join must be
+	 * made by this driver (create_network), not by the host: docker, whose
+	 * containers can share only a namespace another container holds (Nomad's
+	 * MustInitiateNetwork). */
+	int must_initiate_network;
 } drover_capabilities;
 
 /* ------------------------------------------------------------- fingerprint */
@@ -164,6 +169,40 @@ typedef struct drover_mount {
 	int read_only;            /* 1 when the agent, the group volume or the mount says so */
 	const char *propagation;  /* "private", "host-to-task" or "bidirectional" */
 } drover_mount;
+
+/* Since ABI 1.3: the task group's network (Nomad's group `network` block), as
+ * the host set it up before the group's first task started. */
+typedef struct drover_network {
+	uint32_t struct_size;
+	const char *mode;         /* "host", "bridge" or "none" */
+	/* The allocation's network namespace, a path the driver can open and
+	 * setns(2) into (a bind-mounted namespace file, or /proc/<pid>/ns/net of a
+	 * driver's holder process); NULL in mode "host". Trusted: made by the host
+	 * or by a driver's create_network. */
+	const char *netns_path;
+	/* The group network's DNS block, each NULL-ended; all three NULL when the
+	 * block is absent (the task then keeps the resolv.conf it would have had).
+	 * A driver writes them into the task's /etc/resolv.conf, in every mode. */
+	const char *const *dns_servers;
+	const char *const *dns_searches;
+	const char *const *dns_options;
+	const char *hostname;     /* the group network's Hostname, NULL when unset */
+	/* What create_network returned (handle bytes), when the driver made the
+	 * namespace; NULL/0 when the host did. */
+	const void *created_handle;
+	size_t created_handle_len;
+} drover_network;
+
+/* Since ABI 1.3: what create_network and destroy_network are asked about. */
+typedef struct drover_network_request {
+	uint32_t struct_size;
+	const char *alloc_id;
+	const char *job_id;
+	const char *group_name;
+	const char *mode;         /* "bridge" or "none" */
+	const char *hostname;     /* NULL when unset */
+	const char *state_dir;    /* root-only directory of the allocation (<data_dir>/run/<alloc>) */
+} drover_network_request;
 
 typedef struct drover_task_config {
 	uint32_t struct_size;
@@ -214,6 +253,10 @@ typedef struct drover_task_config {
 	 * NULL when none. Their numbers are in env as NOMAD_HOST_PORT_<label>.
 	 * Nomad's docker driver publishes every one of them. */
 	const char *const *task_ports;
+	/* Since ABI 1.3. The group's network (mode "host" when the group has no
+	 * network block); never NULL from a 1.3 host. A driver that cannot honour the mode
+	 * (see capabilities.network_modes) refuses the start naming it. */
+	const drover_network *network;
 } drover_task_config;
 
 /* The opaque, versioned driver state that start returns and recover receives
@@ -224,6 +267,19 @@ typedef struct drover_handle {
 	void *data;
 	size_t len;
 } drover_handle;
+
+/* Since ABI 1.3: what create_network made. */
+typedef struct drover_network_created {
+	uint32_t struct_size;     /* set by the host */
+	/* A path to the namespace the host can open (e.g. /proc/<pid>/ns/net),
+	 * malloc()ed by the plugin, freed by the host. The host bind-mounts it
+	 * to a path of its own, which is what tasks then get as netns_path. */
+	char *netns_path;
+	/* Plugin-owned bytes (e.g. the holder container's id), malloc()ed, freed
+	 * by the host, kept in the state store and given back to destroy_network
+	 * and to every task (drover_network.created_handle). */
+	drover_handle handle;
+} drover_network_created;
 
 typedef struct drover_exit_result {
 	uint32_t struct_size; /* set by the host */
@@ -466,6 +522,19 @@ typedef struct drover_driver {
 	/* Background work (image GC, reapers) the long-running agent calls every few
 	 * seconds. */
 	int (*periodic)(void *ctx, drover_err *err);
+
+	/* Since ABI 1.3, optional: required with capabilities.must_initiate_network.
+	 * Makes the allocation's network namespace (docker: a pause container of
+	 * `infra_image` holding it) before any task of the group starts; the host
+	 * then runs CNI in it. Idempotent per alloc_id: a namespace that already
+	 * exists for the allocation is returned again. On failure nothing is left. */
+	int (*create_network)(void *ctx, const drover_network_request *req,
+	                      drover_network_created *out, drover_err *err);
+	/* Since ABI 1.3, optional: removes what create_network made; `handle` may
+	 * be NULL (damaged state): the driver then finds it by alloc_id. 0 when
+	 * there was nothing left. */
+	int (*destroy_network)(void *ctx, const drover_network_request *req, const void *handle,
+	                       size_t len, drover_err *err);
 } drover_driver;
 
 /* The entry point every plugin defines, once:
