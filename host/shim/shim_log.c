@@ -5,11 +5,43 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The last '\n' of buf[0..len), or NULL. The shim is linked against musl,
+ * whose memrchr compares a byte at a time: over the 64 KiB chunks of a task
+ * that writes long lines or none, that alone cost a third of the log
+ * throughput (bench_logs: 0.66 GB/s against 1.05 GB/s with glibc's). This one
+ * tests eight bytes per step. */
+static const char *last_newline(const char *buf, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	const uint64_t newlines = ones * (unsigned char)'\n';
+
+	while (len > 0 && ((uintptr_t)(buf + len) & 7) != 0) {
+		len--;
+		if (buf[len] == '\n')
+			return buf + len;
+	}
+	while (len >= 8) {
+		uint64_t w;
+		memcpy(&w, buf + len - 8, sizeof(w));
+		w ^= newlines; /* a zero byte where a newline was */
+		if (((w - ones) & ~w & highs) != 0)
+			break; /* one of these eight: found below */
+		len -= 8;
+	}
+	while (len > 0) {
+		len--;
+		if (buf[len] == '\n')
+			return buf + len;
+	}
+	return NULL;
+}
 
 /* The index of `entry` when it is "<prefix><digits>", else -1. */
 static long log_index_of(const char *prefix, const char *entry)
@@ -218,7 +250,7 @@ static void log_append(shim_log *log, const char *buf, size_t len)
 
 	if (len == 0)
 		return;
-	nl = memrchr(buf, '\n', len);
+	nl = last_newline(buf, len);
 	if (nl)
 		log->line_start = log->size + (unsigned long long)(nl - buf) + 1;
 	/* The size moves on even when the write fails so that rotation, and with
@@ -337,7 +369,7 @@ void shim_log_write(shim_log *log, const char *buf, size_t len)
 			return;
 		}
 		/* Too much for this file: end it after the last whole line that fits. */
-		nl = room ? memrchr(buf, '\n', (size_t)room) : NULL;
+		nl = room ? last_newline(buf, (size_t)room) : NULL;
 		if (nl) {
 			n = (size_t)(nl - buf) + 1;
 			log_append(log, buf, n);
