@@ -396,25 +396,35 @@ int docker_network_task_mode(const drover_task_config *cfg, char *mode, size_t l
 	 * network_mode itself would take the task out of the group's network. */
 	static const struct {
 		const char *field, *why;
+		int dns; /* a group DNS block replaces the field (docker_dns.h): no conflict */
 	} conflicts[] = {
 		{ "network_mode", "the task joins the group's network namespace; remove "
-		                  "network_mode, or give the group network mode \"host\"" },
+		                  "network_mode, or give the group network mode \"host\"", 0 },
 		{ "hostname", "the tasks share the group's network namespace and take the "
-		              "group network's Hostname: set that instead" },
+		              "group network's Hostname: set that instead", 0 },
 		{ "mac_address", "the task has no interface of its own in the group's network "
-		                 "namespace" },
-		{ "extra_hosts", "the task shares /etc/hosts with the group's pause container" },
+		                 "namespace", 0 },
+		{ "extra_hosts", "the task shares /etc/hosts with the group's pause container", 0 },
+		{ "dns_servers", "the task shares /etc/resolv.conf with the group's pause "
+		                 "container: give the group network a DNS block instead", 1 },
+		{ "dns_search_domains", "the task shares /etc/resolv.conf with the group's pause "
+		                        "container: give the group network a DNS block instead", 1 },
+		{ "dns_options", "the task shares /etc/resolv.conf with the group's pause "
+		                 "container: give the group network a DNS block instead", 1 },
 	};
 	const drover_network *n = docker_network_of(cfg);
 	const char *task = cfg->task_name ? cfg->task_name : "?";
 	char ref[200];
+	int has_dns;
 
 	if (!n)
 		return drover_err_set(err, -EINVAL, "task \"%s\": the task is in no group network",
 		                      task);
+	has_dns = n->struct_size >= offsetof(drover_network, dns_options) + sizeof(n->dns_options) &&
+	          (n->dns_servers || n->dns_searches || n->dns_options);
 	for (size_t i = 0; i < sizeof(conflicts) / sizeof(conflicts[0]); i++) {
 		const drover_value *v = drover_value_get(cfg->config, conflicts[i].field);
-		if (!v || v->type == DROVER_VALUE_NULL ||
+		if ((conflicts[i].dns && has_dns) || !v || v->type == DROVER_VALUE_NULL ||
 		    (v->type == DROVER_VALUE_STRING && !v->u.string.ptr[0]) ||
 		    (v->type == DROVER_VALUE_ARRAY && v->u.array.count == 0))
 			continue;

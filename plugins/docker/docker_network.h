@@ -41,7 +41,8 @@ const drover_network *docker_network_of(const drover_task_config *cfg);
 
 /* For a task joining a group network: refuses the task config fields that
  * cannot go with a shared namespace (network_mode, hostname, mac_address,
- * extra_hosts), naming them, and writes the task's NetworkMode
+ * extra_hosts; dns_* unless the group has a DNS block, which replaces them),
+ * naming them, and writes the task's NetworkMode
  * "container:<pause id>" (the id from the network's handle, else the pause
  * container's name) into `mode`. */
 int docker_network_task_mode(const drover_task_config *cfg, char *mode, size_t len,

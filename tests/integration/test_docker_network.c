@@ -701,6 +701,9 @@ Test(docker_network, task_fields_that_conflict_with_the_group_network_are_refuse
 		{ "\"hostname\": \"mine\"", "hostname" },
 		{ "\"mac_address\": \"02:42:ac:11:00:02\"", "mac_address" },
 		{ "\"extra_hosts\": [\"db:10.0.0.1\"]", "extra_hosts" },
+		{ "\"dns_servers\": [\"10.0.0.53\"]", "dns_servers" },
+		{ "\"dns_search_domains\": [\"example.test\"]", "dns_search_domains" },
+		{ "\"dns_options\": [\"ndots:2\"]", "dns_options" },
 	};
 	drover_network_created c;
 	drover_network net;
