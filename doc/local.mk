@@ -25,7 +25,7 @@ clean-example:
 dist_man_MANS += doc/drover-sdk.7 doc/drover-agent-config.5
 driverdocdir = $(docdir)/drivers
 dist_driverdoc_DATA = doc/drivers/raw_exec.md doc/drivers/exec.md doc/drivers/docker.md
-dist_doc_DATA += doc/nomad.md
+dist_doc_DATA += doc/nomad.md doc/networking.md
 
 # The example third-party driver, installed where drover-sdk(7) and
 # `pkg-config --variable=exampledir drover-sdk` point a driver author.

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "agent.h"
+#include "network/alloc_network.h"
 
 #include "display.h"
 
@@ -517,6 +518,9 @@ int drover_agent_run(drover_context *ctx, const drover_agent_settings *settings,
 	          ctx->plugins.count == 1 ? "" : "s", settings->fingerprint_interval_ms);
 	fingerprint_all(&a);
 	quarantine_all(&a);
+	/* A crash between a namespace's CNI ADD and its record leaves nothing
+	 * once the agent is up (host/network/alloc_network.h). */
+	drover_alloc_network_cleanup(ctx, a.st);
 	adopt(&a);
 	rc = serve(&a, sigfd, fp_timer, periodic_timer, ino, settle_timer);
 	release_all(&a);

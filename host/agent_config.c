@@ -2,6 +2,7 @@
 
 #include "agent_config.h"
 #include "host_volume.h"
+#include "network/network_config.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -23,8 +24,8 @@ static const char *const nomad_agent_keys_ignored[] = {
 };
 
 /* Keys of Nomad's `client` block; drover reads chroot_env (exec driver), host_volume,
- * node_class, meta, network_interface, min_dynamic_port, max_dynamic_port and
- * max_kill_timeout,
+ * node_class, meta, network_interface, min_dynamic_port, max_dynamic_port,
+ * max_kill_timeout, bridge_network_name, bridge_network_subnet and cni_path,
  * and passes the block on to drivers through drover_host.agent_config. */
 static const char *const nomad_client_keys[] = {
 	"enabled", "state_dir", "alloc_dir", "servers", "node_class", "node_pool", "meta", "options",
@@ -246,6 +247,8 @@ static int check_client(const char *path, const drover_value *client, drover_err
 		}
 	}
 	if (drover_host_volumes_check(path, drover_value_get(client, "host_volume"), errors) < 0)
+		rc = -EINVAL;
+	if (drover_network_config_check(path, client, errors) < 0)
 		rc = -EINVAL;
 	const drover_value *chroot = drover_value_get(client, "chroot_env");
 	if (chroot && chroot->type != DROVER_VALUE_NULL) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "network/alloc_network.h"
 #include "state_orphans.h"
 #include "state_recover.h"
 
@@ -128,7 +129,14 @@ int drover_cmd_gc(int argc, char **argv)
 			}
 		}
 		if (dead) {
-			int rc = remove_alloc_dir(ctx.data_dir, &a.alloc);
+			/* Its namespace and CNI state first: the row that says what
+			 * to DEL goes only once that worked. */
+			int rc = drover_alloc_network_down(&ctx, st, a.alloc.id, &err);
+			if (rc < 0)
+				fprintf(stderr, "drover gc: allocation \"%s\": %s, keeping it\n", a.alloc.id,
+				        drover_display(err.message));
+			if (rc == 0)
+				rc = remove_alloc_dir(ctx.data_dir, &a.alloc);
 			if (rc == 0 && drover_state_alloc_delete(st, a.alloc.id, &err) == 0) {
 				printf("Removed allocation %s\n", a.alloc.id);
 				removed++;
@@ -140,6 +148,8 @@ int drover_cmd_gc(int argc, char **argv)
 		}
 		drover_ralloc_clear(&a);
 	}
+	/* Namespaces whose setup died half-way, or whose allocation is gone. */
+	drover_alloc_network_cleanup(&ctx, st);
 	/* Directories of allocations that were never recorded (their runner died
 	 * between making the directory and recording it) and hold nothing that
 	 * runs. */

@@ -8,6 +8,7 @@
 #include <drover/driver.h>
 
 #include "commands.h"
+#include "network/alloc_network.h"
 #include "state_recover.h"
 
 /* Kills first, records after: the records may fail (a full disk) without
@@ -173,6 +174,12 @@ int drover_cmd_stop(int argc, char **argv)
 			if (stop_task(st, &a, t, owner_alive) < 0)
 				exit_code = DROVER_EXIT_FAILURE;
 		}
+		/* Nobody watches the allocation to give its namespace back once
+		 * its tasks are gone: this command does (an owner does it itself). */
+		if (!only && !owner_alive && exit_code == DROVER_EXIT_OK &&
+		    drover_alloc_network_down(&ctx, st, a.alloc.id, &err) < 0)
+			fprintf(stderr, "drover stop: allocation \"%s\": %s; `drover gc` tries again\n",
+			        a.alloc.id, drover_display(err.message));
 		drover_ralloc_clear(&a);
 	}
 	drover_state_close(st);

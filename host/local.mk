@@ -17,14 +17,22 @@ host_libdroverhost_la_SOURCES = \
 	host/nodeinfo.c host/nodeinfo.h \
 	host/plugin_suggest.c host/plugin_suggest.h \
 	host/network/group_network.c host/network/group_network.h \
-	host/ports.c host/ports.h \
+	host/network/alloc_network.c host/network/alloc_network.h \
+	host/network/bridge_config.c host/network/bridge_config.h \
+	host/network/cni.c host/network/cni.h \
+	host/network/netns.c host/network/netns.h \
+	host/network/network_config.c host/network/network_config.h \
+	host/network/network_store.c host/network/network_store.h \
+	host/network/ports.c host/network/ports.h \
+	host/network/state_ports.c host/network/state_ports.h \
+	host/network/portmap.c host/network/portmap.h \
 	host/lifecycle.c host/lifecycle.h \
 	host/restart_policy.c host/restart_policy.h \
 	host/runner.c host/runner.h \
 	host/runner_store.c host/runner_store.h \
 	host/state_recover.c host/state_recover.h \
 	host/state_store.c host/state_store.h \
-	host/state_internal.h host/state_ports.c \
+	host/state_internal.h \
 	host/state_orphans.c host/state_orphans.h \
 	host/task_events.c host/task_events.h \
 	host/task_limits.c host/task_limits.h \

@@ -22,8 +22,9 @@
 #include "interpolate.h"
 #include "nodeinfo.h"
 #include "host_volume.h"
-#include "ports.h"
+#include "network/ports.h"
 #include "lifecycle.h"
+#include "network/alloc_network.h"
 #include "network/group_network.h"
 #include "restart_policy.h"
 #include "runner_store.h"
@@ -87,6 +88,26 @@ static int check_mounts(drover_context *ctx, const drover_jobspec_group *group,
 	return rc;
 }
 
+/* A group network in mode bridge or none is a namespace every task of the
+ * group joins: a driver that cannot put its task in it (raw_exec, which has
+ * no isolation, as in Nomad) would run the task on the host's network. */
+static int check_network(const drover_jobspec_group *group, const drover_jobspec_task *task,
+                         const drover_plugin *plugin, const char *where, drover_errlist *errors)
+{
+	drover_capabilities caps = {.struct_size = sizeof(caps)};
+	if (!drover_alloc_network_wanted(group))
+		return 0;
+	if (DROVER_PLUGIN_HAS(plugin, capabilities) &&
+	    plugin->desc->capabilities(plugin->ctx, &caps) == 0 &&
+	    (caps.network_modes & DROVER_NET_MODE_GROUP))
+		return 0;
+	drover_errlist_add(errors, "%s: driver \"%s\" cannot run a task in the group's network "
+	                   "namespace (network mode \"%s\"): it has no network isolation; use the "
+	                   "exec or docker driver, or network mode \"host\"",
+	                   where, task->driver, group->network.mode);
+	return -EINVAL;
+}
+
 int drover_job_check(drover_context *ctx, const drover_jobspec *job, int require_healthy,
                      drover_job_configs *out, drover_errlist *errors)
 {
@@ -130,6 +151,8 @@ int drover_job_check(drover_context *ctx, const drover_jobspec *job, int require
 				continue;
 			}
 			if (check_mounts(ctx, group, task, plugin, where, errors) < 0)
+				rc = -EINVAL;
+			if (check_network(group, task, plugin, where, errors) < 0)
 				rc = -EINVAL;
 			char why[DROVER_HEALTH_DESCRIPTION_MAX + 64];
 			if (require_healthy && !driver_healthy(plugin, why, sizeof(why))) {
@@ -179,6 +202,8 @@ typedef struct run_alloc {
 	drover_lifecycle_alloc lc;
 	drover_lifecycle_task *lc_tasks;
 	drover_network network; /* cfg.network of its tasks */
+	drover_alloc_net net;   /* its namespace in mode bridge or none */
+	int net_up;             /* net is set up (and recorded): taken down when it ends */
 } run_alloc;
 
 typedef struct run_task {
@@ -269,15 +294,14 @@ static int prepare_task(run *r, run_task *t)
 		.node = &r->node,
 	};
 	drover_interp_scope scope;
-	free(t->port_labels);
-	t->port_labels = NULL;
-	drover_alloc_ports_clear(&t->ports); /* prepared again for a restart */
-	if ((rc = drover_runner_store_ports(&r->ports_cfg, spec->ports, spec->port_count,
-	                                    &r->ports_in_use, "Resources.Networks", t->alloc->id,
-	                                    spec->name, &t->ports, &err)) < 0 ||
-	    (rc = drover_taskenv_build(&in, &t->env, &err)) < 0)
-		goto fail;
-	if (t->ports.count) {
+	/* A task's own ports are taken once, at its first start here: a restart
+	 * keeps them (an adopter reads them back from the store). */
+	if (spec->port_count && !t->ports.count) {
+		if ((rc = drover_runner_store_ports(&r->ports_cfg, spec->ports, spec->port_count,
+		                                    &r->ports_in_use, "Resources.Networks",
+		                                    t->alloc->id, spec->name, &t->ports, &err)) < 0)
+			goto fail;
+		free(t->port_labels);
 		size_t n = 0;
 		if (!(t->port_labels = calloc(t->ports.count + 1, sizeof(*t->port_labels)))) {
 			rc = drover_err_set(&err, -ENOMEM, "out of memory");
@@ -287,6 +311,8 @@ static int prepare_task(run *r, run_task *t)
 			if (t->ports.ports[i].label)
 				t->port_labels[n++] = t->ports.ports[i].label;
 	}
+	if ((rc = drover_taskenv_build(&in, &t->env, &err)) < 0)
+		goto fail;
 	/* Resolved again at every (re)start: the host path may have changed. */
 	drover_task_mounts_clear(&t->mounts);
 	if ((rc = drover_task_mounts_build(&r->ctx->config, t->alloc->group, spec, &t->mounts,
@@ -645,6 +671,48 @@ static size_t advance_alloc(run *r, run_alloc *a, run_task **kills, size_t *nkil
 	return n;
 }
 
+/* Sets up the allocation's namespace before its first task starts; its
+ * tasks are then told its path (cfg.network). */
+static int network_up(run *r, run_alloc *a, drover_plugin *const *plugins, drover_err *err)
+{
+	if (!drover_alloc_network_wanted(a->group))
+		return 0;
+	int rc = drover_alloc_network_up(r->ctx, drover_runner_store_state(), a->job, a->group, a->id,
+	                                 &a->ports, drover_alloc_network_initiator(plugins, a->group->task_count),
+	                                 a->dirs.run_dir, &a->net, err);
+	if (rc < 0)
+		return rc;
+	a->net_up = 1;
+	drover_group_network_view(a->group, a->net.netns_path, a->net.handle, a->net.handle_len,
+	                          &a->network);
+	drover_task_event_print(r->events, a->id, a->group->tasks[0].name, "Network",
+	                        "Network namespace %s set up (mode %s%s%s)", a->net.netns_path,
+	                        a->group->network.mode, a->net.address[0] ? ", address " : "",
+	                        a->net.address);
+	return 0;
+}
+
+/* An allocation none of whose tasks can run again gives its namespace back
+ * (CNI DEL, namespace removed); a failure is retried by `drover gc`. */
+static void network_down_if_done(run *r, run_alloc *a)
+{
+	if (!a->net_up || r->detached)
+		return;
+	for (size_t i = 0; i < a->task_count; i++) {
+		run_task_state st = r->tasks[a->first_task + i].state;
+		if (st == RUN_TASK_PENDING || st == RUN_TASK_RUNNING || st == RUN_TASK_RESTARTING)
+			return;
+	}
+	drover_err err = {{0}};
+	drover_state *store = drover_runner_store_state();
+	a->net_up = 0;
+	if (!store)
+		return;
+	if (drover_alloc_network_down(r->ctx, store, a->id, &err) < 0)
+		fprintf(stderr, "drover: allocation \"%s\": %s; `drover gc` tries again\n", a->id,
+		        drover_display(err.message));
+}
+
 /* Runs every allocation's lifecycle until nothing more can happen without an
  * exit, a timer or a signal. */
 static int advance(run *r)
@@ -665,6 +733,8 @@ static int advance(run *r)
 			total += advance_alloc(r, &r->allocs[i], kills, &nkills, actions);
 		kill_tasks(r, kills, nkills);
 	} while (total > 0);
+	for (size_t i = 0; i < r->alloc_count; i++)
+		network_down_if_done(r, &r->allocs[i]);
 	free(kills);
 	free(actions);
 	return 0;
@@ -878,6 +948,7 @@ static void destroy_all(run *r)
 	for (size_t i = 0; i < r->alloc_count; i++) {
 		drover_allocdir_clear(&r->allocs[i].dirs);
 		drover_alloc_ports_clear(&r->allocs[i].ports);
+		drover_alloc_net_clear(&r->allocs[i].net);
 		free(r->allocs[i].lc_tasks);
 	}
 	drover_node_info_clear(&r->node);
@@ -921,6 +992,8 @@ static int plan(run *r, const drover_job_configs *configs)
 				rc = drover_runner_store_ports(&r->ports_cfg, group->ports, group->port_count,
 				                               &r->ports_in_use, "Networks", a->id, "",
 				                               &a->ports, &err);
+			if (rc == 0)
+				rc = network_up(r, a, &configs->plugins[config_base], &err);
 			if (rc < 0) {
 				char why[DROVER_ERR_MESSAGE_MAX + 128];
 				snprintf(why, sizeof(why), "group \"%s\": cannot create the allocation: %s",
@@ -987,6 +1060,10 @@ int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
 		return -e;
 	}
 	int rc = load_node(&r);
+	/* Namespaces a dead runner was setting up go before new ones are made
+	 * (their addresses and ports return to the pool). */
+	if (rc == 0 && drover_runner_store_state())
+		drover_alloc_network_cleanup(ctx, drover_runner_store_state());
 	if (rc == 0)
 		rc = plan(&r, configs);
 	/* Nomad gives every task of an allocation "Received" at once; the lifecycle
@@ -1143,6 +1220,43 @@ static void adopt_task(run *r, run_task *t, drover_rtask *rt)
 	                        rt->row.pid, t->restart.restarts);
 }
 
+/* A resumed allocation keeps the namespace it recorded (its running tasks
+ * are in it). One whose record or namespace is gone (the host rebooted, a
+ * setup died half-way) is cleaned up, and set up anew only when a task of
+ * it may still start. */
+static void resume_network(run *r, run_alloc *a)
+{
+	drover_state *store = drover_runner_store_state();
+	drover_err err = {{0}};
+	if (!drover_alloc_network_wanted(a->group) || !store)
+		return;
+	if (drover_alloc_network_recover(store, a->id, &a->net, &err) == 0) {
+		a->net_up = 1;
+		drover_group_network_view(a->group, a->net.netns_path, a->net.handle,
+		                          a->net.handle_len, &a->network);
+		return;
+	}
+	int may_start = 0;
+	drover_plugin **plugins = calloc(a->task_count ? a->task_count : 1, sizeof(*plugins));
+	for (size_t i = 0; i < a->task_count; i++) {
+		run_task *t = &r->tasks[a->first_task + i];
+		may_start |= t->state == RUN_TASK_PENDING || t->state == RUN_TASK_RESTARTING;
+		if (plugins)
+			plugins[i] = t->plugin;
+	}
+	drover_err down_err = {{0}};
+	if (drover_alloc_network_down(r->ctx, store, a->id, &down_err) < 0)
+		fprintf(stderr, "drover: allocation \"%s\": %s, ignoring\n", a->id,
+		        drover_display(down_err.message));
+	if (may_start && plugins && network_up(r, a, plugins, &err) < 0) {
+		/* Its tasks would otherwise start on the host's network. */
+		fprintf(stderr, "drover: allocation \"%s\": %s: its tasks are not started\n", a->id,
+		        drover_display(err.message));
+		a->lc.kill = DROVER_KILL_REQUESTED_ALL;
+	}
+	free(plugins);
+}
+
 static int plan_resume(run *r, drover_ralloc *rallocs, size_t count)
 {
 	size_t tasks = 0;
@@ -1193,6 +1307,7 @@ static int plan_resume(run *r, drover_ralloc *rallocs, size_t count)
 			run_task *rt = &r->tasks[a->first_task + k];
 			adopt_task(r, rt, drover_ralloc_find_task(ra, rt->spec->name));
 		}
+		resume_network(r, a);
 		/* `drover stop` asked for it: every later owner stops it too, and
 		 * starts and restarts nothing more of it. */
 		if (ra->alloc.desired_status && strcmp(ra->alloc.desired_status, "stop") == 0)

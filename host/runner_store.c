@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "network/state_ports.h"
 #include "proc.h"
 #include "task_events.h"
 #include "taskenv.h"
@@ -106,6 +107,11 @@ void drover_runner_store_detach(void)
 	free(rs.job_json);
 	rs.job_json = NULL;
 	rs.st = NULL;
+}
+
+drover_state *drover_runner_store_state(void)
+{
+	return rs.st;
 }
 
 void drover_runner_store_alloc(const drover_jobspec *job, const drover_jobspec_group *group,
@@ -257,44 +263,6 @@ void drover_runner_store_forget(const char *alloc_id, const char *why)
 		warn("removing an allocation that could not be set up", &err);
 }
 
-/* The recorded ports of (alloc, task) as ReservedPorts over `want`'s labels:
- * 1 and `out` filled, 0 when the store has none (or not the same labels). */
-static int recorded_ports(const drover_ports_config *cfg, const drover_port *want, size_t count,
-                          const char *alloc_id, const char *task, drover_alloc_ports *out,
-                          drover_err *err)
-{
-	drover_state_port *stored = NULL;
-	size_t n = 0;
-	int rc = drover_state_ports_get(rs.st, alloc_id, task, &stored, &n, err);
-	if (rc < 0 || n != count) {
-		drover_state_ports_free(stored, n);
-		return rc < 0 ? rc : 0;
-	}
-	drover_port *as_reserved = calloc(count, sizeof(*as_reserved));
-	rc = as_reserved ? 1 : drover_err_set(err, -ENOMEM, "out of memory");
-	for (size_t i = 0; rc == 1 && i < count; i++) {
-		as_reserved[i] = want[i];
-		as_reserved[i].value = 0;
-		for (size_t k = 0; k < n; k++)
-			if (want[i].label && strcmp(want[i].label, stored[k].label) == 0)
-				as_reserved[i].value = stored[k].value;
-		if (as_reserved[i].value <= 0)
-			rc = 0; /* the job's labels changed: assign anew */
-	}
-	if (rc == 1) {
-		/* Checked against nothing: these ports are this allocation's own. */
-		drover_port_set *none = calloc(1, sizeof(*none));
-		rc = none ? drover_ports_assign(cfg, as_reserved, count, none, "recorded ports", out, err)
-		          : drover_err_set(err, -ENOMEM, "out of memory");
-		free(none);
-		if (rc == 0)
-			rc = 1;
-	}
-	free(as_reserved);
-	drover_state_ports_free(stored, n);
-	return rc;
-}
-
 int drover_runner_store_ports(const drover_ports_config *cfg, const drover_port *want,
                               size_t count, drover_port_set *in_use, const char *where,
                               const char *alloc_id, const char *task, drover_alloc_ports *out,
@@ -302,48 +270,8 @@ int drover_runner_store_ports(const drover_ports_config *cfg, const drover_port 
 {
 	if (!rs.st || count == 0)
 		return drover_ports_assign(cfg, want, count, in_use, where, out, err);
-	int rc = recorded_ports(cfg, want, count, alloc_id, task, out, err);
-	if (rc == 1) {
-		for (size_t i = 0; i < out->count; i++)
-			drover_port_set_add(in_use, out->ports[i].value);
-		return 0;
-	}
-	if (rc < 0)
-		return rc;
-	int *held = NULL;
-	size_t held_count = 0;
-	if ((rc = drover_state_ports_in_use(rs.st, &held, &held_count, err)) < 0)
-		return rc;
-	for (size_t i = 0; i < held_count; i++)
-		drover_port_set_add(in_use, held[i]);
-	free(held);
-	/* Each retry skips one more port another process claimed meanwhile. */
-	for (int attempt = 0; attempt < 32; attempt++) {
-		if ((rc = drover_ports_assign(cfg, want, count, in_use, where, out, err)) < 0)
-			return rc;
-		drover_state_port *claim = calloc(count, sizeof(*claim));
-		if (!claim) {
-			drover_alloc_ports_clear(out);
-			return drover_err_set(err, -ENOMEM, "out of memory");
-		}
-		for (size_t i = 0; i < count; i++)
-			claim[i] = (drover_state_port){.label = out->ports[i].label,
-			                               .value = out->ports[i].value,
-			                               .to = out->ports[i].to};
-		size_t conflict = 0;
-		drover_err claim_err = {{0}};
-		rc = drover_state_ports_claim(rs.st, alloc_id, task, claim, count, &conflict, &claim_err);
-		free(claim);
-		if (rc == 0)
-			return 0;
-		int taken = out->ports[conflict].value;
-		drover_alloc_ports_clear(out);
-		if (rc != -EADDRINUSE || want[conflict].value > 0)
-			return drover_err_set(err, rc, "%s: %s", where, claim_err.message);
-		drover_port_set_add(in_use, taken);
-	}
-	return drover_err_set(err, -EADDRINUSE, "%s: ports kept being claimed by other drover "
-	                      "processes; try again", where);
+	return drover_state_ports_take(rs.st, cfg, want, count, in_use, where, alloc_id, task, out,
+	                               err);
 }
 
 void drover_runner_store_exited(const char *alloc_id, const char *task_name,

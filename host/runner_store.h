@@ -13,7 +13,7 @@
 
 #include "jobspec.h"
 #include "loader.h"
-#include "ports.h"
+#include "network/ports.h"
 #include "state_store.h"
 
 /* `job_json` is the job document as validated (copied). `notify_fd` (-1: none)
@@ -25,6 +25,10 @@
 int drover_runner_store_attach(drover_state *st, const char *job_json, int notify_fd,
                                drover_err *err);
 void drover_runner_store_detach(void);
+
+/* The attached store, or NULL: for what the runner records beyond these
+ * hooks (the allocation's network, host/network/alloc_network.h). */
+drover_state *drover_runner_store_state(void);
 
 /* The hooks runner.c calls. */
 void drover_runner_store_alloc(const drover_jobspec *job, const drover_jobspec_group *group,
@@ -53,13 +57,12 @@ void drover_runner_store_start_done(void);
  * "alloc <id>" line. */
 void drover_runner_store_forget(const char *alloc_id, const char *why);
 
-/* The host ports of (alloc_id, task; "" for the group's Networks): those the
- * store recorded for it (a resumed allocation, a task prepared again keep
- * theirs), else assigned from the range past every port a live allocation of
- * any drover process holds, and claimed in the store. A dynamic port another
- * process claimed in between is skipped and the assignment retried; a
- * ReservedPort held by a live allocation is an error naming it. Without a
- * store, drover_ports_assign alone. Ports handed out are added to `in_use`. */
+/* The host ports of (alloc_id, task; "" for the group's Networks), decided
+ * once by drover_state_ports_take (network/state_ports.h): those the store
+ * recorded for it, else chosen past every port a live allocation of any
+ * drover process holds and recorded, in one transaction. Without a store,
+ * drover_ports_assign against `in_use` alone. Ports handed out are added to
+ * `in_use`. */
 int drover_runner_store_ports(const drover_ports_config *cfg, const drover_port *want,
                               size_t count, drover_port_set *in_use, const char *where,
                               const char *alloc_id, const char *task, drover_alloc_ports *out,

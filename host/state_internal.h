@@ -1,5 +1,6 @@
-/* Inside the state store: what its modules (state_store.c, state_ports.c)
- * share. Nothing outside host/state_*.c includes this. */
+/* Inside the state store: what its modules (state_store.c, network/state_ports.c)
+ * share. Nothing outside host/state_*.c and host/network/state_ports.c
+ * includes this. */
 #ifndef DROVER_HOST_STATE_INTERNAL_H
 #define DROVER_HOST_STATE_INTERNAL_H
 

@@ -173,7 +173,14 @@ int drover_ralloc_load(drover_context *ctx, drover_state *st, const char *id, dr
 		                    id, a->alloc.group_name);
 		goto fail;
 	}
-	drover_group_network_view(a->group, NULL, NULL, 0, &a->network);
+	/* Tasks are recovered with the namespace they run in; a gone one
+	 * leaves netns_path NULL (the runner taking it over sets it up again
+	 * or cleans it up). */
+	drover_err net_err = {{0}};
+	if (drover_alloc_network_wanted(a->group))
+		drover_alloc_network_recover(st, id, &a->net, &net_err);
+	drover_group_network_view(a->group, a->net.netns_path[0] ? a->net.netns_path : NULL,
+	                          a->net.handle, a->net.handle_len, &a->network);
 	a->dirs.alloc_dir = strdup(a->alloc.alloc_dir);
 	a->dirs.shared_dir = drover_strdup_printf("%s/alloc", a->alloc.alloc_dir);
 	a->dirs.log_dir = drover_strdup_printf("%s/alloc/logs", a->alloc.alloc_dir);
@@ -352,6 +359,7 @@ void drover_ralloc_clear(drover_ralloc *a)
 		drover_strv_clear(&t->env);
 	}
 	free(a->tasks);
+	drover_alloc_net_clear(&a->net);
 	drover_allocdir_clear(&a->dirs);
 	drover_jobspec_clear(&a->job);
 	drover_state_alloc_clear(&a->alloc);

@@ -9,6 +9,7 @@
 #include "context.h"
 #include "jobspec.h"
 #include "state_store.h"
+#include "network/alloc_network.h"
 #include "taskenv.h"
 
 typedef struct drover_rtask {
@@ -35,6 +36,7 @@ typedef struct drover_ralloc {
 	drover_rtask *tasks;
 	size_t count;
 	drover_network network; /* cfg.network of its tasks */
+	drover_alloc_net net;   /* its recorded namespace (bridge, none) */
 } drover_ralloc;
 
 /* Loads allocation `id` (a full id) and recovers its running tasks. A task that

@@ -58,6 +58,15 @@ static const char *const migrations[] = {
 	"CREATE TABLE driver_faults ("
 	" seq INTEGER PRIMARY KEY AUTOINCREMENT, driver TEXT NOT NULL, plugin TEXT NOT NULL,"
 	" call TEXT NOT NULL, signal INTEGER NOT NULL, time_ms INTEGER NOT NULL);",
+	/* 5 -> 6: group network namespaces (host/network/network_store.c). Not
+	 * tied to the allocation row: a namespace outlives an allocation that
+	 * is forgotten or collected until its CNI DEL has run. */
+	"CREATE TABLE alloc_networks ("
+	" alloc_id TEXT PRIMARY KEY, state TEXT NOT NULL, mode TEXT NOT NULL,"
+	" netns_name TEXT NOT NULL, driver TEXT, handle BLOB, conflist TEXT,"
+	" runtime_config TEXT, result TEXT, address TEXT,"
+	" owner_pid INTEGER NOT NULL DEFAULT 0, owner_start INTEGER NOT NULL DEFAULT 0,"
+	" created_ms INTEGER NOT NULL DEFAULT 0);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == DROVER_STATE_SCHEMA_VERSION,

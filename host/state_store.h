@@ -18,7 +18,7 @@
 
 #include <drover/driver.h>
 
-#define DROVER_STATE_SCHEMA_VERSION 5
+#define DROVER_STATE_SCHEMA_VERSION 6
 #define DROVER_STATE_EVENTS_KEPT 50 /* per task: older events are dropped */
 #define DROVER_STATE_FILE "state.db"
 
@@ -168,27 +168,6 @@ int drover_state_fault_count(drover_state *st, const char *driver, const char *p
                              long long since_ms, int *count, char **last_call, int *last_signal,
                              drover_err *err);
 
-/* Ports (host/state_ports.c): every host port an allocation holds, the
- * group's under task "" and a task's own (the legacy Resources.Networks)
- * under its name. A port belongs to one live allocation at a time. */
-typedef struct drover_state_port {
-	char *label;
-	int value;   /* the host port */
-	int to;      /* the port inside the task's network, 0 when unset */
-} drover_state_port;
-
-/* Claims every port for (alloc_id, task) in one transaction: a port held by an
- * allocation that still has a task not dead fails the whole claim with
- * -EADDRINUSE, *conflict set to its index and the holder named in `err`; a
- * port left by a dead allocation is taken over. */
-int drover_state_ports_claim(drover_state *st, const char *alloc_id, const char *task,
-                             const drover_state_port *ports, size_t count, size_t *conflict,
-                             drover_err *err);
-/* The ports recorded for (alloc_id, task), in label order; none is 0 / NULL. */
-int drover_state_ports_get(drover_state *st, const char *alloc_id, const char *task,
-                           drover_state_port **out, size_t *count, drover_err *err);
-/* Every port held by a live allocation (one with a task not dead). */
-int drover_state_ports_in_use(drover_state *st, int **ports, size_t *count, drover_err *err);
-void drover_state_ports_free(drover_state_port *ports, size_t count);
+/* Ports: host/network/state_ports.h. */
 
 #endif

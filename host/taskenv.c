@@ -137,6 +137,11 @@ int drover_taskenv_build(const drover_taskenv_input *in, drover_strv *out, drove
 	if (rc == 0) rc = set_meta(&env, in->group->meta, in->group->meta_count);
 	if (rc == 0) rc = set_meta(&env, t->meta, t->meta_count);
 	if (rc == 0) rc = drover_ports_env(in->group_ports, &env);
+	/* Only in bridge mode has the allocation an address of its own (Nomad
+	 * sets these from the bridge's CNI result; mode none has none). */
+	const char *mode = in->group->network.mode;
+	if (rc == 0 && mode && strcmp(mode, "bridge") == 0)
+		rc = drover_ports_alloc_env(in->group_ports, in->alloc_ip, in->alloc_interface, &env);
 	if (rc == 0) rc = drover_ports_env(in->task_ports, &env);
 	if (rc == 0 && (rc = interpolated_env(in, &env, err)) < 0) {
 		drover_strv_clear(&env);

@@ -10,7 +10,7 @@
 #include "allocdir.h"
 #include "jobspec.h"
 #include "nodeinfo.h"
-#include "ports.h"
+#include "network/ports.h"
 #include "util.h"
 
 typedef struct drover_taskenv_input {
@@ -30,6 +30,12 @@ typedef struct drover_taskenv_input {
 	const drover_alloc_ports *group_ports; /* the allocation's ports, or NULL */
 	const drover_alloc_ports *task_ports;  /* legacy task-level ports, or NULL */
 	const drover_node_info *node;          /* for ${node.*}/${attr.*} in Env, or NULL */
+	/* Group network mode "bridge": the allocation's address in its namespace
+	 * and that interface's name (the CNI result's; NULL: "eth0"), for
+	 * NOMAD_ALLOC_{IP,ADDR,INTERFACE}_<label>. NULL in other modes, or while
+	 * not known: those variables are then left out, as Nomad does. */
+	const char *alloc_ip;
+	const char *alloc_interface;
 } drover_taskenv_input;
 
 /* An Env value that cannot be interpolated is an error naming job, group,

@@ -225,7 +225,8 @@ static int exec_capabilities(void *ctx, drover_capabilities *out)
 	out->send_signals = 1;
 	out->exec = 1;
 	out->fs_isolation = DROVER_FS_ISOLATION_CHROOT;
-	out->network_modes = DROVER_NET_MODE_HOST;
+	/* GROUP: a task joins its allocation's namespace (--netns). */
+	out->network_modes = DROVER_NET_MODE_HOST | DROVER_NET_MODE_GROUP;
 	return 0;
 }
 

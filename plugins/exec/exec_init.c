@@ -79,6 +79,7 @@ static void parse(int argc, char **argv, exec_init_opts *o)
 		{ "pid-ns", no_argument, NULL, 'P' },
 		{ "ipc-ns", no_argument, NULL, 'I' },
 		{ "no-pivot-root", no_argument, NULL, 'N' },
+		{ "netns", required_argument, NULL, 'n' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "uid", required_argument, NULL, 'u' },
 		{ "gid", required_argument, NULL, 'g' },
@@ -132,6 +133,11 @@ static void parse(int argc, char **argv, exec_init_opts *o)
 		case 'P': o->pid_ns = 1; break;
 		case 'I': o->ipc_ns = 1; break;
 		case 'N': o->no_pivot_root = 1; break;
+		case 'n':
+			if (optarg[0] != '/')
+				usage_die("--netns wants an absolute path");
+			o->netns = optarg;
+			break;
 		case 'p': o->join_pid = (pid_t)parse_num(optarg, "--pid", INT_MAX); break;
 		case 'u': o->uid = (uid_t)parse_num(optarg, "--uid", INT_MAX); have_uid = 1; break;
 		case 'g': o->gid = (gid_t)parse_num(optarg, "--gid", INT_MAX); have_gid = 1; break;
@@ -242,6 +248,7 @@ static void __attribute__((noreturn)) run(const exec_init_opts *o)
 	pid_t pid, parent = getpid();
 	ssize_t n;
 
+	exec_netns_enter(o->netns);
 	if (unshare(flags) < 0)
 		exec_init_die(errno, "cannot create the task's namespaces");
 	if (pipe2(sp, O_CLOEXEC) < 0)
@@ -278,12 +285,13 @@ static void __attribute__((noreturn)) run(const exec_init_opts *o)
 /* Enters the namespaces and root of the task's pid 1, as its exec method. */
 static void __attribute__((noreturn)) join(const exec_init_opts *o)
 {
-	static const char *const ns[] = { "ipc", "pid", "mnt" };
+	/* net first: the task may be in its allocation's network namespace. */
+	static const char *const ns[] = { "net", "ipc", "pid", "mnt" };
 	char path[64];
-	int fds[3], rootfd, i, st;
+	int fds[4], rootfd, i, st;
 	pid_t pid;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)o->join_pid, ns[i]);
 		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (fds[i] < 0)
@@ -293,7 +301,7 @@ static void __attribute__((noreturn)) join(const exec_init_opts *o)
 	rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		exec_init_die(errno, "cannot open %s", path);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (setns(fds[i], 0) < 0)
 			exec_init_die(errno, "cannot enter the task's %s namespace", ns[i]);
 	/* setns into a mount namespace resets the root to the namespace's; the

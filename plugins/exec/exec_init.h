@@ -5,7 +5,8 @@
  *
  *   drover-exec-init run  --root TASK_DIR --alloc ALLOC_DIR [--bind SRC=DST]...
  *                         [--volume-ro SRC=DST] [--volume-rw SRC=DST]...
- *                         [--pid-ns] [--ipc-ns] [--no-pivot-root] COMMON -- CMD ARGS...
+ *                         [--pid-ns] [--ipc-ns] [--no-pivot-root] [--netns PATH]
+ *                         COMMON -- CMD ARGS...
  *   drover-exec-init join --pid PID COMMON -- CMD ARGS...
  *   COMMON: --uid N --gid N [--groups G,G...] [--caps N,N...] [--work-dir DIR]
  *
@@ -13,6 +14,8 @@
  * child (pid 1 of the new PID namespace) builds the root in TASK_DIR and, with
  * a PID namespace, forks the command and reaps orphans while it runs. The
  * helper stays the shim's child, forwards signals and exits as the command did.
+ * --netns: the allocation's network namespace (group network mode bridge or
+ * none), entered first (exec_netns.c).
  * join: enters the namespaces and root of the process PID (the task's pid 1),
  * for the driver's exec method.
  *
@@ -42,6 +45,7 @@ typedef struct exec_init_opts {
 		int read_only;
 	} volumes[EXEC_INIT_MAX_BINDS];
 	int pid_ns, ipc_ns, no_pivot_root;
+	const char *netns;        /* the allocation's network namespace, or NULL */
 	uid_t uid;
 	gid_t gid;
 	size_t ngroups;
@@ -54,6 +58,13 @@ typedef struct exec_init_opts {
 
 /* Prints "drover-exec-init: <what>: <strerror(e)>" and exits 127. */
 void exec_init_die(int e, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+
+/* setns(2) into the network namespace at `path` (NULL: stays). */
+void exec_netns_enter(const char *path);
+
+/* In the task's new mount namespace: drops its copies of the host's
+ * pinned network namespaces (/run/netns). */
+void exec_netns_drop_pins(void);
 
 /* Builds the task's root under o->root and makes it the process's root
  * (pivot_root, or chroot with no_pivot_root). In the new mount namespace. */

@@ -265,6 +265,7 @@ void exec_init_fs_build(const exec_init_opts *o)
 	 * mounts later appears in the task. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		exec_init_die(errno, "cannot make the mounts private");
+	exec_netns_drop_pins();
 	if (mount(o->root, o->root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		exec_init_die(errno, "cannot bind the task directory \"%s\" onto itself", o->root);
 	rootfd = open(o->root, O_PATH | O_DIRECTORY | O_CLOEXEC);

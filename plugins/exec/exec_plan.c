@@ -255,6 +255,23 @@ static int add_binds(const exec_plan_opts *po, strv *run, drover_err *err)
 }
 
 /* The task's host volumes, bound by drover-exec-init inside the root. */
+/* The group's network namespace (ABI 1.3): bridge and none modes give a
+ * path the task joins; a mode without one cannot be honoured. */
+static int add_netns(const drover_task_config *cfg, strv *run, drover_err *err)
+{
+	const drover_network *net =
+		cfg->struct_size >= offsetof(drover_task_config, network) + sizeof(cfg->network)
+			? cfg->network
+			: NULL;
+	if (!net || !net->mode || strcmp(net->mode, "host") == 0)
+		return 0;
+	if (!net->netns_path || net->netns_path[0] != '/')
+		return drover_err_set(err, -EINVAL, "network mode \"%s\" needs the allocation's "
+		                      "network namespace, which the host did not give", net->mode);
+	strv_add(run, "--netns=%s", net->netns_path);
+	return 0;
+}
+
 static int add_volumes(const drover_task_config *cfg, strv *run, drover_err *err)
 {
 	const drover_mount *const *mounts =
@@ -363,6 +380,8 @@ int exec_plan_build(const exec_plan_opts *po, const drover_task_config *cfg, exe
 	strv_add(&run, "--root=%s", cfg->task_dir);
 	strv_add(&run, "--alloc=%s", cfg->alloc_dir);
 	if ((r = add_binds(po, &run, err)) < 0 || (r = add_volumes(cfg, &run, err)) < 0)
+		goto fail;
+	if ((r = add_netns(cfg, &run, err)) < 0)
 		goto fail;
 	if (pm == EXEC_NS_PRIVATE)
 		strv_add(&run, "--pid-ns");

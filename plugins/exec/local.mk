@@ -18,6 +18,6 @@ plugins_exec_exec_la_LIBADD = plugins/common/libplugincommon.la $(CGROUP_LIBS) $
 pkglibexec_PROGRAMS += plugins/exec/drover-exec-init
 plugins_exec_drover_exec_init_SOURCES = \
 	plugins/exec/exec_init.c plugins/exec/exec_init.h \
-	plugins/exec/exec_init_fs.c plugins/exec/exec_init_priv.c
+	plugins/exec/exec_init_fs.c plugins/exec/exec_init_priv.c plugins/exec/exec_netns.c
 plugins_exec_drover_exec_init_CFLAGS = $(AM_CFLAGS) $(CAP_CFLAGS) $(SECCOMP_CFLAGS)
 plugins_exec_drover_exec_init_LDADD = $(CAP_LIBS) $(SECCOMP_LIBS)

@@ -45,3 +45,8 @@ tests_integration_test_docker_logstream_SOURCES = tests/integration/test_docker_
 tests_integration_test_docker_logstream_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/docker
 tests_integration_test_docker_logstream_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_integration_test_docker_logstream_LDADD = $(CRITERION_LIBS)
+
+# Group networking (bridge and none mode) end to end with the real CNI
+# plugins, each case in its own network and mount namespaces (root only).
+TESTS += tests/integration/test_network.sh
+EXTRA_DIST += tests/integration/test_network.sh

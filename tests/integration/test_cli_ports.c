@@ -224,8 +224,8 @@ static const char *detach(const char *config, const char *job, char **err_out)
 	return result;
 }
 
-/* The host port the state store records for the group port "http" of `id`. */
-static int recorded_port(const char *id)
+/* The host port the state store records for port `label` of (id, task). */
+static int recorded_task_port(const char *id, const char *task, const char *label)
 {
 	char path[400];
 	snprintf(path, sizeof(path), "%s/state.db", env.data_dir);
@@ -234,15 +234,23 @@ static int recorded_port(const char *id)
 	sqlite3_busy_timeout(db, 10000);
 	sqlite3_stmt *s = NULL;
 	cr_assert_eq(sqlite3_prepare_v2(db,
-	                                "SELECT port FROM ports WHERE alloc_id = ?1 AND task = ''"
-	                                " AND label = 'http'",
+	                                "SELECT port FROM ports WHERE alloc_id = ?1 AND task = ?2"
+	                                " AND label = ?3",
 	                                -1, &s, NULL),
 	             SQLITE_OK, "%s", sqlite3_errmsg(db));
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, task, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, label, -1, SQLITE_TRANSIENT);
 	int port = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return port;
+}
+
+/* The host port the state store records for the group port "http" of `id`. */
+static int recorded_port(const char *id)
+{
+	return recorded_task_port(id, "", "http");
 }
 
 /* A batch job holding the group port "http" until the file <root>/<go>
@@ -322,4 +330,41 @@ Test(cli_ports, live_allocations_of_separate_drover_processes_never_share_a_port
 	free(config);
 	free(job);
 	free(job2);
+}
+
+/* A task's own port (legacy Resources.Networks) is taken once: every
+ * restart of the task gets the port its first start recorded. */
+Test(cli_ports, a_tasks_own_port_stays_the_same_across_restarts)
+{
+	char *text = NULL;
+	cr_assert(asprintf(&text,
+	                   "{\"Job\": {\"ID\": \"rp\", \"Type\": \"batch\",\n"
+	                   " \"TaskGroups\": [{\"Name\": \"g\",\n"
+	                   "  \"RestartPolicy\": {\"Attempts\": 2, \"Delay\": 10000000,"
+	                   " \"Interval\": 600000000000, \"Mode\": \"fail\"},\n"
+	                   "  \"Tasks\": [{\"Name\": \"t\", \"Driver\": \"raw_exec\",\n"
+	                   "   \"Resources\": {\"Networks\": [{\"DynamicPorts\": [{\"Label\": \"own\"}]}]},\n"
+	                   "   \"Config\": {\"command\": \"/bin/sh\", \"args\": [\"-c\",\n"
+	                   "     \"echo $NOMAD_PORT_own >> %s/seen; exit 3\"]}}]}]}}\n",
+	                   env.root) > 0);
+	char *job = cli_write_file(&env, "restart-ports.json", text);
+	free(text);
+	cli_result r;
+	const char *argv[] = {"run", "-config", env.config_enabled, "-plugin-dir", plugin_dir(),
+	                      "-data-dir", env.data_dir, job, NULL};
+	cli_run(&r, DEADLINE_MS, argv);
+	cr_assert_neq(r.exit_code, 0, "a task failing after its restarts fails the run: %s", r.out);
+	cli_result_clear(&r);
+	char id[256];
+	cr_assert_eq(only_alloc(id, sizeof(id)), 1);
+	int port = recorded_task_port(id, "t", "own");
+	cr_assert_gt(port, 0, "no port recorded for task \"t\"");
+	char path[400];
+	snprintf(path, sizeof(path), "%s/seen", env.root);
+	char *seen = cli_slurp(path);
+	char want[64];
+	snprintf(want, sizeof(want), "%d\n%d\n%d\n", port, port, port);
+	cr_assert(seen && strcmp(seen, want) == 0, "three runs on port %d, saw \"%s\"", port, seen);
+	free(seen);
+	free(job);
 }

@@ -8,11 +8,13 @@ HOST_UNIT_TESTS = \
 	tests/unit/test_util \
 	tests/unit/test_interpolate \
 	tests/unit/test_ports \
+	tests/unit/test_portmap \
 	tests/unit/test_restart_policy \
 	tests/unit/test_lifecycle \
 	tests/unit/test_state_store \
 	tests/unit/test_task_events \
-	tests/unit/test_task_limits
+	tests/unit/test_task_limits \
+	tests/unit/test_network_cni
 check_PROGRAMS += $(HOST_UNIT_TESTS)
 TESTS += $(HOST_UNIT_TESTS)
 HOST_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -I$(top_srcdir)/host $(CRITERION_CFLAGS)
@@ -32,10 +34,14 @@ tests_unit_test_interpolate_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_interpolate_LDADD = $(HOST_UNIT_LDADD)
 tests_unit_test_ports_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_ports_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_portmap_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
+tests_unit_test_portmap_LDADD = $(HOST_UNIT_LDADD)
 tests_unit_test_restart_policy_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_restart_policy_LDADD = $(HOST_UNIT_LDADD)
 tests_unit_test_lifecycle_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_lifecycle_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_network_cni_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
+tests_unit_test_network_cni_LDADD = $(HOST_UNIT_LDADD)
 tests_unit_test_state_store_CPPFLAGS = $(HOST_UNIT_CPPFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_state_store_LDADD = $(HOST_UNIT_LDADD) $(SQLITE_LIBS)
 tests_unit_test_task_events_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)

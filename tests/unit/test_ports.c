@@ -11,7 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "agent_config.h"
-#include "ports.h"
+#include "network/ports.h"
 
 static drover_ports_config config(int min, int max)
 {
@@ -230,4 +230,29 @@ Test(ports, set_ignores_out_of_range_ports)
 	cr_assert_eq(drover_port_set_has(&s, 0), 0);
 	cr_assert_eq(drover_port_set_has(&s, 65536), 0);
 	cr_assert_eq(drover_port_set_has(&s, 65535), 1);
+}
+
+/* Nomad: To = -1 and To unset both mean the task listens on the host port;
+ * the bridge-mode NOMAD_ALLOC_ADDR_ is the allocation's address with the
+ * task-side port, and nothing is set without that address. */
+Test(ports, env_to_minus_one_and_unset_and_bridge_alloc_addresses)
+{
+	drover_port p[] = {{.label = "minus", .value = 24001, .to = -1},
+	                   {.label = "unset", .value = 24002},
+	                   {.label = "mapped", .value = 24003, .to = 80}};
+	drover_alloc_ports ap = {.ports = p, .count = 3, .host_ip = "127.0.0.1"};
+	drover_strv env = {0};
+	cr_assert_eq(drover_ports_env(&ap, &env), 0);
+	cr_assert_str_eq(drover_env_get(&env, "NOMAD_PORT_minus"), "24001");
+	cr_assert_str_eq(drover_env_get(&env, "NOMAD_ALLOC_PORT_minus"), "24001");
+	cr_assert_str_eq(drover_env_get(&env, "NOMAD_PORT_unset"), "24002");
+	cr_assert_str_eq(drover_env_get(&env, "NOMAD_ADDR_mapped"), "127.0.0.1:24003");
+	cr_assert_eq(drover_ports_alloc_env(&ap, NULL, NULL, &env), 0);
+	cr_assert_null(drover_env_get(&env, "NOMAD_ALLOC_IP_mapped"));
+	cr_assert_eq(drover_ports_alloc_env(&ap, "10.88.0.2", "eth0", &env), 0);
+	cr_assert_str_eq(drover_env_get(&env, "NOMAD_ALLOC_ADDR_minus"), "10.88.0.2:24001");
+	cr_assert_str_eq(drover_env_get(&env, "NOMAD_ALLOC_ADDR_unset"), "10.88.0.2:24002");
+	cr_assert_str_eq(drover_env_get(&env, "NOMAD_ALLOC_ADDR_mapped"), "10.88.0.2:80");
+	cr_assert_str_eq(drover_env_get(&env, "NOMAD_ALLOC_INTERFACE_mapped"), "eth0");
+	drover_strv_clear(&env);
 }

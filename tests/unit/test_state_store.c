@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 #include <sqlite3.h>
 
+#include "network/state_ports.h"
 #include "state_store.h"
 
 static char root[64];
@@ -379,6 +380,61 @@ Test(state_store, ports_are_held_by_one_live_allocation_at_a_time)
 	cr_assert_eq(drover_state_ports_get(st, b, "", &got, &n, &err), 0);
 	cr_assert_eq(n, 2, "port 21001 taken over from the dead allocation");
 	drover_state_ports_free(got, n);
+	drover_state_close(st);
+}
+
+/* One call decides an allocation's ports: chosen past the ports live
+ * allocations hold and recorded, then read back as recorded (what a resumed
+ * allocation or a restarted task gets), a held ReservedPort refused by name. */
+Test(state_store, ports_take_chooses_records_and_reads_back)
+{
+	drover_state *st = open_store();
+	drover_err err = {{0}};
+	const char *a = "0a1b2c3d-0000-4000-8000-0000000000a1";
+	const char *b = "0a1b2c3d-0000-4000-8000-0000000000b2";
+	put_alloc(st, a);
+	put_task(st, a, "t");
+	put_alloc(st, b);
+	put_task(st, b, "t");
+	drover_ports_config cfg = {.min_dynamic_port = 43100, .max_dynamic_port = 43101};
+	strcpy(cfg.host_ip, "127.0.0.1");
+	drover_port want[] = {{.label = "http", .to = 8080}};
+	drover_alloc_ports pa = {0}, pb = {0};
+	drover_port_set in_use = {{0}};
+	cr_assert_eq(drover_state_ports_take(st, &cfg, want, 1, &in_use, "Networks", a, "", &pa, &err),
+	             0, "%s", err.message);
+	cr_assert_eq(pa.count, 1);
+	cr_assert(pa.ports[0].value == 43100 || pa.ports[0].value == 43101, "%d", pa.ports[0].value);
+	cr_assert_eq(pa.ports[0].to, 8080);
+	cr_assert_str_eq(pa.host_ip, "127.0.0.1");
+	cr_assert(drover_port_set_has(&in_use, pa.ports[0].value));
+
+	/* Another allocation, with no memory of the first: the store keeps them apart. */
+	cr_assert_eq(drover_state_ports_take(st, &cfg, want, 1, NULL, "Networks", b, "", &pb, &err),
+	             0, "%s", err.message);
+	cr_assert_neq(pb.ports[0].value, pa.ports[0].value);
+
+	drover_alloc_ports again = {0};
+	cr_assert_eq(drover_state_ports_take(st, &cfg, want, 1, NULL, "Networks", a, "", &again, &err),
+	             0, "%s", err.message);
+	cr_assert_eq(again.ports[0].value, pa.ports[0].value, "read back as recorded");
+	drover_alloc_ports_clear(&again);
+
+	drover_port reserved[] = {{.label = "fixed", .value = pb.ports[0].value}};
+	const char *c = "0a1b2c3d-0000-4000-8000-0000000000c3";
+	put_alloc(st, c);
+	put_task(st, c, "t");
+	int rc = drover_state_ports_take(st, &cfg, reserved, 1, NULL, "job \"j\"", c, "", &again, &err);
+	cr_assert_eq(rc, -EADDRINUSE);
+	cr_assert(strstr(err.message, "\"fixed\"") && strstr(err.message, "job \"j\""), "%s",
+	          err.message);
+	drover_state_port *got;
+	size_t n;
+	cr_assert_eq(drover_state_ports_get(st, c, "", &got, &n, &err), 0);
+	cr_assert_eq(n, 0, "a refused take records nothing");
+	drover_state_ports_free(got, n);
+	drover_alloc_ports_clear(&pa);
+	drover_alloc_ports_clear(&pb);
 	drover_state_close(st);
 }
 

@@ -6,16 +6,17 @@
  * with a port something on the host has bound right now (probed with bind()).
  * Every port of an allocation is exported as Nomad does: NOMAD_PORT_<label>,
  * NOMAD_HOST_PORT_<label>, NOMAD_ALLOC_PORT_<label>, NOMAD_IP_<label>,
- * NOMAD_HOST_IP_<label>, NOMAD_ADDR_<label>, NOMAD_HOST_ADDR_<label>.
+ * NOMAD_HOST_IP_<label>, NOMAD_ADDR_<label>, NOMAD_HOST_ADDR_<label>, and in
+ * bridge mode NOMAD_ALLOC_{INTERFACE,IP,ADDR}_<label>.
  */
-#ifndef DROVER_HOST_PORTS_H
-#define DROVER_HOST_PORTS_H
+#ifndef DROVER_HOST_NETWORK_PORTS_H
+#define DROVER_HOST_NETWORK_PORTS_H
 
 #include <stddef.h>
 
-#include "agent_config.h"
-#include "jobspec.h"
-#include "util.h"
+#include "../agent_config.h"
+#include "../jobspec.h"
+#include "../util.h"
 
 #define DROVER_DYNAMIC_PORT_MIN_DEFAULT 20000
 #define DROVER_DYNAMIC_PORT_MAX_DEFAULT 32000
@@ -67,8 +68,26 @@ int drover_ports_assign(const drover_ports_config *cfg, const drover_port *want,
                         drover_port_set *in_use, const char *where, drover_alloc_ports *out,
                         drover_err *err);
 
-/* Sets the NOMAD_*_<label> variables of every port in `env`. */
+/* Sets the NOMAD_*_<label> variables of every port in `env`, Nomad's
+ * addPorts (client/taskenv/env.go), the same in every network mode: the
+ * task-side NOMAD_PORT_ and NOMAD_ALLOC_PORT_ are To, or the host port when
+ * To < 1 (unset, or -1 "same as the host port"); NOMAD_HOST_PORT_ is the
+ * host port; NOMAD_IP_, NOMAD_HOST_IP_ the host address; NOMAD_ADDR_,
+ * NOMAD_HOST_ADDR_ host address:host port. */
 int drover_ports_env(const drover_alloc_ports *ports, drover_strv *env);
+
+/* Bridge mode adds, per port, where the allocation's own namespace answers
+ * (Nomad's addNomadAllocNetwork, set once the CNI result is known):
+ * NOMAD_ALLOC_INTERFACE_<label> = `interface` (NULL: "eth0", the name
+ * Nomad's bridge gives it), NOMAD_ALLOC_IP_<label> = `alloc_ip`,
+ * NOMAD_ALLOC_ADDR_<label> = alloc_ip:(To, or the host port when To < 1). */
+int drover_ports_alloc_env(const drover_alloc_ports *ports, const char *alloc_ip,
+                           const char *interface, drover_strv *env);
+
+/* `out` holds a copy of `want` (labels duplicated) with `host_ip`: the ports
+ * as they stand, Values as given. -ENOMEM leaves `out` empty. */
+int drover_alloc_ports_copy(const drover_port *want, size_t count, const char *host_ip,
+                            drover_alloc_ports *out);
 
 void drover_alloc_ports_clear(drover_alloc_ports *ports);
 

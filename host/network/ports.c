@@ -111,21 +111,26 @@ void drover_alloc_ports_clear(drover_alloc_ports *p)
 	*p = (drover_alloc_ports){0};
 }
 
-static int copy_ports(const drover_port *want, size_t count, drover_alloc_ports *out)
+int drover_alloc_ports_copy(const drover_port *want, size_t count, const char *host_ip,
+                            drover_alloc_ports *out)
 {
-	out->ports = calloc(count ? count : 1, sizeof(*out->ports));
-	if (!out->ports)
+	drover_alloc_ports result = {0};
+	snprintf(result.host_ip, sizeof(result.host_ip), "%s", host_ip ? host_ip : "");
+	result.ports = calloc(count ? count : 1, sizeof(*result.ports));
+	if (!result.ports)
 		return -ENOMEM;
-	for (size_t i = 0; i < count; i++, out->count++) {
-		out->ports[i] = want[i];
-		out->ports[i].label = want[i].label ? strdup(want[i].label) : NULL;
-		out->ports[i].host_network = want[i].host_network ? strdup(want[i].host_network) : NULL;
-		if ((want[i].label && !out->ports[i].label) ||
-		    (want[i].host_network && !out->ports[i].host_network)) {
-			out->count++;
+	for (size_t i = 0; i < count; i++, result.count++) {
+		drover_port *p = &result.ports[i];
+		*p = want[i];
+		p->label = want[i].label ? strdup(want[i].label) : NULL;
+		p->host_network = want[i].host_network ? strdup(want[i].host_network) : NULL;
+		if ((want[i].label && !p->label) || (want[i].host_network && !p->host_network)) {
+			result.count++;
+			drover_alloc_ports_clear(&result);
 			return -ENOMEM;
 		}
 	}
+	*out = result;
 	return 0;
 }
 
@@ -139,11 +144,8 @@ int drover_ports_assign(const drover_ports_config *cfg, const drover_port *want,
                         drover_err *err)
 {
 	drover_alloc_ports result = {0};
-	snprintf(result.host_ip, sizeof(result.host_ip), "%s", cfg->host_ip);
-	if (copy_ports(want, count, &result) < 0) {
-		drover_alloc_ports_clear(&result);
+	if (drover_alloc_ports_copy(want, count, cfg->host_ip, &result) < 0)
 		return drover_err_set(err, -ENOMEM, "%s: out of memory", where);
-	}
 	/* Worked on a copy so that a failure leaves the caller's set as it was. */
 	drover_port_set *taken = malloc(sizeof(*taken));
 	if (!taken) {
@@ -215,6 +217,13 @@ static int set_var(drover_strv *env, const char *prefix, const char *label, cons
 	return drover_env_set(env, entry);
 }
 
+/* Nomad's scheduler turns To = -1 into the host port (nomad/structs/
+ * network.go); 0 means "no mapping": the task listens on the host port. */
+static int task_port_of(const drover_port *p)
+{
+	return p->to > 0 ? p->to : p->value;
+}
+
 int drover_ports_env(const drover_alloc_ports *ports, drover_strv *env)
 {
 	int rc = 0;
@@ -225,7 +234,7 @@ int drover_ports_env(const drover_alloc_ports *ports, drover_strv *env)
 		const char *ip = ports->host_ip;
 		/* As Nomad: the task-side port is To when set (-1 means "same as the
 		 * host port"), the address is always the host's. */
-		int task_port = p->to > 0 ? p->to : p->value;
+		int task_port = task_port_of(p);
 		rc = set_var(env, "NOMAD_PORT_", p->label, "%d", task_port);
 		if (rc == 0) rc = set_var(env, "NOMAD_ALLOC_PORT_", p->label, "%d", task_port);
 		if (rc == 0) rc = set_var(env, "NOMAD_HOST_PORT_", p->label, "%d", p->value);
@@ -233,6 +242,22 @@ int drover_ports_env(const drover_alloc_ports *ports, drover_strv *env)
 		if (rc == 0) rc = set_var(env, "NOMAD_HOST_IP_", p->label, "%s", ip);
 		if (rc == 0) rc = set_var(env, "NOMAD_ADDR_", p->label, "%s:%d", ip, p->value);
 		if (rc == 0) rc = set_var(env, "NOMAD_HOST_ADDR_", p->label, "%s:%d", ip, p->value);
+	}
+	return rc;
+}
+
+int drover_ports_alloc_env(const drover_alloc_ports *ports, const char *alloc_ip,
+                           const char *interface, drover_strv *env)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && ports && alloc_ip && i < ports->count; i++) {
+		const drover_port *p = &ports->ports[i];
+		if (!p->label)
+			continue;
+		rc = set_var(env, "NOMAD_ALLOC_INTERFACE_", p->label, "%s", interface ? interface : "eth0");
+		if (rc == 0) rc = set_var(env, "NOMAD_ALLOC_IP_", p->label, "%s", alloc_ip);
+		if (rc == 0)
+			rc = set_var(env, "NOMAD_ALLOC_ADDR_", p->label, "%s:%d", alloc_ip, task_port_of(p));
 	}
 	return rc;
 }
