@@ -21,3 +21,12 @@ tests_integration_test_docker_network_LDADD = host/libdroverconf.la host/libdrov
 EXTRA_tests_integration_test_docker_network_DEPENDENCIES = plugins/docker/docker.la \
 	plugins/docker/drover-docker-logger host/shim/drover-shim \
 	tests/fixtures/pause/drover-test-pause
+
+# A docker and an exec task of one bridge-mode group reaching each other on
+# 127.0.0.1, through the real CLI, dockerd and CNI plugins, in its own network
+# and mount namespaces (root only; see test_network.sh).
+TESTS += tests/integration/test_network_docker.sh
+EXTRA_DIST += tests/integration/test_network_docker.sh
+AM_TESTS_ENVIRONMENT += \
+	DROVER_TEST_PAUSE='$(abs_top_builddir)/tests/fixtures/pause/drover-test-pause'; \
+	export DROVER_TEST_PAUSE;
