@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -214,7 +215,7 @@ static void teardown(void)
 {
 	if (fx.ctx)
 		fx.drv->fini(fx.ctx);
-	if (system(fx.cleanup) != 0) {
+	if (fx.cleanup[0] && system(fx.cleanup) != 0) {
 		/* Already gone when the test got to its end. */
 	}
 	drover_value_clear(&fx.plugin_cfg);
@@ -740,4 +741,98 @@ Test(docker_network, a_task_whose_pause_container_is_missing_is_refused_clearly)
 		snprintf(name, sizeof(name), "server-%s", fx.alloc_id);
 		cr_assert_null(inspect(name), "a refused task left container %s", name);
 	}
+}
+
+/* The dangling-container reaper on a daemon of the test's own (so that it can
+ * reap nobody else's containers): the pause container belongs to no task, and
+ * is spared while its allocation's run directory exists, then reaped. */
+Test(docker_network, reaper_spares_the_pause_container_while_its_run_dir_exists,
+     .timeout = 180)
+{
+	char dir[] = "/tmp/drover-docknetd.XXXXXX", docker[300], cmd[900], json[600];
+	char log[400], infra[160];
+	drover_network_created c;
+	drover_fingerprint fp;
+	drover_err err = { "" };
+	long long end;
+	pid_t pid;
+	int status;
+
+	drover_test_require(system("command -v dockerd unshare >/dev/null") == 0 && geteuid() == 0,
+	                    "a second dockerd needs root, dockerd and unshare");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(docker, sizeof(docker), "docker -H unix://%s/docker.sock", dir);
+	snprintf(log, sizeof(log), "%s/dockerd.log", dir);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		char host[400], data[400], exec_root[400], pidfile[400];
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		snprintf(host, sizeof(host), "unix://%s/docker.sock", dir);
+		snprintf(data, sizeof(data), "%s/data", dir);
+		snprintf(exec_root, sizeof(exec_root), "%s/exec", dir);
+		snprintf(pidfile, sizeof(pidfile), "%s/dockerd.pid", dir);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		close_range(3, ~0U, 0);
+		execlp("unshare", "unshare", "--net", "--", "dockerd", "--host", host, "--data-root",
+		       data, "--exec-root", exec_root, "--pidfile", pidfile, "--bridge=none",
+		       "--iptables=false", "--ip-masq=false", "--storage-driver=vfs", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(fx.cleanup, sizeof(fx.cleanup), "kill %d 2>/dev/null; sleep 1; rm -rf %s",
+	         (int)pid, dir);
+	snprintf(infra, sizeof(infra), "drover-test/pause:%s", fx.alloc_id);
+	snprintf(json, sizeof(json), "{\"endpoint\": \"unix://%s/docker.sock\", \"infra_image\": "
+	         "\"%s\", \"gc\": {\"image\": false, \"dangling_containers\": {\"period\": \"1s\", "
+	         "\"creation_grace\": \"1s\"}}}", dir, infra);
+	checked(fx.drv->plugin_schema, json, &fx.plugin_cfg);
+	cr_assert_eq(fx.drv->init(&fx.host, &fx.ctx, &err), 0, "init: %s", err.message);
+	cr_assert_eq(fx.drv->set_config(fx.ctx, &fx.plugin_cfg, &err), 0, "%s", err.message);
+	end = mono_ms() + 45000;
+	for (;;) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		memset(&fp, 0, sizeof(fp));
+		fp.struct_size = sizeof(fp);
+		cr_assert_eq(fx.drv->fingerprint(fx.ctx, &fp, &err), 0, "%s", err.message);
+		if (fp.health == DROVER_HEALTH_HEALTHY)
+			break;
+		cr_assert_lt(mono_ms(), end, "the test's dockerd is not healthy after 45 s (%s)", log);
+		nanosleep(&ts, NULL);
+	}
+	snprintf(cmd, sizeof(cmd),
+	         "set -e; d=$(mktemp -d); cp %s $d/pause; tar -C $d -cf $d.tar pause; "
+	         "%s import --change 'ENTRYPOINT [\"/pause\"]' $d.tar %s >/dev/null; rm -rf $d $d.tar",
+	         DROVER_TEST_PAUSE, docker, infra);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	c = create_network();
+	snprintf(cmd, sizeof(cmd), "%s container inspect %s >/dev/null 2>&1", docker, pause_name());
+	/* Docker's Created has a one-second resolution: past the grace, surely. */
+	end = mono_ms() + 2100;
+	while (mono_ms() < end) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	cr_assert_eq(fx.drv->periodic(fx.ctx, &err), 0, "periodic: %s", err.message);
+	cr_assert_eq(system(cmd), 0, "the reaper removed the pause container of a live allocation");
+	/* The allocation is collected: its run directory goes. */
+	cr_assert_eq(rmdir(fx.net_dir), 0);
+	end = mono_ms() + 20000;
+	while (system(cmd) == 0) {
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+		cr_assert_lt(mono_ms(), end, "the reaper left the pause container of a collected "
+		             "allocation");
+		cr_assert_eq(fx.drv->periodic(fx.ctx, &err), 0, "periodic: %s", err.message);
+		nanosleep(&ts, NULL);
+	}
+	created_free(&c);
+	fx.drv->fini(fx.ctx);
+	fx.ctx = NULL;
+	kill(pid, SIGTERM);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+	fx.cleanup[0] = '\0';
 }
