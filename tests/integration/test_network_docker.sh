@@ -1,6 +1,7 @@
 #!/bin/sh
 # Group networking with a docker task (issue 15): "a docker and an exec task of
-# one group reach each other on localhost", through the real `drover run`,
+# one group reach each other on localhost", and an agent restart keeping the
+# namespace and the mapped port, through the real `drover run`, `agent`,
 # `stop` and `gc`, the real dockerd and Debian's CNI plugins.
 #
 # The group is in bridge mode: the docker driver's pause container (the
@@ -11,7 +12,7 @@
 # task's port is also mapped from the host by portmap (docker publishes
 # nothing).
 #
-# As tests/integration/test_network.sh, the case runs in its own network and
+# As tests/integration/test_network.sh, each case runs in its own network and
 # mount namespaces (unshare --net --mount): the bridge, the veths, the
 # iptables rules, /run/netns and the CNI leases are its own and vanish with
 # it. dockerd stays outside: the pause container's namespace is made by it
@@ -38,6 +39,7 @@ missing() {
 fail() {
 	echo "FAIL [$case]: $*" >&2
 	[ -f "$work/data/drover-run.log" ] && sed 's/^/  run.log: /' "$work/data/drover-run.log" >&2
+	[ -f "$work/agent.log" ] && sed 's/^/  agent.log: /' "$work/agent.log" >&2
 	exit 1
 }
 
@@ -122,9 +124,36 @@ if [ "$1" = "--case" ]; then
 	wait_for $deadline answers "$port" || fail "the host's 127.0.0.1:$port does not reach the docker task"
 	[ -z "$(docker port "web-$a")" ] || fail "docker published ports: $(docker port "web-$a")"
 
-	pid=$(runner_pid)
-	"$drover" stop $opts "$a" >/dev/null 2>&1 || fail "drover stop $a"
-	wait_for $deadline gone "$pid" || fail "the runner did not end after the stop"
+	inode=$(stat -L -c %i "/run/netns/$a")
+
+	case $case in
+	docker_and_exec_tasks_of_a_group_reach_each_other_on_localhost)
+		pid=$(runner_pid)
+		"$drover" stop $opts "$a" >/dev/null 2>&1 || fail "drover stop $a"
+		wait_for $deadline gone "$pid" || fail "the runner did not end after the stop"
+		;;
+	agent_restart_keeps_the_pause_container_and_the_port)
+		# The runner dies; an agent adopts the allocation: the namespace
+		# and the pause container are recovered, not made anew.
+		kill -9 "$(runner_pid)"
+		"$drover" agent $opts >"$work/agent.log" 2>&1 &
+		agent=$!
+		wait_for $deadline grep -q "Adopted" "$work/agent.log" || fail "the agent adopted nothing: $(cat "$work/agent.log")"
+		answers "$port" || fail "no answer on 127.0.0.1:$port after the agent adopted the allocation"
+		[ "$(docker inspect -f '{{.Id}}' "nomad_init_$a")" = "$pause_id" ] ||
+			fail "the pause container was made anew"
+		[ "$(stat -L -c %i "/run/netns/$a")" = "$inode" ] || fail "the namespace was made anew"
+		[ "$(docker inspect -f '{{.State.Running}}' "web-$a")" = true ] || fail "the docker task is not running"
+		"$drover" stop $opts "$a" >/dev/null 2>&1 || fail "drover stop $a"
+		wait_for $deadline sh -c "! ip netns list | grep -q $a" ||
+			fail "the agent did not take the namespace down after the stop"
+		kill $agent
+		wait $agent 2>/dev/null
+		;;
+	*)
+		fail "unknown case"
+		;;
+	esac
 	"$drover" gc $opts >"$work/gc.out" 2>&1 || fail "gc: $(cat "$work/gc.out")"
 	[ -z "$(containers "$a")" ] || fail "containers of $a are left: $(docker ps -a --filter "label=com.hashicorp.nomad.alloc_id=$a")"
 	[ -z "$(ip netns list)" ] || fail "ip netns still lists: $(ip netns list)"
@@ -164,26 +193,30 @@ docker import --change 'ENTRYPOINT ["/pause"]' "$img/pause.tar" "$infra" >/dev/n
 	{ rm -rf "$img"; echo "building the test images failed" >&2; exit 99; }
 rm -rf "$img"
 
-work=$(mktemp -d /tmp/drover-netd.XXXXXX) || exit 99
+cases="${NETWORK_TEST_CASES:-docker_and_exec_tasks_of_a_group_reach_each_other_on_localhost
+agent_restart_keeps_the_pause_container_and_the_port}"
+status=0
 n=$(( ($$ % 200) + 20 ))
-case=docker_and_exec_tasks_of_a_group_reach_each_other_on_localhost
-if unshare --net --mount --propagation private -- sh "$0" --case "$case" "$work" "$n" "$box" "$infra"; then
-	echo "PASS: $case"
-	status=0
-else
-	echo "FAIL: $case"
-	status=1
-fi
-# What the case left if it failed: its processes (found by its directory),
-# its containers (by their allocation label), its images.
-for p in $(grep -l "$work" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do
-	kill -9 "$p" 2>/dev/null
+for case in $cases; do
+	work=$(mktemp -d /tmp/drover-netd.XXXXXX) || exit 99
+	n=$((n + 1))
+	if unshare --net --mount --propagation private -- sh "$0" --case "$case" "$work" "$n" "$box" "$infra"; then
+		echo "PASS: $case"
+	else
+		echo "FAIL: $case"
+		status=1
+	fi
+	# What the case left if it failed: its processes (found by its
+	# directory), its containers (by their allocation label).
+	for p in $(grep -l "$work" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do
+		kill -9 "$p" 2>/dev/null
+	done
+	if [ -s "$work/alloc" ]; then
+		left=$(docker ps -aq --filter "label=com.hashicorp.nomad.alloc_id=$(cat "$work/alloc")")
+		[ -z "$left" ] || docker rm -f $left >/dev/null 2>&1
+	fi
+	umount -R "$work/data" 2>/dev/null
+	rm -rf "$work"
 done
-if [ -s "$work/alloc" ]; then
-	left=$(docker ps -aq --filter "label=com.hashicorp.nomad.alloc_id=$(cat "$work/alloc")")
-	[ -z "$left" ] || docker rm -f $left >/dev/null 2>&1
-fi
 docker rmi -f "$box" "$infra" >/dev/null 2>&1
-umount -R "$work/data" 2>/dev/null
-rm -rf "$work"
 exit $status
