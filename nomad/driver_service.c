@@ -88,8 +88,11 @@ void nomad_rpc_capabilities(nomad_call *call, void *data)
 	size_t n = 0;
 	if (caps.network_modes & DROVER_NET_MODE_HOST)
 		modes[n++] = DP_C(NETWORK_ISOLATION_SPEC__NETWORK_ISOLATION_MODE__HOST);
-	if (caps.network_modes & DROVER_NET_MODE_GROUP)
-		modes[n++] = DP_C(NETWORK_ISOLATION_SPEC__NETWORK_ISOLATION_MODE__GROUP);
+	/* Not GROUP, whatever the driver says: this bridge hands the driver no
+	 * group network (TaskConfig.network_isolation_spec is not mapped, and
+	 * CreateNetwork is unimplemented), so a task Nomad placed in a group
+	 * namespace would silently run outside it. Nomad then refuses such
+	 * tasks on this driver instead. */
 	if (caps.network_modes & DROVER_NET_MODE_TASK)
 		modes[n++] = DP_C(NETWORK_ISOLATION_SPEC__NETWORK_ISOLATION_MODE__TASK);
 	if (caps.network_modes & DROVER_NET_MODE_NONE)
