@@ -405,6 +405,9 @@ int docker_network_task_mode(const drover_task_config *cfg, char *mode, size_t l
 		{ "mac_address", "the task has no interface of its own in the group's network "
 		                 "namespace", 0 },
 		{ "extra_hosts", "the task shares /etc/hosts with the group's pause container", 0 },
+		{ "network_aliases", "they apply only to a user-defined network", 0 },
+		{ "ipv4_address", "it applies only to a user-defined network", 0 },
+		{ "ipv6_address", "it applies only to a user-defined network", 0 },
 		{ "dns_servers", "the task shares /etc/resolv.conf with the group's pause "
 		                 "container: give the group network a DNS block instead", 1 },
 		{ "dns_search_domains", "the task shares /etc/resolv.conf with the group's pause "

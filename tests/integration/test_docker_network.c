@@ -705,6 +705,8 @@ Test(docker_network, task_fields_that_conflict_with_the_group_network_are_refuse
 		{ "\"dns_servers\": [\"10.0.0.53\"]", "dns_servers" },
 		{ "\"dns_search_domains\": [\"example.test\"]", "dns_search_domains" },
 		{ "\"dns_options\": [\"ndots:2\"]", "dns_options" },
+		{ "\"network_aliases\": [\"web\"]", "network_aliases" },
+		{ "\"ipv4_address\": \"10.0.0.9\"", "ipv4_address" },
 	};
 	drover_network_created c;
 	drover_network net;
