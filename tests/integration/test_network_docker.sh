@@ -1,7 +1,8 @@
 #!/bin/sh
 # Group networking with a docker task (issue 15): "a docker and an exec task of
 # one group reach each other on localhost", and an agent restart keeping the
-# namespace and the mapped port, through the real `drover run`, `agent`,
+# namespace and the mapped port, and a none-mode docker task with only lo,
+# through the real `drover run`, `agent`,
 # `stop` and `gc`, the real dockerd and Debian's CNI plugins.
 #
 # The group is in bridge mode: the docker driver's pause container (the
@@ -102,6 +103,33 @@ if [ "$1" = "--case" ]; then
 	answers() { [ "$(curl -sS -m 2 "http://127.0.0.1:$1/")" = from-docker ]; }
 	containers() { docker ps -aq --filter "label=com.hashicorp.nomad.alloc_id=$1"; }
 
+	if [ "$case" = none_mode_docker_task_has_only_loopback ]; then
+		cat >"$work/job.json" <<-EOF
+		{"Job": {"ID": "dn", "Name": "dn", "Type": "batch",
+		 "TaskGroups": [{"Name": "g", "Count": 1,
+		  "RestartPolicy": {"Attempts": 0, "Mode": "fail"},
+		  "Networks": [{"Mode": "none", "Hostname": "nonehost"}],
+		  "Tasks": [{"Name": "web", "Driver": "docker", "Resources": {"CPU": 100, "MemoryMB": 64},
+		    "Config": {"image": "$box", "command": "/bin/sh", "args": ["-c", "cat /proc/net/dev > /local/dev; hostname > /local/host"]}}]}]}}
+		EOF
+		"$drover" run $opts "$work/job.json" >"$work/run.out" 2>&1 || fail "run: $(cat "$work/run.out")"
+		a=$(sed -n 's/.*Network namespace \/run\/netns\/\([0-9a-f-]*\) set up.*/\1/p' "$work/run.out")
+		[ -n "$a" ] || fail "no namespace was set up: $(cat "$work/run.out")"
+		echo "$a" >"$work/alloc"
+		dev=$(cat "$work/data/alloc/$a/web/local/dev")
+		[ "$(echo "$dev" | grep -c ':')" -eq 1 ] && echo "$dev" | grep -q '^ *lo:' ||
+			fail "interfaces other than lo in the docker task: $dev"
+		# The pause container's hostname: the task was in its namespace.
+		[ "$(cat "$work/data/alloc/$a/web/local/host")" = nonehost ] ||
+			fail "the docker task's hostname is not the group's: $(cat "$work/data/alloc/$a/web/local/host")"
+		# The batch job ended: its namespace and pause container went with it.
+		[ -z "$(ip netns list)" ] || fail "ip netns still lists: $(ip netns list)"
+		docker inspect "nomad_init_$a" >/dev/null 2>&1 && fail "the pause container nomad_init_$a is left"
+		"$drover" gc $opts >"$work/gc.out" 2>&1 || fail "gc: $(cat "$work/gc.out")"
+		[ -z "$(containers "$a")" ] || fail "containers of $a are left after gc"
+		exit 0
+	fi
+
 	"$drover" run -detach $opts "$work/job.json" >"$work/run.out" 2>&1 || fail "run: $(cat "$work/run.out")"
 	a=$(sed -n 's/^==> Allocation "\([0-9a-f-]*\)" created.*/\1/p' "$work/run.out")
 	[ -n "$a" ] || fail "no allocation: $(cat "$work/run.out")"
@@ -185,7 +213,7 @@ infra=drover-test/pause:$tag
 img=$(mktemp -d) || exit 99
 mkdir -p "$img/box/bin" "$img/box/tmp" "$img/pause" &&
 cp /bin/busybox "$img/box/bin/" &&
-for a in sh sleep echo cat seq grep nc httpd mkdir; do ln -s busybox "$img/box/bin/$a"; done &&
+for a in sh sleep echo cat seq grep nc httpd mkdir hostname; do ln -s busybox "$img/box/bin/$a"; done &&
 tar -C "$img/box" -cf "$img/box.tar" . &&
 docker import "$img/box.tar" "$box" >/dev/null &&
 cp "$pause" "$img/pause/pause" && tar -C "$img/pause" -cf "$img/pause.tar" pause &&
@@ -194,7 +222,8 @@ docker import --change 'ENTRYPOINT ["/pause"]' "$img/pause.tar" "$infra" >/dev/n
 rm -rf "$img"
 
 cases="${NETWORK_TEST_CASES:-docker_and_exec_tasks_of_a_group_reach_each_other_on_localhost
-agent_restart_keeps_the_pause_container_and_the_port}"
+agent_restart_keeps_the_pause_container_and_the_port
+none_mode_docker_task_has_only_loopback}"
 status=0
 n=$(( ($$ % 200) + 20 ))
 for case in $cases; do
