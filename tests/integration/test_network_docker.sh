@@ -1,9 +1,9 @@
 #!/bin/sh
 # Group networking with a docker task (issue 15): "a docker and an exec task of
-# one group reach each other on localhost", and an agent restart keeping the
+# one group reach each other on localhost", an agent restart keeping the
 # namespace and the mapped port, and a none-mode docker task with only lo,
-# through the real `drover run`, `agent`,
-# `stop` and `gc`, the real dockerd and Debian's CNI plugins.
+# through the real `drover run`, `agent`, `stop` and `gc`, the real dockerd
+# and Debian's CNI plugins.
 #
 # The group is in bridge mode: the docker driver's pause container (the
 # infra_image, the tests' own static pause program imported as an image)
