@@ -260,7 +260,7 @@ int docker_network_create(docker_client *c, const docker_settings *s,
                           const drover_network_request *req, drover_network_created *out,
                           drover_err *err)
 {
-	char name[200], who[300], *image_id = NULL, *path;
+	char name[200], who[300], *image_id = NULL, *path; /* image_id: pulled or found once */
 	pause_state st;
 	int r, attempt;
 
@@ -318,8 +318,9 @@ int docker_network_create(docker_client *c, const docker_settings *s,
 		}
 	}
 	free(image_id);
-	/* The init pid's namespace file: the host bind-mounts it, so that the
-	 * namespace outlives a restart of this pid (which gets no new path). */
+	/* The namespace file of the container's init process: the host
+	 * bind-mounts it under /run/netns, which keeps the namespace alive and
+	 * findable without this pid. */
 	path = malloc(48);
 	if (!path)
 		return drover_err_set(err, -ENOMEM, "out of memory");
