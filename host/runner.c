@@ -102,8 +102,9 @@ static int check_network(const drover_jobspec_group *group, const drover_jobspec
 	    (caps.network_modes & DROVER_NET_MODE_GROUP))
 		return 0;
 	drover_errlist_add(errors, "%s: driver \"%s\" cannot run a task in the group's network "
-	                   "namespace (network mode \"%s\"): it has no network isolation; use the "
-	                   "exec or docker driver, or network mode \"host\"",
+	                   "namespace (network mode \"%s\"): the driver does not offer group "
+	                   "network isolation; use one that does (exec, docker), or network mode "
+	                   "\"host\"",
 	                   where, task->driver, group->network.mode);
 	return -EINVAL;
 }
@@ -685,11 +686,17 @@ static int network_up(run *r, run_alloc *a, drover_plugin *const *plugins, drove
 	a->net_up = 1;
 	drover_group_network_view(a->group, a->net.netns_path, a->net.handle, a->net.handle_len,
 	                          &a->network);
-	drover_task_event_print(r->events, a->id, a->group->tasks[0].name, "Network",
-	                        "Network namespace %s set up (mode %s%s%s)", a->net.netns_path,
-	                        a->group->network.mode, a->net.address[0] ? ", address " : "",
-	                        a->net.address);
 	return 0;
+}
+
+/* Told once per allocation, as an event of its first task. */
+static void network_event(run *r, const run_alloc *a)
+{
+	if (a->net_up)
+		drover_task_event_print(r->events, a->id, a->group->tasks[0].name, "Network",
+		                        "Network namespace %s set up (mode %s%s%s)", a->net.netns_path,
+		                        a->group->network.mode, a->net.address[0] ? ", address " : "",
+		                        a->net.address);
 }
 
 /* An allocation none of whose tasks can run again gives its namespace back
@@ -1071,6 +1078,8 @@ int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
 	for (size_t i = 0; rc == 0 && i < r.task_count; i++)
 		drover_task_event_print(r.events, r.tasks[i].alloc->id, r.tasks[i].spec->name,
 		                        "Received", "Task received by client");
+	for (size_t i = 0; rc == 0 && i < r.alloc_count; i++)
+		network_event(&r, &r.allocs[i]);
 	if (rc == 0)
 		rc = watch(&r, sigfd, timerfd);
 	if (rc < 0) {
@@ -1230,10 +1239,19 @@ static void resume_network(run *r, run_alloc *a)
 	drover_err err = {{0}};
 	if (!drover_alloc_network_wanted(a->group) || !store)
 		return;
-	if (drover_alloc_network_recover(store, a->id, &a->net, &err) == 0) {
+	int rc = drover_alloc_network_recover(store, a->id, &a->net, &err);
+	if (rc == 0) {
 		a->net_up = 1;
 		drover_group_network_view(a->group, a->net.netns_path, a->net.handle,
 		                          a->net.handle_len, &a->network);
+		return;
+	}
+	if (rc != -ENOENT && rc != -ESTALE) {
+		/* The record could not be read: what runs keeps its namespace;
+		 * a start is refused by its driver (a group mode without
+		 * netns_path), never made on the host's network. */
+		fprintf(stderr, "drover: allocation \"%s\": %s, ignoring: its tasks cannot be "
+		        "started again\n", a->id, drover_display(err.message));
 		return;
 	}
 	int may_start = 0;
@@ -1248,7 +1266,9 @@ static void resume_network(run *r, run_alloc *a)
 	if (drover_alloc_network_down(r->ctx, store, a->id, &down_err) < 0)
 		fprintf(stderr, "drover: allocation \"%s\": %s, ignoring\n", a->id,
 		        drover_display(down_err.message));
-	if (may_start && plugins && network_up(r, a, plugins, &err) < 0) {
+	if (may_start && plugins && network_up(r, a, plugins, &err) == 0) {
+		network_event(r, a);
+	} else if (may_start && plugins) {
 		/* Its tasks would otherwise start on the host's network. */
 		fprintf(stderr, "drover: allocation \"%s\": %s: its tasks are not started\n", a->id,
 		        drover_display(err.message));

@@ -90,6 +90,7 @@ typedef struct nomad_task_config {
 	drover_task_config cfg;
 	drover_value config;
 	char state_dir[4096];
+	drover_network network; /* cfg.network: Nomad's NetworkIsolationSpec */
 } nomad_task_config;
 
 /* driver_task_config.c: Nomad's TaskConfig as the drover_task_config the

@@ -171,5 +171,16 @@ int nomad_task_config_map(const nomad_bridge *b, const DP(TaskConfig) *tc, nomad
 	if (rc < 0)
 		return rc;
 	cfg->state_dir = out->state_dir;
+	/* Nomad made the group's namespace itself (a driver with GROUP among its
+	 * isolation modes, such as exec, is asked to join it): its path is what
+	 * drover's own host gives as netns_path. */
+	const DP(NetworkIsolationSpec) *ns = tc->network_isolation_spec;
+	out->network = (drover_network){.struct_size = sizeof(out->network), .mode = "host"};
+	if (ns && ns->mode == DP_C(NETWORK_ISOLATION_SPEC__NETWORK_ISOLATION_MODE__GROUP) &&
+	    ns->path && ns->path[0]) {
+		out->network.mode = "bridge";
+		out->network.netns_path = ns->path;
+	}
+	cfg->network = &out->network;
 	return 0;
 }

@@ -109,7 +109,9 @@ int drover_alloc_network_up(drover_context *ctx, drover_state *st, const drover_
 	const char *mode = group->network.mode;
 	drover_network_config cfg;
 	drover_value conflist = {.type = DROVER_VALUE_NULL}, runtime = {.type = DROVER_VALUE_NULL};
-	_cleanup_(drover_freep) char *conf_text = NULL, *runtime_text = NULL, *result = NULL;
+	_cleanup_(drover_freep) char *conf_text = NULL;
+	_cleanup_(drover_freep) char *runtime_text = NULL;
+	_cleanup_(drover_freep) char *result = NULL;
 	drover_network_created created = {.struct_size = sizeof(created)};
 	drover_network_request req;
 	drover_state_network row = {0};
@@ -260,7 +262,7 @@ int drover_alloc_network_down(drover_context *ctx, drover_state *st, const char 
 		return rc;
 	drover_network_config cfg;
 	drover_network_config_load(&ctx->config, &cfg);
-	drover_value conflist, runtime;
+	drover_value conflist = {.type = DROVER_VALUE_NULL}, runtime = {.type = DROVER_VALUE_NULL};
 	char path[128];
 	drover_err perr = {{0}};
 	if ((rc = drover_netns_path(row.netns_name, path, sizeof(path), err)) < 0)
@@ -301,6 +303,8 @@ int drover_alloc_network_down(drover_context *ctx, drover_state *st, const char 
 		goto out;
 	rc = drover_state_network_delete(st, alloc_id, err);
 out:
+	drover_value_clear(&conflist);
+	drover_value_clear(&runtime);
 	drover_state_network_clear(&row);
 	return rc;
 }

@@ -1210,3 +1210,67 @@ Test(exec, host_volume_destination_is_resolved_without_symlinks)
 	expect_start_refused_cfg(ctx, &cfg, "PropagationMode \"bidirectional\" is not supported");
 	fx.drv->fini(ctx);
 }
+
+/* Group network mode (ABI 1.3): the task joins the namespace at netns_path
+ * before its other namespaces; without a path the mode cannot be honoured.
+ * The namespace is a child's (unshare --net), so nothing of the machine's
+ * network or /run/netns is touched. */
+Test(exec, task_joins_the_network_namespace_it_is_given)
+{
+	const char *args[] = { "-c", "readlink /proc/self/ns/net", NULL };
+	char path[64], want[64];
+	ssize_t n;
+	drover_network net;
+	drover_task_config cfg;
+	drover_task *t;
+	drover_exit_result res;
+	task_block b;
+	void *ctx;
+	char *out;
+	pid_t holder;
+	int i;
+
+	REQUIRE_ROOT();
+	holder = fork();
+	cr_assert_geq(holder, 0);
+	if (holder == 0) {
+		execlp("unshare", "unshare", "--net", "sleep", "1000", (char *)NULL);
+		_exit(127);
+	}
+	/* unshare execs sleep once its namespace exists. */
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)holder);
+	for (i = 0; i < 100; i++) {
+		char exe[64], target[256];
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)holder);
+		n = readlink(exe, target, sizeof(target) - 1);
+		if (n > 0 && (target[n] = '\0', strstr(target, "sleep")))
+			break;
+		usleep(20000);
+	}
+	n = readlink(path, want, sizeof(want) - 1);
+	cr_assert_gt(n, 0);
+	want[n] = '\0';
+
+	ctx = instance();
+	task_block_init(&b, "/bin/sh", args);
+	memset(&net, 0, sizeof(net));
+	net.struct_size = sizeof(net);
+	net.mode = "bridge";
+	cfg = task_config(&b);
+	cfg.network = &net;
+	expect_start_refused_cfg(ctx, &cfg, "network mode \"bridge\" needs the allocation's network namespace");
+
+	net.netns_path = path;
+	remove_logs();
+	t = start_ok(ctx, &cfg, NULL);
+	res = wait_blocking(ctx, t);
+	out = log_of("stdout");
+	cr_assert_eq(res.exit_code, 0, "exit %d", res.exit_code);
+	cr_assert_not_null(out);
+	expect_line(out, want);
+	free(out);
+	destroy_ok(ctx, t);
+	kill(holder, SIGKILL);
+	waitpid(holder, NULL, 0);
+	fx.drv->fini(ctx);
+}

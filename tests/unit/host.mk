@@ -14,7 +14,8 @@ HOST_UNIT_TESTS = \
 	tests/unit/test_state_store \
 	tests/unit/test_task_events \
 	tests/unit/test_task_limits \
-	tests/unit/test_network_cni
+	tests/unit/test_network_cni \
+	tests/unit/test_network_store
 check_PROGRAMS += $(HOST_UNIT_TESTS)
 TESTS += $(HOST_UNIT_TESTS)
 HOST_UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) -I$(top_srcdir)/host $(CRITERION_CFLAGS)
@@ -42,6 +43,8 @@ tests_unit_test_lifecycle_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_lifecycle_LDADD = $(HOST_UNIT_LDADD)
 tests_unit_test_network_cni_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_network_cni_LDADD = $(HOST_UNIT_LDADD)
+tests_unit_test_network_store_CPPFLAGS = $(HOST_UNIT_CPPFLAGS) $(SQLITE_CFLAGS)
+tests_unit_test_network_store_LDADD = $(HOST_UNIT_LDADD) $(SQLITE_LIBS)
 tests_unit_test_state_store_CPPFLAGS = $(HOST_UNIT_CPPFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_state_store_LDADD = $(HOST_UNIT_LDADD) $(SQLITE_LIBS)
 tests_unit_test_task_events_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)

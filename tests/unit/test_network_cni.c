@@ -290,3 +290,20 @@ Test(network_cni, agent_options_are_checked_naming_the_key)
 	cr_assert_str_eq(net.cni_path, "/opt/cni/bin:/usr/lib/cni");
 	drover_agent_config_clear(&cfg);
 }
+
+Test(network_cni, check_runs_in_order_with_the_add_result)
+{
+	plugin("first", "exit 0");
+	plugin("second", "exit 0");
+	drover_value list = parse(list_text);
+	drover_cni_runtime rt = runtime();
+	drover_err err = {{0}};
+	cr_assert_eq(drover_cni_check(&rt, &list, NULL, "{\"ips\": []}", &err), 0, "%s", err.message);
+	char *calls = slurp("calls");
+	cr_assert_str_eq(calls, "CHECK first\nCHECK second\n");
+	char *in = slurp("second.CHECK.in");
+	cr_assert(strstr(in, "\"prevResult\":{\"ips\":[]}"), "%s", in);
+	free(in);
+	free(calls);
+	drover_value_clear(&list);
+}
