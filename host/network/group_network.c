@@ -19,8 +19,9 @@ void drover_group_network_view(const drover_jobspec_group *group, const char *ne
 		.created_handle = created_handle,
 		.created_handle_len = created_handle_len,
 	};
-	/* A DNS block that lists nothing still replaces resolv.conf (Nomad
-	 * writes an empty one): the lists are then empty, not NULL. */
+	/* A DNS block that lists nothing still gives the task a resolv.conf of
+	 * the driver's (Nomad's GenerateDNSMount: a copy of the host's): the
+	 * lists are then empty, not NULL. */
 	if (n->has_dns) {
 		out->dns_servers = n->dns_servers ? (const char *const *)n->dns_servers : empty;
 		out->dns_searches = n->dns_searches ? (const char *const *)n->dns_searches : empty;

@@ -12,6 +12,7 @@
 
 #include "docker_container.h"
 #include "docker_cpu.h"
+#include "docker_dns.h"
 #include "docker_json.h"
 #include "docker_network.h"
 #include "plugin_resolve.h"
@@ -64,13 +65,20 @@ static const char *get_str(build *b, const char *key)
 	return v && v[0] ? v : NULL;
 }
 
+/* The task config's dns_* fields, which a group DNS block replaces: its
+ * resolv.conf is bound instead (docker_dns.h), as in Nomad. */
+static int dns_overridden(build *b, const char *key)
+{
+	return strncmp(key, "dns_", 4) == 0 && docker_dns_managed(b->cfg);
+}
+
 /* A list of strings from the config as a JSON array under `json_key`. */
 static int gen_list(build *b, const char *key, const char *json_key)
 {
 	const drover_value *v = drover_value_get(b->c, key);
 	size_t i;
 
-	if (!v || v->type == DROVER_VALUE_NULL)
+	if (!v || v->type == DROVER_VALUE_NULL || dns_overridden(b, key))
 		return 0;
 	if (v->type != DROVER_VALUE_ARRAY)
 		return field_error(b, -EINVAL, key, "must be a list of strings");
@@ -580,6 +588,26 @@ static int gen_host_volume_binds(build *b, char *line, size_t len)
 	return 0;
 }
 
+/* The group network's resolv.conf (docker_dns.h), last: Nomad appends it. */
+static int gen_dns_bind(build *b)
+{
+	char *line = NULL;
+	yajl_gen_status st;
+	int r;
+
+	if ((r = docker_dns_bind(b->cfg, b->s->selinux_label, &line, b->err)) < 0) {
+		char msg[DROVER_ERR_MESSAGE_MAX];
+		snprintf(msg, sizeof(msg), "%s", b->err->message);
+		return drover_err_set(b->err, r, "task \"%s\": %s", b->task, msg);
+	}
+	if (!line)
+		return 0;
+	st = docker_gen_str(b->g, line);
+	free(line);
+	GEN(st);
+	return 0;
+}
+
 static int gen_binds(build *b)
 {
 	const drover_value *vols = drover_value_get(b->c, "volumes");
@@ -650,7 +678,7 @@ static int gen_binds(build *b)
 		free(copy);
 		GEN(docker_gen_str(b->g, line));
 	}
-	if ((r = gen_host_volume_binds(b, line, sizeof(line))) < 0)
+	if ((r = gen_host_volume_binds(b, line, sizeof(line))) < 0 || (r = gen_dns_bind(b)) < 0)
 		return r;
 	GEN(yajl_gen_array_close(b->g));
 	return 0;

@@ -26,6 +26,7 @@
 #include <drover/driver.h>
 
 #include "exec_caps.h"
+#include "exec_dns.h"
 #include "exec_plan.h"
 #include "plugin_cgroup.h"
 #include "plugin_exec.h"
@@ -369,6 +370,10 @@ static int exec_start(void *ctx, const drover_task_config *cfg, drover_task **ta
 	if ((r = task_prepare(c, cfg, t, err)) < 0)
 		goto fail;
 	if ((r = exec_plan_check_command(&t->plan, cfg, err)) < 0) {
+		r = err_prefix(err, r, "task", task_label(cfg));
+		goto fail;
+	}
+	if ((r = exec_dns_prepare(cfg, &t->plan.run_argv, err)) < 0) {
 		r = err_prefix(err, r, "task", task_label(cfg));
 		goto fail;
 	}

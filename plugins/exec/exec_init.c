@@ -86,6 +86,8 @@ static void parse(int argc, char **argv, exec_init_opts *o)
 		{ "groups", required_argument, NULL, 'G' },
 		{ "caps", required_argument, NULL, 'c' },
 		{ "work-dir", required_argument, NULL, 'w' },
+		{ "resolv-conf", required_argument, NULL, 'R' },
+		{ "hostname", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 }
 	};
 	long nums[EXEC_INIT_MAX_CAPS > EXEC_INIT_MAX_GROUPS ? EXEC_INIT_MAX_CAPS
@@ -152,6 +154,16 @@ static void parse(int argc, char **argv, exec_init_opts *o)
 				o->caps[i] = (int)nums[i];
 			break;
 		case 'w': o->work_dir = optarg; break;
+		case 'R':
+			if (optarg[0] != '/')
+				usage_die("--resolv-conf wants an absolute path");
+			o->resolv_conf = optarg;
+			break;
+		case 'H':
+			if (!optarg[0] || strlen(optarg) > 64)
+				usage_die("--hostname wants 1 to 64 characters");
+			o->hostname = optarg;
+			break;
 		default: usage_die("unknown option");
 		}
 	}
@@ -253,6 +265,7 @@ static void __attribute__((noreturn)) run(const exec_init_opts *o)
 		exec_init_die(errno, "cannot create the task's namespaces");
 	if (pipe2(sp, O_CLOEXEC) < 0)
 		exec_init_die(errno, "cannot create a pipe");
+	exec_init_dns_uts(o);
 	pid = fork();
 	if (pid < 0)
 		exec_init_die(errno, "cannot fork");
@@ -297,6 +310,7 @@ static void __attribute__((noreturn)) join(const exec_init_opts *o)
 		if (fds[i] < 0)
 			exec_init_die(errno, "cannot open %s (has the task exited?)", path);
 	}
+	exec_init_dns_join_uts(o->join_pid);
 	snprintf(path, sizeof(path), "/proc/%d/root", (int)o->join_pid);
 	rootfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)

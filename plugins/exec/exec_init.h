@@ -19,6 +19,11 @@
  * join: enters the namespaces and root of the process PID (the task's pid 1),
  * for the driver's exec method.
  *
+ * run also takes --resolv-conf FILE (bound read-only at the root's
+ * /etc/resolv.conf) and --hostname NAME (a UTS namespace of the task's own
+ * with that name): the group network's DNS block and Hostname
+ * (exec_init_dns.c).
+ *
  * Failures are written to stderr (the task's stderr log) and end the helper
  * with status 127. */
 #ifndef EXEC_INIT_H
@@ -54,6 +59,8 @@ typedef struct exec_init_opts {
 	int caps[EXEC_INIT_MAX_CAPS];
 	const char *work_dir;     /* inside the root; NULL: "/" */
 	char **argv;
+	const char *resolv_conf;  /* bound at /etc/resolv.conf; NULL: the root's own */
+	const char *hostname;     /* a UTS namespace with this name; NULL: the host's */
 } exec_init_opts;
 
 /* Prints "drover-exec-init: <what>: <strerror(e)>" and exits 127. */
@@ -73,5 +80,12 @@ void exec_init_fs_build(const exec_init_opts *o);
 /* Drops to the task's user, groups and capabilities, sets no_new_privs, loads
  * the seccomp filter, closes every descriptor above 2 and execs o->argv. */
 void exec_init_become_task(const exec_init_opts *o) __attribute__((noreturn));
+
+/* exec_init_dns.c: the group network's host name (a UTS namespace of the
+ * task's own, before the others are made), its resolv.conf (bound in the
+ * root being built, `rootfd`) and, for join, the task's UTS namespace. */
+void exec_init_dns_uts(const exec_init_opts *o);
+void exec_init_dns_bind(const exec_init_opts *o, int rootfd);
+void exec_init_dns_join_uts(pid_t pid);
 
 #endif

@@ -307,6 +307,8 @@ void exec_init_fs_build(const exec_init_opts *o)
 		          o->volumes[i].src);
 		close(fd);
 	}
+	/* After the volumes, as Nomad appends its resolv.conf mount last. */
+	exec_init_dns_bind(o, rootfd);
 	build_proc(rootfd);
 	build_dev(rootfd);
 	build_sys(rootfd);

@@ -21,3 +21,8 @@ plugins_exec_drover_exec_init_SOURCES = \
 	plugins/exec/exec_init_fs.c plugins/exec/exec_init_priv.c plugins/exec/exec_netns.c
 plugins_exec_drover_exec_init_CFLAGS = $(AM_CFLAGS) $(CAP_CFLAGS) $(SECCOMP_CFLAGS)
 plugins_exec_drover_exec_init_LDADD = $(CAP_LIBS) $(SECCOMP_LIBS)
+
+# The group network's DNS block and Hostname: the plugin writes the
+# resolv.conf, drover-exec-init binds it and names the UTS namespace.
+plugins_exec_exec_la_SOURCES += plugins/exec/exec_dns.c plugins/exec/exec_dns.h
+plugins_exec_drover_exec_init_SOURCES += plugins/exec/exec_init_dns.c

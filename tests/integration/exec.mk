@@ -35,3 +35,31 @@ tests_integration_test_cli_exec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRIT
 tests_integration_test_cli_exec_LDADD = $(CRITERION_LIBS)
 EXTRA_tests_integration_test_cli_exec_DEPENDENCIES = host/drover host/shim/drover-shim \
 	plugins/exec/drover-exec-init tests/plugins.d/.stamp
+
+# The group network's DNS block and Hostname in exec tasks, and the
+# resolv.conf text (plugins/common/plugin_resolv.c).
+check_PROGRAMS += tests/integration/test_exec_dns
+TESTS += tests/integration/test_exec_dns
+tests_integration_test_exec_dns_SOURCES = tests/integration/test_exec_dns.c \
+	tests/test_support.h tests/test_wait.h
+tests_integration_test_exec_dns_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host \
+	-I$(top_srcdir)/tests -I$(top_srcdir)/plugins/common \
+	-DDROVER_TEST_SHIM='"$(abs_top_builddir)/host/shim/drover-shim"' \
+	-DDROVER_TEST_EXEC_INIT='"$(abs_top_builddir)/plugins/exec/drover-exec-init"' \
+	-DEXEC_SO='"$(abs_top_builddir)/plugins/exec/.libs/exec.so"'
+tests_integration_test_exec_dns_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_integration_test_exec_dns_LDADD = host/libdroverproc.la \
+	plugins/common/libpluginresolve.la $(CRITERION_LIBS) $(DL_LIBS)
+EXTRA_tests_integration_test_exec_dns_DEPENDENCIES = host/shim/drover-shim \
+	plugins/exec/exec.la plugins/exec/drover-exec-init
+
+# The group network's DNS block through the real `drover run`.
+check_PROGRAMS += tests/integration/test_cli_dns
+TESTS += tests/integration/test_cli_dns
+tests_integration_test_cli_dns_SOURCES = \
+	tests/integration/test_cli_dns.c \
+	tests/integration/cli_harness.c tests/integration/cli_harness.h
+tests_integration_test_cli_dns_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS)
+tests_integration_test_cli_dns_LDADD = $(CRITERION_LIBS)
+EXTRA_tests_integration_test_cli_dns_DEPENDENCIES = host/drover host/shim/drover-shim \
+	plugins/exec/drover-exec-init tests/plugins.d/.stamp

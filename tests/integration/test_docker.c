@@ -1295,6 +1295,124 @@ Test(docker, tty_logs_land_in_stdout)
 	destroy(task);
 }
 
+/* ------------------------------------------------------------------- DNS */
+
+/* The group network's DNS block (Nomad's TestDockerDriver_DNS): the
+ * container's /etc/resolv.conf is drover's file, bound read-only from the
+ * task's state directory, in every network mode. */
+static const char *const dns_servers[] = { "1.1.1.1", "1.0.0.1", NULL };
+static const char *const dns_searches[] = { "local.test", "node.consul", NULL };
+static const char *const dns_options[] = { "ndots:2", "edns0", NULL };
+static const char dns_text[] = "search local.test node.consul\nnameserver 1.1.1.1\n"
+                               "nameserver 1.0.0.1\noptions ndots:2 edns0\n";
+
+/* Starts `task_json` with a group network of `mode` holding the DNS block
+ * above, runs it to its end and returns its stdout; *inspected (when
+ * asked) is the container's inspection before it is removed. */
+static char *run_with_dns(const char *task_json, const char *mode, yajl_val *inspected)
+{
+	drover_network net;
+	drover_task_config cfg = task_config(task_json);
+	drover_task *task = NULL;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	drover_exit_result res;
+	char path[512], name[128];
+	long status = 0;
+	char *out;
+
+	snprintf(path, sizeof(path), "%s/web.stdout.0", fx.log_dir);
+	unlink(path); /* this run's output only */
+	memset(&net, 0, sizeof(net));
+	net.struct_size = sizeof(net);
+	net.mode = mode;
+	net.dns_servers = dns_servers;
+	net.dns_searches = dns_searches;
+	net.dns_options = dns_options;
+	cfg.network = &net;
+	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0, "start: %s", err.message);
+	free(h.data);
+	res = wait_exit(task, 30000);
+	out = log_file("stdout", 0);
+	cr_assert_eq(res.exit_code, 0, "exit %d: %s", res.exit_code, out ? out : "");
+	if (inspected) {
+		*inspected = inspect_container(container_name(name, sizeof(name)), &status);
+		cr_assert_eq(status, 200);
+	}
+	destroy(task);
+	cr_assert_not_null(out);
+	return out;
+}
+
+Test(docker, dns_block_is_the_containers_resolv_conf_and_wins_over_the_task_config)
+{
+	char bind[512], path[400];
+	yajl_val v = NULL, binds;
+	const char *hc_dns[] = { "HostConfig", "Dns", NULL };
+	const char *hc_binds[] = { "HostConfig", "Binds", NULL };
+	char *out;
+	struct stat st;
+
+	instance("{}");
+	/* The task's own dns_* fields are not used with a group DNS block, as
+	 * in Nomad: the bound file is the whole story. Writing it fails. */
+	out = run_with_dns("{\"image\": \"" IMAGE "\", \"command\": \"sh\", \"args\": [\"-c\", "
+	                   "\"cat /etc/resolv.conf; echo x >> /etc/resolv.conf 2>/dev/null || "
+	                   "echo ro\"], \"dns_servers\": [\"9.9.9.9\"], \"dns_options\": "
+	                   "[\"rotate\"]}",
+	                   "host", &v);
+	cr_assert_str_eq(out, "search local.test node.consul\nnameserver 1.1.1.1\n"
+	                      "nameserver 1.0.0.1\noptions ndots:2 edns0\nro\n");
+	free(out);
+	snprintf(path, sizeof(path), "%s/resolv.conf", fx.state_dir);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0644);
+	/* What the daemon was told: a read-only bind, and no Dns fields. */
+	binds = yajl_tree_get(v, hc_binds, yajl_t_array);
+	snprintf(bind, sizeof(bind), "%s:/etc/resolv.conf:ro", path);
+	cr_assert(array_has(binds, bind), "no bind %s", bind);
+	{
+		yajl_val dns = yajl_tree_get(v, hc_dns, yajl_t_any);
+		cr_assert(!dns || YAJL_IS_NULL(dns) ||
+		                  (YAJL_IS_ARRAY(dns) && dns->u.array.len == 0),
+		          "HostConfig.Dns was set");
+	}
+	yajl_tree_free(v);
+}
+
+Test(docker, dns_block_is_bound_when_the_container_joins_another_network_namespace)
+{
+	char holder[128], json[512], cmd[512];
+	char *out;
+
+	instance("{}");
+	/* The group's pause container, by the name Nomad gives it; a bridge-mode
+	 * task joins its namespace (container:<pause>), where Docker refuses Dns
+	 * fields but takes the bind. */
+	snprintf(holder, sizeof(holder), "nomad_init_%s", fx.alloc_id);
+	snprintf(fx.cleanup, sizeof(fx.cleanup), "docker rm -f %s >/dev/null 2>&1", holder);
+	snprintf(cmd, sizeof(cmd), "docker run -d --name %s --network none %s sleep 600 >/dev/null",
+	         holder, image_ref());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	out = run_with_dns("{\"image\": \"" IMAGE "\", \"command\": \"cat\", \"args\": "
+	                   "[\"/etc/resolv.conf\"]}",
+	                   "bridge", NULL);
+	cr_assert_str_eq(out, dns_text);
+	free(out);
+	/* The same namespace asked for by the task's own network_mode in a host
+	 * mode group, and network_mode none. */
+	snprintf(json, sizeof(json), "{\"image\": \"" IMAGE "\", \"command\": \"cat\", "
+	         "\"args\": [\"/etc/resolv.conf\"], \"network_mode\": \"container:%s\"}", holder);
+	out = run_with_dns(json, "host", NULL);
+	cr_assert_str_eq(out, dns_text);
+	free(out);
+	out = run_with_dns("{\"image\": \"" IMAGE "\", \"command\": \"cat\", \"args\": "
+	                   "[\"/etc/resolv.conf\"], \"network_mode\": \"none\"}",
+	                   "host", NULL);
+	cr_assert_str_eq(out, dns_text);
+	free(out);
+}
+
 Test(docker, log_rotation_keeps_the_bound)
 {
 	drover_task_config cfg;

@@ -1,0 +1,326 @@
+/* See plugin_resolv.h. */
+#include "plugin_resolv.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* What is read of the host's resolv.conf: it is the operator's, but a
+ * generated one can be long; the resolver itself reads only the start. */
+#define HOST_RESOLV_MAX (64 * 1024)
+#define MAX_WORDS 64
+#define WORD_MAX 256
+
+typedef struct words {
+	char *v[MAX_WORDS];
+	size_t n;
+} words;
+
+static const drover_network *network_of(const drover_task_config *cfg)
+{
+	if (!cfg || cfg->struct_size < offsetof(drover_task_config, network) + sizeof(cfg->network))
+		return NULL;
+	return cfg->network;
+}
+
+int plugin_resolv_wanted(const drover_task_config *cfg)
+{
+	const drover_network *net = network_of(cfg);
+	return net && net->struct_size >= offsetof(drover_network, dns_options) +
+	                                           sizeof(net->dns_options) &&
+	       (net->dns_servers || net->dns_searches || net->dns_options);
+}
+
+static size_t count(const char *const *l)
+{
+	size_t n = 0;
+	while (l && l[n])
+		n++;
+	return n;
+}
+
+/* One word a resolver reads as one: no blank, no control character, no
+ * comment character; so that no entry adds a line or a word of its own. */
+static int is_word(const char *s)
+{
+	if (!s[0] || strlen(s) >= WORD_MAX)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f || *s == '#' || *s == ';')
+			return 0;
+	return 1;
+}
+
+static int is_ip(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	char copy[WORD_MAX], *zone;
+
+	if (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1)
+		return 1;
+	/* fe80::1%eth0, as a host's resolv.conf may hold. */
+	if (strlen(s) >= sizeof(copy) || !(zone = strchr(strcpy(copy, s), '%')))
+		return 0;
+	*zone = '\0';
+	return inet_pton(AF_INET6, copy, buf) == 1 && is_word(zone + 1);
+}
+
+static int check_list(const char *const *l, const char *field, int ip, drover_err *err)
+{
+	for (size_t i = 0; l && l[i]; i++)
+		if (!is_word(l[i]) || (ip && !is_ip(l[i])))
+			return drover_err_set(err, -EINVAL,
+			                      "network DNS \"%s\"[%zu] \"%.64s\" is not %s", field, i,
+			                      l[i], ip ? "an IP address" : "one word of printable "
+			                                                  "characters");
+	return 0;
+}
+
+static void words_free(words *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->v[i]);
+	w->n = 0;
+}
+
+/* The words after the keyword on `line` (already stripped of its comment). */
+static void words_of(char *rest, words *w, int ip_only)
+{
+	char *save = NULL, *tok;
+
+	for (tok = strtok_r(rest, " \t", &save); tok && w->n < MAX_WORDS;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		if (!is_word(tok) || (ip_only && !is_ip(tok)))
+			continue;
+		if ((w->v[w->n] = strdup(tok)) != NULL)
+			w->n++;
+		if (ip_only)
+			break; /* one address per nameserver line */
+	}
+}
+
+/* The host's nameservers (every nameserver line holding an IP address), its
+ * search domains and its options (the last search / options line wins, as
+ * in the resolver and in Docker's parser that Nomad uses). */
+static char *read_host(const char *path)
+{
+	char *buf;
+	ssize_t n;
+	size_t len = 0;
+	int fd = open(path ? path : "/etc/resolv.conf", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	buf = malloc(HOST_RESOLV_MAX + 1);
+	if (!buf) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while (fd >= 0 && len < HOST_RESOLV_MAX &&
+	       (n = read(fd, buf + len, HOST_RESOLV_MAX - len)) > 0)
+		len += (size_t)n;
+	if (fd >= 0)
+		close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+static void parse_host(const char *text, words *servers, words *searches, words *options)
+{
+	char *copy = strdup(text), *line, *save = NULL;
+
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *c = strpbrk(line, "#;");
+		size_t kl;
+		if (c)
+			*c = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		kl = strcspn(line, " \t");
+		if (kl == 10 && strncmp(line, "nameserver", 10) == 0) {
+			words_of(line + kl, servers, 1);
+		} else if (kl == 6 && strncmp(line, "search", 6) == 0) {
+			words_free(searches);
+			words_of(line + kl, searches, 0);
+		} else if (kl == 7 && strncmp(line, "options", 7) == 0) {
+			words_free(options);
+			words_of(line + kl, options, 0);
+		}
+	}
+	free(copy);
+}
+
+typedef struct buf {
+	char *s;
+	size_t len, cap;
+	int failed;
+} buf;
+
+static void put(buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2;
+		char *p = realloc(b->s, cap);
+		if (!p) {
+			b->failed = 1;
+			return;
+		}
+		b->s = p;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n + 1);
+	b->len += n;
+}
+
+/* `given` when it lists something, otherwise the host's `host` words. */
+static void put_line(buf *b, const char *key, const char *const *given, const words *host)
+{
+	size_t n = given && given[0] ? count(given) : host->n;
+
+	if (!n)
+		return;
+	put(b, key);
+	for (size_t i = 0; i < n; i++) {
+		put(b, " ");
+		put(b, given && given[0] ? given[i] : host->v[i]);
+	}
+	put(b, "\n");
+}
+
+int plugin_resolv_render(const drover_network *net, const char *host_path, char **out,
+                         drover_err *err)
+{
+	words servers = { { NULL }, 0 }, searches = { { NULL }, 0 }, options = { { NULL }, 0 };
+	char *host;
+	buf b = { NULL, 0, 0, 0 };
+	int r;
+
+	if ((r = check_list(net->dns_servers, "servers", 1, err)) < 0 ||
+	    (r = check_list(net->dns_searches, "searches", 0, err)) < 0 ||
+	    (r = check_list(net->dns_options, "options", 0, err)) < 0)
+		return r;
+	host = read_host(host_path);
+	if (!host)
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	/* Nothing listed: the host's file as it is (Nomad's copySystemDNS). */
+	if (!count(net->dns_servers) && !count(net->dns_searches) && !count(net->dns_options)) {
+		*out = host;
+		return 0;
+	}
+	parse_host(host, &servers, &searches, &options);
+	free(host);
+	put_line(&b, "search", net->dns_searches, &searches);
+	for (size_t i = 0; i < (count(net->dns_servers) ? count(net->dns_servers) : servers.n); i++) {
+		put(&b, "nameserver ");
+		put(&b, count(net->dns_servers) ? net->dns_servers[i] : servers.v[i]);
+		put(&b, "\n");
+	}
+	put_line(&b, "options", net->dns_options, &options);
+	put(&b, "");
+	words_free(&servers);
+	words_free(&searches);
+	words_free(&options);
+	if (b.failed) {
+		free(b.s);
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	}
+	*out = b.s;
+	return 0;
+}
+
+static int write_all(int fd, const char *s, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, s, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int plugin_resolv_write(const drover_task_config *cfg, char **path_out, drover_err *err)
+{
+	static const char tmp[] = "." PLUGIN_RESOLV_NAME ".tmp";
+	const char *dir = cfg && cfg->struct_size >= offsetof(drover_task_config, state_dir) +
+	                                                     sizeof(cfg->state_dir)
+	                          ? cfg->state_dir
+	                          : NULL;
+	const drover_network *net = network_of(cfg);
+	char *text = NULL, *path;
+	struct stat st;
+	int dfd, fd, r, e;
+
+	if (!dir || dir[0] != '/')
+		return drover_err_set(err, -EINVAL,
+		                      "the group network's DNS block needs the task's state directory, "
+		                      "which the host did not give");
+	if (!net)
+		return drover_err_set(err, -EINVAL, "the task has no group network");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return drover_err_set(err, -errno, "cannot open the state directory \"%s\": %s", dir,
+		                      strerror(errno));
+	if (fstat(dfd, &st) < 0) {
+		e = errno;
+		close(dfd);
+		return drover_err_set(err, -e, "cannot stat the state directory \"%s\": %s", dir,
+		                      strerror(e));
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+		close(dfd);
+		return drover_err_set(err, -EPERM,
+		                      "the state directory \"%s\" is not this process's own (owner "
+		                      "%u, mode %04o): resolv.conf is written only where no one "
+		                      "else can write",
+		                      dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	}
+	if ((r = plugin_resolv_render(net, NULL, &text, err)) < 0) {
+		close(dfd);
+		return r;
+	}
+	if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT) {
+		e = errno;
+		goto fail;
+	}
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		e = errno;
+		goto fail;
+	}
+	/* 0644 whatever the umask: the task's user reads it through the mount. */
+	if (fchmod(fd, 0644) < 0 || write_all(fd, text, strlen(text)) < 0) {
+		e = errno ? errno : EIO;
+		close(fd);
+		unlinkat(dfd, tmp, 0);
+		goto fail;
+	}
+	if (close(fd) < 0 || renameat(dfd, tmp, dfd, PLUGIN_RESOLV_NAME) < 0) {
+		e = errno;
+		unlinkat(dfd, tmp, 0);
+		goto fail;
+	}
+	close(dfd);
+	free(text);
+	if (asprintf(&path, "%s/%s", dir, PLUGIN_RESOLV_NAME) < 0)
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	*path_out = path;
+	return 0;
+fail:
+	close(dfd);
+	free(text);
+	return drover_err_set(err, -e, "cannot write %s in the state directory \"%s\": %s",
+	                      PLUGIN_RESOLV_NAME, dir, strerror(e));
+}

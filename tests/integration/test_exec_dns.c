@@ -1,0 +1,617 @@
+/* The group network's DNS block and Hostname in exec tasks (Nomad's
+ * TestExec_dnsConfig): the exec plugin loaded with dlopen, real namespaces,
+ * mounts and cgroups; the tasks cat their own /etc/resolv.conf. And the
+ * resolv.conf text itself (plugin_resolv.h), which needs no root. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <drover/driver.h>
+
+#include "plugin_fixture.h"
+#include "plugin_resolv.h"
+#include "proc.h"
+#include "test_support.h"
+#include "test_wait.h"
+
+static struct {
+	char root[256];
+	char alloc_id[64];
+	char task_id[80];
+	char alloc_dir[300];
+	char task_dir[320];
+	char state_dir[320];
+	char log_dir[320];
+	char netns[320]; /* a namespace file the test made, "" when none */
+	void *so;
+	const drover_driver *drv;
+	drover_host host;
+	const char *chroot_keys[8];
+	drover_value chroot_values[8];
+	drover_value chroot;
+} fx;
+
+static void test_log(void *host_data, drover_log_level level, const char *message)
+{
+	(void)host_data;
+	(void)level;
+	(void)message;
+}
+
+static drover_value str_value(const char *s)
+{
+	drover_value v;
+	memset(&v, 0, sizeof(v));
+	v.type = DROVER_VALUE_STRING;
+	v.u.string.ptr = s;
+	v.u.string.len = strlen(s);
+	return v;
+}
+
+static const drover_value *test_agent_config(void *host_data, const char *path)
+{
+	(void)host_data;
+	return strcmp(path, "client.chroot_env") == 0 ? &fx.chroot : NULL;
+}
+
+static void mkdir_mode(const char *path, mode_t mode)
+{
+	cr_assert_eq(mkdir(path, mode), 0, "mkdir %s: %s", path, strerror(errno));
+	cr_assert_eq(chmod(path, mode), 0);
+}
+
+/* client.chroot_env: these host directories, each at its own path. */
+static void set_chroot(const char *const *dirs)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; dirs[i]; i++) {
+		struct stat st;
+		if (lstat(dirs[i], &st) < 0)
+			continue;
+		fx.chroot_keys[n] = dirs[i];
+		fx.chroot_values[n++] = str_value(dirs[i]);
+	}
+	memset(&fx.chroot, 0, sizeof(fx.chroot));
+	fx.chroot.type = DROVER_VALUE_OBJECT;
+	fx.chroot.u.object.count = n;
+	fx.chroot.u.object.keys = fx.chroot_keys;
+	fx.chroot.u.object.values = fx.chroot_values;
+}
+
+static const char *const with_etc[] = { "/bin", "/etc", "/lib", "/lib64", "/usr", NULL };
+
+static void setup(void)
+{
+	char path[400];
+
+	snprintf(fx.root, sizeof(fx.root), "/tmp/drover-test-exec-dns.XXXXXX");
+	cr_assert_not_null(mkdtemp(fx.root));
+	chmod(fx.root, 0755);
+	snprintf(fx.alloc_id, sizeof(fx.alloc_id), "alloc-%s", strrchr(fx.root, '.') + 1);
+	snprintf(fx.task_id, sizeof(fx.task_id), "%s/web", fx.alloc_id);
+	snprintf(fx.alloc_dir, sizeof(fx.alloc_dir), "%s/alloc1", fx.root);
+	snprintf(fx.task_dir, sizeof(fx.task_dir), "%s/web", fx.alloc_dir);
+	snprintf(fx.log_dir, sizeof(fx.log_dir), "%s/alloc/logs", fx.alloc_dir);
+	/* As host/allocdir.c lays it out: the task directory is the task's. */
+	mkdir_mode(fx.alloc_dir, 0755);
+	snprintf(path, sizeof(path), "%s/alloc", fx.alloc_dir);
+	mkdir_mode(path, 0777);
+	mkdir_mode(fx.log_dir, 0755);
+	mkdir_mode(fx.task_dir, 0777);
+	snprintf(fx.state_dir, sizeof(fx.state_dir), "%s/run-web", fx.root);
+	cr_assert_eq(mkdir(fx.state_dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/local", fx.task_dir);
+	mkdir_mode(path, 0777);
+	snprintf(path, sizeof(path), "%s/secrets", fx.task_dir);
+	mkdir_mode(path, 0777);
+	snprintf(path, sizeof(path), "%s/tmp", fx.task_dir);
+	mkdir_mode(path, 01777);
+	set_chroot(with_etc);
+	fx.netns[0] = '\0';
+
+	drover_proc_set_shim_path(DROVER_TEST_SHIM);
+	unsetenv("DROVER_SHIM");
+	setenv("DROVER_EXEC_INIT", DROVER_TEST_EXEC_INIT, 1);
+	fx.drv = plugin_fixture_load(EXEC_SO, &fx.so);
+	plugin_fixture_host(&fx.host, test_log, test_agent_config);
+}
+
+static void teardown(void)
+{
+	if (fx.netns[0])
+		umount2(fx.netns, MNT_DETACH);
+	if (fx.so)
+		dlclose(fx.so);
+	plugin_fixture_rm_tree(fx.root);
+}
+
+TestSuite(exec_dns, .init = setup, .fini = teardown, .timeout = 90);
+
+static int cgroups_usable(void)
+{
+	struct stat st;
+	return stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0 ||
+	       stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
+}
+
+#define REQUIRE_ROOT()                                                                    \
+	drover_test_require(geteuid() == 0 && cgroups_usable(),                           \
+	                    "the exec driver needs root and mounted cgroups")
+
+static void *instance(void)
+{
+	drover_value config;
+	drover_err err = { "" };
+	void *ctx = NULL;
+
+	memset(&config, 0, sizeof(config));
+	config.type = DROVER_VALUE_OBJECT;
+	cr_assert_eq(fx.drv->init(&fx.host, &ctx, &err), 0, "init: %s", err.message);
+	cr_assert_eq(fx.drv->set_config(ctx, &config, &err), 0, "set_config: %s", err.message);
+	return ctx;
+}
+
+typedef struct task_block {
+	const char *keys[2];
+	drover_value values[2];
+	drover_value args[2];
+	drover_value obj;
+} task_block;
+
+/* `sh -c script` as the task's config block. */
+static void task_block_sh(task_block *b, const char *script)
+{
+	memset(b, 0, sizeof(*b));
+	b->keys[0] = "command";
+	b->values[0] = str_value("/bin/sh");
+	b->args[0] = str_value("-c");
+	b->args[1] = str_value(script);
+	b->keys[1] = "args";
+	b->values[1].type = DROVER_VALUE_ARRAY;
+	b->values[1].u.array.count = 2;
+	b->values[1].u.array.items = b->args;
+	b->obj.type = DROVER_VALUE_OBJECT;
+	b->obj.u.object.count = 2;
+	b->obj.u.object.keys = b->keys;
+	b->obj.u.object.values = b->values;
+}
+
+static const char *const default_env[] = { "PATH=/usr/bin:/bin", NULL };
+
+static drover_task_config task_config(const task_block *b, const drover_network *net)
+{
+	drover_task_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.struct_size = sizeof(cfg);
+	cfg.id = fx.task_id;
+	cfg.job_id = "job";
+	cfg.job_name = "job";
+	cfg.group_name = "group";
+	cfg.task_name = "web";
+	cfg.alloc_id = fx.alloc_id;
+	cfg.alloc_name = "job.group[0]";
+	cfg.alloc_dir = fx.alloc_dir;
+	cfg.task_dir = fx.task_dir;
+	cfg.state_dir = fx.state_dir;
+	cfg.log_dir = fx.log_dir;
+	cfg.env = default_env;
+	cfg.config = &b->obj;
+	cfg.kill_signal = SIGINT;
+	cfg.kill_timeout_ms = 5000;
+	cfg.log_max_files = 2;
+	cfg.log_max_file_size_mb = 1;
+	cfg.network = net;
+	return cfg;
+}
+
+static drover_network network(const char *mode, const char *const *servers,
+                              const char *const *searches, const char *const *options)
+{
+	drover_network n;
+
+	memset(&n, 0, sizeof(n));
+	n.struct_size = sizeof(n);
+	n.mode = mode;
+	n.dns_servers = servers;
+	n.dns_searches = searches;
+	n.dns_options = options;
+	return n;
+}
+
+static char *log_of(const char *stream)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/web.%s.0", fx.log_dir, stream);
+	return plugin_fixture_read_file(path);
+}
+
+/* Runs `script` as the task to its end under `net`; its stdout. */
+static char *run_task(const char *script, const drover_network *net)
+{
+	drover_task_config cfg;
+	drover_exit_result res;
+	drover_task *t;
+	task_block b;
+	void *ctx = instance();
+	char *out, *err, path[PATH_MAX];
+
+	/* Each run's own output: the logs of an earlier run go first. */
+	snprintf(path, sizeof(path), "%s/web.stdout.0", fx.log_dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/web.stderr.0", fx.log_dir);
+	unlink(path);
+	task_block_sh(&b, script);
+	cfg = task_config(&b, net);
+	t = plugin_fixture_start(fx.drv, ctx, &cfg, NULL);
+	res = plugin_fixture_wait(fx.drv, ctx, t);
+	out = log_of("stdout");
+	err = log_of("stderr");
+	cr_assert_eq(res.exit_code, 0, "task exit %d signal %d; stderr: %s", res.exit_code,
+	             res.signal, err ? err : "");
+	free(err);
+	plugin_fixture_destroy(fx.drv, ctx, t);
+	fx.drv->fini(ctx);
+	cr_assert_not_null(out);
+	return out;
+}
+
+/* start that must fail; its message. */
+static void start_fails(const char *script, const drover_network *net, char *msg, size_t len)
+{
+	drover_task_config cfg;
+	drover_handle h = { NULL, 0 };
+	drover_err err = { "" };
+	drover_task *t = NULL;
+	task_block b;
+	void *ctx = instance();
+
+	task_block_sh(&b, script);
+	cfg = task_config(&b, net);
+	cr_assert_lt(fx.drv->start(ctx, &cfg, &t, &h, &err), 0, "start succeeded");
+	snprintf(msg, len, "%s", err.message);
+	fx.drv->fini(ctx);
+}
+
+static char *host_resolv(void)
+{
+	char *s = plugin_fixture_read_file("/etc/resolv.conf");
+	return s ? s : strdup("");
+}
+
+/* ------------------------------------------------------------ the text */
+
+static char *render(const drover_network *n, const char *host_text)
+{
+	char path[] = "/tmp/drover-test-resolv.XXXXXX";
+	drover_err err = { "" };
+	char *out = NULL;
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, host_text, strlen(host_text)), (ssize_t)strlen(host_text));
+	close(fd);
+	cr_assert_eq(plugin_resolv_render(n, path, &out, &err), 0, "render: %s", err.message);
+	unlink(path);
+	return out;
+}
+
+static const char host_text[] = "# generated\nsearch host.example other.example\n"
+                                "nameserver 10.0.0.2\nnameserver fe80::1%eth0\n"
+                                "nameserver not-an-ip\noptions ndots:3 ; comment\n"
+                                "options timeout:1\n";
+
+Test(exec_dns, the_block_replaces_each_list_it_gives_and_the_host_fills_the_rest)
+{
+	static const char *const servers[] = { "1.1.1.1", "2606:4700::1111", NULL };
+	static const char *const searches[] = { "local.test", "node.consul", NULL };
+	static const char *const options[] = { "ndots:2", "edns0", NULL };
+	static const char *const none[] = { NULL };
+	drover_network n = network("host", servers, searches, options);
+	char *s;
+
+	s = render(&n, host_text);
+	cr_assert_str_eq(s, "search local.test node.consul\nnameserver 1.1.1.1\n"
+	                    "nameserver 2606:4700::1111\noptions ndots:2 edns0\n");
+	free(s);
+	/* Servers only: searches and options are the host's (its last line of
+	 * each), as Nomad's GenerateDNSMount does. */
+	n = network("host", servers, none, none);
+	s = render(&n, host_text);
+	cr_assert_str_eq(s, "search host.example other.example\nnameserver 1.1.1.1\n"
+	                    "nameserver 2606:4700::1111\noptions timeout:1\n");
+	free(s);
+	/* Options only: the host's nameservers that are addresses. */
+	n = network("host", none, none, options);
+	s = render(&n, host_text);
+	cr_assert_str_eq(s, "search host.example other.example\nnameserver 10.0.0.2\n"
+	                    "nameserver fe80::1%eth0\noptions ndots:2 edns0\n");
+	free(s);
+	/* An empty block: the host's file as it is (Nomad's copySystemDNS). */
+	n = network("host", none, none, none);
+	s = render(&n, host_text);
+	cr_assert_str_eq(s, host_text);
+	free(s);
+}
+
+Test(exec_dns, an_entry_that_would_add_a_line_or_a_word_is_refused_naming_it)
+{
+	static const char *const bad_server[] = { "1.1.1.1", "example.com", NULL };
+	static const char *const bad_search[] = { "a.test\nnameserver 6.6.6.6", NULL };
+	static const char *const bad_option[] = { "ndots:1 rotate", NULL };
+	static const char *const ok[] = { "1.1.1.1", NULL };
+	drover_err err = { "" };
+	drover_network n;
+	char *out = NULL;
+
+	n = network("host", bad_server, NULL, NULL);
+	cr_assert_eq(plugin_resolv_render(&n, "/dev/null", &out, &err), -EINVAL);
+	cr_assert_not_null(strstr(err.message, "\"servers\"[1] \"example.com\""), "%s", err.message);
+	n = network("host", ok, bad_search, NULL);
+	cr_assert_eq(plugin_resolv_render(&n, "/dev/null", &out, &err), -EINVAL);
+	cr_assert_not_null(strstr(err.message, "\"searches\"[0]"), "%s", err.message);
+	n = network("host", ok, NULL, bad_option);
+	cr_assert_eq(plugin_resolv_render(&n, "/dev/null", &out, &err), -EINVAL);
+	cr_assert_not_null(strstr(err.message, "\"options\"[0]"), "%s", err.message);
+	cr_assert_null(out);
+}
+
+/* ------------------------------------------------------- in exec tasks */
+
+static const char *const servers[] = { "1.1.1.1", "1.0.0.1", NULL };
+static const char *const searches[] = { "local.test", "node.consul", NULL };
+static const char *const options[] = { "ndots:2", "edns0", NULL };
+
+Test(exec_dns, servers_searches_and_options_are_in_the_tasks_resolv_conf)
+{
+	drover_network n = network("host", servers, searches, options);
+	char *out;
+	struct stat st;
+	char path[400];
+
+	REQUIRE_ROOT();
+	/* The task runs as nobody: it reads the file through the bind, although
+	 * the state directory holding it is root's 0700. Writing it fails. */
+	out = run_task("cat /etc/resolv.conf; id -u; echo x >> /etc/resolv.conf || echo ro", &n);
+	cr_assert_str_eq(out, "search local.test node.consul\nnameserver 1.1.1.1\n"
+	                      "nameserver 1.0.0.1\noptions ndots:2 edns0\n65534\nro\n");
+	free(out);
+	/* It lives in the state directory, not in the task's. */
+	snprintf(path, sizeof(path), "%s/resolv.conf", fx.state_dir);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0644);
+	snprintf(path, sizeof(path), "%s/resolv.conf", fx.task_dir);
+	cr_assert_eq(lstat(path, &st), -1, "a resolv.conf appeared in the task directory");
+}
+
+Test(exec_dns, without_a_dns_block_the_task_sees_the_hosts_resolv_conf)
+{
+	drover_network n = network("host", NULL, NULL, NULL);
+	char *out, *host = host_resolv(), path[400];
+	struct stat st;
+
+	REQUIRE_ROOT();
+	out = run_task("cat /etc/resolv.conf", &n);
+	cr_assert_str_eq(out, host);
+	free(out);
+	snprintf(path, sizeof(path), "%s/resolv.conf", fx.state_dir);
+	cr_assert_eq(stat(path, &st), -1, "a resolv.conf was written without a DNS block");
+	free(host);
+}
+
+Test(exec_dns, an_empty_dns_block_gives_a_copy_of_the_hosts_resolv_conf)
+{
+	static const char *const none[] = { NULL };
+	drover_network n = network("host", none, none, none);
+	char *out, *host = host_resolv(), path[400];
+	struct stat st;
+
+	REQUIRE_ROOT();
+	out = run_task("cat /etc/resolv.conf; grep -c resolv.conf /proc/self/mountinfo", &n);
+	/* The copy is bound (one mount on /etc/resolv.conf), with the same text. */
+	cr_assert_eq(strncmp(out, host, strlen(host)), 0, "%s", out);
+	cr_assert_str_eq(out + strlen(host), "1\n");
+	snprintf(path, sizeof(path), "%s/resolv.conf", fx.state_dir);
+	cr_assert_eq(stat(path, &st), 0);
+	free(out);
+	free(host);
+}
+
+/* A root-owned file the task tries to have root write through a link. */
+static void make_victim(char *path, size_t len)
+{
+	int fd;
+
+	snprintf(path, len, "%s/victim", fx.root);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "untouched\n", 10), 10);
+	close(fd);
+}
+
+Test(exec_dns, links_planted_where_a_resolv_conf_might_go_redirect_nothing)
+{
+	static const char *const no_etc[] = { "/bin", "/lib", "/lib64", "/usr", NULL };
+	drover_network n = network("host", servers, searches, options);
+	char victim[400], link[400], *out, *v;
+
+	REQUIRE_ROOT();
+	make_victim(victim, sizeof(victim));
+	/* Where Nomad writes it (the task directory), and, with no /etc in
+	 * chroot_env, at the very name the mount goes on. */
+	snprintf(link, sizeof(link), "%s/resolv.conf", fx.task_dir);
+	cr_assert_eq(symlink(victim, link), 0);
+	set_chroot(no_etc);
+	snprintf(link, sizeof(link), "%s/etc", fx.task_dir);
+	mkdir_mode(link, 0777);
+	snprintf(link, sizeof(link), "%s/etc/resolv.conf", fx.task_dir);
+	cr_assert_eq(symlink(victim, link), 0);
+	out = run_task("cat /etc/resolv.conf", &n);
+	cr_assert_str_eq(out, "search local.test node.consul\nnameserver 1.1.1.1\n"
+	                      "nameserver 1.0.0.1\noptions ndots:2 edns0\n");
+	free(out);
+	v = plugin_fixture_read_file(victim);
+	cr_assert_str_eq(v, "untouched\n");
+	free(v);
+	/* A state directory someone else could write is refused, not written. */
+	cr_assert_eq(chmod(fx.state_dir, 0777), 0);
+	{
+		char msg[DROVER_ERR_MESSAGE_MAX];
+		start_fails("true", &n, msg, sizeof(msg));
+		cr_assert_not_null(strstr(msg, "is not this process's own"), "%s", msg);
+	}
+	cr_assert_eq(chmod(fx.state_dir, 0700), 0);
+}
+
+/* A network namespace file like the host's (a bind of a namespace the test
+ * made), so the task has a group namespace to join in bridge mode. */
+static void make_netns(void)
+{
+	char ns[64];
+	int p[2], fd;
+	pid_t pid;
+	char c;
+
+	cr_assert_eq(pipe(p), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(1);
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(p[1]);
+	cr_assert_eq(read(p[0], &c, 1), 1, "unshare(CLONE_NEWNET) failed");
+	close(p[0]);
+	snprintf(fx.netns, sizeof(fx.netns), "%s/netns", fx.root);
+	fd = open(fx.netns, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)pid);
+	cr_assert_eq(mount(ns, fx.netns, NULL, MS_BIND, NULL), 0, "bind %s: %s", ns,
+	             strerror(errno));
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static char *host_name(void)
+{
+	char buf[128];
+	cr_assert_eq(gethostname(buf, sizeof(buf)), 0);
+	return strdup(buf);
+}
+
+Test(exec_dns, hostname_is_the_tasks_own_in_bridge_mode_and_the_hosts_in_host_mode)
+{
+	drover_network n = network("bridge", servers, NULL, NULL);
+	char *out, *host = host_name(), want[256];
+
+	REQUIRE_ROOT();
+	make_netns();
+	n.netns_path = fx.netns;
+	n.hostname = "web-1.service.test";
+	out = run_task("uname -n; grep ^nameserver /etc/resolv.conf", &n);
+	cr_assert_str_eq(out, "web-1.service.test\nnameserver 1.1.1.1\nnameserver 1.0.0.1\n");
+	free(out);
+	/* The host's own name is left alone. */
+	{
+		char *now = host_name();
+		cr_assert_str_eq(now, host);
+		free(now);
+	}
+
+	/* In host mode the task shares the host's network and its name. */
+	n = network("host", NULL, NULL, NULL);
+	n.hostname = "ignored.test";
+	out = run_task("uname -n", &n);
+	snprintf(want, sizeof(want), "%s\n", host);
+	cr_assert_str_eq(out, want);
+	free(out);
+	free(host);
+}
+
+static char *exec_capture(void *ctx, drover_task *task, const char *const *argv, int *code)
+{
+	drover_exec_request req;
+	drover_err err = { "" };
+	char path[400];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/exec-out", fx.root);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0);
+	memset(&req, 0, sizeof(req));
+	req.struct_size = sizeof(req);
+	req.argv = argv;
+	req.stdin_fd = -1;
+	req.stdout_fd = fd;
+	req.stderr_fd = fd;
+	req.timeout_ms = 20000;
+	r = fx.drv->exec(ctx, task, &req, code, &err);
+	close(fd);
+	cr_assert_eq(r, 0, "exec: %s", err.message);
+	return plugin_fixture_read_file(path);
+}
+
+static int stdout_has_ready(void *arg)
+{
+	char *s = log_of("stdout");
+	int found = s && strstr(s, "ready");
+	(void)arg;
+	free(s);
+	return found;
+}
+
+/* As Nomad's TestExec_dnsConfig: `cat /etc/resolv.conf` through the
+ * driver's exec, which enters the task's namespaces (its UTS one included). */
+Test(exec_dns, exec_in_the_task_sees_its_resolv_conf_and_hostname)
+{
+	static const char *const cmd[] = { "/bin/sh", "-c", "cat /etc/resolv.conf; uname -n",
+		                           NULL };
+	drover_network n = network("bridge", servers, searches, options);
+	drover_task_config cfg;
+	drover_err err = { "" };
+	drover_task *t;
+	task_block b;
+	void *ctx;
+	char *out;
+	int code = -1;
+
+	REQUIRE_ROOT();
+	make_netns();
+	n.netns_path = fx.netns;
+	n.hostname = "dns-task";
+	ctx = instance();
+	task_block_sh(&b, "echo ready; exec sleep 600");
+	cfg = task_config(&b, &n);
+	t = plugin_fixture_start(fx.drv, ctx, &cfg, NULL);
+	cr_assert(test_wait_in_dir(fx.log_dir, stdout_has_ready, NULL, 20000),
+	          "the task did not start");
+	out = exec_capture(ctx, t, cmd, &code);
+	cr_assert_eq(code, 0, "%s", out);
+	cr_assert_str_eq(out, "search local.test node.consul\nnameserver 1.1.1.1\n"
+	                      "nameserver 1.0.0.1\noptions ndots:2 edns0\ndns-task\n");
+	free(out);
+	cr_assert_eq(fx.drv->stop(ctx, t, SIGKILL, 0, &err), 0, "stop: %s", err.message);
+	plugin_fixture_wait(fx.drv, ctx, t);
+	plugin_fixture_destroy(fx.drv, ctx, t);
+	fx.drv->fini(ctx);
+}
