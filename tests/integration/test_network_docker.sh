@@ -11,7 +11,7 @@
 # task enters it and the docker task joins the pause container. Each serves a
 # page on its own port and fetches the other's from 127.0.0.1; the docker
 # task's port is also mapped from the host by portmap (docker publishes
-# nothing).
+# nothing), and its resolv.conf is the group's DNS block.
 #
 # As tests/integration/test_network.sh, each case runs in its own network and
 # mount namespaces (unshare --net --mount): the bridge, the veths, the
@@ -83,14 +83,15 @@ if [ "$1" = "--case" ]; then
 	}
 	# The docker task serves on every address of the namespace (the mapped
 	# host port reaches it too) and writes which host port that is.
-	web="mkdir -p /tmp/w && echo from-docker > /tmp/w/index.html && httpd -p 8080 -h /tmp/w && echo \$NOMAD_HOST_PORT_http > /local/port && $(fetch 8081 from-exec /local/reached '') && exec sleep 600"
+	web="cat /etc/resolv.conf > /local/resolv.conf && mkdir -p /tmp/w && echo from-docker > /tmp/w/index.html && httpd -p 8080 -h /tmp/w && echo \$NOMAD_HOST_PORT_http > /local/port && $(fetch 8081 from-exec /local/reached '') && exec sleep 600"
 	# The exec task serves on 127.0.0.1 only.
 	probe="mkdir -p /tmp/p && echo from-exec > /tmp/p/index.html && busybox httpd -p 127.0.0.1:8081 -h /tmp/p && $(fetch 8080 from-docker /local/reached busybox) && exec sleep 600"
 	cat >"$work/job.json" <<-EOF
 	{"Job": {"ID": "dn", "Name": "dn", "Type": "service",
 	 "TaskGroups": [{"Name": "g", "Count": 1,
 	  "RestartPolicy": {"Attempts": 0, "Mode": "fail"},
-	  "Networks": [{"Mode": "bridge", "DynamicPorts": [{"Label": "http", "Value": 0, "To": 8080}]}],
+	  "Networks": [{"Mode": "bridge", "DynamicPorts": [{"Label": "http", "Value": 0, "To": 8080}],
+	   "DNS": {"Servers": ["192.0.2.53"], "Searches": ["group.test"], "Options": ["ndots:3"]}}],
 	  "Tasks": [
 	   {"Name": "web", "Driver": "docker", "Resources": {"CPU": 100, "MemoryMB": 64},
 	    "Config": {"image": "$box", "command": "/bin/sh", "args": ["-c", "$web"], "ports": ["http"]}},
@@ -151,6 +152,10 @@ if [ "$1" = "--case" ]; then
 	[ -n "$port" ] || fail "the docker task wrote no host port"
 	wait_for $deadline answers "$port" || fail "the host's 127.0.0.1:$port does not reach the docker task"
 	[ -z "$(docker port "web-$a")" ] || fail "docker published ports: $(docker port "web-$a")"
+	# The group's DNS block, though the container shares the pause
+	# container's network (whose resolv.conf Docker would give it).
+	[ "$(cat "$d/web/local/resolv.conf")" = "$(printf 'search group.test\nnameserver 192.0.2.53\noptions ndots:3')" ] ||
+		fail "the docker task's resolv.conf: $(cat "$d/web/local/resolv.conf")"
 
 	inode=$(stat -L -c %i "/run/netns/$a")
 
