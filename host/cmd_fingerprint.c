@@ -79,7 +79,10 @@ int drover_cmd_fingerprint(int argc, char **argv)
 		attributes attrs = {{0}, {0}};
 		drover_fingerprint fp = {.struct_size = sizeof(fp), .sink = &attrs,
 		                         .set_attribute = collect_attribute};
-		if (drover_plugin_fingerprint(p, 0, &fp, &err) < 0) {
+		/* Fresh: this command is how an operator asks the drivers now, not
+		 * what the cache (host/loader_cache.h) remembers; the answer is
+		 * cached for the commands that follow. */
+		if (drover_plugin_fingerprint(p, 1, &fp, &err) < 0) {
 			fp.health = DROVER_HEALTH_UNHEALTHY;
 			snprintf(fp.description, sizeof(fp.description), "fingerprint failed: %.200s", drover_display(err.message));
 		}

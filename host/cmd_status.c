@@ -89,7 +89,9 @@ static int print_one(drover_context *ctx, drover_state *st, const status_opts *o
 {
 	status_alloc a;
 	drover_err err = {{0}};
-	status_load_opts lo = {.stats = o->stats, .inspect = 1};
+	/* The drivers' detail line is for -verbose and -json: the plain view is
+	 * the store's, and loads no driver (host/status_view.h). */
+	status_load_opts lo = {.stats = o->stats, .inspect = o->verbose || o->json};
 	if (status_alloc_load(ctx, st, id, &lo, &a, &err) < 0) {
 		fprintf(stderr, "drover status: allocation \"%s\": %s\n", id, drover_display(err.message));
 		return DROVER_EXIT_FAILURE;
@@ -135,10 +137,12 @@ int drover_cmd_status(int argc, char **argv)
 		                        "With a job id, that job: its groups' summary and allocations.\n"
 		                        "With an allocation id (or a unique prefix of one), that allocation\n"
 		                        "as `nomad alloc status` shows it: each task's state, exit,\n"
-		                        "restarts and recent events. States read as Nomad's. A task the\n"
-		                        "store records as running is asked through its driver, and an exit\n"
-		                        "that happened meanwhile is recorded. -json prints Nomad's API\n"
-		                        "JSON (an array of allocations; one object for ALLOC).",
+		                        "restarts and recent events. States read as Nomad's. The state\n"
+		                        "store is the answer: a driver is asked only with -stats, for its\n"
+		                        "detail line (-verbose, -json), or about a task recorded as running\n"
+		                        "that no runner or agent watches and whose drover-shim is gone, and\n"
+		                        "an exit that happened meanwhile is then recorded. -json prints\n"
+		                        "Nomad's API JSON (an array of allocations; one object for ALLOC).",
 		                        flags);
 		drover_strv_clear(&args);
 		return opts.help ? DROVER_EXIT_OK : DROVER_EXIT_USAGE;

@@ -11,6 +11,7 @@
 #include "build_tree.h"
 #include "display.h"
 #include "host_services.h"
+#include "loader_cache.h"
 
 static const drover_value *options_for(void *data, const char *name)
 {
@@ -43,6 +44,7 @@ static int open_context(const drover_common_opts *opts, drover_context *ctx, int
 	ctx->plugin_dir = strdup(plugin_dir);
 	ctx->data_dir = strdup(data_dir);
 	drover_crash_set_data_dir(data_dir);
+	drover_loader_cache_set_data_dir(data_dir);
 	if (!ctx->plugin_dir || !ctx->data_dir) {
 		drover_context_close(ctx);
 		return -ENOMEM;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "loader_cache.h"
 #include "util.h"
 #include "value_tree.h"
 
@@ -231,6 +232,7 @@ static int configure(drover_plugin *p, drover_plugin_options_fn options_for, voi
 {
 	const drover_driver *desc = p->desc;
 	const drover_value *raw = options_for ? options_for(options_data, desc->name) : NULL;
+	p->options_hash = drover_plugin_options_hash(raw); /* the caches' key (loader_cache.h) */
 	char where[160];
 	snprintf(where, sizeof(where), "plugin \"%s\" config", desc->name);
 
@@ -365,7 +367,24 @@ static void load_one(const char *path, const drover_host *services,
 	drover_plugin opened;
 	drover_err err = {{0}};
 	probe_args args = {path, services, options_for, options_data, set};
-	if (drover_probe_run(path, probe_body, &args, &err) < 0) {
+	/* The file as it is before anything runs: the caches are keyed by it. */
+	struct stat st;
+	drover_plugin_ident id = {0};
+	int have_id = stat(path, &st) == 0;
+	if (have_id)
+		drover_plugin_ident_from_stat(&id, &st);
+	/* This very file passed a probe with these options before (loader_cache.h):
+	 * it is loaded without forking a child to try it first. A name already in
+	 * the set takes the usual path, which refuses the duplicate. */
+	char cached_name[64];
+	unsigned long long cached_hash = 0;
+	int probed = have_id &&
+	             drover_probe_cache_lookup(path, &id, cached_name, sizeof(cached_name),
+	                                       &cached_hash) &&
+	             !drover_plugin_set_find(set, cached_name) &&
+	             cached_hash == drover_plugin_options_hash(
+	                                options_for ? options_for(options_data, cached_name) : NULL);
+	if (!probed && drover_probe_run(path, probe_body, &args, &err) < 0) {
 		drover_errlist_add(errors, "%s", err.message);
 		return;
 	}
@@ -403,6 +422,18 @@ static void load_one(const char *path, const drover_host *services,
 		plugin_close(p);
 		free(p);
 		return;
+	}
+	/* Cached only when what was loaded is the file that was stat'ed: one
+	 * replaced meanwhile is probed again next time. */
+	struct stat now;
+	drover_plugin_ident now_id = {0};
+	if (have_id && stat(path, &now) == 0)
+		drover_plugin_ident_from_stat(&now_id, &now);
+	if (have_id && memcmp(&now_id, &id, sizeof(id)) == 0) {
+		p->cacheable = 1;
+		p->ident = id;
+		if (!probed)
+			drover_probe_cache_store(p);
 	}
 	set->plugins[set->count++] = p;
 }

@@ -8,6 +8,12 @@
 
 #include "schema_check.h"
 
+/* Which file a plugin was loaded from, as the caches know it (loader_cache.h). */
+typedef struct drover_plugin_ident {
+	unsigned long long dev, ino, size;
+	long long mtime_sec, mtime_nsec;
+} drover_plugin_ident;
+
 typedef struct drover_plugin {
 	char *path;                  /* absolute path of the .so */
 	void *module;                /* the lt_dlhandle */
@@ -16,6 +22,11 @@ typedef struct drover_plugin {
 	void *ctx;                   /* from init, NULL before */
 	drover_host services;        /* the table handed to init; lives as long as the plugin */
 	struct drover_fingerprint_cache *fingerprint; /* drover_plugin_fingerprint's, or NULL */
+	/* Set by drover_loader_load_dir/_named, for the on-disk caches
+	 * (loader_cache.h); `cacheable` stays 0 for drover_loader_open. */
+	int cacheable;
+	drover_plugin_ident ident;
+	unsigned long long options_hash;
 	/* Set by the agent when the driver crashed drover too often (host/crash.h):
 	 * why its tasks are not started; empty otherwise. */
 	char quarantine[512];

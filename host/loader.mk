@@ -5,5 +5,6 @@ host_libdroverloader_la_SOURCES = \
 	host/loader.c host/loader.h \
 	host/loader_descriptor.c \
 	host/loader_probe.c \
-	host/loader_fingerprint.c
+	host/loader_fingerprint.c \
+	host/loader_cache.c host/loader_cache.h
 host_libdroverloader_la_LIBADD = host/libdroverconf.la $(LTDL_LIBS) $(DL_LIBS)

@@ -1,5 +1,6 @@
 /* A plugin's fingerprint, asked once per process unless asked fresh (see
- * drover_plugin_fingerprint in loader.h). */
+ * drover_plugin_fingerprint in loader.h), and across processes through the
+ * fingerprint cache (loader_cache.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -8,17 +9,7 @@
 #include <string.h>
 
 #include "loader.h"
-
-struct drover_fingerprint_cache {
-	int rc;
-	drover_err err;
-	drover_health health;
-	char description[DROVER_HEALTH_DESCRIPTION_MAX];
-	char **keys;   /* attributes, in the order the driver set them */
-	char **values;
-	size_t count;
-	int complete;  /* every attribute was kept (no allocation failed) */
-};
+#include "loader_cache.h"
 
 typedef struct recording {
 	struct drover_fingerprint_cache *cache;
@@ -51,22 +42,9 @@ static void record_attribute(void *data, const char *key, const char *value)
 		r->set_attribute(r->sink, key, value);
 }
 
-static void cache_free(struct drover_fingerprint_cache *c)
-{
-	if (!c)
-		return;
-	for (size_t i = 0; i < c->count; i++) {
-		free(c->keys[i]);
-		free(c->values[i]);
-	}
-	free(c->keys);
-	free(c->values);
-	free(c);
-}
-
 void drover_plugin_fingerprint_forget(drover_plugin *p)
 {
-	cache_free(p->fingerprint);
+	drover_fingerprint_cache_free(p->fingerprint);
 	p->fingerprint = NULL;
 }
 
@@ -74,6 +52,9 @@ int drover_plugin_fingerprint(drover_plugin *p, int fresh, drover_fingerprint *f
                               drover_err *err)
 {
 	struct drover_fingerprint_cache *c = p->fingerprint;
+	/* Another process (the agent, an earlier command) asked a moment ago. */
+	if (!fresh && !c && (c = drover_fingerprint_cache_load(p)))
+		p->fingerprint = c;
 	if (!fresh && c && c->complete) {
 		fp->health = c->health;
 		snprintf(fp->description, sizeof(fp->description), "%s", c->description);
@@ -105,6 +86,7 @@ int drover_plugin_fingerprint(drover_plugin *p, int fresh, drover_fingerprint *f
 		c->health = fp->health;
 		snprintf(c->description, sizeof(c->description), "%s", fp->description);
 		p->fingerprint = c;
+		drover_fingerprint_cache_save(p, c);
 	}
 	return rc;
 }

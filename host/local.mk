@@ -17,6 +17,7 @@ host_libdroverhost_la_SOURCES = \
 	host/nodeinfo.c host/nodeinfo.h \
 	host/plugin_suggest.c host/plugin_suggest.h \
 	host/network/group_network.c host/network/group_network.h \
+	host/network/admin_chain.c host/network/admin_chain.h \
 	host/network/alloc_network.c host/network/alloc_network.h \
 	host/network/bridge_config.c host/network/bridge_config.h \
 	host/network/cni.c host/network/cni.h \

@@ -134,15 +134,25 @@ int status_alloc_load(drover_context *ctx, drover_state *st, const char *id,
 		status_alloc_clear(out);
 		return drover_err_set(err, -ENOMEM, "out of memory");
 	}
-	int any_running = 0;
+	int any_running = 0, any_unsupervised = 0;
 	for (size_t i = 0; i < out->count; i++) {
-		out->tasks[i].row = out->rows[i];
-		any_running |= out->rows[i].state && strcmp(out->rows[i].state, "running") == 0;
+		const drover_state_task *row = &out->rows[i];
+		out->tasks[i].row = *row;
+		if (!row->state || strcmp(row->state, "running") != 0)
+			continue;
+		any_running = 1;
+		/* Its drover-shim still runs: the task has not been collected, and
+		 * the shim will write its exit for whoever asks next. No shim
+		 * recorded (a driver without one) counts as gone. */
+		if (!(row->shim_pid > 0 && drover_state_owner_alive(row->shim_pid, row->shim_start)))
+			any_unsupervised = 1;
 	}
 	/* A live runner or agent watches its tasks and records their exits: the
 	 * store is then the answer, and the plain table loads no driver. Without
-	 * one (it crashed, or was killed), only the driver can tell whether a
-	 * task recorded as running still runs. */
+	 * one (it crashed, or was killed), a task recorded as running whose shim
+	 * still runs is running; only when its shim is gone too can the driver
+	 * alone tell whether it still runs. -stats and the detail line always
+	 * ask. */
 	int watched = 0;
 	if (any_running) {
 		drover_state_alloc alloc = {0};
@@ -152,7 +162,7 @@ int status_alloc_load(drover_context *ctx, drover_state *st, const char *id,
 			          drover_state_owner_alive(alloc.owner_pid, alloc.owner_start);
 		drover_state_alloc_clear(&alloc);
 	}
-	if (any_running && (!watched || o->stats || o->inspect)) {
+	if (any_running && ((!watched && any_unsupervised) || o->stats || o->inspect)) {
 		ask_drivers(ctx, st, id, o, watched, out);
 		/* The drivers may have recorded exits: read the rows again. */
 		drover_state_task *rows = NULL;

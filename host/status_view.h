@@ -41,7 +41,9 @@ typedef struct status_load_opts {
 } status_load_opts;
 
 /* Loads allocation `id` (a full id). The drivers are asked only about tasks the
- * store records as running (an exit nobody watched is recorded then). */
+ * store records as running, and only with `stats` or `inspect`, or when no live
+ * runner or agent watches the allocation and a running task's drover-shim is
+ * gone too (its exit, which nobody watched, is recorded then). */
 int status_alloc_load(drover_context *ctx, drover_state *st, const char *id,
                       const status_load_opts *o, status_alloc *out, drover_err *err);
 void status_alloc_clear(status_alloc *a);

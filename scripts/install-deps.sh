@@ -13,4 +13,4 @@ apt-get install -y -qq --no-install-recommends \
 	golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev \
 	golang-google-protobuf-dev golang-github-hashicorp-go-hclog-dev golang-github-zclconf-go-cty-dev \
 	qemu-system-x86 cpio \
-	containernetworking-plugins iptables iproute2 sqlite3
+	containernetworking-plugins iptables iproute2 musl-tools sqlite3

@@ -13,6 +13,7 @@
 #include "../proc.h"
 #include "../util.h"
 #include "../value_tree.h"
+#include "admin_chain.h"
 #include "bridge_config.h"
 #include "cni.h"
 #include "netns.h"
@@ -103,8 +104,8 @@ static void request_for(drover_network_request *req, const char *alloc_id, const
 
 int drover_alloc_network_up(drover_context *ctx, drover_state *st, const drover_jobspec *job,
                             const drover_jobspec_group *group, const char *alloc_id,
-                            const drover_alloc_ports *ports, drover_plugin *initiator, const char *run_dir, drover_alloc_net *out,
-                            drover_err *err)
+                            const drover_alloc_ports *ports, drover_plugin *initiator,
+                            const char *run_dir, drover_alloc_net *out, drover_err *err)
 {
 	const char *mode = group->network.mode;
 	drover_network_config cfg;
@@ -130,6 +131,10 @@ int drover_alloc_network_up(drover_context *ctx, drover_state *st, const drover_
 		rc = drover_err_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
+	/* Nomad's forwarding rule, before anything is made (it changes no
+	 * allocation's state). */
+	if (strcmp(mode, "bridge") == 0 && (rc = drover_admin_chain_ensure(&cfg, err)) < 0)
+		goto fail;
 	row = (drover_state_network){
 		.alloc_id = (char *)alloc_id,
 		.state = "adding",

@@ -41,8 +41,8 @@ drover_plugin *drover_alloc_network_initiator(drover_plugin *const *plugins, siz
  * left to cleanup). */
 int drover_alloc_network_up(drover_context *ctx, drover_state *st, const drover_jobspec *job,
                             const drover_jobspec_group *group, const char *alloc_id,
-                            const drover_alloc_ports *ports, drover_plugin *initiator, const char *run_dir, drover_alloc_net *out,
-                            drover_err *err);
+                            const drover_alloc_ports *ports, drover_plugin *initiator,
+                            const char *run_dir, drover_alloc_net *out, drover_err *err);
 
 /* The recorded, ready network of a resumed allocation, whose namespace must
  * still exist: it is used again, never made anew. -ENOENT when there is no

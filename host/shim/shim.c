@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "shim_clone.h"
+#include "shim_exec.h"
 #include "shim_log.h"
 
 #define REPORT_FD 3
@@ -372,7 +373,7 @@ static int TASK_NO_SANITIZE run_task(void *arg)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	if (dup2(ts->devnull, 0) < 0 || dup2(ts->out_w, 1) < 0 || dup2(ts->err_w, 2) < 0 ||
-	    close_range(3, ~0U, 0) < 0) {
+	    syscall(SYS_close_range, 3, ~0U, 0) < 0) {
 		f.stage = STAGE_STDIO;
 		goto failed;
 	}
@@ -401,7 +402,7 @@ static int TASK_NO_SANITIZE run_task(void *arg)
 		f.stage = STAGE_CHDIR;
 		goto failed;
 	}
-	execvpe(o->argv[0], o->argv, environ);
+	shim_execvpe(o->argv[0], o->argv, environ);
 	f.stage = STAGE_EXEC;
 failed:
 	f.err = errno ? errno : EIO;
@@ -409,8 +410,9 @@ failed:
 	task_exit(127);
 }
 
-/* The child's stack: room for execvpe, which copies argv on the stack to run
- * a script through /bin/sh, with a guard page below it. */
+/* The child's stack: room for shim_execvpe, which builds each candidate path
+ * and, to run a script through /bin/sh, a copy of argv on the stack, with a
+ * guard page below it. */
 static char *task_stack_alloc(const shim_opts *o, size_t *len)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), argc = 0, size;
@@ -516,8 +518,10 @@ static int open_v2_cgroup(const char *list)
 	return fd;
 }
 
-/* "key N" of a flat keyed cgroup file, 0 when absent. */
-static unsigned long long read_keyed(const char *dir, const char *file, const char *key)
+/* "key N" of a flat keyed cgroup file, 0 when absent; *opened says whether
+ * the file was there. */
+static unsigned long long read_keyed(const char *dir, const char *file, const char *key,
+                                     int *opened)
 {
 	char path[PATH_MAX + 32], name[64];
 	unsigned long long v, found = 0;
@@ -525,6 +529,7 @@ static unsigned long long read_keyed(const char *dir, const char *file, const ch
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	f = fopen(path, "re");
+	*opened = f != NULL;
 	if (!f)
 		return 0;
 	while (fscanf(f, "%63s %llu", name, &v) == 2)
@@ -534,20 +539,33 @@ static unsigned long long read_keyed(const char *dir, const char *file, const ch
 	return found;
 }
 
+struct oom_count {
+	unsigned long long sum;
+	int v1;     /* several hierarchies: only v1 has them, and no memory.events */
+	int memory; /* v1: the one memory hierarchy's directory was read */
+};
+
 /* The kernel's count of OOM kills in a memory cgroup: memory.events (v2) or
- * memory.oom_control (v1, kernel 4.13 and later). */
+ * memory.oom_control (v1, kernel 4.13 and later). A v1 list holds one
+ * directory of the memory controller: the others are not tried after it. */
 static void add_oom_kills(const char *dir, void *arg)
 {
-	unsigned long long *sum = arg;
-	*sum += read_keyed(dir, "memory.events", "oom_kill") +
-	        read_keyed(dir, "memory.oom_control", "oom_kill");
+	struct oom_count *c = arg;
+	int opened;
+
+	if (c->memory)
+		return;
+	if (!c->v1)
+		c->sum += read_keyed(dir, "memory.events", "oom_kill", &opened);
+	c->sum += read_keyed(dir, "memory.oom_control", "oom_kill", &opened);
+	c->memory = c->v1 && opened;
 }
 
 static unsigned long long oom_kills(const char *list)
 {
-	unsigned long long sum = 0;
-	for_each_cgroup(list, add_oom_kills, &sum);
-	return sum;
+	struct oom_count c = { 0, list && strchr(list, ':') != NULL, 0 };
+	for_each_cgroup(list, add_oom_kills, &c);
+	return c.sum;
 }
 
 /* Processes that left the task's process group and were never our children
@@ -771,17 +789,22 @@ int main(int argc, char **argv)
 	if (pipe2(out_p, O_CLOEXEC) < 0 || pipe2(err_p, O_CLOEXEC) < 0)
 		fail(errno, "cannot create the task's pipes: %s", strerror(errno));
 
+	/* Everything that does not start the task is done before the gate, while
+	 * the host records our pid: the start itself then costs the clone, the
+	 * exec and the pids file. */
 	/* A reused cgroup may have counted OOM kills of an earlier run. */
-	/* The host lets us through only once it has recorded our pid: a host
-	 * that died before closed the gate's write end, and its successor, which
-	 * does not know of us, may already have recorded the start as failed. */
-	if (o.start_gate >= 0)
-		wait_start_gate(o.start_gate, o.argv[0]);
 	oom_before = oom_kills(o.cgroups);
 	stack = task_stack_alloc(&o, &stack_len);
 	if (!stack)
 		fail(errno, "cannot allocate a stack to start the task \"%s\": %s", o.argv[0],
 		     strerror(errno));
+	shim_start_time = start_time_of(getpid());
+	cg_fd = open_v2_cgroup(o.cgroups);
+	/* The host lets us through only once it has recorded our pid: a host
+	 * that died before closed the gate's write end, and its successor, which
+	 * does not know of us, may already have recorded the start as failed. */
+	if (o.start_gate >= 0)
+		wait_start_gate(o.start_gate, o.argv[0]);
 	memset(&ts, 0, sizeof(ts));
 	ts.o = &o;
 	ts.devnull = devnull;
@@ -790,7 +813,6 @@ int main(int argc, char **argv)
 	/* On cgroup v2 the task is created in its cgroup; where clone3 is
 	 * missing (ENOSYS), or on v1, it joins it before exec instead. */
 	pid = -1;
-	cg_fd = open_v2_cgroup(o.cgroups);
 	if (cg_fd >= 0) {
 		ts.in_cgroup = 1;
 		pid = shim_clone_into_cgroup(run_task, &ts, stack, stack_len, cg_fd);
@@ -805,11 +827,9 @@ int main(int argc, char **argv)
 		pid = clone(run_task, stack + stack_len, CLONE_VM | CLONE_VFORK | SIGCHLD, &ts);
 	if (pid < 0)
 		fail(errno, "cannot start the task \"%s\": %s", o.argv[0], strerror(errno));
-	munmap(stack, stack_len);
 
 	close(out_p[1]);
 	close(err_p[1]);
-	close(devnull);
 	if (ts.failure.stage != 0) {
 		waitpid(pid, NULL, 0);
 		report_task_failure(&o, &ts.failure);
@@ -819,7 +839,6 @@ int main(int argc, char **argv)
 	 * The pids file lets a host whose handle for the task is lost still find
 	 * (and kill) what is left of it. */
 	task_start_time = start_time_of(pid);
-	shim_start_time = start_time_of(getpid());
 	snprintf(msg, sizeof(msg), "%d %llu %d %llu\n", (int)pid, task_start_time, (int)getpid(),
 	         shim_start_time);
 	r = write_atomic(PIDS_FILE, msg, 0);
@@ -831,6 +850,10 @@ int main(int argc, char **argv)
 	}
 	report_line("ok %d %llu %d %llu", (int)pid, task_start_time, (int)getpid(),
 	            shim_start_time);
+	/* Not needed once the task runs; freed after the report, which the host
+	 * waits for. */
+	munmap(stack, stack_len);
+	close(devnull);
 
 	fcntl(out_p[0], F_SETFL, O_NONBLOCK);
 	fcntl(err_p[0], F_SETFL, O_NONBLOCK);

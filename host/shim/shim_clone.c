@@ -2,12 +2,30 @@
 #include "shim_clone.h"
 
 #include <errno.h>
-#include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/* The kernel's struct clone_args (clone3, Linux 5.3+; cgroup from 5.7), spelled
+ * out here rather than taken from <linux/sched.h>, which a musl build of the
+ * shim (configure --enable-musl-shim) does not see: the layout is kernel ABI,
+ * fixed, 64-bit fields. */
+struct shim_clone_args {
+	uint64_t flags;
+	uint64_t pidfd;
+	uint64_t child_tid;
+	uint64_t parent_tid;
+	uint64_t exit_signal;
+	uint64_t stack;
+	uint64_t stack_size;
+	uint64_t tls;
+	uint64_t set_tid;
+	uint64_t set_tid_size;
+	uint64_t cgroup;
+};
 
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
@@ -20,7 +38,7 @@ pid_t shim_clone_into_cgroup(int (*fn)(void *), void *arg, char *stack, size_t s
                              int cgroup_fd)
 {
 #if defined(__x86_64__)
-	struct clone_args ca;
+	struct shim_clone_args ca;
 	long ret;
 
 	memset(&ca, 0, sizeof(ca));

@@ -790,6 +790,65 @@ int plugin_cgroup_stats(const plugin_cgroup *cg, drover_task_stats *s, drover_er
 	return 0;
 }
 
+/* A mountinfo line is "id parent major:minor root mount-point options
+ * [optional fields...] - fstype source super-options"; favordynmods is a
+ * super option of a cgroup or cgroup2 file system. */
+static int mountinfo_line_favors(const char *line)
+{
+	const char *sep = strstr(line, " - "), *p;
+	char fstype[16];
+	size_t len;
+
+	if (!sep)
+		return -1;
+	p = sep + 3;
+	len = strcspn(p, " ");
+	if (len == 0 || len >= sizeof(fstype))
+		return -1;
+	memcpy(fstype, p, len);
+	fstype[len] = '\0';
+	if (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0)
+		return -1;
+	p += len;
+	p += strspn(p, " ");
+	p += strcspn(p, " "); /* the source */
+	p += strspn(p, " ");
+	for (;;) {
+		len = strcspn(p, ",\n");
+		if (len == sizeof("favordynmods") - 1 && strncmp(p, "favordynmods", len) == 0)
+			return 1;
+		if (p[len] != ',')
+			return 0;
+		p += len + 1;
+	}
+}
+
+int plugin_cgroup_favordynmods(void)
+{
+	char line[4096];
+	int found = -1, r;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strchr(line, '\n')) {
+			/* Longer than any cgroup mount's line: skip the rest of it. */
+			int c;
+			while ((c = getc(f)) != EOF && c != '\n')
+				;
+			continue;
+		}
+		r = mountinfo_line_favors(line);
+		if (r > found)
+			found = r;
+		if (found == 1)
+			break;
+	}
+	fclose(f);
+	return found;
+}
+
 int plugin_cgroup_remove(plugin_cgroup *cg, drover_err *err)
 {
 	size_t i;

@@ -80,6 +80,16 @@ int plugin_cgroup_kill(const plugin_cgroup *cg, long long timeout_ms, drover_err
  * there (the caller falls back to /proc). */
 int plugin_cgroup_stats(const plugin_cgroup *cg, drover_task_stats *s, drover_err *err);
 
+/* Whether a cgroup hierarchy is mounted with the `favordynmods` option
+ * (Linux 6.0+), read from /proc/self/mountinfo: 1 when one is, 0 when cgroups
+ * are mounted without it, -1 when none is mounted or the table is unreadable.
+ * The kernel applies the option to the one lock every `cgroup.procs` write and
+ * every cgroup migration takes, whichever hierarchy carries it: with it, moving
+ * a task's first process into its cgroups never waits for an RCU grace period
+ * (the cost is paid by fork and exit instead). Read on every call, so that an
+ * operator's remount is seen at the next fingerprint. */
+int plugin_cgroup_favordynmods(void);
+
 /* Removes the managed directories (an override is left alone). */
 int plugin_cgroup_remove(plugin_cgroup *cg, drover_err *err);
 

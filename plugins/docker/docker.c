@@ -16,8 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include <drover/driver.h>
 
 #include "docker_container.h"
@@ -148,13 +146,11 @@ static int docker_init(const drover_host *host, void **ctx, drover_err *err)
 
 	if (!host || host->struct_size < offsetof(drover_host, log) + sizeof(host->log))
 		return drover_err_set(err, -ENOTSUP, "docker: the host services table is too small");
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return drover_err_set(err, -EIO, "docker: libcurl failed to initialize");
+	/* libcurl is loaded by the first Engine API request (docker_curl.h), not
+	 * here: a host that never asks the daemon never pays for it. */
 	c = calloc(1, sizeof(*c));
-	if (!c) {
-		curl_global_cleanup();
+	if (!c)
 		return drover_err_set(err, -ENOMEM, "docker: out of memory");
-	}
 	c->host = host;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->monitor_lock, NULL);
@@ -191,7 +187,6 @@ static void docker_fini(void *ctx)
 	pthread_mutex_destroy(&c->monitor_lock);
 	docker_gc_free(&c->gc);
 	free(c);
-	curl_global_cleanup();
 }
 
 static int docker_set_config(void *ctx, const drover_value *config, drover_err *err)

@@ -12,10 +12,16 @@
 
 #include <curl/curl.h>
 
+#include "docker_curl.h"
 #include "docker_http.h"
+#include "docker_plain.h"
 #include "docker_json.h"
 
 #define DEFAULT_SOCKET "/var/run/docker.sock"
+
+/* libcurl's table (docker_curl.h). The two functions that create a curl handle
+ * check that libcurl loaded; everything that has a handle may then use CU. */
+#define CU docker_curl(NULL)
 
 static char *dup_or_null(const char *s)
 {
@@ -143,7 +149,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *ud)
 	size_t n = size * nmemb;
 	long status = 0;
 
-	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+	CU->easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
 	/* Stream only a successful answer: an error's body is the daemon's message. */
 	if (x->req->on_chunk && status >= 200 && status < 300) {
 		int r = x->req->on_chunk(x->req->ud, data, n);
@@ -241,6 +247,56 @@ static int api_minor(docker_client *c)
 	return m;
 }
 
+/* A GET of a buffered answer on a unix socket without TLS: docker_plain.h. */
+static int plain_fits(const docker_client *c, const docker_request *req)
+{
+	return c->unix_path && !c->tls_ca && !c->tls_cert && !c->tls_key &&
+	       strcmp(req->method, "GET") == 0 && !req->body && req->upload_fd < 0 &&
+	       !req->headers && !req->on_chunk && req->idle_timeout_ms <= 0 && !req->content_type;
+}
+
+/* docker_http_do through docker_plain_get, with the same codes and messages. */
+static int plain_do(docker_client *c, const docker_request *req, const char *target,
+                    docker_response *resp, drover_err *err)
+{
+	docker_plain_answer a;
+	size_t max = req->max_response ? req->max_response : DOCKER_MAX_RESPONSE;
+	long long timeout = req->timeout_ms == 0 ? DOCKER_DEFAULT_TIMEOUT_MS : req->timeout_ms;
+	int r = docker_plain_get(c->unix_path, target, timeout, max, req->cancel, &a);
+
+	if (resp)
+		resp->status = a.status;
+	/* The codes libcurl's path gives (curl_code): callers tell an absent
+	 * daemon (-ENOENT, -ECONNREFUSED) from a slow one and from the rest. */
+	if (r == -EACCES || r == -ENAMETOOLONG || r == -ENOTSOCK || r == -EPERM)
+		r = -ECONNREFUSED;
+	else if (r < 0 && r != -ENOENT && r != -ECONNREFUSED && r != -ETIMEDOUT &&
+	         r != -ECANCELED && r != -ENOMEM)
+		r = -EIO;
+	if (r == -ECANCELED)
+		r = drover_err_set(err, -ECANCELED, "docker: %s %s: cancelled", req->method, req->path);
+	else if (r < 0)
+		drover_err_set(err, r, "docker: %s %s on %s: %s: is dockerd running and the endpoint right?",
+		               req->method, req->path, c->endpoint, a.why);
+	else if (a.overflow)
+		r = drover_err_set(err, -EFBIG,
+		                   "docker: %s %s: the answer is larger than %zu bytes, refusing it",
+		                   req->method, req->path, max);
+	else if (!((a.status >= 200 && a.status < 300) || a.status == 304)) {
+		char msg[300];
+		daemon_message(a.body, a.len, msg, sizeof(msg));
+		r = drover_err_set(err, status_code(a.status), "docker: %s %s: %s (HTTP %ld)",
+		                   req->method, req->path, msg[0] ? msg : "no message", a.status);
+	}
+	if (resp) {
+		resp->body = a.body;
+		resp->len = a.len;
+	} else {
+		free(a.body);
+	}
+	return r;
+}
+
 int docker_http_do(docker_client *c, const docker_request *req, docker_response *resp,
                    drover_err *err)
 {
@@ -277,72 +333,81 @@ int docker_http_do(docker_client *c, const docker_request *req, docker_response 
 		snprintf(url, url_len, "%s%s", c->base_url, req->path);
 	else
 		snprintf(url, url_len, "%s/v1.%d%s", c->base_url, minor, req->path);
+	if (plain_fits(c, req)) {
+		r = plain_do(c, req, url + strlen(c->base_url), resp, err);
+		free(url);
+		return r;
+	}
+	if (!docker_curl(err)) {
+		free(url);
+		return -ELIBACC;
+	}
 
 	memset(&x, 0, sizeof(x));
 	x.req = req;
 	x.max = req->max_response ? req->max_response : DOCKER_MAX_RESPONSE;
 	x.upload_fd = req->upload_fd;
-	x.curl = curl_easy_init();
+	x.curl = CU->easy_init();
 	if (!x.curl) {
 		free(url);
 		return drover_err_set(err, -ENOMEM, "docker: cannot create a curl handle");
 	}
-	curl_easy_setopt(x.curl, CURLOPT_URL, url);
-	curl_easy_setopt(x.curl, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(x.curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x.curl, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(x.curl, CURLOPT_WRITEDATA, &x);
-	curl_easy_setopt(x.curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(x.curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(x.curl, CURLOPT_XFERINFODATA, &x);
-	curl_easy_setopt(x.curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	CU->easy_setopt(x.curl, CURLOPT_URL, url);
+	CU->easy_setopt(x.curl, CURLOPT_ERRORBUFFER, errbuf);
+	CU->easy_setopt(x.curl, CURLOPT_NOSIGNAL, 1L);
+	CU->easy_setopt(x.curl, CURLOPT_WRITEFUNCTION, on_write);
+	CU->easy_setopt(x.curl, CURLOPT_WRITEDATA, &x);
+	CU->easy_setopt(x.curl, CURLOPT_NOPROGRESS, 0L);
+	CU->easy_setopt(x.curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	CU->easy_setopt(x.curl, CURLOPT_XFERINFODATA, &x);
+	CU->easy_setopt(x.curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	if (timeout == 0)
 		timeout = DOCKER_DEFAULT_TIMEOUT_MS;
 	if (timeout > 0)
-		curl_easy_setopt(x.curl, CURLOPT_TIMEOUT_MS, (long)timeout);
+		CU->easy_setopt(x.curl, CURLOPT_TIMEOUT_MS, (long)timeout);
 	if (req->idle_timeout_ms > 0) {
 		long secs = (long)((req->idle_timeout_ms + 999) / 1000);
-		curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(x.curl, CURLOPT_LOW_SPEED_TIME, secs);
+		CU->easy_setopt(x.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		CU->easy_setopt(x.curl, CURLOPT_LOW_SPEED_TIME, secs);
 	}
 	if (c->unix_path)
-		curl_easy_setopt(x.curl, CURLOPT_UNIX_SOCKET_PATH, c->unix_path);
+		CU->easy_setopt(x.curl, CURLOPT_UNIX_SOCKET_PATH, c->unix_path);
 	if (c->tls_ca)
-		curl_easy_setopt(x.curl, CURLOPT_CAINFO, c->tls_ca);
+		CU->easy_setopt(x.curl, CURLOPT_CAINFO, c->tls_ca);
 	if (c->tls_cert)
-		curl_easy_setopt(x.curl, CURLOPT_SSLCERT, c->tls_cert);
+		CU->easy_setopt(x.curl, CURLOPT_SSLCERT, c->tls_cert);
 	if (c->tls_key)
-		curl_easy_setopt(x.curl, CURLOPT_SSLKEY, c->tls_key);
-	curl_easy_setopt(x.curl, CURLOPT_CUSTOMREQUEST, req->method);
+		CU->easy_setopt(x.curl, CURLOPT_SSLKEY, c->tls_key);
+	CU->easy_setopt(x.curl, CURLOPT_CUSTOMREQUEST, req->method);
 	if (req->upload_fd >= 0) {
-		curl_easy_setopt(x.curl, CURLOPT_POST, 1L);
-		curl_easy_setopt(x.curl, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(x.curl, CURLOPT_READDATA, &x);
+		CU->easy_setopt(x.curl, CURLOPT_POST, 1L);
+		CU->easy_setopt(x.curl, CURLOPT_READFUNCTION, on_read);
+		CU->easy_setopt(x.curl, CURLOPT_READDATA, &x);
 	} else if (req->body || strcmp(req->method, "POST") == 0) {
-		curl_easy_setopt(x.curl, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-		curl_easy_setopt(x.curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		CU->easy_setopt(x.curl, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+		CU->easy_setopt(x.curl, CURLOPT_POSTFIELDSIZE_LARGE,
 		                 (curl_off_t)(req->body ? req->body_len : 0));
 	}
 	if (req->content_type) {
 		char line[128];
 		snprintf(line, sizeof(line), "Content-Type: %s", req->content_type);
-		if (!(tmp = curl_slist_append(hdrs, line)))
+		if (!(tmp = CU->slist_append(hdrs, line)))
 			goto oom;
 		hdrs = tmp;
 	}
 	/* Without this curl waits a second for "100 Continue" on big uploads. */
-	if (!(tmp = curl_slist_append(hdrs, "Expect:")))
+	if (!(tmp = CU->slist_append(hdrs, "Expect:")))
 		goto oom;
 	hdrs = tmp;
 	for (size_t i = 0; req->headers && req->headers[i]; i++) {
-		if (!(tmp = curl_slist_append(hdrs, req->headers[i])))
+		if (!(tmp = CU->slist_append(hdrs, req->headers[i])))
 			goto oom;
 		hdrs = tmp;
 	}
-	curl_easy_setopt(x.curl, CURLOPT_HTTPHEADER, hdrs);
+	CU->easy_setopt(x.curl, CURLOPT_HTTPHEADER, hdrs);
 
-	rc = curl_easy_perform(x.curl);
-	curl_easy_getinfo(x.curl, CURLINFO_RESPONSE_CODE, &status);
+	rc = CU->easy_perform(x.curl);
+	CU->easy_getinfo(x.curl, CURLINFO_RESPONSE_CODE, &status);
 	if (resp)
 		resp->status = status;
 	if (x.cb_error == -ECANCELED) {
@@ -364,7 +429,7 @@ int docker_http_do(docker_client *c, const docker_request *req, docker_response 
 		drover_err_set(err, r,
 		               "docker: %s %s on %s: %s: is dockerd running and the endpoint right?",
 		               req->method, req->path, c->endpoint,
-		               errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		               errbuf[0] ? errbuf : CU->easy_strerror(rc));
 	} else if (!((status >= 200 && status < 300) || status == 304)) {
 		char msg[300];
 		daemon_message(x.buf, x.len, msg, sizeof(msg));
@@ -377,13 +442,13 @@ int docker_http_do(docker_client *c, const docker_request *req, docker_response 
 		x.buf = NULL;
 	}
 	free(x.buf);
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(x.curl);
+	CU->slist_free_all(hdrs);
+	CU->easy_cleanup(x.curl);
 	free(url);
 	return r;
 oom:
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(x.curl);
+	CU->slist_free_all(hdrs);
+	CU->easy_cleanup(x.curl);
 	free(url);
 	return drover_err_set(err, -ENOMEM, "docker: out of memory");
 }
@@ -531,7 +596,7 @@ ssize_t docker_hijack_recv(docker_hijack *h, char *buf, size_t len)
 		h->early_len -= n;
 		return (ssize_t)n;
 	}
-	rc = curl_easy_recv(h->curl, buf, len, &got);
+	rc = CU->easy_recv(h->curl, buf, len, &got);
 	if (rc == CURLE_AGAIN)
 		return -EAGAIN;
 	if (rc != CURLE_OK)
@@ -543,7 +608,7 @@ int docker_hijack_send(docker_hijack *h, const char *buf, size_t len)
 {
 	while (len) {
 		size_t sent = 0;
-		CURLcode rc = curl_easy_send(h->curl, buf, len, &sent);
+		CURLcode rc = CU->easy_send(h->curl, buf, len, &sent);
 		if (rc == CURLE_AGAIN) {
 			int r = hijack_wait(h->fd, POLLOUT, hijack_mono_ms() + DOCKER_DEFAULT_TIMEOUT_MS);
 			if (r < 0)
@@ -568,7 +633,7 @@ void docker_hijack_close_write(docker_hijack *h)
 void docker_hijack_free(docker_hijack *h)
 {
 	if (h->curl)
-		curl_easy_cleanup(h->curl);
+		CU->easy_cleanup(h->curl);
 	free(h->early);
 	memset(h, 0, sizeof(*h));
 	h->fd = -1;
@@ -588,6 +653,8 @@ int docker_http_hijack(docker_client *c, const char *path, const char *body,
 
 	memset(h, 0, sizeof(*h));
 	h->fd = -1;
+	if (!docker_curl(err))
+		return -ELIBACC;
 	if ((minor = api_minor(c)) == 0) {
 		docker_response v = { 0, NULL, 0 };
 		if ((r = docker_client_negotiate(c, &v, err)) < 0)
@@ -596,27 +663,27 @@ int docker_http_hijack(docker_client *c, const char *path, const char *body,
 		minor = api_minor(c);
 	}
 	snprintf(url, sizeof(url), "%s/v1.%d%s", c->base_url, minor, path);
-	if (!(h->curl = curl_easy_init()))
+	if (!(h->curl = CU->easy_init()))
 		return drover_err_set(err, -ENOMEM, "docker: cannot create a curl handle");
-	curl_easy_setopt(h->curl, CURLOPT_URL, url);
-	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_CONNECT_ONLY, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+	CU->easy_setopt(h->curl, CURLOPT_URL, url);
+	CU->easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
+	CU->easy_setopt(h->curl, CURLOPT_CONNECT_ONLY, 1L);
+	CU->easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	if (c->unix_path)
-		curl_easy_setopt(h->curl, CURLOPT_UNIX_SOCKET_PATH, c->unix_path);
+		CU->easy_setopt(h->curl, CURLOPT_UNIX_SOCKET_PATH, c->unix_path);
 	if (c->tls_ca)
-		curl_easy_setopt(h->curl, CURLOPT_CAINFO, c->tls_ca);
+		CU->easy_setopt(h->curl, CURLOPT_CAINFO, c->tls_ca);
 	if (c->tls_cert)
-		curl_easy_setopt(h->curl, CURLOPT_SSLCERT, c->tls_cert);
+		CU->easy_setopt(h->curl, CURLOPT_SSLCERT, c->tls_cert);
 	if (c->tls_key)
-		curl_easy_setopt(h->curl, CURLOPT_SSLKEY, c->tls_key);
+		CU->easy_setopt(h->curl, CURLOPT_SSLKEY, c->tls_key);
 	h->tls = strncmp(c->base_url, "https:", 6) == 0;
-	if ((rc = curl_easy_perform(h->curl)) != CURLE_OK ||
-	    curl_easy_getinfo(h->curl, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK ||
+	if ((rc = CU->easy_perform(h->curl)) != CURLE_OK ||
+	    CU->easy_getinfo(h->curl, CURLINFO_ACTIVESOCKET, &sock) != CURLE_OK ||
 	    sock == CURL_SOCKET_BAD) {
 		r = drover_err_set(err, rc == CURLE_OK ? -EIO : curl_code(rc),
 		                   "POST %s: cannot connect to %s: %s", path, c->endpoint,
-		                   curl_easy_strerror(rc));
+		                   CU->easy_strerror(rc));
 		docker_hijack_free(h);
 		return r;
 	}
@@ -636,7 +703,7 @@ int docker_http_hijack(docker_client *c, const char *path, const char *body,
 			r = -EPROTO;
 			break;
 		}
-		rc = curl_easy_recv(h->curl, head + head_len, sizeof(head) - 1 - head_len, &got);
+		rc = CU->easy_recv(h->curl, head + head_len, sizeof(head) - 1 - head_len, &got);
 		if (rc == CURLE_AGAIN) {
 			r = hijack_wait(h->fd, POLLIN, deadline);
 			continue;

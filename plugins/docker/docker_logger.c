@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "docker_curl.h"
 
 #include "docker_http.h"
 #include "docker_json.h"
@@ -151,8 +151,7 @@ int main(int argc, char **argv)
 	}
 	endpoint = argv[i];
 	id = argv[i + 1];
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    docker_client_init(&client, endpoint, ca, cert, key, &err) < 0) {
+	if (!docker_curl(&err) || docker_client_init(&client, endpoint, ca, cert, key, &err) < 0) {
 		msg(err.message[0] ? err.message : "libcurl failed to initialize");
 		return 1;
 	}
@@ -184,6 +183,5 @@ int main(int argc, char **argv)
 	}
 	docker_logstream_free(&ls);
 	docker_client_free(&client);
-	curl_global_cleanup();
 	return 0;
 }

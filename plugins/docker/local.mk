@@ -1,12 +1,15 @@
 # The docker driver: tasks are containers of a Docker daemon, reached through the
 # Engine API (libcurl over its unix socket, JSON through yajl). No drover-shim:
-# the daemon owns the containers.
+# the daemon owns the containers. libcurl is not linked: docker_curl.c opens it
+# on the first Engine API request, so that loading the driver stays cheap.
 plugin_LTLIBRARIES += plugins/docker/docker.la
 plugins_docker_docker_la_SOURCES = \
 	plugins/docker/docker.c \
 	plugins/docker/docker_schema.c plugins/docker/docker_schema.h \
 	plugins/docker/docker_settings.c plugins/docker/docker_settings.h \
 	plugins/docker/docker_http.c plugins/docker/docker_http.h \
+	plugins/docker/docker_curl.c plugins/docker/docker_curl.h \
+	plugins/docker/docker_plain.c plugins/docker/docker_plain.h \
 	plugins/docker/docker_json.c plugins/docker/docker_json.h \
 	plugins/docker/docker_container.c plugins/docker/docker_container.h \
 	plugins/docker/docker_dns.c plugins/docker/docker_dns.h \
@@ -22,8 +25,8 @@ plugins_docker_docker_la_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(YAJL_CFLAGS)
 	-I$(top_srcdir)/plugins/common
 plugins_docker_docker_la_CFLAGS = $(AM_CFLAGS) $(PLUGIN_COMPILE_FLAGS)
 plugins_docker_docker_la_LDFLAGS = $(AM_LDFLAGS) $(PLUGIN_LINK_FLAGS)
-plugins_docker_docker_la_LIBADD = plugins/common/libpluginresolve.la $(CURL_LIBS) $(YAJL_LIBS) \
-	-lpthread
+plugins_docker_docker_la_LIBADD = plugins/common/libpluginresolve.la $(YAJL_LIBS) \
+	$(DL_LIBS) -lpthread
 EXTRA_DIST += scripts/test-services.sh
 plugins_docker_docker_la_SOURCES += \
 	plugins/docker/docker_logger_run.c plugins/docker/docker_logger_run.h \
@@ -40,6 +43,7 @@ pkglibexec_PROGRAMS += plugins/docker/drover-docker-logger
 plugins_docker_drover_docker_logger_SOURCES = \
 	plugins/docker/docker_logger.c \
 	plugins/docker/docker_logstream.c plugins/docker/docker_logstream.h \
-	plugins/docker/docker_http.c plugins/docker/docker_json.c
+	plugins/docker/docker_http.c plugins/docker/docker_curl.c plugins/docker/docker_plain.c \
+	plugins/docker/docker_json.c
 plugins_docker_drover_docker_logger_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(YAJL_CFLAGS)
-plugins_docker_drover_docker_logger_LDADD = $(CURL_LIBS) $(YAJL_LIBS) -lpthread
+plugins_docker_drover_docker_logger_LDADD = $(YAJL_LIBS) $(DL_LIBS) -lpthread

@@ -235,9 +235,12 @@ static int rawexec_capabilities(void *ctx, drover_capabilities *out)
 	return 0;
 }
 
+static int cgroups_wanted(const rawexec_ctx *c);
+
 static int rawexec_fingerprint(void *ctx, drover_fingerprint *out, drover_err *err)
 {
 	rawexec_ctx *c = ctx;
+	int fav;
 
 	(void)err;
 	if (!c->enabled) {
@@ -248,8 +251,14 @@ static int rawexec_fingerprint(void *ctx, drover_fingerprint *out, drover_err *e
 	}
 	out->health = DROVER_HEALTH_HEALTHY;
 	snprintf(out->description, sizeof(out->description), "healthy");
-	if (out->set_attribute)
-		out->set_attribute(out->sink, "driver.raw_exec", "1");
+	if (!out->set_attribute)
+		return 0;
+	out->set_attribute(out->sink, "driver.raw_exec", "1");
+	/* Tells the operator whether a task start's cgroup.procs writes may wait
+	 * for an RCU grace period (doc/drivers/raw_exec.md, "Start latency"). */
+	if (cgroups_wanted(c) && (fav = plugin_cgroup_favordynmods()) >= 0)
+		out->set_attribute(out->sink, "driver.raw_exec.cgroup.favordynmods",
+		                   fav ? "true" : "false");
 	return 0;
 }
 

@@ -156,3 +156,19 @@ tests_abi_test_loader_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_abi_test_loader_LDADD = host/libdroverloader.la $(CRITERION_LIBS)
 # The test opens the fixtures' .so files, so building it builds them.
 EXTRA_tests_abi_test_loader_DEPENDENCIES = $(ABI_FIXTURES)
+
+# The probe and fingerprint caches (host/loader_cache.h) against a real
+# plugin file that counts its own init and fingerprint calls.
+ABI_FIXTURES += tests/abi/fixtures/counted.la
+tests_abi_fixtures_counted_la_SOURCES = tests/abi/fixtures/counted.c
+tests_abi_fixtures_counted_la_CFLAGS = $(ABI_FIXTURE_CFLAGS)
+tests_abi_fixtures_counted_la_LDFLAGS = $(ABI_FIXTURE_LDFLAGS) -no-undefined
+
+check_PROGRAMS += tests/abi/test_loader_cache
+TESTS += tests/abi/test_loader_cache
+tests_abi_test_loader_cache_SOURCES = tests/abi/test_loader_cache.c tests/test_support.h
+tests_abi_test_loader_cache_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host -I$(top_srcdir)/tests \
+	-DFIXTURE_LIBS_DIR='"$(abs_top_builddir)/tests/abi/fixtures/.libs"'
+tests_abi_test_loader_cache_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_abi_test_loader_cache_LDADD = host/libdroverloader.la $(CRITERION_LIBS)
+EXTRA_tests_abi_test_loader_cache_DEPENDENCIES = tests/abi/fixtures/counted.la

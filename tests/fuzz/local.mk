@@ -8,7 +8,8 @@
 FUZZ_VALIDATE_SRCS = tests/fuzz/fuzz_validate.c $(host_libdroverconf_la_SOURCES) \
 	host/interpolate.c host/util.c host/task_limits.c plugins/docker/docker_schema.c
 FUZZ_DOCKER_SRCS = tests/fuzz/fuzz_docker_answers.c \
-	plugins/docker/docker_state.c plugins/docker/docker_http.c plugins/docker/docker_json.c \
+	plugins/docker/docker_state.c plugins/docker/docker_http.c plugins/docker/docker_curl.c plugins/docker/docker_plain.c \
+	plugins/docker/docker_json.c \
 	plugins/docker/docker_monitor.c plugins/docker/docker_logstream.c
 FUZZ_SEEDS = \
 	tests/fuzz/seeds/validate/bad-structure.json \
@@ -45,7 +46,7 @@ tests/fuzz/fuzz_validate: $(FUZZ_VALIDATE_SRCS) config.h
 tests/fuzz/fuzz_docker_answers: $(FUZZ_DOCKER_SRCS) config.h
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_CCLD)$(FUZZ_CC) $(FUZZ_FLAGS) $(YAJL_CFLAGS) $(CURL_CFLAGS) -o $@ \
-		$(addprefix $(srcdir)/,$(FUZZ_DOCKER_SRCS)) $(YAJL_LIBS) $(CURL_LIBS) -lpthread
+		$(addprefix $(srcdir)/,$(FUZZ_DOCKER_SRCS)) $(YAJL_LIBS) $(CURL_LIBS) $(DL_LIBS) -lpthread
 
 fuzz: $(FUZZ_TARGETS)
 

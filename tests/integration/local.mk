@@ -26,7 +26,8 @@ EXTRA_tests_integration_test_rawexec_driver_DEPENDENCIES = host/shim/drover-shim
 check_PROGRAMS += tests/integration/test_docker
 TESTS += tests/integration/test_docker
 tests_integration_test_docker_SOURCES = tests/integration/test_docker.c tests/test_support.h \
-	plugins/docker/docker_http.c plugins/docker/docker_json.c plugins/docker/docker_cpu.c
+	plugins/docker/docker_http.c plugins/docker/docker_curl.c plugins/docker/docker_plain.c plugins/docker/docker_json.c \
+	plugins/docker/docker_cpu.c
 tests_integration_test_docker_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host \
 	-I$(top_srcdir)/tests -I$(top_srcdir)/plugins/docker $(CURL_CFLAGS) $(YAJL_CFLAGS) \
 	-DDOCKER_SO='"$(abs_top_builddir)/plugins/docker/.libs/docker.so"' \

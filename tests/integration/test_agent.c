@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "cli_harness.h"
+#include "tests/test_support.h"
 #include "tests/test_wait.h"
 
 #define DEADLINE_MS 30000
@@ -439,6 +440,29 @@ Test(agent, sigterm_exits_and_leaves_tasks_running)
 	cr_assert_eq(s.pid, pid, "%s", s.text);
 	free(s.text);
 	agent_kill9(&b);
+}
+
+/* The idle agent fingerprints docker every round, but only a docker task
+ * needs libcurl and the TLS, SSH, LDAP and Kerberos libraries under it
+ * (plugins/docker/docker_curl.h): a healthy docker is seen without mapping it. */
+Test(agent, fingerprints_docker_without_loading_libcurl)
+{
+	drover_test_require(access("/var/run/docker.sock", F_OK) == 0,
+	                    "no dockerd on /var/run/docker.sock (scripts/test-services.sh start)");
+	agent_proc a = agent_start();
+	free(agent_expect(&a, "driver \"docker\" is healthy"));
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)a.pid);
+	char *maps = cli_slurp(path);
+	cr_assert(maps, "cannot read %s", path);
+	cr_assert(strstr(maps, "docker.so"), "the docker driver is not loaded:\n%s", maps);
+	cr_assert_null(strstr(maps, "libcurl"), "the idle agent mapped libcurl:\n%s", maps);
+	free(maps);
+	cr_assert_eq(kill(a.pid, SIGTERM), 0);
+	int st = cli_wait(a.pid, DEADLINE_MS);
+	cr_assert(st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "agent exit status %d", st);
+	close(a.fd);
+	free(a.seen);
 }
 
 Test(agent, adopts_the_allocation_of_a_detached_runner_that_dies)

@@ -277,7 +277,7 @@ Test(cli_state, status_of_a_running_task_after_runner_kill_records_the_exit_itse
 	kill(runner, SIGKILL);
 	cr_assert(cli_wait_gone(runner, DEADLINE_MS));
 	cli_result r;
-	drover(&r, "status", id, NULL, NULL, NULL);
+	drover(&r, "status", "-verbose", id, NULL, NULL);
 	const char *shim = strstr(r.out, "drover-shim pid ");
 	cr_assert(shim, "the driver's detail names the shim: %s", r.out);
 	pid_t shim_pid = (pid_t)atoi(shim + strlen("drover-shim pid "));
@@ -289,6 +289,43 @@ Test(cli_state, status_of_a_running_task_after_runner_kill_records_the_exit_itse
 	drover(&r, "status", id, NULL, NULL, NULL);
 	cr_assert(strstr(r.out, "dead") && status_int(r.out, "Exit Code") == 5, "%s", r.out);
 	cli_result_clear(&r);
+	free(job);
+}
+
+/* Nobody watches the task, but its drover-shim runs: the store is the answer,
+ * and status loads no driver (here the plugin directory is empty, so asking
+ * one would fail and say so). -stats does ask. */
+Test(cli_state, status_of_an_unwatched_task_whose_shim_runs_asks_no_driver)
+{
+	char *job = write_job("supervised", "while [ ! -e $ROOT/go ]; do sleep 0.05; done; exit 4",
+	                      NULL);
+	const char *id = detach(job);
+	pid_t runner = runner_pid();
+	kill(runner, SIGKILL);
+	cr_assert(cli_wait_gone(runner, DEADLINE_MS));
+	char *empty = NULL;
+	cr_assert(asprintf(&empty, "%s/no-plugins", env.root) > 0);
+	cr_assert_eq(mkdir(empty, 0755), 0, "%s: %s", empty, strerror(errno));
+	const char *argv[] = {"status", "-config", env.config_enabled, "-plugin-dir", empty,
+	                      "-data-dir", env.data_dir, id, NULL};
+	cli_result r;
+	cli_run(&r, DEADLINE_MS, argv);
+	cr_assert_eq(r.exit_code, 0, "%s %s", r.out, r.err);
+	cr_assert(status_is(r.out, "State", "running") || strstr(r.out, "is \"running\""), "%s",
+	          r.out);
+	cr_assert_eq(r.err[0], '\0', "status asked for a driver: %s", r.err);
+	cr_assert_null(status_field(r.out, "Problem"), "status asked for a driver: %s", r.out);
+	cli_result_clear(&r);
+
+	drover(&r, "status", "-stats", id, NULL, NULL);
+	cr_assert_eq(r.exit_code, 0, "%s %s", r.out, r.err);
+	cr_assert(status_field(r.out, "Resources"), "-stats did not ask the driver: %s", r.out);
+	cli_result_clear(&r);
+
+	touch("go");
+	drover(&r, "wait", id, NULL, NULL, NULL);
+	cli_result_clear(&r);
+	free(empty);
 	free(job);
 }
 

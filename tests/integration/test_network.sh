@@ -141,6 +141,11 @@ if [ "$1" = "--case" ]; then
 		# The namespace's own port is not the host's.
 		curl -sS -m 2 http://127.0.0.1:8080/ >/dev/null 2>&1 && fail "127.0.0.1:8080 answers on the host"
 		[ "$(ip -o link show master "$bridge" | wc -l)" -eq 2 ] || fail "two veths expected on $bridge"
+		# Nomad's forwarding rule for the bridge, in the firewall plugin's
+		# admin chain (shared by the bridge's allocations; it stays).
+		[ "$(iptables -S NOMAD-ADMIN | grep -c -- "-A NOMAD-ADMIN -d $subnet -o $bridge -j ACCEPT")" -eq 1 ] ||
+			fail "not one forwarding rule in NOMAD-ADMIN: $(iptables -S NOMAD-ADMIN)"
+		iptables -S CNI-FORWARD | grep -q -- "-j NOMAD-ADMIN" || fail "CNI-FORWARD does not jump to NOMAD-ADMIN"
 		# What assert_clean looks for is there while they run.
 		iptables-save | grep -q -- "-d $ip1/32" || fail "no firewall rule names $ip1: $(iptables-save)"
 		iptables-save | grep -q "$a1" || fail "no rule names $a1"
@@ -248,7 +253,8 @@ if [ "$1" = "--case" ]; then
 			fail "the plugin's error is not reported: $(cat "$work/run.out")"
 		[ -z "$(ls "/var/lib/cni/networks/$bridge" 2>/dev/null | grep '^10\.')" ] ||
 			fail "a lease is left: $(ls "/var/lib/cni/networks/$bridge")"
-		iptables-save | grep -q -- "-d 10\.99\.$n\." && fail "firewall rules are left: $(iptables-save | grep 10.99.$n.)"
+		iptables-save | grep -q -- "-d 10\.99\.$n\.[0-9]*/32" &&
+			fail "firewall rules are left: $(iptables-save | grep "10\.99\.$n\.[0-9]*/32")"
 		assert_clean none ""
 		;;
 	stop_without_owner_tears_down)
@@ -274,6 +280,25 @@ if [ "$1" = "--case" ]; then
 		"$drover" run $opts "$work/job.json" >"$work/out" 2>&1 && fail "run accepted raw_exec in bridge mode"
 		grep -q 'driver "raw_exec" cannot run' "$work/out" || fail "run's message: $(cat "$work/out")"
 		[ -z "$(ip netns list)" ] || fail "a namespace was made: $(ip netns list)"
+		;;
+	bridge_mode_task_sees_the_dns_block)
+		cat >"$work/job.json" <<-EOF
+		{"Job": {"ID": "dns", "Name": "dns", "Type": "batch",
+		 "TaskGroups": [{"Name": "g", "RestartPolicy": {"Attempts": 0, "Mode": "fail"},
+		  "Networks": [{"Mode": "bridge", "DNS": {"Servers": ["10.99.$n.1"],
+		    "Searches": ["svc.test"], "Options": ["ndots:2"]}}],
+		  "Tasks": [{"Name": "t", "Driver": "exec", "Resources": {"CPU": 100, "MemoryMB": 64},
+		   "Config": {"command": "/bin/sh", "args": ["-c", "cat /etc/resolv.conf > /local/resolv; ip -o -4 addr show eth0 > /local/addr"]}}]}]}}
+		EOF
+		"$drover" run $opts "$work/job.json" >"$work/run.out" 2>&1 || fail "run: $(cat "$work/run.out")"
+		a=$(sed -n 's/.*Network namespace \/run\/netns\/\([0-9a-f-]*\) set up.*/\1/p' "$work/run.out")
+		[ -n "$a" ] || fail "no namespace was set up: $(cat "$work/run.out")"
+		resolv=$(cat "$work/data/alloc/$a/t/local/resolv")
+		[ "$resolv" = "$(printf 'search svc.test\nnameserver 10.99.%s.1\noptions ndots:2' "$n")" ] ||
+			fail "the task's resolv.conf: $resolv"
+		grep -q "inet 10\.99\.$n\." "$work/data/alloc/$a/t/local/addr" ||
+			fail "eth0 has no address of $subnet: $(cat "$work/data/alloc/$a/t/local/addr")"
+		assert_clean $a ""
 		;;
 	none_mode_has_only_loopback)
 		job "$work/job.json" none 1 exec 'cat /proc/net/dev > /local/dev; ip -o link > /local/links' batch
@@ -316,6 +341,7 @@ crash_between_add_and_record_leaves_nothing
 failed_setup_leaves_nothing
 stop_without_owner_tears_down
 raw_exec_refused_in_bridge_mode
+bridge_mode_task_sees_the_dns_block
 none_mode_has_only_loopback}"
 status=0
 n=$(( ($$ % 200) + 20 ))

@@ -9,10 +9,12 @@
 #include <limits.h>
 #include <poll.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -300,16 +302,21 @@ static void wait_for_output(long long timeout_ms)
 }
 
 typedef struct attrs {
-	char key[64];
+	char key[64]; /* the first attribute */
 	char value[64];
 	int count;
+	char favordynmods[16]; /* driver.raw_exec.cgroup.favordynmods, "" when not set */
 } attrs;
 
 static void record_attr(void *sink, const char *key, const char *value)
 {
 	attrs *a = sink;
-	snprintf(a->key, sizeof(a->key), "%s", key);
-	snprintf(a->value, sizeof(a->value), "%s", value);
+	if (strcmp(key, "driver.raw_exec.cgroup.favordynmods") == 0)
+		snprintf(a->favordynmods, sizeof(a->favordynmods), "%s", value);
+	else if (a->count == 0) {
+		snprintf(a->key, sizeof(a->key), "%s", key);
+		snprintf(a->value, sizeof(a->value), "%s", value);
+	}
 	a->count++;
 }
 
@@ -339,7 +346,7 @@ Test(raw_exec, fingerprint_follows_the_enabled_option)
 	drover_fingerprint fp;
 	drover_capabilities caps;
 	drover_err err = { "" };
-	attrs a = { "", "", 0 };
+	attrs a = { "", "", 0, "" };
 
 	memset(&fp, 0, sizeof(fp));
 	fp.struct_size = sizeof(fp);
@@ -357,7 +364,8 @@ Test(raw_exec, fingerprint_follows_the_enabled_option)
 	cr_assert_eq(fx.drv->fingerprint(on, &fp, &err), 0);
 	cr_assert_eq(fp.health, DROVER_HEALTH_HEALTHY);
 	cr_assert_str_eq(fp.description, "healthy");
-	cr_assert_eq(a.count, 1);
+	/* As root with cgroups mounted, also whether favordynmods is on. */
+	cr_assert_eq(a.count, a.favordynmods[0] ? 2 : 1);
 	cr_assert_str_eq(a.key, "driver.raw_exec");
 	cr_assert_str_eq(a.value, "1");
 
@@ -982,6 +990,70 @@ static int cgroups_available(void)
 
 #define REQUIRE_CGROUPS() \
 	drover_test_require(cgroups_available(), "needs root and a mounted memory cgroup controller")
+
+/* Whether /proc/self/mountinfo shows a cgroup file system mounted with
+ * favordynmods, worked out here independently of the plugin. */
+static int mountinfo_has_favordynmods(void)
+{
+	char line[4096];
+	int found = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		const char *fs = strstr(line, " - cgroup");
+		if (fs && (fs[9] == ' ' || fs[9] == '2') && strstr(fs, "favordynmods"))
+			found = 1;
+	}
+	fclose(f);
+	return found;
+}
+
+static attrs fingerprint_attrs(void *ctx)
+{
+	drover_fingerprint fp;
+	drover_err err = { "" };
+	attrs a = { "", "", 0, "" };
+
+	memset(&fp, 0, sizeof(fp));
+	fp.struct_size = sizeof(fp);
+	fp.sink = &a;
+	fp.set_attribute = record_attr;
+	cr_assert_eq(fx.drv->fingerprint(ctx, &fp, &err), 0, "%s", err.message);
+	return a;
+}
+
+Test(raw_exec, fingerprint_reports_favordynmods_of_the_cgroup_mounts)
+{
+	char dir[600], opts[128];
+	void *ctx;
+	attrs a;
+
+	REQUIRE_CGROUPS();
+	ctx = instance(1);
+	a = fingerprint_attrs(ctx);
+	cr_assert_str_eq(a.favordynmods, mountinfo_has_favordynmods() ? "true" : "false");
+
+	/* A hierarchy of our own mounted with the option, in a mount namespace
+	 * of this test process only: the kernel applies the option to the
+	 * cgroup lock whichever hierarchy carries it, so the attribute turns
+	 * true. The hierarchy has no controller and goes with the namespace. */
+	cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare: %s", strerror(errno));
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	snprintf(dir, sizeof(dir), "%s/fdm", fx.root);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	snprintf(opts, sizeof(opts), "none,name=drover-test-%d,favordynmods", (int)getpid());
+	if (mount("cgroup", dir, "cgroup", 0, opts) < 0) {
+		int e = errno;
+		fx.drv->fini(ctx);
+		drover_test_require(e != EINVAL, "needs Linux 6.0+ for the favordynmods mount option");
+		cr_assert_fail("mount of a cgroup hierarchy with \"%s\": %s", opts, strerror(e));
+	}
+	a = fingerprint_attrs(ctx);
+	cr_assert_eq(umount(dir), 0);
+	cr_assert_str_eq(a.favordynmods, "true");
+	fx.drv->fini(ctx);
+}
 
 /* The cgroup directory of a live process for a v1 controller (its hierarchy,
  * "cpu,cpuacct" included), or the unified one on v2, from /proc/<pid>/cgroup. */

@@ -502,6 +502,74 @@ Test(shim, exec_failure_is_reported_and_leaves_nothing)
 	assert_nothing_left_running(5000);
 }
 
+static void write_script(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "we");
+
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+	cr_assert_eq(chmod(path, mode), 0);
+}
+
+/* The task's exec follows glibc's execvpe whichever libc the shim is built
+ * against: a program without a "#!" line is run by /bin/sh (musl's execvpe
+ * fails with ENOEXEC), and a name is looked up past a directory whose file of
+ * that name is not executable, which is the error when nothing else is found. */
+Test(shim, a_script_without_interpreter_line_runs_under_sh)
+{
+	char script[PATH_MAX];
+	const char *argv[] = { script, "one", "two", NULL };
+	drover_proc p;
+	char *out;
+
+	snprintf(script, sizeof(script), "%s/no-shebang", fx.root);
+	write_script(script, "echo \"ran by sh: $0 $1 $2\"\n", 0755);
+	spawn_ok(argv, &p);
+	cr_assert_eq(wait_exit(&p, 10000).exit_code, 0);
+	out = log_file("stdout", 0);
+	cr_assert_not_null(out);
+	cr_assert(strstr(out, "ran by sh: ") && strstr(out, "no-shebang one two\n"), "stdout: %s",
+	          out);
+	free(out);
+}
+
+Test(shim, path_lookup_skips_a_file_that_is_not_executable)
+{
+	const char *argv[] = { "drover-test-cmd", NULL };
+	char dir1[PATH_MAX], dir2[PATH_MAX], file[PATH_MAX + 32], path_var[2 * PATH_MAX + 16];
+	const char *env[] = { path_var, NULL };
+	drover_spawn_request req = request(argv);
+	drover_err err = { "" };
+	drover_proc p;
+	char *out;
+	int r;
+
+	snprintf(dir1, sizeof(dir1), "%s/bin1", fx.root);
+	snprintf(dir2, sizeof(dir2), "%s/bin2", fx.root);
+	cr_assert_eq(mkdir(dir1, 0755), 0);
+	cr_assert_eq(mkdir(dir2, 0755), 0);
+	snprintf(file, sizeof(file), "%s/drover-test-cmd", dir1);
+	write_script(file, "#!/bin/sh\necho wrong one\n", 0644);
+	snprintf(file, sizeof(file), "%s/drover-test-cmd", dir2);
+	write_script(file, "#!/bin/sh\necho found in bin2\n", 0755);
+	snprintf(path_var, sizeof(path_var), "PATH=%s:%s", dir1, dir2);
+	req.env = env;
+	r = drover_proc_spawn(NULL, &req, &p, &err);
+	cr_assert_eq(r, 0, "spawn: %d %s", r, err.message);
+	cr_assert_eq(wait_exit(&p, 10000).exit_code, 0);
+	out = log_file("stdout", 0);
+	cr_assert_not_null(out);
+	cr_assert_str_eq(out, "found in bin2\n");
+	free(out);
+
+	/* Only a file that is not executable: that is the error, not ENOENT. */
+	snprintf(path_var, sizeof(path_var), "PATH=%s", dir1);
+	r = drover_proc_spawn(NULL, &req, &p, &err);
+	cr_assert_eq(r, -EACCES, "spawn returned %d: %s", r, err.message);
+	cr_assert(strstr(err.message, "\"drover-test-cmd\""), "message: %s", err.message);
+}
+
 /* "SigBlk:" or "SigIgn:" of /proc/<pid>/status, as the hex mask. */
 static unsigned long long status_mask(int pid, const char *key)
 {

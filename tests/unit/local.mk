@@ -37,3 +37,12 @@ tests_unit_test_docker_json_SOURCES = tests/unit/test_docker_json.c plugins/dock
 tests_unit_test_docker_json_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/docker $(YAJL_CFLAGS)
 tests_unit_test_docker_json_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_unit_test_docker_json_LDADD = $(YAJL_LIBS) $(CRITERION_LIBS)
+
+# The docker driver's plain GET on a unix socket (without libcurl), against a
+# socket this test serves.
+check_PROGRAMS += tests/unit/test_docker_plain
+TESTS += tests/unit/test_docker_plain
+tests_unit_test_docker_plain_SOURCES = tests/unit/test_docker_plain.c plugins/docker/docker_plain.c
+tests_unit_test_docker_plain_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/docker
+tests_unit_test_docker_plain_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
+tests_unit_test_docker_plain_LDADD = $(CRITERION_LIBS) -lpthread
