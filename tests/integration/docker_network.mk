@@ -9,7 +9,8 @@ tests_fixtures_pause_drover_test_pause_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
 tests_fixtures_pause_drover_test_pause_LDFLAGS = -all-static
 tests_integration_test_docker_network_SOURCES = tests/integration/test_docker_network.c \
 	tests/test_support.h tests/plugin_fixture.h \
-	plugins/docker/docker_http.c plugins/docker/docker_json.c
+	plugins/docker/docker_http.c plugins/docker/docker_curl.c plugins/docker/docker_plain.c \
+	plugins/docker/docker_json.c
 tests_integration_test_docker_network_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host \
 	-I$(top_srcdir)/tests -I$(top_srcdir)/plugins/docker $(CURL_CFLAGS) $(YAJL_CFLAGS) \
 	-DDOCKER_SO='"$(abs_top_builddir)/plugins/docker/.libs/docker.so"' \
