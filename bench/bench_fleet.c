@@ -12,11 +12,13 @@
  * Knobs: BENCH_FLEET_TASKS (default 1000), BENCH_FLEET_REPEAT (default 3),
  * BENCH_IDLE_SECONDS (default 60). */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,6 +113,24 @@ static pid_t runner_pid(const fleet *f)
 	return pid;
 }
 
+/* The parent of the task's process: its drover-shim (it reaps the task). */
+static int parent_of(int pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+	int ppid = 0;
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return 0;
+	return ppid;
+}
+
 /* `drover status -json`: every allocation's task running, with its shim. */
 static double check_all_running(fleet *f)
 {
@@ -137,16 +157,16 @@ static double check_all_running(fleet *f)
 		const drover_value *a = &doc.u.array.items[i];
 		const drover_value *t = obj_get(obj_get(a, "TaskStates"), "t");
 		const char *id = obj_str(a, "ID"), *state = obj_str(t, "State");
-		const char *detail = obj_str(t, "Detail");
-		int shim = 0;
+		const drover_value *pidv = obj_get(t, "Pid");
+		int pid = pidv && pidv->type == DROVER_VALUE_INT ? (int)pidv->u.integer : 0;
+		int shim = pid > 0 ? parent_of(pid) : 0;
 		if (!id)
 			bench_die("drover status -json: an allocation without an ID");
 		f->alloc_ids[f->count] = strdup(id);
-		if (!state || strcmp(state, "running") != 0 || !detail ||
-		    sscanf(detail, "drover-shim pid %d", &shim) != 1) {
+		if (!state || strcmp(state, "running") != 0 || shim <= 1) {
 			if (bad++ == 0)
-				fprintf(stderr, "bench_fleet: allocation %s: task state %s, detail %s\n", id,
-				        state ? state : "?", detail ? detail : "?");
+				fprintf(stderr, "bench_fleet: allocation %s: task state %s, pid %d, parent %d\n",
+				        id, state ? state : "?", pid, shim);
 		} else {
 			f->shims[f->count] = shim;
 			f->shim_start[f->count] = bench_proc_start_time(shim);
@@ -179,6 +199,44 @@ static double spawn_baseline(long long n)
 	if (rc != 0)
 		bench_die("posix_spawn number %lld of /bin/sleep: %s", i, strerror(rc));
 	return (double)(t1 - t0) / 1e6;
+}
+
+/* What the file system alone charges for the allocations' layout: for each of
+ * n allocations the directories and files drover makes (host/allocdir.c:
+ * alloc/<id>/{alloc/{logs,tmp,data},<task>/{local,secrets,tmp}}, the two log
+ * files, run/<id>/<task>/pids), with mkdir and creat only, under `root` on the
+ * fleet's file system. Left in place until the end: removing them would make
+ * the next run's inode allocation slower (ext4 skips recently freed inodes). */
+static double dirs_baseline(const char *root, long long n)
+{
+	static const char *const dirs[] = {"a", "a/alloc", "a/alloc/logs", "a/alloc/tmp",
+	                                   "a/alloc/data", "a/t", "a/t/local", "a/t/secrets",
+	                                   "a/t/tmp", "r", "r/t"};
+	static const char *const files[] = {"a/alloc/logs/t.stdout.0", "a/alloc/logs/t.stderr.0",
+	                                    "r/t/pids"};
+	char path[512];
+	snprintf(path, sizeof(path), "%s/dirs", root);
+	if (mkdir(path, 0700) < 0)
+		bench_die("mkdir \"%s\": %s", path, strerror(errno));
+	long long t0 = bench_now_ns();
+	for (long long i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/dirs/%lld", root, i);
+		if (mkdir(path, 0711) < 0)
+			bench_die("mkdir \"%s\": %s", path, strerror(errno));
+		for (size_t k = 0; k < sizeof(dirs) / sizeof(dirs[0]); k++) {
+			snprintf(path, sizeof(path), "%s/dirs/%lld/%s", root, i, dirs[k]);
+			if (mkdir(path, 0711) < 0)
+				bench_die("mkdir \"%s\": %s", path, strerror(errno));
+		}
+		for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
+			snprintf(path, sizeof(path), "%s/dirs/%lld/%s", root, i, files[k]);
+			int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+			if (fd < 0)
+				bench_die("creat \"%s\": %s", path, strerror(errno));
+			close(fd);
+		}
+	}
+	return (double)(bench_now_ns() - t0) / 1e6;
 }
 
 static unsigned long long ticks_of(pid_t pid, const char *what)
@@ -298,10 +356,11 @@ int main(void)
 	long long idle = bench_env_count("BENCH_IDLE_SECONDS", 60, 86400);
 	/* The runner holds a pidfd per task besides SQLite and the plugins. */
 	bench_raise_limits("fleet_start", n * 4 + 1024);
-	bench_samples start = {0}, base = {0}, status = {0}, stop = {0};
+	bench_samples start = {0}, base = {0}, status = {0}, stop = {0}, dirs = {0};
 	bench_on_cleanup(fleet_cleanup, &f);
 	for (long long r = 0; r < repeat; r++) {
 		char *root = bench_tmpdir("fleet");
+		bench_samples_add(&dirs, dirs_baseline(root, n));
 		f.n = n;
 		bench_cli_setup(&f.cli, root);
 		char *job = bench_job_write(&f.cli, "fleet", "service", n, "/bin/sleep", sleep_args);
@@ -338,11 +397,18 @@ int main(void)
 	             "task each) from spawn to return, every task confirmed running by `drover "
 	             "status -json` afterwards; baseline: %lld posix_spawns of /bin/sleep",
 	             repeat, n, n);
+	bench_result("fleet_dirs", "unit", "ms");
+	bench_result_samples("fleet_dirs", "samples", &dirs);
+	bench_result("fleet_dirs", "note",
+	             "before each run, in the same file system as its data dir: %lld times the 12 "
+	             "directories and 3 files drover makes per allocation, with mkdir and creat "
+	             "alone (what the file system charges for Nomad's allocation layout)", n);
 	bench_result("fleet_status", "unit", "ms");
 	bench_result_samples("fleet_status", "samples", &status);
 	bench_result("fleet_status", "note",
-	             "`drover status -json` over %lld running allocations (each task recovered "
-	             "through the driver)", n);
+	             "`drover status -json` over %lld running allocations, from spawn to exit, "
+	             "while the detached runner watches them (so answered from the state store, "
+	             "no driver asked)", n);
 	bench_result("fleet_stop", "unit", "ms");
 	bench_result_samples("fleet_stop", "samples", &stop);
 	bench_result("fleet_stop", "note",
@@ -352,5 +418,6 @@ int main(void)
 	bench_samples_clear(&base);
 	bench_samples_clear(&status);
 	bench_samples_clear(&stop);
+	bench_samples_clear(&dirs);
 	return bench_finish();
 }

@@ -215,7 +215,8 @@ static void row(FILE *out, const bench_figure *fig, size_t *missed)
 		met = s.median < fig->target;
 		break;
 	}
-	const char *verdict = fig->kind == BENCH_TARGET_NONE ? (fig->context ? "context" : "reported")
+	const char *verdict = fig->kind == BENCH_TARGET_NONE
+	                              ? (fig->section == BENCH_SECTION_CONTEXT ? "context" : "reported")
 	                      : met < 0                      ? "no baseline measured"
 	                      : met                          ? "met"
 	                                                     : "**missed**";
@@ -248,15 +249,22 @@ int main(int argc, char **argv)
 	static const char *const header =
 		"| figure | unit | runs | median | p95 | p99 | baseline: median (p95, p99) | ratio | "
 		"target | result |\n|---|---|---|---|---|---|---|---|---|---|\n";
-	fprintf(out, "## Figures of issue 7\n\n%s", header);
-	for (size_t i = 0; i < bench_figure_count; i++)
-		if (!bench_figures[i].context)
-			row(out, &bench_figures[i], &missed);
-	fprintf(out, "\n## Context\n\nMeasured in the same run to explain the figures above; no "
-	             "targets.\n\n%s", header);
-	for (size_t i = 0; i < bench_figure_count; i++)
-		if (bench_figures[i].context)
-			row(out, &bench_figures[i], &missed);
+	static const struct {
+		bench_section section;
+		const char *title;
+	} sections[] = {
+		{BENCH_SECTION_ISSUE, "## Figures of issue 17\n\nIn the order of the issue's table, "
+		                      "with its targets.\n\n"},
+		{BENCH_SECTION_HELD, "\n## Figures that held (issue 7), kept measured\n\n"},
+		{BENCH_SECTION_CONTEXT, "\n## Context\n\nMeasured in the same run to explain the "
+		                        "figures above; no targets.\n\n"},
+	};
+	for (size_t k = 0; k < sizeof(sections) / sizeof(sections[0]); k++) {
+		fprintf(out, "%s%s", sections[k].title, header);
+		for (size_t i = 0; i < bench_figure_count; i++)
+			if (bench_figures[i].section == sections[k].section)
+				row(out, &bench_figures[i], &missed);
+	}
 	fprintf(out, "\n## How each figure was measured\n\n");
 	for (size_t i = 0; i < bench_figure_count; i++) {
 		int any = 0;

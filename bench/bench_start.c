@@ -1,6 +1,8 @@
 /* raw_exec start-to-running latency of /bin/true against posix_spawn of it,
- * at the driver level; and, for context, a whole `drover run` of a job of one
- * /bin/true task against posix_spawn-and-wait of /bin/true.
+ * at the driver level; a whole `drover run` of a job of one /bin/true task
+ * against posix_spawn-and-wait of /bin/true; and, for context, whole `drover
+ * status` (table), `drover validate` and `drover logs -tail 10` against the
+ * same baseline.
  *
  * Knobs: BENCH_START_REPEAT (default 200), BENCH_RUN_REPEAT (default 30). */
 #include <signal.h>
@@ -73,6 +75,61 @@ static void driver_latency(const char *root, const char *figure, bench_rawexec *
 	bench_samples_clear(&base);
 }
 
+/* `repeat` whole runs of argv (exit 0), each followed by the baseline, as
+ * figure `figure`. */
+static void whole_cli(const char *figure, const char *const *argv, long long repeat,
+                      const char *what, const char *note)
+{
+	bench_samples run = {0}, base = {0};
+	for (long long i = 0; i < repeat; i++) {
+		long long t0 = bench_now_ns();
+		int rc = bench_run(argv, 60000, NULL);
+		long long t1 = bench_now_ns();
+		if (rc != 0)
+			bench_die("%s exited %d (run %lld)", what, rc, i + 1);
+		bench_samples_add(&run, (double)(t1 - t0) / 1e6);
+		bench_samples_add(&base, spawn_true_ms(1));
+	}
+	bench_result(figure, "unit", "ms");
+	bench_result_samples(figure, "samples", &run);
+	bench_result_samples(figure, "baseline", &base);
+	bench_result(figure, "note", "%lld runs of %s; baseline is posix_spawn plus waitpid of "
+	             "/bin/true", repeat, note);
+	fprintf(stderr, "bench_start: %s median %.3f ms, spawn+wait %.3f ms\n", what,
+	        bench_samples_median(&run), bench_samples_median(&base));
+	bench_samples_clear(&run);
+	bench_samples_clear(&base);
+}
+
+/* `drover validate` of the one-task job, and `drover logs -tail 10` of a task
+ * that wrote 1000 lines: what an operator pays for two everyday commands. */
+static void other_commands(bench_cli *cli, const char *job, long long repeat)
+{
+	const char *validate_argv[] = {cli->drover, "validate", "-config", cli->agent_config,
+	                               "-plugin-dir", cli->plugin_dir, job, NULL};
+	whole_cli("validate_cli", validate_argv, repeat, "drover validate",
+	          "`drover validate job.json` (one raw_exec task) from spawn to exit");
+
+	static const char *const seq_args[] = {"1", "1000", NULL};
+	char *seq = bench_job_write(cli, "seq", "batch", 1, "/usr/bin/seq", seq_args);
+	const char *run_argv[] = {cli->drover, "run", "-config", cli->agent_config,
+	                          "-plugin-dir", cli->plugin_dir, "-data-dir", cli->data_dir,
+	                          seq, NULL};
+	char *out = NULL, alloc[40] = "";
+	int rc = bench_run(run_argv, 60000, &out);
+	/* Its event lines: "<time>  <alloc id prefix>  <task>  <type> ...". */
+	if (rc != 0 || !out || sscanf(out, "%*s %39s", alloc) != 1)
+		bench_die("drover run of the seq job exited %d without an allocation id", rc);
+	free(out);
+	const char *logs_argv[] = {cli->drover, "logs", "-config", cli->agent_config,
+	                           "-plugin-dir", cli->plugin_dir, "-data-dir", cli->data_dir,
+	                           "-tail", "10", alloc, NULL};
+	whole_cli("logs_tail", logs_argv, repeat, "drover logs -tail 10",
+	          "`drover logs -tail 10 ALLOC` of a finished raw_exec task whose stdout has 1000 "
+	          "lines, from spawn to exit");
+	free(seq);
+}
+
 static void whole_run(const char *root)
 {
 	long long repeat = bench_env_count("BENCH_RUN_REPEAT", 30, 100000);
@@ -130,6 +187,7 @@ static void whole_run(const char *root)
 	        bench_samples_median(&run), bench_samples_median(&base));
 	bench_samples_clear(&run);
 	bench_samples_clear(&base);
+	other_commands(&cli, job, repeat);
 	free(job);
 }
 

@@ -1,6 +1,6 @@
-/* The figures doc/performance.md reports: issue 7's table, in its order, then
- * rows measured for context. A figure no program measured is still listed,
- * as "not measured: <absent>". */
+/* The figures doc/performance.md reports: issue 17's table, in its order, then
+ * issue 7's figures that hold and are kept, then rows measured for context. A
+ * figure no program measured is still listed, as "not measured: <absent>". */
 #ifndef DROVER_BENCH_FIGURES_H
 #define DROVER_BENCH_FIGURES_H
 
@@ -14,6 +14,12 @@ typedef enum bench_target_kind {
 	BENCH_TARGET_VALUE_LT, /* median < target */
 } bench_target_kind;
 
+typedef enum bench_section {
+	BENCH_SECTION_ISSUE,   /* issue 17's table: targets to meet */
+	BENCH_SECTION_HELD,    /* issue 7's figures already met: kept measured */
+	BENCH_SECTION_CONTEXT, /* no target: explains the others */
+} bench_section;
+
 typedef struct bench_figure {
 	const char *id;          /* as the programs write it in bench/results */
 	const char *name;
@@ -22,7 +28,7 @@ typedef struct bench_figure {
 	double target;
 	const char *target_text; /* the target as the issue states it */
 	const char *absent;      /* the reason shown when nothing measured it */
-	int context;             /* not one of the issue's figures */
+	bench_section section;
 } bench_figure;
 
 extern const bench_figure bench_figures[];

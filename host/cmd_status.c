@@ -1,7 +1,8 @@
 /* drover status: Nomad's views of the allocations in the state store. With no
  * argument the allocations table; with a job id that job; with an allocation
  * id (or a prefix) that allocation in detail. Drivers are asked only about
- * tasks the store records as running. */
+ * tasks the store records as running, and for many allocations only about
+ * those no live runner or agent watches. */
 #include "config.h"
 
 #include <errno.h>
@@ -22,33 +23,48 @@ typedef struct status_opts {
 	int verbose;
 } status_opts;
 
-/* Loads the allocations of `ids`; an allocation that cannot be read is named
- * on stderr and left out. */
-static size_t load_all(drover_context *ctx, drover_state *st, char **ids, size_t n,
-                       const status_load_opts *lo, status_alloc *out, int *exit_code)
+/* Writes what `g` generated so far, as drover_gen_print does (C1 controls,
+ * which yajl passes through, escaped), and empties its buffer: a thousand
+ * allocations make megabytes of JSON, written piece by piece instead of
+ * grown in one buffer and scanned byte by byte. */
+static void flush_gen(yajl_gen g)
 {
-	size_t loaded = 0;
-	for (size_t i = 0; i < n; i++) {
-		drover_err err = {{0}};
-		if (status_alloc_load(ctx, st, ids[i], lo, &out[loaded], &err) < 0) {
-			fprintf(stderr, "drover status: allocation \"%s\": %s\n", ids[i],
-			        drover_display(err.message));
-			*exit_code = DROVER_EXIT_FAILURE;
-			continue;
+	const unsigned char *buf, *p, *end;
+	size_t len;
+	yajl_gen_get_buf(g, &buf, &len);
+	p = buf;
+	end = buf + len;
+	while (p < end) {
+		const unsigned char *c2 = memchr(p, 0xc2, (size_t)(end - p));
+		if (!c2 || c2 + 1 >= end) {
+			fwrite(p, 1, (size_t)(end - p), stdout);
+			break;
 		}
-		loaded++;
+		if (c2[1] >= 0x80 && c2[1] <= 0x9f) {
+			fwrite(p, 1, (size_t)(c2 - p), stdout);
+			printf("\\u%04x", c2[1]);
+		} else {
+			fwrite(p, 1, (size_t)(c2 + 2 - p), stdout);
+		}
+		p = c2 + 2;
 	}
-	return loaded;
+	yajl_gen_clear(g);
+}
+
+static void load_failed(const char *id, const char *message, void *data)
+{
+	fprintf(stderr, "drover status: allocation \"%s\": %s\n", id, drover_display(message));
+	*(int *)data = DROVER_EXIT_FAILURE;
 }
 
 static int print_many(drover_context *ctx, drover_state *st, const status_opts *o,
                       const char *job_id, drover_state_alloc *list, size_t count)
 {
 	int exit_code = DROVER_EXIT_OK;
-	char **ids = calloc(count ? count : 1, sizeof(*ids));
+	drover_state_alloc **rows = calloc(count ? count : 1, sizeof(*rows));
 	status_alloc *allocs = calloc(count ? count : 1, sizeof(*allocs));
-	if (!ids || !allocs) {
-		free(ids);
+	if (!rows || !allocs) {
+		free(rows);
 		free(allocs);
 		fprintf(stderr, "drover status: out of memory\n");
 		return DROVER_EXIT_FAILURE;
@@ -56,19 +72,28 @@ static int print_many(drover_context *ctx, drover_state *st, const status_opts *
 	size_t n = 0;
 	for (size_t i = 0; i < count; i++)
 		if (!job_id || (list[i].job_id && strcmp(list[i].job_id, job_id) == 0))
-			ids[n++] = list[i].id;
-	/* The table needs no driver detail; -json carries it. */
+			rows[n++] = &list[i];
+	/* Allocations a live owner watches come from the store alone (two
+	 * queries for all of them); -json asks the drivers for their detail only
+	 * about the others, and `drover status ALLOC -json` about its tasks. */
 	status_load_opts lo = {.stats = o->stats, .inspect = o->json};
-	size_t loaded = load_all(ctx, st, ids, n, &lo, allocs, &exit_code);
+	size_t loaded = status_alloc_load_many(ctx, st, rows, n, &lo, allocs, load_failed,
+	                                       &exit_code);
+	/* Written whole at the end: one write for a thousand allocations. */
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	if (o->json) {
 		yajl_gen g = yajl_gen_alloc(NULL);
 		if (g) {
 			yajl_gen_config(g, yajl_gen_beautify, 1);
 			yajl_gen_array_open(g);
-			for (size_t i = 0; i < loaded; i++)
+			for (size_t i = 0; i < loaded; i++) {
 				status_json_alloc(g, &allocs[i]);
+				flush_gen(g);
+			}
 			yajl_gen_array_close(g);
-			drover_gen_print(g);
+			flush_gen(g);
+			fputc('\n', stdout);
 			yajl_gen_free(g);
 		}
 	} else if (job_id) {
@@ -78,10 +103,11 @@ static int print_many(drover_context *ctx, drover_state *st, const status_opts *
 	} else {
 		status_text_table(stdout, allocs, loaded, o->verbose);
 	}
+	fflush(stdout);
 	for (size_t i = 0; i < loaded; i++)
 		status_alloc_clear(&allocs[i]);
 	free(allocs);
-	free(ids);
+	free(rows);
 	return exit_code;
 }
 
@@ -139,10 +165,11 @@ int drover_cmd_status(int argc, char **argv)
 		                        "as `nomad alloc status` shows it: each task's state, exit,\n"
 		                        "restarts and recent events. States read as Nomad's. The state\n"
 		                        "store is the answer: a driver is asked only with -stats, for its\n"
-		                        "detail line (-verbose, -json), or about a task recorded as running\n"
-		                        "that no runner or agent watches and whose drover-shim is gone, and\n"
-		                        "an exit that happened meanwhile is then recorded. -json prints\n"
-		                        "Nomad's API JSON (an array of allocations; one object for ALLOC).",
+		                        "detail line (-verbose, -json, of one ALLOC), or about a task\n"
+		                        "recorded as running that no runner or agent watches and whose\n"
+		                        "drover-shim is gone, and an exit that happened meanwhile is then\n"
+		                        "recorded. -json prints Nomad's API JSON (an array of allocations;\n"
+		                        "one object for ALLOC).",
 		                        flags);
 		drover_strv_clear(&args);
 		return opts.help ? DROVER_EXIT_OK : DROVER_EXIT_USAGE;

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/inotify.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "allocdir.h"
@@ -234,6 +235,7 @@ typedef struct run_task {
 	FILE *events;
 	drover_value owned_config; /* resumed tasks: `config` points here */
 	int unprepared; /* adopted, but its config cannot be rebuilt: never restarted */
+	int keep_running; /* destroy_all: left running for the next owner */
 } run_task;
 
 typedef struct run {
@@ -372,10 +374,18 @@ static void stop_after_start(run *r, run_task *t);
 
 /* Starts (or starts again) a prepared task through its driver. The start is
  * recorded as under way first (intent before effect): a task whose start
- * cannot be recorded is not started, since no later drover could find it. */
-static void launch_task(run *r, run_task *t)
+ * cannot be recorded is not started, since no later drover could find it.
+ * The records before the start are one committed batch; those after it stay
+ * in an open batch that the next start's intent, or the runner before it
+ * waits, commits (a runner dying in between leaves the task "starting" with
+ * its shim recorded, which the next owner settles). */
+static void launch_task(run *r, run_task *t, int first)
 {
 	drover_err err = {{0}};
+	drover_runner_store_batch_begin();
+	if (first)
+		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Task Setup",
+		                        "Building Task Directory");
 	if (t->plugin->quarantine[0]) {
 		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Driver Failure", "%s",
 		                        t->plugin->quarantine);
@@ -387,6 +397,10 @@ static void launch_task(run *r, run_task *t)
 	int rc = t->state_dir
 	         ? drover_runner_store_starting(t->alloc->id, t->spec->name, t->state_dir, &err)
 	         : drover_err_set(&err, -ENOMEM, "the task has no state directory");
+	if (rc == 0)
+		rc = drover_runner_store_batch_commit(&err);
+	else
+		drover_runner_store_commit();
 	if (rc < 0) {
 		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Setup Failure",
 		                        "the start cannot be recorded, so the task is not started: %s",
@@ -407,6 +421,7 @@ static void launch_task(run *r, run_task *t)
 	}
 	t->state = RUN_TASK_RUNNING;
 	t->wait_fd = -1;
+	drover_runner_store_batch_begin();
 	drover_runner_store_started(t->alloc->id, t->spec->name, t->plugin, t->task, &t->handle);
 	drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Started",
 	                        "Task started by client");
@@ -431,11 +446,9 @@ static void start_task(run *r, run_task *t)
 	}
 	if (prepare_task(r, t) < 0)
 		return;
-	drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Task Setup",
-	                        "Building Task Directory");
 	drover_restart_tracker_init(&t->restart, t->alloc->job->type, t->spec->lifecycle_hook,
 	                            t->spec->lifecycle_sidecar, drover_monotonic_ms());
-	launch_task(r, t);
+	launch_task(r, t, 1);
 }
 
 /* The driver's previous run of the task is finished with before the next. */
@@ -455,7 +468,7 @@ static void restart_task(run *r, run_task *t)
 		t->state = RUN_TASK_EXITED;
 		return;
 	}
-	launch_task(r, t);
+	launch_task(r, t, 0);
 }
 
 static uint64_t jitter_random(void)
@@ -556,9 +569,8 @@ static int arm_task(run_task *t)
 	return reap_task(t, 0);
 }
 
-static void *stop_task_thread(void *arg)
+static void stop_one(run_task *t)
 {
-	run_task *t = arg;
 	drover_err err = {{0}};
 	drover_crash_enter(t->plugin, "stop", t->alloc->id, t->spec->name);
 	int rc = t->plugin->desc->stop(t->plugin->ctx, t->task, t->spec->kill_signal,
@@ -567,15 +579,111 @@ static void *stop_task_thread(void *arg)
 	if (rc < 0)
 		drover_task_event_print(t->events, t->alloc->id, t->spec->name, "Killing",
 		                        "stop failed: %s", err.message);
+}
+
+/* One driver call per task of a list (stops, destroys), shared by worker
+ * threads: the calls mostly wait (for a process to exit, a cgroup to empty),
+ * so a few threads overlap those waits without a thread per task. */
+typedef struct task_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t done_cond;
+	run_task **list;
+	size_t n, next, done;
+	void (*fn)(run_task *t);
+} task_pool;
+
+/* Workers a pool starts with. A stop blocks its worker until the task is gone
+ * (up to its KillTimeout), so more join while calls stay unfinished. */
+#define POOL_WORKERS 32
+/* How long every worker may be busy before another POOL_WORKERS join: a task
+ * that ignores its KillSignal holds its worker for the whole KillTimeout, and
+ * the tasks queued behind it must not wait for that before their own signal. */
+#define POOL_STALL_MS 50
+
+static void *pool_worker(void *arg)
+{
+	task_pool *p = arg;
+	pthread_mutex_lock(&p->lock);
+	while (p->next < p->n) {
+		run_task *t = p->list[p->next++];
+		pthread_mutex_unlock(&p->lock);
+		p->fn(t);
+		pthread_mutex_lock(&p->lock);
+		p->done++;
+		pthread_cond_signal(&p->done_cond);
+	}
+	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
+/* Runs fn on every task of `list` on a few threads, more only while the calls
+ * stall; without any thread (none could be made), one after the other here. */
+static void pool_run(run_task **list, size_t n, void (*fn)(run_task *t))
+{
+	task_pool p = {.lock = PTHREAD_MUTEX_INITIALIZER, .list = list, .n = n, .fn = fn};
+	pthread_t *threads = calloc(n ? n : 1, sizeof(*threads));
+	size_t nthreads = 0;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p.done_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_lock(&p.lock);
+	int stalled = 1; /* at first, as good as stalled: no worker yet */
+	while (p.done < n) {
+		/* No call finished for POOL_STALL_MS while some are still queued:
+		 * every worker waits (out a KillTimeout, say), so more join. */
+		for (size_t k = 0; stalled && threads && k < POOL_WORKERS && nthreads < n && p.next < n;
+		     k++) {
+			if (pthread_create(&threads[nthreads], NULL, pool_worker, &p) != 0)
+				break;
+			nthreads++;
+		}
+		if (!nthreads) {
+			pthread_mutex_unlock(&p.lock);
+			pool_worker(&p);
+			pthread_mutex_lock(&p.lock);
+			break;
+		}
+		size_t seen = p.done;
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += POOL_STALL_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (p.done == seen && p.done < n &&
+		       pthread_cond_timedwait(&p.done_cond, &p.lock, &until) == 0)
+			;
+		stalled = p.done == seen;
+	}
+	pthread_mutex_unlock(&p.lock);
+	for (size_t i = 0; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
+	pthread_cond_destroy(&p.done_cond);
+	pthread_mutex_destroy(&p.lock);
+	free(threads);
+}
+
 /* Stops the listed tasks in parallel (each may wait up to its own KillTimeout)
- * and collects their exits. A task waiting for a restart just stays down. */
+ * and collects their exits. A task waiting for a restart just stays down.
+ * The "Killing" records are committed together before the first signal and
+ * the exits together after the last stop: two commits, not a few per task. */
 static void kill_tasks(run *r, run_task **list, size_t n)
 {
-	pthread_t *threads = calloc(n ? n : 1, sizeof(*threads));
-	int *started = calloc(n ? n : 1, sizeof(*started));
+	run_task **stops = calloc(n ? n : 1, sizeof(*stops));
+	size_t nstops = 0;
+	if (!stops && n > 1) {
+		/* No memory for the list: one task at a time, but every one. */
+		for (size_t i = 0; i < n; i++)
+			kill_tasks(r, &list[i], 1);
+		return;
+	}
+	run_task *one[1];
+	if (!stops)
+		stops = one;
+	drover_runner_store_batch_begin();
 	for (size_t i = 0; i < n; i++) {
 		run_task *t = list[i];
 		t->killed = 1;
@@ -589,23 +697,22 @@ static void kill_tasks(run *r, run_task **list, size_t n)
 		drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Killing",
 		                        "Sent interrupt. Waiting %lldms before force killing",
 		                        t->spec->kill_timeout_ms);
-		if (threads && started && pthread_create(&threads[i], NULL, stop_task_thread, t) == 0)
-			started[i] = 1;
-		else
-			stop_task_thread(t);
+		stops[nstops++] = t;
 	}
-	for (size_t i = 0; i < n; i++) {
-		run_task *t = list[i];
-		if (started && started[i])
-			pthread_join(threads[i], NULL);
+	drover_runner_store_commit();
+	pool_run(stops, nstops, stop_one);
+	drover_runner_store_batch_begin();
+	for (size_t i = 0; i < nstops; i++) {
+		run_task *t = stops[i];
 		if (t->state == RUN_TASK_RUNNING) {
 			drover_task_event_print(r->events, t->alloc->id, t->spec->name, "Killed",
 			                        "Task successfully killed");
 			reap_task(t, 0);
 		}
 	}
-	free(threads);
-	free(started);
+	drover_runner_store_commit();
+	if (stops != one)
+		free(stops);
 }
 
 static void stop_after_start(run *r, run_task *t)
@@ -678,9 +785,16 @@ static int network_up(run *r, run_alloc *a, drover_plugin *const *plugins, drove
 {
 	if (!drover_alloc_network_wanted(a->group))
 		return 0;
+	/* What is batched is committed first: the namespace's records must be
+	 * committed before it exists, and CNI must not run under the store's
+	 * write lock. */
+	int batched = drover_runner_store_batch_is_open();
+	drover_runner_store_commit();
 	int rc = drover_alloc_network_up(r->ctx, drover_runner_store_state(), a->job, a->group, a->id,
 	                                 &a->ports, drover_alloc_network_initiator(plugins, a->group->task_count),
 	                                 a->dirs.run_dir, &a->net, err);
+	if (batched)
+		drover_runner_store_batch_begin();
 	if (rc < 0)
 		return rc;
 	a->net_up = 1;
@@ -715,9 +829,15 @@ static void network_down_if_done(run *r, run_alloc *a)
 	a->net_up = 0;
 	if (!store)
 		return;
+	/* The exits it follows are committed first, and CNI runs without the
+	 * store's write lock. */
+	int batched = drover_runner_store_batch_is_open();
+	drover_runner_store_commit();
 	if (drover_alloc_network_down(r->ctx, store, a->id, &err) < 0)
 		fprintf(stderr, "drover: allocation \"%s\": %s; `drover gc` tries again\n", a->id,
 		        drover_display(err.message));
+	if (batched)
+		drover_runner_store_batch_begin();
 }
 
 /* Runs every allocation's lifecycle until nothing more can happen without an
@@ -862,6 +982,9 @@ static int watch(run *r, int sigfd, int timerfd)
 	}
 	int rc = 0, store_fd = store_watch_open(r);
 	for (;;) {
+		/* The records of one round (exits, restarts, starts) are one batch;
+		 * every driver call commits it first (launch_task, kill_tasks). */
+		drover_runner_store_batch_begin();
 		if ((rc = advance(r)) < 0)
 			break;
 		/* The first wave is started: `run -detach` may return (later calls
@@ -880,6 +1003,7 @@ static int watch(run *r, int sigfd, int timerfd)
 		}
 		if (reaped)
 			continue; /* an exit changes what the lifecycle allows */
+		drover_runner_store_commit(); /* before waiting */
 		int restarts = arm_restart_timer(r, timerfd);
 		if (n == 2 && !restarts) {
 			skip_stuck(r);
@@ -910,6 +1034,7 @@ static int watch(run *r, int sigfd, int timerfd)
 				rc = -errno;
 			restart_due(r);
 		}
+		drover_runner_store_batch_begin();
 		for (size_t k = 2; k < tasks_end; k++)
 			if (fds[k].revents)
 				reap_task(&r->tasks[owner[k]], DROVER_WAIT_NOHANG);
@@ -920,6 +1045,7 @@ static int watch(run *r, int sigfd, int timerfd)
 		if (rc < 0)
 			break;
 	}
+	drover_runner_store_commit();
 	if (store_fd >= 0)
 		close(store_fd);
 	free(fds);
@@ -927,17 +1053,36 @@ static int watch(run *r, int sigfd, int timerfd)
 	return rc;
 }
 
+/* Detached: running tasks stay up for the next owner (the plugin frees what
+ * a refused destroy keeps at fini). */
+static void destroy_one(run_task *t)
+{
+	drover_err err = {{0}};
+	int force = !t->keep_running;
+	if (t->plugin->desc->destroy(t->plugin->ctx, t->task, force, &err) < 0 && force)
+		fprintf(stderr, "drover: task \"%s\": destroy failed: %s\n", t->id,
+		        drover_display(err.message));
+}
+
 static void destroy_all(run *r)
 {
+	/* In parallel: a destroy waits for the task's cgroups to empty and go. */
+	run_task **list = calloc(r->task_count ? r->task_count : 1, sizeof(*list));
+	size_t n = 0;
 	for (size_t i = 0; i < r->task_count; i++) {
 		run_task *t = &r->tasks[i];
-		drover_err err = {{0}};
-		/* Detached: running tasks stay up for the next owner (the plugin frees
-		 * what a refused destroy keeps at fini). */
-		int force = !(r->detached && t->state == RUN_TASK_RUNNING);
-		if (t->task && t->plugin->desc->destroy(t->plugin->ctx, t->task, force, &err) < 0 &&
-		    force)
-			fprintf(stderr, "drover: task \"%s\": destroy failed: %s\n", t->id, drover_display(err.message));
+		t->keep_running = r->detached && t->state == RUN_TASK_RUNNING;
+		if (!t->task)
+			continue;
+		if (list)
+			list[n++] = t;
+		else
+			destroy_one(t);
+	}
+	pool_run(list, n, destroy_one);
+	free(list);
+	for (size_t i = 0; i < r->task_count; i++) {
+		run_task *t = &r->tasks[i];
 		if (t->wait_fd >= 0)
 			close(t->wait_fd);
 		free(t->handle.data);
@@ -1071,6 +1216,10 @@ int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
 	 * (their addresses and ports return to the pool). */
 	if (rc == 0 && drover_runner_store_state())
 		drover_alloc_network_cleanup(ctx, drover_runner_store_state());
+	/* Every allocation and its "Received" events in one commit: only
+	 * directories are made meanwhile, nothing runs yet (a group network commits
+	 * first: network_up). */
+	drover_runner_store_batch_begin();
 	if (rc == 0)
 		rc = plan(&r, configs);
 	/* Nomad gives every task of an allocation "Received" at once; the lifecycle
@@ -1080,6 +1229,7 @@ int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
 		                        "Received", "Task received by client");
 	for (size_t i = 0; rc == 0 && i < r.alloc_count; i++)
 		network_event(&r, &r.allocs[i]);
+	drover_runner_store_commit();
 	if (rc == 0)
 		rc = watch(&r, sigfd, timerfd);
 	if (rc < 0) {
@@ -1096,6 +1246,7 @@ int drover_runner_run(drover_context *ctx, const drover_jobspec *job,
 			failed = 1;
 	}
 	drover_runner_store_start_done(); /* when nothing could start at all */
+	drover_runner_store_commit();
 	destroy_all(&r);
 	close(timerfd);
 	close(sigfd);

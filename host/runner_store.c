@@ -22,8 +22,15 @@ static struct {
 	drover_state *st;
 	char *job_json;
 	int notify_fd;
-	pthread_mutex_t lock; /* notify_fd: events come from the stop threads too */
+	pthread_mutex_t lock; /* notify_fd, queued: events come from the stop threads too */
+	int batch_open, batch_nested;
+	unsigned batch_allocs; /* allocations recorded in the open batch */
+	char **queued; /* notes written while a batch is open, sent once it is committed */
+	size_t nqueued;
 } rs = {.notify_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* At most this many allocations are recorded in one commit. */
+#define ALLOCS_PER_BATCH 64
 
 static void warn(const char *what, const drover_err *err)
 {
@@ -58,10 +65,74 @@ static void note(char *line)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
 	pthread_mutex_lock(&rs.lock);
-	if (rs.notify_fd >= 0)
+	if (rs.batch_open && rs.notify_fd >= 0) {
+		/* Announced only once committed: `run -detach` must never report an
+		 * allocation that a runner dying now would leave unrecorded. */
+		char **grown = realloc(rs.queued, (rs.nqueued + 1) * sizeof(*rs.queued));
+		if (grown) {
+			rs.queued = grown;
+			rs.queued[rs.nqueued++] = line;
+			line = NULL;
+		}
+	}
+	if (line && rs.notify_fd >= 0)
 		notify_line(line);
 	free(line);
 	pthread_mutex_unlock(&rs.lock);
+}
+
+static void send_queued(void)
+{
+	pthread_mutex_lock(&rs.lock);
+	for (size_t i = 0; i < rs.nqueued; i++) {
+		if (rs.notify_fd >= 0)
+			notify_line(rs.queued[i]);
+		free(rs.queued[i]);
+	}
+	free(rs.queued);
+	rs.queued = NULL;
+	rs.nqueued = 0;
+	pthread_mutex_unlock(&rs.lock);
+}
+
+void drover_runner_store_batch_begin(void)
+{
+	drover_err err = {{0}};
+	if (!rs.st || rs.batch_open)
+		return;
+	if (drover_state_batch_begin(rs.st, &rs.batch_nested, &err) < 0) {
+		/* Each write then commits on its own, as without a batch. */
+		warn("starting a batch of writes", &err);
+		return;
+	}
+	rs.batch_open = 1;
+	rs.batch_allocs = 0;
+	drover_task_events_hold(1);
+}
+
+int drover_runner_store_batch_is_open(void)
+{
+	return rs.batch_open;
+}
+
+int drover_runner_store_batch_commit(drover_err *err)
+{
+	if (!rs.st || !rs.batch_open)
+		return 0;
+	int rc = drover_state_batch_end(rs.st, rs.batch_nested, err);
+	pthread_mutex_lock(&rs.lock);
+	rs.batch_open = 0;
+	pthread_mutex_unlock(&rs.lock);
+	drover_task_events_hold(0);
+	send_queued();
+	return rc;
+}
+
+void drover_runner_store_commit(void)
+{
+	drover_err err = {{0}};
+	if (drover_runner_store_batch_commit(&err) < 0)
+		warn("committing a batch of writes", &err);
 }
 
 static void record_event(void *data, const char *alloc_id, const char *task, const char *type,
@@ -99,6 +170,7 @@ int drover_runner_store_attach(drover_state *st, const char *job_json, int notif
 
 void drover_runner_store_detach(void)
 {
+	drover_runner_store_commit();
 	drover_task_events_set_recorder(NULL, NULL);
 	drover_proc_set_spawn_hook(NULL);
 	if (rs.notify_fd >= 0)
@@ -150,6 +222,13 @@ void drover_runner_store_alloc(const drover_jobspec *job, const drover_jobspec_g
 		};
 		if (drover_state_task_put(rs.st, &t, &err) < 0)
 			warn("recording a task", &err);
+	}
+	/* Making allocation directories can be slow (a busy file system): the
+	 * write lock is given back now and then, so that another drover (a
+	 * `drover stop`) never waits long for it. */
+	if (rs.batch_open && ++rs.batch_allocs % ALLOCS_PER_BATCH == 0) {
+		drover_runner_store_commit();
+		drover_runner_store_batch_begin();
 	}
 }
 
@@ -287,6 +366,8 @@ void drover_runner_store_exited(const char *alloc_id, const char *task_name,
 
 void drover_runner_store_start_done(void)
 {
+	/* What `run -detach` reports next reads the store: it must be there. */
+	drover_runner_store_commit();
 	pthread_mutex_lock(&rs.lock);
 	if (rs.notify_fd >= 0) {
 		notify_line("done");

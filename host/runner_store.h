@@ -26,6 +26,18 @@ int drover_runner_store_attach(drover_state *st, const char *job_json, int notif
                                drover_err *err);
 void drover_runner_store_detach(void);
 
+/* Batching: writes made between drover_runner_store_batch_begin and the next
+ * commit form one transaction (host/state_store.h), and notes for `run
+ * -detach` are sent once it is committed. begin does nothing while a batch is
+ * open. The runner commits before every effect outside the store (a driver's
+ * start, stop or signal), before it waits and before it ends: intent before
+ * effect holds, and a write lock is never held across a driver call.
+ * batch_commit reports a failed commit (then rolled back); commit warns. */
+void drover_runner_store_batch_begin(void);
+int drover_runner_store_batch_is_open(void);
+int drover_runner_store_batch_commit(drover_err *err);
+void drover_runner_store_commit(void);
+
 /* The attached store, or NULL: for what the runner records beyond these
  * hooks (the allocation's network, host/network/alloc_network.h). */
 drover_state *drover_runner_store_state(void);

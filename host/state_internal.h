@@ -23,4 +23,12 @@ int state_step_done(drover_state *st, sqlite3_stmt *stmt, const char *what, drov
 void state_bind_text(sqlite3_stmt *s, int i, const char *v);
 char *state_column_text(sqlite3_stmt *s, int i);
 
+/* A write transaction that nests: BEGIN IMMEDIATE on its own, a savepoint
+ * inside a batch a caller opened (drover_state_batch_begin), so that the
+ * functions that need their own transaction also work inside a batch.
+ * `*nested` tells state_tx_end which one it was. */
+int state_tx_begin(drover_state *st, const char *what, int *nested, drover_err *err);
+/* Commits (ok) or rolls back (!ok) what state_tx_begin opened. */
+int state_tx_end(drover_state *st, int nested, int ok, const char *what, drover_err *err);
+
 #endif

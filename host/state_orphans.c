@@ -82,16 +82,38 @@ static void report_one(void *arg, const char *task, int task_pid, int shim_pid)
 	        r->cmd, r->alloc_dir, task, task_pid, shim_pid);
 }
 
-static int known(drover_state *st, const char *id)
+/* The allocation ids the store holds, read once for the whole scan (every
+ * command makes it: one query, not one per directory). */
+typedef struct known_ids {
+	char **ids;
+	size_t n;
+	int all; /* the store could not be read: every directory counts as known */
+} known_ids;
+
+static void known_load(drover_state *st, known_ids *k)
 {
-	if (!st)
-		return 0;
-	drover_state_alloc a = {0};
 	drover_err err = {{0}};
-	int rc = drover_state_alloc_get(st, id, &a, &err);
-	drover_state_alloc_clear(&a);
-	/* Only a definite "no such row" makes it unknown. */
-	return rc != -ENOENT;
+	*k = (known_ids){0};
+	/* Only a definite "no such row" makes a directory unknown. */
+	if (st && drover_state_alloc_ids(st, &k->ids, &k->n, &err) < 0)
+		k->all = 1;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int known(const known_ids *k, const char *id)
+{
+	return k->all || (k->n && bsearch(&id, k->ids, k->n, sizeof(*k->ids), cmp_id));
+}
+
+static void known_clear(known_ids *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		free(k->ids[i]);
+	free(k->ids);
 }
 
 int drover_state_orphans_report(const char *cmd, const char *data_dir, drover_state *st, FILE *out)
@@ -101,16 +123,19 @@ int drover_state_orphans_report(const char *cmd, const char *data_dir, drover_st
 	if (!d)
 		return 0;
 	int found = 0;
+	known_ids k;
+	known_load(st, &k);
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.' || strspn(e->d_name, "0123456789abcdef-") != strlen(e->d_name) ||
-		    known(st, e->d_name))
+		    known(&k, e->d_name))
 			continue;
 		_cleanup_(drover_freep) char *alloc_dir = drover_strdup_printf("%s/%s", root, e->d_name);
 		report_arg r = {cmd, alloc_dir ? alloc_dir : e->d_name, out};
 		found += live_tasks(data_dir, e->d_name, report_one, &r);
 	}
 	closedir(d);
+	known_clear(&k);
 	return found;
 }
 

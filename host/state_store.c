@@ -114,6 +114,44 @@ void state_bind_text(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
+int state_tx_begin(drover_state *st, const char *what, int *nested, drover_err *err)
+{
+	*nested = !sqlite3_get_autocommit(st->db);
+	return state_exec_sql(st, *nested ? "SAVEPOINT drover_tx" : "BEGIN IMMEDIATE", what, err);
+}
+
+int state_tx_end(drover_state *st, int nested, int ok, const char *what, drover_err *err)
+{
+	if (ok)
+		return state_exec_sql(st, nested ? "RELEASE drover_tx" : "COMMIT", what, err);
+	state_exec_sql(st, nested ? "ROLLBACK TO drover_tx; RELEASE drover_tx" : "ROLLBACK",
+	               "rollback", NULL);
+	return 0;
+}
+
+int drover_state_batch_begin(drover_state *st, int *nested, drover_err *err)
+{
+	return state_tx_begin(st, "locking for a batch of writes", nested, err);
+}
+
+int drover_state_batch_end(drover_state *st, int nested, drover_err *err)
+{
+	int rc = state_tx_end(st, nested, 1, "committing a batch of writes", err);
+	if (rc < 0)
+		state_tx_end(st, nested, 0, NULL, NULL);
+	return rc;
+}
+
+int drover_state_snapshot_begin(drover_state *st, drover_err *err)
+{
+	return state_exec_sql(st, "BEGIN", "starting a read transaction", err);
+}
+
+void drover_state_snapshot_end(drover_state *st)
+{
+	state_exec_sql(st, "COMMIT", "ending a read transaction", NULL);
+}
+
 static int user_version(drover_state *st, int *out, drover_err *err)
 {
 	sqlite3_stmt *s;
@@ -455,6 +493,47 @@ int drover_state_alloc_resolve(drover_state *st, const char *prefix, char **id, 
 	return rc;
 }
 
+int drover_state_alloc_ids(drover_state *st, char ***out, size_t *count, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = state_prepare(st, &s, "SELECT id FROM allocations WHERE id IS NOT NULL ORDER BY id",
+	                       err);
+	if (rc < 0)
+		return rc;
+	char **ids = NULL;
+	size_t n = 0, cap = 0;
+	int step;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			char **grown = realloc(ids, ncap * sizeof(*ids));
+			if (!grown) {
+				rc = drover_err_set(err, -ENOMEM, "out of memory");
+				break;
+			}
+			ids = grown;
+			cap = ncap;
+		}
+		if (!(ids[n] = state_column_text(s, 0))) {
+			rc = drover_err_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		n++;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = state_db_error(st, err, "listing allocation ids");
+	sqlite3_finalize(s);
+	if (rc < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(ids[i]);
+		free(ids);
+		return rc;
+	}
+	*out = ids;
+	*count = n;
+	return 0;
+}
+
 int drover_state_alloc_list(drover_state *st, drover_state_alloc **out, size_t *count,
                             drover_err *err)
 {
@@ -526,7 +605,8 @@ int drover_state_alloc_claim(drover_state *st, const char *id, int pid, unsigned
 {
 	/* IMMEDIATE: two processes claiming one allocation queue here, and the
 	 * second one sees the first one's claim. */
-	int rc = state_exec_sql(st, "BEGIN IMMEDIATE", "locking to claim an allocation", err);
+	int nested;
+	int rc = state_tx_begin(st, "locking to claim an allocation", &nested, err);
 	if (rc < 0)
 		return rc;
 	sqlite3_stmt *s;
@@ -550,7 +630,7 @@ int drover_state_alloc_claim(drover_state *st, const char *id, int pid, unsigned
 	if ((cur_pid != pid || cur_start != start) && drover_state_owner_alive(cur_pid, cur_start)) {
 		if (owner_pid)
 			*owner_pid = cur_pid;
-		state_exec_sql(st, "ROLLBACK", "rollback", NULL);
+		state_tx_end(st, nested, 0, NULL, NULL);
 		return drover_err_set(err, -EBUSY, "allocation \"%s\" is watched by pid %d", id,
 		                      cur_pid);
 	}
@@ -563,9 +643,9 @@ int drover_state_alloc_claim(drover_state *st, const char *id, int pid, unsigned
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)start);
 	if ((rc = state_step_done(st, s, "claiming an allocation", err)) < 0)
 		goto rollback;
-	return state_exec_sql(st, "COMMIT", "committing an allocation's owner", err);
+	return state_tx_end(st, nested, 1, "committing an allocation's owner", err);
 rollback:
-	state_exec_sql(st, "ROLLBACK", "rollback", NULL);
+	state_tx_end(st, nested, 0, NULL, NULL);
 	return rc;
 }
 
@@ -841,28 +921,29 @@ static void read_task(sqlite3_stmt *s, drover_state_task *t)
 	}
 }
 
-int drover_state_task_list(drover_state *st, const char *alloc_id, drover_state_task **out,
-                           size_t *count, drover_err *err)
+#define TASK_COLUMNS                                                                    \
+	"alloc_id, name, driver, state, pid, handle, exit_code, signal, oom_killed, failed," \
+	" restarts, started_ms, finished_ms, start_attempt, state_dir, shim_pid, shim_start," \
+	" restart_due_ms"
+
+/* Steps `s` (prepared, bound) to its end, collecting tasks; finalizes it. */
+static int collect_tasks(drover_state *st, sqlite3_stmt *s, drover_state_task **out,
+                         size_t *count, drover_err *err)
 {
-	sqlite3_stmt *s;
-	int rc = state_prepare(st, &s,
-	                 "SELECT alloc_id, name, driver, state, pid, handle, exit_code, signal,"
-	                 " oom_killed, failed, restarts, started_ms, finished_ms, start_attempt,"
-	                 " state_dir, shim_pid, shim_start, restart_due_ms FROM tasks WHERE alloc_id = ?1 ORDER BY rowid",
-	                 err);
-	if (rc < 0)
-		return rc;
-	state_bind_text(s, 1, alloc_id);
 	drover_state_task *list = NULL;
-	size_t n = 0;
-	int step;
+	size_t n = 0, cap = 0;
+	int step, rc = 0;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		drover_state_task *grown = realloc(list, (n + 1) * sizeof(*list));
-		if (!grown) {
-			rc = drover_err_set(err, -ENOMEM, "out of memory");
-			break;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			drover_state_task *grown = realloc(list, ncap * sizeof(*list));
+			if (!grown) {
+				rc = drover_err_set(err, -ENOMEM, "out of memory");
+				break;
+			}
+			list = grown;
+			cap = ncap;
 		}
-		list = grown;
 		read_task(s, &list[n++]);
 	}
 	if (rc == 0 && step != SQLITE_DONE)
@@ -875,6 +956,30 @@ int drover_state_task_list(drover_state *st, const char *alloc_id, drover_state_
 	*out = list;
 	*count = n;
 	return 0;
+}
+
+int drover_state_task_list(drover_state *st, const char *alloc_id, drover_state_task **out,
+                           size_t *count, drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = state_prepare(st, &s,
+	                 "SELECT " TASK_COLUMNS " FROM tasks WHERE alloc_id = ?1 ORDER BY rowid",
+	                 err);
+	if (rc < 0)
+		return rc;
+	state_bind_text(s, 1, alloc_id);
+	return collect_tasks(st, s, out, count, err);
+}
+
+int drover_state_task_list_all(drover_state *st, drover_state_task **out, size_t *count,
+                               drover_err *err)
+{
+	sqlite3_stmt *s;
+	int rc = state_prepare(st, &s, "SELECT " TASK_COLUMNS " FROM tasks ORDER BY alloc_id, rowid",
+	                       err);
+	if (rc < 0)
+		return rc;
+	return collect_tasks(st, s, out, count, err);
 }
 
 void drover_state_task_clear(drover_state_task *t)
@@ -902,7 +1007,8 @@ int drover_state_event_add(drover_state *st, const char *alloc_id, const char *t
                            long long time_ms, const char *type, const char *message,
                            drover_err *err)
 {
-	int rc = state_exec_sql(st, "BEGIN IMMEDIATE", "locking to record an event", err);
+	int nested;
+	int rc = state_tx_begin(st, "locking to record an event", &nested, err);
 	if (rc < 0)
 		return rc;
 	sqlite3_stmt *s;
@@ -929,10 +1035,50 @@ int drover_state_event_add(drover_state *st, const char *alloc_id, const char *t
 	sqlite3_bind_int(s, 3, DROVER_STATE_EVENTS_KEPT);
 	if ((rc = state_step_done(st, s, "dropping old events", err)) < 0)
 		goto rollback;
-	return state_exec_sql(st, "COMMIT", "committing an event", err);
+	return state_tx_end(st, nested, 1, "committing an event", err);
 rollback:
-	state_exec_sql(st, "ROLLBACK", "rollback", NULL);
+	state_tx_end(st, nested, 0, NULL, NULL);
 	return rc;
+}
+
+/* Steps `s` (columns task, time_ms, type, message[, alloc_id]) to its end,
+ * collecting events; finalizes it. */
+static int collect_events(drover_state *st, sqlite3_stmt *s, drover_state_event **out,
+                          size_t *count, drover_err *err)
+{
+	drover_state_event *list = NULL;
+	size_t n = 0, cap = 0;
+	int step, rc = 0, with_alloc = sqlite3_column_count(s) > 4;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			drover_state_event *grown = realloc(list, ncap * sizeof(*list));
+			if (!grown) {
+				rc = drover_err_set(err, -ENOMEM, "out of memory");
+				break;
+			}
+			list = grown;
+			cap = ncap;
+		}
+		list[n] = (drover_state_event){
+			.task = state_column_text(s, 0),
+			.time_ms = sqlite3_column_int64(s, 1),
+			.type = state_column_text(s, 2),
+			.message = state_column_text(s, 3),
+			.alloc_id = with_alloc ? state_column_text(s, 4) : NULL,
+		};
+		n++;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = state_db_error(st, err, "listing events");
+	sqlite3_finalize(s);
+	if (rc < 0) {
+		drover_state_events_free(list, n);
+		return rc;
+	}
+	*out = list;
+	*count = n;
+	return 0;
 }
 
 int drover_state_event_list(drover_state *st, const char *alloc_id, const char *task,
@@ -950,34 +1096,21 @@ int drover_state_event_list(drover_state *st, const char *alloc_id, const char *
 	state_bind_text(s, 1, alloc_id);
 	state_bind_text(s, 2, task);
 	sqlite3_bind_int64(s, 3, limit > 1000000 ? 1000000 : (long long)limit);
-	drover_state_event *list = NULL;
-	size_t n = 0;
-	int step;
-	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		drover_state_event *grown = realloc(list, (n + 1) * sizeof(*list));
-		if (!grown) {
-			rc = drover_err_set(err, -ENOMEM, "out of memory");
-			break;
-		}
-		list = grown;
-		list[n] = (drover_state_event){
-			.task = state_column_text(s, 0),
-			.time_ms = sqlite3_column_int64(s, 1),
-			.type = state_column_text(s, 2),
-			.message = state_column_text(s, 3),
-		};
-		n++;
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = state_db_error(st, err, "listing events");
-	sqlite3_finalize(s);
-	if (rc < 0) {
-		drover_state_events_free(list, n);
+	return collect_events(st, s, out, count, err);
+}
+
+int drover_state_event_list_all(drover_state *st, drover_state_event **out, size_t *count,
+                                drover_err *err)
+{
+	sqlite3_stmt *s;
+	/* events_by_task gives this order without sorting. */
+	int rc = state_prepare(st, &s,
+	                       "SELECT task, time_ms, type, message, alloc_id FROM events"
+	                       " ORDER BY alloc_id, task, seq",
+	                       err);
+	if (rc < 0)
 		return rc;
-	}
-	*out = list;
-	*count = n;
-	return 0;
+	return collect_events(st, s, out, count, err);
 }
 
 void drover_state_events_free(drover_state_event *e, size_t count)
@@ -986,6 +1119,7 @@ void drover_state_events_free(drover_state_event *e, size_t count)
 		free(e[i].task);
 		free(e[i].type);
 		free(e[i].message);
+		free(e[i].alloc_id);
 	}
 	free(e);
 }

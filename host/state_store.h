@@ -75,6 +75,7 @@ typedef struct drover_state_event {
 	long long time_ms;
 	char *type;
 	char *message;
+	char *alloc_id; /* drover_state_event_list_all only; NULL otherwise */
 } drover_state_event;
 
 /* Opens (creating the data dir and the database when missing) and migrates. */
@@ -83,6 +84,20 @@ int drover_state_open(const char *data_dir, drover_state **out, drover_err *err)
 int drover_state_open_file(const char *path, drover_state **out, drover_err *err);
 void drover_state_close(drover_state *st);
 const char *drover_state_path(const drover_state *st);
+
+/* Groups the writes made until drover_state_batch_end into one transaction:
+ * one commit (one WAL append) instead of one per write, which is what a
+ * thousand tasks started or stopped at once cost. Holds the database's write
+ * lock meanwhile, so a batch never spans anything slow (a driver call). Inside
+ * an open batch it is a savepoint (`*nested`); writes that open their own
+ * transaction (events, port claims) nest too. A failed commit is rolled back. */
+int drover_state_batch_begin(drover_state *st, int *nested, drover_err *err);
+int drover_state_batch_end(drover_state *st, int nested, drover_err *err);
+/* Reads made until drover_state_snapshot_end see one state of the database
+ * (one read transaction: no lock taken and dropped per query). No write may
+ * be made meanwhile. */
+int drover_state_snapshot_begin(drover_state *st, drover_err *err);
+void drover_state_snapshot_end(drover_state *st);
 
 /* Allocations. put inserts or replaces the whole row. */
 int drover_state_alloc_put(drover_state *st, const drover_state_alloc *a, drover_err *err);
@@ -95,6 +110,9 @@ int drover_state_alloc_get(drover_state *st, const char *id, drover_state_alloc 
  * -ENOENT when none, -EEXIST when several (the message lists them). */
 int drover_state_alloc_resolve(drover_state *st, const char *prefix, char **id, drover_err *err);
 /* Every allocation, oldest first. */
+/* Every allocation id, sorted (strcmp order), in one query: a cheap "is this
+ * directory known" for many directories. */
+int drover_state_alloc_ids(drover_state *st, char ***out, size_t *count, drover_err *err);
 int drover_state_alloc_list(drover_state *st, drover_state_alloc **out, size_t *count,
                             drover_err *err);
 /* Recomputes the client status from the tasks: pending before any started,
@@ -153,6 +171,14 @@ void drover_state_tasks_free(drover_state_task *t, size_t count);
 int drover_state_event_add(drover_state *st, const char *alloc_id, const char *task,
                            long long time_ms, const char *type, const char *message,
                            drover_err *err);
+/* Every task of every allocation in one query (a command showing many
+ * allocations), ordered by allocation id, then as drover_state_task_list. */
+int drover_state_task_list_all(drover_state *st, drover_state_task **out, size_t *count,
+                               drover_err *err);
+/* Every event kept (at most DROVER_STATE_EVENTS_KEPT per task), in one query,
+ * ordered by allocation id, task, then oldest first; alloc_id is filled. */
+int drover_state_event_list_all(drover_state *st, drover_state_event **out, size_t *count,
+                                drover_err *err);
 /* The last `limit` events of a task (task NULL: of the allocation), oldest first. */
 int drover_state_event_list(drover_state *st, const char *alloc_id, const char *task,
                             size_t limit, drover_state_event **out, size_t *count,

@@ -198,6 +198,165 @@ int status_alloc_load(drover_context *ctx, drover_state *st, const char *id,
 	return 0;
 }
 
+/* Sort keys of the bulk rows, borrowed before any row is moved out (a moved
+ * row's strings stay valid: their new owner frees them only after loading). */
+typedef struct bulk_keys {
+	const char **alloc; /* per row: its allocation id */
+	const char **task;  /* per row (events): its task; NULL for tasks */
+	size_t n;
+} bulk_keys;
+
+/* The first row whose (alloc, task) is not below (id, task). */
+static size_t lower_bound(const bulk_keys *k, const char *id, const char *task)
+{
+	size_t lo = 0, hi = k->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(k->alloc[mid] ? k->alloc[mid] : "", id);
+		if (c == 0 && task)
+			c = strcmp(k->task[mid] ? k->task[mid] : "", task);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int same_key(const bulk_keys *k, size_t i, const char *id, const char *task)
+{
+	return i < k->n && k->alloc[i] && strcmp(k->alloc[i], id) == 0 &&
+	       (!task || (k->task[i] && strcmp(k->task[i], task) == 0));
+}
+
+/* The owner of most allocations is one runner or agent: /proc is read once
+ * per distinct owner, not once per allocation. */
+typedef struct owner_cache {
+	int pid;
+	unsigned long long start;
+	int alive, valid;
+} owner_cache;
+
+static int owner_alive_cached(owner_cache *c, int pid, unsigned long long start)
+{
+	if (!c->valid || c->pid != pid || c->start != start) {
+		c->pid = pid;
+		c->start = start;
+		c->alive = pid > 0 && drover_state_owner_alive(pid, start);
+		c->valid = 1;
+	}
+	return c->alive;
+}
+
+/* One allocation from the bulk rows: tasks[first..end) are its tasks, moved out. */
+static int load_from_rows(drover_state_alloc *row, drover_state_task *tasks, size_t first,
+                          size_t end, drover_state_event *events, const bulk_keys *ek,
+                          int owner_alive, status_alloc *out)
+{
+	*out = (status_alloc){0};
+	out->count = end - first;
+	out->rows = calloc(out->count ? out->count : 1, sizeof(*out->rows));
+	out->tasks = calloc(out->count ? out->count : 1, sizeof(*out->tasks));
+	if (!out->rows || !out->tasks) {
+		free(out->rows);
+		free(out->tasks);
+		*out = (status_alloc){0};
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < out->count; i++) {
+		out->rows[i] = tasks[first + i];
+		tasks[first + i] = (drover_state_task){0};
+		out->tasks[i].row = out->rows[i];
+	}
+	out->alloc = *row;
+	*row = (drover_state_alloc){0};
+	for (size_t i = 0; i < out->count; i++) {
+		status_task *t = &out->tasks[i];
+		size_t lo = lower_bound(ek, out->alloc.id, t->row.name), hi = lo;
+		while (same_key(ek, hi, out->alloc.id, t->row.name))
+			hi++;
+		/* As drover_state_event_list with DROVER_STATE_EVENTS_KEPT: the newest. */
+		if (hi - lo > DROVER_STATE_EVENTS_KEPT)
+			lo = hi - DROVER_STATE_EVENTS_KEPT;
+		if (hi > lo && (t->events = calloc(hi - lo, sizeof(*t->events)))) {
+			for (size_t k = lo; k < hi; k++) {
+				t->events[k - lo] = events[k];
+				events[k] = (drover_state_event){0};
+			}
+			t->event_count = hi - lo;
+		}
+		view_task(out, t, owner_alive);
+	}
+	view_alloc(out);
+	return 0;
+}
+
+size_t status_alloc_load_many(drover_context *ctx, drover_state *st, drover_state_alloc **rows,
+                              size_t n, const status_load_opts *o, status_alloc *out,
+                              status_fail_fn fail, void *data)
+{
+	drover_state_task *tasks = NULL;
+	drover_state_event *events = NULL;
+	size_t ntasks = 0, nevents = 0, loaded = 0;
+	drover_err err = {{0}};
+	int snapshot = drover_state_snapshot_begin(st, &err) == 0;
+	int bulk = drover_state_task_list_all(st, &tasks, &ntasks, &err) == 0 &&
+	           drover_state_event_list_all(st, &events, &nevents, &err) == 0;
+	if (snapshot)
+		drover_state_snapshot_end(st);
+	bulk_keys tk = {.alloc = calloc(ntasks ? ntasks : 1, sizeof(char *)), .n = ntasks};
+	bulk_keys ek = {.alloc = calloc(nevents ? nevents : 1, sizeof(char *)),
+	                .task = calloc(nevents ? nevents : 1, sizeof(char *)), .n = nevents};
+	if (!tk.alloc || !ek.alloc || !ek.task)
+		bulk = 0;
+	for (size_t i = 0; bulk && i < ntasks; i++)
+		tk.alloc[i] = tasks[i].alloc_id;
+	for (size_t i = 0; bulk && i < nevents; i++) {
+		ek.alloc[i] = events[i].alloc_id;
+		ek.task[i] = events[i].task;
+	}
+	owner_cache owners = {0};
+	for (size_t i = 0; i < n; i++) {
+		drover_state_alloc *row = rows[i];
+		size_t first = 0, end = 0;
+		int any_running = 0, any_unsupervised = 0, watched = 0;
+		if (bulk) {
+			first = lower_bound(&tk, row->id, NULL);
+			watched = owner_alive_cached(&owners, row->owner_pid, row->owner_start);
+			for (end = first; same_key(&tk, end, row->id, NULL); end++) {
+				const drover_state_task *t = &tasks[end];
+				if (!t->state || strcmp(t->state, "running") != 0)
+					continue;
+				any_running = 1;
+				/* As status_alloc_load: unwatched, a task whose shim still
+				 * runs is running; only without it is the driver asked. */
+				if (!watched && !(t->shim_pid > 0 &&
+				                  drover_state_owner_alive(t->shim_pid, t->shim_start)))
+					any_unsupervised = 1;
+			}
+		}
+		int rc;
+		err = (drover_err){{0}};
+		if (!bulk || row->problem ||
+		    (any_running && ((!watched && any_unsupervised) || o->stats)))
+			rc = status_alloc_load(ctx, st, row->id, o, &out[loaded], &err);
+		else if ((rc = load_from_rows(row, tasks, first, end, events, &ek, watched,
+		                              &out[loaded])) < 0)
+			drover_err_set(&err, rc, "out of memory");
+		if (rc < 0) {
+			fail(row->id, err.message, data);
+			continue;
+		}
+		loaded++;
+	}
+	free(tk.alloc);
+	free(ek.alloc);
+	free(ek.task);
+	drover_state_tasks_free(tasks, ntasks);
+	drover_state_events_free(events, nevents);
+	return loaded;
+}
+
 void status_alloc_clear(status_alloc *a)
 {
 	for (size_t i = 0; a->tasks && i < a->count; i++)

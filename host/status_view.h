@@ -48,4 +48,18 @@ int status_alloc_load(drover_context *ctx, drover_state *st, const char *id,
                       const status_load_opts *o, status_alloc *out, drover_err *err);
 void status_alloc_clear(status_alloc *a);
 
+/* Called for an allocation that could not be loaded (it is left out). */
+typedef void (*status_fail_fn)(const char *id, const char *message, void *data);
+
+/* Loads many allocations at once (`rows`, as drover_state_alloc_list gave
+ * them; each row used is taken, left zeroed) into out[0..return value): the
+ * tasks and events of all of them in two queries of one read transaction.
+ * An allocation a live runner or agent watches, or whose running tasks'
+ * drover-shims all still run, is answered from the store alone (no driver
+ * call, so no driver detail, unless o->stats); the others go through
+ * status_alloc_load. */
+size_t status_alloc_load_many(drover_context *ctx, drover_state *st, drover_state_alloc **rows,
+                              size_t n, const status_load_opts *o, status_alloc *out,
+                              status_fail_fn fail, void *data);
+
 #endif

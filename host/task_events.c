@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,6 +26,55 @@ static pthread_mutex_t line_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *open_out;
 static char open_key[256];
 
+/* Lines held back while the runner batches its store writes: a line reports
+ * what the store says only once that is committed, as when each write
+ * committed on its own before its line was printed. */
+typedef struct held_line {
+	FILE *out;
+	char *text;
+} held_line;
+static held_line *held;
+static size_t nheld;
+static int holding;
+
+void drover_task_events_hold(int on)
+{
+	pthread_mutex_lock(&line_lock);
+	holding = on;
+	if (!on) {
+		for (size_t i = 0; i < nheld; i++) {
+			fputs(held[i].text, held[i].out);
+			free(held[i].text);
+			if (i + 1 == nheld || held[i + 1].out != held[i].out)
+				fflush(held[i].out);
+		}
+		free(held);
+		held = NULL;
+		nheld = 0;
+	}
+	pthread_mutex_unlock(&line_lock);
+}
+
+/* Holds the line when holding; 0 when it must be printed now. */
+static int hold_line(FILE *out, const char *when, const char *alloc_id, const char *task,
+                     const char *type, const char *message)
+{
+	char *text = NULL;
+	if (!holding)
+		return 0;
+	held_line *grown = realloc(held, (nheld + 1) * sizeof(*held));
+	if (!grown)
+		return 0;
+	held = grown;
+	text = drover_strdup_printf("%s  %.8s  %-12s  %-14s  %s\n", when, alloc_id,
+	                            drover_display(task), drover_display(type),
+	                            drover_display(message));
+	if (!text)
+		return 0;
+	held[nheld++] = (held_line){out, text};
+	return 1;
+}
+
 void drover_task_event_print(FILE *out, const char *alloc_id, const char *task, const char *type,
                              const char *fmt, ...)
 {
@@ -42,7 +92,14 @@ void drover_task_event_print(FILE *out, const char *alloc_id, const char *task, 
 	/* Pull progress comes every 2 s for as long as the pull lasts: on a
 	 * terminal it rewrites one line rather than scrolling the others away. */
 	progress = strcmp(type, "Pulling") == 0 && isatty(fileno(out));
+	/* Recorded first: whoever reads the line finds the event in the store. */
+	if (recorder)
+		recorder(recorder_data, alloc_id, task, type, message);
 	pthread_mutex_lock(&line_lock);
+	if (!progress && !open_out && hold_line(out, when, alloc_id, task, type, message)) {
+		pthread_mutex_unlock(&line_lock);
+		return;
+	}
 	if (open_out == out && progress && strcmp(open_key, key) == 0)
 		fputs("\r\033[K", out);
 	else if (open_out)
@@ -57,6 +114,4 @@ void drover_task_event_print(FILE *out, const char *alloc_id, const char *task, 
 	if (progress)
 		memcpy(open_key, key, sizeof(key));
 	pthread_mutex_unlock(&line_lock);
-	if (recorder)
-		recorder(recorder_data, alloc_id, task, type, message);
 }

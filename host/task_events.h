@@ -18,4 +18,9 @@ typedef void (*drover_task_event_recorder)(void *data, const char *alloc_id, con
                                            const char *type, const char *message);
 void drover_task_events_set_recorder(drover_task_event_recorder fn, void *data);
 
+/* While on, printed lines are held back; turning it off prints them, in
+ * order. The runner holds them while its store writes are batched, so that a
+ * line never shows before what it reports is committed. */
+void drover_task_events_hold(int on);
+
 #endif

@@ -83,25 +83,26 @@ static int claim_rows(drover_state *st, const char *alloc_id, const char *task,
 	return rc;
 }
 
-/* Ends the transaction: COMMIT after success, else ROLLBACK and `rc`. */
-static int finish(drover_state *st, int rc, drover_err *err)
+/* Ends the transaction state_tx_begin opened (a savepoint inside the
+ * runner's batch): commit after success, else roll back and `rc`. */
+static int finish(drover_state *st, int nested, int rc, drover_err *err)
 {
 	if (rc < 0) {
-		drover_err ignored = {{0}};
-		state_exec_sql(st, "ROLLBACK", "rolling back a port claim", &ignored);
+		state_tx_end(st, nested, 0, NULL, NULL);
 		return rc;
 	}
-	return state_exec_sql(st, "COMMIT", "committing a port claim", err);
+	return state_tx_end(st, nested, 1, "committing a port claim", err);
 }
 
 int drover_state_ports_claim(drover_state *st, const char *alloc_id, const char *task,
                              const drover_state_port *ports, size_t count, size_t *conflict,
                              drover_err *err)
 {
-	int rc = state_exec_sql(st, "BEGIN IMMEDIATE", "locking to claim ports", err);
+	int nested;
+	int rc = state_tx_begin(st, "locking to claim ports", &nested, err);
 	if (rc < 0)
 		return rc;
-	return finish(st, claim_rows(st, alloc_id, task, ports, count, conflict, err), err);
+	return finish(st, nested, claim_rows(st, alloc_id, task, ports, count, conflict, err), err);
 }
 
 int drover_state_ports_get(drover_state *st, const char *alloc_id, const char *task,
@@ -285,7 +286,8 @@ int drover_state_ports_take(drover_state *st, const drover_ports_config *cfg,
 		return drover_err_set(err, -ENOMEM, "%s: out of memory", where);
 	/* IMMEDIATE: no other process can claim between our choice and our
 	 * record, so the first choice stands. */
-	int rc = state_exec_sql(st, "BEGIN IMMEDIATE", "locking to take ports", err);
+	int nested;
+	int rc = state_tx_begin(st, "locking to take ports", &nested, err);
 	if (rc < 0) {
 		drover_alloc_ports_clear(&result);
 		return rc;
@@ -295,7 +297,7 @@ int drover_state_ports_take(drover_state *st, const drover_ports_config *cfg,
 		drover_alloc_ports_clear(&result);
 		rc = choose_and_claim(st, cfg, want, count, where, alloc_id, task, &result, err);
 	}
-	if ((rc = finish(st, rc < 0 ? rc : 0, err)) < 0) {
+	if ((rc = finish(st, nested, rc < 0 ? rc : 0, err)) < 0) {
 		drover_alloc_ports_clear(&result);
 		return rc;
 	}

@@ -100,6 +100,17 @@ tests_integration_test_cli_status_LDADD = $(CRITERION_LIBS) $(YAJL_LIBS)
 EXTRA_tests_integration_test_cli_status_DEPENDENCIES = host/drover host/shim/drover-shim \
 	tests/plugins.d/.stamp
 
+# Many allocations at once: stopping all of them, listing all of them.
+check_PROGRAMS += tests/integration/test_cli_fleet
+TESTS += tests/integration/test_cli_fleet
+tests_integration_test_cli_fleet_SOURCES = \
+	tests/integration/test_cli_fleet.c \
+	tests/integration/cli_harness.c tests/integration/cli_harness.h
+tests_integration_test_cli_fleet_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir) $(CRITERION_CFLAGS) $(YAJL_CFLAGS)
+tests_integration_test_cli_fleet_LDADD = $(CRITERION_LIBS) $(YAJL_LIBS)
+EXTRA_tests_integration_test_cli_fleet_DEPENDENCIES = host/drover host/shim/drover-shim \
+	tests/plugins.d/.stamp
+
 # An operator's first steps: the build tree as it is, logs, usage errors, hints.
 check_PROGRAMS += tests/integration/test_cli_operator
 TESTS += tests/integration/test_cli_operator
