@@ -88,7 +88,13 @@ void nomad_rpc_capabilities(nomad_call *call, void *data)
 	size_t n = 0;
 	if (caps.network_modes & DROVER_NET_MODE_HOST)
 		modes[n++] = DP_C(NETWORK_ISOLATION_SPEC__NETWORK_ISOLATION_MODE__HOST);
-	if (caps.network_modes & DROVER_NET_MODE_GROUP)
+	/* GROUP only for a driver that joins a namespace it is given (exec: the
+	 * NetworkIsolationSpec path, driver_task_config.c). One that must make
+	 * the namespace itself (docker's pause container) would need
+	 * CreateNetwork, which this bridge does not implement yet: Nomad would
+	 * make the namespace and hand its path to a driver that cannot join a
+	 * path. Without GROUP, Nomad refuses such tasks on this driver instead. */
+	if ((caps.network_modes & DROVER_NET_MODE_GROUP) && !caps.must_initiate_network)
 		modes[n++] = DP_C(NETWORK_ISOLATION_SPEC__NETWORK_ISOLATION_MODE__GROUP);
 	if (caps.network_modes & DROVER_NET_MODE_TASK)
 		modes[n++] = DP_C(NETWORK_ISOLATION_SPEC__NETWORK_ISOLATION_MODE__TASK);

@@ -28,6 +28,7 @@
 #include "docker_json.h"
 #include "docker_logger_run.h"
 #include "docker_monitor.h"
+#include "docker_network.h"
 #include "docker_schema.h"
 #include "docker_settings.h"
 #include "docker_state.h"
@@ -230,12 +231,20 @@ static int need_config(docker_ctx *c, drover_err *err)
 static int docker_capabilities(void *ctx, drover_capabilities *out)
 {
 	(void)ctx;
-	if (out->struct_size < sizeof(*out))
+	if (out->struct_size < offsetof(drover_capabilities, network_modes) +
+	                           sizeof(out->network_modes))
 		return -EINVAL;
 	out->send_signals = 1;
 	out->exec = 1;
 	out->fs_isolation = DROVER_FS_ISOLATION_IMAGE;
-	out->network_modes = DROVER_NET_MODE_HOST | DROVER_NET_MODE_TASK | DROVER_NET_MODE_NONE;
+	/* GROUP: tasks join the allocation's namespace, which only a container
+	 * can hold for docker (the pause container of create_network). TASK: a
+	 * task's own network_mode in a group without a network block. */
+	out->network_modes = DROVER_NET_MODE_HOST | DROVER_NET_MODE_GROUP | DROVER_NET_MODE_TASK |
+	                     DROVER_NET_MODE_NONE;
+	if (out->struct_size >= offsetof(drover_capabilities, must_initiate_network) +
+	                            sizeof(out->must_initiate_network))
+		out->must_initiate_network = 1;
 	return 0;
 }
 
@@ -416,6 +425,11 @@ static int docker_start(void *ctx, const drover_task_config *cfg, drover_task **
 		return r;
 	if ((r = docker_image_ensure(&c->client, &c->s, cfg, &image_id, err)) < 0) {
 		docker_create_spec_free(&spec);
+		return task_error(err, r, task_label(cfg));
+	}
+	if ((r = docker_network_check_joinable(&c->client, cfg, err)) < 0) {
+		docker_create_spec_free(&spec);
+		free(image_id);
 		return task_error(err, r, task_label(cfg));
 	}
 	/* Built again once the image is there: a pull can take minutes, and the
@@ -872,6 +886,32 @@ static int docker_exec(void *ctx, drover_task *task, const drover_exec_request *
 	return 0;
 }
 
+static int docker_create_network(void *ctx, const drover_network_request *req,
+                                 drover_network_created *out, drover_err *err)
+{
+	docker_ctx *c = ctx;
+	int r;
+
+	if ((r = need_config(c, err)) < 0)
+		return r;
+	if ((r = docker_network_create(&c->client, &c->s, req, out, err)) < 0)
+		return r;
+	dlog(c, DROVER_LOG_DEBUG, "allocation \"%s\": network held by pause container, %s",
+	     req->alloc_id, out->netns_path);
+	return 0;
+}
+
+static int docker_destroy_network(void *ctx, const drover_network_request *req,
+                                  const void *handle, size_t len, drover_err *err)
+{
+	docker_ctx *c = ctx;
+	int r;
+
+	if ((r = need_config(c, err)) < 0)
+		return r;
+	return docker_network_destroy(&c->client, req, handle, len, err);
+}
+
 static const drover_driver docker_driver = {
 	.struct_size = sizeof(drover_driver),
 	.abi_major = DROVER_ABI_MAJOR,
@@ -898,6 +938,8 @@ static const drover_driver docker_driver = {
 	.signal = docker_signal,
 	.exec = docker_exec,
 	.periodic = docker_periodic,
+	.create_network = docker_create_network,
+	.destroy_network = docker_destroy_network,
 };
 
 DROVER_EXPORT const drover_driver *drover_driver_entry_v1(void)

@@ -14,6 +14,7 @@
 #include "docker_cpu.h"
 #include "docker_dns.h"
 #include "docker_json.h"
+#include "docker_network.h"
 #include "plugin_resolve.h"
 
 /* Docker's default capability set, lower case without "cap_". */
@@ -31,6 +32,9 @@ typedef struct build {
 	drover_err *err;
 	const char *task;
 	long long cpu_period, cpu_quota; /* 0: no hard limit */
+	/* "container:<pause>" when the task joins its group's network
+	 * (docker_network.c): no NetworkMode of its own, no published ports. */
+	char group_net_mode[256];
 } build;
 
 #define GEN(expr)                                                                    \
@@ -1130,7 +1134,8 @@ static int gen_host_config(build *b)
 	if ((s = get_str(b, "runtime")))
 		GEN(docker_gen_key_str(b->g, "Runtime", s));
 	GEN(docker_gen_key_str(b->g, "NetworkMode",
-	                       (s = get_str(b, "network_mode")) ? s : "bridge"));
+	                       b->group_net_mode[0] ? b->group_net_mode
+	                       : (s = get_str(b, "network_mode")) ? s : "bridge"));
 	if ((r = gen_list(b, "dns_servers", "Dns")) < 0 ||
 	    (r = gen_list(b, "dns_search_domains", "DnsSearch")) < 0 ||
 	    (r = gen_list(b, "dns_options", "DnsOptions")) < 0 ||
@@ -1188,7 +1193,7 @@ static int gen_host_config(build *b)
 		}
 		GEN(yajl_gen_map_close(b->g));
 	}
-	if ((r = collect_port_labels(b, &labels, &nlabels)) < 0)
+	if (!b->group_net_mode[0] && (r = collect_port_labels(b, &labels, &nlabels)) < 0)
 		return r;
 	if (nlabels) {
 		r = gen_port_bindings(b, labels, nlabels);
@@ -1323,7 +1328,7 @@ static int gen_body(build *b)
 	}
 	if ((r = gen_env(b)) < 0 || (r = gen_labels(b)) < 0)
 		return r;
-	if ((r = collect_port_labels(b, &labels, &nlabels)) < 0)
+	if (!b->group_net_mode[0] && (r = collect_port_labels(b, &labels, &nlabels)) < 0)
 		return r;
 	if (nlabels)
 		r = gen_exposed_ports(b, labels, nlabels);
@@ -1354,6 +1359,9 @@ int docker_container_build(const docker_settings *s, const drover_task_config *c
 		return drover_err_set(err, -EINVAL, "task \"%s\": the allocation and task directories "
 		                      "are not set",
 		                      b.task);
+	if (docker_network_of(cfg) &&
+	    (r = docker_network_task_mode(cfg, b.group_net_mode, sizeof(b.group_net_mode), err)) < 0)
+		return r;
 	b.g = yajl_gen_alloc(NULL);
 	if (!b.g)
 		return drover_err_set(err, -ENOMEM, "out of memory");

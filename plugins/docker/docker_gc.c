@@ -12,6 +12,7 @@
 
 #include "docker_container.h"
 #include "docker_json.h"
+#include "docker_network.h"
 
 void docker_gc_init(docker_gc *g)
 {
@@ -156,12 +157,19 @@ static int remove_images(docker_gc *g, docker_client *c, const docker_settings *
 
 /* Several drover processes share one daemon (an agent, detached runners):
  * another one's task is not dangling while its allocation directory, named
- * in the container's label, still exists. */
+ * in the container's label, still exists; nor is an allocation's pause
+ * container (docker_network.c, owned by no task) while its run directory does. */
 static int alloc_still_known(yajl_val ct)
 {
-	const char *dir = docker_json_str(ct, "Labels", DOCKER_LABEL_ALLOC_DIR, NULL);
+	static const char *const labels[] = { DOCKER_LABEL_ALLOC_DIR, DOCKER_LABEL_NETWORK_DIR };
 	struct stat st;
-	return dir && dir[0] == '/' && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		const char *dir = docker_json_str(ct, "Labels", labels[i], NULL);
+		if (dir && dir[0] == '/' && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+			return 1;
+	}
+	return 0;
 }
 
 static int reap(docker_client *c, const docker_settings *s, long long wall_s,

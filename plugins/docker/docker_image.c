@@ -105,9 +105,10 @@ static int inspect_id(docker_client *c, const char *image, char **id, drover_err
 	return 0;
 }
 
+/* `cfg` is NULL for a pull no task asked for (infra_image): no events. */
 static void emit(const drover_task_config *cfg, const char *type, const char *msg)
 {
-	if (cfg->struct_size >= offsetof(drover_task_config, emit_event) + sizeof(cfg->emit_event) &&
+	if (cfg && cfg->struct_size >= offsetof(drover_task_config, emit_event) + sizeof(cfg->emit_event) &&
 	    cfg->emit_event)
 		cfg->emit_event(cfg->event_sink, type, msg);
 }
@@ -220,12 +221,16 @@ static int on_progress_line(void *ud, const char *line, size_t len)
 	return 0;
 }
 
+/* `who` starts every message ("task \"web\"", or what pulls the infra_image)
+ * and `timeout_opt` names the option timeout_ms came from; `cfg` (NULL for the
+ * infra_image) gives the task's auth and takes the events. */
 static int pull(docker_client *c, const docker_settings *s, const drover_task_config *cfg,
-                const char *image, long long timeout_ms, drover_err *err)
+                const char *who, const char *image, const char *timeout_opt,
+                long long timeout_ms, drover_err *err)
 {
-	const drover_value *auth = drover_value_get(cfg->config, "auth");
-	int soft_fail = drover_value_get_bool(cfg->config, "auth_soft_fail", 0);
-	const char *task = cfg->task_name ? cfg->task_name : "?";
+	const drover_value *conf = cfg ? cfg->config : NULL;
+	const drover_value *auth = drover_value_get(conf, "auth");
+	int soft_fail = drover_value_get_bool(conf, "auth_soft_fail", 0);
 	char *repo = NULL, *tag = NULL, *erepo = NULL, *etag = NULL, *hdr = NULL, *path = NULL;
 	const char *headers[2] = { NULL, NULL };
 	docker_lines lines;
@@ -242,8 +247,8 @@ static int pull(docker_client *c, const docker_settings *s, const drover_task_co
 	 * without credentials. */
 	if ((r = docker_auth_resolve(s, auth, image, &creds, &aerr)) < 0) {
 		if (!soft_fail)
-			return drover_err_set(err, r, "task \"%s\": registry credentials for \"%s\": %s",
-			                      task, image, aerr.message);
+			return drover_err_set(err, r, "%s: registry credentials for \"%s\": %s",
+			                      who, image, aerr.message);
 		snprintf(msg, sizeof(msg), "auth_soft_fail: no registry credentials for %.200s (%.300s); "
 		         "pulling without", image, aerr.message);
 		emit(cfg, "Driver", msg);
@@ -288,21 +293,21 @@ static int pull(docker_client *c, const docker_settings *s, const drover_task_co
 			progress_emit(&prog, 1);
 		if (r == -ETIMEDOUT && timeout_ms > 0 && mono_ms() - started_ms >= timeout_ms - 50)
 			r = drover_err_set(err, r,
-			                   "task \"%s\": pulling image \"%s\" was aborted: it took longer "
-			                   "than image_pull_timeout (%llds)",
-			                   task, image, timeout_ms / 1000);
+			                   "%s: pulling image \"%s\" was aborted: it took longer "
+			                   "than %s (%llds)",
+			                   who, image, timeout_opt, timeout_ms / 1000);
 		else if (r == -ETIMEDOUT)
 			r = drover_err_set(err, r,
-			                   "task \"%s\": pulling image \"%s\" was aborted: no progress for "
+			                   "%s: pulling image \"%s\" was aborted: no progress for "
 			                   "pull_activity_timeout (%llds)",
-			                   task, image, s->pull_activity_timeout_ms / 1000);
+			                   who, image, s->pull_activity_timeout_ms / 1000);
 		else if (r < 0) {
 			char inner[DROVER_ERR_MESSAGE_MAX];
 			snprintf(inner, sizeof(inner), "%s", err ? err->message : "");
-			r = drover_err_set(err, r, "task \"%s\": pulling image \"%s\": %s", task, image,
+			r = drover_err_set(err, r, "%s: pulling image \"%s\": %s", who, image,
 			                   inner);
 		} else if (prog.error[0])
-			r = drover_err_set(err, -EIO, "task \"%s\": pulling image \"%s\": %s", task, image,
+			r = drover_err_set(err, -EIO, "%s: pulling image \"%s\": %s", who, image,
 			                   prog.error);
 		/* auth_soft_fail: a refused login is retried once without credentials. */
 		if (r < 0 && hdr && soft_fail && attempt == 0) {
@@ -338,8 +343,8 @@ static pthread_cond_t inflight_cond = PTHREAD_COND_INITIALIZER;
 static inflight *inflight_list;
 
 static int pull_merged(docker_client *c, const docker_settings *s,
-                       const drover_task_config *cfg, const char *image, long long timeout_ms,
-                       drover_err *err)
+                       const drover_task_config *cfg, const char *who, const char *image,
+                       const char *timeout_opt, long long timeout_ms, drover_err *err)
 {
 	inflight *f, **pp;
 	char msg[400];
@@ -365,7 +370,7 @@ static int pull_merged(docker_client *c, const docker_settings *s,
 		pthread_mutex_unlock(&inflight_lock);
 		/* The other task's failure may be its own (its auth): try ours. */
 		if (r < 0)
-			r = pull(c, s, cfg, image, timeout_ms, err);
+			r = pull(c, s, cfg, who, image, timeout_opt, timeout_ms, err);
 		return r;
 	}
 	f = calloc(1, sizeof(*f));
@@ -379,7 +384,7 @@ static int pull_merged(docker_client *c, const docker_settings *s,
 	inflight_list = f;
 	pthread_mutex_unlock(&inflight_lock);
 
-	r = pull(c, s, cfg, image, timeout_ms, err);
+	r = pull(c, s, cfg, who, image, timeout_opt, timeout_ms, err);
 
 	pthread_mutex_lock(&inflight_lock);
 	for (pp = &inflight_list; *pp; pp = &(*pp)->next)
@@ -554,7 +559,7 @@ int docker_image_ensure(docker_client *c, const docker_settings *s,
 	const char *task = cfg->task_name ? cfg->task_name : "?";
 	long long timeout = s->image_pull_timeout_ms;
 	drover_err probe;
-	char *repo = NULL, *tag = NULL;
+	char *repo = NULL, *tag = NULL, who[300];
 	int r, need_pull;
 
 	if (!image || !image[0])
@@ -588,7 +593,8 @@ int docker_image_ensure(docker_client *c, const docker_settings *s,
 		if (r != -ENOENT)
 			return drover_err_set(err, r, "task \"%s\": %s", task, probe.message);
 	}
-	if ((r = pull_merged(c, s, cfg, image, timeout, err)) < 0) {
+	snprintf(who, sizeof(who), "task \"%s\"", task);
+	if ((r = pull_merged(c, s, cfg, who, image, "image_pull_timeout", timeout, err)) < 0) {
 		char msg[DROVER_ERR_MESSAGE_MAX + 64];
 		/* auth_soft_fail: a registry that refuses us leaves the copy the
 		 * daemon already has, as a pull without credentials would. */
@@ -600,5 +606,35 @@ int docker_image_ensure(docker_client *c, const docker_settings *s,
 		emit(cfg, "Driver", msg);
 		return 0;
 	}
+	return inspect_id(c, image, image_id, err);
+}
+
+int docker_image_ensure_infra(docker_client *c, const docker_settings *s, const char *who,
+                              char **image_id, drover_err *err)
+{
+	const char *image = s->infra_image;
+	char *repo = NULL, *tag = NULL;
+	drover_err probe;
+	int r, latest;
+
+	if (!image || !docker_image_ref_valid(image))
+		return drover_err_set(err, -EINVAL,
+		                      "%s: docker plugin option \"infra_image\": \"%.200s\" is not a "
+		                      "valid image reference",
+		                      who, image ? image : "");
+	if (docker_image_parse_ref(image, &repo, &tag) < 0)
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	latest = strcmp(tag, "latest") == 0;
+	free(repo);
+	free(tag);
+	/* As Nomad: pulled only when absent or tagged "latest". */
+	if (!latest) {
+		r = inspect_id(c, image, image_id, &probe);
+		if (r != -ENOENT)
+			return r < 0 ? drover_err_set(err, r, "%s: %s", who, probe.message) : 0;
+	}
+	if ((r = pull_merged(c, s, NULL, who, image, "infra_image_pull_timeout",
+	                     s->infra_image_pull_timeout_ms, err)) < 0)
+		return r;
 	return inspect_id(c, image, image_id, err);
 }

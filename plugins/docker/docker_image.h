@@ -18,6 +18,13 @@
 int docker_image_ensure(docker_client *c, const docker_settings *s,
                         const drover_task_config *cfg, char **image_id, drover_err *err);
 
+/* Ensures the plugin's infra_image (the pause container of group networks) is
+ * present, pulling it when absent or tagged "latest" with the plugin's
+ * registry credentials (auth.config, auth.helper) under
+ * infra_image_pull_timeout. `who` starts every message. */
+int docker_image_ensure_infra(docker_client *c, const docker_settings *s, const char *who,
+                              char **image_id, drover_err *err);
+
 /* Splits "host:5000/repo/name:tag" into a malloc'd repository and tag ("latest"
  * when none; a digest reference keeps "@sha256:..." in the repository and an
  * empty tag). */

@@ -236,8 +236,9 @@ const drover_field docker_plugin_schema[] = {
 	{ "auth", DROVER_FIELD_BLOCK, 0, NULL, "registry credentials for every task",
 	  plugin_auth_fields },
 	{ "infra_image", DROVER_FIELD_STRING, 0, "\"registry.k8s.io/pause-" INFRA_ARCH ":3.3\"",
-	  "pause image of Nomad's group bridge mode (which drover refuses: not used yet)", NULL },
+	  "pause container holding the namespace of a group in network mode bridge or none",
+	  NULL },
 	{ "infra_image_pull_timeout", DROVER_FIELD_STRING, 0, "\"5m\"",
-	  "deadline of the infra_image pull (not used yet)", NULL },
+	  "deadline of the infra_image pull", NULL },
 	DROVER_FIELD_END
 };

@@ -18,7 +18,9 @@ plugins_docker_docker_la_SOURCES = \
 	plugins/docker/docker_state.c plugins/docker/docker_state.h \
 	plugins/docker/docker_monitor.c plugins/docker/docker_monitor.h \
 	plugins/docker/docker_fingerprint.c plugins/docker/docker_fingerprint.h \
-	plugins/docker/docker_handle.c plugins/docker/docker_handle.h
+	plugins/docker/docker_handle.c plugins/docker/docker_handle.h \
+	plugins/docker/docker_network.c plugins/docker/docker_network.h \
+	plugins/docker/docker_network_handle.c
 plugins_docker_docker_la_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(YAJL_CFLAGS) \
 	-I$(top_srcdir)/plugins/common
 plugins_docker_docker_la_CFLAGS = $(AM_CFLAGS) $(PLUGIN_COMPILE_FLAGS)

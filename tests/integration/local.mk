@@ -42,8 +42,10 @@ EXTRA_tests_integration_test_docker_DEPENDENCIES = plugins/docker/docker.la \
 check_PROGRAMS += tests/integration/test_docker_logstream
 TESTS += tests/integration/test_docker_logstream
 tests_integration_test_docker_logstream_SOURCES = tests/integration/test_docker_logstream.c \
-	plugins/docker/docker_logstream.c plugins/docker/docker_handle.c
-tests_integration_test_docker_logstream_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/docker
+	plugins/docker/docker_logstream.c plugins/docker/docker_handle.c \
+	plugins/docker/docker_network_handle.c
+tests_integration_test_docker_logstream_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/docker \
+	$(CURL_CFLAGS) $(YAJL_CFLAGS)
 tests_integration_test_docker_logstream_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)
 tests_integration_test_docker_logstream_LDADD = $(CRITERION_LIBS)
 

@@ -10,6 +10,7 @@
 
 #include "docker_handle.h"
 #include "docker_logstream.h"
+#include "docker_network.h"
 
 typedef struct sink {
 	char out[4096], err[4096];
@@ -216,4 +217,31 @@ Test(handle, version_two_round_trip_and_version_one_still_read)
 	cr_assert_eq(docker_handle_decode("drover-docker 3\n" ID "\n1\n", 83, &back, &err),
 	             -ENOTSUP);
 	cr_assert(strstr(err.message, "version 3"), "%s", err.message);
+}
+
+Test(network_handle, round_trip_and_nothing_else_read)
+{
+	char id[DOCKER_ID_MAX + 1];
+	drover_err err = { "" };
+	void *data;
+	size_t len;
+
+	cr_assert_eq(docker_network_handle_encode(ID, &data, &len), 0);
+	cr_assert_eq(docker_network_handle_decode(data, len, id, &err), 0, "%s", err.message);
+	cr_assert_str_eq(id, ID);
+	/* Every truncation is refused, never misread. */
+	for (size_t n = 0; n < len; n++)
+		cr_assert_lt(docker_network_handle_decode(data, n, id, &err), 0, "length %zu read", n);
+	free(data);
+	/* A task's handle, another version, a damaged id. */
+	cr_assert_lt(docker_network_handle_decode("drover-docker 2\n" ID "\n1\nnologger\n", 92,
+	                                          id, &err), 0);
+	cr_assert_eq(docker_network_handle_decode("drover-docker-net 2\n" ID "\n", 85, id, &err),
+	             -ENOTSUP);
+	cr_assert(strstr(err.message, "version 2"), "%s", err.message);
+	cr_assert_lt(docker_network_handle_decode("drover-docker-net 1\n" ID "\0\n", 86, id, &err),
+	             0);
+	cr_assert_lt(docker_network_handle_decode("drover-docker-net 1\nABCDEF\n", 27, id, &err),
+	             0);
+	cr_assert_lt(docker_network_handle_decode(NULL, 0, id, &err), 0);
 }
