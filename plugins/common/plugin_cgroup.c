@@ -704,6 +704,12 @@ int plugin_cgroup_kill(const plugin_cgroup *cg, long long timeout_ms, drover_err
 
 	if (cg->version == 0 || cg->n == 0 || !is_cgroupfs(cg->dirs[0].path))
 		return 0;
+	/* The usual case after a stop: the shim killed the task's process group
+	 * and nothing escaped. An empty cgroup gains no member but by a write of
+	 * root's, so freezing, killing and thawing it is work for nothing (on v1
+	 * five writes and five reads per task: a third of stopping 1000). */
+	if (!populated(cg))
+		return 0;
 	if (cg->version == 2 && write_file(cg->dirs[0].path, "cgroup.kill", "1") == 0)
 		goto wait;
 	frozen = freeze(cg, 1);
