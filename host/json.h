@@ -25,6 +25,10 @@ int drover_json_parse_file(const char *path, drover_value *out, drover_err *err)
 /* Writes `v` as JSON to `f`; pretty-printed with two-space indent when `pretty`. */
 int drover_json_write(FILE *f, const drover_value *v, int pretty);
 
+/* `v` as compact JSON text, malloc()ed (its length in *len when len is not
+ * NULL); NULL when out of memory or when `v` holds what JSON cannot (NaN). */
+char *drover_json_text(const drover_value *v, size_t *len);
+
 /* Adds `v` to a yajl generator (a struct yajl_gen_t *, which yajl calls
  * yajl_gen); 0 or -EINVAL when yajl refuses it. */
 struct yajl_gen_t;

@@ -111,3 +111,22 @@ int drover_json_write(FILE *f, const drover_value *v, int pretty)
 		rc = -EIO;
 	return rc;
 }
+
+char *drover_json_text(const drover_value *v, size_t *len_out)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	int rc = drover_json_write(f, v, 0);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -ENOMEM;
+	if (rc < 0) {
+		free(text);
+		return NULL;
+	}
+	if (len_out)
+		*len_out = len;
+	return text;
+}

@@ -379,18 +379,10 @@ void drover_runner_store_start_done(void)
 
 int drover_runner_store_job_text(const drover_value *doc, char **out, drover_err *err)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		return drover_err_set(err, -ENOMEM, "out of memory");
-	int rc = drover_json_write(f, doc, 0);
-	if (fclose(f) != 0 && rc == 0)
-		rc = -ENOMEM;
-	if (rc < 0) {
-		free(text);
-		return drover_err_set(err, rc, "cannot serialize the job document: %s", strerror(-rc));
-	}
+	char *text = drover_json_text(doc, NULL);
+	if (!text)
+		return drover_err_set(err, -ENOMEM, "cannot serialize the job document: out of memory "
+		                      "or a value JSON cannot hold");
 	*out = text;
 	return 0;
 }

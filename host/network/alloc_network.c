@@ -40,22 +40,6 @@ drover_plugin *drover_alloc_network_initiator(drover_plugin *const *plugins, siz
 	return NULL;
 }
 
-static char *value_text(const drover_value *v)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		return NULL;
-	int rc = drover_json_write(f, v, 0);
-	fclose(f);
-	if (rc < 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
-}
-
 static int parse_text(const char *what, const char *text, drover_value *out, drover_err *err)
 {
 	*out = (drover_value){.type = DROVER_VALUE_NULL};
@@ -127,7 +111,8 @@ int drover_alloc_network_up(drover_context *ctx, drover_state *st, const drover_
 	    (rc = drover_bridge_runtime_config(strcmp(mode, "bridge") == 0 ? ports : NULL, &runtime,
 	                                       err)) < 0)
 		goto fail;
-	if (!(conf_text = value_text(&conflist)) || !(runtime_text = value_text(&runtime))) {
+	if (!(conf_text = drover_json_text(&conflist, NULL)) ||
+	    !(runtime_text = drover_json_text(&runtime, NULL))) {
 		rc = drover_err_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}

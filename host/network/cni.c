@@ -329,22 +329,6 @@ static int call_plugin(const drover_cni_runtime *rt, const char *command, const 
 	return rc;
 }
 
-static char *result_text(const drover_value *v)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		return NULL;
-	int rc = drover_json_write(f, v, 0);
-	fclose(f);
-	if (rc < 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
-}
-
 int drover_cni_add(const drover_cni_runtime *rt, const drover_value *conflist,
                    const drover_value *runtime_config, drover_cni_progress_fn progress,
                    void *progress_data, char **result, drover_err *err)
@@ -368,13 +352,13 @@ int drover_cni_add(const drover_cni_runtime *rt, const drover_value *conflist,
 			prev = next;
 		}
 		if (progress && i + 1 < plugins->u.array.count && prev.type != DROVER_VALUE_NULL) {
-			char *so_far = result_text(&prev);
+			char *so_far = drover_json_text(&prev, NULL);
 			if (so_far)
 				progress(progress_data, so_far);
 			free(so_far);
 		}
 	}
-	char *text = result_text(&prev);
+	char *text = drover_json_text(&prev, NULL);
 	drover_value_clear(&prev);
 	if (!text)
 		return drover_err_set(err, -ENOMEM, "cannot keep the CNI result");
