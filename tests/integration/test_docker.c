@@ -2633,22 +2633,6 @@ Test(docker, a_task_survives_its_daemon_going_away_and_is_recovered, .timeout = 
 	}
 }
 
-/* One test at a time. The daemon serialises most of the work anyway, and
- * Criterion 2.4's runner leaks a small allocation of its own when workers of
- * this program overlap (LeakSanitizer reports it in the runner, with only
- * libcriterion frames; see Snaipe/Criterion#515), which would fail the
- * sanitizer build for a leak that is not drover's. */
-int main(int argc, char *argv[])
-{
-	struct criterion_test_set *tests = criterion_initialize();
-	int result = 0;
-	if (criterion_handle_args(argc, argv, true)) {
-		criterion_options.jobs = 1;
-		result = !criterion_run_all_tests(tests);
-	}
-	criterion_finalize(tests);
-	return result;
-}
 
 /* A container started with the task-level ports main and REDIS (legacy
  * Resources.Networks) at host ports hp[0], hp[1], and `config`. */
@@ -2853,3 +2837,5 @@ Test(docker, host_volumes_are_bound_even_with_volumes_disabled)
 	cr_assert(strstr(err.message, "VolumeMounts[0] (volume \"data\"): \"Destination\""),
 	          "%s", err.message);
 }
+
+#include "criterion_serial_main.h"

@@ -839,19 +839,4 @@ Test(docker_network, reaper_spares_the_pause_container_while_its_run_dir_exists,
 	fx.cleanup[0] = '\0';
 }
 
-/* One test at a time, as test_docker.c does and for its reason: Criterion
- * 2.4's runner leaks a small allocation of its own when workers of a program
- * overlap (LeakSanitizer reports it in the runner with only libcriterion
- * frames; Snaipe/Criterion#515). Here the reaper test beside the group tests
- * made it appear, failing the sanitizer build for a leak that is not drover's. */
-int main(int argc, char *argv[])
-{
-	struct criterion_test_set *tests = criterion_initialize();
-	int result = 0;
-	if (criterion_handle_args(argc, argv, true)) {
-		criterion_options.jobs = 1;
-		result = !criterion_run_all_tests(tests);
-	}
-	criterion_finalize(tests);
-	return result;
-}
+#include "criterion_serial_main.h"
