@@ -60,4 +60,13 @@ int plugin_resolve_beneath(const char *base_path, const char *rel, unsigned flag
 
 void plugin_resolved_free(plugin_resolved *r);
 
+/* openat2(2) with O_PATH | O_CLOEXEC and `resolve`, retried while the kernel
+ * answers EAGAIN. A scoped lookup (RESOLVE_BENEATH, RESOLVE_IN_ROOT) that
+ * meets ".." gives EAGAIN whenever any mount or rename happened anywhere on
+ * the machine during the walk, because it cannot then prove the ".." stayed
+ * inside; on a host starting tasks (each one mounts) that is routine, and
+ * taking it for an answer made a check pass that should have refused. Returns
+ * the descriptor, or -1 with errno (EAGAIN only if every retry raced). */
+int plugin_openat2(int dirfd, const char *path, unsigned long long resolve);
+
 #endif

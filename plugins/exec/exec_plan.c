@@ -17,6 +17,7 @@
 
 #include "exec_caps.h"
 #include "plugin_env.h"
+#include "plugin_resolve.h"
 
 /* Nomad's default client.chroot_env, taken where the host has them. */
 static const char *const default_chroot[] = { "/bin", "/etc", "/lib", "/lib32", "/lib64",
@@ -127,8 +128,7 @@ static int has_dotdot(const char *path)
 static int check_work_dir(const drover_task_config *cfg, const char **out, drover_err *err)
 {
 	const char *wd = drover_value_get_string(cfg->config, "work_dir", NULL);
-	struct open_how how;
-	int dirfd, fd;
+	int dirfd, fd, e;
 
 	*out = "/";
 	if (!wd || !wd[0])
@@ -144,21 +144,28 @@ static int check_work_dir(const drover_task_config *cfg, const char **out, drove
 	if (dirfd < 0)
 		return drover_err_set(err, -errno, "cannot open the task directory \"%s\": %s",
 		                      cfg->task_dir, strerror(errno));
-	memset(&how, 0, sizeof(how));
-	how.flags = O_PATH | O_CLOEXEC;
-	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 	while (*wd == '/' && wd[1] == '/')
 		wd++;
-	fd = (int)syscall(SYS_openat2, dirfd, wd[0] == '/' ? (wd[1] ? wd + 1 : ".") : wd, &how,
-	                  sizeof(how));
+	fd = plugin_openat2(dirfd, wd[0] == '/' ? (wd[1] ? wd + 1 : ".") : wd,
+	                    RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+	e = errno;
 	close(dirfd);
-	if (fd < 0 && (errno == EXDEV || errno == ELOOP))
+	wd = drover_value_get_string(cfg->config, "work_dir", "");
+	if (fd >= 0)
+		close(fd);
+	else if (e == EXDEV || e == ELOOP)
 		return drover_err_set(err, -EINVAL,
 		                      "config \"work_dir\" \"%.200s\" goes through a symlink that "
 		                      "points out of the task's root",
-		                      drover_value_get_string(cfg->config, "work_dir", ""));
-	if (fd >= 0)
-		close(fd);
+		                      wd);
+	else if (e != ENOENT)
+		/* Anything but "not there yet" is an answer the check cannot
+		 * take for a pass: a file on the way, or a lookup that kept
+		 * racing with mounts. */
+		return drover_err_set(err, -EINVAL,
+		                      "config \"work_dir\" \"%.200s\" cannot be checked inside the "
+		                      "task's root: %s",
+		                      wd, strerror(e));
 	*out = drover_value_get_string(cfg->config, "work_dir", "/");
 	return 0;
 }
@@ -428,7 +435,6 @@ static int in_root_executable(const exec_plan *p, const drover_task_config *cfg,
 	const char *best_src = NULL;
 	size_t best_len = 0, i;
 	char host[DROVER_PATH_MAX * 2];
-	struct open_how how;
 	struct stat st;
 	int dirfd, fd, ok;
 
@@ -463,10 +469,7 @@ static int in_root_executable(const exec_plan *p, const drover_task_config *cfg,
 	}
 	if (dirfd < 0)
 		return 0;
-	memset(&how, 0, sizeof(how));
-	how.flags = O_PATH | O_CLOEXEC;
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-	fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+	fd = plugin_openat2(dirfd, rel, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 	close(dirfd);
 	if (fd < 0)
 		return 0;

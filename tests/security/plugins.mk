@@ -24,5 +24,5 @@ tests_security_test_sec_devices_LDADD = plugins/common/libplugincommon.la $(CGRO
 
 tests_security_test_sec_resolve_SOURCES = tests/security/test_sec_resolve.c
 tests_security_test_sec_resolve_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/plugins/common \
-	$(CRITERION_CFLAGS)
+	-I$(top_srcdir)/tests $(CRITERION_CFLAGS)
 tests_security_test_sec_resolve_LDADD = plugins/common/libpluginresolve.la $(CRITERION_LIBS)

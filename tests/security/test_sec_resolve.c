@@ -7,12 +7,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
 
 #include "plugin_resolve.h"
+#include "test_support.h"
 
 static char base[PATH_MAX], outside[PATH_MAX];
 
@@ -136,4 +143,60 @@ Test(resolve, a_fifo_is_not_a_bind_source)
 	                                    &r, &err),
 	             -EINVAL);
 	cr_assert(strstr(err.message, "neither a directory nor a regular file"), "%s", err.message);
+}
+
+/* A scoped lookup through ".." is answered EAGAIN by the kernel whenever a
+ * mount happened anywhere during the walk. A host starting tasks mounts all
+ * the time (every exec task does), and CI once saw the exec driver take that
+ * EAGAIN for "not there yet" and start a task whose work_dir led out of its
+ * root. Here a child mounts and unmounts in a loop, in a mount namespace of
+ * its own (the lock the kernel checks is global), while the lookup of a
+ * link leading out must keep answering EXDEV. */
+Test(resolve, a_scoped_lookup_through_dotdot_answers_while_the_host_mounts)
+{
+	volatile unsigned long *mounts;
+	char mnt[PATH_MAX + 64];
+	int dirfd, fd, i, status, raced = 0;
+	pid_t churn;
+
+	drover_test_require(geteuid() == 0, "mounting needs root");
+	mounts = mmap(NULL, sizeof(*mounts), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	              -1, 0);
+	cr_assert_neq(mounts, MAP_FAILED);
+	snprintf(mnt, sizeof(mnt), "%s/mnt", outside);
+	cr_assert_eq(mkdir(mnt, 0755), 0);
+	ln("../../../../../../../..", "t/local/up");
+	churn = fork();
+	cr_assert_geq(churn, 0);
+	if (churn == 0) {
+		if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			_exit(1);
+		for (;;) {
+			if (mount("tmpfs", mnt, "tmpfs", 0, NULL) == 0 && umount(mnt) == 0)
+				(*mounts)++;
+		}
+	}
+	/* Until the churn is under way, or the child failed to start it. */
+	for (i = 0; *mounts < 10 && i < 100000; i++) {
+		cr_assert_eq(waitpid(churn, &status, WNOHANG), 0, "the mounting child exited");
+		usleep(100);
+	}
+	dirfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(dirfd, 0);
+	for (i = 0; i < 20000; i++) {
+		fd = plugin_openat2(dirfd, "t/local/up/etc", RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+		if (fd >= 0 || errno != EXDEV) {
+			raced = fd >= 0 ? -1 : errno;
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+	}
+	close(dirfd);
+	kill(churn, SIGKILL);
+	cr_assert_eq(waitpid(churn, &status, 0), churn);
+	cr_assert(*mounts > 10, "the child mounted only %lu times", *mounts);
+	cr_assert_eq(raced, 0, "lookup %d gave %s instead of EXDEV", i,
+	             raced < 0 ? "a descriptor" : strerror(raced));
+	munmap((void *)mounts, sizeof(*mounts));
 }
