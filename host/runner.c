@@ -798,8 +798,7 @@ static int network_up(run *r, run_alloc *a, drover_plugin *const *plugins, drove
 	if (rc < 0)
 		return rc;
 	a->net_up = 1;
-	drover_group_network_view(a->group, a->net.netns_path, a->net.handle, a->net.handle_len,
-	                          &a->network);
+	drover_group_network_view(a->group, &a->net, &a->network);
 	return 0;
 }
 
@@ -1128,7 +1127,7 @@ static int plan(run *r, const drover_job_configs *configs)
 			a->index = index;
 			a->job = r->job;
 			a->group = group;
-			drover_group_network_view(group, NULL, NULL, 0, &a->network);
+			drover_group_network_view(group, NULL, &a->network);
 			a->first_task = r->task_count;
 			a->lc_tasks = calloc(group->task_count ? group->task_count : 1, sizeof(*a->lc_tasks));
 			if (!a->lc_tasks)
@@ -1393,8 +1392,7 @@ static void resume_network(run *r, run_alloc *a)
 	int rc = drover_alloc_network_recover(store, a->id, &a->net, &err);
 	if (rc == 0) {
 		a->net_up = 1;
-		drover_group_network_view(a->group, a->net.netns_path, a->net.handle,
-		                          a->net.handle_len, &a->network);
+		drover_group_network_view(a->group, &a->net, &a->network);
 		return;
 	}
 	if (rc != -ENOENT && rc != -ESTALE) {
@@ -1445,7 +1443,7 @@ static int plan_resume(run *r, drover_ralloc *rallocs, size_t count)
 		a->index = ra->alloc.alloc_index;
 		a->job = &ra->job;
 		a->group = group;
-		drover_group_network_view(group, NULL, NULL, 0, &a->network);
+		drover_group_network_view(group, NULL, &a->network);
 		a->dirs = ra->dirs;
 		ra->dirs = (drover_allocdir){0};
 		a->first_task = r->task_count;

@@ -179,8 +179,7 @@ int drover_ralloc_load(drover_context *ctx, drover_state *st, const char *id, dr
 	drover_err net_err = {{0}};
 	if (drover_alloc_network_wanted(a->group))
 		drover_alloc_network_recover(st, id, &a->net, &net_err);
-	drover_group_network_view(a->group, a->net.netns_path[0] ? a->net.netns_path : NULL,
-	                          a->net.handle, a->net.handle_len, &a->network);
+	drover_group_network_view(a->group, &a->net, &a->network);
 	a->dirs.alloc_dir = strdup(a->alloc.alloc_dir);
 	a->dirs.shared_dir = drover_strdup_printf("%s/alloc", a->alloc.alloc_dir);
 	a->dirs.log_dir = drover_strdup_printf("%s/alloc/logs", a->alloc.alloc_dir);

@@ -4,8 +4,7 @@
 
 #include <string.h>
 
-void drover_group_network_view(const drover_jobspec_group *group, const char *netns_path,
-                               const void *created_handle, size_t created_handle_len,
+void drover_group_network_view(const drover_jobspec_group *group, const drover_alloc_net *net,
                                drover_network *out)
 {
 	const drover_group_network *n = &group->network;
@@ -14,11 +13,14 @@ void drover_group_network_view(const drover_jobspec_group *group, const char *ne
 	*out = (drover_network){
 		.struct_size = sizeof(drover_network),
 		.mode = n->mode ? n->mode : "host",
-		.netns_path = netns_path,
 		.hostname = n->hostname,
-		.created_handle = created_handle,
-		.created_handle_len = created_handle_len,
 	};
+	if (net) {
+		out->netns_path = net->netns_path[0] ? net->netns_path : NULL;
+		out->created_handle = net->handle;
+		out->created_handle_len = net->handle_len;
+		out->address = net->address[0] ? net->address : NULL;
+	}
 	/* A DNS block that lists nothing still gives the task a resolv.conf of
 	 * the driver's (Nomad's GenerateDNSMount: a copy of the host's): the
 	 * lists are then empty, not NULL. */

@@ -10,12 +10,13 @@
 #include <drover/driver.h>
 
 #include "../jobspec.h"
+#include "alloc_network.h"
 
-/* Fills `out` from the group's network block; every pointer points into
- * `group` (or to `netns_path`, NULL in mode "host"), so `out` lives no longer
- * than they do. A group without a network block is mode "host". */
-void drover_group_network_view(const drover_jobspec_group *group, const char *netns_path,
-                               const void *created_handle, size_t created_handle_len,
+/* Fills `out` from the group's network block and, when the allocation has a
+ * network of its own, from `net` (NULL in mode "host"): every pointer points
+ * into `group` or `net`, so `out` lives no longer than they do. A group
+ * without a network block is mode "host". */
+void drover_group_network_view(const drover_jobspec_group *group, const drover_alloc_net *net,
                                drover_network *out);
 
 #endif

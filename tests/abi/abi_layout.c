@@ -85,7 +85,7 @@
 	FIELD(drover_task_config, mounts, 208, 8) /* 1.2 */ \
 	FIELD(drover_task_config, task_ports, 216, 8) /* 1.2 */ \
 	FIELD(drover_task_config, network, 224, 8) /* 1.3 */ \
-	SIZE_AT_LEAST(drover_network, 72, 8) /* 1.3 */ \
+	SIZE_AT_LEAST(drover_network, 80, 8) /* 1.3 */ \
 	FIELD(drover_network, struct_size, 0, 4) \
 	FIELD(drover_network, mode, 8, 8) \
 	FIELD(drover_network, netns_path, 16, 8) \
@@ -95,6 +95,7 @@
 	FIELD(drover_network, hostname, 48, 8) \
 	FIELD(drover_network, created_handle, 56, 8) \
 	FIELD(drover_network, created_handle_len, 64, 8) \
+	FIELD(drover_network, address, 72, 8) \
 	SIZE_AT_LEAST(drover_network_request, 56, 8) /* 1.3 */ \
 	FIELD(drover_network_request, struct_size, 0, 4) \
 	FIELD(drover_network_request, alloc_id, 8, 8) \

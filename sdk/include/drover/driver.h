@@ -191,6 +191,11 @@ typedef struct drover_network {
 	 * namespace; NULL/0 when the host did. */
 	const void *created_handle;
 	size_t created_handle_len;
+	/* The allocation's address in the group network (Nomad's
+	 * NetworkIsolationSpec.HostsConfig.Address), as text: what a driver
+	 * writes into the task's /etc/hosts beside the hostname. NULL when the
+	 * network has none (mode "host" or "none"). */
+	const char *address;
 } drover_network;
 
 /* Since ABI 1.3: what create_network and destroy_network are asked about. */
