@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yajl/yajl_gen.h>
-
 #include "commands.h"
 #include "state_recover.h"
 #include "status_json.h"
@@ -22,34 +20,6 @@ typedef struct status_opts {
 	int stats;
 	int verbose;
 } status_opts;
-
-/* Writes what `g` generated so far, as drover_gen_print does (C1 controls,
- * which yajl passes through, escaped), and empties its buffer: a thousand
- * allocations make megabytes of JSON, written piece by piece instead of
- * grown in one buffer and scanned byte by byte. */
-static void flush_gen(yajl_gen g)
-{
-	const unsigned char *buf, *p, *end;
-	size_t len;
-	yajl_gen_get_buf(g, &buf, &len);
-	p = buf;
-	end = buf + len;
-	while (p < end) {
-		const unsigned char *c2 = memchr(p, 0xc2, (size_t)(end - p));
-		if (!c2 || c2 + 1 >= end) {
-			fwrite(p, 1, (size_t)(end - p), stdout);
-			break;
-		}
-		if (c2[1] >= 0x80 && c2[1] <= 0x9f) {
-			fwrite(p, 1, (size_t)(c2 - p), stdout);
-			printf("\\u%04x", c2[1]);
-		} else {
-			fwrite(p, 1, (size_t)(c2 + 2 - p), stdout);
-		}
-		p = c2 + 2;
-	}
-	yajl_gen_clear(g);
-}
 
 static void load_failed(const char *id, const char *message, void *data)
 {
@@ -83,19 +53,7 @@ static int print_many(drover_context *ctx, drover_state *st, const status_opts *
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	if (o->json) {
-		yajl_gen g = yajl_gen_alloc(NULL);
-		if (g) {
-			yajl_gen_config(g, yajl_gen_beautify, 1);
-			yajl_gen_array_open(g);
-			for (size_t i = 0; i < loaded; i++) {
-				status_json_alloc(g, &allocs[i]);
-				flush_gen(g);
-			}
-			yajl_gen_array_close(g);
-			flush_gen(g);
-			fputc('\n', stdout);
-			yajl_gen_free(g);
-		}
+		status_json_list(stdout, allocs, loaded);
 	} else if (job_id) {
 		status_text_job(stdout, job_id, allocs, loaded, o->verbose);
 	} else if (loaded == 0 && exit_code == DROVER_EXIT_OK) {
@@ -123,13 +81,7 @@ static int print_one(drover_context *ctx, drover_state *st, const status_opts *o
 		return DROVER_EXIT_FAILURE;
 	}
 	if (o->json) {
-		yajl_gen g = yajl_gen_alloc(NULL);
-		if (g) {
-			yajl_gen_config(g, yajl_gen_beautify, 1);
-			status_json_alloc(g, &a);
-			drover_gen_print(g);
-			yajl_gen_free(g);
-		}
+		status_json_one(stdout, &a);
 	} else {
 		status_text_alloc(stdout, &a, o->verbose ? DROVER_STATE_EVENTS_KEPT : 10);
 	}

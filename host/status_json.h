@@ -4,10 +4,13 @@
 #ifndef DROVER_HOST_STATUS_JSON_H
 #define DROVER_HOST_STATUS_JSON_H
 
-#include <yajl/yajl_gen.h>
+#include <stdio.h>
 
 #include "status_view.h"
 
-void status_json_alloc(yajl_gen g, const status_alloc *a);
+/* The allocations as one JSON array, four spaces of indent, to `f`. */
+void status_json_list(FILE *f, const status_alloc *allocs, size_t count);
+/* One allocation as a JSON object (`drover status -json ALLOC`), to `f`. */
+void status_json_one(FILE *f, const status_alloc *a);
 
 #endif

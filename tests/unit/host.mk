@@ -12,6 +12,7 @@ HOST_UNIT_TESTS = \
 	tests/unit/test_restart_policy \
 	tests/unit/test_lifecycle \
 	tests/unit/test_state_store \
+	tests/unit/test_status_json \
 	tests/unit/test_task_events \
 	tests/unit/test_task_limits \
 	tests/unit/test_network_cni \
@@ -47,6 +48,9 @@ tests_unit_test_network_store_CPPFLAGS = $(HOST_UNIT_CPPFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_network_store_LDADD = $(HOST_UNIT_LDADD) $(SQLITE_LIBS)
 tests_unit_test_state_store_CPPFLAGS = $(HOST_UNIT_CPPFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_state_store_LDADD = $(HOST_UNIT_LDADD) $(SQLITE_LIBS)
+tests_unit_test_status_json_SOURCES = tests/unit/test_status_json.c host/status_json.c
+tests_unit_test_status_json_CPPFLAGS = $(HOST_UNIT_CPPFLAGS) $(YAJL_CFLAGS)
+tests_unit_test_status_json_LDADD = $(HOST_UNIT_LDADD) $(YAJL_LIBS)
 tests_unit_test_task_events_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
 tests_unit_test_task_events_LDADD = $(HOST_UNIT_LDADD)
 tests_unit_test_task_limits_CPPFLAGS = $(HOST_UNIT_CPPFLAGS)
