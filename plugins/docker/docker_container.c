@@ -13,6 +13,7 @@
 #include "docker_container.h"
 #include "docker_cpu.h"
 #include "docker_dns.h"
+#include "docker_hosts.h"
 #include "docker_json.h"
 #include "docker_network.h"
 #include "plugin_resolve.h"
@@ -608,6 +609,26 @@ static int gen_dns_bind(build *b)
 	return 0;
 }
 
+/* The group network's hosts file (docker_hosts.h), after the resolv.conf. */
+static int gen_hosts_bind(build *b)
+{
+	char *line = NULL;
+	yajl_gen_status st;
+	int r;
+
+	if ((r = docker_hosts_bind(b->cfg, b->s->selinux_label, &line, b->err)) < 0) {
+		char msg[DROVER_ERR_MESSAGE_MAX];
+		snprintf(msg, sizeof(msg), "%s", b->err->message);
+		return drover_err_set(b->err, r, "task \"%s\": %s", b->task, msg);
+	}
+	if (!line)
+		return 0;
+	st = docker_gen_str(b->g, line);
+	free(line);
+	GEN(st);
+	return 0;
+}
+
 static int gen_binds(build *b)
 {
 	const drover_value *vols = drover_value_get(b->c, "volumes");
@@ -678,7 +699,8 @@ static int gen_binds(build *b)
 		free(copy);
 		GEN(docker_gen_str(b->g, line));
 	}
-	if ((r = gen_host_volume_binds(b, line, sizeof(line))) < 0 || (r = gen_dns_bind(b)) < 0)
+	if ((r = gen_host_volume_binds(b, line, sizeof(line))) < 0 || (r = gen_dns_bind(b)) < 0 ||
+	    (r = gen_hosts_bind(b)) < 0)
 		return r;
 	GEN(yajl_gen_array_close(b->g));
 	return 0;
@@ -1152,7 +1174,10 @@ static int gen_host_config(build *b)
 				return field_error(b, -EINVAL, "extra_hosts",
 				                   "item %zu is not \"hostname:IP\"", i);
 		}
-		if ((r = gen_list(b, "extra_hosts", "ExtraHosts")) < 0)
+		/* With drover's /etc/hosts they are in that file, and Docker
+		 * refuses ExtraHosts beside a "container:" network mode. */
+		if (!docker_hosts_managed(b->cfg) &&
+		    (r = gen_list(b, "extra_hosts", "ExtraHosts")) < 0)
 			return r;
 	}
 	if ((r = gen_map(b, drover_value_get(b->c, "sysctl"), "sysctl", "Sysctls")) < 0 ||

@@ -9,6 +9,7 @@
 
 #include "docker_container.h"
 #include "docker_handle.h"
+#include "docker_hosts.h"
 #include "docker_image.h"
 #include "docker_json.h"
 #include "docker_network.h"
@@ -358,7 +359,9 @@ int docker_network_task_mode(const drover_task_config *cfg, char *mode, size_t l
 	 * network_mode itself would take the task out of the group's network. */
 	static const struct {
 		const char *field, *why;
-		int dns; /* a group DNS block replaces the field (docker_dns.h): no conflict */
+		/* 1: a group DNS block replaces the field (docker_dns.h); 2: drover's
+		 * /etc/hosts holds it (docker_hosts.h): then no conflict. */
+		int dns;
 	} conflicts[] = {
 		{ "network_mode", "the task joins the group's network namespace; remove "
 		                  "network_mode, or give the group network mode \"host\"", 0 },
@@ -366,7 +369,9 @@ int docker_network_task_mode(const drover_task_config *cfg, char *mode, size_t l
 		              "group network's Hostname: set that instead", 0 },
 		{ "mac_address", "the task has no interface of its own in the group's network "
 		                 "namespace", 0 },
-		{ "extra_hosts", "the task shares /etc/hosts with the group's pause container", 0 },
+		{ "extra_hosts", "the task shares the pause container's /etc/hosts: drover writes "
+		                 "one of its own, with them, only in a network with an address "
+		                 "(mode \"bridge\")", 2 },
 		{ "network_aliases", "they apply only to a user-defined network", 0 },
 		{ "ipv4_address", "it applies only to a user-defined network", 0 },
 		{ "ipv6_address", "it applies only to a user-defined network", 0 },
@@ -380,16 +385,18 @@ int docker_network_task_mode(const drover_task_config *cfg, char *mode, size_t l
 	const drover_network *n = docker_network_of(cfg);
 	const char *task = cfg->task_name ? cfg->task_name : "?";
 	char ref[200];
-	int has_dns;
+	int has_dns, has_hosts;
 
 	if (!n)
 		return drover_err_set(err, -EINVAL, "task \"%s\": the task is in no group network",
 		                      task);
 	has_dns = n->struct_size >= offsetof(drover_network, dns_options) + sizeof(n->dns_options) &&
 	          (n->dns_servers || n->dns_searches || n->dns_options);
+	has_hosts = docker_hosts_managed(cfg);
 	for (size_t i = 0; i < sizeof(conflicts) / sizeof(conflicts[0]); i++) {
 		const drover_value *v = drover_value_get(cfg->config, conflicts[i].field);
-		if ((conflicts[i].dns && has_dns) || !v || v->type == DROVER_VALUE_NULL ||
+		if ((conflicts[i].dns == 1 && has_dns) || (conflicts[i].dns == 2 && has_hosts) || !v ||
+		    v->type == DROVER_VALUE_NULL ||
 		    (v->type == DROVER_VALUE_STRING && !v->u.string.ptr[0]) ||
 		    (v->type == DROVER_VALUE_ARRAY && v->u.array.count == 0))
 			continue;
