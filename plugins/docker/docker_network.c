@@ -359,28 +359,29 @@ int docker_network_task_mode(const drover_task_config *cfg, char *mode, size_t l
 	 * network_mode itself would take the task out of the group's network. */
 	static const struct {
 		const char *field, *why;
-		/* 1: a group DNS block replaces the field (docker_dns.h); 2: drover's
-		 * /etc/hosts holds it (docker_hosts.h): then no conflict. */
-		int dns;
+		/* No conflict when a group DNS block replaces the field
+		 * (docker_dns.h), or when drover's /etc/hosts holds it
+		 * (docker_hosts.h). */
+		enum { ALWAYS, UNLESS_DNS, UNLESS_HOSTS } unless;
 	} conflicts[] = {
 		{ "network_mode", "the task joins the group's network namespace; remove "
-		                  "network_mode, or give the group network mode \"host\"", 0 },
+		                  "network_mode, or give the group network mode \"host\"", ALWAYS },
 		{ "hostname", "the tasks share the group's network namespace and take the "
-		              "group network's Hostname: set that instead", 0 },
+		              "group network's Hostname: set that instead", ALWAYS },
 		{ "mac_address", "the task has no interface of its own in the group's network "
-		                 "namespace", 0 },
+		                 "namespace", ALWAYS },
 		{ "extra_hosts", "the task shares the pause container's /etc/hosts: drover writes "
 		                 "one of its own, with them, only in a network with an address "
-		                 "(mode \"bridge\")", 2 },
-		{ "network_aliases", "they apply only to a user-defined network", 0 },
-		{ "ipv4_address", "it applies only to a user-defined network", 0 },
-		{ "ipv6_address", "it applies only to a user-defined network", 0 },
+		                 "(mode \"bridge\")", UNLESS_HOSTS },
+		{ "network_aliases", "they apply only to a user-defined network", ALWAYS },
+		{ "ipv4_address", "it applies only to a user-defined network", ALWAYS },
+		{ "ipv6_address", "it applies only to a user-defined network", ALWAYS },
 		{ "dns_servers", "the task shares /etc/resolv.conf with the group's pause "
-		                 "container: give the group network a DNS block instead", 1 },
+		                 "container: give the group network a DNS block instead", UNLESS_DNS },
 		{ "dns_search_domains", "the task shares /etc/resolv.conf with the group's pause "
-		                        "container: give the group network a DNS block instead", 1 },
+		                        "container: give the group network a DNS block instead", UNLESS_DNS },
 		{ "dns_options", "the task shares /etc/resolv.conf with the group's pause "
-		                 "container: give the group network a DNS block instead", 1 },
+		                 "container: give the group network a DNS block instead", UNLESS_DNS },
 	};
 	const drover_network *n = docker_network_of(cfg);
 	const char *task = cfg->task_name ? cfg->task_name : "?";
@@ -395,7 +396,8 @@ int docker_network_task_mode(const drover_task_config *cfg, char *mode, size_t l
 	has_hosts = docker_hosts_managed(cfg);
 	for (size_t i = 0; i < sizeof(conflicts) / sizeof(conflicts[0]); i++) {
 		const drover_value *v = drover_value_get(cfg->config, conflicts[i].field);
-		if ((conflicts[i].dns == 1 && has_dns) || (conflicts[i].dns == 2 && has_hosts) || !v ||
+		if ((conflicts[i].unless == UNLESS_DNS && has_dns) ||
+		    (conflicts[i].unless == UNLESS_HOSTS && has_hosts) || !v ||
 		    v->type == DROVER_VALUE_NULL ||
 		    (v->type == DROVER_VALUE_STRING && !v->u.string.ptr[0]) ||
 		    (v->type == DROVER_VALUE_ARRAY && v->u.array.count == 0))
