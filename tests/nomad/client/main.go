@@ -708,6 +708,22 @@ func dnsHostMode(bridge, so, workdir string, sc scenario) {
 		strings.Contains(start.DriverErrorMsg, `a task cannot be named "alloc"`),
 		"StartTask of a task named \"alloc\": FATAL saying so (got %v, %v)", start, err)
 
+	// DNS lists are bounded, entries checked by the driver: both refused
+	// naming what is wrong.
+	many := &drivers.DNSConfig{}
+	for i := 0; i < 33; i++ {
+		many.Servers = append(many.Servers, fmt.Sprintf("192.0.2.%d", i))
+	}
+	_, start, _, err = netTask(c, tschema.Spec, sc, allocDir(workdir, "dns"), "dns", nil, many)
+	check(err == nil && start.Result == drivers.StartTaskResponse_FATAL &&
+		strings.Contains(start.DriverErrorMsg, `"dns.servers" has 33 entries`),
+		"StartTask with 33 DNS servers: FATAL naming dns.servers (got %v, %v)", start, err)
+	_, start, _, err = netTask(c, tschema.Spec, sc, allocDir(workdir, "dns"), "dns", nil,
+		&drivers.DNSConfig{Searches: []string{"evil.example\nnameserver 6.6.6.6"}})
+	check(err == nil && start.Result == drivers.StartTaskResponse_FATAL &&
+		strings.Contains(start.DriverErrorMsg, "evil.example"),
+		"StartTask with a DNS search holding a newline: FATAL naming it (got %v, %v)", start, err)
+
 	caps, err := c.driver.Capabilities(ctx, &drivers.CapabilitiesRequest{})
 	if err != nil || caps.Capabilities.MustCreateNetwork {
 		return // docker: groupNetwork
