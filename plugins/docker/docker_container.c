@@ -589,34 +589,19 @@ static int gen_host_volume_binds(build *b, char *line, size_t len)
 	return 0;
 }
 
-/* The group network's resolv.conf (docker_dns.h), last: Nomad appends it. */
-static int gen_dns_bind(build *b)
+/* A bind of a file the driver wrote into the task's state directory from
+ * the group network (docker_dns.h, docker_hosts.h); none when `make` gives no
+ * line. */
+typedef int (*state_bind_fn)(const drover_task_config *cfg, const char *label, char **line,
+                             drover_err *err);
+
+static int gen_state_bind(build *b, state_bind_fn make)
 {
 	char *line = NULL;
 	yajl_gen_status st;
 	int r;
 
-	if ((r = docker_dns_bind(b->cfg, b->s->selinux_label, &line, b->err)) < 0) {
-		char msg[DROVER_ERR_MESSAGE_MAX];
-		snprintf(msg, sizeof(msg), "%s", b->err->message);
-		return drover_err_set(b->err, r, "task \"%s\": %s", b->task, msg);
-	}
-	if (!line)
-		return 0;
-	st = docker_gen_str(b->g, line);
-	free(line);
-	GEN(st);
-	return 0;
-}
-
-/* The group network's hosts file (docker_hosts.h), after the resolv.conf. */
-static int gen_hosts_bind(build *b)
-{
-	char *line = NULL;
-	yajl_gen_status st;
-	int r;
-
-	if ((r = docker_hosts_bind(b->cfg, b->s->selinux_label, &line, b->err)) < 0) {
+	if ((r = make(b->cfg, b->s->selinux_label, &line, b->err)) < 0) {
 		char msg[DROVER_ERR_MESSAGE_MAX];
 		snprintf(msg, sizeof(msg), "%s", b->err->message);
 		return drover_err_set(b->err, r, "task \"%s\": %s", b->task, msg);
@@ -699,8 +684,11 @@ static int gen_binds(build *b)
 		free(copy);
 		GEN(docker_gen_str(b->g, line));
 	}
-	if ((r = gen_host_volume_binds(b, line, sizeof(line))) < 0 || (r = gen_dns_bind(b)) < 0 ||
-	    (r = gen_hosts_bind(b)) < 0)
+	/* The group network's resolv.conf last (Nomad appends it), then its
+	 * hosts file. */
+	if ((r = gen_host_volume_binds(b, line, sizeof(line))) < 0 ||
+	    (r = gen_state_bind(b, docker_dns_bind)) < 0 ||
+	    (r = gen_state_bind(b, docker_hosts_bind)) < 0)
 		return r;
 	GEN(yajl_gen_array_close(b->g));
 	return 0;

@@ -13,6 +13,7 @@
 #include "docker_image.h"
 #include "docker_json.h"
 #include "docker_network.h"
+#include "docker_state.h"
 
 /* What an inspection of the pause container tells. */
 typedef struct pause_state {
@@ -108,18 +109,6 @@ static int call(docker_client *c, const char *method, const char *path, const ch
 	return r;
 }
 
-/* DELETE with force (the pause process holds nothing worth a graceful stop);
- * 0 when it is already gone. */
-static int pause_remove(docker_client *c, const char *ref, drover_err *err)
-{
-	char path[300];
-	long status = 0;
-	int r;
-
-	snprintf(path, sizeof(path), "/containers/%.200s?force=1&v=1", ref);
-	r = call(c, "DELETE", path, NULL, &status, NULL, err);
-	return (r == -ENOENT && status == 404) ? 0 : r;
-}
 
 static char *pause_body(const docker_settings *s, const drover_network_request *req)
 {
@@ -191,7 +180,7 @@ static int pause_make(docker_client *c, const docker_settings *s,
 	sid = docker_json_str(v, "Id", NULL);
 	if (!sid || strlen(sid) != DOCKER_ID_MAX) {
 		yajl_tree_free(v);
-		pause_remove(c, name, NULL);
+		docker_container_remove(c, name, NULL);
 		return drover_err_set(err, -EPROTO, "%s: container create answered no valid Id", who);
 	}
 	memcpy(id, sid, DOCKER_ID_MAX + 1);
@@ -200,7 +189,7 @@ static int pause_make(docker_client *c, const docker_settings *s,
 	if ((r = call(c, "POST", path, NULL, NULL, NULL, err)) < 0) {
 		char inner[DROVER_ERR_MESSAGE_MAX];
 		snprintf(inner, sizeof(inner), "%s", err ? err->message : "");
-		pause_remove(c, id, NULL);
+		docker_container_remove(c, id, NULL);
 		return drover_err_set(err, r, "%s: starting pause container \"%s\" (infra_image "
 		                      "\"%s\"): %s", who, name, s->infra_image, inner);
 	}
@@ -259,7 +248,7 @@ int docker_network_create(docker_client *c, const docker_settings *s,
 			break; /* idempotent: the allocation's namespace is there */
 		/* A dead one (the daemon restarted, someone killed it) holds no
 		 * namespace any more: a new one replaces it. */
-		if (st.exists && (r = pause_remove(c, st.id, err)) < 0) {
+		if (st.exists && (r = docker_container_remove(c, st.id, err)) < 0) {
 			free(image_id);
 			return r;
 		}
@@ -310,7 +299,7 @@ int docker_network_destroy(docker_client *c, const drover_network_request *req,
 	/* The handle's container first; the name finds it when the handle is
 	 * lost or damaged, and also a second one a later create made. */
 	if (handle && len && docker_network_handle_decode(handle, len, id, NULL) == 0 &&
-	    (r = pause_remove(c, id, err)) < 0)
+	    (r = docker_container_remove(c, id, err)) < 0)
 		return r;
 	if ((r = pause_inspect(c, name, &st, err)) < 0)
 		return r;
@@ -320,7 +309,7 @@ int docker_network_destroy(docker_client *c, const drover_network_request *req,
 		return drover_err_set(err, -EEXIST, "docker: container \"%s\" is not the pause "
 		                      "container of allocation \"%.64s\" (label %s=\"%.64s\"): left "
 		                      "alone", name, req->alloc_id, DOCKER_LABEL_ALLOC_ID, st.alloc_id);
-	return pause_remove(c, st.id, err);
+	return docker_container_remove(c, st.id, err);
 }
 
 const drover_network *docker_network_of(const drover_task_config *cfg)
