@@ -12,6 +12,7 @@ int nomad_bridge_open(nomad_bridge *b, const char *path, drover_err *err)
 {
 	memset(b, 0, sizeof(*b));
 	pthread_mutex_init(&b->lock, NULL);
+	pthread_mutex_init(&b->net_lock, NULL);
 	pthread_cond_init(&b->events_cond, NULL);
 	drover_plugin *p = calloc(1, sizeof(*p));
 	if (!p)

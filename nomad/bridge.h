@@ -22,6 +22,7 @@ typedef struct nomad_task nomad_task;
 typedef struct nomad_bridge {
 	drover_plugin *plugin;    /* loaded and initialised */
 	pthread_mutex_t lock;     /* configured, config_bytes, tasks */
+	pthread_mutex_t net_lock; /* held across CreateNetwork and DestroyNetwork */
 	int configured;
 	uint8_t *config_bytes;    /* the msgpack SetConfig accepted, to accept it again */
 	size_t config_len;
@@ -81,6 +82,39 @@ const char *nomad_data_dir(void);
 int nomad_state_dir(const char *alloc_id, const char *task, char *out, size_t size,
                     drover_err *err);
 void nomad_state_dir_remove(const char *alloc_id, const char *task);
+/* <data>/run/<alloc_id>, created 0700 like the tasks' directories in it: the
+ * drover_network_request.state_dir of the allocation's network. */
+int nomad_alloc_run_dir(const char *alloc_id, char *out, size_t size, drover_err *err);
+
+/* The network record of an allocation whose namespace the driver made
+ * (CreateNetwork): the handle its create_network returned, in
+ * <data>/run/<alloc_id>/alloc/network. "alloc" is the one name Nomad refuses
+ * for a task, so it is no task's state directory; it also keeps
+ * <data>/run/<alloc_id> (the driver's state_dir) until DestroyNetwork. */
+#define NOMAD_NETWORK_RECORD_DIR "alloc"
+#define NOMAD_NETWORK_RECORD_MAX 4096
+/* Replaces the record, whole (written aside, then renamed). */
+int nomad_network_record_write(const char *alloc_id, const void *data, size_t len,
+                               drover_err *err);
+/* 0 and *data (malloc'd, *len bytes), or a negative errno (-ENOENT: none). */
+int nomad_network_record_read(const char *alloc_id, void **data, size_t *len);
+/* Removes the record and the allocation's directory when no task's is left. */
+void nomad_network_record_remove(const char *alloc_id);
+
+/* driver_network.c: CreateNetwork and DestroyNetwork, for a driver that
+ * must make the group's namespace (capabilities.must_initiate_network). */
+void nomad_rpc_create_network(nomad_call *call, void *data);
+void nomad_rpc_destroy_network(nomad_call *call, void *data);
+/* 1 when the driver makes group namespaces itself (must_initiate_network
+ * with create_network and destroy_network), so that Nomad asks the bridge. */
+int nomad_network_initiator(const nomad_bridge *b);
+/* The label of NetworkIsolationSpec.Labels that carries the driver's network
+ * handle, hex-encoded (Nomad gives the labels back to tasks and to
+ * DestroyNetwork). */
+#define NOMAD_NETWORK_HANDLE_LABEL "drover_network_handle"
+/* Decodes that label of `spec` into `arena`: 0 with *data and *len, or -ENOENT (-EINVAL: not hex). */
+int nomad_network_handle_label(const DP(NetworkIsolationSpec) *spec, nomad_arena *arena,
+                               void **data, size_t *len);
 
 /* exec_stream.c: `nomad alloc exec`, interactive, with a pty when asked. */
 void nomad_rpc_exec_task_streaming(nomad_call *call, void *data);

@@ -12,13 +12,6 @@
 #include "bridge.h"
 #include "hclspec.h"
 
-static void rpc_unimplemented(nomad_call *call, void *data)
-{
-	(void)data;
-	nomad_call_finish(call, GRPC_STATUS_UNIMPLEMENTED,
-	                  "not supported by drover's Nomad bridge");
-}
-
 static void rpc_health_check(nomad_call *call, void *data)
 {
 	(void)data;
@@ -88,14 +81,16 @@ void nomad_rpc_capabilities(nomad_call *call, void *data)
 	size_t n = 0;
 	if (caps.network_modes & DROVER_NET_MODE_HOST)
 		modes[n++] = DP_C(NETWORK_ISOLATION_SPEC__NETWORK_ISOLATION_MODE__HOST);
-	/* GROUP only for a driver that joins a namespace it is given (exec: the
-	 * NetworkIsolationSpec path, driver_task_config.c). One that must make
-	 * the namespace itself (docker's pause container) would need
-	 * CreateNetwork, which this bridge does not implement yet: Nomad would
-	 * make the namespace and hand its path to a driver that cannot join a
-	 * path. Without GROUP, Nomad refuses such tasks on this driver instead. */
-	if ((caps.network_modes & DROVER_NET_MODE_GROUP) && !caps.must_initiate_network)
+	/* GROUP for a driver that joins a namespace it is given (exec: the
+	 * NetworkIsolationSpec path, driver_task_config.c), and for one that
+	 * must make it itself (docker's pause container) when it can:
+	 * must_create_network then has Nomad's client call CreateNetwork
+	 * (driver_network.c) instead of making the namespace. */
+	int initiator = caps.must_initiate_network && nomad_network_initiator(b);
+	if ((caps.network_modes & DROVER_NET_MODE_GROUP) &&
+	    (!caps.must_initiate_network || initiator))
 		modes[n++] = DP_C(NETWORK_ISOLATION_SPEC__NETWORK_ISOLATION_MODE__GROUP);
+	dc.must_create_network = initiator != 0;
 	if (caps.network_modes & DROVER_NET_MODE_TASK)
 		modes[n++] = DP_C(NETWORK_ISOLATION_SPEC__NETWORK_ISOLATION_MODE__TASK);
 	if (caps.network_modes & DROVER_NET_MODE_NONE)
@@ -253,10 +248,9 @@ const nomad_method nomad_bridge_methods[] = {
 	{DRIVER "TaskEvents", nomad_rpc_task_events},
 	{DRIVER "ExecTask", nomad_rpc_exec_task},
 	{DRIVER "ExecTaskStreaming", nomad_rpc_exec_task_streaming},
-	/* Networks (no drover driver creates one) and the go-plugin
-	 * broker/stdio: answered UNIMPLEMENTED, which Nomad and go-plugin treat
-	 * as "not supported". */
-	{DRIVER "CreateNetwork", rpc_unimplemented},
-	{DRIVER "DestroyNetwork", rpc_unimplemented},
+	{DRIVER "CreateNetwork", nomad_rpc_create_network},
+	{DRIVER "DestroyNetwork", nomad_rpc_destroy_network},
+	/* Not listed (the go-plugin broker and stdio): the server answers
+	 * UNIMPLEMENTED, which go-plugin treats as "not supported". */
 	{NULL, NULL},
 };

@@ -13,6 +13,9 @@
 #include "util.h"
 #include "value_tree.h"
 
+/* At most this many entries in each DNS list (as drover's own job files). */
+#define NOMAD_DNS_MAX_ENTRIES 32
+
 int nomad_signal_number(const char *name, int fallback)
 {
 	if (!name || !*name)
@@ -68,6 +71,85 @@ static int keep_checked(nomad_arena *a, drover_value *dst, const drover_value *s
 	}
 }
 
+/* One DNSConfig list as a NULL-ended array in the arena; empty, not NULL,
+ * for an empty list (the block is there: the driver's resolv.conf then takes
+ * the host's entries for it). The entries are checked by the drivers that
+ * write them (plugin_resolv.h); the count is bounded here. */
+static int dns_list(nomad_arena *a, char **items, size_t n, const char *field,
+                    const char *task, const char *const **out, drover_err *err)
+{
+	if (n > NOMAD_DNS_MAX_ENTRIES)
+		return drover_err_set(err, -EINVAL, "task \"%s\": \"dns.%s\" has %zu entries; at "
+		                      "most %d are accepted", task, field, n, NOMAD_DNS_MAX_ENTRIES);
+	const char **list = NOMAD_NEWN(a, const char *, n + 1);
+	if (!list)
+		return drover_err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		if (!items[i] || !items[i][0])
+			return drover_err_set(err, -EINVAL, "task \"%s\": \"dns.%s\" entry %zu is "
+			                      "empty", task, field, i);
+		list[i] = items[i];
+	}
+	list[n] = NULL;
+	*out = list;
+	return 0;
+}
+
+/* TaskConfig.NetworkIsolationSpec and DNS as the task's drover_network. */
+static int network_map(const nomad_bridge *b, const DP(TaskConfig) *tc, nomad_arena *a,
+                       drover_network *net, drover_err *err)
+{
+	*net = (drover_network){.struct_size = sizeof(*net), .mode = "host"};
+	/* The group's namespace, made by Nomad's client (exec joins the path it
+	 * is given) or by CreateNetwork for a driver that makes it (docker):
+	 * the path is what drover's own host gives as netns_path. Nomad's
+	 * "bridge" and "none" groups both come as GROUP. */
+	const DP(NetworkIsolationSpec) *ns = tc->network_isolation_spec;
+	if (ns && ns->mode == DP_C(NETWORK_ISOLATION_SPEC__NETWORK_ISOLATION_MODE__GROUP) &&
+	    ns->path && ns->path[0]) {
+		if (ns->path[0] != '/')
+			return drover_err_set(err, -EINVAL, "task \"%s\": the network isolation spec's "
+			                      "\"path\" \"%.200s\" is not absolute", tc->name, ns->path);
+		net->mode = "bridge";
+		net->netns_path = ns->path;
+		const DP(HostsConfig) *hc = ns->hostsconfig;
+		if (hc && hc->hostname && hc->hostname[0])
+			net->hostname = hc->hostname;
+		if (hc && hc->address && hc->address[0])
+			net->address = hc->address;
+		/* What the driver's create_network returned: the bridge's record
+		 * of the allocation, else the spec's label. */
+		if (nomad_network_initiator(b)) {
+			void *handle = NULL, *label = NULL;
+			size_t len = 0;
+			if (nomad_network_record_read(tc->alloc_id, &handle, &len) == 0) {
+				char *copy = nomad_arena_alloc(a, len ? len : 1);
+				if (!copy) {
+					free(handle);
+					return drover_err_set(err, -ENOMEM, "out of memory");
+				}
+				memcpy(copy, handle, len);
+				free(handle);
+				net->created_handle = copy;
+				net->created_handle_len = len;
+			} else if (nomad_network_handle_label(ns, a, &label, &len) == 0) {
+				net->created_handle = label;
+				net->created_handle_len = len;
+			}
+		}
+	}
+	const DP(DNSConfig) *dns = tc->dns;
+	int rc;
+	if (dns && ((rc = dns_list(a, dns->servers, dns->n_servers, "servers", tc->name,
+	                           &net->dns_servers, err)) < 0 ||
+	            (rc = dns_list(a, dns->searches, dns->n_searches, "searches", tc->name,
+	                           &net->dns_searches, err)) < 0 ||
+	            (rc = dns_list(a, dns->options, dns->n_options, "options", tc->name,
+	                           &net->dns_options, err)) < 0))
+		return rc;
+	return 0;
+}
+
 int nomad_task_config_map(const nomad_bridge *b, const DP(TaskConfig) *tc, nomad_arena *a,
                           nomad_task_config *out, drover_err *err)
 {
@@ -82,6 +164,11 @@ int nomad_task_config_map(const nomad_bridge *b, const DP(TaskConfig) *tc, nomad
 	if (strchr(tc->name, '/') || strcmp(tc->name, ".") == 0 || strcmp(tc->name, "..") == 0)
 		return drover_err_set(err, -EINVAL, "task \"%s\": a task name cannot be a path",
 		                      tc->name);
+	/* As Nomad: alloc/ is the allocation's shared directory beside the
+	 * tasks', and the bridge's network record beside their state. */
+	if (strcmp(tc->name, NOMAD_NETWORK_RECORD_DIR) == 0)
+		return drover_err_set(err, -EINVAL, "task \"%s\": a task cannot be named \"%s\"",
+		                      tc->name, NOMAD_NETWORK_RECORD_DIR);
 	if (!tc->alloc_id || !*tc->alloc_id || strchr(tc->alloc_id, '/') ||
 	    strcmp(tc->alloc_id, ".") == 0 || strcmp(tc->alloc_id, "..") == 0)
 		return drover_err_set(err, -EINVAL, "task \"%s\": \"alloc_id\" \"%s\" is not an "
@@ -171,16 +258,8 @@ int nomad_task_config_map(const nomad_bridge *b, const DP(TaskConfig) *tc, nomad
 	if (rc < 0)
 		return rc;
 	cfg->state_dir = out->state_dir;
-	/* Nomad made the group's namespace itself (a driver with GROUP among its
-	 * isolation modes, such as exec, is asked to join it): its path is what
-	 * drover's own host gives as netns_path. */
-	const DP(NetworkIsolationSpec) *ns = tc->network_isolation_spec;
-	out->network = (drover_network){.struct_size = sizeof(out->network), .mode = "host"};
-	if (ns && ns->mode == DP_C(NETWORK_ISOLATION_SPEC__NETWORK_ISOLATION_MODE__GROUP) &&
-	    ns->path && ns->path[0]) {
-		out->network.mode = "bridge";
-		out->network.netns_path = ns->path;
-	}
+	if ((rc = network_map(b, tc, a, &out->network, err)) < 0)
+		return rc;
 	cfg->network = &out->network;
 	return 0;
 }

@@ -47,7 +47,7 @@ nomad_libdrovernomad_la_SOURCES = \
 	nomad/bridge.c nomad/bridge.h \
 	nomad/base_service.c \
 	nomad/driver_service.c nomad/driver_tasks.c nomad/driver_task_config.c \
-	nomad/exec_stream.c nomad/state_dir.c nomad/output_fifo.c
+	nomad/driver_network.c nomad/exec_stream.c nomad/state_dir.c nomad/output_fifo.c
 nomad_libdrovernomad_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host -Inomad/proto \
 	$(GRPC_CFLAGS) $(PROTOBUF_C_CFLAGS) -DDROVER_NOMAD_DATADIR='"$(drover_data_dir)/nomad"'
 nomad_libdrovernomad_la_LIBADD = host/libdroverhost.la $(GRPC_LIBS) $(PROTOBUF_C_LIBS) -lutil -lpthread

@@ -17,11 +17,15 @@ plugins_common_libplugincommon_la_CFLAGS = $(AM_CFLAGS) $(PLUGIN_COMPILE_FLAGS) 
 plugins_common_libplugincommon_la_LIBADD = $(CGROUP_LIBS)
 
 # Resolving task-writable paths without following symlinks (plugin_resolve.h)
-# and writing a task's resolv.conf from its group's DNS block (plugin_resolv.h):
-# their own library, so that the docker driver links them without the cgroup code.
+# and writing, into a task's root-only state directory (plugin_state_file.h),
+# its resolv.conf from its group's DNS block (plugin_resolv.h) and its hosts
+# file from its group network (plugin_hosts.h): their own library, so that the
+# docker driver links them without the cgroup code.
 noinst_LTLIBRARIES += plugins/common/libpluginresolve.la
 plugins_common_libpluginresolve_la_SOURCES = \
 	plugins/common/plugin_resolve.c plugins/common/plugin_resolve.h \
-	plugins/common/plugin_resolv.c plugins/common/plugin_resolv.h
+	plugins/common/plugin_resolv.c plugins/common/plugin_resolv.h \
+	plugins/common/plugin_state_file.c plugins/common/plugin_state_file.h \
+	plugins/common/plugin_hosts.c plugins/common/plugin_hosts.h
 plugins_common_libpluginresolve_la_CFLAGS = $(AM_CFLAGS) $(PLUGIN_COMPILE_FLAGS)
 plugins_common_libplugincommon_la_LIBADD += plugins/common/libpluginresolve.la

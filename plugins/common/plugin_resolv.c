@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "plugin_state_file.h"
+
 /* What is read of the host's resolv.conf: it is the operator's, but a
  * generated one can be long; the resolver itself reads only the start. */
 #define HOST_RESOLV_MAX (64 * 1024)
@@ -237,90 +239,18 @@ int plugin_resolv_render(const drover_network *net, const char *host_path, char 
 	return 0;
 }
 
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, s, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int plugin_resolv_write(const drover_task_config *cfg, char **path_out, drover_err *err)
 {
-	static const char tmp[] = "." PLUGIN_RESOLV_NAME ".tmp";
-	const char *dir = cfg && cfg->struct_size >= offsetof(drover_task_config, state_dir) +
-	                                                     sizeof(cfg->state_dir)
-	                          ? cfg->state_dir
-	                          : NULL;
 	const drover_network *net = network_of(cfg);
-	char *text = NULL, *path;
-	struct stat st;
-	int dfd, fd, r, e;
+	char *text = NULL;
+	int r;
 
-	if (!dir || dir[0] != '/')
-		return drover_err_set(err, -EINVAL,
-		                      "the group network's DNS block needs the task's state directory, "
-		                      "which the host did not give");
 	if (!net)
 		return drover_err_set(err, -EINVAL, "the task has no group network");
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0)
-		return drover_err_set(err, -errno, "cannot open the state directory \"%s\": %s", dir,
-		                      strerror(errno));
-	if (fstat(dfd, &st) < 0) {
-		e = errno;
-		close(dfd);
-		return drover_err_set(err, -e, "cannot stat the state directory \"%s\": %s", dir,
-		                      strerror(e));
-	}
-	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
-		close(dfd);
-		return drover_err_set(err, -EPERM,
-		                      "the state directory \"%s\" is not this process's own (owner "
-		                      "%u, mode %04o): resolv.conf is written only where no one "
-		                      "else can write",
-		                      dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
-	}
-	if ((r = plugin_resolv_render(net, NULL, &text, err)) < 0) {
-		close(dfd);
+	if ((r = plugin_resolv_render(net, NULL, &text, err)) < 0)
 		return r;
-	}
-	if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT) {
-		e = errno;
-		goto fail;
-	}
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		e = errno;
-		goto fail;
-	}
-	/* 0644 whatever the umask: the task's user reads it through the mount. */
-	if (fchmod(fd, 0644) < 0 || write_all(fd, text, strlen(text)) < 0) {
-		e = errno ? errno : EIO;
-		close(fd);
-		unlinkat(dfd, tmp, 0);
-		goto fail;
-	}
-	if (close(fd) < 0 || renameat(dfd, tmp, dfd, PLUGIN_RESOLV_NAME) < 0) {
-		e = errno;
-		unlinkat(dfd, tmp, 0);
-		goto fail;
-	}
-	close(dfd);
+	r = plugin_state_file_write(cfg, PLUGIN_RESOLV_NAME, text, "the group network's DNS block",
+	                            path_out, err);
 	free(text);
-	if (asprintf(&path, "%s/%s", dir, PLUGIN_RESOLV_NAME) < 0)
-		return drover_err_set(err, -ENOMEM, "out of memory");
-	*path_out = path;
-	return 0;
-fail:
-	close(dfd);
-	free(text);
-	return drover_err_set(err, -e, "cannot write %s in the state directory \"%s\": %s",
-	                      PLUGIN_RESOLV_NAME, dir, strerror(e));
+	return r;
 }

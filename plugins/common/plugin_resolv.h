@@ -36,12 +36,10 @@ int plugin_resolv_render(const drover_network *net, const char *host_path, char 
                          drover_err *err);
 
 /* Renders the task's resolv.conf and writes it, 0644, as
- * <state_dir>/resolv.conf: relative to the state directory opened
- * O_DIRECTORY|O_NOFOLLOW and refused unless it belongs to this process's user
- * and no one else may write it; a temporary file made O_CREAT|O_EXCL|O_NOFOLLOW
- * and renamed over the name, so a task that still reads the previous one
- * (a restart) never sees half a file. *path_out (malloc()ed) is the absolute
- * path to bind. Call it only when plugin_resolv_wanted(). */
+ * <state_dir>/resolv.conf (plugin_state_file.h: a temporary file made
+ * O_CREAT|O_EXCL|O_NOFOLLOW in the state directory, refused unless no one
+ * else may write it, renamed over the name). *path_out (malloc()ed) is the
+ * absolute path to bind. Call it only when plugin_resolv_wanted(). */
 int plugin_resolv_write(const drover_task_config *cfg, char **path_out, drover_err *err);
 
 #endif

@@ -326,17 +326,6 @@ static int call(docker_ctx *c, const char *method, const char *path, const char 
 	return r;
 }
 
-static int remove_container(docker_ctx *c, const char *id, drover_err *err)
-{
-	char path[400];
-	long status = 0;
-	int r;
-
-	/* An id, or a container name (up to a task name and an alloc id). */
-	snprintf(path, sizeof(path), "/containers/%.300s?force=1&v=1", id);
-	r = call(c, "DELETE", path, NULL, 0, &status, err);
-	return (r == -ENOENT && status == 404) ? 0 : r;
-}
 
 /* POST /containers/create; a dead container left with the same name (an
  * earlier run of the same allocation) is removed first, as Nomad does. */
@@ -370,7 +359,7 @@ static int create_container(docker_ctx *c, const docker_create_spec *spec, char 
 				return drover_err_set(err, -EEXIST,
 				                      "a running container named \"%s\" already exists",
 				                      spec->name);
-			if ((r = remove_container(c, spec->name, err)) < 0)
+			if ((r = docker_container_remove(&c->client, spec->name, err)) < 0)
 				return r;
 			continue;
 		}
@@ -450,7 +439,7 @@ static int docker_start(void *ctx, const drover_task_config *cfg, drover_task **
 	snprintf(path, sizeof(path), "/containers/%s/start", h.container_id);
 	if ((r = call(c, "POST", path, NULL, 0, NULL, err)) < 0) {
 		/* Nothing may be left behind when start fails. */
-		remove_container(c, h.container_id, NULL);
+		docker_container_remove(&c->client, h.container_id, NULL);
 		free(image_id);
 		return task_error(err, r, task_label(cfg));
 	}
@@ -463,7 +452,7 @@ static int docker_start(void *ctx, const drover_task_config *cfg, drover_task **
 		     task_label(cfg));
 	} else if ((r = docker_logger_spawn(c->host, &c->client, cfg, h.container_id, &h.logger,
 	                                    err)) < 0) {
-		remove_container(c, h.container_id, NULL);
+		docker_container_remove(&c->client, h.container_id, NULL);
 		free(image_id);
 		return task_error(err, r, task_label(cfg));
 	} else {
@@ -471,7 +460,7 @@ static int docker_start(void *ctx, const drover_task_config *cfg, drover_task **
 	}
 	t = task_new(cfg, h.container_id, h.started_at_ms);
 	if (!t || docker_handle_encode(&h, &handle->data, &handle->len) < 0) {
-		remove_container(c, h.container_id, NULL);
+		docker_container_remove(&c->client, h.container_id, NULL);
 		if (h.has_logger)
 			docker_logger_stop(c->host, &h.logger, 0, NULL);
 		if (t)
@@ -502,7 +491,7 @@ static int remove_unrecorded(docker_ctx *c, const drover_task_config *cfg, drove
 		return drover_err_set(err, -ENOMEM, "docker: out of memory");
 	memset(&st, 0, sizeof(st));
 	r = docker_state_read(&c->client, name, &st, &ignored);
-	if (r == 0 && st.exists && remove_container(c, name, &ignored) == 0)
+	if (r == 0 && st.exists && docker_container_remove(&c->client, name, &ignored) == 0)
 		r = drover_err_set(err, -ENOENT, "task \"%s\": no driver handle; what was left of it "
 		                   "was removed (container \"%s\")",
 		                   task_label(cfg), name);
@@ -745,7 +734,8 @@ static int docker_destroy(void *ctx, drover_task *task, int force, drover_err *e
 	if (task->has_logger &&
 	    (r = docker_logger_stop(c->host, &task->logger, LOGGER_STOP_MS, err)) < 0)
 		return task_error(err, r, task->name);
-	if (c->s.gc_container && (r = remove_container(c, task->container_id, err)) < 0)
+	if (c->s.gc_container &&
+	    (r = docker_container_remove(&c->client, task->container_id, err)) < 0)
 		return task_error(err, r, task->name);
 	task_untrack(c, task);
 	if (task->image_id)

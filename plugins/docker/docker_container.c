@@ -13,6 +13,7 @@
 #include "docker_container.h"
 #include "docker_cpu.h"
 #include "docker_dns.h"
+#include "docker_hosts.h"
 #include "docker_json.h"
 #include "docker_network.h"
 #include "plugin_resolve.h"
@@ -588,14 +589,19 @@ static int gen_host_volume_binds(build *b, char *line, size_t len)
 	return 0;
 }
 
-/* The group network's resolv.conf (docker_dns.h), last: Nomad appends it. */
-static int gen_dns_bind(build *b)
+/* A bind of a file the driver wrote into the task's state directory from
+ * the group network (docker_dns.h, docker_hosts.h); none when `make` gives no
+ * line. */
+typedef int (*state_bind_fn)(const drover_task_config *cfg, const char *label, char **line,
+                             drover_err *err);
+
+static int gen_state_bind(build *b, state_bind_fn make)
 {
 	char *line = NULL;
 	yajl_gen_status st;
 	int r;
 
-	if ((r = docker_dns_bind(b->cfg, b->s->selinux_label, &line, b->err)) < 0) {
+	if ((r = make(b->cfg, b->s->selinux_label, &line, b->err)) < 0) {
 		char msg[DROVER_ERR_MESSAGE_MAX];
 		snprintf(msg, sizeof(msg), "%s", b->err->message);
 		return drover_err_set(b->err, r, "task \"%s\": %s", b->task, msg);
@@ -678,7 +684,11 @@ static int gen_binds(build *b)
 		free(copy);
 		GEN(docker_gen_str(b->g, line));
 	}
-	if ((r = gen_host_volume_binds(b, line, sizeof(line))) < 0 || (r = gen_dns_bind(b)) < 0)
+	/* The group network's resolv.conf last (Nomad appends it), then its
+	 * hosts file. */
+	if ((r = gen_host_volume_binds(b, line, sizeof(line))) < 0 ||
+	    (r = gen_state_bind(b, docker_dns_bind)) < 0 ||
+	    (r = gen_state_bind(b, docker_hosts_bind)) < 0)
 		return r;
 	GEN(yajl_gen_array_close(b->g));
 	return 0;
@@ -1152,7 +1162,10 @@ static int gen_host_config(build *b)
 				return field_error(b, -EINVAL, "extra_hosts",
 				                   "item %zu is not \"hostname:IP\"", i);
 		}
-		if ((r = gen_list(b, "extra_hosts", "ExtraHosts")) < 0)
+		/* With drover's /etc/hosts they are in that file, and Docker
+		 * refuses ExtraHosts beside a "container:" network mode. */
+		if (!docker_hosts_managed(b->cfg) &&
+		    (r = gen_list(b, "extra_hosts", "ExtraHosts")) < 0)
 			return r;
 	}
 	if ((r = gen_map(b, drover_value_get(b->c, "sysctl"), "sysctl", "Sysctls")) < 0 ||

@@ -13,6 +13,7 @@
 #include "docker_container.h"
 #include "docker_json.h"
 #include "docker_network.h"
+#include "docker_state.h"
 
 void docker_gc_init(docker_gc *g)
 {
@@ -201,7 +202,6 @@ static int reap(docker_client *c, const docker_settings *s, long long wall_s,
 		yajl_val ct = list->u.array.values[i];
 		const char *id = docker_json_str(ct, "Id", NULL);
 		long long created = 0;
-		char del[160];
 		drover_err e = { "" };
 
 		if (!id || strlen(id) > 64 || owned(ud, id) || alloc_still_known(ct))
@@ -215,14 +215,7 @@ static int reap(docker_client *c, const docker_settings *s, long long wall_s,
 			       docker_json_str(ct, "Labels", "com.hashicorp.nomad.alloc_id", NULL) ?: "?");
 			continue;
 		}
-		snprintf(del, sizeof(del), "/containers/%s?force=1&v=1", id);
-		memset(&req, 0, sizeof(req));
-		req.method = "DELETE";
-		req.path = del;
-		req.upload_fd = -1;
-		r = docker_http_do(c, &req, &resp, &e);
-		docker_response_free(&resp);
-		if (r == 0 || r == -ENOENT)
+		if (docker_container_remove(c, id, &e) == 0)
 			gc_log(log, ud, DROVER_LOG_INFO, "docker: removed dangling container %.12s "
 			       "(alloc %.64s)", id,
 			       docker_json_str(ct, "Labels", "com.hashicorp.nomad.alloc_id", NULL) ?: "?");

@@ -9,9 +9,11 @@
 
 #include "docker_container.h"
 #include "docker_handle.h"
+#include "docker_hosts.h"
 #include "docker_image.h"
 #include "docker_json.h"
 #include "docker_network.h"
+#include "docker_state.h"
 
 /* What an inspection of the pause container tells. */
 typedef struct pause_state {
@@ -107,18 +109,6 @@ static int call(docker_client *c, const char *method, const char *path, const ch
 	return r;
 }
 
-/* DELETE with force (the pause process holds nothing worth a graceful stop);
- * 0 when it is already gone. */
-static int pause_remove(docker_client *c, const char *ref, drover_err *err)
-{
-	char path[300];
-	long status = 0;
-	int r;
-
-	snprintf(path, sizeof(path), "/containers/%.200s?force=1&v=1", ref);
-	r = call(c, "DELETE", path, NULL, &status, NULL, err);
-	return (r == -ENOENT && status == 404) ? 0 : r;
-}
 
 static char *pause_body(const docker_settings *s, const drover_network_request *req)
 {
@@ -190,7 +180,7 @@ static int pause_make(docker_client *c, const docker_settings *s,
 	sid = docker_json_str(v, "Id", NULL);
 	if (!sid || strlen(sid) != DOCKER_ID_MAX) {
 		yajl_tree_free(v);
-		pause_remove(c, name, NULL);
+		docker_container_remove(c, name, NULL);
 		return drover_err_set(err, -EPROTO, "%s: container create answered no valid Id", who);
 	}
 	memcpy(id, sid, DOCKER_ID_MAX + 1);
@@ -199,7 +189,7 @@ static int pause_make(docker_client *c, const docker_settings *s,
 	if ((r = call(c, "POST", path, NULL, NULL, NULL, err)) < 0) {
 		char inner[DROVER_ERR_MESSAGE_MAX];
 		snprintf(inner, sizeof(inner), "%s", err ? err->message : "");
-		pause_remove(c, id, NULL);
+		docker_container_remove(c, id, NULL);
 		return drover_err_set(err, r, "%s: starting pause container \"%s\" (infra_image "
 		                      "\"%s\"): %s", who, name, s->infra_image, inner);
 	}
@@ -258,7 +248,7 @@ int docker_network_create(docker_client *c, const docker_settings *s,
 			break; /* idempotent: the allocation's namespace is there */
 		/* A dead one (the daemon restarted, someone killed it) holds no
 		 * namespace any more: a new one replaces it. */
-		if (st.exists && (r = pause_remove(c, st.id, err)) < 0) {
+		if (st.exists && (r = docker_container_remove(c, st.id, err)) < 0) {
 			free(image_id);
 			return r;
 		}
@@ -309,7 +299,7 @@ int docker_network_destroy(docker_client *c, const drover_network_request *req,
 	/* The handle's container first; the name finds it when the handle is
 	 * lost or damaged, and also a second one a later create made. */
 	if (handle && len && docker_network_handle_decode(handle, len, id, NULL) == 0 &&
-	    (r = pause_remove(c, id, err)) < 0)
+	    (r = docker_container_remove(c, id, err)) < 0)
 		return r;
 	if ((r = pause_inspect(c, name, &st, err)) < 0)
 		return r;
@@ -319,7 +309,7 @@ int docker_network_destroy(docker_client *c, const drover_network_request *req,
 		return drover_err_set(err, -EEXIST, "docker: container \"%s\" is not the pause "
 		                      "container of allocation \"%.64s\" (label %s=\"%.64s\"): left "
 		                      "alone", name, req->alloc_id, DOCKER_LABEL_ALLOC_ID, st.alloc_id);
-	return pause_remove(c, st.id, err);
+	return docker_container_remove(c, st.id, err);
 }
 
 const drover_network *docker_network_of(const drover_task_config *cfg)
@@ -358,38 +348,46 @@ int docker_network_task_mode(const drover_task_config *cfg, char *mode, size_t l
 	 * network_mode itself would take the task out of the group's network. */
 	static const struct {
 		const char *field, *why;
-		int dns; /* a group DNS block replaces the field (docker_dns.h): no conflict */
+		/* No conflict when a group DNS block replaces the field
+		 * (docker_dns.h), or when drover's /etc/hosts holds it
+		 * (docker_hosts.h). */
+		enum { ALWAYS, UNLESS_DNS, UNLESS_HOSTS } unless;
 	} conflicts[] = {
 		{ "network_mode", "the task joins the group's network namespace; remove "
-		                  "network_mode, or give the group network mode \"host\"", 0 },
+		                  "network_mode, or give the group network mode \"host\"", ALWAYS },
 		{ "hostname", "the tasks share the group's network namespace and take the "
-		              "group network's Hostname: set that instead", 0 },
+		              "group network's Hostname: set that instead", ALWAYS },
 		{ "mac_address", "the task has no interface of its own in the group's network "
-		                 "namespace", 0 },
-		{ "extra_hosts", "the task shares /etc/hosts with the group's pause container", 0 },
-		{ "network_aliases", "they apply only to a user-defined network", 0 },
-		{ "ipv4_address", "it applies only to a user-defined network", 0 },
-		{ "ipv6_address", "it applies only to a user-defined network", 0 },
+		                 "namespace", ALWAYS },
+		{ "extra_hosts", "the task shares the pause container's /etc/hosts: drover writes "
+		                 "one of its own, with them, only in a network with an address "
+		                 "(mode \"bridge\")", UNLESS_HOSTS },
+		{ "network_aliases", "they apply only to a user-defined network", ALWAYS },
+		{ "ipv4_address", "it applies only to a user-defined network", ALWAYS },
+		{ "ipv6_address", "it applies only to a user-defined network", ALWAYS },
 		{ "dns_servers", "the task shares /etc/resolv.conf with the group's pause "
-		                 "container: give the group network a DNS block instead", 1 },
+		                 "container: give the group network a DNS block instead", UNLESS_DNS },
 		{ "dns_search_domains", "the task shares /etc/resolv.conf with the group's pause "
-		                        "container: give the group network a DNS block instead", 1 },
+		                        "container: give the group network a DNS block instead", UNLESS_DNS },
 		{ "dns_options", "the task shares /etc/resolv.conf with the group's pause "
-		                 "container: give the group network a DNS block instead", 1 },
+		                 "container: give the group network a DNS block instead", UNLESS_DNS },
 	};
 	const drover_network *n = docker_network_of(cfg);
 	const char *task = cfg->task_name ? cfg->task_name : "?";
 	char ref[200];
-	int has_dns;
+	int has_dns, has_hosts;
 
 	if (!n)
 		return drover_err_set(err, -EINVAL, "task \"%s\": the task is in no group network",
 		                      task);
 	has_dns = n->struct_size >= offsetof(drover_network, dns_options) + sizeof(n->dns_options) &&
 	          (n->dns_servers || n->dns_searches || n->dns_options);
+	has_hosts = docker_hosts_managed(cfg);
 	for (size_t i = 0; i < sizeof(conflicts) / sizeof(conflicts[0]); i++) {
 		const drover_value *v = drover_value_get(cfg->config, conflicts[i].field);
-		if ((conflicts[i].dns && has_dns) || !v || v->type == DROVER_VALUE_NULL ||
+		if ((conflicts[i].unless == UNLESS_DNS && has_dns) ||
+		    (conflicts[i].unless == UNLESS_HOSTS && has_hosts) || !v ||
+		    v->type == DROVER_VALUE_NULL ||
 		    (v->type == DROVER_VALUE_STRING && !v->u.string.ptr[0]) ||
 		    (v->type == DROVER_VALUE_ARRAY && v->u.array.count == 0))
 			continue;

@@ -41,7 +41,9 @@ const drover_network *docker_network_of(const drover_task_config *cfg);
 
 /* For a task joining a group network: refuses the task config fields that
  * cannot go with a shared namespace (network_mode, hostname, mac_address,
- * extra_hosts, network_aliases, ipv4/ipv6_address; dns_* unless the group has a DNS block, which replaces them),
+ * network_aliases, ipv4/ipv6_address; dns_* unless the group has a DNS
+ * block, which replaces them; extra_hosts unless drover writes the task's
+ * /etc/hosts, which then holds them: docker_hosts.h),
  * naming them, and writes the task's NetworkMode
  * "container:<pause id>" (the id from the network's handle, else the pause
  * container's name) into `mode`. */

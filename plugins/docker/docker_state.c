@@ -63,6 +63,28 @@ int docker_state_read(docker_client *c, const char *container_id, docker_state *
 	return r;
 }
 
+int docker_container_remove(docker_client *c, const char *ref, drover_err *err)
+{
+	docker_request req;
+	docker_response resp;
+	char path[400];
+	int r;
+
+	/* An id, or a container name (up to a task name and an alloc id). */
+	if (snprintf(path, sizeof(path), "/containers/%s?force=1&v=1", ref) >= (int)sizeof(path))
+		return drover_err_set(err, -ENAMETOOLONG, "docker: container name \"%.64s...\" is "
+		                      "too long", ref);
+	memset(&req, 0, sizeof(req));
+	req.method = "DELETE";
+	req.path = path;
+	req.upload_fd = -1;
+	r = docker_http_do(c, &req, &resp, err);
+	if (r == -ENOENT && resp.status == 404)
+		r = 0;
+	docker_response_free(&resp);
+	return r;
+}
+
 int docker_state_parse(const char *body, size_t len, docker_state *out, drover_err *err)
 {
 	yajl_val v = NULL;

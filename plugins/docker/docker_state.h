@@ -1,5 +1,5 @@
 /* A container's state as the daemon reports it (GET /containers/{id}/json),
- * in the SDK's terms. */
+ * in the SDK's terms, and the container's removal. */
 #ifndef DROVER_DOCKER_STATE_H
 #define DROVER_DOCKER_STATE_H
 
@@ -24,6 +24,10 @@ int docker_state_read(docker_client *c, const char *container_id, docker_state *
                       drover_err *err);
 /* The body of that answer into *out (exists = 1); <0 when it is not JSON. */
 int docker_state_parse(const char *body, size_t len, docker_state *out, drover_err *err);
+
+/* DELETE /containers/<id or name>?force=1&v=1: the container and its
+ * anonymous volumes, stopped first if it runs. 0 when it is gone already. */
+int docker_container_remove(docker_client *c, const char *ref, drover_err *err);
 
 /* RFC 3339 with optional fraction ("2024-05-01T10:00:00.123456789Z") to ms since
  * the epoch; 0 for Go's zero time or anything unreadable. */

@@ -13,6 +13,7 @@ plugins_docker_docker_la_SOURCES = \
 	plugins/docker/docker_json.c plugins/docker/docker_json.h \
 	plugins/docker/docker_container.c plugins/docker/docker_container.h \
 	plugins/docker/docker_dns.c plugins/docker/docker_dns.h \
+	plugins/docker/docker_hosts.c plugins/docker/docker_hosts.h \
 	plugins/docker/docker_image.c plugins/docker/docker_image.h \
 	plugins/docker/docker_auth.c plugins/docker/docker_auth.h \
 	plugins/docker/docker_state.c plugins/docker/docker_state.h \

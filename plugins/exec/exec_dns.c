@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plugin_hosts.h"
 #include "plugin_resolv.h"
 
 static const drover_network *network_of(const drover_task_config *cfg)
@@ -70,6 +71,17 @@ int exec_dns_prepare(const drover_task_config *cfg, char ***run_argv, drover_err
 		                      "characters a host name may have",
 		                      net->hostname);
 	if ((r = insert_arg(run_argv, arg_of("--hostname", net->hostname))) < 0)
+		return drover_err_set(err, r, "out of memory");
+	/* The allocation's address under that name, as Nomad's hosts file has
+	 * it; no host name, no file (Nomad's rule): the task keeps its root's
+	 * /etc/hosts. */
+	if (!plugin_hosts_address(cfg))
+		return 0;
+	if ((r = plugin_hosts_write(cfg, net->hostname, NULL, NULL, &path, err)) < 0)
+		return r;
+	r = insert_arg(run_argv, arg_of("--hosts", path));
+	free(path);
+	if (r < 0)
 		return drover_err_set(err, r, "out of memory");
 	return 0;
 }

@@ -88,6 +88,7 @@ static void parse(int argc, char **argv, exec_init_opts *o)
 		{ "work-dir", required_argument, NULL, 'w' },
 		{ "resolv-conf", required_argument, NULL, 'R' },
 		{ "hostname", required_argument, NULL, 'H' },
+		{ "hosts", required_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	long nums[EXEC_INIT_MAX_CAPS > EXEC_INIT_MAX_GROUPS ? EXEC_INIT_MAX_CAPS
@@ -158,6 +159,11 @@ static void parse(int argc, char **argv, exec_init_opts *o)
 			if (optarg[0] != '/')
 				usage_die("--resolv-conf wants an absolute path");
 			o->resolv_conf = optarg;
+			break;
+		case 'h':
+			if (optarg[0] != '/')
+				usage_die("--hosts wants an absolute path");
+			o->hosts = optarg;
 			break;
 		case 'H':
 			if (!optarg[0] || strlen(optarg) > 64)

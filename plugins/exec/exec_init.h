@@ -20,9 +20,9 @@
  * for the driver's exec method.
  *
  * run also takes --resolv-conf FILE (bound read-only at the root's
- * /etc/resolv.conf) and --hostname NAME (a UTS namespace of the task's own
- * with that name): the group network's DNS block and Hostname
- * (exec_init_dns.c).
+ * /etc/resolv.conf), --hosts FILE (bound read-only at the root's /etc/hosts)
+ * and --hostname NAME (a UTS namespace of the task's own with that name):
+ * the group network's DNS block, hosts file and Hostname (exec_init_dns.c).
  *
  * Failures are written to stderr (the task's stderr log) and end the helper
  * with status 127. */
@@ -60,6 +60,7 @@ typedef struct exec_init_opts {
 	const char *work_dir;     /* inside the root; NULL: "/" */
 	char **argv;
 	const char *resolv_conf;  /* bound at /etc/resolv.conf; NULL: the root's own */
+	const char *hosts;        /* bound at /etc/hosts; NULL: the root's own */
 	const char *hostname;     /* a UTS namespace with this name; NULL: the host's */
 } exec_init_opts;
 
@@ -82,8 +83,9 @@ void exec_init_fs_build(const exec_init_opts *o);
 void exec_init_become_task(const exec_init_opts *o) __attribute__((noreturn));
 
 /* exec_init_dns.c: the group network's host name (a UTS namespace of the
- * task's own, before the others are made), its resolv.conf (bound in the
- * root being built, `rootfd`) and, for join, the task's UTS namespace. */
+ * task's own, before the others are made), its resolv.conf and hosts file
+ * (bound in the root being built, `rootfd`) and, for join, the task's UTS
+ * namespace. */
 void exec_init_dns_uts(const exec_init_opts *o);
 void exec_init_dns_bind(const exec_init_opts *o, int rootfd);
 void exec_init_dns_join_uts(pid_t pid);

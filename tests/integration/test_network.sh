@@ -300,6 +300,30 @@ if [ "$1" = "--case" ]; then
 			fail "eth0 has no address of $subnet: $(cat "$work/data/alloc/$a/t/local/addr")"
 		assert_clean $a ""
 		;;
+	bridge_mode_task_sees_its_hosts_file)
+		# The group's Hostname and the address CNI gave the allocation, in
+		# the task's /etc/hosts (Nomad's generated hosts file), bound
+		# read-only over the host's /etc of chroot_env.
+		cat >"$work/job.json" <<-EOF
+		{"Job": {"ID": "hosts", "Name": "hosts", "Type": "batch",
+		 "TaskGroups": [{"Name": "g", "RestartPolicy": {"Attempts": 0, "Mode": "fail"},
+		  "Networks": [{"Mode": "bridge", "Hostname": "hosts-test"}],
+		  "Tasks": [{"Name": "t", "Driver": "exec", "Resources": {"CPU": 100, "MemoryMB": 64},
+		   "Config": {"command": "/bin/sh", "args": ["-c", "cat /etc/hosts > /local/hosts; ip -o -4 addr show eth0 > /local/addr; uname -n > /local/name; getent hosts hosts-test > /local/resolved"]}}]}]}}
+		EOF
+		"$drover" run $opts "$work/job.json" >"$work/run.out" 2>&1 || fail "run: $(cat "$work/run.out")"
+		a=$(sed -n 's/.*Network namespace \/run\/netns\/\([0-9a-f-]*\) set up.*/\1/p' "$work/run.out")
+		[ -n "$a" ] || fail "no namespace was set up: $(cat "$work/run.out")"
+		t="$work/data/alloc/$a/t/local"
+		ip=$(sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p' "$t/addr")
+		case "$ip" in 10.99.$n.*) ;; *) fail "eth0 has no address of $subnet: $(cat "$t/addr")" ;; esac
+		grep -qx "$ip hosts-test" "$t/hosts" || fail "no \"$ip hosts-test\" in the task's /etc/hosts: $(cat "$t/hosts")"
+		grep -qx "127.0.0.1 localhost" "$t/hosts" || fail "no localhost in the task's /etc/hosts: $(cat "$t/hosts")"
+		grep -qx "::1 ip6-localhost ip6-loopback" "$t/hosts" || fail "no IPv6 loopback names: $(cat "$t/hosts")"
+		[ "$(cat "$t/name")" = hosts-test ] || fail "the task's host name: $(cat "$t/name")"
+		[ "$(tr -s ' ' <"$t/resolved")" = "$ip hosts-test" ] || fail "getent in the task: $(cat "$t/resolved")"
+		assert_clean $a ""
+		;;
 	none_mode_has_only_loopback)
 		job "$work/job.json" none 1 exec 'cat /proc/net/dev > /local/dev; ip -o link > /local/links' batch
 		"$drover" run $opts "$work/job.json" >"$work/run.out" 2>&1 || fail "run: $(cat "$work/run.out")"
@@ -342,6 +366,7 @@ failed_setup_leaves_nothing
 stop_without_owner_tears_down
 raw_exec_refused_in_bridge_mode
 bridge_mode_task_sees_the_dns_block
+bridge_mode_task_sees_its_hosts_file
 none_mode_has_only_loopback}"
 status=0
 n=$(( ($$ % 200) + 20 ))

@@ -11,7 +11,8 @@
 # task enters it and the docker task joins the pause container. Each serves a
 # page on its own port and fetches the other's from 127.0.0.1; the docker
 # task's port is also mapped from the host by portmap (docker publishes
-# nothing), and its resolv.conf is the group's DNS block.
+# nothing), its resolv.conf is the group's DNS block and its /etc/hosts
+# drover's, with its extra_hosts.
 #
 # As tests/integration/test_network.sh, each case runs in its own network and
 # mount namespaces (unshare --net --mount): the bridge, the veths, the
@@ -83,9 +84,9 @@ if [ "$1" = "--case" ]; then
 	}
 	# The docker task serves on every address of the namespace (the mapped
 	# host port reaches it too) and writes which host port that is.
-	web="cat /etc/resolv.conf > /local/resolv.conf && mkdir -p /tmp/w && echo from-docker > /tmp/w/index.html && httpd -p 8080 -h /tmp/w && echo \$NOMAD_HOST_PORT_http > /local/port && $(fetch 8081 from-exec /local/reached '') && exec sleep 600"
+	web="cat /etc/resolv.conf > /local/resolv.conf && cat /etc/hosts > /local/hosts && mkdir -p /tmp/w && echo from-docker > /tmp/w/index.html && httpd -p 8080 -h /tmp/w && echo \$NOMAD_HOST_PORT_http > /local/port && $(fetch 8081 from-exec /local/reached '') && exec sleep 600"
 	# The exec task serves on 127.0.0.1 only.
-	probe="mkdir -p /tmp/p && echo from-exec > /tmp/p/index.html && busybox httpd -p 127.0.0.1:8081 -h /tmp/p && $(fetch 8080 from-docker /local/reached busybox) && exec sleep 600"
+	probe="cat /etc/hosts > /local/hosts && mkdir -p /tmp/p && echo from-exec > /tmp/p/index.html && busybox httpd -p 127.0.0.1:8081 -h /tmp/p && $(fetch 8080 from-docker /local/reached busybox) && exec sleep 600"
 	cat >"$work/job.json" <<-EOF
 	{"Job": {"ID": "dn", "Name": "dn", "Type": "service",
 	 "TaskGroups": [{"Name": "g", "Count": 1,
@@ -94,7 +95,8 @@ if [ "$1" = "--case" ]; then
 	   "DNS": {"Servers": ["192.0.2.53"], "Searches": ["group.test"], "Options": ["ndots:3"]}}],
 	  "Tasks": [
 	   {"Name": "web", "Driver": "docker", "Resources": {"CPU": 100, "MemoryMB": 64},
-	    "Config": {"image": "$box", "command": "/bin/sh", "args": ["-c", "$web"], "ports": ["http"]}},
+	    "Config": {"image": "$box", "command": "/bin/sh", "args": ["-c", "$web"], "ports": ["http"],
+	               "extra_hosts": ["db.test:192.0.2.10"]}},
 	   {"Name": "probe", "Driver": "exec", "Resources": {"CPU": 100, "MemoryMB": 64},
 	    "Config": {"command": "/bin/sh", "args": ["-c", "$probe"]}}]}]}}
 	EOF
@@ -156,6 +158,20 @@ if [ "$1" = "--case" ]; then
 	# container's network (whose resolv.conf Docker would give it).
 	[ "$(cat "$d/web/local/resolv.conf")" = "$(printf 'search group.test\nnameserver 192.0.2.53\noptions ndots:3')" ] ||
 		fail "the docker task's resolv.conf: $(cat "$d/web/local/resolv.conf")"
+
+	# Its /etc/hosts is drover's: the allocation's address under the pause
+	# container's name (the group has no Hostname: Docker's short id), and
+	# its extra_hosts, which Docker refuses beside "container:". The exec
+	# task, without a Hostname, keeps the host's (Nomad writes none).
+	address=$(sed -n 's/.*Network namespace .* address \([0-9.]*\))$/\1/p' "$work/data/drover-run.log" | tail -n 1)
+	[ -n "$address" ] || fail "the run log tells no address"
+	grep -qx "$address $(echo "$pause_id" | cut -c1-12)" "$d/web/local/hosts" ||
+		fail "no \"$address <pause short id>\" in the docker task's /etc/hosts: $(cat "$d/web/local/hosts")"
+	grep -qx "192.0.2.10 db.test" "$d/web/local/hosts" ||
+		fail "extra_hosts is not in the docker task's /etc/hosts: $(cat "$d/web/local/hosts")"
+	[ -z "$(docker inspect -f '{{.HostConfig.ExtraHosts}}' "web-$a" | tr -d '[]')" ] ||
+		fail "extra_hosts went to docker: $(docker inspect -f '{{.HostConfig.ExtraHosts}}' "web-$a")"
+	cmp -s "$d/probe/local/hosts" /etc/hosts || fail "the exec task's /etc/hosts is not the host's: $(cat "$d/probe/local/hosts")"
 
 	inode=$(stat -L -c %i "/run/netns/$a")
 

@@ -35,8 +35,9 @@ done
 
 work=$(mktemp -d) || exit 99
 image=drover-nomad-test/busybox:r$$
+pause_image=drover-nomad-test/pause:r$$
 cleanup() {
-	docker image rm -f "$image" >/dev/null 2>&1
+	docker image rm -f "$image" "$pause_image" >/dev/null 2>&1
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -140,10 +141,11 @@ for name in ${NOMAD_TEST_SCENARIOS:-raw_exec exec docker echo}; do
 		;;
 	exec)
 		[ "$(id -u)" = 0 ] || { skip exec "the exec driver needs root"; continue; }
+		extra="-dns"
 		# A copy of drover-exec-init the client takes away to make the
 		# driver unhealthy (the Fingerprint stream must say so).
 		cp "$DROVER_EXEC_INIT" "$work/exec-init" || exit 99
-		extra="-health-file $work/exec-init"
+		extra="$extra -health-file $work/exec-init"
 		;;
 	docker)
 		docker version >/dev/null 2>&1 ||
@@ -152,10 +154,24 @@ for name in ${NOMAD_TEST_SCENARIOS:-raw_exec exec docker echo}; do
 		d=$work/rootfs
 		mkdir -p "$d/bin" && cp /bin/busybox "$d/bin/busybox" || {
 			skip docker "no /bin/busybox (install the Debian package busybox-static)"; continue; }
-		for a in sh sleep echo cat true; do ln -s busybox "$d/bin/$a"; done
+		for a in sh sleep echo cat true readlink hostname; do ln -s busybox "$d/bin/$a"; done
 		tar -C "$d" -cf "$work/rootfs.tar" . && docker import "$work/rootfs.tar" "$image" >/dev/null ||
 			exit 99
-		extra="-image $image"
+		extra="-image $image -dns"
+		# Group networks: CreateNetwork's pause container runs the test's own
+		# pause program (tests/fixtures/pause), imported as an image; the
+		# namespace is pinned under /run/netns, which takes root.
+		pause=${DROVER_TEST_PAUSE:-$top/tests/fixtures/pause/drover-test-pause}
+		if [ "$(id -u)" != 0 ]; then
+			skip docker-network "pinning a network namespace needs root"
+		elif [ ! -x "$pause" ]; then
+			skip docker-network "no $pause (make check builds it)"
+		else
+			p=$work/pause
+			mkdir -p "$p" && cp "$pause" "$p/pause" && tar -C "$p" -cf "$p.tar" pause &&
+				docker import --change 'ENTRYPOINT ["/pause"]' "$p.tar" "$pause_image" >/dev/null || exit 99
+			extra="$extra -infra-image $pause_image"
+		fi
 		;;
 	esac
 	[ -f "$so" ] || { echo "$so: missing (run make check)" >&2; exit 99; }

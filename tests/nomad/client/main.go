@@ -625,6 +625,295 @@ func run(bridge, so, workdir string, sc scenario) {
 	check(gone && os.IsNotExist(statErr), "Kill: the plugin exited and removed its socket")
 }
 
+// ------------------------------------------------------------------ networks
+
+// The DNS block of the group, as Nomad's client sends it in TaskConfig.Dns;
+// the task prints its resolv.conf, the inode of its network namespace and
+// its host name, then runs until stopped.
+var testDNS = &drivers.DNSConfig{Servers: []string{"192.0.2.53"}, Searches: []string{"drover.example"},
+	Options: []string{"ndots:3"}}
+
+const netScript = `cat /etc/resolv.conf; echo netns=$(readlink /proc/self/ns/net); echo host=$(hostname); ` +
+	`echo started; while :; do sleep 1; done`
+
+// netTask starts a task of allocation dir (its id the dir's name) with the
+// given isolation spec and DNS, its stdout read from a FIFO as logmon does.
+func netTask(c *conn, tschema *hclspec.Spec, sc scenario, dir, name string,
+	spec *drivers.NetworkIsolationSpec, dns *drivers.DNSConfig) (*drivers.TaskConfig, *drivers.StartTaskResponse, *fifoReader, error) {
+	allocID := filepath.Base(dir)
+	for _, d := range []string{name + "/local", name + "/secrets", name + "/tmp"} {
+		os.MkdirAll(filepath.Join(dir, d), 0755)
+	}
+	cfg := strings.Replace(sc.taskConfig, longRunning, netScript, 1)
+	tc := &drivers.TaskConfig{
+		Id: allocID + "/" + name + "/5678", Name: name, AllocId: allocID, AllocDir: dir,
+		JobName: "job", JobId: "job", TaskGroupName: "group",
+		Env: map[string]string{"PATH": "/usr/bin:/bin", "NOMAD_ALLOC_NAME": "job.group[0]",
+			"NOMAD_ALLOC_INDEX": "0", "NOMAD_TASK_NAME": name},
+		Resources: &drivers.Resources{AllocatedResources: &drivers.AllocatedTaskResources{
+			Cpu: &drivers.AllocatedCpuResources{CpuShares: 100}, Memory: &drivers.AllocatedMemoryResources{MemoryMb: 64}}},
+		MsgpackDriverConfig:  encode(tschema, cfg),
+		NetworkIsolationSpec: spec,
+		Dns:                  dns,
+		StdoutPath:           filepath.Join(dir, "alloc/logs", "."+name+".stdout.fifo"),
+		StderrPath:           filepath.Join(dir, "alloc/logs", "."+name+".stderr.fifo"),
+	}
+	out := readFifo(tc.StdoutPath)
+	readFifo(tc.StderrPath)
+	resp, err := c.driver.StartTask(context.Background(), &drivers.StartTaskRequest{Task: tc})
+	return tc, resp, out, err
+}
+
+func stopTask(c *conn, id string) {
+	ctx := context.Background()
+	_, err := c.driver.StopTask(ctx, &drivers.StopTaskRequest{TaskId: id, Signal: "SIGKILL",
+		Timeout: &duration.Duration{Seconds: 5}})
+	check(err == nil, "StopTask %s: %v", id, err)
+	_, err = c.driver.DestroyTask(ctx, &drivers.DestroyTaskRequest{TaskId: id, Force: true})
+	check(err == nil, "DestroyTask %s: %v", id, err)
+}
+
+// resolvHas: the task printed a resolv.conf with the test's DNS block.
+func resolvHas(out *fifoReader) bool {
+	t := out.text()
+	return strings.Contains(t, "nameserver 192.0.2.53\n") && strings.Contains(t, "search drover.example\n") &&
+		strings.Contains(t, "options ndots:3\n")
+}
+
+// dnsHostMode: a task of a host-mode group with a DNS block gets it in its
+// /etc/resolv.conf.
+func dnsHostMode(bridge, so, workdir string, sc scenario) {
+	ctx := context.Background()
+	c := launch(bridge, so, nil)
+	defer c.client.Kill()
+	configure(c, sc)
+	tschema, err := c.driver.TaskConfigSchema(ctx, &drivers.TaskConfigSchemaRequest{})
+	if err != nil {
+		fatal("TaskConfigSchema: %v", err)
+	}
+	dir := allocDir(workdir, "dns")
+	tc, start, out, err := netTask(c, tschema.Spec, sc, dir, "dns", nil, testDNS)
+	if err != nil || start.Result != drivers.StartTaskResponse_SUCCESS {
+		check(false, "StartTask with a DNS block: %v %v", start, err)
+		return
+	}
+	check(waitFor("resolv", 30*time.Second, out.has("started\n")) && resolvHas(out),
+		"%s task in host mode: TaskConfig.Dns reached its /etc/resolv.conf (got %q)", sc.name, out.text())
+	stopTask(c, tc.Id)
+
+	// "alloc", which Nomad refuses as a task name, is where the bridge
+	// keeps an allocation's network record.
+	_, start, _, err = netTask(c, tschema.Spec, sc, allocDir(workdir, "alloc"), "alloc", nil, nil)
+	check(err == nil && start.Result == drivers.StartTaskResponse_FATAL &&
+		strings.Contains(start.DriverErrorMsg, `a task cannot be named "alloc"`),
+		"StartTask of a task named \"alloc\": FATAL saying so (got %v, %v)", start, err)
+
+	// DNS lists are bounded, entries checked by the driver: both refused
+	// naming what is wrong.
+	many := &drivers.DNSConfig{}
+	for i := 0; i < 33; i++ {
+		many.Servers = append(many.Servers, fmt.Sprintf("192.0.2.%d", i))
+	}
+	_, start, _, err = netTask(c, tschema.Spec, sc, allocDir(workdir, "dns"), "dns", nil, many)
+	check(err == nil && start.Result == drivers.StartTaskResponse_FATAL &&
+		strings.Contains(start.DriverErrorMsg, `"dns.servers" has 33 entries`),
+		"StartTask with 33 DNS servers: FATAL naming dns.servers (got %v, %v)", start, err)
+	_, start, _, err = netTask(c, tschema.Spec, sc, allocDir(workdir, "dns"), "dns", nil,
+		&drivers.DNSConfig{Searches: []string{"evil.example\nnameserver 6.6.6.6"}})
+	check(err == nil && start.Result == drivers.StartTaskResponse_FATAL &&
+		strings.Contains(start.DriverErrorMsg, "evil.example"),
+		"StartTask with a DNS search holding a newline: FATAL naming it (got %v, %v)", start, err)
+
+	caps, err := c.driver.Capabilities(ctx, &drivers.CapabilitiesRequest{})
+	if err != nil || caps.Capabilities.MustCreateNetwork {
+		return // docker: groupNetwork
+	}
+	// A driver that joins the namespace Nomad's client made: CreateNetwork
+	// is Nomad's own, and a task of the group gets the spec's path,
+	// hostname and the DNS block.
+	_, err = c.driver.CreateNetwork(ctx, &drivers.CreateNetworkRequest{AllocId: "a1b2"})
+	check(status.Code(err) == codes.Unimplemented,
+		"CreateNetwork on a driver that does not make namespaces: Unimplemented (got %v)", err)
+	dir = allocDir(workdir, "grp")
+	name := "drover-nomad-" + filepath.Base(dir)
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		check(false, "ip netns add %s (as Nomad's client makes the namespace): %v %s", name, err, out)
+		return
+	}
+	defer exec.Command("ip", "netns", "del", name).Run()
+	netns := "/run/netns/" + name
+	spec := &drivers.NetworkIsolationSpec{Mode: drivers.NetworkIsolationSpec_GROUP, Path: netns,
+		HostsConfig: &drivers.HostsConfig{Hostname: "grouphost", Address: "192.0.2.10"}}
+	tc, start, out, err = netTask(c, tschema.Spec, sc, dir, "grp", spec, testDNS)
+	if err != nil || start.Result != drivers.StartTaskResponse_SUCCESS {
+		check(false, "StartTask in a group network: %v %v", start, err)
+		return
+	}
+	check(waitFor("group", 30*time.Second, out.has("started\n")) &&
+		out.has("netns="+nsInode(netns)+"\n")() && out.has("host=grouphost\n")() && resolvHas(out),
+		"%s task in a group: in %s (%s), hostname from HostsConfig, resolv.conf from Dns (got %q)",
+		sc.name, netns, nsInode(netns), out.text())
+	stopTask(c, tc.Id)
+}
+
+// nsInode is the inode of the network namespace at path, as readlink shows
+// it ("net:[<inode>]").
+func nsInode(path string) string {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return "stat " + path + ": " + err.Error()
+	}
+	return fmt.Sprintf("net:[%d]", st.Ino)
+}
+
+func dockerInspect(name, format string) (string, error) {
+	out, err := exec.Command("docker", "inspect", "-f", format, name).CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+// groupNetwork: CreateNetwork and DestroyNetwork for a driver that makes the
+// group's namespace (docker's pause container), and a task in it, as Nomad's
+// client runs a bridge-mode group (client/allocrunner/network_hook.go).
+func groupNetwork(bridge, so, workdir string, sc scenario, infraImage string) {
+	ctx := context.Background()
+	sc.pluginConfig = `{"infra_image": "` + infraImage + `"}`
+	c := launch(bridge, so, nil)
+	configure(c, sc)
+	tschema, err := c.driver.TaskConfigSchema(ctx, &drivers.TaskConfigSchemaRequest{})
+	if err != nil {
+		fatal("TaskConfigSchema: %v", err)
+	}
+	caps, err := c.driver.Capabilities(ctx, &drivers.CapabilitiesRequest{})
+	if err != nil {
+		fatal("Capabilities: %v", err)
+	}
+	group := false
+	for _, m := range caps.Capabilities.NetworkIsolationModes {
+		group = group || m == drivers.NetworkIsolationSpec_GROUP
+	}
+	check(group && caps.Capabilities.MustCreateNetwork,
+		"Capabilities: GROUP isolation and must_create_network (got %v, %v)",
+		caps.Capabilities.NetworkIsolationModes, caps.Capabilities.MustCreateNetwork)
+
+	// Bad input is refused naming the field; an allocation with no
+	// network is destroyed without error (Nomad may ask twice).
+	_, err = c.driver.CreateNetwork(ctx, &drivers.CreateNetworkRequest{})
+	check(status.Code(err) == codes.InvalidArgument && strings.Contains(err.Error(), `"alloc_id" is required`),
+		"CreateNetwork without alloc_id: InvalidArgument naming it (got %v)", err)
+	_, err = c.driver.CreateNetwork(ctx, &drivers.CreateNetworkRequest{AllocId: "../etc"})
+	check(status.Code(err) == codes.InvalidArgument && strings.Contains(err.Error(), "not an allocation id"),
+		"CreateNetwork with alloc_id \"../etc\": InvalidArgument (got %v)", err)
+	_, err = c.driver.CreateNetwork(ctx, &drivers.CreateNetworkRequest{AllocId: "a1b2", Hostname: "bad host\n"})
+	check(status.Code(err) == codes.InvalidArgument && strings.Contains(err.Error(), `"hostname"`),
+		"CreateNetwork with a bad hostname: InvalidArgument naming it (got %v)", err)
+	_, err = c.driver.DestroyNetwork(ctx, &drivers.DestroyNetworkRequest{})
+	check(status.Code(err) == codes.InvalidArgument && strings.Contains(err.Error(), `"alloc_id" is required`),
+		"DestroyNetwork without alloc_id: InvalidArgument naming it (got %v)", err)
+	_, err = c.driver.DestroyNetwork(ctx, &drivers.DestroyNetworkRequest{AllocId: "0b5e7c1e-unknown-alloc"})
+	check(err == nil, "DestroyNetwork of an allocation with no network: OK (got %v)", err)
+
+	dir := allocDir(workdir, "web")
+	allocID := filepath.Base(dir)
+	pause := "nomad_init_" + allocID
+	nr, err := c.driver.CreateNetwork(ctx, &drivers.CreateNetworkRequest{AllocId: allocID, Hostname: "grouphost"})
+	if err != nil {
+		check(false, "CreateNetwork %s: %v", allocID, err)
+		c.client.Kill()
+		return
+	}
+	spec := nr.IsolationSpec
+	netns := "/run/netns/" + allocID
+	check(nr.Created && spec.Mode == drivers.NetworkIsolationSpec_GROUP && spec.Path == netns,
+		"CreateNetwork: created, GROUP, path %s (got %v %v %q)", netns, nr.Created, spec.Mode, spec.Path)
+	check(spec.Labels["drover_network_handle"] != "" && spec.Labels["docker_sandbox_hostname"] == "grouphost",
+		"CreateNetwork: labels carry the driver's handle and the hostname (got %v)", spec.Labels)
+	state, err := dockerInspect(pause, "{{.State.Running}} {{.State.Pid}} {{.Config.Hostname}}")
+	f := strings.Fields(state)
+	check(err == nil && len(f) == 3 && f[0] == "true" && f[2] == "grouphost",
+		"pause container %s runs with hostname grouphost (got %q, %v)", pause, state, err)
+	if len(f) == 3 {
+		check(nsInode(netns) == nsInode("/proc/"+f[1]+"/ns/net"),
+			"%s pins the pause container's network namespace (%s, pid %s: %s)", netns,
+			nsInode(netns), f[1], nsInode("/proc/"+f[1]+"/ns/net"))
+	}
+	record := filepath.Join(os.Getenv("DROVER_NOMAD_DATA_DIR"), "run", allocID, "alloc", "network")
+	rst, rerr := os.Lstat(record)
+	check(rerr == nil && rst.Mode().IsRegular() && rst.Mode().Perm() == 0600,
+		"the network record %s is a private file (got %v)", record, rerr)
+
+	// Asked again (Nomad's client after its restart): the same one.
+	again, err := c.driver.CreateNetwork(ctx, &drivers.CreateNetworkRequest{AllocId: allocID, Hostname: "grouphost"})
+	check(err == nil && !again.Created && again.IsolationSpec.Path == netns &&
+		again.IsolationSpec.Labels["drover_network_handle"] == spec.Labels["drover_network_handle"],
+		"a second CreateNetwork returns the existing network with created=false (got %v, %v)", again, err)
+
+	// A task of the group, with what Nomad's client adds to the spec.
+	spec.HostsConfig = &drivers.HostsConfig{Hostname: "grouphost", Address: "192.0.2.10"}
+	tc, start, out, err := netTask(c, tschema.Spec, sc, dir, "web", spec, testDNS)
+	if err != nil || start.Result != drivers.StartTaskResponse_SUCCESS {
+		check(false, "StartTask in the group network: %v %v", start, err)
+	} else {
+		check(waitFor("netns", 30*time.Second, out.has("started\n")) &&
+			out.has("netns="+nsInode(netns)+"\n")(),
+			"the task runs in the group's namespace %s (got %q)", nsInode(netns), out.text())
+		check(resolvHas(out), "docker task in the group: TaskConfig.Dns reached its /etc/resolv.conf (got %q)", out.text())
+		check(out.has("host=grouphost\n")(), "the task has the group's hostname (got %q)", out.text())
+		stopTask(c, tc.Id)
+	}
+
+	// A task of an allocation whose network was never made is refused
+	// saying so.
+	lost := allocDir(workdir, "web")
+	_, start, _, err = netTask(c, tschema.Spec, sc, lost, "web",
+		&drivers.NetworkIsolationSpec{Mode: drivers.NetworkIsolationSpec_GROUP, Path: "/run/netns/" + filepath.Base(lost)}, nil)
+	check(err == nil && start.Result == drivers.StartTaskResponse_FATAL &&
+		strings.Contains(start.DriverErrorMsg, "nomad_init_"+filepath.Base(lost)) &&
+		strings.Contains(start.DriverErrorMsg, "does not exist"),
+		"StartTask in a group network never created: FATAL naming the pause container (got %v, %v)", start, err)
+
+	// The plugin dies; a new one finds the network again.
+	rc := c.client.ReattachConfig()
+	syscall.Kill(rc.Pid, syscall.SIGKILL)
+	waitFor("plugin gone", 10*time.Second, func() bool { return syscall.Kill(rc.Pid, 0) != nil })
+	os.Remove(rc.Addr.String())
+	c.client.Kill()
+	c = launch(bridge, so, nil)
+	configure(c, sc)
+	again, err = c.driver.CreateNetwork(ctx, &drivers.CreateNetworkRequest{AllocId: allocID, Hostname: "grouphost"})
+	check(err == nil && !again.Created && again.IsolationSpec.Path == netns,
+		"after a plugin restart CreateNetwork finds the network (created=false) (got %v, %v)", again, err)
+
+	// The holder died (docker kill): its namespace is gone with it, and a
+	// new CreateNetwork makes and pins a new one, created=true so that
+	// Nomad's client configures it again.
+	old := nsInode(netns)
+	if out, err := exec.Command("docker", "kill", pause).CombinedOutput(); err != nil {
+		check(false, "docker kill %s: %v %s", pause, err, out)
+	}
+	again, err = c.driver.CreateNetwork(ctx, &drivers.CreateNetworkRequest{AllocId: allocID, Hostname: "grouphost"})
+	state, _ = dockerInspect(pause, "{{.State.Running}} {{.State.Pid}}")
+	f = strings.Fields(state)
+	check(err == nil && again.Created && again.IsolationSpec.Path == netns && len(f) == 2 && f[0] == "true" &&
+		nsInode(netns) == nsInode("/proc/"+f[1]+"/ns/net") && nsInode(netns) != old,
+		"after the pause container died CreateNetwork makes a new one and pins its namespace, created=true "+
+			"(got %v, %v; %q; pin %s, was %s)", again, err, state, nsInode(netns), old)
+	if err == nil {
+		spec = again.IsolationSpec
+	}
+
+	_, err = c.driver.DestroyNetwork(ctx, &drivers.DestroyNetworkRequest{AllocId: allocID, IsolationSpec: spec})
+	check(err == nil, "DestroyNetwork %s: %v", allocID, err)
+	_, ierr := dockerInspect(pause, "{{.Id}}")
+	_, nerr := os.Lstat(netns)
+	_, derr := os.Lstat(filepath.Join(os.Getenv("DROVER_NOMAD_DATA_DIR"), "run", allocID))
+	check(ierr != nil && os.IsNotExist(nerr) && os.IsNotExist(derr),
+		"DestroyNetwork removed the pause container, %s and the allocation's directory (got %v, %v, %v)",
+		netns, ierr, nerr, derr)
+	_, err = c.driver.DestroyNetwork(ctx, &drivers.DestroyNetworkRequest{AllocId: allocID, IsolationSpec: spec})
+	check(err == nil, "DestroyNetwork again: OK (got %v)", err)
+	c.client.Kill()
+}
+
 // session runs one ExecTaskStreaming exchange: `first` is the setup message,
 // then each of `inputs` is sent once the output so far contains its `after`.
 type input struct {
@@ -704,6 +993,8 @@ func main() {
 	name := flag.String("scenario", "raw_exec", "scenario")
 	workdir := flag.String("workdir", os.TempDir(), "scratch directory")
 	image := flag.String("image", "", "the docker image the docker scenario runs")
+	infra := flag.String("infra-image", "", "docker: the pause image of group networks (\"\": not checked)")
+	dns := flag.Bool("dns", false, "also check that TaskConfig.Dns reaches a host-mode task")
 	flag.Parse()
 
 	// Started by hand, the plugin refuses with go-plugin's message.
@@ -718,6 +1009,12 @@ func main() {
 	sc.name = *name
 	sc.taskConfig = strings.Replace(sc.taskConfig, "@IMAGE@", *image, -1)
 	run(*bridge, *so, *workdir, sc)
+	if *dns {
+		dnsHostMode(*bridge, *so, *workdir, sc)
+	}
+	if *infra != "" {
+		groupNetwork(*bridge, *so, *workdir, sc, *infra)
+	}
 	if failures > 0 {
 		fmt.Printf("%d check(s) failed\n", failures)
 		os.Exit(1)
