@@ -53,4 +53,4 @@ tests_integration_test_docker_logstream_LDADD = $(CRITERION_LIBS)
 # Group networking (bridge and none mode) end to end with the real CNI
 # plugins, each case in its own network and mount namespaces (root only).
 TESTS += tests/integration/test_network.sh
-EXTRA_DIST += tests/integration/test_network.sh
+EXTRA_DIST += tests/integration/test_network.sh tests/integration/network_lib.sh
