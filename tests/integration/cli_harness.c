@@ -1,5 +1,6 @@
 #include "cli_harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -98,6 +99,26 @@ char *cli_write_file(const cli_env *env, const char *name, const char *text)
 }
 
 static int check_leaks;
+
+char *cli_alloc_path(const cli_env *env, const char *rel)
+{
+	char dir[400], *out = NULL;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/alloc", env->data_dir);
+	d = opendir(dir);
+	cr_assert_not_null(d, "no allocation directory in %s", dir);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		cr_assert_gt(asprintf(&out, "%s/%s/%s", dir, e->d_name, rel), 0);
+		break;
+	}
+	closedir(d);
+	cr_assert_not_null(out, "no allocation in %s", dir);
+	return out;
+}
 
 void cli_check_leaks(int on)
 {

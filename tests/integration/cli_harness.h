@@ -29,6 +29,24 @@ typedef struct cli_env {
 void cli_env_setup(cli_env *env);
 void cli_env_teardown(cli_env *env);
 
+/* A criterion suite whose every test has a fresh cli_env `env` (setup and
+ * teardown made here). */
+#define CLI_ENV_SUITE(suite, env, timeout_s)                                              \
+	static cli_env env;                                                               \
+	static void suite##_setup(void)                                                   \
+	{                                                                                 \
+		cli_env_setup(&env);                                                      \
+	}                                                                                 \
+	static void suite##_teardown(void)                                                \
+	{                                                                                 \
+		cli_env_teardown(&env);                                                   \
+	}                                                                                 \
+	TestSuite(suite, .init = suite##_setup, .fini = suite##_teardown, .timeout = timeout_s)
+
+/* <data_dir>/alloc/<the one allocation>/<rel>, malloc'd; fails the test
+ * when there is no allocation. */
+char *cli_alloc_path(const cli_env *env, const char *rel);
+
 /* Writes `text` to <root>/<name> and returns the path (static buffer per call site is
  * not needed: the path is malloc'd and freed by the caller). */
 char *cli_write_file(const cli_env *env, const char *name, const char *text);

@@ -15,38 +15,15 @@
 
 #define DEADLINE_MS 60000
 
-static cli_env env;
-
-static void setup(void)
-{
-	cli_env_setup(&env);
-}
-
-static void teardown(void)
-{
-	cli_env_teardown(&env);
-}
-
-TestSuite(cli_exec, .init = setup, .fini = teardown, .timeout = 120);
-
-static int cgroups_usable(void)
-{
-	struct stat st;
-	return stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0 ||
-	       stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
-}
+CLI_ENV_SUITE(cli_exec, env, 120);
 
 Test(cli_exec, drover_run_runs_an_exec_task_isolated)
 {
 	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
-	char logs[600], path[900], alloc[256] = "";
-	char *job, *config, *out;
-	struct dirent *e;
+	char *job, *config, *out, *path;
 	cli_result r;
-	DIR *d;
 
-	drover_test_require(geteuid() == 0 && cgroups_usable(),
-	                    "the exec driver needs root and mounted cgroups");
+	drover_test_require_exec();
 	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
 	config = cli_write_file(&env, "agent.json",
 	                        "{\"client\": {\"chroot_env\": {\"/bin\": \"/bin\", \"/etc\": "
@@ -68,16 +45,9 @@ Test(cli_exec, drover_run_runs_an_exec_task_isolated)
 	cli_run(&r, DEADLINE_MS, argv);
 	/* touch /usr/x fails on the read-only bind: the task exits 4. */
 	cr_assert(strstr(r.out, "Exit Code: 4"), "stdout: %s stderr: %s", r.out, r.err);
-	snprintf(logs, sizeof(logs), "%s/alloc", env.data_dir);
-	d = opendir(logs);
-	cr_assert(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			snprintf(alloc, sizeof(alloc), "%s", e->d_name);
-	closedir(d);
-	cr_assert(alloc[0]);
-	snprintf(path, sizeof(path), "%s/%s/alloc/logs/t.stdout.0", logs, alloc);
+	path = cli_alloc_path(&env, "alloc/logs/t.stdout.0");
 	out = cli_slurp(path);
+	free(path);
 	cr_assert(out && strcmp(out, "65534\n/local\nok\n") == 0, "stdout log: %s",
 	          out ? out : "(none)");
 	free(out);
@@ -126,8 +96,7 @@ Test(cli_exec, host_volumes_are_bound_read_write_and_read_only)
 	cli_result r;
 	FILE *f;
 
-	drover_test_require(geteuid() == 0 && cgroups_usable(),
-	                    "the exec driver needs root and mounted cgroups");
+	drover_test_require_exec();
 	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
 	snprintf(rw, sizeof(rw), "%s/vol-rw", env.root);
 	snprintf(ro, sizeof(ro), "%s/vol-ro", env.root);

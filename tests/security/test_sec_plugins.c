@@ -54,13 +54,6 @@ static void teardown(void)
 
 TestSuite(sec_plugins, .init = setup, .fini = teardown, .timeout = 180);
 
-static int cgroups_usable(void)
-{
-	struct stat st;
-	return stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0 ||
-	       stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
-}
-
 static int docker_usable(void)
 {
 	return system("docker version >/dev/null 2>&1") == 0;
@@ -84,30 +77,9 @@ static const char *build_image(void)
 	return image;
 }
 
-/* <data_dir>/alloc/<the one allocation>/<rel>, malloc'd. */
-static char *alloc_path(const char *rel)
-{
-	char dir[400], *out = NULL;
-	struct dirent *e;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "%s/alloc", env.data_dir);
-	d = opendir(dir);
-	cr_assert_not_null(d, "no allocation directory in %s", dir);
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		cr_assert_gt(asprintf(&out, "%s/%s/%s", dir, e->d_name, rel), 0);
-		break;
-	}
-	closedir(d);
-	cr_assert_not_null(out, "no allocation in %s", dir);
-	return out;
-}
-
 static char *slurp_alloc(const char *rel)
 {
-	char *path = alloc_path(rel), *text = cli_slurp(path);
+	char *path = cli_alloc_path(&env, rel), *text = cli_slurp(path);
 	cr_assert_not_null(text, "cannot read %s", path);
 	free(path);
 	return text;
@@ -120,8 +92,7 @@ Test(sec_plugins, exec_task_cannot_make_device_nodes_in_its_tmp)
 	struct stat st;
 	cli_result r;
 
-	drover_test_require(geteuid() == 0 && cgroups_usable(),
-	                    "the exec driver needs root and mounted cgroups");
+	drover_test_require_exec();
 	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
 	config = cli_write_file(&env, "agent.json",
 	                        "{\"client\": {\"chroot_env\": {\"/bin\": \"/bin\", \"/etc\": "
@@ -165,10 +136,10 @@ Test(sec_plugins, exec_task_cannot_make_device_nodes_in_its_tmp)
 	}
 	cr_expect(strstr(out, "mnt / "), "no mount line for /: %s", out);
 	/* Nothing for a host user to open in the task directory. */
-	node = alloc_path("t/tmp/rng");
+	node = cli_alloc_path(&env, "t/tmp/rng");
 	cr_expect_neq(lstat(node, &st), 0, "%s exists", node);
 	free(node);
-	node = alloc_path("t/tmp/disk");
+	node = cli_alloc_path(&env, "t/tmp/disk");
 	cr_expect_neq(lstat(node, &st), 0, "%s exists", node);
 	free(node);
 	free(out);
@@ -214,7 +185,7 @@ Test(sec_plugins, docker_volume_swapped_for_a_symlink_is_refused_on_restart)
 	/* Run 1 happened, with the bind, and planted the link. */
 	out = slurp_alloc("alloc/logs/t.stdout.0");
 	cr_assert(strstr(out, "RUN1"), "run 1 did not run: %s\n%s\n%s", out, r.out, r.err);
-	esc = alloc_path("t/local/esc");
+	esc = cli_alloc_path(&env, "t/local/esc");
 	cr_assert(lstat(esc, &st) == 0 && S_ISLNK(st.st_mode), "run 1 did not plant the link");
 	/* alloc/logs is the logger's: read-only in the container. */
 	cr_expect(strstr(out, "LOGS_RO") && !strstr(out, "LOGS_WRITABLE"),
