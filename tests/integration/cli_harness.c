@@ -100,6 +100,24 @@ char *cli_write_file(const cli_env *env, const char *name, const char *text)
 
 static int check_leaks;
 
+const char *cli_plugin_dir(void)
+{
+	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
+	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
+	return dir;
+}
+
+char *cli_write_exec_agent_config(const cli_env *env, const char *plugins)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text),
+	         "{\"client\": {\"chroot_env\": {\"/bin\": \"/bin\", \"/etc\": \"/etc\", \"/lib\": "
+	         "\"/lib\", \"/lib64\": \"/lib64\", \"/usr\": \"/usr\"}}%s%s}\n",
+	         plugins ? ",\n \"plugin\": " : "", plugins ? plugins : "");
+	return cli_write_file(env, "agent.json", text);
+}
+
 char *cli_alloc_path(const cli_env *env, const char *rel)
 {
 	char dir[400], *out = NULL;

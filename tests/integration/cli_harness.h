@@ -43,6 +43,15 @@ void cli_env_teardown(cli_env *env);
 	}                                                                                 \
 	TestSuite(suite, .init = suite##_setup, .fini = suite##_teardown, .timeout = timeout_s)
 
+/* The plugin directory of the build (DROVER_TEST_PLUGIN_DIR, which `make
+ * check` sets); fails the test without it. */
+const char *cli_plugin_dir(void);
+
+/* Writes <root>/agent.json: the client's chroot_env of the exec tests (/bin,
+ * /etc, /lib, /lib64, /usr), and `plugins` as its "plugin" block unless
+ * NULL. Returns the path, malloc'd. */
+char *cli_write_exec_agent_config(const cli_env *env, const char *plugins);
+
 /* <data_dir>/alloc/<the one allocation>/<rel>, malloc'd; fails the test
  * when there is no allocation. */
 char *cli_alloc_path(const cli_env *env, const char *rel);

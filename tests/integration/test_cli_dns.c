@@ -33,17 +33,14 @@ static char *task_stdout(const char *task)
 
 Test(cli_dns, drover_run_puts_the_dns_block_in_an_exec_tasks_resolv_conf)
 {
-	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
+	const char *dir;
 	char *job, *config, *out, *host;
 	cli_result r;
 
 	drover_test_require_exec();
-	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
-	config = cli_write_file(&env, "agent.json",
-	                        "{\"client\": {\"chroot_env\": {\"/bin\": \"/bin\", \"/etc\": "
-	                        "\"/etc\", \"/lib\": \"/lib\", \"/lib64\": \"/lib64\", \"/usr\": "
-	                        "\"/usr\"}},\n \"plugin\": {\"raw_exec\": {\"config\": "
-	                        "{\"enabled\": true}}}}\n");
+	dir = cli_plugin_dir();
+	config = cli_write_exec_agent_config(&env,
+	                                     "{\"raw_exec\": {\"config\": {\"enabled\": true}}}");
 	job = cli_write_file(&env, "dns.json",
 	                     "{\"Job\": {\"ID\": \"dns\", \"Name\": \"dns\", \"Type\": \"batch\",\n"
 	                     " \"TaskGroups\": [{\"Name\": \"g\",\n"

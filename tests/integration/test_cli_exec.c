@@ -19,17 +19,14 @@ CLI_ENV_SUITE(cli_exec, env, 120);
 
 Test(cli_exec, drover_run_runs_an_exec_task_isolated)
 {
-	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
+	const char *dir;
 	char *job, *config, *out, *path;
 	cli_result r;
 
 	drover_test_require_exec();
-	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
-	config = cli_write_file(&env, "agent.json",
-	                        "{\"client\": {\"chroot_env\": {\"/bin\": \"/bin\", \"/etc\": "
-	                        "\"/etc\", \"/lib\": \"/lib\", \"/lib64\": \"/lib64\", \"/usr\": "
-	                        "\"/usr\"}},\n \"plugin\": {\"exec\": {\"config\": "
-	                        "{\"pids_limit\": 128}}}}\n");
+	dir = cli_plugin_dir();
+	config = cli_write_exec_agent_config(&env,
+	                                     "{\"exec\": {\"config\": {\"pids_limit\": 128}}}");
 	job = cli_write_file(&env, "exec.json",
 	                     "{\"Job\": {\"ID\": \"iso\", \"Name\": \"iso\", \"Type\": \"batch\",\n"
 	                     " \"TaskGroups\": [{\"Name\": \"g\", \"Tasks\": [{\n"
@@ -90,14 +87,14 @@ static void expect_validate_refuses(const char *config, const char *dir, const c
  * refused by validation, naming them. */
 Test(cli_exec, host_volumes_are_bound_read_write_and_read_only)
 {
-	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
+	const char *dir;
 	char rw[400], ro[400], file[500], *config, *job, *got;
 	char text[4096];
 	cli_result r;
 	FILE *f;
 
 	drover_test_require_exec();
-	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
+	dir = cli_plugin_dir();
 	snprintf(rw, sizeof(rw), "%s/vol-rw", env.root);
 	snprintf(ro, sizeof(ro), "%s/vol-ro", env.root);
 	cr_assert_eq(mkdir(rw, 0777), 0);

@@ -87,17 +87,14 @@ static char *slurp_alloc(const char *rel)
 
 Test(sec_plugins, exec_task_cannot_make_device_nodes_in_its_tmp)
 {
-	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
+	const char *dir;
 	char *job, *config, *out, *errs, *node;
 	struct stat st;
 	cli_result r;
 
 	drover_test_require_exec();
-	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
-	config = cli_write_file(&env, "agent.json",
-	                        "{\"client\": {\"chroot_env\": {\"/bin\": \"/bin\", \"/etc\": "
-	                        "\"/etc\", \"/lib\": \"/lib\", \"/lib64\": \"/lib64\", \"/usr\": "
-	                        "\"/usr\"}}}\n");
+	dir = cli_plugin_dir();
+	config = cli_write_exec_agent_config(&env, NULL);
 	/* The attack as found: mknod in tmp/ and chmod 666, with the default
 	 * allow_caps (mknod among them). Then what must still work, and the
 	 * mount options of the task-writable places. */
@@ -151,14 +148,14 @@ Test(sec_plugins, exec_task_cannot_make_device_nodes_in_its_tmp)
 
 Test(sec_plugins, docker_volume_swapped_for_a_symlink_is_refused_on_restart)
 {
-	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
+	const char *dir;
 	char *job, *config, *out, *shadow, *esc, text[2048];
 	struct stat st;
 	cli_result r;
 
 	drover_test_require(geteuid() == 0, "reading /etc/shadow to compare needs root");
 	drover_test_require(docker_usable(), "dockerd is not reachable");
-	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
+	dir = cli_plugin_dir();
 	shadow = cli_slurp("/etc/shadow");
 	cr_assert(shadow && strstr(shadow, "root:"), "/etc/shadow has no root line to look for");
 	build_image();
@@ -208,12 +205,12 @@ Test(sec_plugins, docker_volume_swapped_for_a_symlink_is_refused_on_restart)
 
 Test(sec_plugins, docker_container_gets_the_task_environment_not_the_hosts)
 {
-	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
+	const char *dir;
 	char *job, *config, *out, text[1024];
 	cli_result r;
 
 	drover_test_require(docker_usable(), "dockerd is not reachable");
-	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
+	dir = cli_plugin_dir();
 	build_image();
 	/* The operator's environment, made recognisable. */
 	setenv("SHELL", "/sec-test/shell", 1);
