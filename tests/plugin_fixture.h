@@ -39,6 +39,16 @@ static inline const drover_driver *plugin_fixture_load(const char *so, void **ha
 	return entry();
 }
 
+/* plugin_fixture_load, the tasks supervised by the drover-shim at `shim`
+ * (not one the environment names). */
+static inline const drover_driver *plugin_fixture_load_supervised(const char *so, const char *shim,
+                                                                  void **handle)
+{
+	drover_proc_set_shim_path(shim);
+	unsetenv("DROVER_SHIM");
+	return plugin_fixture_load(so, handle);
+}
+
 /* A host log callback that drops every message. */
 static inline void plugin_fixture_quiet_log(void *host_data, drover_log_level level,
                                             const char *message)
@@ -307,6 +317,22 @@ static inline drover_task_config plugin_fixture_task_config(const plugin_fixture
 	return cfg;
 }
 
+/* A group network of `mode` with this DNS block (NULL: a list not given). */
+static inline drover_network plugin_fixture_network(const char *mode, const char *const *servers,
+                                                    const char *const *searches,
+                                                    const char *const *options)
+{
+	drover_network n;
+
+	memset(&n, 0, sizeof(n));
+	n.struct_size = sizeof(n);
+	n.mode = mode;
+	n.dns_servers = servers;
+	n.dns_searches = searches;
+	n.dns_options = options;
+	return n;
+}
+
 /* start, which must succeed with a task and a handle; the handle goes to
  * *handle or is freed. */
 static inline drover_task *plugin_fixture_start(const drover_driver *drv, void *ctx,
@@ -394,29 +420,43 @@ static inline char *plugin_fixture_read_file(const char *path)
 	return buf;
 }
 
-/* exec `argv` in the task (20 s at most), its stdout and stderr into
- * <dir>/exec-out; what it wrote (malloc'd), its exit code in *code. */
-static inline char *plugin_fixture_exec_capture(const drover_driver *drv, void *ctx,
-                                                drover_task *task, const char *dir,
-                                                const char *const *argv, int *code)
+/* exec `argv` in the task for timeout_ms at most, its stdout and stderr
+ * into the file `path` (made or emptied); exec's result, the exit code in
+ * *code, the message in *err. */
+static inline int plugin_fixture_exec_to(const drover_driver *drv, void *ctx, drover_task *task,
+                                         const char *const *argv, const char *path,
+                                         long long timeout_ms, int *code, drover_err *err)
 {
 	drover_exec_request req;
-	drover_err err = { "" };
-	char path[400];
 	int fd, r;
 
-	snprintf(path, sizeof(path), "%s/exec-out", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	cr_assert_geq(fd, 0);
+	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
 	memset(&req, 0, sizeof(req));
 	req.struct_size = sizeof(req);
 	req.argv = argv;
 	req.stdin_fd = -1;
 	req.stdout_fd = fd;
 	req.stderr_fd = fd;
-	req.timeout_ms = 20000;
-	r = drv->exec(ctx, task, &req, code, &err);
+	req.timeout_ms = timeout_ms;
+	r = drv->exec(ctx, task, &req, code, err);
 	close(fd);
+	return r;
+}
+
+/* exec `argv` in the task (20 s at most), which must succeed, its stdout and
+ * stderr into <dir>/exec-out; what it wrote (malloc'd), its exit code in
+ * *code. */
+static inline char *plugin_fixture_exec_capture(const drover_driver *drv, void *ctx,
+                                                drover_task *task, const char *dir,
+                                                const char *const *argv, int *code)
+{
+	drover_err err = { "" };
+	char path[400];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/exec-out", dir);
+	r = plugin_fixture_exec_to(drv, ctx, task, argv, path, 20000, code, &err);
 	cr_assert_eq(r, 0, "exec: %s", err.message);
 	return plugin_fixture_read_file(path);
 }

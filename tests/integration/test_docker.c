@@ -1231,12 +1231,7 @@ static char *run_with_dns(const char *task_json, const char *mode, yajl_val *ins
 
 	snprintf(path, sizeof(path), "%s/web.stdout.0", fx.log_dir);
 	unlink(path); /* this run's output only */
-	memset(&net, 0, sizeof(net));
-	net.struct_size = sizeof(net);
-	net.mode = mode;
-	net.dns_servers = dns_servers;
-	net.dns_searches = dns_searches;
-	net.dns_options = dns_options;
+	net = plugin_fixture_network(mode, dns_servers, dns_searches, dns_options);
 	cfg.network = &net;
 	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0, "start: %s", err.message);
 	free(h.data);

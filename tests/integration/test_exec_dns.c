@@ -61,10 +61,8 @@ static void setup(void)
 	set_chroot(with_etc);
 	fx.netns[0] = '\0';
 
-	drover_proc_set_shim_path(DROVER_TEST_SHIM);
-	unsetenv("DROVER_SHIM");
 	setenv("DROVER_EXEC_INIT", DROVER_TEST_EXEC_INIT, 1);
-	fx.drv = plugin_fixture_load(EXEC_SO, &fx.so);
+	fx.drv = plugin_fixture_load_supervised(EXEC_SO, DROVER_TEST_SHIM, &fx.so);
 	plugin_fixture_host(&fx.host, plugin_fixture_quiet_log, test_agent_config);
 }
 
@@ -107,20 +105,6 @@ static drover_task_config task_config(const task_block *b, const drover_network 
 
 	cfg.network = net;
 	return cfg;
-}
-
-static drover_network network(const char *mode, const char *const *servers,
-                              const char *const *searches, const char *const *options)
-{
-	drover_network n;
-
-	memset(&n, 0, sizeof(n));
-	n.struct_size = sizeof(n);
-	n.mode = mode;
-	n.dns_servers = servers;
-	n.dns_searches = searches;
-	n.dns_options = options;
-	return n;
 }
 
 static char *log_of(const char *stream)
@@ -211,7 +195,7 @@ Test(exec_dns, the_block_replaces_each_list_it_gives_and_the_host_fills_the_rest
 	static const char *const searches[] = { "local.test", "node.consul", NULL };
 	static const char *const options[] = { "ndots:2", "edns0", NULL };
 	static const char *const none[] = { NULL };
-	drover_network n = network("host", servers, searches, options);
+	drover_network n = plugin_fixture_network("host", servers, searches, options);
 	char *s;
 
 	s = render(&n, host_text);
@@ -220,19 +204,19 @@ Test(exec_dns, the_block_replaces_each_list_it_gives_and_the_host_fills_the_rest
 	free(s);
 	/* Servers only: searches and options are the host's (its last line of
 	 * each), as Nomad's GenerateDNSMount does. */
-	n = network("host", servers, none, none);
+	n = plugin_fixture_network("host", servers, none, none);
 	s = render(&n, host_text);
 	cr_assert_str_eq(s, "search host.example other.example\nnameserver 1.1.1.1\n"
 	                    "nameserver 2606:4700::1111\noptions timeout:1\n");
 	free(s);
 	/* Options only: the host's nameservers that are addresses. */
-	n = network("host", none, none, options);
+	n = plugin_fixture_network("host", none, none, options);
 	s = render(&n, host_text);
 	cr_assert_str_eq(s, "search host.example other.example\nnameserver 10.0.0.2\n"
 	                    "nameserver fe80::1%eth0\noptions ndots:2 edns0\n");
 	free(s);
 	/* An empty block: the host's file as it is (Nomad's copySystemDNS). */
-	n = network("host", none, none, none);
+	n = plugin_fixture_network("host", none, none, none);
 	s = render(&n, host_text);
 	cr_assert_str_eq(s, host_text);
 	free(s);
@@ -248,13 +232,13 @@ Test(exec_dns, an_entry_that_would_add_a_line_or_a_word_is_refused_naming_it)
 	drover_network n;
 	char *out = NULL;
 
-	n = network("host", bad_server, NULL, NULL);
+	n = plugin_fixture_network("host", bad_server, NULL, NULL);
 	cr_assert_eq(plugin_resolv_render(&n, "/dev/null", &out, &err), -EINVAL);
 	cr_assert_not_null(strstr(err.message, "\"servers\"[1] \"example.com\""), "%s", err.message);
-	n = network("host", ok, bad_search, NULL);
+	n = plugin_fixture_network("host", ok, bad_search, NULL);
 	cr_assert_eq(plugin_resolv_render(&n, "/dev/null", &out, &err), -EINVAL);
 	cr_assert_not_null(strstr(err.message, "\"searches\"[0]"), "%s", err.message);
-	n = network("host", ok, NULL, bad_option);
+	n = plugin_fixture_network("host", ok, NULL, bad_option);
 	cr_assert_eq(plugin_resolv_render(&n, "/dev/null", &out, &err), -EINVAL);
 	cr_assert_not_null(strstr(err.message, "\"options\"[0]"), "%s", err.message);
 	cr_assert_null(out);
@@ -268,7 +252,7 @@ static const char *const options[] = { "ndots:2", "edns0", NULL };
 
 Test(exec_dns, servers_searches_and_options_are_in_the_tasks_resolv_conf)
 {
-	drover_network n = network("host", servers, searches, options);
+	drover_network n = plugin_fixture_network("host", servers, searches, options);
 	char *out;
 	struct stat st;
 	char path[400];
@@ -290,7 +274,7 @@ Test(exec_dns, servers_searches_and_options_are_in_the_tasks_resolv_conf)
 
 Test(exec_dns, without_a_dns_block_the_task_sees_the_hosts_resolv_conf)
 {
-	drover_network n = network("host", NULL, NULL, NULL);
+	drover_network n = plugin_fixture_network("host", NULL, NULL, NULL);
 	char *out, *host = host_resolv(), path[400];
 	struct stat st;
 
@@ -306,7 +290,7 @@ Test(exec_dns, without_a_dns_block_the_task_sees_the_hosts_resolv_conf)
 Test(exec_dns, an_empty_dns_block_gives_a_copy_of_the_hosts_resolv_conf)
 {
 	static const char *const none[] = { NULL };
-	drover_network n = network("host", none, none, none);
+	drover_network n = plugin_fixture_network("host", none, none, none);
 	char *out, *host = host_resolv(), path[400];
 	struct stat st;
 
@@ -336,7 +320,7 @@ static void make_victim(char *path, size_t len)
 Test(exec_dns, links_planted_where_a_resolv_conf_might_go_redirect_nothing)
 {
 	static const char *const no_etc[] = { "/bin", "/lib", "/lib64", "/usr", NULL };
-	drover_network n = network("host", servers, searches, options);
+	drover_network n = plugin_fixture_network("host", servers, searches, options);
 	char victim[400], link[400], *out, *v;
 
 	drover_test_require_exec();
@@ -411,7 +395,7 @@ static char *host_name(void)
 
 Test(exec_dns, hostname_is_the_tasks_own_in_bridge_mode_and_the_hosts_in_host_mode)
 {
-	drover_network n = network("bridge", servers, NULL, NULL);
+	drover_network n = plugin_fixture_network("bridge", servers, NULL, NULL);
 	char *out, *host = host_name(), want[256];
 
 	drover_test_require_exec();
@@ -429,7 +413,7 @@ Test(exec_dns, hostname_is_the_tasks_own_in_bridge_mode_and_the_hosts_in_host_mo
 	}
 
 	/* In host mode the task shares the host's network and its name. */
-	n = network("host", NULL, NULL, NULL);
+	n = plugin_fixture_network("host", NULL, NULL, NULL);
 	n.hostname = "ignored.test";
 	out = run_task("uname -n", &n);
 	snprintf(want, sizeof(want), "%s\n", host);
@@ -453,7 +437,7 @@ Test(exec_dns, exec_in_the_task_sees_its_resolv_conf_and_hostname)
 {
 	static const char *const cmd[] = { "/bin/sh", "-c", "cat /etc/resolv.conf; uname -n",
 		                           NULL };
-	drover_network n = network("bridge", servers, searches, options);
+	drover_network n = plugin_fixture_network("bridge", servers, searches, options);
 	drover_task_config cfg;
 	drover_err err = { "" };
 	drover_task *t;
@@ -551,7 +535,7 @@ Test(exec_dns, hosts_entries_that_would_add_a_line_or_a_name_are_refused_naming_
  * its namespace (the test's own), its address and its host name. */
 static drover_network bridge_network(const char *hostname)
 {
-	drover_network n = network("bridge", NULL, NULL, NULL);
+	drover_network n = plugin_fixture_network("bridge", NULL, NULL, NULL);
 
 	make_netns();
 	n.netns_path = fx.netns;
@@ -604,7 +588,7 @@ Test(exec_dns, without_a_hostname_or_outside_a_bridge_the_task_keeps_its_roots_h
 	cr_assert_str_eq(out, host);
 	free(out);
 	/* Host mode, even with a name and an address: the host's network. */
-	n = network("host", NULL, NULL, NULL);
+	n = plugin_fixture_network("host", NULL, NULL, NULL);
 	n.hostname = "web";
 	n.address = ADDRESS;
 	out = run_task("cat /etc/hosts", &n);

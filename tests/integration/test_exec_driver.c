@@ -65,10 +65,8 @@ static void setup(void)
 	plugin_fixture_chroot_set(&fx.chroot, host_dirs, EXEC_PROBE_DIR, "/probe");
 	fx.no_chroot_env = 0;
 
-	drover_proc_set_shim_path(DROVER_TEST_SHIM);
-	unsetenv("DROVER_SHIM");
 	setenv("DROVER_EXEC_INIT", DROVER_TEST_EXEC_INIT, 1);
-	fx.drv = plugin_fixture_load(EXEC_SO, &fx.so);
+	fx.drv = plugin_fixture_load_supervised(EXEC_SO, DROVER_TEST_SHIM, &fx.so);
 
 	plugin_fixture_host(&fx.host, plugin_fixture_quiet_log, test_agent_config);
 }

@@ -59,9 +59,7 @@ static void setup(void)
 	cr_assert_eq(mkdir(path, 0755), 0);
 	cr_assert_eq(mkdir(fx.dirs.log_dir, 0755), 0);
 
-	drover_proc_set_shim_path(DROVER_TEST_SHIM);
-	unsetenv("DROVER_SHIM");
-	fx.drv = plugin_fixture_load(RAWEXEC_SO, &fx.so);
+	fx.drv = plugin_fixture_load_supervised(RAWEXEC_SO, DROVER_TEST_SHIM, &fx.so);
 
 	plugin_fixture_host(&fx.host, test_log, plugin_fixture_no_agent_config);
 }
@@ -1267,23 +1265,11 @@ static char *exec_capture(void *ctx, drover_task *task, const char *const *argv,
                           long long timeout_ms, int *rc, int *exit_code, drover_err *err)
 {
 	char path[PATH_MAX];
-	drover_exec_request req;
-	int fd;
 	char *out;
 
 	snprintf(path, sizeof(path), "%s/exec.out", fx.dirs.root);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	cr_assert_geq(fd, 0);
-	memset(&req, 0, sizeof(req));
-	req.struct_size = sizeof(req);
-	req.argv = argv;
-	req.stdin_fd = -1;
-	req.stdout_fd = fd;
-	req.stderr_fd = fd;
-	req.timeout_ms = timeout_ms;
 	*exit_code = -1;
-	*rc = fx.drv->exec(ctx, task, &req, exit_code, err);
-	close(fd);
+	*rc = plugin_fixture_exec_to(fx.drv, ctx, task, argv, path, timeout_ms, exit_code, err);
 	out = read_file(path);
 	cr_assert_not_null(out);
 	return out;
