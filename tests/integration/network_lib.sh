@@ -69,3 +69,42 @@ net_driver_env() {
 	export DROVER_SHIM DROVER_EXEC_INIT
 	mkdir -p /run/netns /var/lib/cni || exit 99
 }
+
+# What a case of $work left besides its processes; a test redefines it.
+net_case_leftovers() {
+	:
+}
+
+# net_run_cases TEMPLATE ARG...: runs each case of $cases as
+# `sh $0 --case CASE WORK N ARG...` in its own network and mount namespaces,
+# WORK a fresh directory made from the mktemp TEMPLATE and N the case's
+# number (its bridge's and subnet's); says PASS or FAIL for each, and removes
+# what a case left. Returns 1 when a case failed.
+net_run_cases() {
+	template=$1
+	shift
+	status=0
+	n=$(( ($$ % 200) + 20 ))
+	for c in $cases; do
+		work=$(mktemp -d "$template") || exit 99
+		n=$((n + 1))
+		# Its own network and mount namespaces; everything it started
+		# dies with them (the case kills its processes, and a leftover
+		# is killed below by its data dir).
+		if unshare --net --mount --propagation private -- sh "$0" --case "$c" "$work" "$n" "$@"; then
+			echo "PASS: $c"
+		else
+			echo "FAIL: $c"
+			status=1
+		fi
+		# Processes of the case that outlived it (a task, a runner):
+		# found by the case's directory in their command line.
+		for p in $(grep -l "$work" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do
+			kill -9 "$p" 2>/dev/null
+		done
+		net_case_leftovers "$work"
+		umount -R "$work/data" 2>/dev/null
+		rm -rf "$work"
+	done
+	return $status
+}

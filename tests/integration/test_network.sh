@@ -322,26 +322,4 @@ raw_exec_refused_in_bridge_mode
 bridge_mode_task_sees_the_dns_block
 bridge_mode_task_sees_its_hosts_file
 none_mode_has_only_loopback}"
-status=0
-n=$(( ($$ % 200) + 20 ))
-for c in $cases; do
-	work=$(mktemp -d /tmp/drover-net.XXXXXX) || exit 99
-	n=$((n + 1))
-	# Its own network and mount namespaces; everything it started dies
-	# with them (the case kills its processes, and a leftover is killed
-	# below by its data dir).
-	if unshare --net --mount --propagation private -- sh "$0" --case "$c" "$work" "$n"; then
-		echo "PASS: $c"
-	else
-		echo "FAIL: $c"
-		status=1
-	fi
-	# Processes of the case that outlived it (a task, a runner): found by
-	# the case's directory in their command line or environment.
-	for p in $(grep -l "$work" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do
-		kill -9 "$p" 2>/dev/null
-	done
-	umount -R "$work/data" 2>/dev/null
-	rm -rf "$work"
-done
-exit $status
+net_run_cases /tmp/drover-net.XXXXXX

@@ -201,28 +201,16 @@ rm -rf "$img"
 cases="${NETWORK_TEST_CASES:-docker_and_exec_tasks_of_a_group_reach_each_other_on_localhost
 agent_restart_keeps_the_pause_container_and_the_port
 none_mode_docker_task_has_only_loopback}"
-status=0
-n=$(( ($$ % 200) + 20 ))
-for case in $cases; do
-	work=$(mktemp -d /tmp/drover-netd.XXXXXX) || exit 99
-	n=$((n + 1))
-	if unshare --net --mount --propagation private -- sh "$0" --case "$case" "$work" "$n" "$box" "$infra"; then
-		echo "PASS: $case"
-	else
-		echo "FAIL: $case"
-		status=1
-	fi
-	# What the case left if it failed: its processes (found by its
-	# directory), its containers (by their allocation label).
-	for p in $(grep -l "$work" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do
-		kill -9 "$p" 2>/dev/null
-	done
-	if [ -s "$work/alloc" ]; then
-		left=$(docker ps -aq --filter "label=com.hashicorp.nomad.alloc_id=$(cat "$work/alloc")")
+# What a failed case left besides its processes: its containers (by their
+# allocation label).
+net_case_leftovers() {
+	if [ -s "$1/alloc" ]; then
+		left=$(docker ps -aq --filter "label=com.hashicorp.nomad.alloc_id=$(cat "$1/alloc")")
 		[ -z "$left" ] || docker rm -f $left >/dev/null 2>&1
 	fi
-	umount -R "$work/data" 2>/dev/null
-	rm -rf "$work"
-done
+}
+
+net_run_cases /tmp/drover-netd.XXXXXX "$box" "$infra"
+status=$?
 docker rmi -f "$box" "$infra" >/dev/null 2>&1
 exit $status
