@@ -262,6 +262,14 @@ void cli_run(cli_result *res, long long timeout_ms, const char *const *argv)
 	cr_assert_null(strstr(res->err, "runtime error:"), "UBSan report from drover:\n%s", res->err);
 }
 
+void cli_run_job(cli_result *res, long long timeout_ms, const cli_env *env, const char *config,
+                 const char *job)
+{
+	const char *argv[] = { "run", "-config", config, "-plugin-dir", cli_plugin_dir(),
+		               "-data-dir", env->data_dir, job, NULL };
+	cli_run(res, timeout_ms, argv);
+}
+
 void cli_result_clear(cli_result *res)
 {
 	free(res->out);

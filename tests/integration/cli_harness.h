@@ -73,6 +73,11 @@ void cli_check_leaks(int on);
 void cli_run(cli_result *res, long long timeout_ms, const char *const *argv);
 void cli_result_clear(cli_result *res);
 
+/* cli_run of `drover run -config CONFIG -plugin-dir <cli_plugin_dir()>
+ * -data-dir <env's> JOB`. */
+void cli_run_job(cli_result *res, long long timeout_ms, const cli_env *env, const char *config,
+                 const char *job);
+
 /* Starts drover in the background with stdout to a pipe; returns the pid and
  * the read end in *out_fd. */
 pid_t cli_spawn(const char *const *argv, int *out_fd);

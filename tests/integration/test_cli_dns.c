@@ -33,12 +33,10 @@ static char *task_stdout(const char *task)
 
 Test(cli_dns, drover_run_puts_the_dns_block_in_an_exec_tasks_resolv_conf)
 {
-	const char *dir;
 	char *job, *config, *out, *host;
 	cli_result r;
 
 	drover_test_require_exec();
-	dir = cli_plugin_dir();
 	config = cli_write_exec_agent_config(&env,
 	                                     "{\"raw_exec\": {\"config\": {\"enabled\": true}}}");
 	job = cli_write_file(&env, "dns.json",
@@ -58,9 +56,7 @@ Test(cli_dns, drover_run_puts_the_dns_block_in_an_exec_tasks_resolv_conf)
 	                     "   \"RestartPolicy\": {\"Attempts\": 0},\n"
 	                     "   \"Config\": {\"command\": \"/bin/cat\", "
 	                     "\"args\": [\"/etc/resolv.conf\"]}}]}]}}\n");
-	const char *argv[] = { "run", "-config", config, "-plugin-dir", dir, "-data-dir",
-		               env.data_dir, job, NULL };
-	cli_run(&r, DEADLINE_MS, argv);
+	cli_run_job(&r, DEADLINE_MS, &env, config, job);
 	cr_assert_eq(r.exit_code, 0, "stdout: %s stderr: %s", r.out, r.err);
 	out = task_stdout("t");
 	cr_assert(out && strcmp(out, "search service.test\nnameserver 127.0.0.53\n"

@@ -19,12 +19,10 @@ CLI_ENV_SUITE(cli_exec, env, 120);
 
 Test(cli_exec, drover_run_runs_an_exec_task_isolated)
 {
-	const char *dir;
 	char *job, *config, *out, *path;
 	cli_result r;
 
 	drover_test_require_exec();
-	dir = cli_plugin_dir();
 	config = cli_write_exec_agent_config(&env,
 	                                     "{\"exec\": {\"config\": {\"pids_limit\": 128}}}");
 	job = cli_write_file(&env, "exec.json",
@@ -37,9 +35,7 @@ Test(cli_exec, drover_run_runs_an_exec_task_isolated)
 	                     "\"id -u; echo $NOMAD_TASK_DIR; ls /local >/dev/null && echo ok; "
 	                     "touch /usr/x || exit 4\"]}\n"
 	                     " }]}]}}\n");
-	const char *argv[] = { "run", "-config", config, "-plugin-dir", dir, "-data-dir",
-		               env.data_dir, job, NULL };
-	cli_run(&r, DEADLINE_MS, argv);
+	cli_run_job(&r, DEADLINE_MS, &env, config, job);
 	/* touch /usr/x fails on the read-only bind: the task exits 4. */
 	cr_assert(strstr(r.out, "Exit Code: 4"), "stdout: %s stderr: %s", r.out, r.err);
 	path = cli_alloc_path(&env, "alloc/logs/t.stdout.0");
@@ -130,9 +126,7 @@ Test(cli_exec, host_volumes_are_bound_read_write_and_read_only)
 	        "touch /local/data-ro/x 2>/dev/null && exit 6; "
 	        "test -f /local/data-ro/out || exit 7; exit 0\"]}\n"
 	        " }]}]}}\n");
-	const char *argv[] = { "run", "-config", config, "-plugin-dir", dir, "-data-dir",
-		               env.data_dir, job, NULL };
-	cli_run(&r, DEADLINE_MS, argv);
+	cli_run_job(&r, DEADLINE_MS, &env, config, job);
 	cr_assert(strstr(r.out, "Exit Code: 0"), "stdout: %s stderr: %s", r.out, r.err);
 	snprintf(file, sizeof(file), "%s/out", rw);
 	got = cli_slurp(file);

@@ -87,13 +87,11 @@ static char *slurp_alloc(const char *rel)
 
 Test(sec_plugins, exec_task_cannot_make_device_nodes_in_its_tmp)
 {
-	const char *dir;
 	char *job, *config, *out, *errs, *node;
 	struct stat st;
 	cli_result r;
 
 	drover_test_require_exec();
-	dir = cli_plugin_dir();
 	config = cli_write_exec_agent_config(&env, NULL);
 	/* The attack as found: mknod in tmp/ and chmod 666, with the default
 	 * allow_caps (mknod among them). Then what must still work, and the
@@ -111,9 +109,7 @@ Test(sec_plugins, exec_task_cannot_make_device_nodes_in_its_tmp)
 	                     "awk '$5==\\\"/\\\"||$5==\\\"/alloc\\\"||$5==\\\"/secrets\\\" "
 	                     "{print \\\"mnt\\\", $5, $6}' /proc/self/mountinfo\"]}\n"
 	                     " }]}]}}\n");
-	const char *argv[] = { "run", "-config", config, "-plugin-dir", dir, "-data-dir",
-		               env.data_dir, job, NULL };
-	cli_run(&r, DEADLINE_MS, argv);
+	cli_run_job(&r, DEADLINE_MS, &env, config, job);
 	cr_assert(strstr(r.out, "Exit Code: 0"), "stdout: %s stderr: %s", r.out, r.err);
 	out = slurp_alloc("alloc/logs/t.stdout.0");
 	errs = slurp_alloc("alloc/logs/t.stderr.0");
@@ -148,14 +144,12 @@ Test(sec_plugins, exec_task_cannot_make_device_nodes_in_its_tmp)
 
 Test(sec_plugins, docker_volume_swapped_for_a_symlink_is_refused_on_restart)
 {
-	const char *dir;
 	char *job, *config, *out, *shadow, *esc, text[2048];
 	struct stat st;
 	cli_result r;
 
 	drover_test_require(geteuid() == 0, "reading /etc/shadow to compare needs root");
 	drover_test_require(docker_usable(), "dockerd is not reachable");
-	dir = cli_plugin_dir();
 	shadow = cli_slurp("/etc/shadow");
 	cr_assert(shadow && strstr(shadow, "root:"), "/etc/shadow has no root line to look for");
 	build_image();
@@ -176,9 +170,7 @@ Test(sec_plugins, docker_volume_swapped_for_a_symlink_is_refused_on_restart)
 	         " }]}]}}\n",
 	         image);
 	job = cli_write_file(&env, "docker.json", text);
-	const char *argv[] = { "run", "-config", config, "-plugin-dir", dir, "-data-dir",
-		               env.data_dir, job, NULL };
-	cli_run(&r, DEADLINE_MS, argv);
+	cli_run_job(&r, DEADLINE_MS, &env, config, job);
 	/* Run 1 happened, with the bind, and planted the link. */
 	out = slurp_alloc("alloc/logs/t.stdout.0");
 	cr_assert(strstr(out, "RUN1"), "run 1 did not run: %s\n%s\n%s", out, r.out, r.err);
@@ -205,12 +197,10 @@ Test(sec_plugins, docker_volume_swapped_for_a_symlink_is_refused_on_restart)
 
 Test(sec_plugins, docker_container_gets_the_task_environment_not_the_hosts)
 {
-	const char *dir;
 	char *job, *config, *out, text[1024];
 	cli_result r;
 
 	drover_test_require(docker_usable(), "dockerd is not reachable");
-	dir = cli_plugin_dir();
 	build_image();
 	/* The operator's environment, made recognisable. */
 	setenv("SHELL", "/sec-test/shell", 1);
@@ -228,9 +218,7 @@ Test(sec_plugins, docker_container_gets_the_task_environment_not_the_hosts)
 	         " }]}]}}\n",
 	         image);
 	job = cli_write_file(&env, "env.json", text);
-	const char *argv[] = { "run", "-config", config, "-plugin-dir", dir, "-data-dir",
-		               env.data_dir, job, NULL };
-	cli_run(&r, DEADLINE_MS, argv);
+	cli_run_job(&r, DEADLINE_MS, &env, config, job);
 	cr_assert(strstr(r.out, "Exit Code: 0"), "stdout: %s stderr: %s", r.out, r.err);
 	out = slurp_alloc("alloc/logs/t.stdout.0");
 	cr_expect(strstr(out, "\nPATH=/bin:/sbin\n") || strncmp(out, "PATH=/bin:/sbin\n", 16) == 0,
