@@ -935,6 +935,7 @@ static void restart_stopped(run *r)
 /* Watches the data directory for writes to the state store (its -wal), to
  * notice a stop recorded by another process; -1 when inotify is unavailable,
  * and the stop is then seen when the delay ends. */
+#define STORE_WATCH_UNOPENED (-2)
 static int store_watch_open(const run *r)
 {
 	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -979,7 +980,10 @@ static int watch(run *r, int sigfd, int timerfd)
 		free(owner);
 		return -ENOMEM;
 	}
-	int rc = 0, store_fd = store_watch_open(r);
+	/* Opened at the first restart delay, not before: closing an inotify
+	 * descriptor waits for an SRCU grace period, 2 to 16 ms here, which
+	 * every short `drover run` paid at its end. */
+	int rc = 0, store_fd = STORE_WATCH_UNOPENED;
 	for (;;) {
 		/* The records of one round (exits, restarts, starts) are one batch;
 		 * every driver call commits it first (launch_task, kill_tasks). */
@@ -1007,6 +1011,12 @@ static int watch(run *r, int sigfd, int timerfd)
 		if (n == 2 && !restarts) {
 			skip_stuck(r);
 			break;
+		}
+		if (restarts && store_fd == STORE_WATCH_UNOPENED) {
+			store_fd = store_watch_open(r);
+			/* A stop recorded before the watch existed. */
+			restart_stopped(r);
+			continue;
 		}
 		size_t tasks_end = n;
 		if (restarts && store_fd >= 0)
