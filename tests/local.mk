@@ -6,7 +6,7 @@ AM_TESTS_ENVIRONMENT = \
 	DROVER_TEST_DROVER='$(abs_top_builddir)/host/drover'; export DROVER_TEST_DROVER; \
 	DROVER_TEST_SRCDIR='$(abs_top_srcdir)'; export DROVER_TEST_SRCDIR;
 
-EXTRA_DIST += tests/test_support.h tests/test_wait.h tests/plugin_fixture.h \
+EXTRA_DIST += tests/test_support.h tests/test_wait.h tests/plugin_fixture.h tests/test_files.h \
 	tests/criterion_serial_main.h
 
 tests/plugins.d/.stamp: $(plugin_LTLIBRARIES)

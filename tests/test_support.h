@@ -10,6 +10,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -17,6 +19,15 @@ static inline int drover_test_strict(void)
 {
 	const char *s = getenv("DROVER_TEST_STRICT");
 	return s && strcmp(s, "1") == 0;
+}
+
+/* Mounted cgroups (v1's memory controller or the v2 hierarchy): what the exec
+ * driver needs besides root. */
+static inline int drover_test_cgroups_usable(void)
+{
+	struct stat st;
+	return stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0 ||
+	       stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
 }
 
 /* Stops the current test unless `cond` holds: skip (or fail when strict). */
@@ -30,5 +41,10 @@ static inline int drover_test_strict(void)
 			return;                                                               \
 		}                                                                             \
 	} while (0)
+
+/* Stops the current test unless the exec driver can run here. */
+#define drover_test_require_exec()                                                        \
+	drover_test_require(geteuid() == 0 && drover_test_cgroups_usable(),               \
+	                    "the exec driver needs root and mounted cgroups")
 
 #endif

@@ -148,7 +148,7 @@ tests_abi_fixtures_hang_in_fingerprint_la_LDFLAGS = $(ABI_FIXTURE_LDFLAGS) -no-u
 check_PROGRAMS += tests/abi/test_loader
 TESTS += tests/abi/test_loader tests/abi/test_headers.sh
 EXTRA_DIST += tests/abi/test_headers.sh
-tests_abi_test_loader_SOURCES = tests/abi/test_loader.c tests/test_support.h
+tests_abi_test_loader_SOURCES = tests/abi/test_loader.c tests/test_support.h tests/test_files.h
 tests_abi_test_loader_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host -I$(top_srcdir)/tests \
 	-DFIXTURE_LIBS_DIR='"$(abs_top_builddir)/tests/abi/fixtures/.libs"' \
 	-DCONFIGURE_ABI_MAJOR=$(DROVER_ABI_MAJOR) -DCONFIGURE_ABI_MINOR=$(DROVER_ABI_MINOR)
@@ -166,7 +166,8 @@ tests_abi_fixtures_counted_la_LDFLAGS = $(ABI_FIXTURE_LDFLAGS) -no-undefined
 
 check_PROGRAMS += tests/abi/test_loader_cache
 TESTS += tests/abi/test_loader_cache
-tests_abi_test_loader_cache_SOURCES = tests/abi/test_loader_cache.c tests/test_support.h
+tests_abi_test_loader_cache_SOURCES = tests/abi/test_loader_cache.c tests/test_support.h \
+	tests/test_files.h
 tests_abi_test_loader_cache_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host -I$(top_srcdir)/tests \
 	-DFIXTURE_LIBS_DIR='"$(abs_top_builddir)/tests/abi/fixtures/.libs"'
 tests_abi_test_loader_cache_CFLAGS = $(AM_CFLAGS) $(CRITERION_CFLAGS)

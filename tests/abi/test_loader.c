@@ -16,19 +16,12 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "test_files.h"
 #include "test_support.h"
 
 /* ------------------------------------------------------------------ setup */
 
 static char plugin_dir[PATH_MAX];
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void make_plugin_dir(void)
 {
@@ -39,7 +32,7 @@ static void make_plugin_dir(void)
 static void remove_plugin_dir(void)
 {
 	if (plugin_dir[0])
-		nftw(plugin_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		test_rm_tree(plugin_dir);
 }
 
 TestSuite(loader, .init = make_plugin_dir, .fini = remove_plugin_dir);
@@ -58,17 +51,7 @@ static void copy_fixture_to(const char *fixture, const char *dir, const char *as
 	char src[PATH_MAX];
 	snprintf(src, sizeof(src), "%s/%s.so", FIXTURE_LIBS_DIR, fixture);
 	char *dst = path_in(dir, as);
-	FILE *in = fopen(src, "rb");
-	cr_assert_not_null(in, "fixture %s: %s (is it built?)", src, strerror(errno));
-	FILE *out = fopen(dst, "wb");
-	cr_assert_not_null(out, "%s: %s", dst, strerror(errno));
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		cr_assert_eq(fwrite(buf, 1, n, out), n);
-	cr_assert_eq(ferror(in), 0);
-	fclose(in);
-	cr_assert_eq(fclose(out), 0);
+	test_copy_file(src, dst);
 	free(dst);
 }
 

@@ -20,18 +20,11 @@
 
 #include "loader.h"
 #include "loader_cache.h"
+#include "test_files.h"
 #include "test_support.h"
 
 static char root[64], plugin_dir[128], data_dir[128], count_file[128];
 static const drover_value *options; /* what the agent config gives the driver */
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void setup(void)
 {
@@ -53,7 +46,7 @@ static void teardown(void)
 {
 	drover_loader_cache_set_data_dir(NULL);
 	if (root[0])
-		nftw(root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		test_rm_tree(root);
 }
 
 TestSuite(cache, .init = setup, .fini = teardown);
@@ -66,16 +59,7 @@ static void install_plugin(void)
 	snprintf(src, sizeof(src), "%s/counted.so", FIXTURE_LIBS_DIR);
 	snprintf(tmp, sizeof(tmp), "%s/.counted.so.new", plugin_dir);
 	snprintf(dst, sizeof(dst), "%s/counted.so", plugin_dir);
-	FILE *in = fopen(src, "rb");
-	cr_assert_not_null(in, "fixture %s: %s (is it built?)", src, strerror(errno));
-	FILE *out = fopen(tmp, "wb");
-	cr_assert_not_null(out, "%s: %s", tmp, strerror(errno));
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		cr_assert_eq(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	cr_assert_eq(fclose(out), 0);
+	test_copy_file(src, tmp);
 	cr_assert_eq(rename(tmp, dst), 0, "rename: %s", strerror(errno));
 }
 

@@ -1,5 +1,6 @@
 #include "cli_harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -98,6 +99,44 @@ char *cli_write_file(const cli_env *env, const char *name, const char *text)
 }
 
 static int check_leaks;
+
+const char *cli_plugin_dir(void)
+{
+	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
+	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
+	return dir;
+}
+
+char *cli_write_exec_agent_config(const cli_env *env, const char *plugins)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text),
+	         "{\"client\": {\"chroot_env\": {\"/bin\": \"/bin\", \"/etc\": \"/etc\", \"/lib\": "
+	         "\"/lib\", \"/lib64\": \"/lib64\", \"/usr\": \"/usr\"}}%s%s}\n",
+	         plugins ? ",\n \"plugin\": " : "", plugins ? plugins : "");
+	return cli_write_file(env, "agent.json", text);
+}
+
+char *cli_alloc_path(const cli_env *env, const char *rel)
+{
+	char dir[400], *out = NULL;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/alloc", env->data_dir);
+	d = opendir(dir);
+	cr_assert_not_null(d, "no allocation directory in %s", dir);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		cr_assert_gt(asprintf(&out, "%s/%s/%s", dir, e->d_name, rel), 0);
+		break;
+	}
+	closedir(d);
+	cr_assert_not_null(out, "no allocation in %s", dir);
+	return out;
+}
 
 void cli_check_leaks(int on)
 {
@@ -221,6 +260,14 @@ void cli_run(cli_result *res, long long timeout_ms, const char *const *argv)
 	}
 	cr_assert_null(strstr(res->err, "Sanitizer"), "sanitizer report from drover:\n%s", res->err);
 	cr_assert_null(strstr(res->err, "runtime error:"), "UBSan report from drover:\n%s", res->err);
+}
+
+void cli_run_job(cli_result *res, long long timeout_ms, const cli_env *env, const char *config,
+                 const char *job)
+{
+	const char *argv[] = { "run", "-config", config, "-plugin-dir", cli_plugin_dir(),
+		               "-data-dir", env->data_dir, job, NULL };
+	cli_run(res, timeout_ms, argv);
 }
 
 void cli_result_clear(cli_result *res)

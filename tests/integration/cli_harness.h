@@ -29,6 +29,33 @@ typedef struct cli_env {
 void cli_env_setup(cli_env *env);
 void cli_env_teardown(cli_env *env);
 
+/* A criterion suite whose every test has a fresh cli_env `env` (setup and
+ * teardown made here). */
+#define CLI_ENV_SUITE(suite, env, timeout_s)                                              \
+	static cli_env env;                                                               \
+	static void suite##_setup(void)                                                   \
+	{                                                                                 \
+		cli_env_setup(&env);                                                      \
+	}                                                                                 \
+	static void suite##_teardown(void)                                                \
+	{                                                                                 \
+		cli_env_teardown(&env);                                                   \
+	}                                                                                 \
+	TestSuite(suite, .init = suite##_setup, .fini = suite##_teardown, .timeout = timeout_s)
+
+/* The plugin directory of the build (DROVER_TEST_PLUGIN_DIR, which `make
+ * check` sets); fails the test without it. */
+const char *cli_plugin_dir(void);
+
+/* Writes <root>/agent.json: the client's chroot_env of the exec tests (/bin,
+ * /etc, /lib, /lib64, /usr), and `plugins` as its "plugin" block unless
+ * NULL. Returns the path, malloc'd. */
+char *cli_write_exec_agent_config(const cli_env *env, const char *plugins);
+
+/* <data_dir>/alloc/<the one allocation>/<rel>, malloc'd; fails the test
+ * when there is no allocation. */
+char *cli_alloc_path(const cli_env *env, const char *rel);
+
 /* Writes `text` to <root>/<name> and returns the path (static buffer per call site is
  * not needed: the path is malloc'd and freed by the caller). */
 char *cli_write_file(const cli_env *env, const char *name, const char *text);
@@ -45,6 +72,11 @@ void cli_check_leaks(int on);
  * timeout_ms. A sanitizer report on drover's stderr fails the test. */
 void cli_run(cli_result *res, long long timeout_ms, const char *const *argv);
 void cli_result_clear(cli_result *res);
+
+/* cli_run of `drover run -config CONFIG -plugin-dir <cli_plugin_dir()>
+ * -data-dir <env's> JOB`. */
+void cli_run_job(cli_result *res, long long timeout_ms, const cli_env *env, const char *config,
+                 const char *job);
 
 /* Starts drover in the background with stdout to a pipe; returns the pid and
  * the read end in *out_fd. */

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "cli_harness.h"
+#include "tests/test_files.h"
 #include "tests/test_support.h"
 #include "tests/test_wait.h"
 
@@ -30,22 +31,6 @@
 static cli_env cs_env;
 static char cs_config[400];
 static char cs_plugins[400];
-
-CS_HELPER void cs_copy(const char *from, const char *to)
-{
-	char *data = NULL;
-	FILE *in = fopen(from, "rb");
-	cr_assert(in, "cannot open %s: %s", from, strerror(errno));
-	FILE *out = fopen(to, "wb");
-	cr_assert(out, "cannot create %s: %s", to, strerror(errno));
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		cr_assert_eq(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	cr_assert_eq(fclose(out), 0);
-	free(data);
-}
 
 /* The in-tree drivers, and the named ABI fixtures as extra drivers. */
 CS_HELPER void cs_setup(const char *const *fixtures)
@@ -72,14 +57,14 @@ CS_HELPER void cs_setup(const char *const *fixtures)
 		char from[1024], to[1024];
 		snprintf(from, sizeof(from), "%s/%s", dir, e->d_name);
 		snprintf(to, sizeof(to), "%s/%s", cs_plugins, e->d_name);
-		cs_copy(from, to);
+		test_copy_file(from, to);
 	}
 	closedir(d);
 	for (size_t i = 0; fixtures && fixtures[i]; i++) {
 		char from[1024], to[1024];
 		snprintf(from, sizeof(from), "%s/%s.so", FIXTURE_LIBS_DIR, fixtures[i]);
 		snprintf(to, sizeof(to), "%s/%s.so", cs_plugins, fixtures[i]);
-		cs_copy(from, to);
+		test_copy_file(from, to);
 	}
 }
 

@@ -8,7 +8,7 @@ tests_fixtures_pause_drover_test_pause_SOURCES = tests/fixtures/pause/pause.c
 tests_fixtures_pause_drover_test_pause_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
 tests_fixtures_pause_drover_test_pause_LDFLAGS = -all-static
 tests_integration_test_docker_network_SOURCES = tests/integration/test_docker_network.c \
-	tests/test_support.h tests/plugin_fixture.h \
+	tests/test_support.h tests/plugin_fixture.h tests/integration/docker_fixture.h \
 	plugins/docker/docker_http.c plugins/docker/docker_curl.c plugins/docker/docker_plain.c \
 	plugins/docker/docker_json.c
 tests_integration_test_docker_network_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host \

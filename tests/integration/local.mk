@@ -26,6 +26,7 @@ EXTRA_tests_integration_test_rawexec_driver_DEPENDENCIES = host/shim/drover-shim
 check_PROGRAMS += tests/integration/test_docker
 TESTS += tests/integration/test_docker
 tests_integration_test_docker_SOURCES = tests/integration/test_docker.c tests/test_support.h \
+	tests/integration/docker_fixture.h \
 	plugins/docker/docker_http.c plugins/docker/docker_curl.c plugins/docker/docker_plain.c plugins/docker/docker_json.c \
 	plugins/docker/docker_cpu.c
 tests_integration_test_docker_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/host \
@@ -52,4 +53,4 @@ tests_integration_test_docker_logstream_LDADD = $(CRITERION_LIBS)
 # Group networking (bridge and none mode) end to end with the real CNI
 # plugins, each case in its own network and mount namespaces (root only).
 TESTS += tests/integration/test_network.sh
-EXTRA_DIST += tests/integration/test_network.sh
+EXTRA_DIST += tests/integration/test_network.sh tests/integration/network_lib.sh

@@ -17,60 +17,28 @@
 
 #define DEADLINE_MS 60000
 
-static cli_env env;
-
-static void setup(void)
-{
-	cli_env_setup(&env);
-}
-
-static void teardown(void)
-{
-	cli_env_teardown(&env);
-}
-
-TestSuite(cli_dns, .init = setup, .fini = teardown, .timeout = 120);
-
-static int cgroups_usable(void)
-{
-	struct stat st;
-	return stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0 ||
-	       stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
-}
+CLI_ENV_SUITE(cli_dns, env, 120);
 
 /* The stdout log of `task` in the only allocation of the data dir. */
 static char *task_stdout(const char *task)
 {
-	char logs[600], path[900], alloc[256] = "";
-	struct dirent *e;
-	DIR *d;
+	char rel[300], *path, *out;
 
-	snprintf(logs, sizeof(logs), "%s/alloc", env.data_dir);
-	d = opendir(logs);
-	cr_assert(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			snprintf(alloc, sizeof(alloc), "%s", e->d_name);
-	closedir(d);
-	cr_assert(alloc[0]);
-	snprintf(path, sizeof(path), "%s/%s/alloc/logs/%s.stdout.0", logs, alloc, task);
-	return cli_slurp(path);
+	snprintf(rel, sizeof(rel), "alloc/logs/%s.stdout.0", task);
+	path = cli_alloc_path(&env, rel);
+	out = cli_slurp(path);
+	free(path);
+	return out;
 }
 
 Test(cli_dns, drover_run_puts_the_dns_block_in_an_exec_tasks_resolv_conf)
 {
-	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
 	char *job, *config, *out, *host;
 	cli_result r;
 
-	drover_test_require(geteuid() == 0 && cgroups_usable(),
-	                    "the exec driver needs root and mounted cgroups");
-	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
-	config = cli_write_file(&env, "agent.json",
-	                        "{\"client\": {\"chroot_env\": {\"/bin\": \"/bin\", \"/etc\": "
-	                        "\"/etc\", \"/lib\": \"/lib\", \"/lib64\": \"/lib64\", \"/usr\": "
-	                        "\"/usr\"}},\n \"plugin\": {\"raw_exec\": {\"config\": "
-	                        "{\"enabled\": true}}}}\n");
+	drover_test_require_exec();
+	config = cli_write_exec_agent_config(&env,
+	                                     "{\"raw_exec\": {\"config\": {\"enabled\": true}}}");
 	job = cli_write_file(&env, "dns.json",
 	                     "{\"Job\": {\"ID\": \"dns\", \"Name\": \"dns\", \"Type\": \"batch\",\n"
 	                     " \"TaskGroups\": [{\"Name\": \"g\",\n"
@@ -88,9 +56,7 @@ Test(cli_dns, drover_run_puts_the_dns_block_in_an_exec_tasks_resolv_conf)
 	                     "   \"RestartPolicy\": {\"Attempts\": 0},\n"
 	                     "   \"Config\": {\"command\": \"/bin/cat\", "
 	                     "\"args\": [\"/etc/resolv.conf\"]}}]}]}}\n");
-	const char *argv[] = { "run", "-config", config, "-plugin-dir", dir, "-data-dir",
-		               env.data_dir, job, NULL };
-	cli_run(&r, DEADLINE_MS, argv);
+	cli_run_job(&r, DEADLINE_MS, &env, config, job);
 	cr_assert_eq(r.exit_code, 0, "stdout: %s stderr: %s", r.out, r.err);
 	out = task_stdout("t");
 	cr_assert(out && strcmp(out, "search service.test\nnameserver 127.0.0.53\n"

@@ -15,44 +15,16 @@
 
 #define DEADLINE_MS 60000
 
-static cli_env env;
-
-static void setup(void)
-{
-	cli_env_setup(&env);
-}
-
-static void teardown(void)
-{
-	cli_env_teardown(&env);
-}
-
-TestSuite(cli_exec, .init = setup, .fini = teardown, .timeout = 120);
-
-static int cgroups_usable(void)
-{
-	struct stat st;
-	return stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0 ||
-	       stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
-}
+CLI_ENV_SUITE(cli_exec, env, 120);
 
 Test(cli_exec, drover_run_runs_an_exec_task_isolated)
 {
-	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
-	char logs[600], path[900], alloc[256] = "";
-	char *job, *config, *out;
-	struct dirent *e;
+	char *job, *config, *out, *path;
 	cli_result r;
-	DIR *d;
 
-	drover_test_require(geteuid() == 0 && cgroups_usable(),
-	                    "the exec driver needs root and mounted cgroups");
-	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
-	config = cli_write_file(&env, "agent.json",
-	                        "{\"client\": {\"chroot_env\": {\"/bin\": \"/bin\", \"/etc\": "
-	                        "\"/etc\", \"/lib\": \"/lib\", \"/lib64\": \"/lib64\", \"/usr\": "
-	                        "\"/usr\"}},\n \"plugin\": {\"exec\": {\"config\": "
-	                        "{\"pids_limit\": 128}}}}\n");
+	drover_test_require_exec();
+	config = cli_write_exec_agent_config(&env,
+	                                     "{\"exec\": {\"config\": {\"pids_limit\": 128}}}");
 	job = cli_write_file(&env, "exec.json",
 	                     "{\"Job\": {\"ID\": \"iso\", \"Name\": \"iso\", \"Type\": \"batch\",\n"
 	                     " \"TaskGroups\": [{\"Name\": \"g\", \"Tasks\": [{\n"
@@ -63,21 +35,12 @@ Test(cli_exec, drover_run_runs_an_exec_task_isolated)
 	                     "\"id -u; echo $NOMAD_TASK_DIR; ls /local >/dev/null && echo ok; "
 	                     "touch /usr/x || exit 4\"]}\n"
 	                     " }]}]}}\n");
-	const char *argv[] = { "run", "-config", config, "-plugin-dir", dir, "-data-dir",
-		               env.data_dir, job, NULL };
-	cli_run(&r, DEADLINE_MS, argv);
+	cli_run_job(&r, DEADLINE_MS, &env, config, job);
 	/* touch /usr/x fails on the read-only bind: the task exits 4. */
 	cr_assert(strstr(r.out, "Exit Code: 4"), "stdout: %s stderr: %s", r.out, r.err);
-	snprintf(logs, sizeof(logs), "%s/alloc", env.data_dir);
-	d = opendir(logs);
-	cr_assert(d);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			snprintf(alloc, sizeof(alloc), "%s", e->d_name);
-	closedir(d);
-	cr_assert(alloc[0]);
-	snprintf(path, sizeof(path), "%s/%s/alloc/logs/t.stdout.0", logs, alloc);
+	path = cli_alloc_path(&env, "alloc/logs/t.stdout.0");
 	out = cli_slurp(path);
+	free(path);
 	cr_assert(out && strcmp(out, "65534\n/local\nok\n") == 0, "stdout log: %s",
 	          out ? out : "(none)");
 	free(out);
@@ -120,15 +83,14 @@ static void expect_validate_refuses(const char *config, const char *dir, const c
  * refused by validation, naming them. */
 Test(cli_exec, host_volumes_are_bound_read_write_and_read_only)
 {
-	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
+	const char *dir;
 	char rw[400], ro[400], file[500], *config, *job, *got;
 	char text[4096];
 	cli_result r;
 	FILE *f;
 
-	drover_test_require(geteuid() == 0 && cgroups_usable(),
-	                    "the exec driver needs root and mounted cgroups");
-	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
+	drover_test_require_exec();
+	dir = cli_plugin_dir();
 	snprintf(rw, sizeof(rw), "%s/vol-rw", env.root);
 	snprintf(ro, sizeof(ro), "%s/vol-ro", env.root);
 	cr_assert_eq(mkdir(rw, 0777), 0);
@@ -164,9 +126,7 @@ Test(cli_exec, host_volumes_are_bound_read_write_and_read_only)
 	        "touch /local/data-ro/x 2>/dev/null && exit 6; "
 	        "test -f /local/data-ro/out || exit 7; exit 0\"]}\n"
 	        " }]}]}}\n");
-	const char *argv[] = { "run", "-config", config, "-plugin-dir", dir, "-data-dir",
-		               env.data_dir, job, NULL };
-	cli_run(&r, DEADLINE_MS, argv);
+	cli_run_job(&r, DEADLINE_MS, &env, config, job);
 	cr_assert(strstr(r.out, "Exit Code: 0"), "stdout: %s stderr: %s", r.out, r.err);
 	snprintf(file, sizeof(file), "%s/out", rw);
 	got = cli_slurp(file);

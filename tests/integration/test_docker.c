@@ -36,6 +36,7 @@
 #include "json.h"
 #include "proc.h"
 #include "schema_check.h"
+#include "docker_fixture.h"
 #include "plugin_fixture.h"
 #include "test_support.h"
 #include "test_wait.h"
@@ -44,7 +45,6 @@
 /* Task JSON names the test image by this token; task_config() puts this run's
  * own tag in its place (see run_image). */
 #define IMAGE "@IMAGE@"
-#define SOCK "unix:///var/run/docker.sock"
 
 static struct {
 	char root[256];
@@ -62,41 +62,6 @@ static struct {
 	char alloc_id[64];
 	char cleanup[1024];   /* shell command teardown runs: what a failed test left */
 } fx;
-
-static void test_log(void *host_data, drover_log_level level, const char *message)
-{
-	(void)host_data;
-	(void)level;
-	(void)message;
-}
-
-static const drover_value *test_agent_config(void *host_data, const char *path)
-{
-	(void)host_data;
-	(void)path;
-	return NULL;
-}
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int daemon_up(void)
-{
-	docker_response r = { 0, NULL, 0 };
-	docker_client c;
-	int ok;
-
-	if (docker_client_init(&c, SOCK, NULL, NULL, NULL, NULL) < 0)
-		return 0;
-	ok = docker_client_negotiate(&c, &r, NULL) == 0;
-	docker_response_free(&r);
-	docker_client_free(&c);
-	return ok;
-}
 
 /* The test image of this run: "drover-test/busybox:r<runner pid>". Every
  * run (two engineers, CI and a developer on one dockerd) has its own tag, so
@@ -153,7 +118,7 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
 	(void)set;
 	snprintf(tag, sizeof(tag), "r%d", (int)getpid());
 	setenv("DROVER_TEST_DOCKER_TAG", tag, 1);
-	if (daemon_up() && !build_image()) {
+	if (docker_fixture_daemon_up() && !build_image()) {
 		/* The tests that need it fail, naming the image. */
 	}
 }
@@ -189,12 +154,9 @@ static void setup(void)
 		cr_assert_eq(mkdir(fx.log_dir, 0755), 0);
 	}
 	/* A fresh allocation id per test: container names never collide. */
-	snprintf(fx.alloc_id, sizeof(fx.alloc_id), "t%d-%lld", (int)getpid(), mono_ms());
+	snprintf(fx.alloc_id, sizeof(fx.alloc_id), "t%d-%lld", (int)getpid(), test_wait_now_ms());
 
-	fx.drv = plugin_fixture_load(DOCKER_SO, &fx.so);
-	plugin_fixture_host(&fx.host, test_log, test_agent_config);
-	setenv("DROVER_DOCKER_LOGGER", DOCKER_LOGGER, 1);
-	cr_assert_eq(docker_client_init(&fx.client, SOCK, NULL, NULL, NULL, NULL), 0);
+	fx.drv = docker_fixture_load(&fx.so, &fx.host, &fx.client);
 }
 
 static void teardown(void)
@@ -209,7 +171,7 @@ static void teardown(void)
 	docker_client_free(&fx.client);
 	if (fx.so)
 		dlclose(fx.so);
-	plugin_fixture_rm_tree(fx.root);
+	test_rm_tree(fx.root);
 	curl_global_cleanup();
 }
 
@@ -227,24 +189,7 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 
 TestSuite(docker, .init = setup, .fini = teardown, .timeout = 120);
 
-/* Checks `json` against `schema` as the host does; 0 or -EINVAL with the
- * first error line in `first`. */
-static int checked(const drover_field *schema, const char *json, drover_value *out, char *first,
-                   size_t len)
-{
-	drover_value in;
-	drover_err err = { "" };
-	drover_errlist errors = {0};
-	int r;
-
-	cr_assert_eq(drover_json_parse("test", json, strlen(json), &in, &err), 0, "%s", err.message);
-	r = drover_schema_check(schema, &in, "driver \"docker\" config", out, &errors);
-	if (first)
-		snprintf(first, len, "%s", errors.count ? errors.lines[0] : "");
-	drover_errlist_clear(&errors);
-	drover_value_clear(&in);
-	return r;
-}
+#define checked docker_fixture_checked
 
 /* A configured plugin instance; skips (fails when strict) without a daemon. */
 static void instance(const char *plugin_json)
@@ -252,7 +197,7 @@ static void instance(const char *plugin_json)
 	drover_err err = { "" };
 	char first[512];
 
-	drover_test_require(daemon_up(), "no dockerd answers on /var/run/docker.sock "
+	drover_test_require(docker_fixture_daemon_up(), "no dockerd answers on /var/run/docker.sock "
 	                    "(run scripts/test-services.sh start)");
 	cr_assert(ensure_image(), "building the test image %s failed", image_ref());
 	drover_value_clear(&fx.plugin_cfg);
@@ -369,58 +314,21 @@ static int start_fails(const char *task_json, const char *plugin_json, char *msg
 	return r;
 }
 
-/* Waits for the exit through wait_fd + poll, as the host does, with a deadline. */
 static drover_exit_result wait_exit(drover_task *task, long long deadline_ms)
 {
-	drover_exit_result res;
-	drover_err err = { "" };
-	long long end = mono_ms() + deadline_ms;
-
-	memset(&res, 0, sizeof(res));
-	res.struct_size = sizeof(res);
-	for (;;) {
-		int r = fx.drv->wait(fx.ctx, task, DROVER_WAIT_NOHANG, &res, &err);
-		if (r == 0)
-			return res;
-		cr_assert_eq(r, -EAGAIN, "wait: %d %s", r, err.message);
-		int fd = fx.drv->wait_fd(fx.ctx, task, &err);
-		if (fd == -ESRCH)
-			continue;
-		cr_assert_geq(fd, 0, "wait_fd: %s", err.message);
-		struct pollfd pfd = { .fd = fd, .events = POLLIN, .revents = 0 };
-		long long left = end - mono_ms();
-		cr_assert_gt(left, 0, "the task did not exit within %lld ms", deadline_ms);
-		poll(&pfd, 1, (int)left);
-		close(fd);
-	}
+	return plugin_fixture_wait_deadline(fx.drv, fx.ctx, task, deadline_ms);
 }
 
 static void destroy(drover_task *task)
 {
-	drover_err err = { "" };
-	cr_assert_eq(fx.drv->destroy(fx.ctx, task, 1, &err), 0, "destroy: %s", err.message);
+	plugin_fixture_destroy(fx.drv, fx.ctx, task);
 }
 
 /* The container's inspection (GET /containers/<name>/json). */
 static yajl_val inspect_container(const char *name_or_id, long *status)
 {
-	docker_request req;
-	docker_response resp;
-	char path[300];
-	yajl_val v = NULL;
 	drover_err err = { "" };
-
-	snprintf(path, sizeof(path), "/containers/%s/json", name_or_id);
-	memset(&req, 0, sizeof(req));
-	req.method = "GET";
-	req.path = path;
-	req.upload_fd = -1;
-	docker_http_do(&fx.client, &req, &resp, &err);
-	*status = resp.status;
-	if (resp.status == 200)
-		cr_assert_eq(docker_json_parse(resp.body, resp.len, "inspect", &v, &err), 0);
-	docker_response_free(&resp);
-	return v;
+	return docker_fixture_inspect(&fx.client, name_or_id, status, &err);
 }
 
 static const char *container_name(char *buf, size_t len)
@@ -544,10 +452,10 @@ Test(docker, stop_kills_after_timeout)
 	instance("{}");
 	/* As PID 1 without a handler, sleep ignores SIGTERM: only the kill ends it. */
 	task = start("{\"image\": \"" IMAGE "\", \"command\": \"sleep\", \"args\": [\"1000\"]}", NULL);
-	t0 = mono_ms();
+	t0 = test_wait_now_ms();
 	cr_assert_eq(fx.drv->stop(fx.ctx, task, SIGTERM, 1000, &err), 0, "stop: %s", err.message);
-	cr_assert_geq(mono_ms() - t0, 900, "stop returned before the kill timeout");
-	cr_assert_lt(mono_ms() - t0, 20000);
+	cr_assert_geq(test_wait_now_ms() - t0, 900, "stop returned before the kill timeout");
+	cr_assert_lt(test_wait_now_ms() - t0, 20000);
 	res = wait_exit(task, 5000);
 	cr_assert_eq(res.exit_code, 137, "exit code %d", res.exit_code);
 	destroy(task);
@@ -1323,12 +1231,7 @@ static char *run_with_dns(const char *task_json, const char *mode, yajl_val *ins
 
 	snprintf(path, sizeof(path), "%s/web.stdout.0", fx.log_dir);
 	unlink(path); /* this run's output only */
-	memset(&net, 0, sizeof(net));
-	net.struct_size = sizeof(net);
-	net.mode = mode;
-	net.dns_servers = dns_servers;
-	net.dns_searches = dns_searches;
-	net.dns_options = dns_options;
+	net = plugin_fixture_network(mode, dns_servers, dns_searches, dns_options);
 	cfg.network = &net;
 	cr_assert_eq(fx.drv->start(fx.ctx, &cfg, &task, &h, &err), 0, "start: %s", err.message);
 	free(h.data);
@@ -1571,11 +1474,11 @@ static int own_daemon_health(drover_fingerprint *fp)
 static void await_health(int want, long long deadline_ms, const char *dir)
 {
 	drover_fingerprint fp;
-	long long end = mono_ms() + deadline_ms;
+	long long end = test_wait_now_ms() + deadline_ms;
 
 	while (own_daemon_health(&fp) != want) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		if (mono_ms() > end) {
+		if (test_wait_now_ms() > end) {
 			char cmd[500];
 			snprintf(cmd, sizeof(cmd), "tail -n 20 %s/dockerd.log >&2", dir);
 			if (system(cmd) != 0) {
@@ -1696,9 +1599,9 @@ Test(docker, exec_runs_inside_the_container)
 	free(out);
 	free(err_text);
 
-	t0 = mono_ms();
+	t0 = test_wait_now_ms();
 	cr_assert_eq(exec_in(task, slow, 1000, &out, &err_text, &code, &err), -ETIMEDOUT);
-	cr_assert_lt(mono_ms() - t0, 10000);
+	cr_assert_lt(test_wait_now_ms() - t0, 10000);
 	cr_assert(strstr(err.message, "web") && strstr(err.message, "sleep"), "%s", err.message);
 	free(out);
 	free(err_text);
@@ -1750,13 +1653,13 @@ Test(docker, image_is_removed_after_its_delay_and_kept_for_a_new_user)
 	         ref);
 	task = start(json, NULL);
 	destroy(task);
-	released = mono_ms();
+	released = test_wait_now_ms();
 	periodic(fx.ctx);
-	if (mono_ms() - released < 3000)
+	if (test_wait_now_ms() - released < 3000)
 		cr_assert(image_exists("docker", ref), "the image went before its delay");
 	/* A new task takes the image within the delay: the removal is cancelled. */
 	task = start(json, NULL);
-	while (mono_ms() - released < 3500) {
+	while (test_wait_now_ms() - released < 3500) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 		periodic(fx.ctx);
 		nanosleep(&ts, NULL);
@@ -1764,15 +1667,15 @@ Test(docker, image_is_removed_after_its_delay_and_kept_for_a_new_user)
 	periodic(fx.ctx);
 	cr_assert(image_exists("docker", ref), "the image of a live task was removed");
 	destroy(task);
-	released = mono_ms();
+	released = test_wait_now_ms();
 	end = released + 20000;
 	while (image_exists("docker", ref)) {
 		struct timespec ts = { 0, 200 * 1000 * 1000 };
-		cr_assert_lt(mono_ms(), end, "the unused image is still there 20 s after its last task");
+		cr_assert_lt(test_wait_now_ms(), end, "the unused image is still there 20 s after its last task");
 		periodic(fx.ctx);
 		nanosleep(&ts, NULL);
 	}
-	cr_assert_geq(mono_ms() - released, 3000, "the image went before its delay");
+	cr_assert_geq(test_wait_now_ms() - released, 3000, "the image went before its delay");
 }
 
 /* A plugin instance on the test's own daemon. */
@@ -1852,10 +1755,10 @@ Test(docker, reaper_removes_orphans_only)
 	cr_assert_not_null(fgets(plain, sizeof(plain), p));
 	pclose(p);
 	plain[strcspn(plain, "\n")] = '\0';
-	created_at = mono_ms();
+	created_at = test_wait_now_ms();
 
 	/* Docker's Created has a one-second resolution: past the grace, surely. */
-	while (mono_ms() - created_at < 2100) {
+	while (test_wait_now_ms() - created_at < 2100) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
@@ -2024,10 +1927,10 @@ static void start_auth_registry(void)
 	/* Up when it answers 401 to an anonymous /v2/. */
 	snprintf(url, sizeof(url), "curl -s -o /dev/null -w '%%{http_code}' --max-time 1 "
 	         "http://%s/v2/ | grep -q 401", reg.addr);
-	end = mono_ms() + 20000;
+	end = test_wait_now_ms() + 20000;
 	while (system(url) != 0) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		cr_assert_lt(mono_ms(), end, "the htpasswd registry did not answer on %s", reg.addr);
+		cr_assert_lt(test_wait_now_ms(), end, "the htpasswd registry did not answer on %s", reg.addr);
 		cr_assert_eq(waitpid(reg.pid, NULL, WNOHANG), 0, "docker-registry exited (see %s)",
 		             reg.dir);
 		nanosleep(&ts, NULL);
@@ -2345,8 +2248,8 @@ Test(docker, published_port_is_reachable_on_127_0_0_1)
 
 	/* httpd needs a moment to listen: ask until it answers, with a deadline. */
 	snprintf(cmd, sizeof(cmd), "curl -s --max-time 2 http://127.0.0.1:%d/index.html", port);
-	end = mono_ms() + 20000;
-	while (!got && mono_ms() < end) {
+	end = test_wait_now_ms() + 20000;
+	while (!got && test_wait_now_ms() < end) {
 		char *body = read_cmd(cmd);
 		got = strstr(body, marker) != NULL;
 		free(body);
@@ -2469,10 +2372,10 @@ static void *pull_thread(void *arg)
 {
 	pull_job *j = arg;
 	drover_handle h = { NULL, 0 };
-	long long t0 = mono_ms();
+	long long t0 = test_wait_now_ms();
 
 	j->r = fx.drv->start(fx.ctx, &j->cfg, &j->task, &h, &j->err);
-	j->took_ms = mono_ms() - t0;
+	j->took_ms = test_wait_now_ms() - t0;
 	free(h.data);
 	return NULL;
 }
@@ -2497,10 +2400,10 @@ Test(docker, image_pull_timeout_aborts_a_stuck_pull_and_concurrent_pulls_merge)
 	a.cfg.emit_event = record_event;
 	cr_assert_eq(pthread_create(&th, NULL, pull_thread, &a), 0);
 	/* The second task asks once the first one's pull is under way. */
-	end = mono_ms() + 10000;
+	end = test_wait_now_ms() + 10000;
 	while (!events_have(&ea, "Downloading image")) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		cr_assert_lt(mono_ms(), end, "the first pull never started");
+		cr_assert_lt(test_wait_now_ms(), end, "the first pull never started");
 		nanosleep(&ts, NULL);
 	}
 	b.cfg = a.cfg;

@@ -29,12 +29,12 @@
 #include "docker_http.h"
 #include "docker_json.h"
 #include "json.h"
+#include "docker_fixture.h"
 #include "plugin_fixture.h"
 #include "schema_check.h"
 #include "test_support.h"
 #include "value_tree.h"
 
-#define SOCK "unix:///var/run/docker.sock"
 #define REGISTRY "127.0.0.1:5000"
 #define HOSTNAME "grouphost"
 /* The port the server task listens on, inside the group's namespace only. */
@@ -55,41 +55,6 @@ static struct {
 	docker_client client;
 	char cleanup[1024];   /* shell command teardown runs: what a failed test left */
 } fx;
-
-static void test_log(void *host_data, drover_log_level level, const char *message)
-{
-	(void)host_data;
-	(void)level;
-	(void)message;
-}
-
-static const drover_value *test_agent_config(void *host_data, const char *path)
-{
-	(void)host_data;
-	(void)path;
-	return NULL;
-}
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int daemon_up(void)
-{
-	docker_response r = { 0, NULL, 0 };
-	docker_client c;
-	int ok;
-
-	if (docker_client_init(&c, SOCK, NULL, NULL, NULL, NULL) < 0)
-		return 0;
-	ok = docker_client_negotiate(&c, &r, NULL) == 0;
-	docker_response_free(&r);
-	docker_client_free(&c);
-	return ok;
-}
 
 static int registry_up(void)
 {
@@ -172,7 +137,7 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
 	(void)set;
 	snprintf(tag, sizeof(tag), "r%d", (int)getpid());
 	setenv("DROVER_TEST_DOCKER_TAG", tag, 1);
-	if (daemon_up() && !build_images()) {
+	if (docker_fixture_daemon_up() && !build_images()) {
 		/* The tests that need them fail, naming the images. */
 	}
 }
@@ -200,11 +165,8 @@ static void setup(void)
 	snprintf(fx.net_dir, sizeof(fx.net_dir), "%s/run-alloc1", fx.root);
 	cr_assert_eq(mkdir(fx.net_dir, 0700), 0);
 	/* A fresh allocation id per test: container names never collide. */
-	snprintf(fx.alloc_id, sizeof(fx.alloc_id), "n%d-%lld", (int)getpid(), mono_ms());
-	fx.drv = plugin_fixture_load(DOCKER_SO, &fx.so);
-	plugin_fixture_host(&fx.host, test_log, test_agent_config);
-	setenv("DROVER_DOCKER_LOGGER", DOCKER_LOGGER, 1);
-	cr_assert_eq(docker_client_init(&fx.client, SOCK, NULL, NULL, NULL, NULL), 0);
+	snprintf(fx.alloc_id, sizeof(fx.alloc_id), "n%d-%lld", (int)getpid(), test_wait_now_ms());
+	fx.drv = docker_fixture_load(&fx.so, &fx.host, &fx.client);
 	/* Whatever a failed test left: its tasks and its pause container. */
 	snprintf(fx.cleanup, sizeof(fx.cleanup),
 	         "docker rm -f server-%s client-%s nomad_init_%s >/dev/null 2>&1", fx.alloc_id,
@@ -224,7 +186,7 @@ static void teardown(void)
 	docker_client_free(&fx.client);
 	if (fx.so)
 		dlclose(fx.so);
-	plugin_fixture_rm_tree(fx.root);
+	test_rm_tree(fx.root);
 	curl_global_cleanup();
 }
 
@@ -233,16 +195,10 @@ TestSuite(docker_network, .init = setup, .fini = teardown, .timeout = 120);
 /* Checks `json` against `schema` as the host does. */
 static void checked(const drover_field *schema, const char *json, drover_value *out)
 {
-	drover_value in;
-	drover_err err = { "" };
-	drover_errlist errors = { 0 };
-	int r;
+	char first[512];
 
-	cr_assert_eq(drover_json_parse("test", json, strlen(json), &in, &err), 0, "%s", err.message);
-	r = drover_schema_check(schema, &in, "driver \"docker\" config", out, &errors);
-	cr_assert_eq(r, 0, "%s: %s", json, errors.count ? errors.lines[0] : "");
-	drover_errlist_clear(&errors);
-	drover_value_clear(&in);
+	cr_assert_eq(docker_fixture_checked(schema, json, out, first, sizeof(first)), 0, "%s: %s",
+	             json, first);
 }
 
 /* A configured plugin instance whose infra_image is `infra` (NULL: the run's
@@ -252,7 +208,7 @@ static void instance(const char *infra)
 	drover_err err = { "" };
 	char json[512], cmd[512];
 
-	drover_test_require(daemon_up(), "no dockerd answers on /var/run/docker.sock "
+	drover_test_require(docker_fixture_daemon_up(), "no dockerd answers on /var/run/docker.sock "
 	                    "(run scripts/test-services.sh start)");
 	snprintf(cmd, sizeof(cmd), "docker image inspect %s %s >/dev/null 2>&1", box_image(),
 	         pause_image());
@@ -306,23 +262,12 @@ static void created_free(drover_network_created *c)
 /* The container's inspection, NULL for a 404. */
 static yajl_val inspect(const char *ref)
 {
-	docker_request req;
-	docker_response resp;
-	char path[300];
-	yajl_val v = NULL;
 	drover_err err = { "" };
+	long status;
+	yajl_val v = docker_fixture_inspect(&fx.client, ref, &status, &err);
 
-	snprintf(path, sizeof(path), "/containers/%s/json", ref);
-	memset(&req, 0, sizeof(req));
-	req.method = "GET";
-	req.path = path;
-	req.upload_fd = -1;
-	docker_http_do(&fx.client, &req, &resp, &err);
-	if (resp.status == 200)
-		cr_assert_eq(docker_json_parse(resp.body, resp.len, "inspect", &v, &err), 0);
-	else
-		cr_assert_eq(resp.status, 404, "inspect %s: %ld %s", ref, resp.status, err.message);
-	docker_response_free(&resp);
+	if (status != 200)
+		cr_assert_eq(status, 404, "inspect %s: %ld %s", ref, status, err.message);
 	return v;
 }
 
@@ -430,36 +375,14 @@ static drover_network group_network(const drover_network_created *c)
 	return n;
 }
 
-/* Waits for the exit through wait_fd + poll, as the host does, with a deadline. */
 static drover_exit_result wait_exit(drover_task *task, long long deadline_ms)
 {
-	drover_exit_result res;
-	drover_err err = { "" };
-	long long end = mono_ms() + deadline_ms;
-
-	memset(&res, 0, sizeof(res));
-	res.struct_size = sizeof(res);
-	for (;;) {
-		int r = fx.drv->wait(fx.ctx, task, DROVER_WAIT_NOHANG, &res, &err);
-		if (r == 0)
-			return res;
-		cr_assert_eq(r, -EAGAIN, "wait: %d %s", r, err.message);
-		int fd = fx.drv->wait_fd(fx.ctx, task, &err);
-		if (fd == -ESRCH)
-			continue;
-		cr_assert_geq(fd, 0, "wait_fd: %s", err.message);
-		struct pollfd pfd = { .fd = fd, .events = POLLIN, .revents = 0 };
-		long long left = end - mono_ms();
-		cr_assert_gt(left, 0, "the task did not exit within %lld ms", deadline_ms);
-		poll(&pfd, 1, (int)left);
-		close(fd);
-	}
+	return plugin_fixture_wait_deadline(fx.drv, fx.ctx, task, deadline_ms);
 }
 
 static void destroy(drover_task *task)
 {
-	drover_err err = { "" };
-	cr_assert_eq(fx.drv->destroy(fx.ctx, task, 1, &err), 0, "destroy: %s", err.message);
+	plugin_fixture_destroy(fx.drv, fx.ctx, task);
 }
 
 Test(docker_network, capabilities_say_group_and_must_initiate)
@@ -941,7 +864,7 @@ Test(docker_network, reaper_spares_the_pause_container_while_its_run_dir_exists,
 	checked(fx.drv->plugin_schema, json, &fx.plugin_cfg);
 	cr_assert_eq(fx.drv->init(&fx.host, &fx.ctx, &err), 0, "init: %s", err.message);
 	cr_assert_eq(fx.drv->set_config(fx.ctx, &fx.plugin_cfg, &err), 0, "%s", err.message);
-	end = mono_ms() + 45000;
+	end = test_wait_now_ms() + 45000;
 	for (;;) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 		memset(&fp, 0, sizeof(fp));
@@ -949,7 +872,7 @@ Test(docker_network, reaper_spares_the_pause_container_while_its_run_dir_exists,
 		cr_assert_eq(fx.drv->fingerprint(fx.ctx, &fp, &err), 0, "%s", err.message);
 		if (fp.health == DROVER_HEALTH_HEALTHY)
 			break;
-		cr_assert_lt(mono_ms(), end, "the test's dockerd is not healthy after 45 s (%s)", log);
+		cr_assert_lt(test_wait_now_ms(), end, "the test's dockerd is not healthy after 45 s (%s)", log);
 		nanosleep(&ts, NULL);
 	}
 	snprintf(cmd, sizeof(cmd),
@@ -966,10 +889,10 @@ Test(docker_network, reaper_spares_the_pause_container_while_its_run_dir_exists,
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	snprintf(cmd, sizeof(cmd), "%s container inspect control-%s >/dev/null 2>&1", docker,
 	         fx.alloc_id);
-	end = mono_ms() + 20000;
+	end = test_wait_now_ms() + 20000;
 	while (system(cmd) == 0) {
 		struct timespec ts = { 0, 200 * 1000 * 1000 };
-		cr_assert_lt(mono_ms(), end, "the reaper left a dangling container past its grace");
+		cr_assert_lt(test_wait_now_ms(), end, "the reaper left a dangling container past its grace");
 		cr_assert_eq(fx.drv->periodic(fx.ctx, &err), 0, "periodic: %s", err.message);
 		nanosleep(&ts, NULL);
 	}
@@ -977,10 +900,10 @@ Test(docker_network, reaper_spares_the_pause_container_while_its_run_dir_exists,
 	cr_assert_eq(system(cmd), 0, "the reaper removed the pause container of a live allocation");
 	/* The allocation is collected: its run directory goes. */
 	cr_assert_eq(rmdir(fx.net_dir), 0);
-	end = mono_ms() + 20000;
+	end = test_wait_now_ms() + 20000;
 	while (system(cmd) == 0) {
 		struct timespec ts = { 0, 200 * 1000 * 1000 };
-		cr_assert_lt(mono_ms(), end, "the reaper left the pause container of a collected "
+		cr_assert_lt(test_wait_now_ms(), end, "the reaper left the pause container of a collected "
 		             "allocation");
 		cr_assert_eq(fx.drv->periodic(fx.ctx, &err), 0, "periodic: %s", err.message);
 		nanosleep(&ts, NULL);

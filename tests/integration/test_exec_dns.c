@@ -31,106 +31,39 @@
 #include "test_wait.h"
 
 static struct {
-	char root[256];
-	char alloc_id[64];
-	char task_id[80];
-	char alloc_dir[300];
-	char task_dir[320];
-	char state_dir[320];
-	char log_dir[320];
+	plugin_fixture_dirs dirs;
 	char netns[320]; /* a namespace file the test made, "" when none */
 	void *so;
 	const drover_driver *drv;
 	drover_host host;
-	const char *chroot_keys[8];
-	drover_value chroot_values[8];
-	drover_value chroot;
+	plugin_fixture_chroot chroot; /* client.chroot_env */
 } fx;
-
-static void test_log(void *host_data, drover_log_level level, const char *message)
-{
-	(void)host_data;
-	(void)level;
-	(void)message;
-}
-
-static drover_value str_value(const char *s)
-{
-	drover_value v;
-	memset(&v, 0, sizeof(v));
-	v.type = DROVER_VALUE_STRING;
-	v.u.string.ptr = s;
-	v.u.string.len = strlen(s);
-	return v;
-}
 
 static const drover_value *test_agent_config(void *host_data, const char *path)
 {
 	(void)host_data;
-	return strcmp(path, "client.chroot_env") == 0 ? &fx.chroot : NULL;
-}
-
-static void mkdir_mode(const char *path, mode_t mode)
-{
-	cr_assert_eq(mkdir(path, mode), 0, "mkdir %s: %s", path, strerror(errno));
-	cr_assert_eq(chmod(path, mode), 0);
+	return strcmp(path, "client.chroot_env") == 0 ? &fx.chroot.obj : NULL;
 }
 
 /* client.chroot_env: these host directories, each at its own path. */
 static void set_chroot(const char *const *dirs)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; dirs[i]; i++) {
-		struct stat st;
-		if (lstat(dirs[i], &st) < 0)
-			continue;
-		fx.chroot_keys[n] = dirs[i];
-		fx.chroot_values[n++] = str_value(dirs[i]);
-	}
-	memset(&fx.chroot, 0, sizeof(fx.chroot));
-	fx.chroot.type = DROVER_VALUE_OBJECT;
-	fx.chroot.u.object.count = n;
-	fx.chroot.u.object.keys = fx.chroot_keys;
-	fx.chroot.u.object.values = fx.chroot_values;
+	plugin_fixture_chroot_set(&fx.chroot, dirs, NULL, NULL);
 }
 
 static const char *const with_etc[] = { "/bin", "/etc", "/lib", "/lib64", "/usr", NULL };
 
 static void setup(void)
 {
-	char path[400];
-
-	snprintf(fx.root, sizeof(fx.root), "/tmp/drover-test-exec-dns.XXXXXX");
-	cr_assert_not_null(mkdtemp(fx.root));
-	chmod(fx.root, 0755);
-	snprintf(fx.alloc_id, sizeof(fx.alloc_id), "alloc-%s", strrchr(fx.root, '.') + 1);
-	snprintf(fx.task_id, sizeof(fx.task_id), "%s/web", fx.alloc_id);
-	snprintf(fx.alloc_dir, sizeof(fx.alloc_dir), "%s/alloc1", fx.root);
-	snprintf(fx.task_dir, sizeof(fx.task_dir), "%s/web", fx.alloc_dir);
-	snprintf(fx.log_dir, sizeof(fx.log_dir), "%s/alloc/logs", fx.alloc_dir);
+	plugin_fixture_dirs_name(&fx.dirs, "/tmp/drover-test-exec-dns.XXXXXX");
 	/* As host/allocdir.c lays it out: the task directory is the task's. */
-	mkdir_mode(fx.alloc_dir, 0755);
-	snprintf(path, sizeof(path), "%s/alloc", fx.alloc_dir);
-	mkdir_mode(path, 0777);
-	mkdir_mode(fx.log_dir, 0755);
-	mkdir_mode(fx.task_dir, 0777);
-	snprintf(fx.state_dir, sizeof(fx.state_dir), "%s/run-web", fx.root);
-	cr_assert_eq(mkdir(fx.state_dir, 0700), 0);
-	snprintf(path, sizeof(path), "%s/local", fx.task_dir);
-	mkdir_mode(path, 0777);
-	snprintf(path, sizeof(path), "%s/secrets", fx.task_dir);
-	mkdir_mode(path, 0777);
-	snprintf(path, sizeof(path), "%s/tmp", fx.task_dir);
-	mkdir_mode(path, 01777);
+	plugin_fixture_dirs_make_exec(&fx.dirs, 0777);
 	set_chroot(with_etc);
 	fx.netns[0] = '\0';
 
-	drover_proc_set_shim_path(DROVER_TEST_SHIM);
-	unsetenv("DROVER_SHIM");
 	setenv("DROVER_EXEC_INIT", DROVER_TEST_EXEC_INIT, 1);
-	fx.drv = plugin_fixture_load(EXEC_SO, &fx.so);
-	plugin_fixture_host(&fx.host, test_log, test_agent_config);
+	fx.drv = plugin_fixture_load_supervised(EXEC_SO, DROVER_TEST_SHIM, &fx.so);
+	plugin_fixture_host(&fx.host, plugin_fixture_quiet_log, test_agent_config);
 }
 
 static void teardown(void)
@@ -139,21 +72,10 @@ static void teardown(void)
 		umount2(fx.netns, MNT_DETACH);
 	if (fx.so)
 		dlclose(fx.so);
-	plugin_fixture_rm_tree(fx.root);
+	test_rm_tree(fx.dirs.root);
 }
 
 TestSuite(exec_dns, .init = setup, .fini = teardown, .timeout = 90);
-
-static int cgroups_usable(void)
-{
-	struct stat st;
-	return stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0 ||
-	       stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
-}
-
-#define REQUIRE_ROOT()                                                                    \
-	drover_test_require(geteuid() == 0 && cgroups_usable(),                           \
-	                    "the exec driver needs root and mounted cgroups")
 
 static void *instance(void)
 {
@@ -163,83 +85,32 @@ static void *instance(void)
 
 	memset(&config, 0, sizeof(config));
 	config.type = DROVER_VALUE_OBJECT;
-	cr_assert_eq(fx.drv->init(&fx.host, &ctx, &err), 0, "init: %s", err.message);
-	cr_assert_eq(fx.drv->set_config(ctx, &config, &err), 0, "set_config: %s", err.message);
+	cr_assert_eq(plugin_fixture_configure(fx.drv, &fx.host, &config, &ctx, &err), 0,
+	             "set_config: %s", err.message);
 	return ctx;
 }
 
-typedef struct task_block {
-	const char *keys[2];
-	drover_value values[2];
-	drover_value args[2];
-	drover_value obj;
-} task_block;
+typedef plugin_fixture_block task_block;
 
 /* `sh -c script` as the task's config block. */
 static void task_block_sh(task_block *b, const char *script)
 {
-	memset(b, 0, sizeof(*b));
-	b->keys[0] = "command";
-	b->values[0] = str_value("/bin/sh");
-	b->args[0] = str_value("-c");
-	b->args[1] = str_value(script);
-	b->keys[1] = "args";
-	b->values[1].type = DROVER_VALUE_ARRAY;
-	b->values[1].u.array.count = 2;
-	b->values[1].u.array.items = b->args;
-	b->obj.type = DROVER_VALUE_OBJECT;
-	b->obj.u.object.count = 2;
-	b->obj.u.object.keys = b->keys;
-	b->obj.u.object.values = b->values;
+	const char *const args[] = { "-c", script, NULL };
+	plugin_fixture_block_init(b, "/bin/sh", args);
 }
-
-static const char *const default_env[] = { "PATH=/usr/bin:/bin", NULL };
 
 static drover_task_config task_config(const task_block *b, const drover_network *net)
 {
-	drover_task_config cfg;
+	drover_task_config cfg = plugin_fixture_task_config(&fx.dirs, &b->obj);
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.struct_size = sizeof(cfg);
-	cfg.id = fx.task_id;
-	cfg.job_id = "job";
-	cfg.job_name = "job";
-	cfg.group_name = "group";
-	cfg.task_name = "web";
-	cfg.alloc_id = fx.alloc_id;
-	cfg.alloc_name = "job.group[0]";
-	cfg.alloc_dir = fx.alloc_dir;
-	cfg.task_dir = fx.task_dir;
-	cfg.state_dir = fx.state_dir;
-	cfg.log_dir = fx.log_dir;
-	cfg.env = default_env;
-	cfg.config = &b->obj;
-	cfg.kill_signal = SIGINT;
-	cfg.kill_timeout_ms = 5000;
-	cfg.log_max_files = 2;
-	cfg.log_max_file_size_mb = 1;
 	cfg.network = net;
 	return cfg;
-}
-
-static drover_network network(const char *mode, const char *const *servers,
-                              const char *const *searches, const char *const *options)
-{
-	drover_network n;
-
-	memset(&n, 0, sizeof(n));
-	n.struct_size = sizeof(n);
-	n.mode = mode;
-	n.dns_servers = servers;
-	n.dns_searches = searches;
-	n.dns_options = options;
-	return n;
 }
 
 static char *log_of(const char *stream)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/web.%s.0", fx.log_dir, stream);
+	snprintf(path, sizeof(path), "%s/web.%s.0", fx.dirs.log_dir, stream);
 	return plugin_fixture_read_file(path);
 }
 
@@ -254,9 +125,9 @@ static char *run_task(const char *script, const drover_network *net)
 	char *out, *err, path[PATH_MAX];
 
 	/* Each run's own output: the logs of an earlier run go first. */
-	snprintf(path, sizeof(path), "%s/web.stdout.0", fx.log_dir);
+	snprintf(path, sizeof(path), "%s/web.stdout.0", fx.dirs.log_dir);
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/web.stderr.0", fx.log_dir);
+	snprintf(path, sizeof(path), "%s/web.stderr.0", fx.dirs.log_dir);
 	unlink(path);
 	task_block_sh(&b, script);
 	cfg = task_config(&b, net);
@@ -324,7 +195,7 @@ Test(exec_dns, the_block_replaces_each_list_it_gives_and_the_host_fills_the_rest
 	static const char *const searches[] = { "local.test", "node.consul", NULL };
 	static const char *const options[] = { "ndots:2", "edns0", NULL };
 	static const char *const none[] = { NULL };
-	drover_network n = network("host", servers, searches, options);
+	drover_network n = plugin_fixture_network("host", servers, searches, options);
 	char *s;
 
 	s = render(&n, host_text);
@@ -333,19 +204,19 @@ Test(exec_dns, the_block_replaces_each_list_it_gives_and_the_host_fills_the_rest
 	free(s);
 	/* Servers only: searches and options are the host's (its last line of
 	 * each), as Nomad's GenerateDNSMount does. */
-	n = network("host", servers, none, none);
+	n = plugin_fixture_network("host", servers, none, none);
 	s = render(&n, host_text);
 	cr_assert_str_eq(s, "search host.example other.example\nnameserver 1.1.1.1\n"
 	                    "nameserver 2606:4700::1111\noptions timeout:1\n");
 	free(s);
 	/* Options only: the host's nameservers that are addresses. */
-	n = network("host", none, none, options);
+	n = plugin_fixture_network("host", none, none, options);
 	s = render(&n, host_text);
 	cr_assert_str_eq(s, "search host.example other.example\nnameserver 10.0.0.2\n"
 	                    "nameserver fe80::1%eth0\noptions ndots:2 edns0\n");
 	free(s);
 	/* An empty block: the host's file as it is (Nomad's copySystemDNS). */
-	n = network("host", none, none, none);
+	n = plugin_fixture_network("host", none, none, none);
 	s = render(&n, host_text);
 	cr_assert_str_eq(s, host_text);
 	free(s);
@@ -361,13 +232,13 @@ Test(exec_dns, an_entry_that_would_add_a_line_or_a_word_is_refused_naming_it)
 	drover_network n;
 	char *out = NULL;
 
-	n = network("host", bad_server, NULL, NULL);
+	n = plugin_fixture_network("host", bad_server, NULL, NULL);
 	cr_assert_eq(plugin_resolv_render(&n, "/dev/null", &out, &err), -EINVAL);
 	cr_assert_not_null(strstr(err.message, "\"servers\"[1] \"example.com\""), "%s", err.message);
-	n = network("host", ok, bad_search, NULL);
+	n = plugin_fixture_network("host", ok, bad_search, NULL);
 	cr_assert_eq(plugin_resolv_render(&n, "/dev/null", &out, &err), -EINVAL);
 	cr_assert_not_null(strstr(err.message, "\"searches\"[0]"), "%s", err.message);
-	n = network("host", ok, NULL, bad_option);
+	n = plugin_fixture_network("host", ok, NULL, bad_option);
 	cr_assert_eq(plugin_resolv_render(&n, "/dev/null", &out, &err), -EINVAL);
 	cr_assert_not_null(strstr(err.message, "\"options\"[0]"), "%s", err.message);
 	cr_assert_null(out);
@@ -381,12 +252,12 @@ static const char *const options[] = { "ndots:2", "edns0", NULL };
 
 Test(exec_dns, servers_searches_and_options_are_in_the_tasks_resolv_conf)
 {
-	drover_network n = network("host", servers, searches, options);
+	drover_network n = plugin_fixture_network("host", servers, searches, options);
 	char *out;
 	struct stat st;
 	char path[400];
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	/* The task runs as nobody: it reads the file through the bind, although
 	 * the state directory holding it is root's 0700. Writing it fails. */
 	out = run_task("cat /etc/resolv.conf; id -u; echo x >> /etc/resolv.conf || echo ro", &n);
@@ -394,24 +265,24 @@ Test(exec_dns, servers_searches_and_options_are_in_the_tasks_resolv_conf)
 	                      "nameserver 1.0.0.1\noptions ndots:2 edns0\n65534\nro\n");
 	free(out);
 	/* It lives in the state directory, not in the task's. */
-	snprintf(path, sizeof(path), "%s/resolv.conf", fx.state_dir);
+	snprintf(path, sizeof(path), "%s/resolv.conf", fx.dirs.state_dir);
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0644);
-	snprintf(path, sizeof(path), "%s/resolv.conf", fx.task_dir);
+	snprintf(path, sizeof(path), "%s/resolv.conf", fx.dirs.task_dir);
 	cr_assert_eq(lstat(path, &st), -1, "a resolv.conf appeared in the task directory");
 }
 
 Test(exec_dns, without_a_dns_block_the_task_sees_the_hosts_resolv_conf)
 {
-	drover_network n = network("host", NULL, NULL, NULL);
+	drover_network n = plugin_fixture_network("host", NULL, NULL, NULL);
 	char *out, *host = host_resolv(), path[400];
 	struct stat st;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	out = run_task("cat /etc/resolv.conf", &n);
 	cr_assert_str_eq(out, host);
 	free(out);
-	snprintf(path, sizeof(path), "%s/resolv.conf", fx.state_dir);
+	snprintf(path, sizeof(path), "%s/resolv.conf", fx.dirs.state_dir);
 	cr_assert_eq(stat(path, &st), -1, "a resolv.conf was written without a DNS block");
 	free(host);
 }
@@ -419,16 +290,16 @@ Test(exec_dns, without_a_dns_block_the_task_sees_the_hosts_resolv_conf)
 Test(exec_dns, an_empty_dns_block_gives_a_copy_of_the_hosts_resolv_conf)
 {
 	static const char *const none[] = { NULL };
-	drover_network n = network("host", none, none, none);
+	drover_network n = plugin_fixture_network("host", none, none, none);
 	char *out, *host = host_resolv(), path[400];
 	struct stat st;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	out = run_task("cat /etc/resolv.conf; grep -c resolv.conf /proc/self/mountinfo", &n);
 	/* The copy is bound (one mount on /etc/resolv.conf), with the same text. */
 	cr_assert_eq(strncmp(out, host, strlen(host)), 0, "%s", out);
 	cr_assert_str_eq(out + strlen(host), "1\n");
-	snprintf(path, sizeof(path), "%s/resolv.conf", fx.state_dir);
+	snprintf(path, sizeof(path), "%s/resolv.conf", fx.dirs.state_dir);
 	cr_assert_eq(stat(path, &st), 0);
 	free(out);
 	free(host);
@@ -439,7 +310,7 @@ static void make_victim(char *path, size_t len)
 {
 	int fd;
 
-	snprintf(path, len, "%s/victim", fx.root);
+	snprintf(path, len, "%s/victim", fx.dirs.root);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(write(fd, "untouched\n", 10), 10);
@@ -449,19 +320,19 @@ static void make_victim(char *path, size_t len)
 Test(exec_dns, links_planted_where_a_resolv_conf_might_go_redirect_nothing)
 {
 	static const char *const no_etc[] = { "/bin", "/lib", "/lib64", "/usr", NULL };
-	drover_network n = network("host", servers, searches, options);
+	drover_network n = plugin_fixture_network("host", servers, searches, options);
 	char victim[400], link[400], *out, *v;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	make_victim(victim, sizeof(victim));
 	/* Where Nomad writes it (the task directory), and, with no /etc in
 	 * chroot_env, at the very name the mount goes on. */
-	snprintf(link, sizeof(link), "%s/resolv.conf", fx.task_dir);
+	snprintf(link, sizeof(link), "%s/resolv.conf", fx.dirs.task_dir);
 	cr_assert_eq(symlink(victim, link), 0);
 	set_chroot(no_etc);
-	snprintf(link, sizeof(link), "%s/etc", fx.task_dir);
-	mkdir_mode(link, 0777);
-	snprintf(link, sizeof(link), "%s/etc/resolv.conf", fx.task_dir);
+	snprintf(link, sizeof(link), "%s/etc", fx.dirs.task_dir);
+	plugin_fixture_mkdir_mode(link, 0777);
+	snprintf(link, sizeof(link), "%s/etc/resolv.conf", fx.dirs.task_dir);
 	cr_assert_eq(symlink(victim, link), 0);
 	out = run_task("cat /etc/resolv.conf", &n);
 	cr_assert_str_eq(out, "search local.test node.consul\nnameserver 1.1.1.1\n"
@@ -471,13 +342,13 @@ Test(exec_dns, links_planted_where_a_resolv_conf_might_go_redirect_nothing)
 	cr_assert_str_eq(v, "untouched\n");
 	free(v);
 	/* A state directory someone else could write is refused, not written. */
-	cr_assert_eq(chmod(fx.state_dir, 0777), 0);
+	cr_assert_eq(chmod(fx.dirs.state_dir, 0777), 0);
 	{
 		char msg[DROVER_ERR_MESSAGE_MAX];
 		start_fails("true", &n, msg, sizeof(msg));
 		cr_assert_not_null(strstr(msg, "is not this process's own"), "%s", msg);
 	}
-	cr_assert_eq(chmod(fx.state_dir, 0700), 0);
+	cr_assert_eq(chmod(fx.dirs.state_dir, 0700), 0);
 }
 
 /* A network namespace file like the host's (a bind of a namespace the test
@@ -504,7 +375,7 @@ static void make_netns(void)
 	close(p[1]);
 	cr_assert_eq(read(p[0], &c, 1), 1, "unshare(CLONE_NEWNET) failed");
 	close(p[0]);
-	snprintf(fx.netns, sizeof(fx.netns), "%s/netns", fx.root);
+	snprintf(fx.netns, sizeof(fx.netns), "%s/netns", fx.dirs.root);
 	fd = open(fx.netns, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	cr_assert_geq(fd, 0);
 	close(fd);
@@ -524,10 +395,10 @@ static char *host_name(void)
 
 Test(exec_dns, hostname_is_the_tasks_own_in_bridge_mode_and_the_hosts_in_host_mode)
 {
-	drover_network n = network("bridge", servers, NULL, NULL);
+	drover_network n = plugin_fixture_network("bridge", servers, NULL, NULL);
 	char *out, *host = host_name(), want[256];
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	make_netns();
 	n.netns_path = fx.netns;
 	n.hostname = "web-1.service.test";
@@ -542,36 +413,13 @@ Test(exec_dns, hostname_is_the_tasks_own_in_bridge_mode_and_the_hosts_in_host_mo
 	}
 
 	/* In host mode the task shares the host's network and its name. */
-	n = network("host", NULL, NULL, NULL);
+	n = plugin_fixture_network("host", NULL, NULL, NULL);
 	n.hostname = "ignored.test";
 	out = run_task("uname -n", &n);
 	snprintf(want, sizeof(want), "%s\n", host);
 	cr_assert_str_eq(out, want);
 	free(out);
 	free(host);
-}
-
-static char *exec_capture(void *ctx, drover_task *task, const char *const *argv, int *code)
-{
-	drover_exec_request req;
-	drover_err err = { "" };
-	char path[400];
-	int fd, r;
-
-	snprintf(path, sizeof(path), "%s/exec-out", fx.root);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	cr_assert_geq(fd, 0);
-	memset(&req, 0, sizeof(req));
-	req.struct_size = sizeof(req);
-	req.argv = argv;
-	req.stdin_fd = -1;
-	req.stdout_fd = fd;
-	req.stderr_fd = fd;
-	req.timeout_ms = 20000;
-	r = fx.drv->exec(ctx, task, &req, code, &err);
-	close(fd);
-	cr_assert_eq(r, 0, "exec: %s", err.message);
-	return plugin_fixture_read_file(path);
 }
 
 static int stdout_has_ready(void *arg)
@@ -589,7 +437,7 @@ Test(exec_dns, exec_in_the_task_sees_its_resolv_conf_and_hostname)
 {
 	static const char *const cmd[] = { "/bin/sh", "-c", "cat /etc/resolv.conf; uname -n",
 		                           NULL };
-	drover_network n = network("bridge", servers, searches, options);
+	drover_network n = plugin_fixture_network("bridge", servers, searches, options);
 	drover_task_config cfg;
 	drover_err err = { "" };
 	drover_task *t;
@@ -598,7 +446,7 @@ Test(exec_dns, exec_in_the_task_sees_its_resolv_conf_and_hostname)
 	char *out;
 	int code = -1;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	make_netns();
 	n.netns_path = fx.netns;
 	n.hostname = "dns-task";
@@ -606,9 +454,9 @@ Test(exec_dns, exec_in_the_task_sees_its_resolv_conf_and_hostname)
 	task_block_sh(&b, "echo ready; exec sleep 600");
 	cfg = task_config(&b, &n);
 	t = plugin_fixture_start(fx.drv, ctx, &cfg, NULL);
-	cr_assert(test_wait_in_dir(fx.log_dir, stdout_has_ready, NULL, 20000),
+	cr_assert(test_wait_in_dir(fx.dirs.log_dir, stdout_has_ready, NULL, 20000),
 	          "the task did not start");
-	out = exec_capture(ctx, t, cmd, &code);
+	out = plugin_fixture_exec_capture(fx.drv, ctx, t, fx.dirs.root, cmd, &code);
 	cr_assert_eq(code, 0, "%s", out);
 	cr_assert_str_eq(out, "search local.test node.consul\nnameserver 1.1.1.1\n"
 	                      "nameserver 1.0.0.1\noptions ndots:2 edns0\ndns-task\n");
@@ -687,7 +535,7 @@ Test(exec_dns, hosts_entries_that_would_add_a_line_or_a_name_are_refused_naming_
  * its namespace (the test's own), its address and its host name. */
 static drover_network bridge_network(const char *hostname)
 {
-	drover_network n = network("bridge", NULL, NULL, NULL);
+	drover_network n = plugin_fixture_network("bridge", NULL, NULL, NULL);
 
 	make_netns();
 	n.netns_path = fx.netns;
@@ -702,7 +550,7 @@ Test(exec_dns, hosts_file_maps_the_allocation_address_to_the_hostname_in_bridge_
 	char *out, path[400];
 	struct stat st;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	n = bridge_network("web-1.service.test");
 	/* The task (nobody) reads it and resolves the name through it; the
 	 * bind is read-only (a task running as root could not write it either)
@@ -716,13 +564,13 @@ Test(exec_dns, hosts_file_maps_the_allocation_address_to_the_hostname_in_bridge_
 	                      "ro\nnot-written\n");
 	free(out);
 	/* It lives in the state directory, 0644, and nowhere the task writes. */
-	snprintf(path, sizeof(path), "%s/hosts", fx.state_dir);
+	snprintf(path, sizeof(path), "%s/hosts", fx.dirs.state_dir);
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0644);
 	cr_assert_eq(st.st_uid, 0);
-	snprintf(path, sizeof(path), "%s/hosts", fx.task_dir);
+	snprintf(path, sizeof(path), "%s/hosts", fx.dirs.task_dir);
 	cr_assert_eq(lstat(path, &st), -1, "a hosts file appeared in the task directory");
-	snprintf(path, sizeof(path), "%s/hosts", fx.alloc_dir);
+	snprintf(path, sizeof(path), "%s/hosts", fx.dirs.alloc_dir);
 	cr_assert_eq(lstat(path, &st), -1, "a hosts file appeared in the allocation directory");
 }
 
@@ -732,7 +580,7 @@ Test(exec_dns, without_a_hostname_or_outside_a_bridge_the_task_keeps_its_roots_h
 	drover_network n;
 	struct stat st;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	cr_assert_not_null(host);
 	/* No Hostname: Nomad writes no hosts file, nor does drover. */
 	n = bridge_network(NULL);
@@ -740,13 +588,13 @@ Test(exec_dns, without_a_hostname_or_outside_a_bridge_the_task_keeps_its_roots_h
 	cr_assert_str_eq(out, host);
 	free(out);
 	/* Host mode, even with a name and an address: the host's network. */
-	n = network("host", NULL, NULL, NULL);
+	n = plugin_fixture_network("host", NULL, NULL, NULL);
 	n.hostname = "web";
 	n.address = ADDRESS;
 	out = run_task("cat /etc/hosts", &n);
 	cr_assert_str_eq(out, host);
 	free(out);
-	snprintf(path, sizeof(path), "%s/hosts", fx.state_dir);
+	snprintf(path, sizeof(path), "%s/hosts", fx.dirs.state_dir);
 	cr_assert_eq(stat(path, &st), -1, "a hosts file was written");
 	free(host);
 }
@@ -757,20 +605,20 @@ Test(exec_dns, links_planted_where_a_hosts_file_might_go_redirect_nothing)
 	drover_network n;
 	char victim[400], link[400], *out, *v;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	make_victim(victim, sizeof(victim));
 	n = bridge_network("web");
 	/* Where Nomad writes it (the allocation directory), in the task
 	 * directory, and, with no /etc in chroot_env, at the very name the
 	 * mount goes on. */
-	snprintf(link, sizeof(link), "%s/hosts", fx.alloc_dir);
+	snprintf(link, sizeof(link), "%s/hosts", fx.dirs.alloc_dir);
 	cr_assert_eq(symlink(victim, link), 0);
-	snprintf(link, sizeof(link), "%s/hosts", fx.task_dir);
+	snprintf(link, sizeof(link), "%s/hosts", fx.dirs.task_dir);
 	cr_assert_eq(symlink(victim, link), 0);
 	set_chroot(no_etc);
-	snprintf(link, sizeof(link), "%s/etc", fx.task_dir);
-	mkdir_mode(link, 0777);
-	snprintf(link, sizeof(link), "%s/etc/hosts", fx.task_dir);
+	snprintf(link, sizeof(link), "%s/etc", fx.dirs.task_dir);
+	plugin_fixture_mkdir_mode(link, 0777);
+	snprintf(link, sizeof(link), "%s/etc/hosts", fx.dirs.task_dir);
 	cr_assert_eq(symlink(victim, link), 0);
 	out = run_task("cat /etc/hosts", &n);
 	cr_assert_str_eq(out, HOSTS_HEAD ADDRESS " web\n");
@@ -794,7 +642,7 @@ Test(exec_dns, a_bad_hostname_for_the_hosts_file_is_refused_naming_it)
 	drover_network n;
 	char msg[DROVER_ERR_MESSAGE_MAX];
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	n = bridge_network("web 6.6.6.6");
 	start_fails("true", &n, msg, sizeof(msg));
 	cr_assert_not_null(strstr(msg, "\"Hostname\""), "%s", msg);

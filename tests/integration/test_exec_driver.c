@@ -30,157 +30,68 @@
 #include "test_wait.h"
 
 static struct {
-	char root[256];
-	char alloc_id[64];
-	char task_id[80];
-	char alloc_dir[300];
-	char task_dir[320];
-	char state_dir[320]; /* the host's private run dir for the task */
-	char log_dir[320];
+	plugin_fixture_dirs dirs;
 	char secret[300];
 	void *so;
 	const drover_driver *drv;
 	drover_host host;
-	/* client.chroot_env */
-	const char *chroot_keys[8];
-	drover_value chroot_values[8];
-	drover_value chroot;
+	plugin_fixture_chroot chroot; /* client.chroot_env */
 	int no_chroot_env;
 } fx;
-
-static void test_log(void *host_data, drover_log_level level, const char *message)
-{
-	(void)host_data;
-	(void)level;
-	(void)message;
-}
-
-static drover_value str_value(const char *s)
-{
-	drover_value v;
-	memset(&v, 0, sizeof(v));
-	v.type = DROVER_VALUE_STRING;
-	v.u.string.ptr = s;
-	v.u.string.len = strlen(s);
-	return v;
-}
 
 static const drover_value *test_agent_config(void *host_data, const char *path)
 {
 	(void)host_data;
 	if (strcmp(path, "client.chroot_env") == 0 && !fx.no_chroot_env)
-		return &fx.chroot;
+		return &fx.chroot.obj;
 	return NULL;
-}
-
-static void mkdir_mode(const char *path, mode_t mode)
-{
-	cr_assert_eq(mkdir(path, mode), 0, "mkdir %s: %s", path, strerror(errno));
-	cr_assert_eq(chmod(path, mode), 0);
 }
 
 static void setup(void)
 {
 	static const char *const host_dirs[] = { "/bin", "/etc", "/lib", "/lib64", "/usr", NULL };
-	char path[400];
-	size_t n = 0, i;
 	int fd;
 
-	snprintf(fx.root, sizeof(fx.root), "/tmp/drover-test-exec.XXXXXX");
-	cr_assert_not_null(mkdtemp(fx.root));
-	chmod(fx.root, 0755);
-	snprintf(fx.alloc_id, sizeof(fx.alloc_id), "alloc-%s", strrchr(fx.root, '.') + 1);
-	snprintf(fx.task_id, sizeof(fx.task_id), "%s/web", fx.alloc_id);
-	snprintf(fx.alloc_dir, sizeof(fx.alloc_dir), "%s/alloc1", fx.root);
-	snprintf(fx.task_dir, sizeof(fx.task_dir), "%s/web", fx.alloc_dir);
-	snprintf(fx.log_dir, sizeof(fx.log_dir), "%s/alloc/logs", fx.alloc_dir);
+	plugin_fixture_dirs_name(&fx.dirs, "/tmp/drover-test-exec.XXXXXX");
 	/* As host/allocdir.c lays it out. */
-	mkdir_mode(fx.alloc_dir, 0755);
-	snprintf(path, sizeof(path), "%s/alloc", fx.alloc_dir);
-	mkdir_mode(path, 0777);
-	mkdir_mode(fx.log_dir, 0755);
-	mkdir_mode(fx.task_dir, 0755);
-	snprintf(fx.state_dir, sizeof(fx.state_dir), "%s/run-web", fx.root);
-	cr_assert_eq(mkdir(fx.state_dir, 0700), 0);
-	snprintf(path, sizeof(path), "%s/local", fx.task_dir);
-	mkdir_mode(path, 0777);
-	snprintf(path, sizeof(path), "%s/secrets", fx.task_dir);
-	mkdir_mode(path, 0777);
-	snprintf(path, sizeof(path), "%s/tmp", fx.task_dir);
-	mkdir_mode(path, 01777);
+	plugin_fixture_dirs_make_exec(&fx.dirs, 0755);
 	/* A host file outside chroot_env, readable by anyone on the host. */
-	snprintf(fx.secret, sizeof(fx.secret), "%s/host-secret", fx.root);
+	snprintf(fx.secret, sizeof(fx.secret), "%s/host-secret", fx.dirs.root);
 	fd = open(fx.secret, O_WRONLY | O_CREAT, 0644);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(write(fd, "secret\n", 7), 7);
 	close(fd);
 
-	memset(fx.chroot_values, 0, sizeof(fx.chroot_values));
-	for (i = 0; host_dirs[i]; i++) {
-		struct stat st;
-		if (lstat(host_dirs[i], &st) < 0)
-			continue;
-		fx.chroot_keys[n] = host_dirs[i];
-		fx.chroot_values[n++] = str_value(host_dirs[i]);
-	}
-	fx.chroot_keys[n] = EXEC_PROBE_DIR;
-	fx.chroot_values[n++] = str_value("/probe");
-	memset(&fx.chroot, 0, sizeof(fx.chroot));
-	fx.chroot.type = DROVER_VALUE_OBJECT;
-	fx.chroot.u.object.count = n;
-	fx.chroot.u.object.keys = fx.chroot_keys;
-	fx.chroot.u.object.values = fx.chroot_values;
+	plugin_fixture_chroot_set(&fx.chroot, host_dirs, EXEC_PROBE_DIR, "/probe");
 	fx.no_chroot_env = 0;
 
-	drover_proc_set_shim_path(DROVER_TEST_SHIM);
-	unsetenv("DROVER_SHIM");
 	setenv("DROVER_EXEC_INIT", DROVER_TEST_EXEC_INIT, 1);
-	fx.drv = plugin_fixture_load(EXEC_SO, &fx.so);
+	fx.drv = plugin_fixture_load_supervised(EXEC_SO, DROVER_TEST_SHIM, &fx.so);
 
-	plugin_fixture_host(&fx.host, test_log, test_agent_config);
+	plugin_fixture_host(&fx.host, plugin_fixture_quiet_log, test_agent_config);
 }
 
 static void teardown(void)
 {
 	if (fx.so)
 		dlclose(fx.so);
-	plugin_fixture_rm_tree(fx.root);
+	test_rm_tree(fx.dirs.root);
 }
 
 TestSuite(exec, .init = setup, .fini = teardown, .timeout = 90);
-
-static int cgroups_usable(void)
-{
-	struct stat st;
-	return stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0 ||
-	       stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
-}
-
-#define REQUIRE_ROOT()                                                                    \
-	drover_test_require(geteuid() == 0 && cgroups_usable(),                           \
-	                    "the exec driver needs root and mounted cgroups")
 
 /* A plugin instance with these plugin options. */
 static int instance_opts(const char *const *keys, const drover_value *values, size_t n,
                          void **ctx_out, drover_err *err)
 {
 	drover_value config;
-	void *ctx = NULL;
-	int r;
 
 	memset(&config, 0, sizeof(config));
 	config.type = DROVER_VALUE_OBJECT;
 	config.u.object.count = n;
 	config.u.object.keys = keys;
 	config.u.object.values = (drover_value *)values;
-	cr_assert_eq(fx.drv->init(&fx.host, &ctx, err), 0, "init: %s", err->message);
-	r = fx.drv->set_config(ctx, &config, err);
-	if (r < 0) {
-		fx.drv->fini(ctx);
-		ctx = NULL;
-	}
-	*ctx_out = ctx;
-	return r;
+	return plugin_fixture_configure(fx.drv, &fx.host, &config, ctx_out, err);
 }
 
 static void *instance(void)
@@ -191,103 +102,11 @@ static void *instance(void)
 	return ctx;
 }
 
-static drover_value int_value(long long n)
-{
-	drover_value v;
-	memset(&v, 0, sizeof(v));
-	v.type = DROVER_VALUE_INT;
-	v.u.integer = n;
-	return v;
-}
-
-static drover_value bool_value(int b)
-{
-	drover_value v;
-	memset(&v, 0, sizeof(v));
-	v.type = DROVER_VALUE_BOOL;
-	v.u.boolean = b;
-	return v;
-}
-
-typedef struct task_block {
-	const char *keys[8];
-	drover_value values[8];
-	drover_value args[8];
-	drover_value list[8];
-	drover_value obj;
-} task_block;
-
-static void task_block_init(task_block *b, const char *command, const char *const *args)
-{
-	size_t n = 0, nargs = 0;
-
-	memset(b, 0, sizeof(*b));
-	b->keys[n] = "command";
-	b->values[n++] = str_value(command);
-	if (args) {
-		while (args[nargs]) {
-			b->args[nargs] = str_value(args[nargs]);
-			nargs++;
-		}
-		b->keys[n] = "args";
-		b->values[n].type = DROVER_VALUE_ARRAY;
-		b->values[n].u.array.count = nargs;
-		b->values[n++].u.array.items = b->args;
-	}
-	b->obj.type = DROVER_VALUE_OBJECT;
-	b->obj.u.object.count = n;
-	b->obj.u.object.keys = b->keys;
-	b->obj.u.object.values = b->values;
-}
-
-static void task_block_set(task_block *b, const char *key, drover_value v)
-{
-	size_t i = b->obj.u.object.count;
-	cr_assert_lt(i, 8);
-	b->keys[i] = key;
-	b->values[i] = v;
-	b->obj.u.object.count++;
-}
-
-static void task_block_set_list1(task_block *b, const char *key, const char *item)
-{
-	drover_value v;
-	size_t i = b->obj.u.object.count;
-
-	b->list[i] = str_value(item);
-	memset(&v, 0, sizeof(v));
-	v.type = DROVER_VALUE_ARRAY;
-	v.u.array.count = 1;
-	v.u.array.items = &b->list[i];
-	task_block_set(b, key, v);
-}
-
-static const char *const default_env[] = { "PATH=/usr/bin:/bin", NULL };
+typedef plugin_fixture_block task_block;
 
 static drover_task_config task_config(const task_block *b)
 {
-	drover_task_config cfg;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.struct_size = sizeof(cfg);
-	cfg.id = fx.task_id;
-	cfg.job_id = "job";
-	cfg.job_name = "job";
-	cfg.group_name = "group";
-	cfg.task_name = "web";
-	cfg.alloc_id = fx.alloc_id;
-	cfg.alloc_name = "job.group[0]";
-	cfg.alloc_dir = fx.alloc_dir;
-	cfg.task_dir = fx.task_dir;
-	cfg.state_dir = fx.state_dir;
-	cfg.log_dir = fx.log_dir;
-	cfg.env = default_env;
-	cfg.config = &b->obj;
-	cfg.kill_signal = SIGINT;
-	cfg.kill_timeout_ms = 5000;
-	cfg.log_max_files = 2;
-	cfg.log_max_file_size_mb = 1;
-	return cfg;
+	return plugin_fixture_task_config(&fx.dirs, &b->obj);
 }
 
 #define start_ok(ctx, cfg, handle) plugin_fixture_start(fx.drv, ctx, cfg, handle)
@@ -301,7 +120,7 @@ static drover_task_config task_config(const task_block *b)
 static char *log_of(const char *stream)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/web.%s.0", fx.log_dir, stream);
+	snprintf(path, sizeof(path), "%s/web.%s.0", fx.dirs.log_dir, stream);
 	return read_file(path);
 }
 
@@ -316,7 +135,7 @@ static int stdout_has(void *needle)
 /* Waits for the task's stdout to contain `needle`; returns the whole of it. */
 static char *wait_for_output(const char *needle, long long timeout_ms)
 {
-	if (!test_wait_in_dir(fx.log_dir, stdout_has, (void *)needle, timeout_ms)) {
+	if (!test_wait_in_dir(fx.dirs.log_dir, stdout_has, (void *)needle, timeout_ms)) {
 		char *e = log_of("stderr");
 		cr_assert_fail("no \"%s\" in the task's stdout within %lld ms; stderr: %s", needle,
 		               timeout_ms, e ? e : "(none)");
@@ -328,9 +147,9 @@ static char *wait_for_output(const char *needle, long long timeout_ms)
 static void remove_logs(void)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/web.stdout.0", fx.log_dir);
+	snprintf(path, sizeof(path), "%s/web.stdout.0", fx.dirs.log_dir);
 	unlink(path);
-	snprintf(path, sizeof(path), "%s/web.stderr.0", fx.log_dir);
+	snprintf(path, sizeof(path), "%s/web.stderr.0", fx.dirs.log_dir);
 	unlink(path);
 }
 
@@ -383,7 +202,7 @@ Test(exec, fingerprint_is_healthy_as_root_with_cgroups)
 	attrs a = { "", "" };
 	void *ctx;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	ctx = instance();
 	memset(&fp, 0, sizeof(fp));
 	fp.struct_size = sizeof(fp);
@@ -413,14 +232,14 @@ Test(exec, task_is_confined_to_its_root_as_nobody)
 	char *out;
 	struct stat st;
 
-	REQUIRE_ROOT();
-	snprintf(marker_name, sizeof(marker_name), "/tmp/drover-exec-marker-%s", fx.alloc_id);
+	drover_test_require_exec();
+	snprintf(marker_name, sizeof(marker_name), "/tmp/drover-exec-marker-%s", fx.dirs.alloc_id);
 	args[2] = marker_name;
 	snprintf(marker_host, sizeof(marker_host), "%s", marker_name);
-	snprintf(marker_task, sizeof(marker_task), "%s%s", fx.task_dir, marker_name);
+	snprintf(marker_task, sizeof(marker_task), "%s%s", fx.dirs.task_dir, marker_name);
 	unlink(marker_host);
 	ctx = instance();
-	task_block_init(&b, "/probe/exec_probe", args);
+	plugin_fixture_block_init(&b, "/probe/exec_probe", args);
 	out = run_probe(ctx, &b, NULL);
 	expect_line(out, "uid=65534");
 	expect_line(out, "no_new_privs=1");
@@ -445,10 +264,10 @@ Test(exec, mount_unshare_ptrace_and_raw_sockets_fail)
 	void *ctx;
 	char *out;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	ctx = instance();
-	task_block_init(&b, "/probe/exec_probe", args);
+	plugin_fixture_block_init(&b, "/probe/exec_probe", args);
 	out = run_probe(ctx, &b, NULL);
 	expect_line(out, "mount=EPERM");
 	expect_line(out, "unshare=EPERM");
@@ -467,9 +286,9 @@ Test(exec, mount_unshare_ptrace_and_raw_sockets_fail)
 static void cgroup_dir(const char *controller, char *out, size_t len)
 {
 	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
-		snprintf(out, len, "/sys/fs/cgroup/drover.slice/%s.web.scope", fx.alloc_id);
+		snprintf(out, len, "/sys/fs/cgroup/drover.slice/%s.web.scope", fx.dirs.alloc_id);
 	else
-		snprintf(out, len, "/sys/fs/cgroup/%s/drover/%s.web", controller, fx.alloc_id);
+		snprintf(out, len, "/sys/fs/cgroup/%s/drover/%s.web", controller, fx.dirs.alloc_id);
 }
 
 Test(exec, allocation_past_the_memory_limit_is_reported_oom_killed)
@@ -481,9 +300,9 @@ Test(exec, allocation_past_the_memory_limit_is_reported_oom_killed)
 	task_block b;
 	void *ctx;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	ctx = instance();
-	task_block_init(&b, "/probe/exec_probe", args);
+	plugin_fixture_block_init(&b, "/probe/exec_probe", args);
 	cfg = task_config(&b);
 	cfg.memory_mb = 32;
 	t = start_ok(ctx, &cfg, NULL);
@@ -525,7 +344,7 @@ static size_t procs_in(const char *dir, int *pids, size_t max)
 Test(exec, fork_bomb_stops_at_the_pids_limit)
 {
 	static const char *const keys[] = { "pids_limit" };
-	drover_value values[1] = { int_value(64) };
+	drover_value values[1] = { plugin_fixture_int_value(64) };
 	const char *args[] = { "forkbomb", NULL };
 	drover_err err = { "" };
 	drover_task_config cfg;
@@ -537,9 +356,9 @@ Test(exec, fork_bomb_stops_at_the_pids_limit)
 	pid_t p;
 	int st;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	cr_assert_eq(instance_opts(keys, values, 1, &ctx, &err), 0, "%s", err.message);
-	task_block_init(&b, "/probe/exec_probe", args);
+	plugin_fixture_block_init(&b, "/probe/exec_probe", args);
 	cfg = task_config(&b);
 	t = start_ok(ctx, &cfg, NULL);
 	out = wait_for_output("fork_failed=", 20000);
@@ -576,9 +395,9 @@ Test(exec, stop_leaves_no_process_of_a_double_forking_task_ignoring_sigint)
 	void *ctx;
 	char *out;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	ctx = instance();
-	task_block_init(&b, "/probe/exec_probe", args);
+	plugin_fixture_block_init(&b, "/probe/exec_probe", args);
 	cfg = task_config(&b);
 	t = start_ok(ctx, &cfg, NULL);
 	out = wait_for_output("grandchild=", 20000);
@@ -631,7 +450,7 @@ static drover_value list_value(drover_value *store, size_t cap, const char *cons
 
 	while (items[n]) {
 		cr_assert_lt(n, cap);
-		store[n] = str_value(items[n]);
+		store[n] = plugin_fixture_str_value(items[n]);
 		n++;
 	}
 	memset(&v, 0, sizeof(v));
@@ -647,23 +466,23 @@ Test(exec, work_dir_leading_out_of_the_root_is_refused)
 	task_block b;
 	void *ctx;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	ctx = instance();
-	task_block_init(&b, "/bin/true", NULL);
-	task_block_set(&b, "work_dir", str_value("../../etc"));
+	plugin_fixture_block_init(&b, "/bin/true", NULL);
+	plugin_fixture_block_set(&b, "work_dir", plugin_fixture_str_value("../../etc"));
 	expect_start_refused(ctx, &b, NULL, -EINVAL, "\"work_dir\" \"../../etc\" leads out");
-	task_block_init(&b, "/bin/true", NULL);
-	task_block_set(&b, "work_dir", str_value("/local/../../etc"));
+	plugin_fixture_block_init(&b, "/bin/true", NULL);
+	plugin_fixture_block_set(&b, "work_dir", plugin_fixture_str_value("/local/../../etc"));
 	expect_start_refused(ctx, &b, NULL, -EINVAL, "leads out of the task's root");
-	snprintf(link, sizeof(link), "%s/local/out", fx.task_dir);
+	snprintf(link, sizeof(link), "%s/local/out", fx.dirs.task_dir);
 	cr_assert_eq(symlink("/etc", link), 0);
-	task_block_init(&b, "/bin/true", NULL);
-	task_block_set(&b, "work_dir", str_value("/local/out"));
+	plugin_fixture_block_init(&b, "/bin/true", NULL);
+	plugin_fixture_block_set(&b, "work_dir", plugin_fixture_str_value("/local/out"));
 	expect_start_refused(ctx, &b, NULL, -EINVAL, "symlink that points out");
-	snprintf(link, sizeof(link), "%s/local/up", fx.task_dir);
+	snprintf(link, sizeof(link), "%s/local/up", fx.dirs.task_dir);
 	cr_assert_eq(symlink("../../../../../..", link), 0);
-	task_block_init(&b, "/bin/true", NULL);
-	task_block_set(&b, "work_dir", str_value("local/up/etc"));
+	plugin_fixture_block_init(&b, "/bin/true", NULL);
+	plugin_fixture_block_set(&b, "work_dir", plugin_fixture_str_value("local/up/etc"));
 	expect_start_refused(ctx, &b, NULL, -EINVAL, "symlink that points out");
 	fx.drv->fini(ctx);
 }
@@ -675,10 +494,10 @@ Test(exec, work_dir_inside_the_root_is_where_the_command_runs)
 	void *ctx;
 	char *out;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	ctx = instance();
-	task_block_init(&b, "/bin/sh", args);
-	task_block_set(&b, "work_dir", str_value("/local"));
+	plugin_fixture_block_init(&b, "/bin/sh", args);
+	plugin_fixture_block_set(&b, "work_dir", plugin_fixture_str_value("/local"));
 	out = run_probe(ctx, &b, NULL);
 	cr_assert_str_eq(out, "/local\n");
 	free(out);
@@ -688,27 +507,27 @@ Test(exec, work_dir_inside_the_root_is_where_the_command_runs)
 Test(exec, bad_input_is_refused_naming_the_field)
 {
 	static const char *const keys[] = { "default_pid_mode" };
-	drover_value values[1] = { str_value("shared") };
+	drover_value values[1] = { plugin_fixture_str_value("shared") };
 	drover_err err = { "" };
 	task_block b;
 	void *ctx;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	ctx = instance();
-	task_block_init(&b, "/bin/true", NULL);
-	task_block_set(&b, "pid_mode", str_value("bogus"));
+	plugin_fixture_block_init(&b, "/bin/true", NULL);
+	plugin_fixture_block_set(&b, "pid_mode", plugin_fixture_str_value("bogus"));
 	expect_start_refused(ctx, &b, NULL, -EINVAL, "\"pid_mode\": \"bogus\" is not a mode");
-	task_block_init(&b, "/bin/true", NULL);
-	task_block_set(&b, "ipc_mode", str_value(""));
-	task_block_set_list1(&b, "cap_add", "net_raw");
+	plugin_fixture_block_init(&b, "/bin/true", NULL);
+	plugin_fixture_block_set(&b, "ipc_mode", plugin_fixture_str_value(""));
+	plugin_fixture_block_set_list1(&b, "cap_add", "net_raw");
 	expect_start_refused(ctx, &b, NULL, -EPERM, "does not allow the following capabilities: "
 	                                            "net_raw: the operator must add them");
-	task_block_init(&b, "/bin/true", NULL);
-	task_block_set_list1(&b, "cap_drop", "not_a_cap");
+	plugin_fixture_block_init(&b, "/bin/true", NULL);
+	plugin_fixture_block_set_list1(&b, "cap_drop", "not_a_cap");
 	expect_start_refused(ctx, &b, NULL, -EINVAL, "\"not_a_cap\" is not a Linux capability");
-	task_block_init(&b, "/bin/true", NULL);
+	plugin_fixture_block_init(&b, "/bin/true", NULL);
 	expect_start_refused(ctx, &b, "root", -EPERM, "\"allow_root_user\"");
-	task_block_init(&b, "/bin/true", NULL);
+	plugin_fixture_block_init(&b, "/bin/true", NULL);
 	expect_start_refused(ctx, &b, "no-such-user-drover", -ENOENT, "no-such-user-drover");
 	fx.drv->fini(ctx);
 	cr_assert_eq(instance_opts(keys, values, 1, &ctx, &err), -EINVAL);
@@ -723,23 +542,23 @@ Test(exec, cap_drop_all_and_allowed_cap_add_shape_the_effective_set)
 	void *ctx;
 	char *out;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	ctx = instance();
-	task_block_init(&b, "/bin/sh", args);
-	task_block_set_list1(&b, "cap_drop", "all");
+	plugin_fixture_block_init(&b, "/bin/sh", args);
+	plugin_fixture_block_set_list1(&b, "cap_drop", "all");
 	out = run_probe(ctx, &b, NULL);
 	cr_assert_str_eq(out, "CapEff:\t0000000000000000\n");
 	free(out);
-	task_block_init(&b, "/bin/sh", args);
-	task_block_set_list1(&b, "cap_drop", "ALL");
-	b.list[7] = str_value("net_bind_service");
+	plugin_fixture_block_init(&b, "/bin/sh", args);
+	plugin_fixture_block_set_list1(&b, "cap_drop", "ALL");
+	b.list[7] = plugin_fixture_str_value("net_bind_service");
 	{
 		drover_value v;
 		memset(&v, 0, sizeof(v));
 		v.type = DROVER_VALUE_ARRAY;
 		v.u.array.count = 1;
 		v.u.array.items = &b.list[7];
-		task_block_set(&b, "cap_add", v);
+		plugin_fixture_block_set(&b, "cap_add", v);
 	}
 	out = run_probe(ctx, &b, NULL);
 	cr_assert_str_eq(out, "CapEff:\t0000000000000400\n"); /* bit 10 */
@@ -750,7 +569,7 @@ Test(exec, cap_drop_all_and_allowed_cap_add_shape_the_effective_set)
 Test(exec, root_runs_only_when_the_operator_allows_it)
 {
 	static const char *const keys[] = { "allow_root_user" };
-	drover_value values[1] = { bool_value(1) };
+	drover_value values[1] = { plugin_fixture_bool_value(1) };
 	const char *args[] = { "-c", "id -u; touch /usr/x 2>&1 | grep -c 'Read-only'", NULL };
 	drover_err err = { "" };
 	drover_task_config cfg;
@@ -760,9 +579,9 @@ Test(exec, root_runs_only_when_the_operator_allows_it)
 	void *ctx;
 	char *out;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	cr_assert_eq(instance_opts(keys, values, 1, &ctx, &err), 0, "%s", err.message);
-	task_block_init(&b, "/bin/sh", args);
+	plugin_fixture_block_init(&b, "/bin/sh", args);
 	cfg = task_config(&b);
 	cfg.user = "root";
 	t = start_ok(ctx, &cfg, NULL);
@@ -801,43 +620,20 @@ Test(exec, task_directory_grows_by_less_than_64_kib)
 	long long before, after;
 	void *ctx;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	fx.no_chroot_env = 1; /* the default chroot_env: /bin, /etc, /lib*, /sbin, /usr */
 	ctx = instance();
-	before = disk_bytes(fx.task_dir);
-	task_block_init(&b, "/bin/true", NULL);
+	before = disk_bytes(fx.dirs.task_dir);
+	plugin_fixture_block_init(&b, "/bin/true", NULL);
 	cfg = task_config(&b);
 	t = start_ok(ctx, &cfg, NULL);
 	res = wait_blocking(ctx, t);
 	cr_assert_eq(res.exit_code, 0);
-	after = disk_bytes(fx.task_dir);
+	after = disk_bytes(fx.dirs.task_dir);
 	cr_log_info("task directory: %lld bytes before, %lld after", before, after);
 	cr_assert_lt(after - before, 64 * 1024, "grew by %lld bytes", after - before);
 	destroy_ok(ctx, t);
 	fx.drv->fini(ctx);
-}
-
-static char *exec_capture(void *ctx, drover_task *task, const char *const *argv, int *code)
-{
-	drover_exec_request req;
-	drover_err err = { "" };
-	char path[400];
-	int fd, r;
-
-	snprintf(path, sizeof(path), "%s/exec-out", fx.root);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	cr_assert_geq(fd, 0);
-	memset(&req, 0, sizeof(req));
-	req.struct_size = sizeof(req);
-	req.argv = argv;
-	req.stdin_fd = -1;
-	req.stdout_fd = fd;
-	req.stderr_fd = fd;
-	req.timeout_ms = 20000;
-	r = fx.drv->exec(ctx, task, &req, code, &err);
-	close(fd);
-	cr_assert_eq(r, 0, "exec: %s", err.message);
-	return read_file(path);
 }
 
 Test(exec, exec_runs_inside_the_tasks_namespaces_root_and_user)
@@ -857,13 +653,13 @@ Test(exec, exec_runs_inside_the_tasks_namespaces_root_and_user)
 	char *out;
 	int code = -1;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	ctx = instance();
-	task_block_init(&b, "/bin/sh", args);
+	plugin_fixture_block_init(&b, "/bin/sh", args);
 	cfg = task_config(&b);
 	t = start_ok(ctx, &cfg, &h);
 	free(wait_for_output("ready", 20000));
-	out = exec_capture(ctx, t, cmd, &code);
+	out = plugin_fixture_exec_capture(fx.drv, ctx, t, fx.dirs.root, cmd, &code);
 	cr_assert_eq(code, 0, "%s", out);
 	/* pid 1 of the task's namespace is drover-exec-init, reaping; the task's
 	 * command is pid 2. */
@@ -874,7 +670,7 @@ Test(exec, exec_runs_inside_the_tasks_namespaces_root_and_user)
 	ctx2 = instance();
 	cr_assert_eq(fx.drv->recover(ctx2, &cfg, h.data, h.len, &r, &err), 0, "recover: %s",
 	             err.message);
-	out = exec_capture(ctx2, r, cmd, &code);
+	out = plugin_fixture_exec_capture(fx.drv, ctx2, r, fx.dirs.root, cmd, &code);
 	cr_assert_str_eq(out, "65534\n2\n1\nNoNewPrivs:\t1\ndrover-exec-ini\nmount-refused\n");
 	free(out);
 	cr_assert_eq(fx.drv->stop(ctx2, r, SIGTERM, 2000, &err), 0, "stop: %s", err.message);
@@ -901,9 +697,9 @@ Test(exec, exit_code_signal_and_stats)
 	task_block b;
 	void *ctx;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	ctx = instance();
-	task_block_init(&b, "/bin/sh", args2);
+	plugin_fixture_block_init(&b, "/bin/sh", args2);
 	cfg = task_config(&b);
 	t = start_ok(ctx, &cfg, NULL);
 	res = wait_blocking(ctx, t);
@@ -911,7 +707,7 @@ Test(exec, exit_code_signal_and_stats)
 	cr_assert_eq(res.oom_killed, 0);
 	destroy_ok(ctx, t);
 
-	task_block_init(&b, "/bin/sh", args);
+	plugin_fixture_block_init(&b, "/bin/sh", args);
 	cfg = task_config(&b);
 	t = start_ok(ctx, &cfg, NULL);
 	free(wait_for_output("ready", 20000));
@@ -942,9 +738,9 @@ Test(exec, unreadable_handle_kills_what_is_left_of_the_task)
 	void *ctx, *ctx2;
 	static const char garbage[] = "not an exec handle at all";
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	ctx = instance();
-	task_block_init(&b, "/bin/sh", args);
+	plugin_fixture_block_init(&b, "/bin/sh", args);
 	cfg = task_config(&b);
 	t = start_ok(ctx, &cfg, &h);
 	free(wait_for_output("ready", 20000));
@@ -978,11 +774,11 @@ static void expect_capeff(void *ctx, const char *const *add, const char *const *
 	char line[64], *out;
 	task_block b;
 
-	task_block_init(&b, "/bin/sh", args);
+	plugin_fixture_block_init(&b, "/bin/sh", args);
 	if (add)
-		task_block_set(&b, "cap_add", list_value(store[0], 8, add));
+		plugin_fixture_block_set(&b, "cap_add", list_value(store[0], 8, add));
 	if (drop)
-		task_block_set(&b, "cap_drop", list_value(store[1], 8, drop));
+		plugin_fixture_block_set(&b, "cap_drop", list_value(store[1], 8, drop));
 	out = run_probe(ctx, &b, NULL);
 	snprintf(line, sizeof(line), "CapEff:\t%016llx\n", want);
 	cr_assert_str_eq(out, line);
@@ -1007,7 +803,7 @@ Test(exec, capabilities_follow_nomads_allow_list_cases)
 	FILE *f;
 	int last = -1;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	f = fopen("/proc/sys/kernel/cap_last_cap", "r");
 	cr_assert_not_null(f);
 	cr_assert_eq(fscanf(f, "%d", &last), 1);
@@ -1033,8 +829,8 @@ Test(exec, capabilities_follow_nomads_allow_list_cases)
 	opt = list_value(store, 8, fowner_mknod);
 	cr_assert_eq(instance_opts(keys, &opt, 1, &ctx, &err), 0, "%s", err.message);
 	expect_capeff(ctx, fowner_mknod, drop_all, (1ULL << 3) | (1ULL << 27));
-	task_block_init(&b, "/bin/true", NULL);
-	task_block_set(&b, "cap_add", list_value(caps, 8, add_three));
+	plugin_fixture_block_init(&b, "/bin/true", NULL);
+	plugin_fixture_block_set(&b, "cap_add", list_value(caps, 8, add_three));
 	expect_start_refused(ctx, &b, NULL, -EPERM,
 	                     "does not allow the following capabilities: net_admin, sys_time:");
 	fx.drv->fini(ctx);
@@ -1051,23 +847,23 @@ Test(exec, a_command_missing_from_the_root_fails_the_start)
 	void *ctx;
 	FILE *f;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	ctx = instance();
 	/* On the host, executable, but outside everything the root binds. */
-	snprintf(host_tool, sizeof(host_tool), "%s/host-tool", fx.root);
+	snprintf(host_tool, sizeof(host_tool), "%s/host-tool", fx.dirs.root);
 	f = fopen(host_tool, "w");
 	cr_assert_not_null(f);
 	fputs("#!/bin/sh\necho escaped\n", f);
 	fclose(f);
 	cr_assert_eq(chmod(host_tool, 0755), 0);
-	task_block_init(&b, host_tool, NULL);
+	plugin_fixture_block_init(&b, host_tool, NULL);
 	expect_start_refused(ctx, &b, NULL, -ENOENT, "not found under path");
-	task_block_init(&b, "/bin/drover-no-such-command", NULL);
+	plugin_fixture_block_init(&b, "/bin/drover-no-such-command", NULL);
 	expect_start_refused(ctx, &b, NULL, -ENOENT,
 	                     "file /bin/drover-no-such-command not found under path");
-	task_block_init(&b, "drover-no-such-command", NULL);
+	plugin_fixture_block_init(&b, "drover-no-such-command", NULL);
 	expect_start_refused(ctx, &b, NULL, -ENOENT, "file drover-no-such-command not found");
-	task_block_init(&b, "echo", echo_args);
+	plugin_fixture_block_init(&b, "echo", echo_args);
 	out = run_probe(ctx, &b, NULL);
 	cr_assert_str_eq(out, "in-root\n");
 	free(out);
@@ -1107,13 +903,13 @@ Test(exec, task_gets_oom_score_adj_0_its_users_env_and_a_read_only_sys)
 	struct passwd *pw;
 	char home[300];
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	pw = getpwnam("nobody");
 	cr_assert_not_null(pw);
 	snprintf(home, sizeof(home), "home=%s", pw->pw_dir);
 	ctx = instance();
 	write_oom_score_adj("7");
-	task_block_init(&b, "/bin/sh", args);
+	plugin_fixture_block_init(&b, "/bin/sh", args);
 	cfg = task_config(&b);
 	cfg.env = env;
 	remove_logs();
@@ -1153,10 +949,10 @@ Test(exec, host_volume_destination_is_resolved_without_symlinks)
 	void *ctx;
 	FILE *f;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	ctx = instance();
-	snprintf(src, sizeof(src), "%s/volume", fx.root);
-	snprintf(outside, sizeof(outside), "%s/outside", fx.root);
+	snprintf(src, sizeof(src), "%s/volume", fx.dirs.root);
+	snprintf(outside, sizeof(outside), "%s/outside", fx.dirs.root);
 	cr_assert_eq(mkdir(src, 0755), 0);
 	cr_assert_eq(mkdir(outside, 0755), 0);
 	snprintf(in, sizeof(in), "%s/in", src);
@@ -1168,7 +964,7 @@ Test(exec, host_volume_destination_is_resolved_without_symlinks)
 
 	/* Straight: the bind is there, read-only. */
 	m.destination = "/local/vol";
-	task_block_init(&b, "/bin/sh", args);
+	plugin_fixture_block_init(&b, "/bin/sh", args);
 	cfg = task_config(&b);
 	cfg.mounts = mounts;
 	remove_logs();
@@ -1181,7 +977,7 @@ Test(exec, host_volume_destination_is_resolved_without_symlinks)
 	free(out);
 
 	/* Through a symlink planted in local/: refused, nothing lands outside. */
-	snprintf(link, sizeof(link), "%s/local/evil", fx.task_dir);
+	snprintf(link, sizeof(link), "%s/local/evil", fx.dirs.task_dir);
 	cr_assert_eq(symlink(outside, link), 0);
 	m.destination = "/local/evil/vol";
 	cfg = task_config(&b);
@@ -1230,7 +1026,7 @@ Test(exec, task_joins_the_network_namespace_it_is_given)
 	pid_t holder;
 	int i;
 
-	REQUIRE_ROOT();
+	drover_test_require_exec();
 	holder = fork();
 	cr_assert_geq(holder, 0);
 	if (holder == 0) {
@@ -1255,7 +1051,7 @@ Test(exec, task_joins_the_network_namespace_it_is_given)
 	want[n] = '\0';
 
 	ctx = instance();
-	task_block_init(&b, "/bin/sh", args);
+	plugin_fixture_block_init(&b, "/bin/sh", args);
 	memset(&net, 0, sizeof(net));
 	net.struct_size = sizeof(net);
 	net.mode = "bridge";

@@ -13,39 +13,7 @@
 #
 # Exit codes follow the automake test protocol: 77 skip, 99 hard error.
 
-strict=${DROVER_TEST_STRICT:-0}
-drover=${DROVER_TEST_DROVER:-$(pwd)/host/drover}
-plugins=${DROVER_TEST_PLUGIN_DIR:-$(pwd)/tests/plugins.d}
-cni=/usr/lib/cni
-deadline=60 # seconds, for anything a case waits for
-
-missing() {
-	if [ "$strict" = 1 ]; then
-		echo "required for this test but missing (DROVER_TEST_STRICT=1): $1" >&2
-		exit 99
-	fi
-	echo "skipping: $1" >&2
-	exit 77
-}
-
-fail() {
-	echo "FAIL [$case]: $*" >&2
-	[ -f "$work/data/drover-run.log" ] && sed 's/^/  run.log: /' "$work/data/drover-run.log" >&2
-	[ -f "$work/agent.log" ] && sed 's/^/  agent.log: /' "$work/agent.log" >&2
-	exit 1
-}
-
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds.
-wait_for() {
-	limit=$(( $1 * 10 )); shift
-	i=0
-	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -ge $limit ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
+. "$(dirname "$0")/network_lib.sh"
 
 # ---------------------------------------------------------------- one case
 if [ "$1" = "--case" ]; then
@@ -54,10 +22,7 @@ if [ "$1" = "--case" ]; then
 	n=$4 # the case's number: its bridge dn-<n>, its subnet 10.99.<n>.0/24
 	bridge=dn$n
 	subnet=10.99.$n.0/24
-	mount -t tmpfs tmpfs /run/netns || fail "cannot mount a tmpfs on /run/netns"
-	mount -t tmpfs tmpfs /var/lib/cni || fail "cannot mount a tmpfs on /var/lib/cni"
-	ip link set lo up || fail "ip link set lo up"
-	sysctl -qw net.ipv4.conf.all.route_localnet=1 || fail "cannot set route_localnet"
+	net_case_namespace
 	export DROVER_SHIM DROVER_EXEC_INIT
 	mkdir -p "$work/cni"
 	for p in "$cni"/*; do ln -s "$p" "$work/cni/"; done
@@ -344,20 +309,9 @@ if [ "$1" = "--case" ]; then
 fi
 
 # ------------------------------------------------------------------ driver
-[ "$(id -u)" = 0 ] || missing "root (network namespaces, bridges, iptables)"
-for c in unshare ip iptables-save busybox curl sqlite3; do
-	command -v $c >/dev/null 2>&1 || missing "$c (scripts/install-deps.sh installs it)"
-done
-for p in bridge host-local loopback portmap firewall; do
-	[ -x "$cni/$p" ] || missing "$cni/$p (install the Debian package containernetworking-plugins)"
-done
+net_require unshare ip iptables-save busybox curl sqlite3
 [ -x "$drover" ] || { echo "no drover at $drover" >&2; exit 99; }
-: "${DROVER_SHIM:=$(pwd)/host/shim/drover-shim}"
-: "${DROVER_EXEC_INIT:=$(pwd)/plugins/exec/drover-exec-init}"
-export DROVER_SHIM DROVER_EXEC_INIT
-
-# Mount points for each case's own tmpfs (iproute2 and CNI use these paths).
-mkdir -p /run/netns /var/lib/cni || exit 99
+net_driver_env
 
 cases="${NETWORK_TEST_CASES:-bridge_two_allocations_answer_on_mapped_ports
 agent_restart_keeps_namespace_and_port
@@ -368,26 +322,4 @@ raw_exec_refused_in_bridge_mode
 bridge_mode_task_sees_the_dns_block
 bridge_mode_task_sees_its_hosts_file
 none_mode_has_only_loopback}"
-status=0
-n=$(( ($$ % 200) + 20 ))
-for c in $cases; do
-	work=$(mktemp -d /tmp/drover-net.XXXXXX) || exit 99
-	n=$((n + 1))
-	# Its own network and mount namespaces; everything it started dies
-	# with them (the case kills its processes, and a leftover is killed
-	# below by its data dir).
-	if unshare --net --mount --propagation private -- sh "$0" --case "$c" "$work" "$n"; then
-		echo "PASS: $c"
-	else
-		echo "FAIL: $c"
-		status=1
-	fi
-	# Processes of the case that outlived it (a task, a runner): found by
-	# the case's directory in their command line or environment.
-	for p in $(grep -l "$work" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do
-		kill -9 "$p" 2>/dev/null
-	done
-	umount -R "$work/data" 2>/dev/null
-	rm -rf "$work"
-done
-exit $status
+net_run_cases /tmp/drover-net.XXXXXX

@@ -22,40 +22,8 @@
 #
 # Exit codes follow the automake test protocol: 77 skip, 99 hard error.
 
-strict=${DROVER_TEST_STRICT:-0}
-drover=${DROVER_TEST_DROVER:-$(pwd)/host/drover}
-plugins=${DROVER_TEST_PLUGIN_DIR:-$(pwd)/tests/plugins.d}
+. "$(dirname "$0")/network_lib.sh"
 pause=${DROVER_TEST_PAUSE:-$(pwd)/tests/fixtures/pause/drover-test-pause}
-cni=/usr/lib/cni
-deadline=60 # seconds, for anything the case waits for
-
-missing() {
-	if [ "$strict" = 1 ]; then
-		echo "required for this test but missing (DROVER_TEST_STRICT=1): $1" >&2
-		exit 99
-	fi
-	echo "skipping: $1" >&2
-	exit 77
-}
-
-fail() {
-	echo "FAIL [$case]: $*" >&2
-	[ -f "$work/data/drover-run.log" ] && sed 's/^/  run.log: /' "$work/data/drover-run.log" >&2
-	[ -f "$work/agent.log" ] && sed 's/^/  agent.log: /' "$work/agent.log" >&2
-	exit 1
-}
-
-# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds.
-wait_for() {
-	limit=$(( $1 * 10 )); shift
-	i=0
-	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -ge $limit ] && return 1
-		sleep 0.1
-	done
-	return 0
-}
 
 # ---------------------------------------------------------------- the case
 if [ "$1" = "--case" ]; then
@@ -65,10 +33,7 @@ if [ "$1" = "--case" ]; then
 	box=$5
 	infra=$6
 	bridge=dd$n
-	mount -t tmpfs tmpfs /run/netns || fail "cannot mount a tmpfs on /run/netns"
-	mount -t tmpfs tmpfs /var/lib/cni || fail "cannot mount a tmpfs on /var/lib/cni"
-	ip link set lo up || fail "ip link set lo up"
-	sysctl -qw net.ipv4.conf.all.route_localnet=1 || fail "cannot set route_localnet"
+	net_case_namespace
 	cat >"$work/agent.json" <<-EOF
 	{"client": {"bridge_network_name": "$bridge", "bridge_network_subnet": "10.98.$n.0/24",
 	  "cni_path": "$cni", "fingerprint_interval": "30s",
@@ -212,20 +177,11 @@ if [ "$1" = "--case" ]; then
 fi
 
 # ------------------------------------------------------------------ driver
-[ "$(id -u)" = 0 ] || missing "root (network namespaces, bridges, iptables)"
-for c in unshare ip iptables-save busybox curl docker; do
-	command -v $c >/dev/null 2>&1 || missing "$c (scripts/install-deps.sh installs it)"
-done
-for p in bridge host-local loopback portmap firewall; do
-	[ -x "$cni/$p" ] || missing "$cni/$p (install the Debian package containernetworking-plugins)"
-done
+net_require unshare ip iptables-save busybox curl docker
 docker version >/dev/null 2>&1 || missing "a dockerd answering on /var/run/docker.sock (scripts/test-services.sh start)"
 [ -x "$drover" ] || { echo "no drover at $drover" >&2; exit 99; }
 [ -x "$pause" ] || { echo "no pause fixture at $pause" >&2; exit 99; }
-: "${DROVER_SHIM:=$(pwd)/host/shim/drover-shim}"
-: "${DROVER_EXEC_INIT:=$(pwd)/plugins/exec/drover-exec-init}"
-export DROVER_SHIM DROVER_EXEC_INIT
-mkdir -p /run/netns /var/lib/cni || exit 99
+net_driver_env
 
 # The run's images, imported locally (nothing comes from a registry).
 tag=s$$
@@ -245,28 +201,16 @@ rm -rf "$img"
 cases="${NETWORK_TEST_CASES:-docker_and_exec_tasks_of_a_group_reach_each_other_on_localhost
 agent_restart_keeps_the_pause_container_and_the_port
 none_mode_docker_task_has_only_loopback}"
-status=0
-n=$(( ($$ % 200) + 20 ))
-for case in $cases; do
-	work=$(mktemp -d /tmp/drover-netd.XXXXXX) || exit 99
-	n=$((n + 1))
-	if unshare --net --mount --propagation private -- sh "$0" --case "$case" "$work" "$n" "$box" "$infra"; then
-		echo "PASS: $case"
-	else
-		echo "FAIL: $case"
-		status=1
-	fi
-	# What the case left if it failed: its processes (found by its
-	# directory), its containers (by their allocation label).
-	for p in $(grep -l "$work" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do
-		kill -9 "$p" 2>/dev/null
-	done
-	if [ -s "$work/alloc" ]; then
-		left=$(docker ps -aq --filter "label=com.hashicorp.nomad.alloc_id=$(cat "$work/alloc")")
+# What a failed case left besides its processes: its containers (by their
+# allocation label).
+net_case_leftovers() {
+	if [ -s "$1/alloc" ]; then
+		left=$(docker ps -aq --filter "label=com.hashicorp.nomad.alloc_id=$(cat "$1/alloc")")
 		[ -z "$left" ] || docker rm -f $left >/dev/null 2>&1
 	fi
-	umount -R "$work/data" 2>/dev/null
-	rm -rf "$work"
-done
+}
+
+net_run_cases /tmp/drover-netd.XXXXXX "$box" "$infra"
+status=$?
 docker rmi -f "$box" "$infra" >/dev/null 2>&1
 exit $status

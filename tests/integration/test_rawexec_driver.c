@@ -33,14 +33,7 @@
 	"set \"plugin\": {\"raw_exec\": {\"config\": {\"enabled\": true}}} in the agent config"
 
 static struct {
-	char root[256];
-	char alloc_id[64];        /* unique per test: tests run in parallel and a
-	                             task's cgroup is named after it */
-	char task_id[80];
-	char alloc_dir[300];
-	char task_dir[320];
-	char state_dir[320]; /* the host's private run dir for the task */
-	char log_dir[320];
+	plugin_fixture_dirs dirs;
 	void *so;
 	const drover_driver *drv;
 	drover_host host;
@@ -54,63 +47,31 @@ static void test_log(void *host_data, drover_log_level level, const char *messag
 	snprintf(fx.last_log, sizeof(fx.last_log), "%s", message);
 }
 
-static const drover_value *test_agent_config(void *host_data, const char *path)
-{
-	(void)host_data;
-	(void)path;
-	return NULL;
-}
-
 static void setup(void)
 {
+	char path[400];
 
-	snprintf(fx.root, sizeof(fx.root), "/tmp/drover-test-rawexec.XXXXXX");
-	cr_assert_not_null(mkdtemp(fx.root));
-	snprintf(fx.alloc_id, sizeof(fx.alloc_id), "alloc-%s", strrchr(fx.root, '.') + 1);
-	snprintf(fx.task_id, sizeof(fx.task_id), "%s/web", fx.alloc_id);
-	snprintf(fx.alloc_dir, sizeof(fx.alloc_dir), "%s/alloc1", fx.root);
-	snprintf(fx.task_dir, sizeof(fx.task_dir), "%s/web", fx.alloc_dir);
-	snprintf(fx.log_dir, sizeof(fx.log_dir), "%s/alloc", fx.alloc_dir);
-	cr_assert_eq(mkdir(fx.alloc_dir, 0755), 0);
-	cr_assert_eq(mkdir(fx.task_dir, 0755), 0);
-	snprintf(fx.state_dir, sizeof(fx.state_dir), "%s/run-web", fx.root);
-	cr_assert_eq(mkdir(fx.state_dir, 0700), 0);
-	cr_assert_eq(mkdir(fx.log_dir, 0755), 0);
-	strcat(fx.log_dir, "/logs");
-	cr_assert_eq(mkdir(fx.log_dir, 0755), 0);
+	plugin_fixture_dirs_name(&fx.dirs, "/tmp/drover-test-rawexec.XXXXXX");
+	cr_assert_eq(mkdir(fx.dirs.alloc_dir, 0755), 0);
+	cr_assert_eq(mkdir(fx.dirs.task_dir, 0755), 0);
+	cr_assert_eq(mkdir(fx.dirs.state_dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/alloc", fx.dirs.alloc_dir);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	cr_assert_eq(mkdir(fx.dirs.log_dir, 0755), 0);
 
-	drover_proc_set_shim_path(DROVER_TEST_SHIM);
-	unsetenv("DROVER_SHIM");
-	fx.drv = plugin_fixture_load(RAWEXEC_SO, &fx.so);
+	fx.drv = plugin_fixture_load_supervised(RAWEXEC_SO, DROVER_TEST_SHIM, &fx.so);
 
-	plugin_fixture_host(&fx.host, test_log, test_agent_config);
+	plugin_fixture_host(&fx.host, test_log, plugin_fixture_no_agent_config);
 }
 
 static void teardown(void)
 {
 	if (fx.so)
 		dlclose(fx.so);
-	plugin_fixture_rm_tree(fx.root);
+	test_rm_tree(fx.dirs.root);
 }
 
 TestSuite(raw_exec, .init = setup, .fini = teardown, .timeout = 60);
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static drover_value str_value(const char *s)
-{
-	drover_value v;
-	memset(&v, 0, sizeof(v));
-	v.type = DROVER_VALUE_STRING;
-	v.u.string.ptr = s;
-	v.u.string.len = strlen(s);
-	return v;
-}
 
 /* A plugin instance: init + set_config({"enabled": enabled}). */
 static void *instance(int enabled)
@@ -120,77 +81,26 @@ static void *instance(int enabled)
 	drover_err err = { "" };
 	void *ctx = NULL;
 
-	memset(values, 0, sizeof(values));
-	values[0].type = DROVER_VALUE_BOOL;
-	values[0].u.boolean = enabled;
+	values[0] = plugin_fixture_bool_value(enabled);
 	memset(&config, 0, sizeof(config));
 	config.type = DROVER_VALUE_OBJECT;
 	config.u.object.count = 1;
 	config.u.object.keys = keys;
 	config.u.object.values = values;
-	cr_assert_eq(fx.drv->init(&fx.host, &ctx, &err), 0, "init: %s", err.message);
-	cr_assert_eq(fx.drv->set_config(ctx, &config, &err), 0, "set_config: %s", err.message);
+	cr_assert_eq(plugin_fixture_configure(fx.drv, &fx.host, &config, &ctx, &err), 0,
+	             "set_config: %s", err.message);
 	return ctx;
 }
 
-/* A task `config` block: command, args, work_dir (NULL: absent). */
-typedef struct task_block {
-	const char *keys[8];
-	drover_value values[8];
-	drover_value args[8];
-	drover_value obj;
-} task_block;
+typedef plugin_fixture_block task_block;
 
+/* A task `config` block: command, args, work_dir (NULL: absent). */
 static void task_block_init(task_block *b, const char *command, const char *const *args,
                             const char *work_dir)
 {
-	size_t n = 0, nargs = 0;
-
-	memset(b, 0, sizeof(*b));
-	b->keys[n] = "command";
-	b->values[n++] = str_value(command);
-	if (args) {
-		while (args[nargs]) {
-			b->args[nargs] = str_value(args[nargs]);
-			nargs++;
-		}
-		b->keys[n] = "args";
-		b->values[n].type = DROVER_VALUE_ARRAY;
-		b->values[n].u.array.count = nargs;
-		b->values[n++].u.array.items = b->args;
-	}
-	if (work_dir) {
-		b->keys[n] = "work_dir";
-		b->values[n++] = str_value(work_dir);
-	}
-	b->obj.type = DROVER_VALUE_OBJECT;
-	b->obj.u.object.count = n;
-	b->obj.u.object.keys = b->keys;
-	b->obj.u.object.values = b->values;
-}
-
-/* Adds (or replaces) one more key of the block. */
-static void task_block_set(task_block *b, const char *key, drover_value v)
-{
-	size_t i;
-
-	for (i = 0; i < b->obj.u.object.count; i++)
-		if (strcmp(b->keys[i], key) == 0)
-			break;
-	cr_assert_lt(i, 8);
-	b->keys[i] = key;
-	b->values[i] = v;
-	if (i == b->obj.u.object.count)
-		b->obj.u.object.count++;
-}
-
-static drover_value int_value(long long n)
-{
-	drover_value v;
-	memset(&v, 0, sizeof(v));
-	v.type = DROVER_VALUE_INT;
-	v.u.integer = n;
-	return v;
+	plugin_fixture_block_init(b, command, args);
+	if (work_dir)
+		plugin_fixture_block_set(b, "work_dir", plugin_fixture_str_value(work_dir));
 }
 
 /* A list of strings; `items` must outlive the value. */
@@ -200,7 +110,7 @@ static drover_value list_value(drover_value *items, const char *const *strs)
 	size_t n = 0;
 
 	while (strs[n]) {
-		items[n] = str_value(strs[n]);
+		items[n] = plugin_fixture_str_value(strs[n]);
 		n++;
 	}
 	memset(&v, 0, sizeof(v));
@@ -217,14 +127,10 @@ static int instance_opts(const char *const *keys_in, const drover_value *values_
 {
 	const char *keys[8];
 	drover_value values[8], config;
-	void *ctx = NULL;
-	int r;
 
 	cr_assert_lt(n, 8);
 	keys[0] = "enabled";
-	memset(values, 0, sizeof(values));
-	values[0].type = DROVER_VALUE_BOOL;
-	values[0].u.boolean = 1;
+	values[0] = plugin_fixture_bool_value(1);
 	memcpy(keys + 1, keys_in, n * sizeof(*keys));
 	memcpy(values + 1, values_in, n * sizeof(*values));
 	memset(&config, 0, sizeof(config));
@@ -232,42 +138,12 @@ static int instance_opts(const char *const *keys_in, const drover_value *values_
 	config.u.object.count = n + 1;
 	config.u.object.keys = keys;
 	config.u.object.values = values;
-	cr_assert_eq(fx.drv->init(&fx.host, &ctx, err), 0, "init: %s", err->message);
-	r = fx.drv->set_config(ctx, &config, err);
-	if (r < 0) {
-		fx.drv->fini(ctx);
-		ctx = NULL;
-	}
-	*ctx_out = ctx;
-	return r;
+	return plugin_fixture_configure(fx.drv, &fx.host, &config, ctx_out, err);
 }
-
-static const char *const default_env[] = { "PATH=/usr/bin:/bin", NULL };
 
 static drover_task_config task_config(const task_block *b)
 {
-	drover_task_config cfg;
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.struct_size = sizeof(cfg);
-	cfg.id = fx.task_id;
-	cfg.job_id = "job";
-	cfg.job_name = "job";
-	cfg.group_name = "group";
-	cfg.task_name = "web";
-	cfg.alloc_id = fx.alloc_id;
-	cfg.alloc_name = "job.group[0]";
-	cfg.alloc_dir = fx.alloc_dir;
-	cfg.task_dir = fx.task_dir;
-	cfg.state_dir = fx.state_dir;
-	cfg.log_dir = fx.log_dir;
-	cfg.env = default_env;
-	cfg.config = &b->obj;
-	cfg.kill_signal = SIGINT;
-	cfg.kill_timeout_ms = 5000;
-	cfg.log_max_files = 2;
-	cfg.log_max_file_size_mb = 1;
-	return cfg;
+	return plugin_fixture_task_config(&fx.dirs, &b->obj);
 }
 
 #define start_ok(ctx, cfg, handle) plugin_fixture_start(fx.drv, ctx, cfg, handle)
@@ -281,7 +157,7 @@ static drover_task_config task_config(const task_block *b)
 static char *stdout_log(void)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/web.stdout.0", fx.log_dir);
+	snprintf(path, sizeof(path), "%s/web.stdout.0", fx.dirs.log_dir);
 	return read_file(path);
 }
 
@@ -297,7 +173,7 @@ static int stdout_has_a_line(void *unused)
 /* Waits for the task's stdout to hold a full line: the task is past its setup. */
 static void wait_for_output(long long timeout_ms)
 {
-	cr_assert(test_wait_in_dir(fx.log_dir, stdout_has_a_line, NULL, timeout_ms),
+	cr_assert(test_wait_in_dir(fx.dirs.log_dir, stdout_has_a_line, NULL, timeout_ms),
 	          "the task wrote nothing within %lld ms", timeout_ms);
 }
 
@@ -489,9 +365,9 @@ Test(raw_exec, stop_kills_after_the_kill_timeout)
 	cfg = task_config(&b);
 	task = start_ok(ctx, &cfg, NULL);
 	wait_for_output(10000);
-	t0 = mono_ms();
+	t0 = test_wait_now_ms();
 	cr_assert_eq(fx.drv->stop(ctx, task, SIGINT, 300, &err), 0, "%s", err.message);
-	elapsed = mono_ms() - t0;
+	elapsed = test_wait_now_ms() - t0;
 	cr_assert_geq(elapsed, 290);
 	res = wait_blocking(ctx, task);
 	cr_assert_eq(res.signal, SIGKILL);
@@ -541,7 +417,7 @@ Test(raw_exec, relative_work_dir_and_both_cgroup_overrides_are_refused)
 	void *ctx = instance(1);
 	const char *args[] = { "-c", "pwd", NULL };
 	const char *v1_keys[] = { "pids" };
-	drover_value v1_values[1] = { str_value("/drover-test") }, v1;
+	drover_value v1_values[1] = { plugin_fixture_str_value("/drover-test") }, v1;
 	char local[PATH_MAX], expect[PATH_MAX + 2];
 	drover_task *task;
 	task_block b;
@@ -558,12 +434,12 @@ Test(raw_exec, relative_work_dir_and_both_cgroup_overrides_are_refused)
 	v1.u.object.keys = v1_keys;
 	v1.u.object.values = v1_values;
 	task_block_init(&b, "sh", args, NULL);
-	task_block_set(&b, "cgroup_v1_override", v1);
-	task_block_set(&b, "cgroup_v2_override", str_value("/drover-test"));
+	plugin_fixture_block_set(&b, "cgroup_v1_override", v1);
+	plugin_fixture_block_set(&b, "cgroup_v2_override", plugin_fixture_str_value("/drover-test"));
 	cfg = task_config(&b);
 	expect_start_invalid(ctx, &cfg, "\"cgroup_v1_override\" and \"cgroup_v2_override\" are "
 	                                "both set: only one of them may be");
-	task_block_set(&b, "work_dir", str_value("rel"));
+	plugin_fixture_block_set(&b, "work_dir", plugin_fixture_str_value("rel"));
 	cfg = task_config(&b);
 	expect_start_invalid(ctx, &cfg, "may be; config \"work_dir\" must be an absolute path");
 
@@ -580,7 +456,7 @@ Test(raw_exec, relative_work_dir_and_both_cgroup_overrides_are_refused)
 		                                "filesystem isolation");
 	}
 
-	snprintf(local, sizeof(local), "%s/local", fx.task_dir);
+	snprintf(local, sizeof(local), "%s/local", fx.dirs.task_dir);
 	cr_assert_eq(mkdir(local, 0755), 0);
 	task_block_init(&b, "sh", args, local);
 	cfg = task_config(&b);
@@ -607,7 +483,7 @@ Test(raw_exec, handle_round_trip_recovers_in_a_new_instance)
 	drover_task_config cfg;
 	int fd, pid;
 
-	snprintf(fifo, sizeof(fifo), "%s/go", fx.root);
+	snprintf(fifo, sizeof(fifo), "%s/go", fx.dirs.root);
 	cr_assert_eq(mkfifo(fifo, 0600), 0);
 	snprintf(script, sizeof(script), "read x < %s; exit 4", fifo);
 	task_block_init(&b, "sh", args, NULL);
@@ -808,7 +684,7 @@ Test(raw_exec, runs_as_the_task_user)
 		              "(DROVER_TEST_STRICT=1): root, to switch to the user \"nobody\"");
 		cr_skip_test("needs root, to switch to the user \"nobody\"");
 	}
-	cr_assert_eq(chmod(fx.root, 0755), 0);
+	cr_assert_eq(chmod(fx.dirs.root, 0755), 0);
 	/* The shim writes the logs as root; the task only needs to run in its dir. */
 	task_block_init(&b, "sh", args, NULL);
 	cfg = task_config(&b);
@@ -842,7 +718,7 @@ Test(raw_exec, denied_host_uids_and_gids_refuse_the_task)
 	/* User unset: the task would run as the agent's (our) uid, which is denied. */
 	snprintf(uids, sizeof(uids), "1-2, %u-%u", (unsigned)geteuid(), (unsigned)geteuid());
 	keys[0] = "denied_host_uids";
-	vals[0] = str_value(uids);
+	vals[0] = plugin_fixture_str_value(uids);
 	cr_assert_eq(instance_opts(keys, vals, 1, &ctx, &err), 0, "%s", err.message);
 	task_block_init(&b, "true", NULL, NULL);
 	cfg = task_config(&b);
@@ -854,7 +730,7 @@ Test(raw_exec, denied_host_uids_and_gids_refuse_the_task)
 
 	snprintf(gids, sizeof(gids), "%u", (unsigned)getegid());
 	keys[0] = "denied_host_gids";
-	vals[0] = str_value(gids);
+	vals[0] = plugin_fixture_str_value(gids);
 	cr_assert_eq(instance_opts(keys, vals, 1, &ctx, &err), 0, "%s", err.message);
 	cr_assert_eq(fx.drv->start(ctx, &cfg, &task, &h, &err), -EPERM);
 	cr_assert(strstr(err.message, "denied_host_gids"), "%s", err.message);
@@ -863,7 +739,7 @@ Test(raw_exec, denied_host_uids_and_gids_refuse_the_task)
 	if (geteuid() == 0) {
 		/* A named user: its uid is checked, and the message names it. */
 		keys[0] = "denied_host_uids";
-		vals[0] = str_value("65534");
+		vals[0] = plugin_fixture_str_value("65534");
 		cr_assert_eq(instance_opts(keys, vals, 1, &ctx, &err), 0, "%s", err.message);
 		cfg.user = "nobody";
 		cr_assert_eq(fx.drv->start(ctx, &cfg, &task, &h, &err), -EPERM);
@@ -873,16 +749,16 @@ Test(raw_exec, denied_host_uids_and_gids_refuse_the_task)
 	}
 
 	/* Malformed ranges are refused at set_config, naming the option. */
-	vals[0] = str_value("10-2");
+	vals[0] = plugin_fixture_str_value("10-2");
 	cr_assert_eq(instance_opts(keys, vals, 1, &ctx, &err), -EINVAL);
 	cr_assert(strstr(err.message, "\"denied_host_uids\"") && strstr(err.message, "10-2"), "%s",
 	          err.message);
-	vals[0] = str_value("1,x");
+	vals[0] = plugin_fixture_str_value("1,x");
 	cr_assert_eq(instance_opts(keys, vals, 1, &ctx, &err), -EINVAL);
 	cr_assert(strstr(err.message, "\"x\""), "%s", err.message);
-	vals[0] = str_value("99999999999999999999");
+	vals[0] = plugin_fixture_str_value("99999999999999999999");
 	cr_assert_eq(instance_opts(keys, vals, 1, &ctx, &err), -EINVAL);
-	vals[0] = str_value("1,");
+	vals[0] = plugin_fixture_str_value("1,");
 	cr_assert_eq(instance_opts(keys, vals, 1, &ctx, &err), -EINVAL);
 }
 
@@ -906,7 +782,7 @@ Test(raw_exec, denied_envvars_remove_matching_variables)
 	vals[0] = list_value(pitems, plugin_deny);
 	cr_assert_eq(instance_opts(keys, vals, 1, &ctx, &err), 0, "%s", err.message);
 	task_block_init(&b, "sh", args, NULL);
-	task_block_set(&b, "denied_envvars", list_value(titems, task_deny));
+	plugin_fixture_block_set(&b, "denied_envvars", list_value(titems, task_deny));
 	cfg = task_config(&b);
 	cfg.env = env;
 	task = start_ok(ctx, &cfg, NULL);
@@ -954,7 +830,7 @@ Test(raw_exec, oom_score_adj_is_set_before_exec)
 	char *out;
 
 	task_block_init(&b, "sh", args, NULL);
-	task_block_set(&b, "oom_score_adj", int_value(500));
+	plugin_fixture_block_set(&b, "oom_score_adj", plugin_fixture_int_value(500));
 	cfg = task_config(&b);
 	task = start_ok(ctx, &cfg, NULL);
 	wait_for_output(10000);
@@ -968,12 +844,12 @@ Test(raw_exec, oom_score_adj_is_set_before_exec)
 	cr_assert_eq(fx.drv->destroy(ctx, task, 1, &err), 0, "%s", err.message);
 
 	task = NULL;
-	task_block_set(&b, "oom_score_adj", int_value(-5));
+	plugin_fixture_block_set(&b, "oom_score_adj", plugin_fixture_int_value(-5));
 	cfg = task_config(&b);
 	cr_assert_eq(fx.drv->start(ctx, &cfg, &task, &h, &err), -EINVAL);
 	cr_assert(strstr(err.message, "\"oom_score_adj\"") && strstr(err.message, "-5"), "%s",
 	          err.message);
-	task_block_set(&b, "oom_score_adj", int_value(1001));
+	plugin_fixture_block_set(&b, "oom_score_adj", plugin_fixture_int_value(1001));
 	cfg = task_config(&b);
 	cr_assert_eq(fx.drv->start(ctx, &cfg, &task, &h, &err), -EINVAL);
 	cr_assert_null(task);
@@ -1040,7 +916,7 @@ Test(raw_exec, fingerprint_reports_favordynmods_of_the_cgroup_mounts)
 	 * true. The hierarchy has no controller and goes with the namespace. */
 	cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare: %s", strerror(errno));
 	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
-	snprintf(dir, sizeof(dir), "%s/fdm", fx.root);
+	snprintf(dir, sizeof(dir), "%s/fdm", fx.dirs.root);
 	cr_assert_eq(mkdir(dir, 0755), 0);
 	snprintf(opts, sizeof(opts), "none,name=drover-test-%d,favordynmods", (int)getpid());
 	if (mount("cgroup", dir, "cgroup", 0, opts) < 0) {
@@ -1114,7 +990,7 @@ Test(raw_exec, memory_limits_are_in_the_tasks_cgroup)
 	cfg.memory_max_mb = 64;
 	task = start_ok(ctx, &cfg, NULL);
 	memory_cgroup_of(task_pid(ctx, task), dir, sizeof(dir));
-	cr_assert(strstr(dir, fx.alloc_id) && strstr(dir, "web"), "task in \"%s\"", dir);
+	cr_assert(strstr(dir, fx.dirs.alloc_id) && strstr(dir, "web"), "task in \"%s\"", dir);
 	/* MemoryMaxMB is the hard limit, MemoryMB the soft one (Nomad's semantics). */
 	snprintf(file, sizeof(file), "%s/%s", dir, v1 ? "memory.limit_in_bytes" : "memory.max");
 	cr_assert_eq(read_int_file(file, &v), 0, "%s", file);
@@ -1139,8 +1015,8 @@ Test(raw_exec, memory_limits_are_in_the_tasks_cgroup)
 	 * task may still be mapping its libraries at first). */
 	snprintf(file, sizeof(file), "%s/%s", dir, v1 ? "memory.usage_in_bytes" : "memory.current");
 	{
-		long long before = -1, after = -2, t0 = mono_ms();
-		while (before != after && mono_ms() - t0 < 10000) {
+		long long before = -1, after = -2, t0 = test_wait_now_ms();
+		while (before != after && test_wait_now_ms() - t0 < 10000) {
 			cr_assert_eq(read_int_file(file, &before), 0, "%s", file);
 			cr_assert_eq(fx.drv->stats(ctx, task, &s, &err), 0, "%s", err.message);
 			cr_assert_eq(read_int_file(file, &after), 0, "%s", file);
@@ -1193,7 +1069,7 @@ Test(raw_exec, memory_mb_alone_is_the_hard_limit_without_a_reservation)
 	d = opendir(parent);
 	cr_assert_not_null(d, "%s", parent);
 	while ((e = readdir(d)))
-		cr_assert(!(e->d_type == DT_DIR && strstr(e->d_name, fx.alloc_id)),
+		cr_assert(!(e->d_type == DT_DIR && strstr(e->d_name, fx.dirs.alloc_id)),
 		          "\"%s/%s\" is left after destroy", parent, e->d_name);
 	closedir(d);
 	fx.drv->fini(ctx);
@@ -1257,7 +1133,7 @@ Test(raw_exec, stop_kills_a_grandchild_that_left_the_process_group)
 
 	REQUIRE_CGROUPS();
 	ctx = instance(1);
-	snprintf(pidfile, sizeof(pidfile), "%s/escaped.pid", fx.root);
+	snprintf(pidfile, sizeof(pidfile), "%s/escaped.pid", fx.dirs.root);
 	/* A subshell starts a new session (setsid) whose sleep writes its pid, then
 	 * the subshell exits: the sleep is in no process group of the task. */
 	snprintf(script, sizeof(script),
@@ -1269,7 +1145,7 @@ Test(raw_exec, stop_kills_a_grandchild_that_left_the_process_group)
 	task = start_ok(ctx, &cfg, NULL);
 	memory_cgroup_of(task_pid(ctx, task), dir, sizeof(dir));
 	struct pid_wait pw = { pidfile, &esc };
-	cr_assert(test_wait_in_dir(fx.root, pid_file_written, &pw, 10000),
+	cr_assert(test_wait_in_dir(fx.dirs.root, pid_file_written, &pw, 10000),
 	          "the grandchild never wrote its pid");
 	start = drover_proc_start_time((int)esc);
 	cr_assert_neq(start, 0);
@@ -1307,7 +1183,7 @@ Test(raw_exec, damaged_handle_recovery_kills_an_escaped_grandchild_through_the_c
 
 	REQUIRE_CGROUPS();
 	ctx = instance(1);
-	snprintf(pidfile, sizeof(pidfile), "%s/escaped.pid", fx.root);
+	snprintf(pidfile, sizeof(pidfile), "%s/escaped.pid", fx.dirs.root);
 	snprintf(script, sizeof(script),
 	         "(setsid sh -c 'echo $$ > %s.tmp; mv %s.tmp %s; exec sleep 1000' &); "
 	         "exec sleep 1000",
@@ -1317,7 +1193,7 @@ Test(raw_exec, damaged_handle_recovery_kills_an_escaped_grandchild_through_the_c
 	task = start_ok(ctx, &cfg, &h);
 	memory_cgroup_of(task_pid(ctx, task), dir, sizeof(dir));
 	struct pid_wait pw = { pidfile, &esc };
-	cr_assert(test_wait_in_dir(fx.root, pid_file_written, &pw, 10000),
+	cr_assert(test_wait_in_dir(fx.dirs.root, pid_file_written, &pw, 10000),
 	          "the grandchild never wrote its pid");
 	start = drover_proc_start_time((int)esc);
 	cr_assert_neq(start, 0);
@@ -1353,21 +1229,21 @@ Test(raw_exec, cgroup_override_joins_an_existing_cgroup_and_leaves_it)
 	long long v = 0;
 
 	REQUIRE_CGROUPS();
-	snprintf(rel, sizeof(rel), "drover-test-override-%s", fx.alloc_id);
+	snprintf(rel, sizeof(rel), "drover-test-override-%s", fx.dirs.alloc_id);
 	snprintf(abs_dir, sizeof(abs_dir), "/sys/fs/cgroup/%s%s", v1 ? "memory/" : "", rel);
 	cr_assert_eq(mkdir(abs_dir, 0755), 0, "%s: %s", abs_dir, strerror(errno));
 	ctx = instance(1);
 	task_block_init(&b, "sleep", args, NULL);
 	if (v1) {
-		path_v[0] = str_value(rel);
+		path_v[0] = plugin_fixture_str_value(rel);
 		memset(&map, 0, sizeof(map));
 		map.type = DROVER_VALUE_OBJECT;
 		map.u.object.count = 1;
 		map.u.object.keys = ctrl;
 		map.u.object.values = path_v;
-		task_block_set(&b, "cgroup_v1_override", map);
+		plugin_fixture_block_set(&b, "cgroup_v1_override", map);
 	} else {
-		task_block_set(&b, "cgroup_v2_override", str_value(rel));
+		plugin_fixture_block_set(&b, "cgroup_v2_override", plugin_fixture_str_value(rel));
 	}
 	cfg = task_config(&b);
 	cfg.memory_mb = 32;
@@ -1389,23 +1265,11 @@ static char *exec_capture(void *ctx, drover_task *task, const char *const *argv,
                           long long timeout_ms, int *rc, int *exit_code, drover_err *err)
 {
 	char path[PATH_MAX];
-	drover_exec_request req;
-	int fd;
 	char *out;
 
-	snprintf(path, sizeof(path), "%s/exec.out", fx.root);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	cr_assert_geq(fd, 0);
-	memset(&req, 0, sizeof(req));
-	req.struct_size = sizeof(req);
-	req.argv = argv;
-	req.stdin_fd = -1;
-	req.stdout_fd = fd;
-	req.stderr_fd = fd;
-	req.timeout_ms = timeout_ms;
+	snprintf(path, sizeof(path), "%s/exec.out", fx.dirs.root);
 	*exit_code = -1;
-	*rc = fx.drv->exec(ctx, task, &req, exit_code, err);
-	close(fd);
+	*rc = plugin_fixture_exec_to(fx.drv, ctx, task, argv, path, timeout_ms, exit_code, err);
 	out = read_file(path);
 	cr_assert_not_null(out);
 	return out;
@@ -1436,7 +1300,7 @@ Test(raw_exec, exec_runs_in_the_tasks_environment_and_directory)
 	out = exec_capture(first, task, show, 10000, &rc, &code, &err);
 	cr_assert_eq(rc, 0, "%s", err.message);
 	cr_assert_eq(code, 0);
-	snprintf(expect, sizeof(expect), "web\n%s\n", fx.task_dir);
+	snprintf(expect, sizeof(expect), "web\n%s\n", fx.dirs.task_dir);
 	cr_assert_str_eq(out, expect);
 	free(out);
 
@@ -1445,10 +1309,10 @@ Test(raw_exec, exec_runs_in_the_tasks_environment_and_directory)
 	cr_assert_eq(code, 3);
 	free(out);
 
-	t0 = mono_ms();
+	t0 = test_wait_now_ms();
 	out = exec_capture(first, task, slow, 300, &rc, &code, &err);
 	cr_assert_eq(rc, -ETIMEDOUT, "%d %s", rc, err.message);
-	cr_assert_lt(mono_ms() - t0, 10000, "the timeout was not honoured");
+	cr_assert_lt(test_wait_now_ms() - t0, 10000, "the timeout was not honoured");
 	cr_assert(strstr(err.message, "300 ms"), "%s", err.message);
 	free(out);
 
@@ -1503,10 +1367,10 @@ Test(raw_exec, cgroup_v2_layout_against_an_imitation_cgroupfs)
 	char *procs, pidline[32];
 	int i;
 
-	cr_assert_lt(strlen(fx.root), 256);
-	snprintf(root, sizeof(root), "%s/cgroupfs", fx.root);
+	cr_assert_lt(strlen(fx.dirs.root), 256);
+	snprintf(root, sizeof(root), "%s/cgroupfs", fx.dirs.root);
 	snprintf(slice, sizeof(slice), "%s/drover.slice", root);
-	snprintf(scope, sizeof(scope), "%s/%s.web.scope", slice, fx.alloc_id);
+	snprintf(scope, sizeof(scope), "%s/%s.web.scope", slice, fx.dirs.alloc_id);
 	cr_assert_eq(mkdir(root, 0755), 0);
 	make_file(root, "cgroup.controllers", "cpuset cpu io memory pids\n");
 	make_file(root, "cgroup.subtree_control", "");
@@ -1552,7 +1416,7 @@ Test(raw_exec, cgroup_v2_layout_against_an_imitation_cgroupfs)
 	/* cgroup_v2_override: an existing cgroup relative to the root is joined
 	 * as it is; a missing one is refused naming the option. */
 	task = NULL;
-	task_block_set(&b, "cgroup_v2_override", str_value("custom.slice/mine"));
+	plugin_fixture_block_set(&b, "cgroup_v2_override", plugin_fixture_str_value("custom.slice/mine"));
 	cfg = task_config(&b);
 	cr_assert_eq(fx.drv->start(ctx, &cfg, &task, &h, &err), -ENOENT);
 	cr_assert(strstr(err.message, "cgroup_v2_override") && strstr(err.message, "custom.slice"),

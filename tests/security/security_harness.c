@@ -58,13 +58,6 @@ void sec_env_teardown(sec_env *env)
 		docker_image_remove(env->image);
 }
 
-int sec_cgroups_usable(void)
-{
-	struct stat st;
-	return stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0 ||
-	       stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
-}
-
 sec_victim sec_victim_make(const sec_env *env)
 {
 	sec_victim v;

@@ -25,14 +25,10 @@ typedef struct sec_env {
 void sec_env_setup(sec_env *env);
 void sec_env_teardown(sec_env *env);
 
-/* Skip (fail under DROVER_TEST_STRICT=1) without root; without root and
- * cgroups for the exec driver. */
+/* Skip (fail under DROVER_TEST_STRICT=1) without root; the exec driver's
+ * attacks use drover_test_require_exec() (root and cgroups). */
 #define sec_require_root() \
 	drover_test_require(geteuid() == 0, "the attacks run tasks as nobody: needs root")
-#define sec_require_exec() \
-	drover_test_require(geteuid() == 0 && sec_cgroups_usable(), \
-	                    "the exec driver needs root and mounted cgroups")
-int sec_cgroups_usable(void);
 
 /* A file in a root-owned 0700 directory outside the data dir. */
 typedef struct sec_victim {

@@ -75,7 +75,7 @@ Test(attack_host, shim_state_files_raw_exec_task)
  * exist, and links it plants in its root are never followed by root. */
 Test(attack_host, shim_state_files_exec_task)
 {
-	sec_require_exec();
+	drover_test_require_exec();
 	char script[1024];
 	snprintf(script, sizeof(script), PLANT_LINKS);
 	sec_victim v = sec_victim_make(&env);

@@ -54,13 +54,6 @@ static void teardown(void)
 
 TestSuite(sec_plugins, .init = setup, .fini = teardown, .timeout = 180);
 
-static int cgroups_usable(void)
-{
-	struct stat st;
-	return stat("/sys/fs/cgroup/memory/memory.limit_in_bytes", &st) == 0 ||
-	       stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
-}
-
 static int docker_usable(void)
 {
 	return system("docker version >/dev/null 2>&1") == 0;
@@ -84,30 +77,9 @@ static const char *build_image(void)
 	return image;
 }
 
-/* <data_dir>/alloc/<the one allocation>/<rel>, malloc'd. */
-static char *alloc_path(const char *rel)
-{
-	char dir[400], *out = NULL;
-	struct dirent *e;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "%s/alloc", env.data_dir);
-	d = opendir(dir);
-	cr_assert_not_null(d, "no allocation directory in %s", dir);
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		cr_assert_gt(asprintf(&out, "%s/%s/%s", dir, e->d_name, rel), 0);
-		break;
-	}
-	closedir(d);
-	cr_assert_not_null(out, "no allocation in %s", dir);
-	return out;
-}
-
 static char *slurp_alloc(const char *rel)
 {
-	char *path = alloc_path(rel), *text = cli_slurp(path);
+	char *path = cli_alloc_path(&env, rel), *text = cli_slurp(path);
 	cr_assert_not_null(text, "cannot read %s", path);
 	free(path);
 	return text;
@@ -115,18 +87,12 @@ static char *slurp_alloc(const char *rel)
 
 Test(sec_plugins, exec_task_cannot_make_device_nodes_in_its_tmp)
 {
-	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
 	char *job, *config, *out, *errs, *node;
 	struct stat st;
 	cli_result r;
 
-	drover_test_require(geteuid() == 0 && cgroups_usable(),
-	                    "the exec driver needs root and mounted cgroups");
-	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
-	config = cli_write_file(&env, "agent.json",
-	                        "{\"client\": {\"chroot_env\": {\"/bin\": \"/bin\", \"/etc\": "
-	                        "\"/etc\", \"/lib\": \"/lib\", \"/lib64\": \"/lib64\", \"/usr\": "
-	                        "\"/usr\"}}}\n");
+	drover_test_require_exec();
+	config = cli_write_exec_agent_config(&env, NULL);
 	/* The attack as found: mknod in tmp/ and chmod 666, with the default
 	 * allow_caps (mknod among them). Then what must still work, and the
 	 * mount options of the task-writable places. */
@@ -143,9 +109,7 @@ Test(sec_plugins, exec_task_cannot_make_device_nodes_in_its_tmp)
 	                     "awk '$5==\\\"/\\\"||$5==\\\"/alloc\\\"||$5==\\\"/secrets\\\" "
 	                     "{print \\\"mnt\\\", $5, $6}' /proc/self/mountinfo\"]}\n"
 	                     " }]}]}}\n");
-	const char *argv[] = { "run", "-config", config, "-plugin-dir", dir, "-data-dir",
-		               env.data_dir, job, NULL };
-	cli_run(&r, DEADLINE_MS, argv);
+	cli_run_job(&r, DEADLINE_MS, &env, config, job);
 	cr_assert(strstr(r.out, "Exit Code: 0"), "stdout: %s stderr: %s", r.out, r.err);
 	out = slurp_alloc("alloc/logs/t.stdout.0");
 	errs = slurp_alloc("alloc/logs/t.stderr.0");
@@ -165,10 +129,10 @@ Test(sec_plugins, exec_task_cannot_make_device_nodes_in_its_tmp)
 	}
 	cr_expect(strstr(out, "mnt / "), "no mount line for /: %s", out);
 	/* Nothing for a host user to open in the task directory. */
-	node = alloc_path("t/tmp/rng");
+	node = cli_alloc_path(&env, "t/tmp/rng");
 	cr_expect_neq(lstat(node, &st), 0, "%s exists", node);
 	free(node);
-	node = alloc_path("t/tmp/disk");
+	node = cli_alloc_path(&env, "t/tmp/disk");
 	cr_expect_neq(lstat(node, &st), 0, "%s exists", node);
 	free(node);
 	free(out);
@@ -180,14 +144,12 @@ Test(sec_plugins, exec_task_cannot_make_device_nodes_in_its_tmp)
 
 Test(sec_plugins, docker_volume_swapped_for_a_symlink_is_refused_on_restart)
 {
-	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
 	char *job, *config, *out, *shadow, *esc, text[2048];
 	struct stat st;
 	cli_result r;
 
 	drover_test_require(geteuid() == 0, "reading /etc/shadow to compare needs root");
 	drover_test_require(docker_usable(), "dockerd is not reachable");
-	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
 	shadow = cli_slurp("/etc/shadow");
 	cr_assert(shadow && strstr(shadow, "root:"), "/etc/shadow has no root line to look for");
 	build_image();
@@ -208,13 +170,11 @@ Test(sec_plugins, docker_volume_swapped_for_a_symlink_is_refused_on_restart)
 	         " }]}]}}\n",
 	         image);
 	job = cli_write_file(&env, "docker.json", text);
-	const char *argv[] = { "run", "-config", config, "-plugin-dir", dir, "-data-dir",
-		               env.data_dir, job, NULL };
-	cli_run(&r, DEADLINE_MS, argv);
+	cli_run_job(&r, DEADLINE_MS, &env, config, job);
 	/* Run 1 happened, with the bind, and planted the link. */
 	out = slurp_alloc("alloc/logs/t.stdout.0");
 	cr_assert(strstr(out, "RUN1"), "run 1 did not run: %s\n%s\n%s", out, r.out, r.err);
-	esc = alloc_path("t/local/esc");
+	esc = cli_alloc_path(&env, "t/local/esc");
 	cr_assert(lstat(esc, &st) == 0 && S_ISLNK(st.st_mode), "run 1 did not plant the link");
 	/* alloc/logs is the logger's: read-only in the container. */
 	cr_expect(strstr(out, "LOGS_RO") && !strstr(out, "LOGS_WRITABLE"),
@@ -237,12 +197,10 @@ Test(sec_plugins, docker_volume_swapped_for_a_symlink_is_refused_on_restart)
 
 Test(sec_plugins, docker_container_gets_the_task_environment_not_the_hosts)
 {
-	const char *dir = getenv("DROVER_TEST_PLUGIN_DIR");
 	char *job, *config, *out, text[1024];
 	cli_result r;
 
 	drover_test_require(docker_usable(), "dockerd is not reachable");
-	cr_assert(dir, "DROVER_TEST_PLUGIN_DIR is not set: run the tests through `make check`");
 	build_image();
 	/* The operator's environment, made recognisable. */
 	setenv("SHELL", "/sec-test/shell", 1);
@@ -260,9 +218,7 @@ Test(sec_plugins, docker_container_gets_the_task_environment_not_the_hosts)
 	         " }]}]}}\n",
 	         image);
 	job = cli_write_file(&env, "env.json", text);
-	const char *argv[] = { "run", "-config", config, "-plugin-dir", dir, "-data-dir",
-		               env.data_dir, job, NULL };
-	cli_run(&r, DEADLINE_MS, argv);
+	cli_run_job(&r, DEADLINE_MS, &env, config, job);
 	cr_assert(strstr(r.out, "Exit Code: 0"), "stdout: %s stderr: %s", r.out, r.err);
 	out = slurp_alloc("alloc/logs/t.stdout.0");
 	cr_expect(strstr(out, "\nPATH=/bin:/sbin\n") || strncmp(out, "PATH=/bin:/sbin\n", 16) == 0,
