@@ -25,6 +25,7 @@ noinst_LTLIBRARIES += plugins/common/libpluginresolve.la
 plugins_common_libpluginresolve_la_SOURCES = \
 	plugins/common/plugin_resolve.c plugins/common/plugin_resolve.h \
 	plugins/common/plugin_resolv.c plugins/common/plugin_resolv.h \
+	plugins/common/plugin_network.h \
 	plugins/common/plugin_state_file.c plugins/common/plugin_state_file.h \
 	plugins/common/plugin_hosts.c plugins/common/plugin_hosts.h
 plugins_common_libpluginresolve_la_CFLAGS = $(AM_CFLAGS) $(PLUGIN_COMPILE_FLAGS)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "plugin_network.h"
 #include "plugin_state_file.h"
 
 /* What is read of the host's resolv.conf: it is the operator's, but a
@@ -23,18 +24,10 @@ typedef struct words {
 	size_t n;
 } words;
 
-static const drover_network *network_of(const drover_task_config *cfg)
-{
-	if (!cfg || cfg->struct_size < offsetof(drover_task_config, network) + sizeof(cfg->network))
-		return NULL;
-	return cfg->network;
-}
-
 int plugin_resolv_wanted(const drover_task_config *cfg)
 {
-	const drover_network *net = network_of(cfg);
-	return net && net->struct_size >= offsetof(drover_network, dns_options) +
-	                                           sizeof(net->dns_options) &&
+	const drover_network *net = plugin_network_of(cfg);
+	return PLUGIN_NETWORK_HAS(net, dns_options) &&
 	       (net->dns_servers || net->dns_searches || net->dns_options);
 }
 
@@ -241,7 +234,7 @@ int plugin_resolv_render(const drover_network *net, const char *host_path, char 
 
 int plugin_resolv_write(const drover_task_config *cfg, char **path_out, drover_err *err)
 {
-	const drover_network *net = network_of(cfg);
+	const drover_network *net = plugin_network_of(cfg);
 	char *text = NULL;
 	int r;
 

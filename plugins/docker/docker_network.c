@@ -14,6 +14,7 @@
 #include "docker_json.h"
 #include "docker_network.h"
 #include "docker_state.h"
+#include "plugin_network.h"
 
 /* What an inspection of the pause container tells. */
 typedef struct pause_state {
@@ -314,12 +315,9 @@ int docker_network_destroy(docker_client *c, const drover_network_request *req,
 
 const drover_network *docker_network_of(const drover_task_config *cfg)
 {
-	const drover_network *n;
+	const drover_network *n = plugin_network_of(cfg);
 
-	if (!cfg || cfg->struct_size < offsetof(drover_task_config, network) + sizeof(cfg->network))
-		return NULL;
-	n = cfg->network;
-	if (!n || n->struct_size < offsetof(drover_network, mode) + sizeof(n->mode) || !n->mode)
+	if (!PLUGIN_NETWORK_HAS(n, mode) || !n->mode)
 		return NULL;
 	if (strcmp(n->mode, "bridge") == 0 || strcmp(n->mode, "none") == 0)
 		return n;

@@ -8,14 +8,8 @@
 #include <string.h>
 
 #include "plugin_hosts.h"
+#include "plugin_network.h"
 #include "plugin_resolv.h"
-
-static const drover_network *network_of(const drover_task_config *cfg)
-{
-	if (cfg->struct_size < offsetof(drover_task_config, network) + sizeof(cfg->network))
-		return NULL;
-	return cfg->network;
-}
 
 /* Inserts the malloc()ed `arg` before the "--" of *argv; takes `arg`. */
 static int insert_arg(char ***argv, char *arg)
@@ -48,7 +42,7 @@ static char *arg_of(const char *opt, const char *value)
 
 int exec_dns_prepare(const drover_task_config *cfg, char ***run_argv, drover_err *err)
 {
-	const drover_network *net = network_of(cfg);
+	const drover_network *net = plugin_network_of(cfg);
 	char *path = NULL;
 	int r;
 

@@ -17,6 +17,7 @@
 
 #include "exec_caps.h"
 #include "plugin_env.h"
+#include "plugin_network.h"
 #include "plugin_resolve.h"
 
 /* Nomad's default client.chroot_env, taken where the host has them. */
@@ -261,15 +262,11 @@ static int add_binds(const exec_plan_opts *po, strv *run, drover_err *err)
 	return 0;
 }
 
-/* The task's host volumes, bound by drover-exec-init inside the root. */
 /* The group's network namespace (ABI 1.3): bridge and none modes give a
  * path the task joins; a mode without one cannot be honoured. */
 static int add_netns(const drover_task_config *cfg, strv *run, drover_err *err)
 {
-	const drover_network *net =
-		cfg->struct_size >= offsetof(drover_task_config, network) + sizeof(cfg->network)
-			? cfg->network
-			: NULL;
+	const drover_network *net = plugin_network_of(cfg);
 	if (!net || !net->mode || strcmp(net->mode, "host") == 0)
 		return 0;
 	if (!net->netns_path || net->netns_path[0] != '/')
@@ -279,6 +276,7 @@ static int add_netns(const drover_task_config *cfg, strv *run, drover_err *err)
 	return 0;
 }
 
+/* The task's host volumes, bound by drover-exec-init inside the root. */
 static int add_volumes(const drover_task_config *cfg, strv *run, drover_err *err)
 {
 	const drover_mount *const *mounts =
