@@ -142,6 +142,12 @@ void drover_jobspec_file_error(drover_errlist *errors, const char *path, int rc,
  * applies its max_kill_timeout; returns how many tasks were capped. */
 size_t drover_jobspec_cap_kill_timeout(drover_jobspec *job, long long max_ms);
 
+/* 1 when `s` is a host name a group network may carry (its Hostname, a
+ * CreateNetwork request's): dot-separated labels of letters, digits and
+ * '-', none empty, none starting with '-', at most 63 characters each and
+ * 253 in all. Nothing else can reach a resolver or /etc/hosts as one name. */
+int drover_jobspec_hostname_ok(const char *s);
+
 void drover_jobspec_clear(drover_jobspec *job);
 
 /* The group's volume `name`, or NULL. */

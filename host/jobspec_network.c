@@ -85,7 +85,7 @@ static char **get_dns_list(js_ctx *c, const drover_value *dns, const char *key, 
 	return out;
 }
 
-static int hostname_ok(const char *s)
+int drover_jobspec_hostname_ok(const char *s)
 {
 	size_t label = 0, len = strlen(s);
 	if (len == 0 || len > 253)
@@ -124,7 +124,7 @@ void js_get_group_network(js_ctx *c, const drover_value *net, const char *where,
 		}
 	}
 	if (js_get_string(c, net, "Hostname", where, path, &hostname) > 0 && hostname[0]) {
-		if (hostname_ok(hostname)) {
+		if (drover_jobspec_hostname_ok(hostname)) {
 			out->hostname = js_strdup(c, hostname);
 		} else {
 			char *shown = js_display(c, hostname);

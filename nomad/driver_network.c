@@ -24,6 +24,7 @@
 
 #include "bridge.h"
 #include "display.h"
+#include "jobspec.h"
 #include "network/netns.h"
 
 /* Nomad's client makes HostsConfig (hostname and address for the tasks'
@@ -103,28 +104,6 @@ static int check_alloc_id(const char *rpc, const char *alloc_id, char *netns, si
 		                      "with '.')", rpc,
 		                      drover_display_escape(shown, sizeof(shown), alloc_id, 80, 1));
 	return 0;
-}
-
-/* What Nomad validated already (dns.IsDomainName) and docker would refuse:
- * letters, digits, '-' and dots, labels of 1 to 63 characters. */
-static int hostname_ok(const char *h)
-{
-	size_t label = 0, n = strlen(h);
-	if (n == 0 || n > 253)
-		return 0;
-	for (const char *p = h; *p; p++) {
-		if (*p == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-			continue;
-		}
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '-') ||
-		    ++label > 63)
-			return 0;
-	}
-	return label > 0;
 }
 
 /* 1 when the files at `a` and `b` are the same namespace. */
@@ -261,10 +240,10 @@ void nomad_rpc_create_network(nomad_call *call, void *data)
 		                         "makes them (its capabilities do not say must_create_network)");
 	}
 	if ((rc = check_alloc_id("CreateNetwork", req->alloc_id, netns, sizeof(netns), &err)) == 0 &&
-	    req->hostname && req->hostname[0] && !hostname_ok(req->hostname))
+	    req->hostname && req->hostname[0] && !drover_jobspec_hostname_ok(req->hostname))
 		rc = drover_err_set(&err, -EINVAL, "CreateNetwork: \"hostname\" \"%s\" is not a host "
 		                    "name (letters, digits, '-' and dots, labels of at most 63 "
-		                    "characters)",
+		                    "characters, none starting with '-')",
 		                    drover_display_escape(shown, sizeof(shown), req->hostname, 80, 1));
 	DP(NetworkIsolationSpec) spec = DP_INIT(NETWORK_ISOLATION_SPEC);
 	int created = 0;
